@@ -1,0 +1,19 @@
+/**
+ * Three test layers (CONVENTIONS.md): unit (pure logic, `*.spec.ts` beside the code), integration
+ * (real SQLite, MQTT broker, Docker engine: `packages/x/test/*.int-spec.ts`) and end to end (the
+ * tiers as separate processes: `test/e2e/*.e2e-spec.ts`). Sources are compiled on the fly;
+ * end-to-end tests start the built `dist/` entry points, so `pnpm build` runs first.
+ */
+const transform = {
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.all.json', isolatedModules: true, diagnostics: false }],
+};
+const moduleNameMapper = { '^@canopy/([a-z-]+)$': '<rootDir>/packages/$1/src' };
+const common = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper };
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/packages/*/src/**/*.spec.ts'] },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/packages/*/test/**/*.int-spec.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+  ],
+};

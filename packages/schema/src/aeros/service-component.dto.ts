@@ -1,0 +1,97 @@
+import { Type } from 'class-transformer';
+import {
+  Equals,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+  registerDecorator,
+  type ValidationOptions,
+} from 'class-validator';
+
+export const AEROS_API_VERSION = 'llo.aeros-project.eu/v1alpha1';
+export const AEROS_KINDS = ['ServiceComponentDocker', 'ServiceComponentK8s'] as const;
+export type AerosKind = (typeof AEROS_KINDS)[number];
+
+export class AerosMetadata {
+  /** Kubernetes object name rules (DNS-1123 label). */
+  @IsString() @Matches(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'metadata.name must be a DNS-1123 label' })
+  name!: string;
+  @IsOptional() @IsString() namespace?: string;
+  @IsOptional() @IsObject() labels?: Record<string, string>;
+}
+
+export class AerosPort {
+  @IsInt() @Min(1) @Max(65535) number!: number;
+  @IsOptional() @IsIn(['TCP', 'UDP', 'tcp', 'udp']) protocol?: string;
+}
+
+export class AerosCliArg {
+  @IsString() @IsNotEmpty() key!: string;
+  @IsOptional() @IsString() value?: string;
+}
+
+export class AerosEnvVar {
+  @IsString() @Matches(/^[A-Za-z_][A-Za-z0-9_.-]*$/) key!: string;
+  @IsString() value!: string;
+}
+
+export class AerosImageRegistry {
+  @IsOptional() @IsString() url?: string;
+  @IsString() username!: string;
+  @IsString() password!: string;
+}
+
+export interface AerosSelectedIEObject {
+  id: string;
+  hostname: string;
+}
+
+/** `selectedIE` is a string in some aerOS files and `{id, hostname}` in others; both are accepted. */
+function IsSelectedIE(options?: ValidationOptions): PropertyDecorator {
+  return (object: object, propertyName: string | symbol) => {
+    registerDecorator({
+      name: 'isSelectedIE',
+      target: object.constructor,
+      propertyName: String(propertyName),
+      options: { message: 'selectedIE must be a string or {id, hostname}', ...options },
+      validator: {
+        validate: (v: unknown) =>
+          (typeof v === 'string' && v.length > 0) ||
+          (typeof v === 'object' &&
+            v !== null &&
+            typeof (v as Record<string, unknown>).id === 'string' &&
+            typeof (v as Record<string, unknown>).hostname === 'string'),
+      },
+    });
+  };
+}
+
+export class AerosServiceComponentSpec {
+  @IsOptional() @IsSelectedIE() selectedIE?: string | AerosSelectedIEObject;
+  @IsString() @IsNotEmpty() @MaxLength(512) image!: string;
+  @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => AerosPort) ports?: AerosPort[];
+  @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => AerosCliArg) cliArgs?: AerosCliArg[];
+  @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => AerosEnvVar) envVars?: AerosEnvVar[];
+  @IsOptional() @IsBoolean() exposePorts?: boolean;
+  @IsOptional() @IsBoolean() isJob?: boolean;
+  @IsOptional() @IsBoolean() privileged?: boolean;
+  @IsOptional() @ValidateNested() @Type(() => AerosImageRegistry) imageRegistry?: AerosImageRegistry;
+}
+
+/** An aerOS Low-Level-Orchestrator custom resource (SPEC §5). */
+export class AerosServiceComponent {
+  @IsString() @Equals(AEROS_API_VERSION, { message: `apiVersion must be "${AEROS_API_VERSION}"` }) apiVersion!: string;
+  @IsString() @IsIn(AEROS_KINDS, { message: `kind must be one of ${AEROS_KINDS.join(', ')}` }) kind!: AerosKind;
+  @ValidateNested() @Type(() => AerosMetadata) metadata!: AerosMetadata;
+  @ValidateNested() @Type(() => AerosServiceComponentSpec) spec!: AerosServiceComponentSpec;
+}

@@ -1,0 +1,196 @@
+import { Type } from 'class-transformer';
+import {
+  Equals,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  Min,
+  ValidateNested,
+  registerDecorator,
+  type ValidationOptions,
+} from 'class-validator';
+import { parsePortSpec } from './port-spec';
+
+/** Oakestra's name rule for applications, microservices and their namespaces. */
+export const NAME_PATTERN = /^[a-zA-Z0-9]{1,30}$/;
+const NAME_MESSAGE = '$property must be 1-30 letters or digits (no dots, dashes or spaces)';
+
+/** Placement policies and the spellings of them that ASSIST-IoT and Oakestra users write. */
+export const PLACEMENT_POLICIES = ['best-fit', 'worst-fit', 'first-fit', 'most-traffic'] as const;
+export type PlacementPolicy = (typeof PLACEMENT_POLICIES)[number];
+export const PLACEMENT_POLICY_ALIASES: Readonly<Record<string, PlacementPolicy>> = {
+  'best-fit': 'best-fit',
+  best_fit: 'best-fit',
+  'worst-fit': 'worst-fit',
+  worst_fit: 'worst-fit',
+  'first-fit': 'first-fit',
+  first_fit: 'first-fit',
+  'most-traffic': 'most-traffic',
+  most_traffic: 'most-traffic',
+  'traffic-most': 'most-traffic',
+};
+
+/** `port` must parse with {@link parsePortSpec}. */
+export function IsPortSpec(options?: ValidationOptions): PropertyDecorator {
+  return (object: object, propertyName: string | symbol) => {
+    registerDecorator({
+      name: 'isPortSpec',
+      target: object.constructor,
+      propertyName: String(propertyName),
+      options,
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && parsePortSpec(value).ok,
+        defaultMessage: (args) => {
+          const value: unknown = args?.value;
+          if (typeof value !== 'string') return `${args?.property ?? 'port'} must be a string`;
+          const parsed = parsePortSpec(value);
+          return parsed.ok ? 'valid' : `${args?.property ?? 'port'}: ${parsed.message}`;
+        },
+      },
+    });
+  };
+}
+
+const INT = { message: '$property must be an integer' };
+
+export class SlaConstraint {
+  @IsString()
+  @IsNotEmpty()
+  type!: string;
+
+  @IsOptional() @IsString() cluster?: string;
+  /** `;`-separated node names or ids (Oakestra's `direct` constraint). */
+  @IsOptional() @IsString() node?: string;
+  @IsOptional() @IsString() area?: string;
+  /** `lat,long,radius_km` */
+  @IsOptional() @IsString() location?: string;
+  @IsOptional() @IsNumber() threshold?: number;
+  @IsOptional() @IsNumber() rigidness?: number;
+  @IsOptional() @IsInt(INT) convergence_time?: number;
+}
+
+export class SlaAddresses {
+  @IsOptional() @IsString() rr_ip?: string;
+  @IsOptional() @IsString() rr_ip_v6?: string;
+  @IsOptional() @IsString() closest_ip?: string;
+  @IsOptional() @IsString() closest_ip_v6?: string;
+}
+
+export class SlaConnectivity {
+  @IsString() target_microservice_id!: string;
+  @IsOptional() @IsArray() con_constraints?: unknown[];
+}
+
+/** One microservice of an Oakestra SLA v2.0 descriptor (SPEC §3). */
+export class SlaMicroservice {
+  /** Empty on create (Oakestra assigns it). */
+  @IsOptional() @IsString() @MaxLength(0, { message: 'microserviceID must be empty when creating' })
+  microserviceID?: string;
+
+  @IsString() @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
+  microservice_name!: string;
+
+  @IsString() @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
+  microservice_namespace!: string;
+
+  /** `container` and `docker` are the same thing here. */
+  @IsString() @IsIn(['container', 'docker'], { message: 'virtualization must be "container" or "docker"' })
+  virtualization!: string;
+
+  /** Image reference. */
+  @IsString() @IsNotEmpty({ message: 'code must name an image' }) @MaxLength(512)
+  code!: string;
+
+  @IsOptional() @IsArray() @IsString({ each: true })
+  cmd?: string[];
+
+  @IsOptional() @IsArray() @IsString({ each: true })
+  args?: string[];
+
+  /** `KEY=VAL`; a bare `KEY` would make Docker copy the node's own variable into the container. */
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  @Matches(/^[A-Za-z_][A-Za-z0-9_.-]*=/, { each: true, message: 'environment entries must be KEY=VALUE' })
+  environment?: string[];
+
+  /** MB */
+  @IsOptional() @IsInt(INT) @Min(0) memory?: number;
+  @IsOptional() @IsInt(INT) @Min(0) vcpus?: number;
+  @IsOptional() @IsInt(INT) @Min(0) vgpus?: number;
+  @IsOptional() @IsInt(INT) @Min(0) vtpus?: number;
+  @IsOptional() @IsInt(INT) @Min(0) bandwidth_in?: number;
+  @IsOptional() @IsInt(INT) @Min(0) bandwidth_out?: number;
+  @IsOptional() @IsInt(INT) @Min(0) storage?: number;
+
+  @IsOptional() @IsPortSpec()
+  port?: string;
+
+  @IsOptional() @ValidateNested() @Type(() => SlaAddresses)
+  addresses?: SlaAddresses;
+
+  @IsOptional() @IsArray() @IsString({ each: true })
+  added_files?: string[];
+
+  @IsOptional() @IsString() state?: string;
+  @IsOptional() @IsString() sla_violation_strategy?: string;
+  @IsOptional() @IsString() target_node?: string;
+  @IsOptional() @IsBoolean() one_shot?: boolean;
+  @IsOptional() @IsBoolean() privileged?: boolean;
+
+  @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => SlaConstraint)
+  constraints?: SlaConstraint[];
+
+  @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => SlaConnectivity)
+  connectivity?: SlaConnectivity[];
+
+  /** Canopy: how many instances the system keeps running (default 1). */
+  @IsOptional() @IsInt(INT) @Min(0) replicas?: number;
+
+  /** Canopy/ASSIST-IoT: placement policy; both spellings of the key are accepted. */
+  @IsOptional() @IsIn(Object.keys(PLACEMENT_POLICY_ALIASES), { message: `placement_policy must be one of ${Object.keys(PLACEMENT_POLICY_ALIASES).join(', ')}` })
+  placement_policy?: string;
+
+  @IsOptional() @IsIn(Object.keys(PLACEMENT_POLICY_ALIASES), { message: `placementPolicy must be one of ${Object.keys(PLACEMENT_POLICY_ALIASES).join(', ')}` })
+  placementPolicy?: string;
+}
+
+export class SlaApplication {
+  /** Empty on create. */
+  @IsString()
+  applicationID!: string;
+
+  @IsString() @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
+  application_name!: string;
+
+  @IsString() @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
+  application_namespace!: string;
+
+  @IsOptional() @IsString() @MaxLength(4096)
+  application_desc?: string;
+
+  @IsArray() @ValidateNested({ each: true }) @Type(() => SlaMicroservice)
+  microservices!: SlaMicroservice[];
+}
+
+/** An Oakestra SLA v2.0 deployment descriptor, the body of `POST /api/application`. */
+export class SlaDescriptor {
+  @IsString() @Equals('v2.0', { message: 'sla_version must be "v2.0"' })
+  sla_version!: string;
+
+  @IsString()
+  customerID!: string;
+
+  @IsArray() @ValidateNested({ each: true }) @Type(() => SlaApplication)
+  applications!: SlaApplication[];
+}
+
+/** The body of `POST /api/service`: an SLA whose single application names an existing `applicationID`. */
+export class SlaServiceDescriptor extends SlaDescriptor {}

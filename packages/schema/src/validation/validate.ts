@@ -1,0 +1,47 @@
+import 'reflect-metadata';
+import { plainToInstance, type ClassConstructor } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+
+/** One rejected field: a JSON path such as `applications[0].microservices[1].port`, and why. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+
+/**
+ * The single validation path for every input that crosses a trust boundary: HTTP bodies, YAML,
+ * MQTT payloads, Socket.IO events and environment variables all go through here.
+ *
+ * Unknown fields are stripped, not rejected: real Oakestra files carry extra fields and Oakestra
+ * tolerated them. Types are never coerced (a number where a string belongs is an error).
+ */
+export function validateInput<T extends object>(cls: ClassConstructor<T>, input: unknown): ValidationResult<T> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    return { ok: false, errors: [{ path: '$', message: 'must be a JSON object' }] };
+  }
+  const instance = plainToInstance(cls, input, { enableImplicitConversion: false, exposeDefaultValues: true });
+  const errors = validateSync(instance, {
+    whitelist: true,
+    forbidUnknownValues: true,
+    stopAtFirstError: true,
+    validationError: { target: false, value: false },
+  });
+  if (errors.length > 0) return { ok: false, errors: flattenErrors(errors) };
+  return { ok: true, value: instance };
+}
+
+/** Flattens class-validator's error tree into `[{path, message}]` with array indices in brackets. */
+export function flattenErrors(errors: ValidationError[], parent = ''): FieldError[] {
+  const out: FieldError[] = [];
+  for (const error of errors) {
+    const key = /^\d+$/.test(error.property) ? `[${error.property}]` : error.property;
+    const path = parent === '' ? key.replace(/^\[/, '$[') : /^\[/.test(key) ? `${parent}${key}` : `${parent}.${key}`;
+    for (const message of Object.values(error.constraints ?? {})) {
+      out.push({ path, message });
+    }
+    if (error.children && error.children.length > 0) out.push(...flattenErrors(error.children, path));
+  }
+  return out;
+}

@@ -1,0 +1,62 @@
+import { Type } from 'class-transformer';
+import { IsArray, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, Min, ValidateNested } from 'class-validator';
+import { InstanceKeyDto, InstanceReportDto, InstanceSpecDto } from './instance-spec.dto';
+
+/** What the largest single node of a cluster can still take, so the root never picks a cluster where nothing fits. */
+export class NodeCapacityDto {
+  /** millicores */
+  @IsInt() @Min(0) cpuMillis!: number;
+  @IsInt() @Min(0) memoryMb!: number;
+  @IsInt() @Min(0) gpus!: number;
+}
+
+/** Cluster → root: aggregate resources (SPEC §6). */
+export class ClusterResourcesDto {
+  @IsInt() @Min(0) nodes!: number;
+  @IsInt() @Min(0) activeNodes!: number;
+  @IsInt() @Min(0) cpuMillisTotal!: number;
+  @IsInt() @Min(0) cpuMillisFree!: number;
+  @IsInt() @Min(0) memoryMbTotal!: number;
+  @IsInt() @Min(0) memoryMbFree!: number;
+  @IsInt() @Min(0) gpusFree!: number;
+  @ValidateNested() @Type(() => NodeCapacityDto) largestNodeFree!: NodeCapacityDto;
+  @IsArray() @IsString({ each: true }) architectures!: string[];
+  @IsOptional() @IsNumber() @Min(0) netRxBps?: number;
+}
+
+/** Handshake `auth` of the cluster's Socket.IO connection. */
+export class ClusterHandshakeDto {
+  @IsString() @IsNotEmpty() token!: string;
+  @IsString() @Matches(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/) name!: string;
+  /** `lat,long` or a free-form place name */
+  @IsOptional() @IsString() location?: string;
+}
+
+/** Cluster → root on every (re)connect and on a timer: everything it has. */
+export class ClusterSyncDto {
+  @ValidateNested() @Type(() => ClusterResourcesDto) resources!: ClusterResourcesDto;
+  @IsArray() @ValidateNested({ each: true }) @Type(() => InstanceReportDto) instances!: InstanceReportDto[];
+}
+
+/** Root's answer to a sync: the full desired set for that cluster. */
+export interface ClusterSyncReply {
+  clusterId: string;
+  desired: InstanceSpecDto[];
+}
+
+export type Ack = { ok: true } | { ok: false; error: string };
+
+/** Events the cluster emits to the root. Every state change is acked. */
+export interface ClusterToRootEvents {
+  'cluster:sync': (payload: ClusterSyncDto, ack: (reply: ClusterSyncReply | { ok: false; error: string }) => void) => void;
+  'cluster:resources': (payload: ClusterResourcesDto) => void;
+  'instance:status': (payload: InstanceReportDto, ack: (reply: Ack) => void) => void;
+}
+
+/** Events the root emits to a cluster. */
+export interface RootToClusterEvents {
+  'instance:deploy': (payload: InstanceSpecDto, ack: (reply: Ack) => void) => void;
+  'instance:delete': (payload: InstanceKeyDto, ack: (reply: Ack) => void) => void;
+}
+
+export const SOCKET_NAMESPACE = '/clusters';

@@ -1,0 +1,73 @@
+import { Type } from 'class-transformer';
+import {
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { INSTANCE_STATUSES, type InstanceStatus } from '../status';
+import { SlaConstraint } from '../sla/sla.dto';
+
+/** Identifies one container's worth of work; see {@link InstanceKey}. */
+export class InstanceKeyDto {
+  @IsString() @IsNotEmpty() @MaxLength(128) serviceId!: string;
+  @IsInt() @Min(0) instanceNumber!: number;
+  @IsInt() @Min(0) generation!: number;
+}
+
+export class PortMappingDto {
+  @IsInt() @Min(1) @Max(65535) containerPort!: number;
+  @IsOptional() @IsInt() @Min(1) @Max(65535) hostPort?: number;
+  @IsIn(['tcp', 'udp']) protocol!: 'tcp' | 'udp';
+}
+
+/** A published port as Docker actually bound it. */
+export class BoundPortDto {
+  @IsInt() @Min(1) @Max(65535) containerPort!: number;
+  @IsInt() @Min(1) @Max(65535) hostPort!: number;
+  @IsIn(['tcp', 'udp']) protocol!: 'tcp' | 'udp';
+}
+
+/**
+ * Everything a node needs to run one instance. The root derives it from the service's SLA, the
+ * cluster forwards it unchanged (plus the node it chose), the node runs it.
+ */
+export class InstanceSpecDto extends InstanceKeyDto {
+  /** `<app>.<appns>.<svc>.<svcns>` */
+  @IsString() @IsNotEmpty() @MaxLength(256) jobName!: string;
+  @IsString() @IsNotEmpty() @MaxLength(512) image!: string;
+  @IsArray() @IsString({ each: true }) cmd!: string[];
+  @IsArray() @IsString({ each: true }) @Matches(/^[A-Za-z_][A-Za-z0-9_.-]*=/, { each: true }) environment!: string[];
+  @IsArray() @ValidateNested({ each: true }) @Type(() => PortMappingDto) ports!: PortMappingDto[];
+  /** MB; 0 = no limit */
+  @IsInt() @Min(0) memoryMb!: number;
+  /** CPUs; 0 = no limit */
+  @IsNumber() @Min(0) vcpus!: number;
+  @IsInt() @Min(0) vgpus!: number;
+  @IsBoolean() oneShot!: boolean;
+  @IsBoolean() privileged!: boolean;
+  @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => SlaConstraint) constraints?: SlaConstraint[];
+  @IsOptional() @IsString() placementPolicy?: string;
+}
+
+/** One instance's state as a lower tier sees it. Sent on change and again in every full report. */
+export class InstanceReportDto extends InstanceKeyDto {
+  @IsIn(INSTANCE_STATUSES) status!: InstanceStatus;
+  @IsOptional() @IsString() @MaxLength(2048) status_detail?: string;
+  @IsOptional() @IsString() @MaxLength(128) nodeId?: string;
+  @IsOptional() @IsString() @MaxLength(128) nodeName?: string;
+  @IsOptional() @IsString() @MaxLength(128) containerId?: string;
+  @IsOptional() @IsString() @MaxLength(256) publicIp?: string;
+  @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => BoundPortDto) hostPorts?: BoundPortDto[];
+  /** ms since epoch when the node observed this status */
+  @IsOptional() @IsInt() @Min(0) at?: number;
+}

@@ -1,0 +1,59 @@
+/**
+ * The MQTT topic tree between a cluster and its nodes (SPEC §2), Oakestra's shape. Every topic
+ * lives under `nodes/<nodeId>/`; the broker lets a node touch only its own subtree.
+ */
+export const NODE_TOPIC_ROOT = 'nodes';
+
+export type NodeTopicKind =
+  | 'information'
+  | 'jobs/resources'
+  | 'job'
+  | 'control/deploy'
+  | 'control/delete'
+  | 'control/sync';
+
+/** Topics a node publishes on. */
+export const NODE_TO_CLUSTER: readonly NodeTopicKind[] = ['information', 'jobs/resources', 'job'];
+/** Topics the cluster publishes on. */
+export const CLUSTER_TO_NODE: readonly NodeTopicKind[] = ['control/deploy', 'control/delete', 'control/sync'];
+
+const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function isValidNodeId(nodeId: string): boolean {
+  return NODE_ID.test(nodeId);
+}
+
+export const NodeTopics = {
+  information: (nodeId: string) => nodeTopic(nodeId, 'information'),
+  jobResources: (nodeId: string) => nodeTopic(nodeId, 'jobs/resources'),
+  job: (nodeId: string) => nodeTopic(nodeId, 'job'),
+  deploy: (nodeId: string) => nodeTopic(nodeId, 'control/deploy'),
+  delete: (nodeId: string) => nodeTopic(nodeId, 'control/delete'),
+  sync: (nodeId: string) => nodeTopic(nodeId, 'control/sync'),
+  /** What a node subscribes to. */
+  controlWildcard: (nodeId: string) => `${NODE_TOPIC_ROOT}/${nodeId}/control/+`,
+  /** What the cluster subscribes to. */
+  allNodesWildcard: () => `${NODE_TOPIC_ROOT}/+/#`,
+} as const;
+
+export function nodeTopic(nodeId: string, kind: NodeTopicKind): string {
+  if (!isValidNodeId(nodeId)) throw new RangeError(`invalid node id "${nodeId}"`);
+  return `${NODE_TOPIC_ROOT}/${nodeId}/${kind}`;
+}
+
+export interface ParsedNodeTopic {
+  nodeId: string;
+  kind: NodeTopicKind;
+}
+
+const KINDS: ReadonlySet<string> = new Set<NodeTopicKind>([...NODE_TO_CLUSTER, ...CLUSTER_TO_NODE]);
+
+/** Parses `nodes/<id>/<kind>`; anything else (or an unknown kind) is `undefined`. */
+export function parseNodeTopic(topic: string): ParsedNodeTopic | undefined {
+  const parts = topic.split('/');
+  if (parts.length < 3 || parts[0] !== NODE_TOPIC_ROOT) return undefined;
+  const nodeId = parts[1] ?? '';
+  const kind = parts.slice(2).join('/');
+  if (!isValidNodeId(nodeId) || !KINDS.has(kind)) return undefined;
+  return { nodeId, kind: kind as NodeTopicKind };
+}

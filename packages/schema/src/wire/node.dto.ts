@@ -1,0 +1,89 @@
+import { Type } from 'class-transformer';
+import {
+  IsArray,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { InstanceKeyDto, InstanceReportDto, InstanceSpecDto } from './instance-spec.dto';
+
+/** `POST /api/node/register` body (node → cluster, HTTP). Authenticated with the node join token. */
+export class NodeRegisterRequest {
+  /** Stable name of the worker (its hostname by default); re-registering under it keeps the node id. */
+  @IsString() @Matches(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/) name!: string;
+  @IsString() @IsNotEmpty() @MaxLength(32) arch!: string;
+  @IsInt() @Min(1) cpuCores!: number;
+  @IsInt() @Min(1) memoryMb!: number;
+  @IsOptional() @IsInt() @Min(0) gpus?: number;
+  /** Address clients use to reach published ports on this node. */
+  @IsOptional() @IsString() @MaxLength(256) publicIp?: string;
+  @IsOptional() @IsObject() labels?: Record<string, string>;
+  /** `lat,long` */
+  @IsOptional() @IsString() @Matches(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/) location?: string;
+}
+
+/** Reply to a registration. Field names after Oakestra's (`MQTT_BROKER_PORT`). */
+export interface NodeRegisterResponse {
+  id: string;
+  MQTT_BROKER_PORT: number;
+  /** Host the node should dial for MQTT; absent means the host it registered with. */
+  MQTT_BROKER_HOST?: string;
+  mqtt: { username: string; password: string };
+}
+
+/** `nodes/<id>/information`: the heartbeat, every 2 s by default. */
+export class NodeInformation {
+  @IsInt() @Min(1) cpuCores!: number;
+  /** 0..100 percent of all cores */
+  @IsNumber() @Min(0) @Max(100) cpuPercent!: number;
+  @IsInt() @Min(1) memoryTotalMb!: number;
+  @IsInt() @Min(0) memoryFreeMb!: number;
+  @IsOptional() @IsInt() @Min(0) diskTotalMb?: number;
+  @IsOptional() @IsInt() @Min(0) diskFreeMb?: number;
+  /** bytes/s received over the last interval */
+  @IsOptional() @IsNumber() @Min(0) netRxBps?: number;
+  @IsOptional() @IsNumber() @Min(0) netTxBps?: number;
+  @IsOptional() @IsInt() @Min(0) gpus?: number;
+  @IsString() @IsNotEmpty() arch!: string;
+  @IsInt() @Min(0) at!: number;
+}
+
+export class InstanceUsageDto extends InstanceReportDto {
+  @IsOptional() @IsNumber() @Min(0) cpuPercent?: number;
+  @IsOptional() @IsNumber() @Min(0) memoryMb?: number;
+}
+
+/** `nodes/<id>/jobs/resources`: every instance the node has, with usage. Also the periodic full status report. */
+export class NodeJobsReport {
+  @IsArray() @ValidateNested({ each: true }) @Type(() => InstanceUsageDto) instances!: InstanceUsageDto[];
+  @IsInt() @Min(0) at!: number;
+}
+
+/**
+ * `nodes/<id>/job`: one instance's status changed. Carries Oakestra's `sname`/`instance` names beside
+ * Canopy's idempotency key.
+ */
+export class JobStatusMessage extends InstanceReportDto {
+  @IsString() @IsNotEmpty() sname!: string;
+  @IsInt() @Min(0) instance!: number;
+}
+
+/** `nodes/<id>/control/deploy` */
+export class DeployCommand extends InstanceSpecDto {}
+
+/** `nodes/<id>/control/delete` */
+export class DeleteCommand extends InstanceKeyDto {}
+
+/** `nodes/<id>/control/sync`: the full desired set for this node; anything not listed goes. */
+export class SyncCommand {
+  @IsArray() @ValidateNested({ each: true }) @Type(() => InstanceSpecDto) instances!: InstanceSpecDto[];
+}
+
