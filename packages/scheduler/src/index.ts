@@ -1,0 +1,3 @@
+export * from './types';
+export * from './scheduler';
+export * from './reservation-ledger';
