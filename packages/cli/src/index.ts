@@ -1,0 +1,1 @@
+export { startEmbedded, type EmbeddedHandle, type EmbeddedOptions } from './embedded';

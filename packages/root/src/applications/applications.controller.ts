@@ -1,0 +1,33 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { SlaDescriptor } from '@canopy/schema';
+import { CurrentUser, type Principal } from '../auth/principal';
+import { toApplicationView, type ApplicationView } from '../services/views';
+import { ApplicationsService } from './applications.service';
+
+@Controller('api')
+export class ApplicationsController {
+  constructor(private readonly applications: ApplicationsService) {}
+
+  @Post('application')
+  async create(@CurrentUser() user: Principal, @Body() sla: SlaDescriptor): Promise<{ applications: ApplicationView[] }> {
+    const created = await this.applications.create(user, sla);
+    return { applications: created.map(toApplicationView) };
+  }
+
+  @Get('applications')
+  async list(@CurrentUser() user: Principal): Promise<ApplicationView[]> {
+    return (await this.applications.list(user)).map(toApplicationView);
+  }
+
+  @Get('application/:id')
+  async get(@CurrentUser() user: Principal, @Param('id') id: string): Promise<ApplicationView> {
+    return toApplicationView(await this.applications.get(user, id));
+  }
+
+  @Delete('application/:id')
+  @HttpCode(200)
+  async delete(@CurrentUser() user: Principal, @Param('id') id: string): Promise<{ deleted: string }> {
+    await this.applications.delete(user, id);
+    return { deleted: id };
+  }
+}

@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { InstancesModule } from '../instances/instances.module';
+import { ApplicationsController } from './applications.controller';
+import { ApplicationsService } from './applications.service';
+
+@Module({ imports: [InstancesModule], controllers: [ApplicationsController], providers: [ApplicationsService], exports: [ApplicationsService] })
+export class ApplicationsModule {}

@@ -1,0 +1,25 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { UnauthorizedError } from '../common/domain-errors';
+import { AuthService } from './auth.service';
+import { IS_PUBLIC, type Principal } from './principal';
+
+/** Global guard: every route needs a valid access token unless marked @Public(). */
+@Injectable()
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly auth: AuthService,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    if (ctx.getType() !== 'http') return true;
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()])) return true;
+    const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    const header = req.headers.authorization;
+    if (!header?.startsWith('Bearer ')) throw new UnauthorizedError('missing bearer token');
+    req.principal = await this.auth.verifyAccessToken(header.slice('Bearer '.length).trim());
+    return true;
+  }
+}

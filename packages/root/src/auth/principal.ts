@@ -1,0 +1,24 @@
+import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+import type { Role } from '../persistence/records';
+
+/** The authenticated caller, as the guard put it on the request. */
+export interface Principal {
+  userId: string;
+  username: string;
+  role: Role;
+}
+
+export function isAdmin(p: Principal): boolean {
+  return p.role === 'Admin';
+}
+
+export const IS_PUBLIC = 'canopy:public';
+/** Marks a route that needs no token (login, refresh, health). */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal => {
+  const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>();
+  if (!req.principal) throw new Error('CurrentUser used on a public route');
+  return req.principal;
+});

@@ -1,0 +1,133 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Inject } from '@nestjs/common';
+import { WebSocketGateway, type OnGatewayConnection, type OnGatewayDisconnect, type OnGatewayInit } from '@nestjs/websockets';
+import type { Logger } from 'pino';
+import type { Namespace, Socket } from 'socket.io';
+import {
+  ClusterHandshakeDto,
+  ClusterResourcesDto,
+  ClusterSyncDto,
+  InstanceReportDto,
+  SOCKET_NAMESPACE,
+  validateInput,
+  type Ack,
+  type ClusterToRootEvents,
+  type RootToClusterEvents,
+} from '@canopy/schema';
+import { LOGGER, ROOT_SECRETS } from '../common/tokens';
+import type { RootSecrets } from '../config/root-config';
+import { InstancesService } from '../instances/instances.service';
+import { ClustersService, type ClusterChannel } from './clusters.service';
+
+type ClusterSocket = Socket<ClusterToRootEvents, RootToClusterEvents, Record<string, never>, { clusterId?: string }>;
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function fieldErrors(errors: { path: string; message: string }[]): string {
+  return errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+}
+
+/**
+ * Clusters dial the root (so they work from behind NAT) on the `/clusters` namespace and
+ * authenticate in the handshake with the cluster token. Every event payload is validated with the
+ * same schema classes as HTTP bodies; a bad one is answered with an error, never a crash.
+ */
+@WebSocketGateway({ namespace: SOCKET_NAMESPACE, maxHttpBufferSize: 4 * 1024 * 1024 })
+export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+  constructor(
+    private readonly clusters: ClustersService,
+    private readonly instances: InstancesService,
+    @Inject(ROOT_SECRETS) private readonly secrets: RootSecrets,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {}
+
+  afterInit(namespace: Namespace): void {
+    namespace.use((socket, next) => {
+      const hs = validateInput(ClusterHandshakeDto, socket.handshake.auth);
+      if (!hs.ok) return next(new Error(`invalid handshake: ${fieldErrors(hs.errors)}`));
+      if (!sameSecret(hs.value.token, this.secrets.clusterToken)) {
+        this.log.warn({ cluster: hs.value.name, address: socket.handshake.address }, 'cluster rejected: bad token');
+        return next(new Error('unauthorized'));
+      }
+      next();
+    });
+  }
+
+  async handleConnection(socket: ClusterSocket): Promise<void> {
+    const hs = validateInput(ClusterHandshakeDto, socket.handshake.auth);
+    if (!hs.ok) {
+      socket.disconnect(true);
+      return;
+    }
+    const channel: ClusterChannel = {
+      connectionId: socket.id,
+      deploy: (spec, timeoutMs) => socket.timeout(timeoutMs).emitWithAck('instance:deploy', spec).catch(noAck(timeoutMs)),
+      delete: (key, timeoutMs) => socket.timeout(timeoutMs).emitWithAck('instance:delete', key).catch(noAck(timeoutMs)),
+    };
+    // Events of one cluster are handled strictly in arrival order: a NODE_SCHEDULED must be
+    // applied before the CREATING that follows it. Listeners go on before any await, so a sync
+    // sent right after connecting is not lost.
+    let queue: Promise<unknown> = Promise.resolve();
+    const inOrder = (fn: () => Promise<void>) => {
+      queue = queue.then(fn, fn);
+    };
+    const ready = this.clusters.attach(hs.value.name, hs.value.location, channel).then((record) => {
+      socket.data.clusterId = record.id;
+      return record.id;
+    });
+    socket.on('cluster:sync', (payload, ack) => {
+      inOrder(() => this.guard(ack, async () => {
+        const clusterId = await ready;
+        const sync = validateInput(ClusterSyncDto, payload);
+        if (!sync.ok) return { ok: false, error: fieldErrors(sync.errors) };
+        this.clusters.setResources(clusterId, sync.value.resources);
+        const desired = await this.instances.syncCluster(clusterId, sync.value.instances);
+        return { clusterId, desired };
+      }));
+    });
+    socket.on('cluster:resources', (payload) => {
+      void ready.then((clusterId) => {
+        const resources = validateInput(ClusterResourcesDto, payload);
+        if (resources.ok) this.clusters.setResources(clusterId, resources.value);
+        else this.log.warn({ clusterId, errors: resources.errors }, 'invalid cluster resources dropped');
+      });
+    });
+    socket.on('instance:status', (payload, ack) => {
+      inOrder(() => this.guard(ack, async () => {
+        const clusterId = await ready;
+        const report = validateInput(InstanceReportDto, payload);
+        if (!report.ok) return { ok: false, error: fieldErrors(report.errors) };
+        await this.instances.applyReport(clusterId, report.value);
+        return { ok: true };
+      }));
+    });
+    await ready.catch((error: unknown) => {
+      this.log.error({ err: error }, 'cluster attach failed');
+      socket.disconnect(true);
+    });
+  }
+
+  handleDisconnect(socket: ClusterSocket): void {
+    if (socket.data.clusterId) this.clusters.detach(socket.data.clusterId, socket.id);
+  }
+
+  /** Runs a handler and always answers the ack, even when the handler throws. */
+  private async guard<R>(ack: unknown, fn: () => Promise<R>): Promise<void> {
+    const reply = typeof ack === 'function' ? (ack as (r: R | Ack) => void) : undefined;
+    try {
+      const result = await fn();
+      reply?.(result);
+    } catch (error) {
+      this.log.error({ err: error }, 'cluster event failed');
+      reply?.({ ok: false, error: 'internal error' });
+    }
+  }
+}
+
+function noAck(timeoutMs: number): () => Ack {
+  return () => ({ ok: false, error: `no ack within ${timeoutMs} ms` });
+}

@@ -1,0 +1,17 @@
+import { Controller, Get } from '@nestjs/common';
+import { ClustersService, type ClusterView } from './clusters.service';
+
+@Controller('api/clusters')
+export class ClustersController {
+  constructor(private readonly clusters: ClustersService) {}
+
+  @Get()
+  all(): Promise<ClusterView[]> {
+    return this.clusters.list();
+  }
+
+  @Get('active')
+  active(): Promise<ClusterView[]> {
+    return this.clusters.list(true);
+  }
+}

@@ -1,0 +1,11 @@
+/** Injection tokens for values that are not classes. */
+export const ROOT_CONFIG = Symbol('ROOT_CONFIG');
+export const ROOT_SECRETS = Symbol('ROOT_SECRETS');
+export const LOGGER = Symbol('LOGGER');
+export const CLOCK = Symbol('CLOCK');
+
+/** The clock port, so tests and the reconciler can control time. */
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };

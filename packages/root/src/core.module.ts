@@ -1,0 +1,35 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { CLOCK, LOGGER, ROOT_CONFIG, ROOT_SECRETS, systemClock } from './common/tokens';
+import type { RootConfig, RootSecrets } from './config/root-config';
+import { STORE, type Store } from './persistence/store.port';
+
+export interface RootDeps {
+  config: RootConfig;
+  secrets: RootSecrets;
+  store: Store;
+  log: Logger;
+}
+
+/** The ports and settings every feature module receives: config, secrets, store, logger, clock. */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(deps: RootDeps): DynamicModule {
+    const providers = [
+      { provide: ROOT_CONFIG, useValue: deps.config },
+      { provide: ROOT_SECRETS, useValue: deps.secrets },
+      { provide: STORE, useValue: deps.store },
+      { provide: LOGGER, useValue: deps.log },
+      { provide: CLOCK, useValue: systemClock },
+    ];
+    return {
+      module: CoreModule,
+      // Nest's own messages go through the same pino logger; per-request logs only on LOG_HTTP=true.
+      imports: [LoggerModule.forRoot({ pinoHttp: { logger: deps.log, autoLogging: deps.config.logHttp } })],
+      providers,
+      exports: providers.map((p) => p.provide),
+    };
+  }
+}

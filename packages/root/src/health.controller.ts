@@ -1,0 +1,11 @@
+import { Controller, Get } from '@nestjs/common';
+import { Public } from './auth/principal';
+
+@Controller()
+export class HealthController {
+  @Public()
+  @Get('health')
+  health(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+}

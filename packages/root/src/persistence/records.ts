@@ -1,0 +1,83 @@
+import type { InstanceStatus, SlaMicroservice } from '@canopy/schema';
+import type { ClusterResourcesDto } from '@canopy/schema';
+
+/** Fields every stored record carries. `version` makes concurrent updates detectable (stale → 409). */
+export interface Doc {
+  id: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewDoc<T extends Doc> = Omit<T, 'version' | 'createdAt' | 'updatedAt'>;
+
+export type Role = 'Admin' | 'Application_Provider';
+
+export interface UserRecord extends Doc {
+  username: string;
+  passwordHash: string;
+  role: Role;
+  organizationId?: string;
+}
+
+export interface ApplicationRecord extends Doc {
+  ownerId: string;
+  customerID: string;
+  application_name: string;
+  application_namespace: string;
+  application_desc: string;
+  /** service ids, in descriptor order */
+  microservices: string[];
+}
+
+export interface ServiceRecord extends Doc {
+  ownerId: string;
+  applicationId: string;
+  /** `<app>.<appns>.<svc>.<svcns>` */
+  jobName: string;
+  /** The validated microservice as submitted (ids blanked). */
+  sla: SlaMicroservice;
+  /** Bumped by every spec change; instances of an older generation get replaced. */
+  generation: number;
+  replicas: number;
+  /** Next instance number; numbers are never reused (SPEC §3). */
+  nextInstance: number;
+}
+
+export type DesiredState = 'running' | 'deleted';
+
+export interface StatusChange {
+  status: InstanceStatus;
+  at: string;
+  detail?: string;
+}
+
+export interface HostPort {
+  container_port: number;
+  host_port: number;
+  protocol: 'tcp' | 'udp';
+}
+
+export interface InstanceRecord extends Doc {
+  ownerId: string;
+  serviceId: string;
+  instanceNumber: number;
+  generation: number;
+  desired: DesiredState;
+  status: InstanceStatus;
+  statusDetail: string;
+  clusterId?: string;
+  nodeId?: string;
+  nodeName?: string;
+  publicIp?: string;
+  containerId?: string;
+  hostPorts: HostPort[];
+  history: StatusChange[];
+}
+
+export interface ClusterRecord extends Doc {
+  name: string;
+  location?: string;
+  lastSeenAt?: string;
+  resources?: ClusterResourcesDto;
+}

@@ -1,0 +1,146 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { ConflictError, StaleVersionError } from '../common/domain-errors';
+import type { ApplicationRecord, ClusterRecord, Doc, InstanceRecord, NewDoc, ServiceRecord, UserRecord } from './records';
+import type { Collection, Filter, Store } from './store.port';
+
+const COLLECTIONS = ['users', 'applications', 'services', 'instances', 'clusters'] as const;
+type CollectionName = (typeof COLLECTIONS)[number];
+
+/** Fields queried often enough to deserve an expression index. */
+const INDEXED: Record<CollectionName, string[]> = {
+  users: ['username'],
+  applications: ['ownerId'],
+  services: ['applicationId', 'ownerId'],
+  instances: ['serviceId', 'clusterId'],
+  clusters: ['name'],
+};
+
+const FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Documents as JSON in one table per collection, the embedded default store. better-sqlite3 is
+ * synchronous; the async contract exists for MongoDB. A transaction holds a gate that every other
+ * operation waits on, so writes from concurrent requests never slip into someone else's transaction.
+ */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly inTx = new AsyncLocalStorage<true>();
+  private active: Promise<void> | undefined;
+  readonly users: Collection<UserRecord>;
+  readonly applications: Collection<ApplicationRecord>;
+  readonly services: Collection<ServiceRecord>;
+  readonly instances: Collection<InstanceRecord>;
+  readonly clusters: Collection<ClusterRecord>;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    this.db = new Database(join(dataDir, 'root.db'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    for (const name of COLLECTIONS) {
+      this.db.exec(`CREATE TABLE IF NOT EXISTS ${name} (id TEXT PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL)`);
+      for (const field of INDEXED[name]) {
+        this.db.exec(`CREATE INDEX IF NOT EXISTS ${name}_${field} ON ${name} (json_extract(data, '$.${field}'))`);
+      }
+    }
+    this.users = this.collection('users');
+    this.applications = this.collection('applications');
+    this.services = this.collection('services');
+    this.instances = this.collection('instances');
+    this.clusters = this.collection('clusters');
+  }
+
+  async transaction<R>(fn: () => Promise<R>): Promise<R> {
+    if (this.inTx.getStore()) return fn();
+    // Re-check after every wake-up: another waiter may have taken the gate first.
+    while (this.active) await this.active;
+    let release!: () => void;
+    this.active = new Promise<void>((resolve) => (release = resolve));
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      const result = await this.inTx.run(true, fn);
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    } finally {
+      this.active = undefined;
+      release();
+    }
+  }
+
+  async close(): Promise<void> {
+    while (this.active) await this.active;
+    this.db.close();
+  }
+
+  private async gate(): Promise<void> {
+    while (this.active && !this.inTx.getStore()) await this.active;
+  }
+
+  private collection<T extends Doc>(name: CollectionName): Collection<T> {
+    const db = this.db;
+    const getStmt = db.prepare<[string], { data: string }>(`SELECT data FROM ${name} WHERE id = ?`);
+    const insertStmt = db.prepare(`INSERT INTO ${name} (id, version, data) VALUES (?, ?, ?)`);
+    const updateStmt = db.prepare(`UPDATE ${name} SET version = ?, data = ? WHERE id = ? AND version = ?`);
+    const deleteStmt = db.prepare(`DELETE FROM ${name} WHERE id = ?`);
+    const allStmt = db.prepare<[], { data: string }>(`SELECT data FROM ${name} ORDER BY rowid`);
+    const findStmts = new Map<string, Database.Statement<unknown[], { data: string }>>();
+    const parse = (row: { data: string }) => JSON.parse(row.data) as T;
+
+    return {
+      get: async (id) => {
+        await this.gate();
+        const row = getStmt.get(id);
+        return row ? parse(row) : undefined;
+      },
+      find: async (filter = {}) => {
+        await this.gate();
+        const entries = Object.entries(filter as Filter<T>).filter(([, v]) => v !== undefined);
+        if (entries.length === 0) return allStmt.all().map(parse);
+        const fields = entries.map(([k]) => k);
+        if (!fields.every((f) => FIELD.test(f))) throw new TypeError('invalid filter field');
+        const sqlKey = fields.join(',');
+        let stmt = findStmts.get(sqlKey);
+        if (!stmt) {
+          const where = fields.map((f) => `json_extract(data, '$.${f}') = ?`).join(' AND ');
+          stmt = db.prepare<unknown[], { data: string }>(`SELECT data FROM ${name} WHERE ${where} ORDER BY rowid`);
+          findStmts.set(sqlKey, stmt);
+        }
+        // json_extract yields 1/0 for JSON booleans.
+        const params = entries.map(([, v]) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
+        return stmt.all(...params).map(parse);
+      },
+      insert: async (doc) => {
+        await this.gate();
+        const now = new Date().toISOString();
+        const full = { ...(doc as NewDoc<T>), version: 1, createdAt: now, updatedAt: now } as T;
+        try {
+          insertStmt.run(full.id, 1, JSON.stringify(full));
+        } catch (error) {
+          if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+            throw new ConflictError(`${name} ${full.id} already exists`);
+          }
+          throw error;
+        }
+        return full;
+      },
+      update: async (doc) => {
+        await this.gate();
+        const next = { ...doc, version: doc.version + 1, updatedAt: new Date().toISOString() };
+        const result = updateStmt.run(next.version, JSON.stringify(next), doc.id, doc.version);
+        if (result.changes === 0) throw new StaleVersionError(name, doc.id);
+        return next;
+      },
+      delete: async (id) => {
+        await this.gate();
+        return deleteStmt.run(id).changes > 0;
+      },
+    };
+  }
+}

@@ -1,0 +1,53 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { AddressInfo } from 'node:net';
+import pino, { type Logger } from 'pino';
+import { DomainExceptionFilter } from './common/domain-exception.filter';
+import { SchemaValidationPipe } from './common/schema-validation.pipe';
+import { resolveSecrets, type RootConfig } from './config/root-config';
+import { SqliteStore } from './persistence/sqlite.store';
+import { RootModule } from './root.module';
+import { UsersService, type AdminBootstrap } from './users/users.service';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
+
+export interface RootHandle {
+  port: number;
+  url: string;
+  admin: AdminBootstrap;
+  clusterToken: string;
+  /** True when the cluster token was generated at this start (print it once). */
+  clusterTokenGenerated: boolean;
+  stop(): Promise<void>;
+}
+
+/** Starts the root orchestrator: REST API and the clusters' Socket.IO endpoint on one port. */
+export async function startRoot(config: RootConfig, parent?: Logger): Promise<RootHandle> {
+  const log = (parent ?? pino({ name: 'canopy' })).child({ tier: 'root' });
+  const secrets = resolveSecrets(config);
+  const store = new SqliteStore(config.dataDir);
+  const app = await NestFactory.create<NestExpressApplication>(RootModule.forRoot({ config, secrets, store, log }), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(NestPinoLogger));
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: config.bodyLimit });
+  app.useGlobalPipes(new SchemaValidationPipe());
+  app.useGlobalFilters(new DomainExceptionFilter(log));
+  await app.listen(config.port, config.host);
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+  const admin = await app.get(UsersService).bootstrapAdmin();
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  log.info({ url }, 'root listening');
+  return {
+    port,
+    url,
+    admin,
+    clusterToken: secrets.clusterToken,
+    clusterTokenGenerated: secrets.clusterTokenGenerated,
+    stop: async () => {
+      await app.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ApplicationsModule } from './applications/applications.module';
+import { AuthModule } from './auth/auth.module';
+import { ClusterGatewayModule } from './clusters/cluster-gateway.module';
+import { ClustersModule } from './clusters/clusters.module';
+import { CoreModule, type RootDeps } from './core.module';
+import { HealthController } from './health.controller';
+import { ServicesModule } from './services/services.module';
+
+@Module({})
+export class RootModule {
+  static forRoot(deps: RootDeps): DynamicModule {
+    return {
+      module: RootModule,
+      imports: [CoreModule.forRoot(deps), AuthModule, ClustersModule, ApplicationsModule, ServicesModule, ClusterGatewayModule],
+      controllers: [HealthController],
+    };
+  }
+}

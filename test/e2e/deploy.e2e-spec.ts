@@ -1,0 +1,167 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RootApi, slaWith } from '../support/api';
+import { containersWithLabel, ensureTestImage, removeContainersWithLabel } from '../support/docker';
+import { freePort } from '../support/ports';
+import { startTier, stopTier, waitFor, type TierProcess } from '../support/processes';
+
+/**
+ * Issue 2's slice, end to end: root, cluster and node engine as separate processes, the real
+ * Docker engine, a real container answering on its mapped host port.
+ */
+describe('deploy a descriptor end to end (separate processes)', () => {
+  jest.setTimeout(180_000);
+
+  const adminPassword = 'e2e-admin-password';
+  const clusterToken = 'e2e-cluster-token-0123456789';
+  const nodeToken = 'e2e-node-token-0123456789';
+  const nodeName = `e2e-node-${process.pid}`;
+  const work = mkdtempSync(join(tmpdir(), 'canopy-e2e-'));
+  const tiers: TierProcess[] = [];
+  let api: RootApi;
+  let nodeId = '';
+
+  beforeAll(async () => {
+    ensureTestImage();
+    const [rootPort, clusterPort, mqttPort] = [await freePort(), await freePort(), await freePort()];
+    tiers.push(
+      startTier('root', 'root', { ROOT_PORT: String(rootPort), ROOT_DATA_DIR: join(work, 'root'), CANOPY_ADMIN_PASSWORD: adminPassword, CANOPY_CLUSTER_TOKEN: clusterToken }, work),
+    );
+    api = new RootApi(`http://127.0.0.1:${rootPort}`);
+    await waitFor('root health', async () => ((await api.request('GET', '/health')).status === 200 ? true : undefined));
+    tiers.push(
+      startTier(
+        'cluster',
+        'cluster',
+        {
+          ROOT_URL: api.baseUrl,
+          CLUSTER_TOKEN: clusterToken,
+          CLUSTER_NAME: 'e2e-cluster',
+          CLUSTER_PORT: String(clusterPort),
+          MQTT_PORT: String(mqttPort),
+          NODE_TOKEN: nodeToken,
+          CLUSTER_DATA_DIR: join(work, 'cluster'),
+          SYNC_INTERVAL_MS: '2000',
+        },
+        work,
+      ),
+    );
+    tiers.push(
+      startTier(
+        'node-engine',
+        'node',
+        {
+          CLUSTER_URL: `http://127.0.0.1:${clusterPort}`,
+          NODE_TOKEN: nodeToken,
+          NODE_NAME: nodeName,
+          NODE_DATA_DIR: join(work, 'node'),
+          REPORT_INTERVAL_MS: '500',
+        },
+        work,
+      ),
+    );
+    await api.login('Admin', adminPassword);
+    const cluster = await waitFor('an active cluster with a live node', async () => {
+      const res = await api.request('GET', '/api/clusters/active');
+      const c = Array.isArray(res.body) ? res.body.find((x: any) => x.cluster_name === 'e2e-cluster') : undefined;
+      return c?.resources?.activeNodes >= 1 ? c : undefined;
+    });
+    expect(cluster.active).toBe(true);
+  });
+
+  afterAll(async () => {
+    for (const t of [...tiers].reverse()) await stopTier(t);
+    if (nodeId) removeContainersWithLabel(`io.canopy.node-id=${nodeId}`);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('runs the container, serves on its mapped port, and removes it on undeploy', async () => {
+    const hostPort = await freePort();
+    const created = await api.request(
+      'POST',
+      '/api/application',
+      slaWith([
+        {
+          microserviceID: '',
+          microservice_name: 'web',
+          microservice_namespace: 'test',
+          virtualization: 'container',
+          code: 'canopy-test/busybox:latest',
+          cmd: ['httpd', '-f', '-p', '80', '-h', '/www'],
+          memory: 64,
+          vcpus: 1,
+          port: `${hostPort}:80`,
+        },
+      ]),
+    );
+    expect(created.status).toBe(201);
+    const serviceId: string = created.body.applications[0].microservices[0];
+
+    const deployed = await api.request('POST', `/api/service/${serviceId}/instance`);
+    expect(deployed.status).toBe(200);
+    const n: number = deployed.body.instance_number;
+
+    const running = await waitFor(
+      'instance RUNNING at the root',
+      async () => {
+        const svc = await api.request('GET', `/api/service/${serviceId}`);
+        const inst = svc.body.instance_list.find((i: any) => i.instance_number === n);
+        if (inst && ['FAILED', 'DEAD', 'NO_WORKER_CAPACITY', 'NoActiveClusterWithCapacity'].includes(inst.status)) {
+          throw new Error(`instance ended ${inst.status}: ${inst.status_detail}`);
+        }
+        return inst?.status === 'RUNNING' ? inst : undefined;
+      },
+      60_000,
+    );
+    nodeId = running.worker_id;
+    expect(running.node_name).toBe(nodeName);
+    const seen = running.status_history.map((h: any) => h.status);
+    expect(seen).toEqual(['REQUESTED', 'CLUSTER_SCHEDULED', 'NODE_SCHEDULED', 'CREATING', 'RUNNING']);
+    expect(running.host_ports).toContainEqual({ container_port: 80, host_port: hostPort, protocol: 'tcp' });
+
+    const page = await fetch(`http://127.0.0.1:${hostPort}/`);
+    expect(page.status).toBe(200);
+    expect((await page.text()).trim()).toBe('canopy-ok');
+    expect(containersWithLabel(`io.canopy.service-id=${serviceId}`)).toHaveLength(1);
+
+    const undeployed = await api.request('DELETE', `/api/service/${serviceId}/instance/${n}`);
+    expect(undeployed.status).toBe(200);
+    await waitFor(
+      'container gone from docker ps -a',
+      async () => (containersWithLabel(`io.canopy.service-id=${serviceId}`).length === 0 ? true : undefined),
+      30_000,
+    );
+    await waitFor('instance gone from the service', async () => {
+      const svc = await api.request('GET', `/api/service/${serviceId}`);
+      return svc.body.instance_list.some((i: any) => i.instance_number === n) ? undefined : true;
+    });
+    await expect(fetch(`http://127.0.0.1:${hostPort}/`)).rejects.toThrow();
+  });
+
+  it('rejects a malformed descriptor with a 4xx naming the field and changes nothing', async () => {
+    const before = await api.request('GET', '/api/applications');
+    const bad = slaWith(
+      [{ microservice_name: 'web.v2', microservice_namespace: 'test', virtualization: 'container', code: 'x', port: '80:' }],
+      'broken',
+    );
+    const res = await api.request('POST', '/api/application', bad);
+    expect(res.status).toBe(400);
+    const paths = res.body.errors.map((e: any) => e.path);
+    expect(paths).toContain('applications[0].microservices[0].microservice_name');
+    expect(paths).toContain('applications[0].microservices[0].port');
+    const notJson = await api.request('POST', '/api/application', undefined, '{"sla_version": ');
+    expect(notJson.status).toBe(400);
+    const after = await api.request('GET', '/api/applications');
+    expect(after.body).toEqual(before.body);
+  });
+
+  it('refuses requests without a valid token', async () => {
+    const anonymous = new RootApi(api.baseUrl);
+    expect((await anonymous.request('GET', '/api/applications')).status).toBe(401);
+    anonymous.token = 'not-a-jwt';
+    expect((await anonymous.request('GET', '/api/clusters')).status).toBe(401);
+    const wrong = await anonymous.request('POST', '/api/auth/login', { username: 'Admin', password: 'Admin' });
+    expect(wrong.status).toBe(401);
+  });
+});

@@ -1,0 +1,46 @@
+/** A small client for the root's REST API, as a user's script would call it. */
+export class RootApi {
+  token = '';
+  constructor(readonly baseUrl: string) {}
+
+  async request(method: string, path: string, body?: unknown, raw?: string): Promise<{ status: number; body: any }> {
+    const headers: Record<string, string> = {};
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (body !== undefined || raw !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* non-JSON body stays text */
+    }
+    return { status: res.status, body: parsed };
+  }
+
+  async login(username: string, password: string): Promise<void> {
+    const res = await this.request('POST', '/api/auth/login', { username, password });
+    if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+    this.token = res.body.token;
+  }
+}
+
+export function slaWith(microservices: Record<string, unknown>[], name = 'demo'): Record<string, unknown> {
+  return {
+    sla_version: 'v2.0',
+    customerID: 'Admin',
+    applications: [
+      {
+        applicationID: '',
+        application_name: name,
+        application_namespace: 'test',
+        application_desc: 'e2e',
+        microservices,
+      },
+    ],
+  };
+}
