@@ -5,7 +5,7 @@
  * end-to-end tests start the built `dist/` entry points, so `pnpm build` runs first.
  */
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.all.json', isolatedModules: true, diagnostics: false }],
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.all.json', diagnostics: false }],
 };
 const moduleNameMapper = { '^@canopy/([a-z-]+)$': '<rootDir>/packages/$1/src' };
 const common = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper };

@@ -20,11 +20,17 @@ export function selectedNode(cr: AerosServiceComponent): string | undefined {
 export function serviceComponentToMicroservice(cr: AerosServiceComponent): SlaMicroservice {
   const name = cr.metadata.name.replace(/[^a-zA-Z0-9]/g, '').slice(0, 30) || 'component';
   const node = selectedNode(cr);
-  const ports = (cr.spec.ports ?? []).map((p) => {
-    const proto = (p.protocol ?? 'tcp').toLowerCase();
-    const entry = cr.spec.exposePorts === false ? `${p.number}` : `${p.number}:${p.number}`;
-    return proto === 'udp' ? `${entry}/udp` : entry;
-  });
+  // A port listed twice would map the same host port twice, which the SLA side rightly rejects;
+  // in a CR it only repeats itself, so it is merged.
+  const ports = [
+    ...new Set(
+      (cr.spec.ports ?? []).map((p) => {
+        const proto = (p.protocol ?? 'tcp').toLowerCase();
+        const entry = cr.spec.exposePorts === false ? `${p.number}` : `${p.number}:${p.number}`;
+        return proto === 'udp' ? `${entry}/udp` : entry;
+      }),
+    ),
+  ];
   const ms: SlaMicroservice = {
     microservice_name: name,
     microservice_namespace: 'aeros',

@@ -1,3 +1,6 @@
+// class-transformer's @Type reads Reflect metadata while the class is being declared, so the
+// polyfill must be loaded first whichever module is imported first.
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
   Equals,
@@ -24,7 +27,8 @@ export type AerosKind = (typeof AEROS_KINDS)[number];
 
 export class AerosMetadata {
   /** Kubernetes object name rules (DNS-1123 label). */
-  @IsString() @Matches(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'metadata.name must be a DNS-1123 label' })
+  @IsString()
+  @Matches(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'metadata.name must be a DNS-1123 label' })
   name!: string;
   @IsOptional() @IsString() namespace?: string;
   @IsOptional() @IsObject() labels?: Record<string, string>;
@@ -56,6 +60,12 @@ export interface AerosSelectedIEObject {
   hostname: string;
 }
 
+/** Both fields are strings and at least one names the node (an all-empty object would pin to node ""). */
+function isSelectedIEObject(v: Record<string, unknown>): boolean {
+  const { id, hostname } = v;
+  return typeof id === 'string' && typeof hostname === 'string' && (id !== '' || hostname !== '');
+}
+
 /** `selectedIE` is a string in some aerOS files and `{id, hostname}` in others; both are accepted. */
 function IsSelectedIE(options?: ValidationOptions): PropertyDecorator {
   return (object: object, propertyName: string | symbol) => {
@@ -67,10 +77,7 @@ function IsSelectedIE(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate: (v: unknown) =>
           (typeof v === 'string' && v.length > 0) ||
-          (typeof v === 'object' &&
-            v !== null &&
-            typeof (v as Record<string, unknown>).id === 'string' &&
-            typeof (v as Record<string, unknown>).hostname === 'string'),
+          (typeof v === 'object' && v !== null && isSelectedIEObject(v as Record<string, unknown>)),
       },
     });
   };
@@ -85,13 +92,15 @@ export class AerosServiceComponentSpec {
   @IsOptional() @IsBoolean() exposePorts?: boolean;
   @IsOptional() @IsBoolean() isJob?: boolean;
   @IsOptional() @IsBoolean() privileged?: boolean;
-  @IsOptional() @ValidateNested() @Type(() => AerosImageRegistry) imageRegistry?: AerosImageRegistry;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => AerosImageRegistry) imageRegistry?: AerosImageRegistry;
 }
 
 /** An aerOS Low-Level-Orchestrator custom resource (SPEC §5). */
 export class AerosServiceComponent {
   @IsString() @Equals(AEROS_API_VERSION, { message: `apiVersion must be "${AEROS_API_VERSION}"` }) apiVersion!: string;
   @IsString() @IsIn(AEROS_KINDS, { message: `kind must be one of ${AEROS_KINDS.join(', ')}` }) kind!: AerosKind;
-  @ValidateNested() @Type(() => AerosMetadata) metadata!: AerosMetadata;
-  @ValidateNested() @Type(() => AerosServiceComponentSpec) spec!: AerosServiceComponentSpec;
+  // @IsObject makes these required: @ValidateNested skips a missing value, and the converters
+  // would then read `metadata.name` of undefined (a 5xx instead of a 400).
+  @IsObject() @ValidateNested() @Type(() => AerosMetadata) metadata!: AerosMetadata;
+  @IsObject() @ValidateNested() @Type(() => AerosServiceComponentSpec) spec!: AerosServiceComponentSpec;
 }

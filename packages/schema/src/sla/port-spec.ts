@@ -26,7 +26,10 @@ export function parsePortSpec(spec: string): PortSpecResult {
     const entry = raw.trim();
     const match = ENTRY.exec(entry);
     if (!match) {
-      return { ok: false, message: `"${entry}" is not of the form hostPort:containerPort[/tcp|/udp] or port[/tcp|/udp]` };
+      return {
+        ok: false,
+        message: `"${entry}" is not of the form hostPort:containerPort[/tcp|/udp] or port[/tcp|/udp]`,
+      };
     }
     const [, host, container, proto] = match;
     const containerPort = Number(container);

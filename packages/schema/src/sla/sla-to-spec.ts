@@ -4,7 +4,9 @@ import { parsePortSpec } from './port-spec';
 import { PLACEMENT_POLICY_ALIASES, type PlacementPolicy, type SlaMicroservice } from './sla.dto';
 
 /** The policy a microservice asked for, under either key and any accepted spelling. */
-export function placementPolicyOf(ms: Pick<SlaMicroservice, 'placement_policy' | 'placementPolicy'>): PlacementPolicy | undefined {
+export function placementPolicyOf(
+  ms: Pick<SlaMicroservice, 'placement_policy' | 'placementPolicy'>,
+): PlacementPolicy | undefined {
   const raw = ms.placement_policy ?? ms.placementPolicy;
   return raw === undefined ? undefined : PLACEMENT_POLICY_ALIASES[raw];
 }

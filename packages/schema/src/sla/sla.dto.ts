@@ -1,3 +1,6 @@
+// class-transformer's @Type reads Reflect metadata while the class is being declared, so the
+// polyfill must be loaded first whichever module is imported first.
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
   Equals,
@@ -7,6 +10,7 @@ import {
   IsInt,
   IsNotEmpty,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -91,27 +95,38 @@ export class SlaConnectivity {
 /** One microservice of an Oakestra SLA v2.0 descriptor (SPEC §3). */
 export class SlaMicroservice {
   /** Empty on create (Oakestra assigns it). */
-  @IsOptional() @IsString() @MaxLength(0, { message: 'microserviceID must be empty when creating' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(0, { message: 'microserviceID must be empty when creating' })
   microserviceID?: string;
 
-  @IsString() @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
+  @IsString()
+  @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
   microservice_name!: string;
 
-  @IsString() @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
+  @IsString()
+  @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
   microservice_namespace!: string;
 
   /** `container` and `docker` are the same thing here. */
-  @IsString() @IsIn(['container', 'docker'], { message: 'virtualization must be "container" or "docker"' })
+  @IsString()
+  @IsIn(['container', 'docker'], { message: 'virtualization must be "container" or "docker"' })
   virtualization!: string;
 
   /** Image reference. */
-  @IsString() @IsNotEmpty({ message: 'code must name an image' }) @MaxLength(512)
+  @IsString()
+  @IsNotEmpty({ message: 'code must name an image' })
+  @MaxLength(512)
   code!: string;
 
-  @IsOptional() @IsArray() @IsString({ each: true })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
   cmd?: string[];
 
-  @IsOptional() @IsArray() @IsString({ each: true })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
   args?: string[];
 
   /** `KEY=VAL`; a bare `KEY` would make Docker copy the node's own variable into the container. */
@@ -130,13 +145,20 @@ export class SlaMicroservice {
   @IsOptional() @IsInt(INT) @Min(0) bandwidth_out?: number;
   @IsOptional() @IsInt(INT) @Min(0) storage?: number;
 
-  @IsOptional() @IsPortSpec()
+  @IsOptional()
+  @IsPortSpec()
   port?: string;
 
-  @IsOptional() @ValidateNested() @Type(() => SlaAddresses)
+  // @IsObject: @ValidateNested alone lets an array through as an "object".
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => SlaAddresses)
   addresses?: SlaAddresses;
 
-  @IsOptional() @IsArray() @IsString({ each: true })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
   added_files?: string[];
 
   @IsOptional() @IsString() state?: string;
@@ -145,20 +167,32 @@ export class SlaMicroservice {
   @IsOptional() @IsBoolean() one_shot?: boolean;
   @IsOptional() @IsBoolean() privileged?: boolean;
 
-  @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => SlaConstraint)
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => SlaConstraint)
   constraints?: SlaConstraint[];
 
-  @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => SlaConnectivity)
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => SlaConnectivity)
   connectivity?: SlaConnectivity[];
 
   /** Canopy: how many instances the system keeps running (default 1). */
   @IsOptional() @IsInt(INT) @Min(0) replicas?: number;
 
   /** Canopy/ASSIST-IoT: placement policy; both spellings of the key are accepted. */
-  @IsOptional() @IsIn(Object.keys(PLACEMENT_POLICY_ALIASES), { message: `placement_policy must be one of ${Object.keys(PLACEMENT_POLICY_ALIASES).join(', ')}` })
+  @IsOptional()
+  @IsIn(Object.keys(PLACEMENT_POLICY_ALIASES), {
+    message: `placement_policy must be one of ${Object.keys(PLACEMENT_POLICY_ALIASES).join(', ')}`,
+  })
   placement_policy?: string;
 
-  @IsOptional() @IsIn(Object.keys(PLACEMENT_POLICY_ALIASES), { message: `placementPolicy must be one of ${Object.keys(PLACEMENT_POLICY_ALIASES).join(', ')}` })
+  @IsOptional()
+  @IsIn(Object.keys(PLACEMENT_POLICY_ALIASES), {
+    message: `placementPolicy must be one of ${Object.keys(PLACEMENT_POLICY_ALIASES).join(', ')}`,
+  })
   placementPolicy?: string;
 }
 
@@ -167,28 +201,37 @@ export class SlaApplication {
   @IsString()
   applicationID!: string;
 
-  @IsString() @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
+  @IsString()
+  @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
   application_name!: string;
 
-  @IsString() @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
+  @IsString()
+  @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
   application_namespace!: string;
 
-  @IsOptional() @IsString() @MaxLength(4096)
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
   application_desc?: string;
 
-  @IsArray() @ValidateNested({ each: true }) @Type(() => SlaMicroservice)
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => SlaMicroservice)
   microservices!: SlaMicroservice[];
 }
 
 /** An Oakestra SLA v2.0 deployment descriptor, the body of `POST /api/application`. */
 export class SlaDescriptor {
-  @IsString() @Equals('v2.0', { message: 'sla_version must be "v2.0"' })
+  @IsString()
+  @Equals('v2.0', { message: 'sla_version must be "v2.0"' })
   sla_version!: string;
 
   @IsString()
   customerID!: string;
 
-  @IsArray() @ValidateNested({ each: true }) @Type(() => SlaApplication)
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => SlaApplication)
   applications!: SlaApplication[];
 }
 

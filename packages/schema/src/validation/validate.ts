@@ -25,11 +25,33 @@ export function validateInput<T extends object>(cls: ClassConstructor<T>, input:
   const errors = validateSync(instance, {
     whitelist: true,
     forbidUnknownValues: true,
-    stopAtFirstError: true,
     validationError: { target: false, value: false },
   });
   if (errors.length > 0) return { ok: false, errors: flattenErrors(errors) };
   return { ok: true, value: instance };
+}
+
+/**
+ * Constraints that check a value's type. When one of them fails, the other failures at the same
+ * path, and any below it, only restate it ("must not be less than 0" for `"100"`; the fields of an
+ * object given where an array belongs), so only the type message is kept. class-validator's own
+ * `stopAtFirstError` cannot do this: it stops at whichever decorator it happens to evaluate first,
+ * which is the one written *last* (a missing `code` read "code must be shorter than or equal to
+ * 512 characters").
+ */
+const TYPE_CONSTRAINTS: readonly string[] = [
+  'isDefined',
+  'isObject',
+  'isArray',
+  'isString',
+  'isInt',
+  'isNumber',
+  'isBoolean',
+];
+
+function typeFailureOf(constraints: Record<string, string> | undefined): string | undefined {
+  const name = TYPE_CONSTRAINTS.find((c) => constraints?.[c] !== undefined);
+  return name === undefined ? undefined : constraints?.[name];
 }
 
 /** Flattens class-validator's error tree into `[{path, message}]` with array indices in brackets. */
@@ -38,6 +60,11 @@ export function flattenErrors(errors: ValidationError[], parent = ''): FieldErro
   for (const error of errors) {
     const key = /^\d+$/.test(error.property) ? `[${error.property}]` : error.property;
     const path = parent === '' ? key.replace(/^\[/, '$[') : /^\[/.test(key) ? `${parent}${key}` : `${parent}.${key}`;
+    const typeFailure = typeFailureOf(error.constraints);
+    if (typeFailure !== undefined) {
+      out.push({ path, message: typeFailure });
+      continue;
+    }
     for (const message of Object.values(error.constraints ?? {})) {
       out.push({ path, message });
     }

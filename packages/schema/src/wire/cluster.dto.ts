@@ -1,5 +1,19 @@
+// class-transformer's @Type reads Reflect metadata while the class is being declared, so the
+// polyfill must be loaded first whichever module is imported first.
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsArray, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, Min, ValidateNested } from 'class-validator';
+import {
+  IsArray,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { InstanceKeyDto, InstanceReportDto, InstanceSpecDto } from './instance-spec.dto';
 
 /** What the largest single node of a cluster can still take, so the root never picks a cluster where nothing fits. */
@@ -19,7 +33,8 @@ export class ClusterResourcesDto {
   @IsInt() @Min(0) memoryMbTotal!: number;
   @IsInt() @Min(0) memoryMbFree!: number;
   @IsInt() @Min(0) gpusFree!: number;
-  @ValidateNested() @Type(() => NodeCapacityDto) largestNodeFree!: NodeCapacityDto;
+  // @IsObject makes it required: @ValidateNested alone skips a missing value.
+  @IsObject() @ValidateNested() @Type(() => NodeCapacityDto) largestNodeFree!: NodeCapacityDto;
   @IsArray() @IsString({ each: true }) architectures!: string[];
   @IsOptional() @IsNumber() @Min(0) netRxBps?: number;
 }
@@ -34,7 +49,7 @@ export class ClusterHandshakeDto {
 
 /** Cluster → root on every (re)connect and on a timer: everything it has. */
 export class ClusterSyncDto {
-  @ValidateNested() @Type(() => ClusterResourcesDto) resources!: ClusterResourcesDto;
+  @IsObject() @ValidateNested() @Type(() => ClusterResourcesDto) resources!: ClusterResourcesDto;
   @IsArray() @ValidateNested({ each: true }) @Type(() => InstanceReportDto) instances!: InstanceReportDto[];
 }
 
@@ -48,7 +63,10 @@ export type Ack = { ok: true } | { ok: false; error: string };
 
 /** Events the cluster emits to the root. Every state change is acked. */
 export interface ClusterToRootEvents {
-  'cluster:sync': (payload: ClusterSyncDto, ack: (reply: ClusterSyncReply | { ok: false; error: string }) => void) => void;
+  'cluster:sync': (
+    payload: ClusterSyncDto,
+    ack: (reply: ClusterSyncReply | { ok: false; error: string }) => void,
+  ) => void;
   'cluster:resources': (payload: ClusterResourcesDto) => void;
   'instance:status': (payload: InstanceReportDto, ack: (reply: Ack) => void) => void;
 }

@@ -5,12 +5,7 @@
 export const NODE_TOPIC_ROOT = 'nodes';
 
 export type NodeTopicKind =
-  | 'information'
-  | 'jobs/resources'
-  | 'job'
-  | 'control/deploy'
-  | 'control/delete'
-  | 'control/sync';
+  'information' | 'jobs/resources' | 'job' | 'control/deploy' | 'control/delete' | 'control/sync';
 
 /** Topics a node publishes on. */
 export const NODE_TO_CLUSTER: readonly NodeTopicKind[] = ['information', 'jobs/resources', 'job'];
@@ -31,14 +26,19 @@ export const NodeTopics = {
   delete: (nodeId: string) => nodeTopic(nodeId, 'control/delete'),
   sync: (nodeId: string) => nodeTopic(nodeId, 'control/sync'),
   /** What a node subscribes to. */
-  controlWildcard: (nodeId: string) => `${NODE_TOPIC_ROOT}/${nodeId}/control/+`,
+  controlWildcard: (nodeId: string) => `${NODE_TOPIC_ROOT}/${checkedNodeId(nodeId)}/control/+`,
   /** What the cluster subscribes to. */
   allNodesWildcard: () => `${NODE_TOPIC_ROOT}/+/#`,
 } as const;
 
-export function nodeTopic(nodeId: string, kind: NodeTopicKind): string {
+/** An id such as `+`, `#` or `a/b` would turn a node's own topic into another node's or a wildcard. */
+function checkedNodeId(nodeId: string): string {
   if (!isValidNodeId(nodeId)) throw new RangeError(`invalid node id "${nodeId}"`);
-  return `${NODE_TOPIC_ROOT}/${nodeId}/${kind}`;
+  return nodeId;
+}
+
+export function nodeTopic(nodeId: string, kind: NodeTopicKind): string {
+  return `${NODE_TOPIC_ROOT}/${checkedNodeId(nodeId)}/${kind}`;
 }
 
 export interface ParsedNodeTopic {

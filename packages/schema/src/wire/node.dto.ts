@@ -1,3 +1,6 @@
+// class-transformer's @Type reads Reflect metadata while the class is being declared, so the
+// polyfill must be loaded first whichever module is imported first.
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
   IsArray,
@@ -86,4 +89,3 @@ export class DeleteCommand extends InstanceKeyDto {}
 export class SyncCommand {
   @IsArray() @ValidateNested({ each: true }) @Type(() => InstanceSpecDto) instances!: InstanceSpecDto[];
 }
-
