@@ -1,32 +1,80 @@
-import type { Candidate, Decision, PlacementRequest, Policy, Resources } from './types';
+import { CandidateTable } from './candidate-table';
+import { scheduleCore, scheduleTableCore } from './schedule-core';
+import type { Candidate, Decision, PlacementRequest, Policy, Resources, ScheduleOptions } from './types';
+
+export { distanceKm } from './geo';
+export { CandidateTable } from './candidate-table';
+
+export const POLICIES: readonly Policy[] = ['best-fit', 'worst-fit', 'first-fit', 'most-traffic'];
+
+// A Map, not an object literal, so `normalizePolicy('constructor')` cannot hit Object.prototype.
+const POLICY_SPELLINGS: ReadonlyMap<string, Policy> = new Map<string, Policy>([
+  ['best-fit', 'best-fit'],
+  ['best_fit', 'best-fit'],
+  ['worst-fit', 'worst-fit'],
+  ['worst_fit', 'worst-fit'],
+  ['first-fit', 'first-fit'],
+  ['first_fit', 'first-fit'],
+  ['most-traffic', 'most-traffic'],
+  ['most_traffic', 'most-traffic'],
+  ['traffic-most', 'most-traffic'],
+]);
 
 /**
- * `(candidates, reserved, request, policy) → decision`. Pure; `reserved(id)` returns what is
- * already reserved on a candidate. Implemented in full by the scheduler work (issue 4).
+ * The policy an SLA or a default setting names, in any spelling Oakestra and ASSIST-IoT use
+ * (case and surrounding blanks ignored), or `undefined` when it names none.
+ */
+export function normalizePolicy(raw: string): Policy | undefined {
+  return POLICY_SPELLINGS.get(raw.trim().toLowerCase());
+}
+
+/**
+ * How much room a candidate keeps after taking `requests`: the sum of the remaining fractions of
+ * CPU and memory, each `(allocatable − reserved − requested) / allocatable` (a resource the
+ * candidate has none of counts 0). `best-fit` picks the lowest score, `worst-fit` the highest.
+ *
+ * Why the sum and not the max: the max only sees the loosest resource, so two candidates that
+ * differ in the other one tie; the sum rewards being tight on both. It is the ordering of
+ * Kubernetes' MostAllocated/LeastAllocated scoring with equal weights. GPUs are left out: most
+ * candidates have none, and a GPU term would swamp the CPU/memory comparison on the few that do.
+ */
+export function fitScore(candidate: Candidate, reserved: Resources, requests: Resources): number {
+  const a = candidate.allocatable;
+  return (
+    (a.cpuMillis > 0 ? (a.cpuMillis - reserved.cpuMillis - requests.cpuMillis) / a.cpuMillis : 0) +
+    (a.memoryMb > 0 ? (a.memoryMb - reserved.memoryMb - requests.memoryMb) / a.memoryMb : 0)
+  );
+}
+
+/**
+ * `(candidates, reserved, request, policy) → decision`. Pure and deterministic: no I/O, clock or
+ * randomness; `reserved(id)` returns what is already reserved on a candidate (pass
+ * `ReservationLedger.reserved`, or use `ReservationLedger.place` to schedule and reserve at once).
+ *
+ * Free room is `allocatable − reserved` per resource. A candidate is feasible when it is active,
+ * passes every filter (pin by id or name, arch, labels, distance from `near`, GPU count) and fits
+ * the request in every resource, and, at the root tier, in `largestNodeFree` too. Then:
+ * `first-fit` takes the first feasible one in input order, `best-fit` the lowest {@link fitScore},
+ * `worst-fit` the highest, `most-traffic` the highest `netRxBps` (ties → highest fitScore).
+ * Remaining ties go to the lower `cpuPercent` (unknown = 0), then the lower id.
+ *
+ * Failures: `no-candidates` (empty list), `filtered` (nothing passed the filters), `no-capacity`
+ * (something passed but nothing has room); `detail` says why in a sentence, using
+ * `options.kind` ("node" / "cluster") as the noun. Cost: one pass, no allocation per candidate;
+ * a {@link CandidateTable} instead of an array gives the same decisions from denser memory.
  */
 export function schedule(
-  candidates: readonly Candidate[],
+  candidates: readonly Candidate[] | CandidateTable,
   reserved: (candidateId: string) => Resources,
   request: PlacementRequest,
   policy: Policy,
+  options?: ScheduleOptions,
 ): Decision {
-  const free = (c: Candidate): Resources => {
-    const r = reserved(c.id);
-    return {
-      cpuMillis: c.allocatable.cpuMillis - r.cpuMillis,
-      memoryMb: c.allocatable.memoryMb - r.memoryMb,
-      gpus: c.allocatable.gpus - r.gpus,
-    };
-  };
-  const fits = (have: Resources, want: Resources) =>
-    have.cpuMillis >= want.cpuMillis && have.memoryMb >= want.memoryMb && have.gpus >= want.gpus;
-  if (candidates.length === 0) return { ok: false, reason: 'no-candidates', detail: 'no candidates registered' };
-  const live = candidates.filter((c) => c.active);
-  const feasible = live.filter(
-    (c) => fits(free(c), request.requests) && (c.largestNodeFree === undefined || fits(c.largestNodeFree, request.requests)),
-  );
-  void policy;
-  const chosen = feasible[0];
-  if (!chosen) return { ok: false, reason: 'no-capacity', detail: 'no candidate has room for the request' };
-  return { ok: true, candidateId: chosen.id };
+  const kind = options?.kind ?? 'candidate';
+  // Without slots the cores never report a stale index, so the result is always defined.
+  const decision =
+    candidates instanceof CandidateTable
+      ? scheduleTableCore(candidates, reserved, undefined, request, policy, kind)
+      : scheduleCore(candidates, reserved, undefined, request, policy, kind);
+  return decision as Decision;
 }

@@ -63,3 +63,12 @@ export type FailureReason = 'no-candidates' | 'filtered' | 'no-capacity';
 export type Decision =
   | { ok: true; candidateId: string }
   | { ok: false; reason: FailureReason; /** A sentence a person can act on. */ detail: string };
+
+/** What the candidates are, so failure details say "node" at the cluster tier and "cluster" at the root. */
+export type CandidateKind = 'node' | 'cluster' | 'candidate';
+
+/** Optional knobs of `schedule` / `ReservationLedger.place`; leaving them out changes no decision. */
+export interface ScheduleOptions {
+  /** Noun used in failure details. Default `candidate`. */
+  kind?: CandidateKind;
+}

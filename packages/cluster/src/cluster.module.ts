@@ -1,0 +1,68 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { ClusterRuntime } from './cluster.runtime';
+import { Clock, IdGenerator, RandomIdGenerator, SystemClock } from './common/clock';
+import { DomainExceptionFilter } from './common/domain-exception.filter';
+import { CLUSTER_CONFIG, CLUSTER_LOGGER } from './common/tokens';
+import type { ClusterConfig } from './config/cluster-config';
+import { HealthController } from './health/health.controller';
+import { InstancesService } from './instances/instances.service';
+import { NodeMessagesService } from './instances/node-messages.service';
+import { MessageBus } from './mqtt/message-bus.port';
+import { MqttAccess } from './mqtt/mqtt-access';
+import { MqttBroker } from './mqtt/mqtt-broker';
+import { MqttBusAdapter } from './mqtt/mqtt-bus.adapter';
+import { NodeTokenGuard } from './nodes/node-token.guard';
+import { NodeTokenService } from './nodes/node-token.service';
+import { NodesController } from './nodes/nodes.controller';
+import { NodesService } from './nodes/nodes.service';
+import { ClusterRepository } from './persistence/cluster.repository';
+import { SqliteClusterRepository } from './persistence/sqlite-cluster.repository';
+import { RootLinkService } from './root-link/root-link.service';
+import { RootOutbox } from './root-link/root-outbox';
+import { SchedulingService } from './scheduling/scheduling.service';
+
+/**
+ * One module for the whole tier: the features are small and wired to each other through ports,
+ * and a single dynamic module keeps the config and the (possibly embedded) parent logger in one place.
+ */
+@Module({})
+export class ClusterModule {
+  static register(config: ClusterConfig, logger: Logger): DynamicModule {
+    return {
+      module: ClusterModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            logger,
+            // Nodes register rarely; health checks are frequent and uninteresting.
+            autoLogging: { ignore: (req) => req.url === '/health' },
+          },
+        }),
+      ],
+      controllers: [NodesController, HealthController],
+      providers: [
+        { provide: CLUSTER_CONFIG, useValue: config },
+        { provide: CLUSTER_LOGGER, useValue: logger },
+        { provide: Clock, useClass: SystemClock },
+        { provide: IdGenerator, useClass: RandomIdGenerator },
+        { provide: ClusterRepository, useFactory: () => new SqliteClusterRepository(config.dataDir) },
+        { provide: MessageBus, useClass: MqttBusAdapter },
+        { provide: APP_FILTER, useClass: DomainExceptionFilter },
+        NodeTokenService,
+        NodeTokenGuard,
+        NodesService,
+        MqttAccess,
+        MqttBroker,
+        SchedulingService,
+        RootOutbox,
+        InstancesService,
+        NodeMessagesService,
+        RootLinkService,
+        ClusterRuntime,
+      ],
+    };
+  }
+}

@@ -1,0 +1,76 @@
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { Logger } from 'pino';
+import { CLUSTER_CONFIG, CLUSTER_LOGGER } from './common/tokens';
+import type { ClusterConfig } from './config/cluster-config';
+import { InstancesService } from './instances/instances.service';
+import { NodeMessagesService } from './instances/node-messages.service';
+import { MessageBus } from './mqtt/message-bus.port';
+import { MqttAccess } from './mqtt/mqtt-access';
+import { MqttBroker } from './mqtt/mqtt-broker';
+import { NodesService } from './nodes/nodes.service';
+import { ClusterRepository } from './persistence/cluster.repository';
+import { RootLinkService } from './root-link/root-link.service';
+import { RootOutbox } from './root-link/root-outbox';
+
+/**
+ * Starts the moving parts in dependency order (state → broker → bus → timers → root link) and stops
+ * them in reverse, so no message arrives at a part that is already gone.
+ */
+@Injectable()
+export class ClusterRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly log: Logger;
+  private timers: NodeJS.Timeout[] = [];
+  brokerPort = 0;
+
+  constructor(
+    @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
+    @Inject(CLUSTER_LOGGER) logger: Logger,
+    private readonly repo: ClusterRepository,
+    private readonly nodes: NodesService,
+    private readonly instances: InstancesService,
+    private readonly nodeMessages: NodeMessagesService,
+    private readonly access: MqttAccess,
+    private readonly broker: MqttBroker,
+    private readonly bus: MessageBus,
+    private readonly rootLink: RootLinkService,
+    private readonly outbox: RootOutbox,
+  ) {
+    this.log = logger.child({ component: 'runtime' });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.instances.load();
+    if (!this.access.external) this.brokerPort = await this.broker.start();
+    this.bus.onMessage((topic, payload) => this.nodeMessages.handle(topic, payload));
+    const { url, login } = this.access.clusterConnection();
+    await this.bus.connect(url, login);
+    const livenessEvery = Math.max(100, Math.min(1000, Math.floor(this.config.nodeLivenessMs / 4)));
+    this.timers.push(
+      setInterval(() => {
+        if (this.nodes.checkLiveness().length > 0) this.outbox.resourcesChanged();
+      }, livenessEvery),
+      setInterval(() => this.instances.syncActiveNodes(), this.config.syncIntervalMs),
+    );
+    this.rootLink.start();
+    this.log.info({ clusterName: this.config.clusterName, rootUrl: this.config.rootUrl }, 'cluster started');
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.rootLink.stop();
+    await this.bus.close();
+    await this.broker.stop();
+  }
+
+  onApplicationShutdown(): void {
+    this.repo.close();
+    this.log.info('cluster stopped');
+  }
+}

@@ -1,0 +1,160 @@
+import { hostname } from 'node:os';
+import { IsOptional, IsString, Matches } from 'class-validator';
+import { validateInput } from '@canopy/schema';
+
+/** Everything the cluster orchestrator reads from its environment, once, at start. */
+export interface ClusterConfig {
+  /** `ROOT_URL`, default `http://127.0.0.1:10000` */
+  rootUrl: string;
+  /** `CLUSTER_TOKEN` (required): presented to the root in the Socket.IO handshake */
+  clusterToken: string;
+  /** `CLUSTER_NAME`, default the host name */
+  clusterName: string;
+  /** `CLUSTER_LOCATION`: `lat,long` or a place name */
+  clusterLocation?: string;
+  /** `CLUSTER_PORT`, default 10100 (REST: node registration, /health); 0 = any free port */
+  port: number;
+  /** `CLUSTER_HOST`, default 0.0.0.0 */
+  host: string;
+  /** `NODE_TOKEN`: join token nodes present; generated once and persisted in dataDir when unset */
+  nodeToken?: string;
+  /** `MQTT_PORT`, default 10003 (in-process broker); 0 = any free port */
+  mqttPort: number;
+  /** `MQTT_URL`: an external broker (e.g. Mosquitto) instead of the in-process one */
+  mqttUrl?: string;
+  /** `MQTT_USERNAME` / `MQTT_PASSWORD`: the cluster's own login at an external broker */
+  mqttUsername?: string;
+  mqttPassword?: string;
+  /** `MQTT_NODE_USERNAME` / `MQTT_NODE_PASSWORD`: the login handed to nodes with an external broker */
+  mqttNodeUsername?: string;
+  mqttNodePassword?: string;
+  /** `MQTT_ADVERTISED_HOST` / `MQTT_ADVERTISED_PORT`: what nodes dial (behind NAT, compose, ...) */
+  mqttAdvertisedHost?: string;
+  mqttAdvertisedPort?: number;
+  /** `CLUSTER_DATA_DIR`, default `./.canopy/cluster` (SQLite file `cluster.db`) */
+  dataDir: string;
+  /** `NODE_LIVENESS_MS`, default 10000: a node with no heartbeat for this long is inactive */
+  nodeLivenessMs: number;
+  /** `SYNC_INTERVAL_MS`, default 15000: periodic full resync with the root and with nodes */
+  syncIntervalMs: number;
+  /** `RESOURCES_INTERVAL_MS`, default 5000: how often aggregate resources go to the root */
+  resourcesIntervalMs?: number;
+}
+
+/** A bad or missing environment variable; `variable` names it so the operator knows what to fix. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const INT = /^\d+$/;
+const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/** The environment as strings; validated through the one validation path like every other input. */
+class ClusterEnv {
+  @IsOptional() @IsString() @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http(s) URL' }) ROOT_URL?: string;
+  @IsString({ message: 'is required' }) @Matches(/\S/, { message: 'must not be empty' }) CLUSTER_TOKEN!: string;
+  @IsOptional()
+  @IsString()
+  @Matches(CLUSTER_NAME, { message: 'must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$' })
+  CLUSTER_NAME?: string;
+  @IsOptional() @IsString() CLUSTER_LOCATION?: string;
+  @IsOptional() @IsString() @Matches(INT, { message: 'must be a port number' }) CLUSTER_PORT?: string;
+  @IsOptional() @IsString() @Matches(/\S/, { message: 'must not be empty' }) CLUSTER_HOST?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S{8,}$/, { message: 'must be at least 8 characters without spaces' })
+  NODE_TOKEN?: string;
+  @IsOptional() @IsString() @Matches(INT, { message: 'must be a port number' }) MQTT_PORT?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, { message: 'must be an mqtt(s):// URL' })
+  MQTT_URL?: string;
+  @IsOptional() @IsString() MQTT_USERNAME?: string;
+  @IsOptional() @IsString() MQTT_PASSWORD?: string;
+  @IsOptional() @IsString() MQTT_NODE_USERNAME?: string;
+  @IsOptional() @IsString() MQTT_NODE_PASSWORD?: string;
+  @IsOptional() @IsString() @Matches(/\S/, { message: 'must not be empty' }) MQTT_ADVERTISED_HOST?: string;
+  @IsOptional() @IsString() @Matches(INT, { message: 'must be a port number' }) MQTT_ADVERTISED_PORT?: string;
+  @IsOptional() @IsString() @Matches(/\S/, { message: 'must not be empty' }) CLUSTER_DATA_DIR?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(INT, { message: 'must be a whole number of milliseconds' })
+  NODE_LIVENESS_MS?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(INT, { message: 'must be a whole number of milliseconds' })
+  SYNC_INTERVAL_MS?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(INT, { message: 'must be a whole number of milliseconds' })
+  RESOURCES_INTERVAL_MS?: string;
+}
+
+/** Reads and validates the cluster's configuration; throws {@link ConfigError} naming the first bad variable. */
+export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
+  // Empty strings count as unset: compose files often carry `VAR=` placeholders.
+  const present: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') present[k] = v;
+  const result = validateInput(ClusterEnv, present);
+  if (!result.ok) {
+    const first = result.errors[0] ?? { path: '$', message: 'invalid' };
+    throw new ConfigError(first.path, first.message);
+  }
+  const e = result.value;
+  if ((e.MQTT_NODE_USERNAME === undefined) !== (e.MQTT_NODE_PASSWORD === undefined)) {
+    throw new ConfigError('MQTT_NODE_PASSWORD', 'MQTT_NODE_USERNAME and MQTT_NODE_PASSWORD go together');
+  }
+  return {
+    rootUrl: (e.ROOT_URL ?? 'http://127.0.0.1:10000').replace(/\/+$/, ''),
+    clusterToken: e.CLUSTER_TOKEN,
+    clusterName: e.CLUSTER_NAME ?? defaultClusterName(),
+    clusterLocation: e.CLUSTER_LOCATION,
+    port: port('CLUSTER_PORT', e.CLUSTER_PORT, 10100),
+    host: e.CLUSTER_HOST ?? '0.0.0.0',
+    nodeToken: e.NODE_TOKEN,
+    mqttPort: port('MQTT_PORT', e.MQTT_PORT, 10003),
+    mqttUrl: e.MQTT_URL,
+    mqttUsername: e.MQTT_USERNAME,
+    mqttPassword: e.MQTT_PASSWORD,
+    mqttNodeUsername: e.MQTT_NODE_USERNAME,
+    mqttNodePassword: e.MQTT_NODE_PASSWORD,
+    mqttAdvertisedHost: e.MQTT_ADVERTISED_HOST,
+    mqttAdvertisedPort:
+      e.MQTT_ADVERTISED_PORT === undefined ? undefined : port('MQTT_ADVERTISED_PORT', e.MQTT_ADVERTISED_PORT, 0, 1),
+    dataDir: e.CLUSTER_DATA_DIR ?? './.canopy/cluster',
+    nodeLivenessMs: millis('NODE_LIVENESS_MS', e.NODE_LIVENESS_MS, 10_000),
+    syncIntervalMs: millis('SYNC_INTERVAL_MS', e.SYNC_INTERVAL_MS, 15_000),
+    resourcesIntervalMs: millis('RESOURCES_INTERVAL_MS', e.RESOURCES_INTERVAL_MS, 5_000),
+  };
+}
+
+function port(variable: string, raw: string | undefined, fallback: number, min = 0): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (n < min || n > 65535) throw new ConfigError(variable, `must be between ${min} and 65535`);
+  return n;
+}
+
+function millis(variable: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  // Below 100 ms the timers would spin; nothing useful happens that fast over MQTT.
+  if (n < 100 || n > 86_400_000) throw new ConfigError(variable, 'must be between 100 and 86400000');
+  return n;
+}
+
+/** Host names may carry characters the root refuses in a cluster name; keep what it accepts. */
+function defaultClusterName(): string {
+  const cleaned = hostname()
+    .replace(/[^A-Za-z0-9_.-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 63);
+  return CLUSTER_NAME.test(cleaned) ? cleaned : 'cluster';
+}

@@ -1,0 +1,21 @@
+import { Controller, Get } from '@nestjs/common';
+import { NodesService } from '../nodes/nodes.service';
+import { RootLinkService } from '../root-link/root-link.service';
+
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly nodes: NodesService,
+    private readonly rootLink: RootLinkService,
+  ) {}
+
+  @Get()
+  health(): { status: 'ok'; nodes: number; activeNodes: number; rootConnected: boolean } {
+    return {
+      status: 'ok',
+      nodes: this.nodes.list().length,
+      activeNodes: this.nodes.activeIds().length,
+      rootConnected: this.rootLink.connected,
+    };
+  }
+}

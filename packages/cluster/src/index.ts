@@ -1,0 +1,3 @@
+export { loadClusterConfig, ConfigError, type ClusterConfig } from './config/cluster-config';
+export { startCluster, type ClusterHandle } from './cluster.bootstrap';
+export { mayPublish, maySubscribe, type MqttUser } from './mqtt/mqtt-acl';

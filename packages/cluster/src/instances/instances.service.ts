@@ -1,0 +1,283 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  InstanceStatus,
+  NodeTopics,
+  isStatusAdvance,
+  type ClusterResourcesDto,
+  type DeleteCommand,
+  type InstanceKey,
+  type InstanceReportDto,
+  type InstanceSpecDto,
+  type SyncCommand,
+} from '@canopy/schema';
+import type { Logger } from 'pino';
+import { CLUSTER_LOGGER } from '../common/tokens';
+import { MessageBus } from '../mqtt/message-bus.port';
+import { NodesService } from '../nodes/nodes.service';
+import { ClusterRepository, type InstanceRecord, type ObservedState } from '../persistence/cluster.repository';
+import { RootOutbox } from '../root-link/root-outbox';
+import { aggregateResources, failureStatus, toPolicy } from '../scheduling/placement';
+import { SchedulingService } from '../scheduling/scheduling.service';
+
+/** `serviceId/instanceNumber`: one instance across its generations. */
+function slotOf(key: InstanceKey): string {
+  return `${key.serviceId}/${key.instanceNumber}`;
+}
+
+function keyOf(key: InstanceKey): InstanceKey {
+  return { serviceId: key.serviceId, instanceNumber: key.instanceNumber, generation: key.generation };
+}
+
+/**
+ * Which node runs which instance. Commands from the root (deploy, delete, full desired set) and
+ * statuses from nodes meet here. Every state change is persisted before anything is sent, and all
+ * placement work runs synchronously, so concurrent deploys never over-commit a node.
+ */
+@Injectable()
+export class InstancesService {
+  private readonly log: Logger;
+  private readonly records = new Map<string, InstanceRecord>();
+
+  constructor(
+    @Inject(CLUSTER_LOGGER) logger: Logger,
+    private readonly repo: ClusterRepository,
+    private readonly nodes: NodesService,
+    private readonly scheduling: SchedulingService,
+    private readonly bus: MessageBus,
+    private readonly outbox: RootOutbox,
+  ) {
+    this.log = logger.child({ component: 'instances' });
+  }
+
+  /** Reads placements back after a restart and rebuilds the reservations they hold. */
+  load(): void {
+    for (const record of this.repo.listInstances()) {
+      this.records.set(slotOf(record.spec), record);
+      if (record.nodeId !== undefined && this.nodes.get(record.nodeId)) {
+        this.scheduling.restore(record.spec, record.nodeId);
+      }
+    }
+    this.log.info({ instances: this.records.size }, 'placements loaded');
+  }
+
+  /** Idempotent by key: the same key again is a no-op, a higher generation replaces, a lower one is ignored. */
+  deploy(spec: InstanceSpecDto): void {
+    const slot = slotOf(spec);
+    const current = this.records.get(slot);
+    let replacedOn: { key: InstanceKey; nodeId: string } | undefined;
+    if (current) {
+      if (current.spec.generation > spec.generation) {
+        this.log.debug({ serviceId: spec.serviceId, generation: spec.generation }, 'stale deploy ignored');
+        return;
+      }
+      if (current.spec.generation === spec.generation) {
+        // Same key: already placed, or being deleted (the next sync brings it back if still wanted).
+        if (current.nodeId !== undefined || current.deleting) return;
+      } else if (current.nodeId !== undefined) {
+        this.scheduling.release(current.spec);
+        replacedOn = { key: keyOf(current.spec), nodeId: current.nodeId };
+      }
+    }
+
+    if (spec.placementPolicy !== undefined && toPolicy(spec.placementPolicy) === undefined) {
+      this.log.warn(
+        { serviceId: spec.serviceId, placementPolicy: spec.placementPolicy },
+        'unknown placement policy, using best-fit',
+      );
+    }
+    const decision = this.scheduling.place(spec, this.nodes.list());
+    if (!decision.ok) {
+      const status = failureStatus(decision.reason);
+      const record: InstanceRecord = { spec, status, observed: { status_detail: decision.detail }, deleting: false };
+      this.save(record);
+      if (replacedOn) this.sendDelete(replacedOn.nodeId, replacedOn.key);
+      this.log.warn(
+        { serviceId: spec.serviceId, instance: spec.instanceNumber, status, detail: decision.detail },
+        'instance not placed',
+      );
+      if (current?.status !== status || current.observed.status_detail !== decision.detail) this.forward(record);
+      if (replacedOn) this.outbox.resourcesChanged();
+      return;
+    }
+
+    const nodeId = decision.candidateId;
+    const record: InstanceRecord = {
+      spec,
+      nodeId,
+      status: InstanceStatus.NODE_SCHEDULED,
+      observed: {},
+      deleting: false,
+    };
+    this.save(record);
+    this.log.info(
+      { serviceId: spec.serviceId, instance: spec.instanceNumber, generation: spec.generation, nodeId },
+      'instance placed',
+    );
+    this.forward(record);
+    // On the same node the higher generation replaces the container by itself; elsewhere the old one must go.
+    if (replacedOn && replacedOn.nodeId !== nodeId) this.sendDelete(replacedOn.nodeId, replacedOn.key);
+    this.send(NodeTopics.deploy(nodeId), spec);
+    this.outbox.resourcesChanged();
+  }
+
+  /** Removes an instance. The reservation stays until the node confirms UNDEPLOYED. */
+  delete(key: InstanceKey): void {
+    const current = this.records.get(slotOf(key));
+    if (!current || current.spec.generation > key.generation) {
+      // Nothing of that generation here (never placed, or already replaced): it is gone.
+      this.outbox.report({ ...keyOf(key), status: InstanceStatus.UNDEPLOYED });
+      return;
+    }
+    if (current.deleting) return;
+    const nodeId = current.nodeId;
+    // A silent node cannot confirm; its own sync removes the container when it comes back.
+    if (nodeId === undefined || !this.nodes.isActive(nodeId)) {
+      if (nodeId !== undefined) this.sendDelete(nodeId, keyOf(current.spec));
+      this.forget(current);
+      return;
+    }
+    current.deleting = true;
+    this.repo.saveInstance(current);
+    this.log.info({ serviceId: key.serviceId, instance: key.instanceNumber, nodeId }, 'instance deleting');
+    this.sendDelete(nodeId, keyOf(current.spec));
+  }
+
+  /**
+   * Converges on the root's full desired set: what is desired and missing (or unplaced) is deployed,
+   * what is here and not desired is deleted. `allowDeletes` is false when part of the set could not
+   * be read, so a malformed entry never removes a running instance.
+   */
+  reconcile(desired: readonly InstanceSpecDto[], allowDeletes = true): void {
+    const wanted = new Map<string, InstanceSpecDto>();
+    for (const spec of desired) {
+      const seen = wanted.get(slotOf(spec));
+      if (!seen || seen.generation < spec.generation) wanted.set(slotOf(spec), spec);
+    }
+    for (const spec of wanted.values()) this.deploy(spec);
+    if (!allowDeletes) return;
+    for (const [slot, record] of [...this.records]) {
+      const want = wanted.get(slot);
+      if (record.deleting) continue;
+      if (!want || want.generation < record.spec.generation) this.delete(keyOf(record.spec));
+    }
+  }
+
+  /** A status the node reported, through `job` (on change) or `jobs/resources` (periodic full report). */
+  nodeReported(nodeId: string, report: InstanceReportDto): void {
+    const record = this.records.get(slotOf(report));
+    // Another generation, or a node that no longer runs this slot: stale news.
+    if (!record || record.spec.generation !== report.generation || record.nodeId !== nodeId) return;
+    if (report.status === InstanceStatus.UNDEPLOYED) {
+      if (!record.deleting)
+        this.log.warn({ serviceId: report.serviceId, nodeId }, 'node dropped an instance on its own');
+      this.forget(record);
+      return;
+    }
+    if (record.deleting) return;
+    const observed: ObservedState = {
+      status_detail: report.status_detail,
+      containerId: report.containerId ?? record.observed.containerId,
+      hostPorts: report.hostPorts ?? record.observed.hostPorts,
+      at: report.at,
+    };
+    const statusChanged = record.status !== report.status;
+    if (statusChanged && !isStatusAdvance(record.status, report.status)) return;
+    const detailsChanged =
+      observed.containerId !== record.observed.containerId ||
+      JSON.stringify(observed.hostPorts) !== JSON.stringify(record.observed.hostPorts) ||
+      observed.status_detail !== record.observed.status_detail;
+    if (!statusChanged && !detailsChanged) return;
+    record.status = report.status;
+    record.observed = observed;
+    this.repo.saveInstance(record);
+    this.log.info(
+      { serviceId: report.serviceId, instance: report.instanceNumber, nodeId, status: report.status },
+      'instance status',
+    );
+    this.forward(record);
+  }
+
+  /** A node's periodic full report: anything it was asked to delete and no longer lists is gone. */
+  nodeFullReport(nodeId: string, reports: readonly InstanceReportDto[]): void {
+    for (const r of reports) this.nodeReported(nodeId, r);
+    const listed = new Set(
+      reports.filter((r) => r.status !== InstanceStatus.UNDEPLOYED).map((r) => `${slotOf(r)}@${r.generation}`),
+    );
+    for (const record of [...this.records.values()]) {
+      if (
+        record.deleting &&
+        record.nodeId === nodeId &&
+        !listed.has(`${slotOf(record.spec)}@${record.spec.generation}`)
+      ) {
+        this.forget(record);
+      }
+    }
+  }
+
+  /** Sends a node its full desired set; the node removes anything not listed. */
+  syncNode(nodeId: string): void {
+    const command: SyncCommand = {
+      instances: [...this.records.values()].filter((r) => r.nodeId === nodeId && !r.deleting).map((r) => r.spec),
+    };
+    this.send(NodeTopics.sync(nodeId), command);
+  }
+
+  syncActiveNodes(): void {
+    for (const nodeId of this.nodes.activeIds()) this.syncNode(nodeId);
+  }
+
+  /** Everything this cluster knows, as reports for the root's sync. */
+  reports(): InstanceReportDto[] {
+    return [...this.records.values()].map((r) => this.toReport(r));
+  }
+
+  resources(): ClusterResourcesDto {
+    return aggregateResources(this.nodes.list(), this.scheduling.reserved);
+  }
+
+  private forget(record: InstanceRecord): void {
+    if (record.nodeId !== undefined) this.scheduling.release(record.spec);
+    this.records.delete(slotOf(record.spec));
+    this.repo.deleteInstance(record.spec.serviceId, record.spec.instanceNumber);
+    this.log.info({ serviceId: record.spec.serviceId, instance: record.spec.instanceNumber }, 'instance undeployed');
+    this.outbox.report({ ...this.toReport(record), status: InstanceStatus.UNDEPLOYED });
+    this.outbox.resourcesChanged();
+  }
+
+  private save(record: InstanceRecord): void {
+    this.records.set(slotOf(record.spec), record);
+    this.repo.saveInstance(record);
+  }
+
+  private forward(record: InstanceRecord): void {
+    this.outbox.report(this.toReport(record));
+  }
+
+  private toReport(record: InstanceRecord): InstanceReportDto {
+    const node = record.nodeId !== undefined ? this.nodes.get(record.nodeId) : undefined;
+    const report: InstanceReportDto = { ...keyOf(record.spec), status: record.status };
+    const o = record.observed;
+    if (o.status_detail !== undefined) report.status_detail = o.status_detail;
+    if (o.containerId !== undefined) report.containerId = o.containerId;
+    if (o.hostPorts !== undefined) report.hostPorts = o.hostPorts;
+    if (o.at !== undefined) report.at = o.at;
+    if (node) {
+      report.nodeId = node.id;
+      report.nodeName = node.name;
+      if (node.publicIp !== undefined) report.publicIp = node.publicIp;
+    }
+    return report;
+  }
+
+  private sendDelete(nodeId: string, key: InstanceKey): void {
+    const command: DeleteCommand = keyOf(key);
+    this.send(NodeTopics.delete(nodeId), command);
+  }
+
+  private send(topic: string, payload: object): void {
+    void this.bus.publish(topic, payload).catch((err: unknown) => {
+      // The periodic sync re-sends the node's whole desired set, so a lost command heals itself.
+      this.log.warn({ topic, err: err instanceof Error ? err.message : String(err) }, 'mqtt publish failed');
+    });
+  }
+}

@@ -1,0 +1,39 @@
+import pino from 'pino';
+import { startCluster } from './cluster.bootstrap';
+import { ConfigError, loadClusterConfig } from './config/cluster-config';
+
+/** Process entry: `node packages/cluster/dist/main.js`, configured from the environment. */
+async function main(): Promise<void> {
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  let config;
+  try {
+    config = loadClusterConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      logger.fatal({ variable: err.variable, err: err.message }, 'invalid configuration');
+      process.exit(2);
+    }
+    throw err;
+  }
+  const cluster = await startCluster(config, logger);
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    cluster.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+main().catch((err: unknown) => {
+  pino().fatal({ err }, 'cluster failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,10 @@
+/** The cluster's side of MQTT, as the domain sees it. `mqtt-bus.adapter.ts` is the only implementation. */
+export abstract class MessageBus {
+  /** Connects and subscribes to every node→cluster topic; resolves once subscribed. */
+  abstract connect(url: string, login: { username: string; password: string } | undefined): Promise<void>;
+  /** Publishes JSON with QoS 1 (commands must arrive at least once). */
+  abstract publish(topic: string, payload: object): Promise<void>;
+  /** Raw inbound messages; parsing and validation belong to the caller. */
+  abstract onMessage(handler: (topic: string, payload: Buffer) => void): void;
+  abstract close(): Promise<void>;
+}

@@ -1,0 +1,89 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { IdGenerator } from '../common/clock';
+import { CLUSTER_CONFIG } from '../common/tokens';
+import type { ClusterConfig } from '../config/cluster-config';
+
+export interface MqttLogin {
+  username: string;
+  password: string;
+}
+
+/** Where nodes dial the broker and with which login, as told in the registration reply. */
+export interface NodeBrokerAccess {
+  port: number;
+  host?: string;
+  login: MqttLogin;
+}
+
+/**
+ * Who logs in where. In-process mode: the cluster's own client uses a random credential made at
+ * start (it never leaves the process), and each node logs in as its id with its own password.
+ * External mode (MQTT_URL): the operator's broker decides; we pass the configured logins through.
+ */
+@Injectable()
+export class MqttAccess {
+  /** `$` cannot appear in a node id, so the cluster's login never collides with a node's. */
+  static readonly CLUSTER_USERNAME = '$cluster';
+  private readonly internalPassword: string;
+  private brokerPort: number | undefined;
+
+  constructor(
+    @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
+    ids: IdGenerator,
+  ) {
+    this.internalPassword = ids.secret();
+  }
+
+  get external(): boolean {
+    return this.config.mqttUrl !== undefined;
+  }
+
+  /** The in-process broker reports the port it actually bound (the configured one may be 0). */
+  setBrokerPort(port: number): void {
+    this.brokerPort = port;
+  }
+
+  /** URL and login for the cluster's own client. */
+  clusterConnection(): { url: string; login?: MqttLogin } {
+    if (this.config.mqttUrl !== undefined) {
+      const { mqttUsername: username, mqttPassword: password } = this.config;
+      return {
+        url: this.config.mqttUrl,
+        login: username === undefined ? undefined : { username, password: password ?? '' },
+      };
+    }
+    return {
+      url: `mqtt://127.0.0.1:${this.boundPort()}`,
+      login: { username: MqttAccess.CLUSTER_USERNAME, password: this.internalPassword },
+    };
+  }
+
+  isClusterLogin(username: string, password: string, equal: (a: string, b: string) => boolean): boolean {
+    return username === MqttAccess.CLUSTER_USERNAME && equal(password, this.internalPassword);
+  }
+
+  forNode(nodeId: string, nodePassword: string): NodeBrokerAccess {
+    const c = this.config;
+    if (c.mqttUrl !== undefined) {
+      const url = new URL(c.mqttUrl);
+      const login =
+        c.mqttNodeUsername !== undefined
+          ? { username: c.mqttNodeUsername, password: c.mqttNodePassword ?? '' }
+          : { username: nodeId, password: nodePassword };
+      return {
+        port: c.mqttAdvertisedPort ?? (url.port === '' ? 1883 : Number(url.port)),
+        host: c.mqttAdvertisedHost ?? url.hostname,
+        login,
+      };
+    }
+    return {
+      port: c.mqttAdvertisedPort ?? this.boundPort(),
+      host: c.mqttAdvertisedHost,
+      login: { username: nodeId, password: nodePassword },
+    };
+  }
+
+  private boundPort(): number {
+    return this.brokerPort ?? this.config.mqttPort;
+  }
+}

@@ -1,0 +1,40 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { IdGenerator } from '../common/clock';
+import { constantTimeEqual } from '../common/secrets';
+import { CLUSTER_CONFIG, CLUSTER_LOGGER } from '../common/tokens';
+import type { ClusterConfig } from '../config/cluster-config';
+
+const TOKEN_FILE = 'node-token';
+
+/**
+ * The join token nodes present to `POST /api/node/register`. From NODE_TOKEN, or generated once and
+ * kept in the data directory (mode 0600) so nodes keep joining after a cluster restart.
+ */
+@Injectable()
+export class NodeTokenService {
+  readonly token: string;
+
+  constructor(@Inject(CLUSTER_CONFIG) config: ClusterConfig, @Inject(CLUSTER_LOGGER) logger: Logger, ids: IdGenerator) {
+    if (config.nodeToken !== undefined) {
+      this.token = config.nodeToken;
+      return;
+    }
+    const file = join(config.dataDir, TOKEN_FILE);
+    if (existsSync(file)) {
+      this.token = readFileSync(file, 'utf8').trim();
+      return;
+    }
+    mkdirSync(config.dataDir, { recursive: true });
+    this.token = ids.secret();
+    writeFileSync(file, `${this.token}\n`, { mode: 0o600 });
+    // Printed once, on first start, so the operator can hand it to the nodes; afterwards it is in the file.
+    logger.info({ nodeToken: this.token, file }, 'node join token generated');
+  }
+
+  matches(presented: string): boolean {
+    return constantTimeEqual(presented, this.token);
+  }
+}

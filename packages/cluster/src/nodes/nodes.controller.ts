@@ -1,0 +1,29 @@
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { NodeRegisterRequest, type NodeRegisterResponse } from '@canopy/schema';
+import { ValidateInputPipe } from '../common/validate-input.pipe';
+import { MqttAccess } from '../mqtt/mqtt-access';
+import { NodeTokenGuard } from './node-token.guard';
+import { NodesService } from './nodes.service';
+
+@Controller('api/node')
+export class NodesController {
+  constructor(
+    private readonly nodes: NodesService,
+    private readonly access: MqttAccess,
+  ) {}
+
+  /** Oakestra's registration path; the reply tells the node where and how to log in to MQTT. */
+  @Post('register')
+  @HttpCode(200)
+  @UseGuards(NodeTokenGuard)
+  register(@Body(new ValidateInputPipe(NodeRegisterRequest)) body: NodeRegisterRequest): NodeRegisterResponse {
+    const { node, password } = this.nodes.register(body);
+    const broker = this.access.forNode(node.id, password);
+    return {
+      id: node.id,
+      MQTT_BROKER_PORT: broker.port,
+      ...(broker.host !== undefined ? { MQTT_BROKER_HOST: broker.host } : {}),
+      mqtt: broker.login,
+    };
+  }
+}

@@ -1,0 +1,110 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { NodeInformation, NodeRegisterRequest } from '@canopy/schema';
+import type { Logger } from 'pino';
+import { Clock, IdGenerator } from '../common/clock';
+import { constantTimeEqual, sha256 } from '../common/secrets';
+import { CLUSTER_CONFIG, CLUSTER_LOGGER } from '../common/tokens';
+import type { ClusterConfig } from '../config/cluster-config';
+import { ClusterRepository, type NodeRecord } from '../persistence/cluster.repository';
+
+/** What the last heartbeat said; kept in memory only (after a restart every node is inactive until it speaks). */
+export interface NodeLiveState {
+  lastSeen: number;
+  info: NodeInformation;
+}
+
+export interface NodeView extends NodeRecord {
+  active: boolean;
+  live?: NodeLiveState;
+}
+
+/** The node registry: who may log in, who is alive, what each said last. */
+@Injectable()
+export class NodesService {
+  private readonly log: Logger;
+  private readonly nodes = new Map<string, NodeRecord>();
+  private readonly live = new Map<string, NodeLiveState>();
+  /** Nodes considered active at the last liveness check, to report transitions once. */
+  private readonly active = new Set<string>();
+
+  constructor(
+    @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
+    @Inject(CLUSTER_LOGGER) logger: Logger,
+    private readonly repo: ClusterRepository,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+  ) {
+    this.log = logger.child({ component: 'nodes' });
+    for (const node of repo.listNodes()) this.nodes.set(node.id, node);
+  }
+
+  /** Registers a node, or re-registers it under the same id when the name is known; issues a fresh MQTT password. */
+  register(req: NodeRegisterRequest): { node: NodeRecord; password: string } {
+    const existing = [...this.nodes.values()].find((n) => n.name === req.name);
+    const password = this.ids.secret();
+    const node: NodeRecord = {
+      id: existing?.id ?? this.ids.nodeId(),
+      name: req.name,
+      arch: req.arch,
+      cpuCores: req.cpuCores,
+      memoryMb: req.memoryMb,
+      gpus: req.gpus ?? 0,
+      publicIp: req.publicIp,
+      labels: req.labels ?? {},
+      location: req.location,
+      passwordSha256: sha256(password),
+      registeredAt: this.clock.now(),
+    };
+    this.repo.saveNode(node);
+    this.nodes.set(node.id, node);
+    this.log.info({ nodeId: node.id, nodeName: node.name, reregistered: existing !== undefined }, 'node registered');
+    return { node, password };
+  }
+
+  verifyPassword(nodeId: string, password: string): boolean {
+    const node = this.nodes.get(nodeId);
+    // Compare even for unknown ids so timing does not reveal which ids exist.
+    return constantTimeEqual(sha256(password), node?.passwordSha256 ?? '') && node !== undefined;
+  }
+
+  get(nodeId: string): NodeRecord | undefined {
+    return this.nodes.get(nodeId);
+  }
+
+  /** Records a heartbeat; true when this made the node active (first beat, after silence, after restart). */
+  heartbeat(nodeId: string, info: NodeInformation): boolean {
+    this.live.set(nodeId, { lastSeen: this.clock.now(), info });
+    if (this.active.has(nodeId)) return false;
+    this.active.add(nodeId);
+    this.log.info({ nodeId }, 'node active');
+    return true;
+  }
+
+  /** Marks silent nodes inactive; returns the ids that just went inactive. */
+  checkLiveness(): string[] {
+    const now = this.clock.now();
+    const gone: string[] = [];
+    for (const nodeId of this.active) {
+      const seen = this.live.get(nodeId)?.lastSeen ?? 0;
+      if (now - seen > this.config.nodeLivenessMs) {
+        this.active.delete(nodeId);
+        gone.push(nodeId);
+        this.log.warn({ nodeId, silentMs: now - seen }, 'node inactive');
+      }
+    }
+    return gone;
+  }
+
+  isActive(nodeId: string): boolean {
+    const seen = this.live.get(nodeId)?.lastSeen;
+    return this.active.has(nodeId) && seen !== undefined && this.clock.now() - seen <= this.config.nodeLivenessMs;
+  }
+
+  list(): NodeView[] {
+    return [...this.nodes.values()].map((n) => ({ ...n, active: this.isActive(n.id), live: this.live.get(n.id) }));
+  }
+
+  activeIds(): string[] {
+    return [...this.nodes.keys()].filter((id) => this.isActive(id));
+  }
+}

@@ -1,0 +1,44 @@
+import type { InstanceReportDto, InstanceSpecDto, InstanceStatus } from '@canopy/schema';
+
+/** A registered worker node. The MQTT password is stored only as a SHA-256 digest. */
+export interface NodeRecord {
+  id: string;
+  name: string;
+  arch: string;
+  cpuCores: number;
+  memoryMb: number;
+  gpus: number;
+  publicIp?: string;
+  labels: Record<string, string>;
+  /** `lat,long` */
+  location?: string;
+  passwordSha256: string;
+  registeredAt: number;
+}
+
+/** What the node last said about an instance, beyond the status itself. */
+export type ObservedState = Pick<InstanceReportDto, 'status_detail' | 'containerId' | 'hostPorts' | 'at'>;
+
+/**
+ * One instance this cluster is responsible for: the spec the root asked for, where it runs (if
+ * placed) and its last known status. Keyed by `serviceId/instanceNumber` ("slot"): a higher
+ * generation replaces the record for its slot.
+ */
+export interface InstanceRecord {
+  spec: InstanceSpecDto;
+  nodeId?: string;
+  status: InstanceStatus;
+  observed: ObservedState;
+  /** A delete was sent to the node; the record goes when the node reports UNDEPLOYED. */
+  deleting: boolean;
+}
+
+/** The cluster's durable state, so a restart forgets neither nodes nor placements. */
+export abstract class ClusterRepository {
+  abstract listNodes(): NodeRecord[];
+  abstract saveNode(node: NodeRecord): void;
+  abstract listInstances(): InstanceRecord[];
+  abstract saveInstance(record: InstanceRecord): void;
+  abstract deleteInstance(serviceId: string, instanceNumber: number): void;
+  abstract close(): void;
+}

@@ -1,0 +1,142 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { InstanceSpecDto, InstanceStatus } from '@canopy/schema';
+import { ClusterRepository, type InstanceRecord, type NodeRecord, type ObservedState } from './cluster.repository';
+
+interface NodeRow {
+  id: string;
+  name: string;
+  arch: string;
+  cpu_cores: number;
+  memory_mb: number;
+  gpus: number;
+  public_ip: string | null;
+  labels_json: string;
+  location: string | null;
+  password_sha256: string;
+  registered_at: number;
+}
+
+interface InstanceRow {
+  spec_json: string;
+  node_id: string | null;
+  status: string;
+  observed_json: string;
+  deleting: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS nodes (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  arch TEXT NOT NULL,
+  cpu_cores INTEGER NOT NULL,
+  memory_mb INTEGER NOT NULL,
+  gpus INTEGER NOT NULL,
+  public_ip TEXT,
+  labels_json TEXT NOT NULL,
+  location TEXT,
+  password_sha256 TEXT NOT NULL,
+  registered_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS instances (
+  service_id TEXT NOT NULL,
+  instance_number INTEGER NOT NULL,
+  spec_json TEXT NOT NULL,
+  node_id TEXT,
+  status TEXT NOT NULL,
+  observed_json TEXT NOT NULL,
+  deleting INTEGER NOT NULL,
+  PRIMARY KEY (service_id, instance_number)
+);
+`;
+
+/** `cluster.db` in the data directory, through better-sqlite3 (synchronous, so callers never interleave). */
+export class SqliteClusterRepository extends ClusterRepository {
+  private readonly db: Database.Database;
+
+  constructor(dataDir: string) {
+    super();
+    mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(join(dataDir, 'cluster.db'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.exec(SCHEMA);
+  }
+
+  listNodes(): NodeRecord[] {
+    const rows = this.db.prepare('SELECT * FROM nodes ORDER BY registered_at').all() as NodeRow[];
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      arch: r.arch,
+      cpuCores: r.cpu_cores,
+      memoryMb: r.memory_mb,
+      gpus: r.gpus,
+      publicIp: r.public_ip ?? undefined,
+      labels: JSON.parse(r.labels_json) as Record<string, string>,
+      location: r.location ?? undefined,
+      passwordSha256: r.password_sha256,
+      registeredAt: r.registered_at,
+    }));
+  }
+
+  saveNode(n: NodeRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO nodes (id, name, arch, cpu_cores, memory_mb, gpus, public_ip, labels_json, location, password_sha256, registered_at)
+         VALUES (@id, @name, @arch, @cpuCores, @memoryMb, @gpus, @publicIp, @labels, @location, @passwordSha256, @registeredAt)
+         ON CONFLICT(id) DO UPDATE SET name = excluded.name, arch = excluded.arch, cpu_cores = excluded.cpu_cores,
+           memory_mb = excluded.memory_mb, gpus = excluded.gpus, public_ip = excluded.public_ip,
+           labels_json = excluded.labels_json, location = excluded.location,
+           password_sha256 = excluded.password_sha256, registered_at = excluded.registered_at`,
+      )
+      .run({
+        ...n,
+        publicIp: n.publicIp ?? null,
+        location: n.location ?? null,
+        labels: JSON.stringify(n.labels),
+      });
+  }
+
+  listInstances(): InstanceRecord[] {
+    const rows = this.db.prepare('SELECT * FROM instances').all() as InstanceRow[];
+    return rows.map((r) => ({
+      spec: JSON.parse(r.spec_json) as InstanceSpecDto,
+      nodeId: r.node_id ?? undefined,
+      status: r.status as InstanceStatus,
+      observed: JSON.parse(r.observed_json) as ObservedState,
+      deleting: r.deleting === 1,
+    }));
+  }
+
+  saveInstance(r: InstanceRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO instances (service_id, instance_number, spec_json, node_id, status, observed_json, deleting)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(service_id, instance_number) DO UPDATE SET spec_json = excluded.spec_json,
+           node_id = excluded.node_id, status = excluded.status, observed_json = excluded.observed_json,
+           deleting = excluded.deleting`,
+      )
+      .run(
+        r.spec.serviceId,
+        r.spec.instanceNumber,
+        JSON.stringify(r.spec),
+        r.nodeId ?? null,
+        r.status,
+        JSON.stringify(r.observed),
+        r.deleting ? 1 : 0,
+      );
+  }
+
+  deleteInstance(serviceId: string, instanceNumber: number): void {
+    this.db
+      .prepare('DELETE FROM instances WHERE service_id = ? AND instance_number = ?')
+      .run(serviceId, instanceNumber);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

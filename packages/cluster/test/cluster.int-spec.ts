@@ -1,0 +1,317 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NodeTopics, type NodeRegisterResponse } from '@canopy/schema';
+import { connectAsync } from 'mqtt';
+import pino from 'pino';
+import { startCluster, type ClusterConfig, type ClusterHandle } from '../src';
+import { NodeClient, register } from './support/node-client';
+import { RootPeer, spec } from './support/root-peer';
+import { freePort, sleep, waitFor } from './support/wait';
+
+const CLUSTER_TOKEN = 'cluster-secret-token';
+jest.setTimeout(20_000);
+
+describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
+  let dataDir: string;
+  let root: RootPeer;
+  let cluster: ClusterHandle;
+  let config: ClusterConfig;
+  const clients: NodeClient[] = [];
+  let regA: NodeRegisterResponse;
+  let nodeA: NodeClient;
+
+  const connectNode = async (reg: NodeRegisterResponse): Promise<NodeClient> => {
+    const c = await NodeClient.connect(cluster.mqttPort, reg);
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'canopy-cluster-'));
+    root = new RootPeer(await freePort(), CLUSTER_TOKEN);
+    await root.start();
+    config = {
+      rootUrl: `http://127.0.0.1:${root.port}`,
+      clusterToken: CLUSTER_TOKEN,
+      clusterName: 'test-cluster',
+      clusterLocation: '48.26,11.67',
+      port: 0,
+      host: '127.0.0.1',
+      mqttPort: 0,
+      dataDir,
+      nodeLivenessMs: 1500,
+      syncIntervalMs: 1000,
+      resourcesIntervalMs: 300,
+    };
+    cluster = await startCluster(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+    await waitFor('the cluster to reach the root', () => root.syncs.length > 0);
+  });
+
+  afterAll(async () => {
+    for (const c of clients) await c.close().catch(() => undefined);
+    await cluster?.stop();
+    await root?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('introduces itself to the root with its token, name and location and syncs', () => {
+    expect(root.handshakes[0]).toEqual({ token: CLUSTER_TOKEN, name: 'test-cluster', location: '48.26,11.67' });
+    expect(root.syncs[0]).toEqual({ resources: expect.objectContaining({ nodes: 0, activeNodes: 0 }), instances: [] });
+  });
+
+  it('generates a node join token once and keeps it private on disk', () => {
+    expect(cluster.nodeToken.length).toBeGreaterThanOrEqual(16);
+    expect(statSync(join(dataDir, 'node-token')).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses registration without the right node token', async () => {
+    const wrong = await register(cluster.port, 'not-the-token', {
+      name: 'x',
+      arch: 'amd64',
+      cpuCores: 1,
+      memoryMb: 512,
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.json).toEqual({ statusCode: 401, code: 'UNAUTHORIZED', message: expect.any(String), errors: [] });
+
+    const res = await fetch(`http://127.0.0.1:${cluster.port}/api/node/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it('answers a malformed registration with 400 naming the field', async () => {
+    const res = await register(cluster.port, cluster.nodeToken, {
+      name: 'node-x',
+      arch: 'amd64',
+      cpuCores: 'two',
+      memoryMb: 512,
+    });
+    expect(res.status).toBe(400);
+    expect(res.json.code).toBe('INVALID_INPUT');
+    expect(res.json.errors).toEqual([expect.objectContaining({ path: 'cpuCores' })]);
+  });
+
+  it('registers a node whose credentials work at the broker, and keeps its id on re-registration', async () => {
+    const body = { name: 'node-a', arch: 'amd64', cpuCores: 2, memoryMb: 2048, publicIp: '10.0.0.5' };
+    const first = await register(cluster.port, cluster.nodeToken, body);
+    expect(first.status).toBe(200);
+    const reg = first.json as unknown as NodeRegisterResponse;
+    expect(reg.id).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+    expect(reg.MQTT_BROKER_PORT).toBe(cluster.mqttPort);
+    expect(reg.mqtt.username).toBe(reg.id);
+
+    const again = await register(cluster.port, cluster.nodeToken, body);
+    regA = again.json as unknown as NodeRegisterResponse;
+    expect(regA.id).toBe(reg.id);
+    expect(regA.mqtt.password).not.toBe(reg.mqtt.password);
+
+    nodeA = await connectNode(regA);
+    expect(await nodeA.subscribeControl()).toEqual([1]);
+  });
+
+  it('refuses wrong MQTT credentials', async () => {
+    await expect(
+      connectAsync(
+        `mqtt://127.0.0.1:${cluster.mqttPort}`,
+        { username: regA.id, password: 'wrong', protocolVersion: 4, reconnectPeriod: 0 },
+        false,
+      ),
+    ).rejects.toThrow(/Bad username or password|Not authorized/i);
+    await expect(
+      connectAsync(`mqtt://127.0.0.1:${cluster.mqttPort}`, { protocolVersion: 4, reconnectPeriod: 0 }, false),
+    ).rejects.toThrow();
+  });
+
+  it('marks a node active on its first heartbeat and sends it its desired set', async () => {
+    await nodeA.heartbeat();
+    const sync = await waitFor('control/sync', () => nodeA.on('control/sync')[0]);
+    nodeA.startHeartbeats(300);
+    expect(sync.body).toEqual({ instances: [] });
+    const resources = await waitFor('resources with an active node', () =>
+      root.resources.find((r) => r.activeNodes === 1),
+    );
+    expect(resources).toMatchObject({ nodes: 1, cpuMillisTotal: 2000, memoryMbTotal: 2048, architectures: ['amd64'] });
+    expect(resources.largestNodeFree).toEqual({ cpuMillis: 2000, memoryMb: 2048, gpus: 0 });
+  });
+
+  it("keeps a node out of another node's topics", async () => {
+    const regB = (
+      await register(cluster.port, cluster.nodeToken, { name: 'node-b', arch: 'arm64', cpuCores: 16, memoryMb: 65536 })
+    ).json as unknown as NodeRegisterResponse;
+    const nodeB = await connectNode(regB);
+    await nodeB.subscribeControl();
+    // A second connection with node A's login plays the attacker.
+    const attacker = await connectNode(regA);
+
+    // Subscribing to B's control topic is refused (SUBACK failure), so B's commands never reach it.
+    await expect(attacker.client.subscribeAsync(NodeTopics.controlWildcard(regB.id), { qos: 1 })).rejects.toThrow(
+      /Subscribe error/,
+    );
+    // Publishing a heartbeat for B is refused: B does not become active, so it gets no sync.
+    // QoS 0: the broker drops the connection of a client publishing where it may not, so a QoS 1
+    // publish would wait for a PUBACK that never comes.
+    const forged = {
+      cpuCores: 16,
+      cpuPercent: 1,
+      memoryTotalMb: 65536,
+      memoryFreeMb: 60000,
+      arch: 'arm64',
+      at: Date.now(),
+    };
+    await attacker.client.publishAsync(NodeTopics.information(regB.id), JSON.stringify(forged), { qos: 0 });
+    await sleep(500);
+    expect(nodeB.on('control/sync')).toEqual([]);
+
+    // B's own heartbeat does work: the observation above could have failed.
+    await nodeB.heartbeat({ cpuCores: 16, memoryTotalMb: 65536, arch: 'arm64' });
+    await waitFor('control/sync for node B', () => nodeB.on('control/sync')[0]);
+    nodeB.startHeartbeats(300, { cpuCores: 16, memoryTotalMb: 65536, arch: 'arm64' });
+    expect(attacker.received.filter((m) => m.topic.includes(regB.id))).toEqual([]);
+    const both = await waitFor('two active nodes', () => root.resources.find((r) => r.activeNodes === 2));
+    expect(both.architectures).toEqual(['amd64', 'arm64']);
+  });
+
+  it('places a deploy from the root on a node and reports NODE_SCHEDULED up', async () => {
+    const s = spec('svc-web', { constraints: [{ type: 'direct', node: 'node-a' }] });
+    expect(await root.deploy(s)).toEqual({ ok: true });
+    const deploy = await waitFor('control/deploy on node A', () => nodeA.on('control/deploy')[0]);
+    expect(deploy.body).toMatchObject({ serviceId: 'svc-web', instanceNumber: 0, generation: 1, image: s.image });
+    const scheduled = await waitFor('NODE_SCHEDULED at the root', () =>
+      root.statusesOf('svc-web').find((r) => r.status === 'NODE_SCHEDULED'),
+    );
+    expect(scheduled).toMatchObject({ nodeId: regA.id, nodeName: 'node-a', publicIp: '10.0.0.5' });
+
+    // The same key again is a no-op: no second deploy command.
+    expect(await root.deploy(s)).toEqual({ ok: true });
+    await sleep(300);
+    expect(nodeA.on('control/deploy')).toHaveLength(1);
+  });
+
+  it("forwards a node's RUNNING status to the root with where it runs", async () => {
+    await nodeA.publish(NodeTopics.job(regA.id), {
+      serviceId: 'svc-web',
+      instanceNumber: 0,
+      generation: 1,
+      sname: 'app.default.svc-web.default',
+      instance: 0,
+      status: 'RUNNING',
+      containerId: 'abc123',
+      hostPorts: [{ containerPort: 80, hostPort: 32080, protocol: 'tcp' }],
+    });
+    const running = await waitFor('RUNNING at the root', () =>
+      root.statusesOf('svc-web').find((r) => r.status === 'RUNNING'),
+    );
+    expect(running).toMatchObject({
+      nodeId: regA.id,
+      nodeName: 'node-a',
+      publicIp: '10.0.0.5',
+      containerId: 'abc123',
+      hostPorts: [{ containerPort: 80, hostPort: 32080, protocol: 'tcp' }],
+    });
+    const resources = await waitFor('reserved resources', () => root.resources.find((r) => r.cpuMillisFree === 17500));
+    expect(resources.memoryMbFree).toBe(2048 + 65536 - 64);
+  });
+
+  it('reports NO_WORKER_CAPACITY with a reason when nothing fits', async () => {
+    expect(await root.deploy(spec('svc-huge', { memoryMb: 1_000_000 }))).toEqual({ ok: true });
+    const failed = await waitFor('NO_WORKER_CAPACITY', () => root.statusesOf('svc-huge')[0]);
+    expect(failed.status).toBe('NO_WORKER_CAPACITY');
+    expect(failed.status_detail).toEqual(expect.any(String));
+    expect(failed.status_detail!.length).toBeGreaterThan(5);
+    await root.delete({ serviceId: 'svc-huge', instanceNumber: 0, generation: 1 });
+  });
+
+  it('refuses an invalid deploy with an error in the ack', async () => {
+    const ack = await root.emit('instance:deploy', { ...spec('svc-bad'), instanceNumber: -1 });
+    expect(ack).toEqual({ ok: false, error: expect.stringMatching(/instanceNumber/) });
+  });
+
+  it('drops malformed MQTT payloads without crashing', async () => {
+    await nodeA.publish(NodeTopics.information(regA.id), 'this is not json{');
+    await nodeA.publish(NodeTopics.job(regA.id), { serviceId: 'svc-web', status: 'EXPLODED' });
+    await nodeA.publish(NodeTopics.jobResources(regA.id), { instances: 'nope' });
+    await nodeA.publish(NodeTopics.job(regA.id), {
+      serviceId: 'svc-web',
+      instanceNumber: 0,
+      generation: 1,
+      sname: 'x',
+      instance: 0,
+      status: 'FAILED',
+      hostPorts: [{ containerPort: 'eighty' }],
+    });
+    await sleep(300);
+    const health = await fetch(`http://127.0.0.1:${cluster.port}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', rootConnected: true });
+    expect(root.statusesOf('svc-web').map((r) => r.status)).not.toContain('FAILED');
+  });
+
+  it('converges on the desired set from the root sync', async () => {
+    // Only in the root's desired set, never sent as an event: the periodic sync must bring it.
+    const s = spec('svc-synced', { constraints: [{ type: 'direct', node: regA.id }] });
+    root.desired.set('svc-synced/0@1', s);
+    const deploy = await waitFor('deploy from sync', () =>
+      nodeA.on('control/deploy').find((m) => (m.body as { serviceId: string }).serviceId === 'svc-synced'),
+    );
+    expect(deploy.body).toMatchObject({ serviceId: 'svc-synced' });
+    // The node's periodic sync now lists both instances.
+    await waitFor('node sync with two instances', () =>
+      nodeA.on('control/sync').find((m) => (m.body as { instances: unknown[] }).instances.length === 2),
+    );
+  });
+
+  it('deletes through the node and reports UNDEPLOYED once the node confirms', async () => {
+    expect(await root.delete({ serviceId: 'svc-web', instanceNumber: 0, generation: 1 })).toEqual({ ok: true });
+    const del = await waitFor('control/delete on node A', () => nodeA.on('control/delete')[0]);
+    expect(del.body).toEqual({ serviceId: 'svc-web', instanceNumber: 0, generation: 1 });
+    await sleep(200);
+    expect(root.statusesOf('svc-web').map((r) => r.status)).not.toContain('UNDEPLOYED');
+
+    await nodeA.publish(NodeTopics.job(regA.id), {
+      serviceId: 'svc-web',
+      instanceNumber: 0,
+      generation: 1,
+      sname: 'app.default.svc-web.default',
+      instance: 0,
+      status: 'UNDEPLOYED',
+    });
+    await waitFor('UNDEPLOYED at the root', () => root.statusesOf('svc-web').find((r) => r.status === 'UNDEPLOYED'));
+    await waitFor('reservation released', () => root.resources.at(-1)?.cpuMillisFree === 17500);
+
+    // An unknown key is reported gone straight away.
+    await root.delete({ serviceId: 'svc-never', instanceNumber: 3, generation: 1 });
+    await waitFor('UNDEPLOYED for an unknown key', () =>
+      root.statusesOf('svc-never').find((r) => r.status === 'UNDEPLOYED'),
+    );
+  });
+
+  it('reconnects to the root after the root goes away and comes back, and syncs again', async () => {
+    await root.stop();
+    await sleep(300);
+    const before = root.syncs.length;
+    await root.start();
+    await waitFor('a new cluster:sync after reconnect', () => root.syncs.length > before, 15_000);
+    expect(root.syncs.at(-1)!.instances.map((i) => i.serviceId)).toContain('svc-synced');
+  });
+
+  it('remembers nodes and placements across a cluster restart', async () => {
+    for (const c of clients.splice(0)) await c.close();
+    await cluster.stop();
+    cluster = await startCluster(config, pino({ level: 'silent' }));
+    const again = (
+      await register(cluster.port, cluster.nodeToken, { name: 'node-a', arch: 'amd64', cpuCores: 2, memoryMb: 2048 })
+    ).json as unknown as NodeRegisterResponse;
+    expect(again.id).toBe(regA.id);
+    const node = await connectNode(again);
+    await node.subscribeControl();
+    await node.heartbeat();
+    const sync = await waitFor('control/sync after restart', () => node.on('control/sync')[0]);
+    expect((sync.body as { instances: { serviceId: string }[] }).instances.map((i) => i.serviceId)).toEqual([
+      'svc-synced',
+    ]);
+  });
+});

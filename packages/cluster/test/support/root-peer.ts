@@ -1,0 +1,109 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import {
+  SOCKET_NAMESPACE,
+  instanceKeyString,
+  type Ack,
+  type ClusterResourcesDto,
+  type ClusterSyncDto,
+  type InstanceKey,
+  type InstanceReportDto,
+  type InstanceSpecDto,
+} from '@canopy/schema';
+import { Server, type Socket } from 'socket.io';
+
+/**
+ * A real Socket.IO server playing the root: checks the cluster token, keeps a desired set (changed
+ * through `deploy`/`delete` like the real root would), answers `cluster:sync` with it and records
+ * everything the cluster sends.
+ */
+export class RootPeer {
+  readonly syncs: ClusterSyncDto[] = [];
+  readonly statuses: InstanceReportDto[] = [];
+  readonly resources: ClusterResourcesDto[] = [];
+  readonly handshakes: unknown[] = [];
+  readonly desired = new Map<string, InstanceSpecDto>();
+  private http: HttpServer | undefined;
+  private io: Server | undefined;
+  private socket: Socket | undefined;
+
+  constructor(
+    readonly port: number,
+    private readonly token: string,
+  ) {}
+
+  async start(): Promise<void> {
+    const http = createServer();
+    const io = new Server(http);
+    io.of(SOCKET_NAMESPACE).use((socket, next) => {
+      const auth = socket.handshake.auth as { token?: unknown };
+      this.handshakes.push(socket.handshake.auth);
+      if (auth.token !== this.token) return next(new Error('unauthorized'));
+      next();
+    });
+    io.of(SOCKET_NAMESPACE).on('connection', (socket) => {
+      this.socket = socket;
+      socket.on('cluster:sync', (payload: ClusterSyncDto, ack: (reply: unknown) => void) => {
+        this.syncs.push(payload);
+        ack({ clusterId: 'cluster-1', desired: [...this.desired.values()] });
+      });
+      socket.on('cluster:resources', (payload: ClusterResourcesDto) => this.resources.push(payload));
+      socket.on('instance:status', (payload: InstanceReportDto, ack: (reply: Ack) => void) => {
+        this.statuses.push(payload);
+        ack({ ok: true });
+      });
+    });
+    await new Promise<void>((resolve) => http.listen(this.port, '127.0.0.1', resolve));
+    this.http = http;
+    this.io = io;
+  }
+
+  get connected(): boolean {
+    return this.socket?.connected ?? false;
+  }
+
+  async deploy(spec: InstanceSpecDto): Promise<Ack> {
+    this.desired.set(instanceKeyString(spec), spec);
+    return this.emit('instance:deploy', spec);
+  }
+
+  async delete(key: InstanceKey): Promise<Ack> {
+    this.desired.delete(instanceKeyString(key));
+    return this.emit('instance:delete', key);
+  }
+
+  async emit(event: string, payload: unknown): Promise<Ack> {
+    if (!this.socket?.connected) throw new Error('cluster not connected');
+    return (await this.socket.timeout(5000).emitWithAck(event, payload)) as Ack;
+  }
+
+  statusesOf(serviceId: string): InstanceReportDto[] {
+    return this.statuses.filter((s) => s.serviceId === serviceId);
+  }
+
+  async stop(): Promise<void> {
+    const io = this.io;
+    this.io = undefined;
+    this.socket = undefined;
+    if (io) await new Promise<void>((resolve) => void io.close(() => resolve()));
+    this.http = undefined;
+  }
+}
+
+export function spec(serviceId: string, overrides: Partial<InstanceSpecDto> = {}): InstanceSpecDto {
+  return {
+    serviceId,
+    instanceNumber: 0,
+    generation: 1,
+    jobName: `app.default.${serviceId}.default`,
+    image: 'canopy-test/busybox:latest',
+    cmd: [],
+    environment: [],
+    ports: [{ containerPort: 80, protocol: 'tcp' }],
+    memoryMb: 64,
+    vcpus: 0.5,
+    vgpus: 0,
+    oneShot: false,
+    privileged: false,
+    ...overrides,
+  };
+}

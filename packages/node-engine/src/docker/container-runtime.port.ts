@@ -1,0 +1,61 @@
+import type { BoundPortDto, PortMappingDto } from '@canopy/schema';
+
+/** What the engine asks the container runtime to create; plain data, no Docker types. */
+export interface ContainerCreateSpec {
+  name: string;
+  image: string;
+  /** Empty means the image's own CMD. */
+  cmd: string[];
+  env: string[];
+  labels: Record<string, string>;
+  ports: PortMappingDto[];
+  /** 0 = no limit */
+  memoryBytes: number;
+  /** 0 = no limit */
+  nanoCpus: number;
+  privileged: boolean;
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+  exitCode?: number;
+  oomKilled?: boolean;
+  /** Published ports as the runtime actually bound them. */
+  hostPorts: BoundPortDto[];
+}
+
+export interface ContainerExit {
+  containerId: string;
+  exitCode?: number;
+}
+
+export interface Subscription {
+  close(): void;
+}
+
+/**
+ * The node engine's only door to the container runtime. The dockerode adapter implements it; the
+ * engine never sees Docker's wire types.
+ */
+export interface ContainerRuntime {
+  ping(): Promise<void>;
+  imageExists(ref: string): Promise<boolean>;
+  /** Pulls until done; rejects with the registry's own message when the pull fails. */
+  pullImage(ref: string): Promise<void>;
+  /** Returns the new container id. Rejects with `httpStatus` 409 when the name is taken. */
+  createContainer(spec: ContainerCreateSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** `undefined` when the container does not exist. */
+  inspectContainer(idOrName: string): Promise<ContainerInfo | undefined>;
+  /** Stops (SIGTERM, then SIGKILL after `timeoutSeconds`) and removes; a missing container is fine. */
+  removeContainer(idOrName: string, timeoutSeconds: number): Promise<void>;
+  /** All containers (running or not) carrying every one of the given labels. */
+  listContainers(labels: Record<string, string>): Promise<ContainerInfo[]>;
+  /** Calls `onExit` for every container carrying the labels that stops; resubscribes if the stream drops. */
+  watchExits(labels: Record<string, string>, onExit: (exit: ContainerExit) => void): Subscription;
+}

@@ -1,0 +1,204 @@
+import { promises as fs } from 'node:fs';
+import pino, { type Logger } from 'pino';
+import {
+  DeleteCommand,
+  DeployCommand,
+  NodeTopics,
+  SyncCommand,
+  parseNodeTopic,
+  validateInput,
+  type NodeRegisterResponse,
+} from '@canopy/schema';
+import type { NodeEngineConfig } from '../config/node-engine.config';
+import type { ContainerRuntime, Subscription } from '../docker/container-runtime.port';
+import { DockerRuntimeAdapter } from '../docker/docker-runtime.adapter';
+import { NodeMetricsCollector } from '../metrics/node-metrics.collector';
+import { openMqttLink, type MqttLink } from '../mqtt/mqtt-link.adapter';
+import {
+  brokerAddress,
+  describeThisMachine,
+  nodeArch,
+  registerWithCluster,
+} from '../registration/cluster-registration.client';
+import { DesiredStateRepository } from '../state/desired-state.repository';
+import { nodeSelector } from './container-spec';
+import { InstanceManager } from './instance-manager.service';
+
+export interface NodeEngineHandle {
+  nodeId: string;
+  /** Disconnects from the cluster and Docker. It never stops containers: they keep serving. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Registers with the cluster, adopts this node's containers, connects to the broker and serves
+ * commands until `stop()`. Resolves once registered and adopted (MQTT connects in the background
+ * and reconnects by itself).
+ */
+export async function startNodeEngine(config: NodeEngineConfig, logger?: Logger): Promise<NodeEngineHandle> {
+  const log = (logger ?? pino({ name: 'canopy-node-engine' })).child({ component: 'node-engine' });
+  await fs.mkdir(config.dataDir, { recursive: true });
+  const runtime: ContainerRuntime = new DockerRuntimeAdapter(config.dockerSocket);
+  await runtime.ping();
+
+  const lifetime = new AbortController();
+  const machine = describeThisMachine(config.nodeName, config.publicIp, config.labels);
+  const register = (): Promise<NodeRegisterResponse> =>
+    registerWithCluster({ clusterUrl: config.clusterUrl, nodeToken: config.nodeToken }, machine, log, lifetime.signal);
+
+  let registration = await register().catch((err: unknown) => {
+    log.error({ err: (err as Error).message, clusterUrl: config.clusterUrl }, 'node registration failed');
+    throw err;
+  });
+  const nodeId = registration.id;
+  const nodeLog = log.child({ nodeId });
+  nodeLog.info({ clusterUrl: config.clusterUrl, nodeName: config.nodeName }, 'node registered');
+
+  let link: MqttLink | undefined;
+  const store = new DesiredStateRepository(config.dataDir, nodeId, nodeLog);
+  const manager = new InstanceManager({
+    runtime,
+    store,
+    nodeId,
+    nodeName: config.nodeName,
+    publicIp: config.publicIp,
+    allowPrivileged: config.allowPrivileged,
+    publish: (message) => link?.publish(NodeTopics.job(nodeId), message, 1),
+    log: nodeLog,
+  });
+  const metrics = new NodeMetricsCollector(config.dataDir, nodeArch());
+
+  // Watch before listing so no exit falls between the two.
+  const exits: Subscription = runtime.watchExits(nodeSelector(nodeId), (exit) => manager.onContainerExit(exit));
+  await manager.restore(await store.load());
+
+  let reporting = false;
+  const report = async (): Promise<void> => {
+    if (reporting || link === undefined) return;
+    reporting = true;
+    try {
+      // Heartbeat first: a slow Docker must not make the cluster think the node is gone.
+      link?.publish(NodeTopics.information(nodeId), await metrics.collect(), 0);
+      await manager
+        .checkDrift()
+        .catch((err: unknown) => nodeLog.warn({ err: (err as Error).message }, 'drift check failed'));
+      // Periodic and superseded by the next one, so QoS 0 like the heartbeat; changes go QoS 1 on `job`.
+      link?.publish(NodeTopics.jobResources(nodeId), { instances: manager.snapshot(), at: Date.now() }, 0);
+    } finally {
+      reporting = false;
+    }
+  };
+  const kickReport = (): void => {
+    report().catch((err: unknown) => nodeLog.warn({ err: (err as Error).message }, 'report failed'));
+  };
+
+  const onMessage = (topic: string, payload: Buffer): void => {
+    handleCommand(topic, payload).catch((err: unknown) =>
+      nodeLog.error({ topic, err: (err as Error).message }, 'command failed'),
+    );
+  };
+  const handleCommand = async (topic: string, payload: Buffer): Promise<void> => {
+    const parsed = parseNodeTopic(topic);
+    if (parsed === undefined || parsed.nodeId !== nodeId) {
+      nodeLog.warn({ topic }, 'message on unexpected topic dropped');
+      return;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(payload.toString('utf8'));
+    } catch {
+      nodeLog.warn({ topic, bytes: payload.length }, 'command payload is not JSON, dropped');
+      return;
+    }
+    switch (parsed.kind) {
+      case 'control/deploy': {
+        const result = validateInput(DeployCommand, body);
+        if (!result.ok) return dropInvalid(topic, result.errors);
+        return manager.deploy(result.value);
+      }
+      case 'control/delete': {
+        const result = validateInput(DeleteCommand, body);
+        if (!result.ok) return dropInvalid(topic, result.errors);
+        return manager.delete(result.value);
+      }
+      case 'control/sync': {
+        const result = validateInput(SyncCommand, body);
+        if (!result.ok) return dropInvalid(topic, result.errors);
+        return manager.sync(result.value.instances);
+      }
+      case 'information':
+      case 'jobs/resources':
+      case 'job':
+        nodeLog.warn({ topic }, 'message on unexpected topic dropped');
+        return;
+    }
+  };
+  const dropInvalid = (topic: string, errors: unknown): void => {
+    nodeLog.warn({ topic, errors }, 'invalid command dropped');
+  };
+
+  let relinking: Promise<void> | undefined;
+  const connect = (reply: NodeRegisterResponse): MqttLink => {
+    if (reply.id !== nodeId) {
+      // The cluster keys nodes by name, so this means its registry was reset. Topics follow the
+      // new id would orphan the containers labelled with the old one; keep ours and say so.
+      nodeLog.error(
+        { newNodeId: reply.id },
+        'cluster assigned a different node id on re-registration; keeping the original',
+      );
+    }
+    const broker = brokerAddress(config.clusterUrl, reply);
+    return openMqttLink(
+      {
+        ...broker,
+        clientId: `canopy-node-${nodeId}`,
+        username: reply.mqtt.username,
+        password: reply.mqtt.password,
+        subscriptions: [NodeTopics.controlWildcard(nodeId)],
+      },
+      { onMessage, onConnect: kickReport, onRefused: (reason) => relink(reason) },
+      nodeLog,
+    );
+  };
+  // The broker refused our credentials (e.g. the cluster restarted and forgot them): register again
+  // for fresh ones, then reconnect.
+  const relink = (reason: string): void => {
+    if (relinking !== undefined || lifetime.signal.aborted) return;
+    nodeLog.warn({ reason }, 'broker refused the node, registering again');
+    relinking = (async () => {
+      await link?.close();
+      link = undefined;
+      registration = await register();
+      if (lifetime.signal.aborted) return;
+      link = connect(registration);
+    })()
+      .catch((err: unknown) => {
+        if (!lifetime.signal.aborted) nodeLog.error({ err: (err as Error).message }, 're-registration failed');
+      })
+      .finally(() => {
+        relinking = undefined;
+      });
+  };
+
+  link = connect(registration);
+  const timer = setInterval(kickReport, config.reportIntervalMs);
+
+  let stopped: Promise<void> | undefined;
+  return {
+    nodeId,
+    stop: () => {
+      stopped ??= (async () => {
+        lifetime.abort();
+        clearInterval(timer);
+        exits.close();
+        await relinking;
+        // Let commands in flight finish so Docker and the desired-state file agree.
+        await manager.idle();
+        await link?.close();
+        link = undefined;
+        nodeLog.info('node engine stopped; containers left running');
+      })();
+      return stopped;
+    },
+  };
+}

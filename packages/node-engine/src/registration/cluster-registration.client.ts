@@ -1,0 +1,130 @@
+import * as os from 'node:os';
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import type { Logger } from 'pino';
+import { isValidNodeId, type NodeRegisterRequest, type NodeRegisterResponse } from '@canopy/schema';
+import { RegistrationRejectedError, RegistrationUnavailableError } from '../errors';
+
+export interface RegistrationTarget {
+  clusterUrl: string;
+  nodeToken: string;
+}
+
+/** Where to dial MQTT after registering: the broker host the cluster names, else the cluster's host. */
+export function brokerAddress(clusterUrl: string, reply: NodeRegisterResponse): { host: string; port: number } {
+  return { host: reply.MQTT_BROKER_HOST ?? new URL(clusterUrl).hostname, port: reply.MQTT_BROKER_PORT };
+}
+
+/** Docker's architecture names, which schedulers and image manifests use. */
+export function nodeArch(arch: string = os.arch()): string {
+  switch (arch) {
+    case 'x64':
+      return 'amd64';
+    case 'ia32':
+      return '386';
+    default:
+      return arch;
+  }
+}
+
+export function describeThisMachine(
+  name: string,
+  publicIp: string | undefined,
+  labels: Record<string, string> | undefined,
+): NodeRegisterRequest {
+  return {
+    name,
+    arch: nodeArch(),
+    cpuCores: Math.max(1, os.cpus().length),
+    memoryMb: Math.max(1, Math.floor(os.totalmem() / (1024 * 1024))),
+    gpus: 0,
+    ...(publicIp === undefined ? {} : { publicIp }),
+    ...(labels === undefined ? {} : { labels }),
+  };
+}
+
+/**
+ * `POST /api/node/register`, retried with exponential backoff while the cluster is unreachable or
+ * answers 5xx (it may simply not be up yet). A 4xx is final: a wrong token does not heal by waiting.
+ */
+export async function registerWithCluster(
+  target: RegistrationTarget,
+  request: NodeRegisterRequest,
+  log: Logger,
+  signal?: AbortSignal,
+): Promise<NodeRegisterResponse> {
+  const policy = retry(
+    handleWhen((err) => err instanceof RegistrationUnavailableError),
+    { maxAttempts: Number.POSITIVE_INFINITY, backoff: new ExponentialBackoff({ initialDelay: 250, maxDelay: 10_000 }) },
+  );
+  policy.onRetry((event) => {
+    const reason = 'error' in event ? event.error.message : 'unexpected result';
+    log.warn(
+      { clusterUrl: target.clusterUrl, attempt: event.attempt, delayMs: Math.round(event.delay), reason },
+      'cluster registration failed, retrying',
+    );
+  });
+  return policy.execute(({ signal: attemptSignal }) => registerOnce(target, request, attemptSignal), signal);
+}
+
+async function registerOnce(
+  target: RegistrationTarget,
+  request: NodeRegisterRequest,
+  signal: AbortSignal,
+): Promise<NodeRegisterResponse> {
+  let response: Response;
+  try {
+    response = await fetch(`${target.clusterUrl}/api/node/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${target.nodeToken}` },
+      body: JSON.stringify(request),
+      signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
+    });
+  } catch (err) {
+    if (signal.aborted) throw err;
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : undefined;
+    throw new RegistrationUnavailableError(`cluster unreachable: ${cause ?? (err as Error).message}`);
+  }
+  const text = await response.text().catch(() => '');
+  if (response.status >= 500) {
+    throw new RegistrationUnavailableError(`cluster answered ${response.status}: ${text.slice(0, 200)}`);
+  }
+  if (!response.ok) {
+    const hint =
+      response.status === 401 || response.status === 403 ? ' (check NODE_TOKEN against the cluster join token)' : '';
+    throw new RegistrationRejectedError(
+      response.status,
+      `cluster rejected registration with ${response.status}${hint}: ${text.slice(0, 500)}`,
+    );
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new RegistrationUnavailableError('cluster answered a registration with a body that is not JSON');
+  }
+  if (!isRegisterResponse(body)) {
+    throw new RegistrationUnavailableError(
+      'cluster answered a registration without id, MQTT_BROKER_PORT and mqtt credentials',
+    );
+  }
+  if (!isValidNodeId(body.id)) {
+    throw new RegistrationRejectedError(response.status, `cluster assigned an unusable node id "${body.id}"`);
+  }
+  return body;
+}
+
+function isRegisterResponse(body: unknown): body is NodeRegisterResponse {
+  if (typeof body !== 'object' || body === null) return false;
+  const b = body as Record<string, unknown>;
+  const mqttCreds = b.mqtt as Record<string, unknown> | undefined;
+  return (
+    typeof b.id === 'string' &&
+    b.id !== '' &&
+    typeof b.MQTT_BROKER_PORT === 'number' &&
+    (b.MQTT_BROKER_HOST === undefined || typeof b.MQTT_BROKER_HOST === 'string') &&
+    typeof mqttCreds === 'object' &&
+    mqttCreds !== null &&
+    typeof mqttCreds.username === 'string' &&
+    typeof mqttCreds.password === 'string'
+  );
+}
