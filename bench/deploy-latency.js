@@ -142,7 +142,10 @@ async function main() {
       }
       await call('DELETE', `/api/service/${serviceId}/instance/${n}`);
       for (let i = 0; i < 300; i++) {
-        const left = await docker.listContainers({ all: true, filters: { label: [`io.canopy.service-id=${serviceId}`] } });
+        const left = await docker.listContainers({
+          all: true,
+          filters: { label: [`io.canopy.service-id=${serviceId}`] },
+        });
         if (left.length === 0) break;
         await sleep(100);
       }
@@ -150,14 +153,21 @@ async function main() {
     const c = stats(canopyMs);
     const r = stats(rawMs);
     const f = (x) => x.toFixed(1).padStart(8);
-    process.stdout.write(`\ndeploy latency over ${RUNS} runs (ms), image ${IMAGE}, ${MEMORY_MB} MB, ${VCPUS} vCPU, one published port\n`);
+    process.stdout.write(
+      `\ndeploy latency over ${RUNS} runs (ms), image ${IMAGE}, ${MEMORY_MB} MB, ${VCPUS} vCPU, one published port\n`,
+    );
     process.stdout.write(`                               median      p95      min      max\n`);
     process.stdout.write(`canopy POST→RUNNING at root  ${f(c.median)} ${f(c.p95)} ${f(c.min)} ${f(c.max)}\n`);
     process.stdout.write(`raw dockerode create+start   ${f(r.median)} ${f(r.p95)} ${f(r.min)} ${f(r.max)}\n`);
     process.stdout.write(`ratio (canopy / raw)         ${f(c.median / r.median)} ${f(c.p95 / r.p95)}\n`);
-    process.stdout.write(`${JSON.stringify({ bench: 'deploy-latency', runs: RUNS, canopy: c, raw: r, ratioMedian: c.median / r.median, ratioP95: c.p95 / r.p95 })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ bench: 'deploy-latency', runs: RUNS, canopy: c, raw: r, ratioMedian: c.median / r.median, ratioP95: c.p95 / r.p95 })}\n`,
+    );
   } finally {
-    const leftovers = await docker.listContainers({ all: true, filters: { label: [`io.canopy.node-id=${canopy.node.nodeId}`] } });
+    const leftovers = await docker.listContainers({
+      all: true,
+      filters: { label: [`io.canopy.node-id=${canopy.node.nodeId}`] },
+    });
     for (const l of leftovers) await docker.getContainer(l.Id).remove({ force: true });
     await canopy.stop();
     rmSync(work, { recursive: true, force: true });

@@ -26,7 +26,17 @@ describe('deploy a descriptor end to end (separate processes)', () => {
     ensureTestImage();
     const [rootPort, clusterPort, mqttPort] = [await freePort(), await freePort(), await freePort()];
     tiers.push(
-      startTier('root', 'root', { ROOT_PORT: String(rootPort), ROOT_DATA_DIR: join(work, 'root'), CANOPY_ADMIN_PASSWORD: adminPassword, CANOPY_CLUSTER_TOKEN: clusterToken }, work),
+      startTier(
+        'root',
+        'root',
+        {
+          ROOT_PORT: String(rootPort),
+          ROOT_DATA_DIR: join(work, 'root'),
+          CANOPY_ADMIN_PASSWORD: adminPassword,
+          CANOPY_CLUSTER_TOKEN: clusterToken,
+        },
+        work,
+      ),
     );
     api = new RootApi(`http://127.0.0.1:${rootPort}`);
     await waitFor('root health', async () => ((await api.request('GET', '/health')).status === 200 ? true : undefined));
@@ -142,7 +152,15 @@ describe('deploy a descriptor end to end (separate processes)', () => {
   it('rejects a malformed descriptor with a 4xx naming the field and changes nothing', async () => {
     const before = await api.request('GET', '/api/applications');
     const bad = slaWith(
-      [{ microservice_name: 'web.v2', microservice_namespace: 'test', virtualization: 'container', code: 'x', port: '80:' }],
+      [
+        {
+          microservice_name: 'web.v2',
+          microservice_namespace: 'test',
+          virtualization: 'container',
+          code: 'x',
+          port: '80:',
+        },
+      ],
       'broken',
     );
     const res = await api.request('POST', '/api/application', bad);

@@ -16,7 +16,12 @@ export interface TierProcess {
  * Starts one tier's built entry point (`packages/<tier>/dist/main.js`) as its own process, its
  * output in a log file beside the test's data. Tests stop what they start, by pid.
  */
-export function startTier(tier: 'root' | 'cluster' | 'node-engine', name: string, env: NodeJS.ProcessEnv, logDir: string): TierProcess {
+export function startTier(
+  tier: 'root' | 'cluster' | 'node-engine',
+  name: string,
+  env: NodeJS.ProcessEnv,
+  logDir: string,
+): TierProcess {
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}.log`);
   const out = createWriteStream(logFile);
@@ -40,7 +45,12 @@ export async function stopTier(p: TierProcess, graceMs = 5000): Promise<void> {
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails with the last reason. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -52,5 +62,5 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }

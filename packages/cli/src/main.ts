@@ -14,7 +14,11 @@ program.name('canopy').description('Canopy: a hierarchical container orchestrato
 program
   .command('up')
   .description('start root + one cluster + one node engine in one process (embedded mode)')
-  .option('-d, --data-dir <dir>', 'where the SQLite stores and node state live', process.env.CANOPY_DATA_DIR ?? '.canopy')
+  .option(
+    '-d, --data-dir <dir>',
+    'where the SQLite stores and node state live',
+    process.env.CANOPY_DATA_DIR ?? '.canopy',
+  )
   .action(async (opts: { dataDir: string }) => {
     const log = pino({ name: 'canopy', level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(2));
     const canopy = await startEmbedded({ dataDir: opts.dataDir, env: process.env }, log);
@@ -24,7 +28,9 @@ program
     say(`  API:       ${root.url}/api   (health: ${root.url}/health)`);
     say(`  admin:     ${root.admin.username}`);
     if (root.admin.generatedPassword !== undefined) {
-      say(`  password:  ${root.admin.generatedPassword}   (generated now and shown only once; set CANOPY_ADMIN_PASSWORD to reset it)`);
+      say(
+        `  password:  ${root.admin.generatedPassword}   (generated now and shown only once; set CANOPY_ADMIN_PASSWORD to reset it)`,
+      );
     } else {
       say('  password:  from CANOPY_ADMIN_PASSWORD, or the one printed at the first start');
     }

@@ -8,7 +8,10 @@ async function main(): Promise<void> {
   const log = pino({ name: 'canopy', level: process.env.LOG_LEVEL ?? 'info' });
   const root = await startRoot(loadRootConfig(process.env), log);
   if (root.admin.generatedPassword !== undefined) {
-    log.warn({ username: root.admin.username, password: root.admin.generatedPassword }, 'generated first admin password (shown once)');
+    log.warn(
+      { username: root.admin.username, password: root.admin.generatedPassword },
+      'generated first admin password (shown once)',
+    );
   }
   if (root.clusterTokenGenerated) log.warn({ clusterToken: root.clusterToken }, 'generated cluster token (shown once)');
   const shutdown = (signal: string) => {

@@ -12,7 +12,14 @@ export class RootModule {
   static forRoot(deps: RootDeps): DynamicModule {
     return {
       module: RootModule,
-      imports: [CoreModule.forRoot(deps), AuthModule, ClustersModule, ApplicationsModule, ServicesModule, ClusterGatewayModule],
+      imports: [
+        CoreModule.forRoot(deps),
+        AuthModule,
+        ClustersModule,
+        ApplicationsModule,
+        ServicesModule,
+        ClusterGatewayModule,
+      ],
       controllers: [HealthController],
     };
   }

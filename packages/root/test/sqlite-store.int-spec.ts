@@ -5,8 +5,20 @@ import { ConflictError, StaleVersionError } from '../src/common/domain-errors';
 import { SqliteStore } from '../src/persistence/sqlite.store';
 import type { ApplicationRecord } from '../src/persistence/records';
 
-function app(id: string, ownerId: string, name: string): Omit<ApplicationRecord, 'version' | 'createdAt' | 'updatedAt'> {
-  return { id, ownerId, customerID: 'c', application_name: name, application_namespace: 'ns', application_desc: '', microservices: [] };
+function app(
+  id: string,
+  ownerId: string,
+  name: string,
+): Omit<ApplicationRecord, 'version' | 'createdAt' | 'updatedAt'> {
+  return {
+    id,
+    ownerId,
+    customerID: 'c',
+    application_name: name,
+    application_namespace: 'ns',
+    application_desc: '',
+    microservices: [],
+  };
 }
 
 describe('SqliteStore (real SQLite file)', () => {
@@ -39,7 +51,9 @@ describe('SqliteStore (real SQLite file)', () => {
     await expect(store.applications.insert(app('a1', 'u1', 'other'))).rejects.toBeInstanceOf(ConflictError);
     const updated = await store.applications.update({ ...first, application_desc: 'new' });
     expect(updated.version).toBe(2);
-    await expect(store.applications.update({ ...first, application_desc: 'stale' })).rejects.toBeInstanceOf(StaleVersionError);
+    await expect(store.applications.update({ ...first, application_desc: 'stale' })).rejects.toBeInstanceOf(
+      StaleVersionError,
+    );
     expect((await store.applications.get('a1'))?.application_desc).toBe('new');
   });
 

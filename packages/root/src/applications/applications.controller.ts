@@ -9,7 +9,10 @@ export class ApplicationsController {
   constructor(private readonly applications: ApplicationsService) {}
 
   @Post('application')
-  async create(@CurrentUser() user: Principal, @Body() sla: SlaDescriptor): Promise<{ applications: ApplicationView[] }> {
+  async create(
+    @CurrentUser() user: Principal,
+    @Body() sla: SlaDescriptor,
+  ): Promise<{ applications: ApplicationView[] }> {
     const created = await this.applications.create(user, sla);
     return { applications: created.map(toApplicationView) };
   }

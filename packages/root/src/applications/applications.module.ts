@@ -3,5 +3,10 @@ import { InstancesModule } from '../instances/instances.module';
 import { ApplicationsController } from './applications.controller';
 import { ApplicationsService } from './applications.service';
 
-@Module({ imports: [InstancesModule], controllers: [ApplicationsController], providers: [ApplicationsService], exports: [ApplicationsService] })
+@Module({
+  imports: [InstancesModule],
+  controllers: [ApplicationsController],
+  providers: [ApplicationsService],
+  exports: [ApplicationsService],
+})
 export class ApplicationsModule {}

@@ -48,7 +48,9 @@ export class ApplicationsService {
           (a) => a.application_name === app.application_name && a.application_namespace === app.application_namespace,
         );
         if (clash) {
-          throw new ConflictError(`application ${app.application_name}.${app.application_namespace} already exists (${clash.id})`);
+          throw new ConflictError(
+            `application ${app.application_name}.${app.application_namespace} already exists (${clash.id})`,
+          );
         }
         const appId = randomUUID();
         const serviceIds: string[] = [];
@@ -57,7 +59,12 @@ export class ApplicationsService {
             id: randomUUID(),
             ownerId: user.userId,
             applicationId: appId,
-            jobName: jobName(app.application_name, app.application_namespace, ms.microservice_name, ms.microservice_namespace),
+            jobName: jobName(
+              app.application_name,
+              app.application_namespace,
+              ms.microservice_name,
+              ms.microservice_namespace,
+            ),
             sla: { ...ms, microserviceID: '' },
             generation: 1,
             replicas: ms.replicas ?? 1,

@@ -13,7 +13,10 @@ import { JwtAuthGuard } from './jwt-auth.guard';
     UsersModule,
     JwtModule.registerAsync({
       inject: [ROOT_SECRETS],
-      useFactory: (secrets: RootSecrets) => ({ secret: secrets.jwtSecret, signOptions: { algorithm: 'HS256', issuer: 'canopy-root' } }),
+      useFactory: (secrets: RootSecrets) => ({
+        secret: secrets.jwtSecret,
+        signOptions: { algorithm: 'HS256', issuer: 'canopy-root' },
+      }),
     }),
   ],
   controllers: [AuthController],

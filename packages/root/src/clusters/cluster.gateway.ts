@@ -1,6 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Inject } from '@nestjs/common';
-import { WebSocketGateway, type OnGatewayConnection, type OnGatewayDisconnect, type OnGatewayInit } from '@nestjs/websockets';
+import {
+  WebSocketGateway,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+} from '@nestjs/websockets';
 import type { Logger } from 'pino';
 import type { Namespace, Socket } from 'socket.io';
 import {
@@ -65,7 +70,8 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     }
     const channel: ClusterChannel = {
       connectionId: socket.id,
-      deploy: (spec, timeoutMs) => socket.timeout(timeoutMs).emitWithAck('instance:deploy', spec).catch(noAck(timeoutMs)),
+      deploy: (spec, timeoutMs) =>
+        socket.timeout(timeoutMs).emitWithAck('instance:deploy', spec).catch(noAck(timeoutMs)),
       delete: (key, timeoutMs) => socket.timeout(timeoutMs).emitWithAck('instance:delete', key).catch(noAck(timeoutMs)),
     };
     // Events of one cluster are handled strictly in arrival order: a NODE_SCHEDULED must be
@@ -80,14 +86,16 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       return record.id;
     });
     socket.on('cluster:sync', (payload, ack) => {
-      inOrder(() => this.guard(ack, async () => {
-        const clusterId = await ready;
-        const sync = validateInput(ClusterSyncDto, payload);
-        if (!sync.ok) return { ok: false, error: fieldErrors(sync.errors) };
-        this.clusters.setResources(clusterId, sync.value.resources);
-        const desired = await this.instances.syncCluster(clusterId, sync.value.instances);
-        return { clusterId, desired };
-      }));
+      inOrder(() =>
+        this.guard(ack, async () => {
+          const clusterId = await ready;
+          const sync = validateInput(ClusterSyncDto, payload);
+          if (!sync.ok) return { ok: false, error: fieldErrors(sync.errors) };
+          this.clusters.setResources(clusterId, sync.value.resources);
+          const desired = await this.instances.syncCluster(clusterId, sync.value.instances);
+          return { clusterId, desired };
+        }),
+      );
     });
     socket.on('cluster:resources', (payload) => {
       void ready.then((clusterId) => {
@@ -97,13 +105,15 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       });
     });
     socket.on('instance:status', (payload, ack) => {
-      inOrder(() => this.guard(ack, async () => {
-        const clusterId = await ready;
-        const report = validateInput(InstanceReportDto, payload);
-        if (!report.ok) return { ok: false, error: fieldErrors(report.errors) };
-        await this.instances.applyReport(clusterId, report.value);
-        return { ok: true };
-      }));
+      inOrder(() =>
+        this.guard(ack, async () => {
+          const clusterId = await ready;
+          const report = validateInput(InstanceReportDto, payload);
+          if (!report.ok) return { ok: false, error: fieldErrors(report.errors) };
+          await this.instances.applyReport(clusterId, report.value);
+          return { ok: true };
+        }),
+      );
     });
     await ready.catch((error: unknown) => {
       this.log.error({ err: error }, 'cluster attach failed');

@@ -52,7 +52,11 @@ export class ClustersService {
         if (location !== undefined) next.location = location;
         return this.store.clusters.update(next);
       }
-      const fresh: Omit<ClusterRecord, 'version' | 'createdAt' | 'updatedAt'> = { id: randomUUID(), name, lastSeenAt: now };
+      const fresh: Omit<ClusterRecord, 'version' | 'createdAt' | 'updatedAt'> = {
+        id: randomUUID(),
+        name,
+        lastSeenAt: now,
+      };
       if (location !== undefined) fresh.location = location;
       return this.store.clusters.insert(fresh);
     });

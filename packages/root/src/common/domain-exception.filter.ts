@@ -37,15 +37,25 @@ export function toErrorBody(exception: unknown): ErrorBody {
   }
   const bp = exception as BodyParserError;
   if (typeof bp?.status === 'number' && bp.status >= 400 && bp.status < 500 && typeof bp.type === 'string') {
-    const message = bp.type === 'entity.parse.failed' ? 'the request body is not valid JSON' : (bp.message ?? 'bad request');
+    const message =
+      bp.type === 'entity.parse.failed' ? 'the request body is not valid JSON' : (bp.message ?? 'bad request');
     const code = bp.type === 'entity.parse.failed' ? 'MALFORMED_JSON' : (HTTP_CODES[bp.status] ?? 'BAD_REQUEST');
-    return { statusCode: bp.status, code, message, errors: bp.type === 'entity.parse.failed' ? [{ path: '$', message }] : [] };
+    return {
+      statusCode: bp.status,
+      code,
+      message,
+      errors: bp.type === 'entity.parse.failed' ? [{ path: '$', message }] : [],
+    };
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const res = exception.getResponse();
     const message =
-      typeof res === 'string' ? res : typeof (res as { message?: unknown }).message === 'string' ? String((res as { message: string }).message) : exception.message;
+      typeof res === 'string'
+        ? res
+        : typeof (res as { message?: unknown }).message === 'string'
+          ? String((res as { message: string }).message)
+          : exception.message;
     return { statusCode: status, code: HTTP_CODES[status] ?? 'HTTP_ERROR', message, errors: [] };
   }
   return { statusCode: 500, code: 'INTERNAL', message: 'internal error', errors: [] };

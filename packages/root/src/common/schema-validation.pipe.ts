@@ -21,6 +21,7 @@ export class SchemaValidationPipe implements PipeTransform {
 
 /** Path parameters that must be non-negative integers (instance numbers). */
 export function parseIndexParam(name: string, raw: string): number {
-  if (!/^\d{1,9}$/.test(raw)) throw new ValidationFailedError([{ path: name, message: `${name} must be a non-negative integer` }]);
+  if (!/^\d{1,9}$/.test(raw))
+    throw new ValidationFailedError([{ path: name, message: `${name} must be a non-negative integer` }]);
   return Number(raw);
 }

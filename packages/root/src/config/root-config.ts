@@ -35,7 +35,8 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(name, `must be an integer in ${min}..${max}, got "${raw}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(name, `must be an integer in ${min}..${max}, got "${raw}"`);
   return n;
 }
 
@@ -50,11 +51,14 @@ export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
     throw new ConfigError('CANOPY_ADMIN_PASSWORD', 'must be at least 8 characters');
   }
   const jwtSecret = optional(env, 'CANOPY_JWT_SECRET');
-  if (jwtSecret !== undefined && jwtSecret.length < 32) throw new ConfigError('CANOPY_JWT_SECRET', 'must be at least 32 characters');
+  if (jwtSecret !== undefined && jwtSecret.length < 32)
+    throw new ConfigError('CANOPY_JWT_SECRET', 'must be at least 32 characters');
   const clusterToken = optional(env, 'CANOPY_CLUSTER_TOKEN');
-  if (clusterToken !== undefined && clusterToken.length < 16) throw new ConfigError('CANOPY_CLUSTER_TOKEN', 'must be at least 16 characters');
+  if (clusterToken !== undefined && clusterToken.length < 16)
+    throw new ConfigError('CANOPY_CLUSTER_TOKEN', 'must be at least 16 characters');
   const adminUsername = optional(env, 'CANOPY_ADMIN_USER') ?? 'Admin';
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(adminUsername)) throw new ConfigError('CANOPY_ADMIN_USER', 'must be 1-64 letters, digits, _ . -');
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(adminUsername))
+    throw new ConfigError('CANOPY_ADMIN_USER', 'must be 1-64 letters, digits, _ . -');
   const bodyLimit = optional(env, 'ROOT_BODY_LIMIT') ?? '1mb';
   if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) throw new ConfigError('ROOT_BODY_LIMIT', 'must look like 512kb or 1mb');
   const config: RootConfig = {

@@ -67,7 +67,10 @@ export class InstancesService {
   private async place(service: ServiceRecord, instance: InstanceRecord): Promise<InstanceRecord> {
     const choice = chooseCluster(await this.clusters.candidates(), this.inFlight.reserved, service.sla);
     if (!choice.ok) {
-      this.log.warn({ serviceId: service.id, instance: instance.instanceNumber, status: choice.status }, 'instance not placed');
+      this.log.warn(
+        { serviceId: service.id, instance: instance.instanceNumber, status: choice.status },
+        'instance not placed',
+      );
       return this.transition(instance.id, { status: choice.status, statusDetail: choice.detail });
     }
     const key = instanceId(service.id, instance.instanceNumber);
@@ -77,10 +80,17 @@ export class InstancesService {
       statusDetail: 'sent to cluster',
       clusterId: choice.clusterId,
     });
-    this.log.info({ serviceId: service.id, instance: instance.instanceNumber, clusterId: choice.clusterId }, 'instance placed on cluster');
+    this.log.info(
+      { serviceId: service.id, instance: instance.instanceNumber, clusterId: choice.clusterId },
+      'instance placed on cluster',
+    );
     const ack = await this.clusters.sendDeploy(choice.clusterId, this.specOf(service, placed));
     // A failed send is not a failed instance: the cluster's next sync receives the desired set.
-    if (!ack.ok) this.log.warn({ clusterId: choice.clusterId, error: ack.error }, 'deploy not acknowledged; the next sync delivers it');
+    if (!ack.ok)
+      this.log.warn(
+        { clusterId: choice.clusterId, error: ack.error },
+        'deploy not acknowledged; the next sync delivers it',
+      );
     return (await this.store.instances.get(placed.id)) ?? placed;
   }
 
@@ -104,7 +114,11 @@ export class InstancesService {
         instanceNumber,
         generation: current.generation,
       });
-      if (!ack.ok) this.log.warn({ clusterId: current.clusterId, error: ack.error }, 'delete not acknowledged; the next sync delivers it');
+      if (!ack.ok)
+        this.log.warn(
+          { clusterId: current.clusterId, error: ack.error },
+          'delete not acknowledged; the next sync delivers it',
+        );
     }
     return marked;
   }
@@ -128,7 +142,11 @@ export class InstancesService {
       if (report.publicIp !== undefined) patch.publicIp = report.publicIp;
       if (report.containerId !== undefined) patch.containerId = report.containerId;
       if (report.hostPorts !== undefined) {
-        patch.hostPorts = report.hostPorts.map((p) => ({ container_port: p.containerPort, host_port: p.hostPort, protocol: p.protocol }));
+        patch.hostPorts = report.hostPorts.map((p) => ({
+          container_port: p.containerPort,
+          host_port: p.hostPort,
+          protocol: p.protocol,
+        }));
       }
       const advances = isStatusAdvance(current.status, report.status);
       if (advances) {
@@ -142,7 +160,11 @@ export class InstancesService {
     if (report.status !== InstanceStatus.CLUSTER_SCHEDULED && report.status !== InstanceStatus.REQUESTED) {
       this.inFlight.release(id);
     }
-    if (applied) this.log.info({ serviceId: report.serviceId, instance: report.instanceNumber, status: report.status }, 'instance status');
+    if (applied)
+      this.log.info(
+        { serviceId: report.serviceId, instance: report.instanceNumber, status: report.status },
+        'instance status',
+      );
   }
 
   /**
@@ -156,7 +178,8 @@ export class InstancesService {
     const services = new Map<string, ServiceRecord | undefined>();
     const desired: InstanceSpecDto[] = [];
     for (const instance of assigned) {
-      if (!services.has(instance.serviceId)) services.set(instance.serviceId, await this.store.services.get(instance.serviceId));
+      if (!services.has(instance.serviceId))
+        services.set(instance.serviceId, await this.store.services.get(instance.serviceId));
       const service = services.get(instance.serviceId);
       if (service) desired.push(this.specOf(service, instance));
     }
@@ -179,7 +202,10 @@ export class InstancesService {
       const next: InstanceRecord = { ...current, ...patch };
       if (patch.status !== undefined && patch.status !== current.status) {
         const entry = { status: patch.status, at: this.clock.now().toISOString() };
-        next.history = [...current.history, patch.statusDetail ? { ...entry, detail: patch.statusDetail } : entry].slice(-50);
+        next.history = [
+          ...current.history,
+          patch.statusDetail ? { ...entry, detail: patch.statusDetail } : entry,
+        ].slice(-50);
       }
       return this.store.instances.update(next);
     });
@@ -187,5 +213,7 @@ export class InstancesService {
 }
 
 function changes(current: InstanceRecord, patch: Partial<InstanceRecord>): boolean {
-  return (Object.keys(patch) as (keyof InstanceRecord)[]).some((k) => JSON.stringify(current[k]) !== JSON.stringify(patch[k]));
+  return (Object.keys(patch) as (keyof InstanceRecord)[]).some(
+    (k) => JSON.stringify(current[k]) !== JSON.stringify(patch[k]),
+  );
 }

@@ -3,8 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConflictError, StaleVersionError } from '../common/domain-errors';
-import type { ApplicationRecord, ClusterRecord, Doc, InstanceRecord, NewDoc, ServiceRecord, UserRecord } from './records';
-import type { Collection, Filter, Store } from './store.port';
+import type { ApplicationRecord, ClusterRecord, Doc, InstanceRecord, ServiceRecord, UserRecord } from './records';
+import type { Collection, Store } from './store.port';
 
 const COLLECTIONS = ['users', 'applications', 'services', 'instances', 'clusters'] as const;
 type CollectionName = (typeof COLLECTIONS)[number];
@@ -42,7 +42,9 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     for (const name of COLLECTIONS) {
-      this.db.exec(`CREATE TABLE IF NOT EXISTS ${name} (id TEXT PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL)`);
+      this.db.exec(
+        `CREATE TABLE IF NOT EXISTS ${name} (id TEXT PRIMARY KEY, version INTEGER NOT NULL, data TEXT NOT NULL)`,
+      );
       for (const field of INDEXED[name]) {
         this.db.exec(`CREATE INDEX IF NOT EXISTS ${name}_${field} ON ${name} (json_extract(data, '$.${field}'))`);
       }
@@ -101,7 +103,9 @@ export class SqliteStore implements Store {
       },
       find: async (filter = {}) => {
         await this.gate();
-        const entries = Object.entries(filter as Filter<T>).filter(([, v]) => v !== undefined);
+        const entries: [string, unknown][] = Object.entries(filter as Record<string, unknown>).filter(
+          ([, v]) => v !== undefined,
+        );
         if (entries.length === 0) return allStmt.all().map(parse);
         const fields = entries.map(([k]) => k);
         if (!fields.every((f) => FIELD.test(f))) throw new TypeError('invalid filter field');
@@ -113,13 +117,13 @@ export class SqliteStore implements Store {
           findStmts.set(sqlKey, stmt);
         }
         // json_extract yields 1/0 for JSON booleans.
-        const params = entries.map(([, v]) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
+        const params: unknown[] = entries.map(([, v]) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
         return stmt.all(...params).map(parse);
       },
       insert: async (doc) => {
         await this.gate();
         const now = new Date().toISOString();
-        const full = { ...(doc as NewDoc<T>), version: 1, createdAt: now, updatedAt: now } as T;
+        const full = { ...doc, version: 1, createdAt: now, updatedAt: now } as T;
         try {
           insertStmt.run(full.id, 1, JSON.stringify(full));
         } catch (error) {

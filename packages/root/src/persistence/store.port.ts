@@ -1,4 +1,12 @@
-import type { ApplicationRecord, ClusterRecord, Doc, InstanceRecord, NewDoc, ServiceRecord, UserRecord } from './records';
+import type {
+  ApplicationRecord,
+  ClusterRecord,
+  Doc,
+  InstanceRecord,
+  NewDoc,
+  ServiceRecord,
+  UserRecord,
+} from './records';
 
 /** Equality filter on top-level scalar fields. */
 export type Filter<T> = { [K in keyof T]?: T[K] extends string | number | boolean | undefined ? T[K] : never };

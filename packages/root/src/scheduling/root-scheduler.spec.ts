@@ -27,12 +27,18 @@ describe('root scheduler adapter', () => {
   });
 
   it('reads direct cluster pins and ignores other constraints', () => {
-    expect(pinnedClusters(ms({ constraints: [{ type: 'direct', cluster: 'edge1' }, { type: 'latency' }] }))).toEqual(['edge1']);
+    expect(pinnedClusters(ms({ constraints: [{ type: 'direct', cluster: 'edge1' }, { type: 'latency' }] }))).toEqual([
+      'edge1',
+    ]);
     expect(pinnedClusters(ms({ constraints: [{ type: 'direct', node: 'n1' }] }))).toBeUndefined();
   });
 
   it('picks an active cluster that fits', () => {
-    const choice = chooseCluster([cluster('c1', 'small', 500, 128), cluster('c2', 'big', 4000, 8192)], none, ms({ vcpus: 1, memory: 256 }));
+    const choice = chooseCluster(
+      [cluster('c1', 'small', 500, 128), cluster('c2', 'big', 4000, 8192)],
+      none,
+      ms({ vcpus: 1, memory: 256 }),
+    );
     expect(choice).toEqual({ ok: true, clusterId: 'c2' });
   });
 
@@ -47,7 +53,9 @@ describe('root scheduler adapter', () => {
       ok: false,
       status: InstanceStatus.TargetClusterNotFound,
     });
-    expect(chooseCluster(clusters, none, ms({ vcpus: 2, constraints: [{ type: 'direct', cluster: 'edge1' }] }))).toMatchObject({
+    expect(
+      chooseCluster(clusters, none, ms({ vcpus: 2, constraints: [{ type: 'direct', cluster: 'edge1' }] })),
+    ).toMatchObject({
       ok: false,
       status: InstanceStatus.TargetClusterNoCapacity,
     });

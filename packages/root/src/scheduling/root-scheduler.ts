@@ -40,14 +40,22 @@ export function chooseCluster(
   if (pinned) {
     const known = candidates.filter((c) => pinned.includes(c.name) || pinned.includes(c.id));
     if (known.length === 0) {
-      return { ok: false, status: InstanceStatus.TargetClusterNotFound, detail: `no cluster named ${pinned.join(' or ')} is registered` };
+      return {
+        ok: false,
+        status: InstanceStatus.TargetClusterNotFound,
+        detail: `no cluster named ${pinned.join(' or ')} is registered`,
+      };
     }
     request.pinned = pinned;
   }
   const decision = schedule(candidates, reserved, request, placementPolicyOf(ms) ?? 'best-fit');
   if (decision.ok) return { ok: true, clusterId: decision.candidateId };
   if (pinned) {
-    return { ok: false, status: InstanceStatus.TargetClusterNoCapacity, detail: `cluster ${pinned.join(' or ')}: ${decision.detail}` };
+    return {
+      ok: false,
+      status: InstanceStatus.TargetClusterNoCapacity,
+      detail: `cluster ${pinned.join(' or ')}: ${decision.detail}`,
+    };
   }
   const live = candidates.filter((c) => c.active).length;
   const detail = live === 0 ? 'no active cluster with a live worker node is connected' : decision.detail;

@@ -28,7 +28,11 @@ export class ServicesController {
 
   @Delete('service/:id/instance/:n')
   @HttpCode(200)
-  async undeploy(@CurrentUser() user: Principal, @Param('id') id: string, @Param('n') n: string): Promise<InstanceView> {
+  async undeploy(
+    @CurrentUser() user: Principal,
+    @Param('id') id: string,
+    @Param('n') n: string,
+  ): Promise<InstanceView> {
     const { service, instance } = await this.services.undeployInstance(user, id, parseIndexParam('n', n));
     return toInstanceView(service, instance);
   }

@@ -4,5 +4,9 @@ import { InstancesModule } from '../instances/instances.module';
 import { ServicesController } from './services.controller';
 import { ServicesService } from './services.service';
 
-@Module({ imports: [ApplicationsModule, InstancesModule], controllers: [ServicesController], providers: [ServicesService] })
+@Module({
+  imports: [ApplicationsModule, InstancesModule],
+  controllers: [ServicesController],
+  providers: [ServicesService],
+})
 export class ServicesModule {}

@@ -20,7 +20,10 @@ export class ServicesService {
     return { service, instances: await this.instances.listForService(id) };
   }
 
-  async listForApplication(user: Principal, applicationId: string): Promise<{ service: ServiceRecord; instances: InstanceRecord[] }[]> {
+  async listForApplication(
+    user: Principal,
+    applicationId: string,
+  ): Promise<{ service: ServiceRecord; instances: InstanceRecord[] }[]> {
     const app = await this.applications.get(user, applicationId);
     const out = [];
     for (const id of app.microservices) {
@@ -35,7 +38,11 @@ export class ServicesService {
     return { service, instance: await this.instances.deploy(service) };
   }
 
-  async undeployInstance(user: Principal, id: string, instanceNumber: number): Promise<{ service: ServiceRecord; instance: InstanceRecord }> {
+  async undeployInstance(
+    user: Principal,
+    id: string,
+    instanceNumber: number,
+  ): Promise<{ service: ServiceRecord; instance: InstanceRecord }> {
     const { service } = await this.get(user, id);
     return { service, instance: await this.instances.undeploy(service, instanceNumber) };
   }
