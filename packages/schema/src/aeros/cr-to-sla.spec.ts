@@ -1,5 +1,7 @@
 import { validateInput } from '../validation/validate';
 import { SlaMicroservice } from '../sla/sla.dto';
+import { microserviceToInstanceSpec } from '../sla/sla-to-spec';
+import { InstanceSpecDto } from '../wire/instance-spec.dto';
 import { flattenCliArgs, selectedNode, serviceComponentToMicroservice } from './cr-to-sla';
 import { AEROS_API_VERSION, AerosServiceComponent } from './service-component.dto';
 
@@ -118,5 +120,26 @@ describe('serviceComponentToMicroservice', () => {
       const ms = serviceComponentToMicroservice(component({}, name));
       expect(ms.microservice_name).toMatch(/^[a-zA-Z0-9]{1,30}$/);
     }
+  });
+});
+
+describe('private registry credentials', () => {
+  it('carry aerOS imageRegistry through the SLA spelling into the instance spec', () => {
+    const ms = serviceComponentToMicroservice(
+      component({ imageRegistry: { url: 'registry.example.org:5000', username: 'u', password: 'p' } }),
+    );
+    expect(ms.image_registry).toEqual({ url: 'registry.example.org:5000', username: 'u', password: 'p' });
+    expect(validateInput(SlaMicroservice, ms).ok).toBe(true);
+    const spec = microserviceToInstanceSpec(ms, { serviceId: 's', instanceNumber: 0, generation: 1 }, 'a.b.c.d');
+    expect(spec.registryAuth).toEqual({ username: 'u', password: 'p', serveraddress: 'registry.example.org:5000' });
+    expect(validateInput(InstanceSpecDto, spec).ok).toBe(true);
+  });
+
+  it('leave the spec without credentials when the CR has none', () => {
+    const ms = serviceComponentToMicroservice(component({}));
+    expect(ms.image_registry).toBeUndefined();
+    expect(
+      microserviceToInstanceSpec(ms, { serviceId: 's', instanceNumber: 0, generation: 1 }, 'a.b.c.d').registryAuth,
+    ).toBeUndefined();
   });
 });

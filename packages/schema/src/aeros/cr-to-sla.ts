@@ -42,6 +42,14 @@ export function serviceComponentToMicroservice(cr: AerosServiceComponent): SlaMi
     privileged: cr.spec.privileged ?? false,
   };
   if (ports.length > 0) ms.port = ports.join(';');
+  const registry = cr.spec.imageRegistry;
+  if (registry !== undefined) {
+    ms.image_registry = {
+      username: registry.username,
+      password: registry.password,
+      ...(registry.url === undefined || registry.url === '' ? {} : { url: registry.url }),
+    };
+  }
   if (node !== undefined) ms.constraints = [{ type: 'direct', node }];
   return ms;
 }

@@ -34,6 +34,15 @@ export function microserviceToInstanceSpec(ms: SlaMicroservice, key: InstanceKey
     privileged: ms.privileged ?? false,
   };
   if (ms.constraints && ms.constraints.length > 0) spec.constraints = ms.constraints.map((c) => ({ ...c }));
+  if (ms.image_registry !== undefined) {
+    const { url, username, password } = ms.image_registry;
+    spec.registryAuth = { username, password, ...(url === undefined || url === '' ? {} : { serveraddress: url }) };
+  }
+  if (ms.host_network === true) spec.hostNetwork = true;
+  if (ms.host_pid === true) spec.hostPid = true;
+  if (ms.host_ipc === true) spec.hostIpc = true;
+  if (ms.binds !== undefined && ms.binds.length > 0) spec.binds = [...ms.binds];
+  if (ms.cap_add !== undefined && ms.cap_add.length > 0) spec.capAdd = [...ms.cap_add];
   const policy = placementPolicyOf(ms);
   if (policy !== undefined) spec.placementPolicy = policy;
   return spec;

@@ -92,6 +92,14 @@ export class SlaConnectivity {
   @IsOptional() @IsArray() con_constraints?: unknown[];
 }
 
+/** Canopy: credentials for a private registry (the SLA spelling of aerOS `imageRegistry`). */
+export class SlaImageRegistry {
+  /** Registry host; absent = the one named in `code`. */
+  @IsOptional() @IsString() @MaxLength(512) url?: string;
+  @IsString() @IsNotEmpty() @MaxLength(256) username!: string;
+  @IsString() @IsNotEmpty() @MaxLength(4096) password!: string;
+}
+
 /** One microservice of an Oakestra SLA v2.0 descriptor (SPEC §3). */
 export class SlaMicroservice {
   /** Empty on create (Oakestra assigns it). */
@@ -178,6 +186,19 @@ export class SlaMicroservice {
   @ValidateNested({ each: true })
   @Type(() => SlaConnectivity)
   connectivity?: SlaConnectivity[];
+
+  /** Canopy: private registry credentials, used only to pull `code`. */
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => SlaImageRegistry) image_registry?: SlaImageRegistry;
+
+  /**
+   * Canopy: options a node refuses unless its own configuration allows them (host namespaces,
+   * bind mounts `host:container[:ro]`, added Linux capabilities).
+   */
+  @IsOptional() @IsBoolean() host_network?: boolean;
+  @IsOptional() @IsBoolean() host_pid?: boolean;
+  @IsOptional() @IsBoolean() host_ipc?: boolean;
+  @IsOptional() @IsArray() @IsString({ each: true }) binds?: string[];
+  @IsOptional() @IsArray() @IsString({ each: true }) @Matches(/^(CAP_)?[A-Z_]{2,32}$/, { each: true }) cap_add?: string[];
 
   /** Canopy: how many instances the system keeps running (default 1). */
   @IsOptional() @IsInt(INT) @Min(0) replicas?: number;

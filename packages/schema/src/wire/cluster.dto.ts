@@ -11,6 +11,7 @@ import {
   IsOptional,
   IsString,
   Matches,
+  Max,
   Min,
   ValidateNested,
 } from 'class-validator';
@@ -75,6 +76,15 @@ export interface ClusterToRootEvents {
 export interface RootToClusterEvents {
   'instance:deploy': (payload: InstanceSpecDto, ack: (reply: Ack) => void) => void;
   'instance:delete': (payload: InstanceKeyDto, ack: (reply: Ack) => void) => void;
+  /** The tail of one instance's container log, fetched from its node on request. */
+  'instance:logs': (payload: LogsRequestDto, ack: (reply: LogsReply) => void) => void;
 }
+
+/** Root → cluster: which instance's log, and how many lines from its end. */
+export class LogsRequestDto extends InstanceKeyDto {
+  @IsInt() @Min(1) @Max(10_000) tail!: number;
+}
+
+export type LogsReply = { ok: true; lines: string[] } | { ok: false; error: string };
 
 export const SOCKET_NAMESPACE = '/clusters';

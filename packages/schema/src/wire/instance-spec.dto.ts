@@ -9,6 +9,7 @@ import {
   IsInt,
   IsNotEmpty,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -41,6 +42,17 @@ export class BoundPortDto {
 }
 
 /**
+ * Credentials for a private image registry (aerOS `imageRegistry`, SLA `image_registry`). Passed to
+ * Docker's pull only; nodes never log the password.
+ */
+export class RegistryAuthDto {
+  @IsString() @IsNotEmpty() @MaxLength(256) username!: string;
+  @IsString() @IsNotEmpty() @MaxLength(4096) password!: string;
+  /** Registry host, e.g. `registry.example.org:5000`; absent = the one named in the image reference. */
+  @IsOptional() @IsString() @MaxLength(512) serveraddress?: string;
+}
+
+/**
  * Everything a node needs to run one instance. The root derives it from the service's SLA, the
  * cluster forwards it unchanged (plus the node it chose), the node runs it.
  */
@@ -60,6 +72,18 @@ export class InstanceSpecDto extends InstanceKeyDto {
   @IsBoolean() privileged!: boolean;
   @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => SlaConstraint) constraints?: SlaConstraint[];
   @IsOptional() @IsString() placementPolicy?: string;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => RegistryAuthDto) registryAuth?: RegistryAuthDto;
+  /**
+   * Host namespaces, bind mounts and added capabilities. Each is refused by the node unless the
+   * node's own configuration allows it (NODE_ALLOW_*), whatever the cluster says.
+   */
+  @IsOptional() @IsBoolean() hostNetwork?: boolean;
+  @IsOptional() @IsBoolean() hostPid?: boolean;
+  @IsOptional() @IsBoolean() hostIpc?: boolean;
+  /** Docker bind specs `host-path:container-path[:ro]`. */
+  @IsOptional() @IsArray() @IsString({ each: true }) @MaxLength(1024, { each: true }) binds?: string[];
+  /** Linux capabilities without the `CAP_` prefix, e.g. `NET_ADMIN`. */
+  @IsOptional() @IsArray() @Matches(/^(CAP_)?[A-Z_]{2,32}$/, { each: true }) capAdd?: string[];
 }
 
 /** One instance's state as a lower tier sees it. Sent on change and again in every full report. */
@@ -73,4 +97,6 @@ export class InstanceReportDto extends InstanceKeyDto {
   @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => BoundPortDto) hostPorts?: BoundPortDto[];
   /** ms since epoch when the node observed this status */
   @IsOptional() @IsInt() @Min(0) at?: number;
+  /** How many times the node restarted this instance's container after it crashed. */
+  @IsOptional() @IsInt() @Min(0) restarts?: number;
 }

@@ -5,12 +5,24 @@
 export const NODE_TOPIC_ROOT = 'nodes';
 
 export type NodeTopicKind =
-  'information' | 'jobs/resources' | 'job' | 'control/deploy' | 'control/delete' | 'control/sync';
+  | 'information'
+  | 'jobs/resources'
+  | 'job'
+  | 'logs'
+  | 'control/deploy'
+  | 'control/delete'
+  | 'control/sync'
+  | 'control/logs';
 
 /** Topics a node publishes on. */
-export const NODE_TO_CLUSTER: readonly NodeTopicKind[] = ['information', 'jobs/resources', 'job'];
+export const NODE_TO_CLUSTER: readonly NodeTopicKind[] = ['information', 'jobs/resources', 'job', 'logs'];
 /** Topics the cluster publishes on. */
-export const CLUSTER_TO_NODE: readonly NodeTopicKind[] = ['control/deploy', 'control/delete', 'control/sync'];
+export const CLUSTER_TO_NODE: readonly NodeTopicKind[] = [
+  'control/deploy',
+  'control/delete',
+  'control/sync',
+  'control/logs',
+];
 
 const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -25,6 +37,10 @@ export const NodeTopics = {
   deploy: (nodeId: string) => nodeTopic(nodeId, 'control/deploy'),
   delete: (nodeId: string) => nodeTopic(nodeId, 'control/delete'),
   sync: (nodeId: string) => nodeTopic(nodeId, 'control/sync'),
+  /** cluster → node: send the tail of an instance's log; the node answers on `logs`. */
+  logsRequest: (nodeId: string) => nodeTopic(nodeId, 'control/logs'),
+  /** node → cluster: the answer to a `control/logs` request, matched by `requestId`. */
+  logsReply: (nodeId: string) => nodeTopic(nodeId, 'logs'),
   /** What a node subscribes to. */
   controlWildcard: (nodeId: string) => `${NODE_TOPIC_ROOT}/${checkedNodeId(nodeId)}/control/+`,
   /** What the cluster subscribes to. */

@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
   IsArray,
+  IsBoolean,
   IsInt,
   IsNotEmpty,
   IsNumber,
@@ -88,4 +89,19 @@ export class DeleteCommand extends InstanceKeyDto {}
 /** `nodes/<id>/control/sync`: the full desired set for this node; anything not listed goes. */
 export class SyncCommand {
   @IsArray() @ValidateNested({ each: true }) @Type(() => InstanceSpecDto) instances!: InstanceSpecDto[];
+}
+
+/** `nodes/<id>/control/logs`: cluster → node, the tail of one instance's log. */
+export class LogsCommand extends InstanceKeyDto {
+  /** Echoed in the reply so the cluster can match it to the waiting request. */
+  @IsString() @Matches(/^[A-Za-z0-9_-]{1,64}$/) requestId!: string;
+  @IsInt() @Min(1) @Max(10_000) tail!: number;
+}
+
+/** `nodes/<id>/logs`: node → cluster, the answer to a {@link LogsCommand}. */
+export class LogsReplyMessage {
+  @IsString() @Matches(/^[A-Za-z0-9_-]{1,64}$/) requestId!: string;
+  @IsBoolean() ok!: boolean;
+  @IsArray() @IsString({ each: true }) lines!: string[];
+  @IsOptional() @IsString() @MaxLength(2048) error?: string;
 }
