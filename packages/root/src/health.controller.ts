@@ -1,6 +1,8 @@
+import { ApiTags } from '@nestjs/swagger';
 import { Controller, Get } from '@nestjs/common';
 import { Public } from './auth/principal';
 
+@ApiTags('health')
 @Controller()
 export class HealthController {
   @Public()

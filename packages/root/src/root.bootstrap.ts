@@ -3,9 +3,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { DomainExceptionFilter } from './common/domain-exception.filter';
+import { setupOpenApi } from './common/openapi';
 import { SchemaValidationPipe } from './common/schema-validation.pipe';
 import { resolveSecrets, type RootConfig } from './config/root-config';
+import { MongoStore } from './persistence/mongo.store';
 import { SqliteStore } from './persistence/sqlite.store';
+import type { Store } from './persistence/store.port';
 import { RootModule } from './root.module';
 import { UsersService, type AdminBootstrap } from './users/users.service';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
@@ -24,7 +27,10 @@ export interface RootHandle {
 export async function startRoot(config: RootConfig, parent?: Logger): Promise<RootHandle> {
   const log = (parent ?? pino({ name: 'canopy' })).child({ tier: 'root' });
   const secrets = resolveSecrets(config);
-  const store = new SqliteStore(config.dataDir);
+  // MONGODB_URI selects MongoDB; otherwise the embedded SQLite file in the data directory.
+  const store: Store = config.mongodbUri
+    ? await MongoStore.connect(config.mongodbUri)
+    : new SqliteStore(config.dataDir);
   const app = await NestFactory.create<NestExpressApplication>(RootModule.forRoot({ config, secrets, store, log }), {
     bufferLogs: true,
     bodyParser: false,
@@ -34,6 +40,7 @@ export async function startRoot(config: RootConfig, parent?: Logger): Promise<Ro
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.useGlobalPipes(new SchemaValidationPipe());
   app.useGlobalFilters(new DomainExceptionFilter(log));
+  setupOpenApi(app);
   await app.listen(config.port, config.host);
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const admin = await app.get(UsersService).bootstrapAdmin();

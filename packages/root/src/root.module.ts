@@ -5,7 +5,9 @@ import { ClusterGatewayModule } from './clusters/cluster-gateway.module';
 import { ClustersModule } from './clusters/clusters.module';
 import { CoreModule, type RootDeps } from './core.module';
 import { HealthController } from './health.controller';
+import { OrganizationsModule } from './organizations/organizations.module';
 import { ServicesModule } from './services/services.module';
+import { UsersModule } from './users/users.module';
 
 @Module({})
 export class RootModule {
@@ -15,6 +17,8 @@ export class RootModule {
       imports: [
         CoreModule.forRoot(deps),
         AuthModule,
+        UsersModule,
+        OrganizationsModule,
         ClustersModule,
         ApplicationsModule,
         ServicesModule,

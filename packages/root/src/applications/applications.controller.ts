@@ -1,14 +1,20 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiAuthenticated } from '../common/openapi';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { SlaDescriptor } from '@canopy/schema';
 import { CurrentUser, type Principal } from '../auth/principal';
 import { toApplicationView, type ApplicationView } from '../services/views';
 import { ApplicationsService } from './applications.service';
+import { ApplicationUpdateDto } from './dto/application-update.dto';
 
+@ApiTags('applications')
+@ApiAuthenticated()
 @Controller('api')
 export class ApplicationsController {
   constructor(private readonly applications: ApplicationsService) {}
 
   @Post('application')
+  @HttpCode(201)
   async create(
     @CurrentUser() user: Principal,
     @Body() sla: SlaDescriptor,
@@ -25,6 +31,15 @@ export class ApplicationsController {
   @Get('application/:id')
   async get(@CurrentUser() user: Principal, @Param('id') id: string): Promise<ApplicationView> {
     return toApplicationView(await this.applications.get(user, id));
+  }
+
+  @Put('application/:id')
+  async update(
+    @CurrentUser() user: Principal,
+    @Param('id') id: string,
+    @Body() body: ApplicationUpdateDto,
+  ): Promise<ApplicationView> {
+    return toApplicationView(await this.applications.update(user, id, body));
   }
 
   @Delete('application/:id')

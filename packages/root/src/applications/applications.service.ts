@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { jobName, type FieldError, type SlaDescriptor } from '@canopy/schema';
+import type { FieldError, SlaDescriptor } from '@canopy/schema';
 import { isAdmin, type Principal } from '../auth/principal';
-import { ConflictError, NotFoundError, ValidationFailedError } from '../common/domain-errors';
+import { ConflictError, NotFoundError, StaleVersionError, ValidationFailedError } from '../common/domain-errors';
 import { LOGGER } from '../common/tokens';
 import { InstancesService } from '../instances/instances.service';
-import type { ApplicationRecord, ServiceRecord } from '../persistence/records';
+import { ReplicasReconciler } from '../instances/replicas.reconciler';
+import { ServiceLocks } from '../instances/service-locks';
+import type { ApplicationRecord } from '../persistence/records';
 import { STORE, type Store } from '../persistence/store.port';
+import { newServiceRecord } from '../services/service-record';
+import type { ApplicationUpdateDto } from './dto/application-update.dto';
 
 /** Names must be unique among a user's applications, and services within an application. */
 function duplicateServiceNames(sla: SlaDescriptor): FieldError[] {
@@ -34,44 +38,39 @@ export class ApplicationsService {
     @Inject(STORE) private readonly store: Store,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly instances: InstancesService,
+    private readonly reconciler: ReplicasReconciler,
+    private readonly locks: ServiceLocks,
   ) {}
 
   /** Creates every application of the descriptor and their services, all or nothing. */
   async create(user: Principal, sla: SlaDescriptor): Promise<ApplicationRecord[]> {
     const duplicates = duplicateServiceNames(sla);
     if (duplicates.length > 0) throw new ValidationFailedError(duplicates);
+    const scheduled: string[] = [];
     const created = await this.store.transaction(async () => {
       const mine = await this.store.applications.find({ ownerId: user.userId });
       const out: ApplicationRecord[] = [];
-      for (const app of sla.applications) {
+      for (const [a, app] of sla.applications.entries()) {
         const clash = [...mine, ...out].find(
-          (a) => a.application_name === app.application_name && a.application_namespace === app.application_namespace,
+          (x) => x.application_name === app.application_name && x.application_namespace === app.application_namespace,
         );
         if (clash) {
           throw new ConflictError(
             `application ${app.application_name}.${app.application_namespace} already exists (${clash.id})`,
+            [
+              {
+                path: `applications[${a}].application_name`,
+                message: 'an application with this name and namespace exists',
+              },
+            ],
           );
         }
         const appId = randomUUID();
         const serviceIds: string[] = [];
         for (const ms of app.microservices) {
-          const service: Omit<ServiceRecord, 'version' | 'createdAt' | 'updatedAt'> = {
-            id: randomUUID(),
-            ownerId: user.userId,
-            applicationId: appId,
-            jobName: jobName(
-              app.application_name,
-              app.application_namespace,
-              ms.microservice_name,
-              ms.microservice_namespace,
-            ),
-            sla: { ...ms, microserviceID: '' },
-            generation: 1,
-            replicas: ms.replicas ?? 1,
-            nextInstance: 0,
-          };
-          await this.store.services.insert(service);
+          const service = await this.store.services.insert(newServiceRecord(user.userId, { ...app, id: appId }, ms));
           serviceIds.push(service.id);
+          if (service.scheduled) scheduled.push(service.id);
         }
         out.push(
           await this.store.applications.insert({
@@ -87,6 +86,7 @@ export class ApplicationsService {
       }
       return out;
     });
+    for (const id of scheduled) this.reconciler.kick(id);
     this.log.info({ userId: user.userId, applications: created.map((a) => a.id) }, 'applications created');
     return created;
   }
@@ -102,15 +102,39 @@ export class ApplicationsService {
     return app;
   }
 
+  async update(user: Principal, id: string, body: ApplicationUpdateDto): Promise<ApplicationRecord> {
+    const app = await this.get(user, id);
+    const errors: FieldError[] = [];
+    if (body.application_name !== undefined && body.application_name !== app.application_name) {
+      errors.push({
+        path: 'application_name',
+        message: `an application cannot be renamed (is ${app.application_name})`,
+      });
+    }
+    if (body.application_namespace !== undefined && body.application_namespace !== app.application_namespace) {
+      errors.push({
+        path: 'application_namespace',
+        message: `an application cannot be renamed (is ${app.application_namespace})`,
+      });
+    }
+    if (errors.length > 0) throw new ValidationFailedError(errors);
+    if (body.version !== undefined && body.version !== app.version) throw new StaleVersionError('application', id);
+    return this.store.applications.update({ ...app, application_desc: body.application_desc ?? app.application_desc });
+  }
+
   /** Deletes the application and its services, undeploying every instance first. */
   async delete(user: Principal, id: string): Promise<void> {
     const app = await this.get(user, id);
     for (const serviceId of app.microservices) {
-      const service = await this.store.services.get(serviceId);
-      if (!service) continue;
-      for (const instance of await this.instances.listForService(serviceId)) {
-        if (instance.desired === 'running') await this.instances.undeploy(service, instance.instanceNumber);
-      }
+      // Unschedule under the service's lock first, so the reconciler cannot bring instances back.
+      await this.locks.run(serviceId, async () => {
+        const service = await this.store.services.get(serviceId);
+        if (!service) return;
+        const stopped = await this.store.services.update({ ...service, scheduled: false, replicas: 0 });
+        for (const instance of await this.instances.listForService(serviceId)) {
+          if (instance.desired === 'running') await this.instances.undeploy(stopped, instance.instanceNumber);
+        }
+      });
     }
     await this.store.transaction(async () => {
       for (const serviceId of app.microservices) await this.store.services.delete(serviceId);

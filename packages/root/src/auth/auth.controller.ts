@@ -1,9 +1,15 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiPublicErrors } from '../common/openapi';
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { AuthService } from './auth.service';
 import { LoginDto, RefreshDto, type TokenPair } from './dto/login.dto';
+import { LoginThrottleGuard } from './login-throttle.guard';
 import { Public } from './principal';
 
+@ApiTags('auth')
+@ApiPublicErrors()
 @Controller('api/auth')
+@UseGuards(LoginThrottleGuard)
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 

@@ -1,16 +1,22 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { ROOT_SECRETS } from '../common/tokens';
-import type { RootSecrets } from '../config/root-config';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { ROOT_CONFIG, ROOT_SECRETS } from '../common/tokens';
+import type { RootConfig, RootSecrets } from '../config/root-config';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
+import { LoginThrottleGuard } from './login-throttle.guard';
 
 @Module({
   imports: [
     UsersModule,
+    ThrottlerModule.forRootAsync({
+      inject: [ROOT_CONFIG],
+      useFactory: (config: RootConfig) => [{ name: 'login', ttl: 60_000, limit: config.loginRateLimit }],
+    }),
     JwtModule.registerAsync({
       inject: [ROOT_SECRETS],
       useFactory: (secrets: RootSecrets) => ({
@@ -20,7 +26,7 @@ import { JwtAuthGuard } from './jwt-auth.guard';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, { provide: APP_GUARD, useClass: JwtAuthGuard }],
+  providers: [AuthService, LoginThrottleGuard, { provide: APP_GUARD, useClass: JwtAuthGuard }],
   exports: [AuthService],
 })
 export class AuthModule {}

@@ -1,9 +1,10 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { UnauthorizedError } from '../common/domain-errors';
+import { ForbiddenError, UnauthorizedError } from '../common/domain-errors';
+import type { Role } from '../persistence/records';
 import { AuthService } from './auth.service';
-import { IS_PUBLIC, type Principal } from './principal';
+import { IS_PUBLIC, ROLES, type Principal } from './principal';
 
 /** Global guard: every route needs a valid access token unless marked @Public(). */
 @Injectable()
@@ -19,7 +20,11 @@ export class JwtAuthGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>();
     const header = req.headers.authorization;
     if (!header?.startsWith('Bearer ')) throw new UnauthorizedError('missing bearer token');
-    req.principal = await this.auth.verifyAccessToken(header.slice('Bearer '.length).trim());
+    const principal = await this.auth.verifyAccessToken(header.slice('Bearer '.length).trim());
+    req.principal = principal;
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, [ctx.getHandler(), ctx.getClass()]);
+    if (roles && !roles.includes(principal.role))
+      throw new ForbiddenError(`this route needs the role ${roles.join(' or ')}`);
     return true;
   }
 }

@@ -17,6 +17,10 @@ export const IS_PUBLIC = 'canopy:public';
 /** Marks a route that needs no token (login, refresh, health). */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
+export const ROLES = 'canopy:roles';
+/** Marks a route (or controller) only admins may call; others get 403. */
+export const AdminOnly = () => SetMetadata(ROLES, ['Admin'] satisfies Role[]);
+
 export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal => {
   const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>();
   if (!req.principal) throw new Error('CurrentUser used on a public route');

@@ -25,6 +25,10 @@ export interface RootConfig {
   /** ACCESS_TOKEN_TTL_S (900) and REFRESH_TOKEN_TTL_S (604800) */
   accessTokenTtlS: number;
   refreshTokenTtlS: number;
+  /** RECONCILE_INTERVAL_MS, default 5000: how often replica counts and unplaced instances are re-checked. */
+  reconcileIntervalMs: number;
+  /** LOGIN_RATE_LIMIT, default 10: login/refresh attempts per minute per client address and user name. */
+  loginRateLimit: number;
   /** LOG_HTTP=true logs every request (off by default: it costs throughput). */
   logHttp: boolean;
   /** CLUSTER_ACK_TIMEOUT_MS, default 5000: how long to wait for a cluster to ack a command. */
@@ -71,6 +75,8 @@ export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
     refreshTokenTtlS: int(env, 'REFRESH_TOKEN_TTL_S', 604_800, 60, 31_536_000),
     clusterAckTimeoutMs: int(env, 'CLUSTER_ACK_TIMEOUT_MS', 5000, 100, 120_000),
     logHttp: optional(env, 'LOG_HTTP') === 'true',
+    reconcileIntervalMs: int(env, 'RECONCILE_INTERVAL_MS', 5000, 100, 3_600_000),
+    loginRateLimit: int(env, 'LOGIN_RATE_LIMIT', 10, 1, 100_000),
   };
   if (adminPassword !== undefined) config.adminPassword = adminPassword;
   if (jwtSecret !== undefined) config.jwtSecret = jwtSecret;

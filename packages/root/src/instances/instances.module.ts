@@ -1,6 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ClustersModule } from '../clusters/clusters.module';
 import { InstancesService } from './instances.service';
+import { ReplicasReconciler } from './replicas.reconciler';
+import { ServiceLocks } from './service-locks';
 
-@Module({ imports: [ClustersModule], providers: [InstancesService], exports: [InstancesService] })
+@Module({
+  imports: [ClustersModule],
+  providers: [InstancesService, ReplicasReconciler, ServiceLocks],
+  exports: [InstancesService, ReplicasReconciler, ServiceLocks],
+})
 export class InstancesModule {}

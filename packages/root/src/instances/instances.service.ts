@@ -28,6 +28,7 @@ export function instanceId(serviceId: string, instanceNumber: number): string {
 export class InstancesService {
   /** Instances sent to a cluster whose placement no resource report reflects yet. */
   private readonly inFlight = new ReservationLedger();
+  private readonly statusListeners: ((serviceId: string, status: InstanceStatus) => void)[] = [];
 
   constructor(
     @Inject(STORE) private readonly store: Store,
@@ -35,6 +36,18 @@ export class InstancesService {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly clusters: ClustersService,
   ) {}
+
+  /** Called after an instance's status changed (the replicas reconciler reacts to RUNNING). */
+  onStatusChange(listener: (serviceId: string, status: InstanceStatus) => void): void {
+    this.statusListeners.push(listener);
+  }
+
+  /** Tries again to place an instance the root could not hand to any cluster. */
+  async retryPlacement(service: ServiceRecord, instanceNumber: number): Promise<InstanceRecord> {
+    const instance = await this.store.instances.get(instanceId(service.id, instanceNumber));
+    if (!instance) throw new NotFoundError('instance', `${instanceNumber} of service ${service.id}`);
+    return this.place(service, instance);
+  }
 
   async listForService(serviceId: string): Promise<InstanceRecord[]> {
     return this.store.instances.find({ serviceId });

@@ -20,6 +20,11 @@ export interface UserRecord extends Doc {
   organizationId?: string;
 }
 
+export interface OrganizationRecord extends Doc {
+  name: string;
+  description: string;
+}
+
 export interface ApplicationRecord extends Doc {
   ownerId: string;
   customerID: string;
@@ -40,6 +45,12 @@ export interface ServiceRecord extends Doc {
   /** Bumped by every spec change; instances of an older generation get replaced. */
   generation: number;
   replicas: number;
+  /**
+   * Whether the system keeps `replicas` instances running. Oakestra's flow creates a service first
+   * and deploys it with `POST /api/service/<id>/instance`; a descriptor or update that states
+   * `replicas` explicitly asks for it at once.
+   */
+  scheduled: boolean;
   /** Next instance number; numbers are never reused (SPEC §3). */
   nextInstance: number;
 }

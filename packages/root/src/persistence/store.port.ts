@@ -4,6 +4,7 @@ import type {
   Doc,
   InstanceRecord,
   NewDoc,
+  OrganizationRecord,
   ServiceRecord,
   UserRecord,
 } from './records';
@@ -27,6 +28,7 @@ export interface Collection<T extends Doc> {
 
 export interface Store {
   readonly users: Collection<UserRecord>;
+  readonly organizations: Collection<OrganizationRecord>;
   readonly applications: Collection<ApplicationRecord>;
   readonly services: Collection<ServiceRecord>;
   readonly instances: Collection<InstanceRecord>;

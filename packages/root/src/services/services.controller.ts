@@ -1,12 +1,33 @@
-import { Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiAuthenticated } from '../common/openapi';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { SlaDescriptor } from '@canopy/schema';
 import { CurrentUser, type Principal } from '../auth/principal';
 import { parseIndexParam } from '../common/schema-validation.pipe';
+import {
+  toApplicationView,
+  toInstanceView,
+  toServiceView,
+  type ApplicationView,
+  type InstanceView,
+  type ServiceView,
+} from './views';
+import { ServiceUpdateDto } from './dto/service-update.dto';
 import { ServicesService } from './services.service';
-import { toInstanceView, toServiceView, type InstanceView, type ServiceView } from './views';
 
+@ApiTags('services')
+@ApiAuthenticated()
 @Controller('api')
 export class ServicesController {
   constructor(private readonly services: ServicesService) {}
+
+  @Post('service')
+  async create(
+    @CurrentUser() user: Principal,
+    @Body() sla: SlaDescriptor,
+  ): Promise<{ applications: ApplicationView[] }> {
+    return { applications: [toApplicationView(await this.services.create(user, sla))] };
+  }
 
   @Get('services/:appId')
   async list(@CurrentUser() user: Principal, @Param('appId') appId: string): Promise<ServiceView[]> {
@@ -17,6 +38,23 @@ export class ServicesController {
   async get(@CurrentUser() user: Principal, @Param('id') id: string): Promise<ServiceView> {
     const { service, instances } = await this.services.get(user, id);
     return toServiceView(service, instances);
+  }
+
+  @Put('service/:id')
+  async update(
+    @CurrentUser() user: Principal,
+    @Param('id') id: string,
+    @Body() body: ServiceUpdateDto,
+  ): Promise<ServiceView> {
+    const { service, instances } = await this.services.update(user, id, body);
+    return toServiceView(service, instances);
+  }
+
+  @Delete('service/:id')
+  @HttpCode(200)
+  async delete(@CurrentUser() user: Principal, @Param('id') id: string): Promise<{ deleted: string }> {
+    await this.services.delete(user, id);
+    return { deleted: id };
   }
 
   @Post('service/:id/instance')

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { UsersAdmin } from './users.admin';
+import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
-@Module({ providers: [UsersService], exports: [UsersService] })
+@Module({ controllers: [UsersController], providers: [UsersService, UsersAdmin], exports: [UsersService] })
 export class UsersModule {}

@@ -1,0 +1,56 @@
+import { InstanceStatus } from '@canopy/schema';
+import type { InstanceRecord, ServiceRecord } from '../persistence/records';
+
+export type ReplicaStep =
+  | { kind: 'deploy' }
+  | { kind: 'undeploy'; instanceNumber: number }
+  /** An instance that never reached a cluster (root-level placement failure or a crash mid-placement). */
+  | { kind: 'place'; instanceNumber: number };
+
+/** Statuses of an instance the root could not hand to any cluster. */
+const UNPLACED: ReadonlySet<string> = new Set([
+  InstanceStatus.REQUESTED,
+  InstanceStatus.NoActiveClusterWithCapacity,
+  InstanceStatus.TargetClusterNoCapacity,
+  InstanceStatus.TargetClusterNotFound,
+]);
+
+type PlannedService = Pick<ServiceRecord, 'scheduled' | 'replicas' | 'generation'>;
+type PlannedInstance = Pick<InstanceRecord, 'instanceNumber' | 'generation' | 'desired' | 'status' | 'clusterId'>;
+
+/**
+ * `(service, instances) → steps` that move a service toward `replicas` instances of its current
+ * generation. Pure. A rollout replaces old-generation instances one at a time: surge one new
+ * instance, wait until it is RUNNING, then remove one old one. A new instance that fails stalls
+ * the rollout rather than taking the old ones down.
+ */
+export function planReplicas(service: PlannedService, instances: readonly PlannedInstance[]): ReplicaStep[] {
+  if (!service.scheduled) return [];
+  const live = instances.filter((i) => i.desired === 'running');
+  const steps: ReplicaStep[] = live
+    .filter((i) => i.clusterId === undefined && UNPLACED.has(i.status))
+    .map((i) => ({ kind: 'place', instanceNumber: i.instanceNumber }));
+  const old = live.filter((i) => i.generation < service.generation).sort(byNumber);
+  const fresh = live.filter((i) => i.generation >= service.generation).sort(byNumber);
+
+  if (old.length > 0) {
+    if (fresh.some((i) => i.status !== InstanceStatus.RUNNING)) return steps;
+    const oldest = old[0];
+    if (oldest && fresh.length + old.length > service.replicas) {
+      steps.push({ kind: 'undeploy', instanceNumber: oldest.instanceNumber });
+    } else if (fresh.length < service.replicas) {
+      steps.push({ kind: 'deploy' });
+    }
+    return steps;
+  }
+  for (let n = fresh.length; n < service.replicas; n++) steps.push({ kind: 'deploy' });
+  // Scale down from the newest: the oldest instances have proven themselves longest.
+  for (const extra of fresh.slice(service.replicas).reverse()) {
+    steps.push({ kind: 'undeploy', instanceNumber: extra.instanceNumber });
+  }
+  return steps;
+}
+
+function byNumber(a: PlannedInstance, b: PlannedInstance): number {
+  return a.instanceNumber - b.instanceNumber;
+}
