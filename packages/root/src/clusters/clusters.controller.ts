@@ -1,6 +1,10 @@
+import { ApiTags } from '@nestjs/swagger';
+import { ApiAuthenticated } from '../common/openapi';
 import { Controller, Get } from '@nestjs/common';
 import { ClustersService, type ClusterView } from './clusters.service';
 
+@ApiTags('clusters')
+@ApiAuthenticated()
 @Controller('api/clusters')
 export class ClustersController {
   constructor(private readonly clusters: ClustersService) {}

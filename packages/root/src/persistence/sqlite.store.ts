@@ -3,20 +3,17 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConflictError, StaleVersionError } from '../common/domain-errors';
-import type { ApplicationRecord, ClusterRecord, Doc, InstanceRecord, ServiceRecord, UserRecord } from './records';
+import type {
+  ApplicationRecord,
+  ClusterRecord,
+  Doc,
+  InstanceRecord,
+  OrganizationRecord,
+  ServiceRecord,
+  UserRecord,
+} from './records';
+import { COLLECTIONS, INDEXED, type CollectionName } from './collections';
 import type { Collection, Store } from './store.port';
-
-const COLLECTIONS = ['users', 'applications', 'services', 'instances', 'clusters'] as const;
-type CollectionName = (typeof COLLECTIONS)[number];
-
-/** Fields queried often enough to deserve an expression index. */
-const INDEXED: Record<CollectionName, string[]> = {
-  users: ['username'],
-  applications: ['ownerId'],
-  services: ['applicationId', 'ownerId'],
-  instances: ['serviceId', 'clusterId'],
-  clusters: ['name'],
-};
 
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -30,6 +27,7 @@ export class SqliteStore implements Store {
   private readonly inTx = new AsyncLocalStorage<true>();
   private active: Promise<void> | undefined;
   readonly users: Collection<UserRecord>;
+  readonly organizations: Collection<OrganizationRecord>;
   readonly applications: Collection<ApplicationRecord>;
   readonly services: Collection<ServiceRecord>;
   readonly instances: Collection<InstanceRecord>;
@@ -50,6 +48,7 @@ export class SqliteStore implements Store {
       }
     }
     this.users = this.collection('users');
+    this.organizations = this.collection('organizations');
     this.applications = this.collection('applications');
     this.services = this.collection('services');
     this.instances = this.collection('instances');
