@@ -1,0 +1,283 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadRootConfig } from '../src/config/root-config';
+import { startRoot, type RootHandle } from '../src/root.bootstrap';
+
+type Caller = 'none' | 'bad' | 'other' | 'own' | 'admin';
+const CALLERS: Caller[] = ['none', 'bad', 'other', 'own', 'admin'];
+
+interface Route {
+  name: string;
+  method: string;
+  /** Builds the path (and body) for one call; may create fresh objects so destructive calls don't interfere. */
+  prepare: (caller: Caller) => Promise<{ path: string; body?: unknown }>;
+  /** Expected status for the authenticated callers. */
+  expect: Record<'other' | 'own' | 'admin', number>;
+}
+
+/**
+ * Issue 3: the authorization matrix. Every route × {no token, bad token, another user's token,
+ * the owner's token, an admin's}; each cell's status is asserted, against a real root over HTTP.
+ */
+describe('authorization matrix (real root over HTTP)', () => {
+  jest.setTimeout(120_000);
+  let root: RootHandle;
+  let dir: string;
+  const tokens: Partial<Record<Caller, string>> = { bad: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad' };
+  const bodies: string[] = [];
+  let counter = 0;
+  let appId = '';
+  let serviceId = '';
+  let ownUserId = '';
+  let orgId = '';
+
+  async function call(
+    caller: Caller,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: any }> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const token = tokens[caller];
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await fetch(`${root.url}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    bodies.push(text);
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  const as = (caller: Caller) => (caller === 'none' || caller === 'bad' ? 'own' : caller);
+  const unique = (prefix: string) => `${prefix}${++counter}`;
+  const ms = (name = 'web') => ({
+    microservice_name: name,
+    microservice_namespace: 'ns',
+    virtualization: 'container',
+    code: 'canopy-test/busybox:latest',
+    memory: 16,
+  });
+  const sla = (name: string, microservices: unknown[] = [ms()], applicationID = '') => ({
+    sla_version: 'v2.0',
+    customerID: 'c',
+    applications: [
+      { applicationID, application_name: name, application_namespace: 'ns', application_desc: '', microservices },
+    ],
+  });
+  async function freshApp(owner: Caller = 'own'): Promise<{ appId: string; serviceId: string }> {
+    const res = await call(owner, 'POST', '/api/application', sla(unique('app')));
+    return { appId: res.body.applications[0].applicationID, serviceId: res.body.applications[0].microservices[0] };
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'canopy-authz-'));
+    root = await startRoot(
+      loadRootConfig({
+        ROOT_PORT: '0',
+        ROOT_HOST: '127.0.0.1',
+        ROOT_DATA_DIR: dir,
+        CANOPY_ADMIN_PASSWORD: 'admin-password-1',
+        LOGIN_RATE_LIMIT: '1000',
+        LOG_LEVEL: 'silent',
+      }),
+      (await import('pino')).default({ level: 'silent' }),
+    );
+    tokens.admin = (
+      await call('none', 'POST', '/api/auth/login', { username: 'Admin', password: 'admin-password-1' })
+    ).body.token;
+    for (const [caller, username] of [
+      ['own', 'alice'],
+      ['other', 'bob'],
+    ] as const) {
+      const created = await call('admin', 'POST', '/api/users', {
+        username,
+        password: `${username}-password`,
+        role: 'Application_Provider',
+      });
+      expect(created.status).toBe(201);
+      if (caller === 'own') ownUserId = created.body.id;
+      tokens[caller] = (
+        await call('none', 'POST', '/api/auth/login', { username, password: `${username}-password` })
+      ).body.token;
+    }
+    ({ appId, serviceId } = await freshApp());
+    orgId = (await call('admin', 'POST', '/api/organizations', { name: 'acme' })).body.id;
+  });
+
+  afterAll(async () => {
+    await root.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const owned = { other: 404, own: 200, admin: 200 };
+  const anyUser = { other: 200, own: 200, admin: 200 };
+  const adminOnly = { other: 403, own: 403, admin: 200 };
+  const routes: Route[] = [
+    { name: 'list applications', method: 'GET', prepare: async () => ({ path: '/api/applications' }), expect: anyUser },
+    {
+      name: 'create application',
+      method: 'POST',
+      prepare: async () => ({ path: '/api/application', body: sla(unique('new')) }),
+      expect: { other: 201, own: 201, admin: 201 },
+    },
+    {
+      name: 'get application',
+      method: 'GET',
+      prepare: async () => ({ path: `/api/application/${appId}` }),
+      expect: owned,
+    },
+    {
+      name: 'update application',
+      method: 'PUT',
+      prepare: async () => ({ path: `/api/application/${appId}`, body: { application_desc: 'changed' } }),
+      expect: owned,
+    },
+    {
+      name: 'delete application',
+      method: 'DELETE',
+      prepare: async () => ({ path: `/api/application/${(await freshApp()).appId}` }),
+      expect: owned,
+    },
+    {
+      name: 'create service',
+      method: 'POST',
+      prepare: async () => ({ path: '/api/service', body: sla('ignored', [ms(unique('svc'))], appId) }),
+      expect: { other: 404, own: 201, admin: 201 },
+    },
+    { name: 'list services', method: 'GET', prepare: async () => ({ path: `/api/services/${appId}` }), expect: owned },
+    { name: 'get service', method: 'GET', prepare: async () => ({ path: `/api/service/${serviceId}` }), expect: owned },
+    {
+      name: 'update service',
+      method: 'PUT',
+      prepare: async () => ({ path: `/api/service/${serviceId}`, body: { ...ms(), memory: 24 } }),
+      expect: owned,
+    },
+    {
+      name: 'delete service',
+      method: 'DELETE',
+      prepare: async () => ({ path: `/api/service/${(await freshApp()).serviceId}` }),
+      expect: owned,
+    },
+    {
+      name: 'deploy instance',
+      method: 'POST',
+      prepare: async () => ({ path: `/api/service/${serviceId}/instance` }),
+      expect: owned,
+    },
+    {
+      name: 'undeploy instance',
+      method: 'DELETE',
+      prepare: async () => {
+        const fresh = await freshApp();
+        const n = (await call('own', 'POST', `/api/service/${fresh.serviceId}/instance`)).body.instance_number;
+        return { path: `/api/service/${fresh.serviceId}/instance/${n}` };
+      },
+      expect: owned,
+    },
+    { name: 'list clusters', method: 'GET', prepare: async () => ({ path: '/api/clusters' }), expect: anyUser },
+    {
+      name: 'list active clusters',
+      method: 'GET',
+      prepare: async () => ({ path: '/api/clusters/active' }),
+      expect: anyUser,
+    },
+    { name: 'list users', method: 'GET', prepare: async () => ({ path: '/api/users' }), expect: adminOnly },
+    {
+      name: 'create user',
+      method: 'POST',
+      prepare: async () => ({
+        path: '/api/users',
+        body: { username: unique('user'), password: 'password-123', role: 'Application_Provider' },
+      }),
+      expect: { other: 403, own: 403, admin: 201 },
+    },
+    { name: 'who am I', method: 'GET', prepare: async () => ({ path: '/api/users/me' }), expect: anyUser },
+    { name: 'get user', method: 'GET', prepare: async () => ({ path: `/api/user/${ownUserId}` }), expect: owned },
+    {
+      name: 'change password',
+      method: 'PUT',
+      prepare: async () => ({ path: `/api/user/${ownUserId}`, body: { password: 'alice-password' } }),
+      expect: owned,
+    },
+    {
+      name: 'delete user',
+      method: 'DELETE',
+      prepare: async () => {
+        const u = await call('admin', 'POST', '/api/users', {
+          username: unique('gone'),
+          password: 'password-123',
+          role: 'Application_Provider',
+        });
+        return { path: `/api/user/${u.body.id}` };
+      },
+      expect: adminOnly,
+    },
+    {
+      name: 'list organizations',
+      method: 'GET',
+      prepare: async () => ({ path: '/api/organizations' }),
+      expect: adminOnly,
+    },
+    {
+      name: 'create organization',
+      method: 'POST',
+      prepare: async () => ({ path: '/api/organizations', body: { name: unique('org') } }),
+      expect: { other: 403, own: 403, admin: 201 },
+    },
+    {
+      name: 'get organization',
+      method: 'GET',
+      prepare: async () => ({ path: `/api/organization/${orgId}` }),
+      expect: adminOnly,
+    },
+    {
+      name: 'update organization',
+      method: 'PUT',
+      prepare: async () => ({ path: `/api/organization/${orgId}`, body: { description: 'x' } }),
+      expect: adminOnly,
+    },
+    {
+      name: 'delete organization',
+      method: 'DELETE',
+      prepare: async () => ({
+        path: `/api/organization/${(await call('admin', 'POST', '/api/organizations', { name: unique('org') })).body.id}`,
+      }),
+      expect: adminOnly,
+    },
+  ];
+
+  const cells = routes.flatMap((route) => CALLERS.map((caller) => [route.name, caller, route] as const));
+
+  it.each(cells)('%s as %s', async (_name, caller, route) => {
+    const { path, body } = await route.prepare(caller);
+    const res = await call(caller, route.method, path, body);
+    const expected =
+      caller === 'none' || caller === 'bad' ? 401 : route.expect[as(caller) as 'other' | 'own' | 'admin'];
+    expect({ status: res.status, body: res.status === expected ? undefined : res.body }).toEqual({
+      status: expected,
+      body: undefined,
+    });
+    if (res.status >= 400)
+      expect(res.body).toEqual(
+        expect.objectContaining({ statusCode: res.status, code: expect.any(String), errors: expect.any(Array) }),
+      );
+  });
+
+  it("never shows another user's objects in a list", async () => {
+    const mine = (await call('other', 'GET', '/api/applications')).body as any[];
+    expect(mine.some((a) => a.applicationID === appId)).toBe(false);
+    const all = (await call('admin', 'GET', '/api/applications')).body as any[];
+    expect(all.some((a) => a.applicationID === appId)).toBe(true);
+  });
+
+  it('never lets a password hash leave the API', () => {
+    expect(bodies.length).toBeGreaterThan(100);
+    for (const text of bodies) {
+      expect(text).not.toContain('passwordHash');
+      expect(text).not.toContain('$argon2');
+    }
+  });
+});
