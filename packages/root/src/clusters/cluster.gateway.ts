@@ -73,6 +73,8 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       deploy: (spec, timeoutMs) =>
         socket.timeout(timeoutMs).emitWithAck('instance:deploy', spec).catch(noAck(timeoutMs)),
       delete: (key, timeoutMs) => socket.timeout(timeoutMs).emitWithAck('instance:delete', key).catch(noAck(timeoutMs)),
+      logs: (request, timeoutMs) =>
+        socket.timeout(timeoutMs).emitWithAck('instance:logs', request).catch(noAck(timeoutMs)),
     };
     // Events of one cluster are handled strictly in arrival order: a NODE_SCHEDULED must be
     // applied before the CREATING that follows it. Listeners go on before any await, so a sync
@@ -138,6 +140,6 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
   }
 }
 
-function noAck(timeoutMs: number): () => Ack {
+function noAck(timeoutMs: number): () => { ok: false; error: string } {
   return () => ({ ok: false, error: `no ack within ${timeoutMs} ms` });
 }
