@@ -8,6 +8,7 @@ import { DomainExceptionFilter } from './common/domain-exception.filter';
 import { CLUSTER_CONFIG, CLUSTER_LOGGER } from './common/tokens';
 import type { ClusterConfig } from './config/cluster-config';
 import { HealthController } from './health/health.controller';
+import { InstanceLogsService } from './instances/instance-logs.service';
 import { InstancesService } from './instances/instances.service';
 import { NodeMessagesService } from './instances/node-messages.service';
 import { MessageBus } from './mqtt/message-bus.port';
@@ -59,6 +60,7 @@ export class ClusterModule {
         SchedulingService,
         RootOutbox,
         InstancesService,
+        InstanceLogsService,
         NodeMessagesService,
         RootLinkService,
         ClusterRuntime,

@@ -1,11 +1,73 @@
 import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
-import { loadNodeEngineConfig } from './config/node-engine.config';
+import { collectStatus, renderStatus } from './cli/status.command';
+import {
+  configFilePath,
+  readConfigFile,
+  resolveNodeEngineConfig,
+  type NodeEngineConfig,
+  type NodeEngineFlags,
+} from './config/node-engine.config';
+import { DockerRuntimeAdapter } from './docker/docker-runtime.adapter';
 import { startNodeEngine, type NodeEngineHandle } from './engine/node-engine';
 import { NodeEngineError } from './errors';
+import { detectGpus } from './metrics/gpu-detect';
+import { DesiredStateRepository } from './state/desired-state.repository';
 
-/** Process entry: `node packages/node-engine/dist/main.js`, configured by environment variables. */
-async function main(): Promise<void> {
+interface CliOptions extends NodeEngineFlags {
+  config?: string;
+}
+
+/**
+ * Process entry: `node packages/node-engine/dist/main.js [options]`, or `... status`. With no
+ * arguments it is configured by environment variables alone, exactly as before the flags existed.
+ */
+function buildProgram(): Command {
+  const program = new Command('node-engine')
+    .description('Canopy worker daemon: runs the cluster’s instances as Docker containers')
+    .option('-a, --cluster-address <address>', 'cluster manager host or IP (Oakestra NodeEngine -a)')
+    .option('-p, --cluster-port <port>', 'cluster manager port (Oakestra NodeEngine -p, default 10100)', parsePort)
+    .option('--token <token>', 'cluster join token (NODE_TOKEN)')
+    .option('--name <name>', 'stable node name (NODE_NAME)')
+    .option('--data-dir <dir>', 'state directory (NODE_DATA_DIR)')
+    .option('--public-ip <ip>', 'address users reach published ports on (NODE_PUBLIC_IP)')
+    .option('-c, --config <file>', 'JSON or YAML config file (default /etc/canopy/node-engine.json if present)')
+    .showHelpAfterError()
+    // `status --data-dir x` must reach the subcommand, not the daemon's own option of that name.
+    .enablePositionalOptions()
+    .action(async (opts: CliOptions) => run(opts));
+
+  program
+    .command('status')
+    .description('print this node’s id, cluster, connectivity and instances (no cluster needed)')
+    .option('--data-dir <dir>', 'state directory (NODE_DATA_DIR)')
+    .option('-c, --config <file>', 'JSON or YAML config file')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (opts: CliOptions & { json?: boolean }) => status(opts));
+  return program;
+}
+
+function parsePort(value: string): string {
+  if (!/^\d{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
+    throw new InvalidArgumentError('must be a port number');
+  }
+  return value;
+}
+
+function loadConfig(opts: CliOptions, requireToken: boolean): NodeEngineConfig {
+  const file = configFilePath(opts.config, process.env, existsSync);
+  return resolveNodeEngineConfig({
+    env: process.env,
+    flags: opts,
+    ...(file === undefined ? {} : { file: { path: file, values: readConfigFile(file) } }),
+    requireToken,
+    detectedGpus: detectGpus(),
+  });
+}
+
+async function run(opts: CliOptions): Promise<void> {
   const log = pino({ name: 'canopy-node-engine' });
   let handle: NodeEngineHandle | undefined;
   let stopping = false;
@@ -26,7 +88,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', shutdown);
 
   try {
-    const config = loadNodeEngineConfig(process.env);
+    const config = loadConfig(opts, true);
     handle = await startNodeEngine(config, log);
     log.info({ nodeId: handle.nodeId }, 'node engine started');
     if (stopping) await handle.stop();
@@ -40,4 +102,37 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+async function status(opts: CliOptions & { json?: boolean }): Promise<void> {
+  try {
+    const config = loadConfig(opts, false);
+    const silent = pino({ level: 'silent' });
+    const view = await collectStatus(
+      config.dataDir,
+      new DockerRuntimeAdapter(config.dockerSocket),
+      (nodeId) => new DesiredStateRepository(config.dataDir, nodeId, silent),
+      isAlive,
+    );
+    process.stdout.write(opts.json === true ? `${JSON.stringify(view, null, 2)}\n` : renderStatus(view));
+    process.exitCode = view.engine === 'running' ? 0 : 3;
+  } catch (err) {
+    process.stderr.write(`node-engine status: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to another user (e.g. the daemon runs as root).
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((err: unknown) => {
+    process.stderr.write(`node-engine: ${(err as Error).message}\n`);
+    process.exit(1);
+  });

@@ -219,11 +219,12 @@ describe('node engine against real Docker, a real MQTT broker and a real registr
   it('reports DEAD with the exit code when a container exits', async () => {
     await cluster.command('deploy', instance('crasher', { cmd: ['sh', '-c', 'sleep 0.3; exit 3'] }));
     const dead = await waitFor('DEAD', statusOf('crasher', 'DEAD'));
-    expect(dead.status_detail).toBe('container exited with code 3');
+    // Still desired, so the node schedules its own restart (default backoff: 10 s first).
+    expect(dead.status_detail).toBe('container exited with code 3; restarting in 10 s (restart 1)');
     // Exits before the engine even looks: caught by its inspect after start, not by the event.
     await cluster.command('deploy', instance('instant-crasher', { cmd: ['sh', '-c', 'exit 3'] }));
     const instant = await waitFor('DEAD', statusOf('instant-crasher', 'DEAD'));
-    expect(instant.status_detail).toBe('container exited with code 3');
+    expect(instant.status_detail).toMatch(/^container exited with code 3; restarting in/);
   });
 
   it('reports COMPLETED when a one-shot job exits 0', async () => {

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 export * from './validation/validate';
 export * from './sla/port-spec';
 export * from './sla/sla.dto';
+export * from './sla/placement-constraints';
 export * from './status';
 export * from './names';
 export * from './wire/instance-spec.dto';

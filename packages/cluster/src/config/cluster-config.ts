@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { IsOptional, IsString, Matches } from 'class-validator';
+import { POLICIES, normalizePolicy, type Policy } from '@canopy/scheduler';
 import { validateInput } from '@canopy/schema';
 
 /** Everything the cluster orchestrator reads from its environment, once, at start. */
@@ -39,6 +40,11 @@ export interface ClusterConfig {
   syncIntervalMs: number;
   /** `RESOURCES_INTERVAL_MS`, default 5000: how often aggregate resources go to the root */
   resourcesIntervalMs?: number;
+  /**
+   * `CLUSTER_PLACEMENT_POLICY`, default `best-fit`: the node policy for services that name none
+   * (`best-fit`, `worst-fit`, `first-fit`, `most-traffic`, or their `_`/`traffic-most` spellings).
+   */
+  placementPolicy?: Policy;
 }
 
 /** A bad or missing environment variable; `variable` names it so the operator knows what to fix. */
@@ -95,6 +101,7 @@ class ClusterEnv {
   @IsString()
   @Matches(INT, { message: 'must be a whole number of milliseconds' })
   RESOURCES_INTERVAL_MS?: string;
+  @IsOptional() @IsString() CLUSTER_PLACEMENT_POLICY?: string;
 }
 
 /** Reads and validates the cluster's configuration; throws {@link ConfigError} naming the first bad variable. */
@@ -111,7 +118,13 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
   if ((e.MQTT_NODE_USERNAME === undefined) !== (e.MQTT_NODE_PASSWORD === undefined)) {
     throw new ConfigError('MQTT_NODE_PASSWORD', 'MQTT_NODE_USERNAME and MQTT_NODE_PASSWORD go together');
   }
+  const placementPolicy =
+    e.CLUSTER_PLACEMENT_POLICY === undefined ? 'best-fit' : normalizePolicy(e.CLUSTER_PLACEMENT_POLICY);
+  if (placementPolicy === undefined) {
+    throw new ConfigError('CLUSTER_PLACEMENT_POLICY', `must be one of ${POLICIES.join(', ')}`);
+  }
   return {
+    placementPolicy,
     rootUrl: (e.ROOT_URL ?? 'http://127.0.0.1:10000').replace(/\/+$/, ''),
     clusterToken: e.CLUSTER_TOKEN,
     clusterName: e.CLUSTER_NAME ?? defaultClusterName(),

@@ -81,11 +81,11 @@ export class InstancesService {
 
     if (spec.placementPolicy !== undefined && toPolicy(spec.placementPolicy) === undefined) {
       this.log.warn(
-        { serviceId: spec.serviceId, placementPolicy: spec.placementPolicy },
-        'unknown placement policy, using best-fit',
+        { serviceId: spec.serviceId, placementPolicy: spec.placementPolicy, policy: this.scheduling.policyFor(spec) },
+        'unknown placement policy, using the default',
       );
     }
-    const decision = this.scheduling.place(spec, this.nodes.list());
+    const decision = this.scheduling.place(spec, this.nodes);
     if (!decision.ok) {
       const status = failureStatus(decision.reason);
       const record: InstanceRecord = { spec, status, observed: { status_detail: decision.detail }, deleting: false };

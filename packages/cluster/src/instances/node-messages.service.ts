@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   JobStatusMessage,
+  LogsReplyMessage,
   NODE_TO_CLUSTER,
   NodeInformation,
   NodeJobsReport,
@@ -12,6 +13,7 @@ import type { Logger } from 'pino';
 import { CLUSTER_LOGGER } from '../common/tokens';
 import { NodesService } from '../nodes/nodes.service';
 import { RootOutbox } from '../root-link/root-outbox';
+import { InstanceLogsService } from './instance-logs.service';
 import { InstancesService } from './instances.service';
 
 const FROM_NODES: ReadonlySet<NodeTopicKind> = new Set(NODE_TO_CLUSTER);
@@ -29,6 +31,7 @@ export class NodeMessagesService {
     private readonly nodes: NodesService,
     private readonly instances: InstancesService,
     private readonly outbox: RootOutbox,
+    private readonly logs: InstanceLogsService,
   ) {
     this.log = logger.child({ component: 'node-messages' });
   }
@@ -80,9 +83,16 @@ export class NodeMessagesService {
         this.instances.nodeReported(nodeId, status.value);
         return;
       }
+      case 'logs': {
+        const reply = validateInput(LogsReplyMessage, body);
+        if (!reply.ok) return this.invalid(nodeId, topic, reply.errors);
+        this.logs.onReply(nodeId, reply.value);
+        return;
+      }
       case 'control/deploy':
       case 'control/delete':
       case 'control/sync':
+      case 'control/logs':
         return;
     }
   }

@@ -4,7 +4,7 @@ const nodeA: MqttUser = { kind: 'node', nodeId: 'nodeA' };
 const cluster: MqttUser = { kind: 'cluster' };
 
 describe('mqtt ACL', () => {
-  it.each(['nodes/nodeA/information', 'nodes/nodeA/jobs/resources', 'nodes/nodeA/job'])(
+  it.each(['nodes/nodeA/information', 'nodes/nodeA/jobs/resources', 'nodes/nodeA/job', 'nodes/nodeA/logs'])(
     'lets a node publish its own status topic %s',
     (topic) => expect(mayPublish(nodeA, topic)).toBe(true),
   );
@@ -12,7 +12,9 @@ describe('mqtt ACL', () => {
   it.each([
     'nodes/nodeB/information',
     'nodes/nodeB/job',
+    'nodes/nodeB/logs',
     'nodes/nodeA/control/deploy',
+    'nodes/nodeA/control/logs',
     'nodes/nodeA/control/sync',
     'nodes/nodeA/other',
     'nodes/nodeA',
@@ -21,13 +23,15 @@ describe('mqtt ACL', () => {
     '$SYS/broker',
   ])('refuses a node publishing to %s', (topic) => expect(mayPublish(nodeA, topic)).toBe(false));
 
-  it.each(['nodes/nodeA/control/+', 'nodes/nodeA/control/#', 'nodes/nodeA/control/deploy'])(
+  it.each(['nodes/nodeA/control/+', 'nodes/nodeA/control/#', 'nodes/nodeA/control/deploy', 'nodes/nodeA/control/logs'])(
     'lets a node subscribe to its own control filter %s',
     (filter) => expect(maySubscribe(nodeA, filter)).toBe(true),
   );
 
   it.each([
     'nodes/nodeB/control/+',
+    'nodes/nodeB/control/logs',
+    'nodes/nodeA/logs',
     'nodes/+/control/+',
     'nodes/#',
     '#',

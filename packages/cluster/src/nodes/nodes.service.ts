@@ -26,6 +26,8 @@ export class NodesService {
   private readonly live = new Map<string, NodeLiveState>();
   /** Nodes considered active at the last liveness check, to report transitions once. */
   private readonly active = new Set<string>();
+  private topology = 0;
+  private usage = 0;
 
   constructor(
     @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
@@ -57,8 +59,23 @@ export class NodesService {
     };
     this.repo.saveNode(node);
     this.nodes.set(node.id, node);
+    this.topology++;
     this.log.info({ nodeId: node.id, nodeName: node.name, reregistered: existing !== undefined }, 'node registered');
     return { node, password };
+  }
+
+  /**
+   * Changes whenever what placement depends on changes: a node registers (or re-registers with
+   * other resources or labels), becomes active or goes inactive. The scheduler rebuilds its node
+   * table only then, not on every heartbeat.
+   */
+  get topologyVersion(): number {
+    return this.topology;
+  }
+
+  /** Changes on every heartbeat (live usage: CPU busy, network receive rate; they only break ties). */
+  get usageVersion(): number {
+    return this.usage;
   }
 
   verifyPassword(nodeId: string, password: string): boolean {
@@ -74,8 +91,10 @@ export class NodesService {
   /** Records a heartbeat; true when this made the node active (first beat, after silence, after restart). */
   heartbeat(nodeId: string, info: NodeInformation): boolean {
     this.live.set(nodeId, { lastSeen: this.clock.now(), info });
+    this.usage++;
     if (this.active.has(nodeId)) return false;
     this.active.add(nodeId);
+    this.topology++;
     this.log.info({ nodeId }, 'node active');
     return true;
   }
@@ -88,6 +107,7 @@ export class NodesService {
       const seen = this.live.get(nodeId)?.lastSeen ?? 0;
       if (now - seen > this.config.nodeLivenessMs) {
         this.active.delete(nodeId);
+        this.topology++;
         gone.push(nodeId);
         this.log.warn({ nodeId, silentMs: now - seen }, 'node inactive');
       }

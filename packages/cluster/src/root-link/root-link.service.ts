@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   InstanceKeyDto,
   InstanceSpecDto,
+  LogsRequestDto,
   SOCKET_NAMESPACE,
   validateInput,
   type Ack,
@@ -9,12 +10,14 @@ import {
   type ClusterResourcesDto,
   type ClusterSyncDto,
   type ClusterToRootEvents,
+  type LogsReply,
   type RootToClusterEvents,
 } from '@canopy/schema';
 import type { Logger } from 'pino';
 import { io, type Socket } from 'socket.io-client';
 import { CLUSTER_CONFIG, CLUSTER_LOGGER } from '../common/tokens';
 import type { ClusterConfig } from '../config/cluster-config';
+import { InstanceLogsService } from '../instances/instance-logs.service';
 import { InstancesService } from '../instances/instances.service';
 import { RootOutbox } from './root-outbox';
 
@@ -51,6 +54,7 @@ export class RootLinkService {
     @Inject(CLUSTER_LOGGER) logger: Logger,
     private readonly instances: InstancesService,
     private readonly outbox: RootOutbox,
+    private readonly logs: InstanceLogsService,
   ) {
     this.log = logger.child({ component: 'root-link' });
   }
@@ -109,6 +113,17 @@ export class RootLinkService {
       }
       this.instances.delete(key.value);
       reply(ack, { ok: true });
+    });
+    socket.on('instance:logs', (payload: unknown, ack?: (reply: LogsReply) => void) => {
+      const request = validateInput(LogsRequestDto, payload);
+      if (!request.ok) {
+        this.log.warn({ errors: request.errors.slice(0, 5) }, 'invalid logs request from root refused');
+        if (typeof ack === 'function') ack({ ok: false, error: describe(request.errors) });
+        return;
+      }
+      void this.logs.fetch(request.value).then((answer) => {
+        if (typeof ack === 'function') ack(answer);
+      });
     });
 
     this.outbox.onReport(() => void this.flushStatuses());

@@ -135,7 +135,7 @@ describe('policies and failures', () => {
 });
 
 describe('cluster resources for the root', () => {
-  it('sums active nodes, nets out reservations and names the largest single node', () => {
+  it('sums active nodes, nets out reservations and gives the most any single node has free, per resource and arch', () => {
     const nodes = [
       node('small', { cpuCores: 2, memoryMb: 2048 }),
       node('big', { cpuCores: 8, memoryMb: 16384, arch: 'arm64' }),
@@ -152,6 +152,10 @@ describe('cluster resources for the root', () => {
       memoryMbFree: 2048 + 1384,
       gpusFree: 0,
       largestNodeFree: { cpuMillis: 2000, memoryMb: 2048, gpus: 0 },
+      largestNodeFreeByArch: {
+        amd64: { cpuMillis: 2000, memoryMb: 2048, gpus: 0 },
+        arm64: { cpuMillis: 1000, memoryMb: 1384, gpus: 0 },
+      },
       architectures: ['amd64', 'arm64'],
     });
   });
@@ -164,5 +168,61 @@ describe('cluster resources for the root', () => {
       cpuMillisFree: 0,
       largestNodeFree: { cpuMillis: 0, memoryMb: 0, gpus: 0 },
     });
+  });
+});
+
+describe('per-arch largest node', () => {
+  const none = (): { cpuMillis: number; memoryMb: number; gpus: number } => ({ cpuMillis: 0, memoryMb: 0, gpus: 0 });
+
+  it("takes each resource's maximum over the active nodes of each architecture", () => {
+    const nodes = [
+      node('cpu-heavy', { cpuCores: 16, memoryMb: 2048 }),
+      node('mem-heavy', { cpuCores: 2, memoryMb: 65536 }),
+      node('gpu', { cpuCores: 4, memoryMb: 4096, gpus: 2 }),
+      node('pi', { cpuCores: 4, memoryMb: 4096, arch: 'arm64' }),
+      node('pi-off', { cpuCores: 64, memoryMb: 4096, arch: 'arm64', active: false }),
+    ];
+    const r = aggregateResources(nodes, (id) => (id === 'gpu' ? { cpuMillis: 0, memoryMb: 0, gpus: 1 } : none()));
+    expect(r.largestNodeFreeByArch).toEqual({
+      amd64: { cpuMillis: 16000, memoryMb: 65536, gpus: 1 },
+      arm64: { cpuMillis: 4000, memoryMb: 4096, gpus: 0 },
+    });
+    expect(r.largestNodeFree).toEqual({ cpuMillis: 16000, memoryMb: 65536, gpus: 1 });
+    expect(r.architectures).toEqual(['amd64', 'arm64']);
+  });
+
+  it('reads the arch a node reports in its heartbeats over the one it registered', () => {
+    const live = {
+      lastSeen: 1,
+      info: { cpuCores: 2, cpuPercent: 0, memoryTotalMb: 1, memoryFreeMb: 1, arch: 'arm64', at: 1 },
+    };
+    const r = aggregateResources([node('a', { cpuCores: 2, memoryMb: 1024, live })], none);
+    expect(Object.keys(r.largestNodeFreeByArch ?? {})).toEqual(['arm64']);
+  });
+});
+
+describe('filters read from the spec', () => {
+  it('reads arch, node labels (with aerOS realtime), label and arch constraints', () => {
+    const request = toPlacementRequest(
+      spec({
+        arch: 'arm64',
+        nodeLabels: { zone: 'a', realtime: 'true' },
+        constraints: [{ type: 'label', key: 'disk', value: 'ssd' }],
+      }),
+    );
+    expect(request).toMatchObject({ arch: 'arm64', labels: { zone: 'a', realtime: 'true', disk: 'ssd' } });
+    expect(toPlacementRequest(spec({ constraints: [{ type: 'arch', value: 'amd64' }] })).arch).toBe('amd64');
+  });
+
+  it("reads Oakestra's geo spelling (lat,long + threshold) too", () => {
+    expect(
+      toPlacementRequest(spec({ constraints: [{ type: 'geo', location: '48.1,11.5', threshold: 7 }] })).near,
+    ).toEqual({ lat: 48.1, long: 11.5, radiusKm: 7 });
+  });
+
+  it("places a node without a location of its own at the cluster's location", () => {
+    const here = { lat: 48.1, long: 11.5 };
+    expect(toCandidate(node('n'), here).location).toEqual(here);
+    expect(toCandidate(node('n', { location: '40,10' }), here).location).toEqual({ lat: 40, long: 10 });
   });
 });

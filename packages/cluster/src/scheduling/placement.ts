@@ -1,4 +1,10 @@
-import { InstanceStatus, type ClusterResourcesDto, type InstanceSpecDto } from '@canopy/schema';
+import {
+  InstanceStatus,
+  parseLatLong,
+  placementFiltersOf,
+  type ClusterResourcesDto,
+  type InstanceSpecDto,
+} from '@canopy/schema';
 import {
   normalizePolicy,
   type Candidate,
@@ -20,45 +26,45 @@ export function allocatableOf(node: Pick<NodeView, 'cpuCores' | 'memoryMb' | 'gp
   return { cpuMillis: node.cpuCores * 1000, memoryMb: node.memoryMb, gpus: node.gpus };
 }
 
-export function toCandidate(node: NodeView): Candidate {
-  const location = parseLatLong(node.location);
+/**
+ * A node as the scheduler sees it. Its location is the one it registered, else the cluster's
+ * (`CLUSTER_LOCATION`): the nodes of an edge cluster sit where the cluster sits, so a geo constraint
+ * that admits the cluster admits its nodes unless they say otherwise.
+ */
+export function toCandidate(node: NodeView, clusterLocation?: GeoPoint): Candidate {
+  const location = parseLatLong(node.location) ?? clusterLocation;
   return {
     id: node.id,
     name: node.name,
     active: node.active,
     allocatable: allocatableOf(node),
-    architectures: [node.live?.info.arch ?? node.arch],
+    architectures: [archOf(node)],
     labels: node.labels,
-    ...(location ? { location } : {}),
+    ...(location ? { location: { lat: location.lat, long: location.long } } : {}),
     ...(node.live?.info.netRxBps !== undefined ? { netRxBps: node.live.info.netRxBps } : {}),
     ...(node.live ? { cpuPercent: node.live.info.cpuPercent } : {}),
   };
 }
 
+/** What the node says it is in its heartbeats, else what it registered as. */
+function archOf(node: Pick<NodeView, 'arch' | 'live'>): string {
+  return node.live?.info.arch ?? node.arch;
+}
+
 /**
- * The placement request for one instance. A `direct` constraint with a `node` list pins to those
- * nodes (names or ids, `;`-separated; several such constraints add up). A `direct` constraint that
- * names only a cluster is the root's business: by the time the spec is here, the root chose us.
- * A `geo` constraint (`location: "lat,long,radius_km"`) keeps the instance near a point.
+ * The placement request for one instance (filters read as at the root, by `placementFiltersOf`).
+ * A `direct` constraint's `node` list pins to those nodes (names or ids, `;`-separated; several
+ * such constraints add up). A `direct` constraint that names only a cluster is the root's
+ * business: by the time the spec is here, the root chose us. `arch`, node labels (`nodeLabels`,
+ * `label` constraints, aerOS `realtime`) and a `geo` area filter the nodes.
  */
 export function toPlacementRequest(spec: InstanceSpecDto): PlacementRequest {
   const request: PlacementRequest = { requests: requestOf(spec) };
-  const pinned: string[] = [];
-  for (const c of spec.constraints ?? []) {
-    const type = c.type.toLowerCase();
-    if (type === 'direct' && c.node !== undefined) {
-      pinned.push(
-        ...c.node
-          .split(';')
-          .map((s) => s.trim())
-          .filter((s) => s !== ''),
-      );
-    } else if (type === 'geo' && c.location !== undefined) {
-      const near = parseNear(c.location);
-      if (near) request.near = near;
-    }
-  }
-  if (pinned.length > 0) request.pinned = [...new Set(pinned)];
+  const filters = placementFiltersOf(spec);
+  if (filters.nodes !== undefined) request.pinned = filters.nodes;
+  if (filters.arch !== undefined) request.arch = filters.arch;
+  if (filters.labels !== undefined) request.labels = filters.labels;
+  if (filters.near !== undefined) request.near = filters.near;
   return request;
 }
 
@@ -79,24 +85,32 @@ export function failureStatus(reason: FailureReason): InstanceStatus {
 }
 
 /**
- * The cluster's aggregate for the root. Sums cover active nodes only (inactive ones take no work);
- * `largestNodeFree` is one real node's free room — the one with the most free memory, then CPU — so
- * the root never believes a request fits that no single node can take.
+ * The cluster's aggregate for the root. Sums cover active nodes only (inactive ones take no work).
+ * `largestNodeFree` holds, per resource, the most that any single active node has free (and
+ * `largestNodeFreeByArch` the same over the nodes of each architecture): a request above any of
+ * these numbers fits no node here, whatever the sums say, so the root passes this cluster over.
+ * Why per resource and not one real node's numbers: one node's vector would make the root turn a
+ * cluster down when its roomiest-in-memory node is short of CPU but another node has both; the
+ * per-resource maxima never turn down a cluster where a node fits. A request that fits the maxima
+ * but no single node (CPU on one node, memory on another) is refused here, by the cluster
+ * scheduler, with NO_WORKER_CAPACITY and the numbers.
  */
 export function aggregateResources(
   nodes: readonly NodeView[],
   reserved: (nodeId: string) => Resources,
 ): ClusterResourcesDto {
-  const active = nodes.filter((n) => n.active);
+  let active = 0;
   let cpuTotal = 0;
   let cpuFree = 0;
   let memTotal = 0;
   let memFree = 0;
   let gpusFree = 0;
   let netRx: number | undefined;
-  let largest: Resources = { cpuMillis: 0, memoryMb: 0, gpus: 0 };
-  const archs = new Set<string>();
-  for (const n of active) {
+  const largest: Resources = { cpuMillis: 0, memoryMb: 0, gpus: 0 };
+  const byArch = new Map<string, Resources>();
+  for (const n of nodes) {
+    if (!n.active) continue;
+    active++;
     const alloc = allocatableOf(n);
     const r = reserved(n.id);
     const free: Resources = {
@@ -109,40 +123,34 @@ export function aggregateResources(
     cpuFree += free.cpuMillis;
     memFree += free.memoryMb;
     gpusFree += free.gpus;
-    archs.add(n.live?.info.arch ?? n.arch);
     const rx = n.live?.info.netRxBps;
     if (rx !== undefined) netRx = (netRx ?? 0) + rx;
-    if (
-      free.memoryMb > largest.memoryMb ||
-      (free.memoryMb === largest.memoryMb && free.cpuMillis > largest.cpuMillis)
-    ) {
-      largest = free;
-    }
+    maxInto(largest, free);
+    const arch = archOf(n);
+    const ofArch = byArch.get(arch);
+    if (ofArch === undefined) byArch.set(arch, { ...free });
+    else maxInto(ofArch, free);
   }
+  const archs = [...byArch.keys()].sort();
+  const largestNodeFreeByArch: Record<string, Resources> = {};
+  for (const arch of archs) largestNodeFreeByArch[arch] = byArch.get(arch) as Resources;
   return {
     nodes: nodes.length,
-    activeNodes: active.length,
+    activeNodes: active,
     cpuMillisTotal: cpuTotal,
     cpuMillisFree: cpuFree,
     memoryMbTotal: memTotal,
     memoryMbFree: memFree,
     gpusFree,
     largestNodeFree: largest,
-    architectures: [...archs].sort(),
+    largestNodeFreeByArch,
+    architectures: archs,
     ...(netRx !== undefined ? { netRxBps: netRx } : {}),
   };
 }
 
-function parseLatLong(raw: string | undefined): GeoPoint | undefined {
-  if (raw === undefined) return undefined;
-  const [lat, long] = raw.split(',').map((s) => Number(s.trim()));
-  if (lat === undefined || long === undefined || !Number.isFinite(lat) || !Number.isFinite(long)) return undefined;
-  return { lat, long };
-}
-
-function parseNear(raw: string): (GeoPoint & { radiusKm: number }) | undefined {
-  const parts = raw.split(',').map((s) => Number(s.trim()));
-  if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p))) return undefined;
-  const [lat, long, radiusKm] = parts as [number, number, number];
-  return { lat, long, radiusKm };
+function maxInto(into: Resources, free: Resources): void {
+  into.cpuMillis = Math.max(into.cpuMillis, free.cpuMillis);
+  into.memoryMb = Math.max(into.memoryMb, free.memoryMb);
+  into.gpus = Math.max(into.gpus, free.gpus);
 }

@@ -1,7 +1,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
-import { loadNodeEngineConfig } from './node-engine.config';
+import { configFilePath, loadNodeEngineConfig, readConfigFile, resolveNodeEngineConfig } from './node-engine.config';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 
 const base = { NODE_TOKEN: 'join-secret' };
 
@@ -27,6 +28,13 @@ describe('loadNodeEngineConfig', () => {
       reportIntervalMs: 2000,
       labels: undefined,
       allowPrivileged: false,
+      allowHostNamespaces: false,
+      allowBindMounts: false,
+      allowDockerSocket: false,
+      allowCapabilities: [],
+      imageAllowlist: [],
+      gpus: 0,
+      restartBackoff: { baseMs: 10_000, maxMs: 300_000, resetAfterMs: 600_000 },
     });
   });
 
@@ -41,6 +49,15 @@ describe('loadNodeEngineConfig', () => {
       REPORT_INTERVAL_MS: '500',
       NODE_LABELS: 'zone=a, gpu=none',
       NODE_ALLOW_PRIVILEGED: 'true',
+      NODE_ALLOW_HOST_NAMESPACES: 'true',
+      NODE_ALLOW_BIND_MOUNTS: 'true',
+      NODE_ALLOW_DOCKER_SOCKET: 'false',
+      NODE_ALLOW_CAPABILITIES: 'net_admin, CAP_SYS_TIME',
+      NODE_IMAGE_ALLOWLIST: 'registry.example.org/, docker.io/library/*',
+      NODE_GPUS: '2',
+      RESTART_BACKOFF_BASE_MS: '100',
+      RESTART_BACKOFF_MAX_MS: '1000',
+      RESTART_RESET_AFTER_MS: '5000',
       UNRELATED: 'ignored',
     });
     expect(config).toEqual({
@@ -53,6 +70,13 @@ describe('loadNodeEngineConfig', () => {
       reportIntervalMs: 500,
       labels: { zone: 'a', gpu: 'none' },
       allowPrivileged: true,
+      allowHostNamespaces: true,
+      allowBindMounts: true,
+      allowDockerSocket: false,
+      allowCapabilities: ['NET_ADMIN', 'SYS_TIME'],
+      imageAllowlist: ['registry.example.org/', 'docker.io/library/*'],
+      gpus: 2,
+      restartBackoff: { baseMs: 100, maxMs: 1000, resetAfterMs: 5000 },
     });
   });
 
@@ -76,10 +100,95 @@ describe('loadNodeEngineConfig', () => {
     ['NODE_LABELS', { ...base, NODE_LABELS: 'zone' }],
     ['NODE_LABELS', { ...base, NODE_LABELS: 'a=1,,b=2' }],
     ['NODE_ALLOW_PRIVILEGED', { ...base, NODE_ALLOW_PRIVILEGED: 'yes' }],
+    ['NODE_ALLOW_BIND_MOUNTS', { ...base, NODE_ALLOW_BIND_MOUNTS: '1' }],
+    ['NODE_ALLOW_CAPABILITIES', { ...base, NODE_ALLOW_CAPABILITIES: 'NET ADMIN' }],
+    ['RESTART_BACKOFF_BASE_MS', { ...base, RESTART_BACKOFF_BASE_MS: '10s' }],
+    ['RESTART_BACKOFF_MAX_MS', { ...base, RESTART_BACKOFF_BASE_MS: '5000', RESTART_BACKOFF_MAX_MS: '10' }],
   ])('names %s when it is bad (%j)', (variable, env) => {
     const error = errorFor(env);
     expect(error.variable).toBe(variable);
     expect(error.code).toBe('NODE_CONFIG_INVALID');
     expect(error.message).toContain(variable);
+  });
+});
+
+describe('resolveNodeEngineConfig: flags > environment > config file > defaults', () => {
+  const file = (values: Record<string, unknown>) => ({ path: '/etc/canopy/node-engine.json', values });
+
+  it('takes a setting from the file when nothing else names it', () => {
+    const config = resolveNodeEngineConfig({
+      env: {},
+      file: file({ token: 'from-file', clusterUrl: 'http://file-cluster:10100', labels: { zone: 'b' } }),
+    });
+    expect(config).toMatchObject({
+      nodeToken: 'from-file',
+      clusterUrl: 'http://file-cluster:10100',
+      labels: { zone: 'b' },
+    });
+  });
+
+  it('lets the environment override the file, and flags override both', () => {
+    const sources = {
+      env: { NODE_TOKEN: 'from-env', NODE_NAME: 'env-name', CLUSTER_URL: 'http://env-cluster:10100' },
+      file: file({ token: 'from-file', name: 'file-name', allowCapabilities: ['NET_ADMIN'] }),
+    };
+    expect(resolveNodeEngineConfig(sources)).toMatchObject({
+      nodeToken: 'from-env',
+      nodeName: 'env-name',
+      clusterUrl: 'http://env-cluster:10100',
+      allowCapabilities: ['NET_ADMIN'],
+    });
+    expect(
+      resolveNodeEngineConfig({
+        ...sources,
+        flags: { token: 'from-flag', name: 'flag-name', clusterAddress: '10.0.0.9' },
+      }),
+    ).toMatchObject({ nodeToken: 'from-flag', nodeName: 'flag-name', clusterUrl: 'http://10.0.0.9:10100' });
+  });
+
+  it('builds the cluster URL from Oakestra-style -a <address> -p <port>', () => {
+    const at = (flags: object, env: NodeJS.ProcessEnv = {}) =>
+      resolveNodeEngineConfig({ env: { NODE_TOKEN: 't', ...env }, flags }).clusterUrl;
+    expect(at({ clusterAddress: '192.168.1.10', clusterPort: '10200' })).toBe('http://192.168.1.10:10200');
+    expect(at({ clusterAddress: 'cluster.local' })).toBe('http://cluster.local:10100');
+    expect(at({ clusterAddress: 'https://cluster.example', clusterPort: 8443 })).toBe('https://cluster.example:8443');
+    expect(at({ clusterPort: '10300' }, { CLUSTER_URL: 'http://envhost:10100' })).toBe('http://envhost:10300');
+  });
+
+  it('rejects an unknown key in the file, naming it', () => {
+    expect(() => resolveNodeEngineConfig({ env: {}, file: file({ token: 't', alowPrivileged: true }) })).toThrow(
+      /unknown key "alowPrivileged"/,
+    );
+  });
+
+  it('reports a bad file value under the variable it stands for', () => {
+    try {
+      resolveNodeEngineConfig({ env: {}, file: file({ token: 't', allowBindMounts: 'maybe' }) });
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      expect((err as ConfigError).variable).toBe('NODE_ALLOW_BIND_MOUNTS');
+    }
+  });
+
+  it('needs no token for the status command, and uses detected GPUs unless NODE_GPUS says otherwise', () => {
+    expect(resolveNodeEngineConfig({ env: {}, requireToken: false, detectedGpus: 1 }).gpus).toBe(1);
+    expect(resolveNodeEngineConfig({ env: { NODE_TOKEN: 't', NODE_GPUS: '0' }, detectedGpus: 1 }).gpus).toBe(0);
+  });
+
+  it('reads JSON and YAML files and picks the file from --config, then NODE_ENGINE_CONFIG, then the default', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'canopy-config-'));
+    try {
+      writeFileSync(path.join(dir, 'a.json'), JSON.stringify({ token: 'j', gpus: 1 }));
+      writeFileSync(path.join(dir, 'b.yaml'), 'token: y\nallowCapabilities:\n  - NET_ADMIN\n');
+      expect(readConfigFile(path.join(dir, 'a.json'))).toEqual({ token: 'j', gpus: 1 });
+      expect(readConfigFile(path.join(dir, 'b.yaml'))).toEqual({ token: 'y', allowCapabilities: ['NET_ADMIN'] });
+      expect(() => readConfigFile(path.join(dir, 'missing.json'))).toThrow(ConfigError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(configFilePath('/x.yaml', { NODE_ENGINE_CONFIG: '/y.json' }, () => true)).toBe('/x.yaml');
+    expect(configFilePath(undefined, { NODE_ENGINE_CONFIG: '/y.json' }, () => true)).toBe('/y.json');
+    expect(configFilePath(undefined, {}, () => true)).toBe('/etc/canopy/node-engine.json');
+    expect(configFilePath(undefined, {}, () => false)).toBeUndefined();
   });
 });

@@ -1,11 +1,14 @@
+import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, MaxLength } from 'class-validator';
+import YAML from 'yaml';
 import { validateInput } from '@canopy/schema';
 import { ConfigError } from '../errors';
+import { DEFAULT_RESTART_BACKOFF, type RestartBackoffSettings } from '../policy/restart-backoff';
 
 export interface NodeEngineConfig {
-  /** e.g. http://127.0.0.1:10100 (env CLUSTER_URL) */
+  /** e.g. http://127.0.0.1:10100 (env CLUSTER_URL, flags -a/-p) */
   clusterUrl: string;
   /** Bearer token for `POST /api/node/register` (env NODE_TOKEN, required). */
   nodeToken: string;
@@ -23,15 +26,34 @@ export interface NodeEngineConfig {
   labels?: Record<string, string>;
   /** env NODE_ALLOW_PRIVILEGED=true|false, default false */
   allowPrivileged: boolean;
+  /** env NODE_ALLOW_HOST_NAMESPACES: host network, PID and IPC; default false */
+  allowHostNamespaces?: boolean;
+  /** env NODE_ALLOW_BIND_MOUNTS: host path binds (not the Docker socket); default false */
+  allowBindMounts?: boolean;
+  /** env NODE_ALLOW_DOCKER_SOCKET; default false */
+  allowDockerSocket?: boolean;
+  /** env NODE_ALLOW_CAPABILITIES=NET_ADMIN,SYS_TIME (or ALL); default none */
+  allowCapabilities?: string[];
+  /** env NODE_IMAGE_ALLOWLIST=prefix,glob*; default empty = any image */
+  imageAllowlist?: string[];
+  /** env NODE_GPUS; default: the number of /dev/nvidia<N> devices */
+  gpus?: number;
+  /** env RESTART_BACKOFF_BASE_MS / RESTART_BACKOFF_MAX_MS / RESTART_RESET_AFTER_MS */
+  restartBackoff?: RestartBackoffSettings;
 }
 
 export const DEFAULT_CLUSTER_URL = 'http://127.0.0.1:10100';
+export const DEFAULT_CLUSTER_PORT = 10100;
 export const DEFAULT_REPORT_INTERVAL_MS = 2000;
+/** Read when it exists and no other file is named (flag `--config` or env NODE_ENGINE_CONFIG). */
+export const DEFAULT_CONFIG_FILE = '/etc/canopy/node-engine.json';
 
 const LABEL_PAIR = String.raw`\s*[A-Za-z0-9][A-Za-z0-9_./-]*\s*=[^,=]*`;
 const LABEL_LIST = new RegExp(`^${LABEL_PAIR}(,${LABEL_PAIR})*$`);
+const BOOL = { message: 'must be true or false' };
+const MS = /^\d{1,10}$/;
 
-/** The raw environment, validated through the same path as every other input. */
+/** The merged settings, spelled as environment variables, validated through the one validation path. */
 class NodeEngineEnv {
   @IsOptional()
   @IsUrl(
@@ -60,7 +82,72 @@ class NodeEngineEnv {
 
   @IsOptional() @Matches(LABEL_LIST, { message: 'must look like k=v,k2=v2' }) NODE_LABELS?: string;
 
-  @IsOptional() @IsIn(['true', 'false'], { message: 'must be true or false' }) NODE_ALLOW_PRIVILEGED?: string;
+  @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_PRIVILEGED?: string;
+  @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_HOST_NAMESPACES?: string;
+  @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_BIND_MOUNTS?: string;
+  @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_DOCKER_SOCKET?: string;
+
+  @IsOptional()
+  @Matches(/^\s*(CAP_)?[A-Za-z_]{2,32}\s*(,\s*(CAP_)?[A-Za-z_]{2,32}\s*)*$/, {
+    message: 'must be a comma-separated list of capabilities such as NET_ADMIN,SYS_TIME (or ALL)',
+  })
+  NODE_ALLOW_CAPABILITIES?: string;
+
+  @IsOptional() @IsString() @MaxLength(8192) NODE_IMAGE_ALLOWLIST?: string;
+
+  @IsOptional() @Matches(/^\d{1,3}$/, { message: 'must be a whole number' }) NODE_GPUS?: string;
+
+  @IsOptional() @Matches(MS, { message: 'must be a whole number of milliseconds' }) RESTART_BACKOFF_BASE_MS?: string;
+  @IsOptional() @Matches(MS, { message: 'must be a whole number of milliseconds' }) RESTART_BACKOFF_MAX_MS?: string;
+  @IsOptional() @Matches(MS, { message: 'must be a whole number of milliseconds' }) RESTART_RESET_AFTER_MS?: string;
+}
+
+/** Config-file keys (camelCase) and the variable each one stands for. */
+export const FILE_KEYS: Readonly<Record<string, keyof NodeEngineEnv>> = {
+  clusterUrl: 'CLUSTER_URL',
+  token: 'NODE_TOKEN',
+  nodeToken: 'NODE_TOKEN',
+  name: 'NODE_NAME',
+  nodeName: 'NODE_NAME',
+  dataDir: 'NODE_DATA_DIR',
+  dockerHost: 'DOCKER_HOST',
+  publicIp: 'NODE_PUBLIC_IP',
+  reportIntervalMs: 'REPORT_INTERVAL_MS',
+  labels: 'NODE_LABELS',
+  allowPrivileged: 'NODE_ALLOW_PRIVILEGED',
+  allowHostNamespaces: 'NODE_ALLOW_HOST_NAMESPACES',
+  allowBindMounts: 'NODE_ALLOW_BIND_MOUNTS',
+  allowDockerSocket: 'NODE_ALLOW_DOCKER_SOCKET',
+  allowCapabilities: 'NODE_ALLOW_CAPABILITIES',
+  imageAllowlist: 'NODE_IMAGE_ALLOWLIST',
+  gpus: 'NODE_GPUS',
+  restartBackoffBaseMs: 'RESTART_BACKOFF_BASE_MS',
+  restartBackoffMaxMs: 'RESTART_BACKOFF_MAX_MS',
+  restartResetAfterMs: 'RESTART_RESET_AFTER_MS',
+};
+const KNOWN_VARIABLES: ReadonlySet<string> = new Set(Object.values(FILE_KEYS));
+
+/** Command-line flags (Oakestra NodeEngine's `-a <address> -p <port>` plus Canopy's own). */
+export interface NodeEngineFlags {
+  /** `-a`: cluster host or IP (a full http(s) URL is accepted too) */
+  clusterAddress?: string;
+  /** `-p`: cluster manager port, default 10100 */
+  clusterPort?: string | number;
+  token?: string;
+  name?: string;
+  dataDir?: string;
+  publicIp?: string;
+}
+
+export interface ConfigSources {
+  env: NodeJS.ProcessEnv;
+  flags?: NodeEngineFlags;
+  /** Parsed config-file contents (see {@link readConfigFile}) and where they came from. */
+  file?: { path: string; values: Record<string, unknown> };
+  /** `node-engine status` reads the data dir only and has no use for the token. */
+  requireToken?: boolean;
+  /** GPUs found on this machine when neither NODE_GPUS nor the file say otherwise. */
+  detectedGpus?: number;
 }
 
 /**
@@ -70,10 +157,22 @@ class NodeEngineEnv {
  * @throws ConfigError naming the first bad variable (the message lists all of them).
  */
 export function loadNodeEngineConfig(env: NodeJS.ProcessEnv): NodeEngineConfig {
+  return resolveNodeEngineConfig({ env });
+}
+
+/**
+ * Merges the sources with precedence flags > environment > config file > defaults, then validates
+ * the result as one set of variables, so a bad value is reported the same way wherever it came from.
+ */
+export function resolveNodeEngineConfig(sources: ConfigSources): NodeEngineConfig {
   const raw: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && value !== '') raw[key] = value;
+  if (sources.file !== undefined) Object.assign(raw, fileToVariables(sources.file.path, sources.file.values));
+  for (const [key, value] of Object.entries(sources.env)) {
+    if (value !== undefined && value !== '' && KNOWN_VARIABLES.has(key)) raw[key] = value;
   }
+  Object.assign(raw, flagsToVariables(sources.flags ?? {}, raw.CLUSTER_URL));
+  if (sources.requireToken === false && raw.NODE_TOKEN === undefined) raw.NODE_TOKEN = '-';
+
   const result = validateInput(NodeEngineEnv, raw);
   if (!result.ok) {
     const first = result.errors[0];
@@ -86,6 +185,17 @@ export function loadNodeEngineConfig(env: NodeJS.ProcessEnv): NodeEngineConfig {
   if (reportIntervalMs < 10) {
     throw new ConfigError('REPORT_INTERVAL_MS', 'invalid node engine configuration: REPORT_INTERVAL_MS must be >= 10');
   }
+  const restartBackoff: RestartBackoffSettings = {
+    baseMs: numberOr(v.RESTART_BACKOFF_BASE_MS, DEFAULT_RESTART_BACKOFF.baseMs),
+    maxMs: numberOr(v.RESTART_BACKOFF_MAX_MS, DEFAULT_RESTART_BACKOFF.maxMs),
+    resetAfterMs: numberOr(v.RESTART_RESET_AFTER_MS, DEFAULT_RESTART_BACKOFF.resetAfterMs),
+  };
+  if (restartBackoff.baseMs < 1 || restartBackoff.maxMs < restartBackoff.baseMs) {
+    throw new ConfigError(
+      'RESTART_BACKOFF_MAX_MS',
+      'invalid node engine configuration: RESTART_BACKOFF_BASE_MS must be >= 1 and <= RESTART_BACKOFF_MAX_MS',
+    );
+  }
   return {
     clusterUrl: (v.CLUSTER_URL ?? DEFAULT_CLUSTER_URL).replace(/\/+$/, ''),
     nodeToken: v.NODE_TOKEN,
@@ -96,7 +206,119 @@ export function loadNodeEngineConfig(env: NodeJS.ProcessEnv): NodeEngineConfig {
     reportIntervalMs,
     labels: v.NODE_LABELS === undefined ? undefined : parseLabels(v.NODE_LABELS),
     allowPrivileged: v.NODE_ALLOW_PRIVILEGED === 'true',
+    allowHostNamespaces: v.NODE_ALLOW_HOST_NAMESPACES === 'true',
+    allowBindMounts: v.NODE_ALLOW_BIND_MOUNTS === 'true',
+    allowDockerSocket: v.NODE_ALLOW_DOCKER_SOCKET === 'true',
+    allowCapabilities: splitList(v.NODE_ALLOW_CAPABILITIES).map((c) => c.toUpperCase().replace(/^CAP_/, '')),
+    imageAllowlist: splitList(v.NODE_IMAGE_ALLOWLIST),
+    gpus: v.NODE_GPUS === undefined ? (sources.detectedGpus ?? 0) : Number(v.NODE_GPUS),
+    restartBackoff,
   };
+}
+
+/**
+ * Reads a JSON or YAML config file (YAML is a superset of JSON, so one parser serves both).
+ * @throws ConfigError when the file cannot be read or is not a mapping.
+ */
+export function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError('--config', `cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = YAML.parse(text);
+  } catch (err) {
+    throw new ConfigError('--config', `config file ${file} is not valid JSON or YAML: ${(err as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError('--config', `config file ${file} must hold a mapping of settings`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Which config file to read: `--config`, else NODE_ENGINE_CONFIG, else the default path if present. */
+export function configFilePath(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+  exists: (p: string) => boolean,
+): string | undefined {
+  if (flag !== undefined && flag !== '') return flag;
+  const fromEnv = env.NODE_ENGINE_CONFIG;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  return exists(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined;
+}
+
+function fileToVariables(file: string, values: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) {
+    const variable = FILE_KEYS[key] ?? (KNOWN_VARIABLES.has(key) ? (key as keyof NodeEngineEnv) : undefined);
+    if (variable === undefined) {
+      throw new ConfigError(key, `invalid node engine configuration: unknown key "${key}" in ${file}`);
+    }
+    if (value === null || value === undefined) continue;
+    if (Array.isArray(value)) out[variable] = value.map(scalarText).join(',');
+    else if (typeof value === 'object') {
+      out[variable] = Object.entries(value as Record<string, unknown>)
+        .map(([k, v]) => `${k}=${scalarText(v)}`)
+        .join(',');
+    } else out[variable] = scalarText(value);
+  }
+  return out;
+}
+
+/** A nested structure where a scalar belongs renders as JSON, which validation then rejects by name. */
+function scalarText(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : JSON.stringify(value);
+}
+
+function flagsToVariables(flags: NodeEngineFlags, lowerClusterUrl: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  const port = flags.clusterPort === undefined || flags.clusterPort === '' ? undefined : String(flags.clusterPort);
+  if (flags.clusterAddress !== undefined && flags.clusterAddress !== '') {
+    const address = flags.clusterAddress;
+    if (/^https?:\/\//.test(address)) {
+      out.CLUSTER_URL = port === undefined ? address : withPort(address, port);
+    } else {
+      const host = address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
+      out.CLUSTER_URL = `http://${host}:${port ?? DEFAULT_CLUSTER_PORT}`;
+    }
+  } else if (port !== undefined) {
+    out.CLUSTER_URL = withPort(lowerClusterUrl ?? DEFAULT_CLUSTER_URL, port);
+  }
+  if (flags.token !== undefined && flags.token !== '') out.NODE_TOKEN = flags.token;
+  if (flags.name !== undefined && flags.name !== '') out.NODE_NAME = flags.name;
+  if (flags.dataDir !== undefined && flags.dataDir !== '') out.NODE_DATA_DIR = flags.dataDir;
+  if (flags.publicIp !== undefined && flags.publicIp !== '') out.NODE_PUBLIC_IP = flags.publicIp;
+  return out;
+}
+
+function withPort(url: string, port: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.port = port;
+    return parsed.toString().replace(/\/+$/, '');
+  } catch {
+    // Left as given: validation then names CLUSTER_URL as the bad setting.
+    return url;
+  }
+}
+
+function numberOr(value: string | undefined, fallback: number): number {
+  return value === undefined ? fallback : Number(value);
+}
+
+function splitList(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 function parseLabels(list: string): Record<string, string> {

@@ -14,6 +14,25 @@ export interface ContainerCreateSpec {
   /** 0 = no limit */
   nanoCpus: number;
   privileged: boolean;
+  /** GPUs through Docker's device-request API (NVIDIA runtime); 0 = none */
+  gpus: number;
+  hostNetwork: boolean;
+  hostPid: boolean;
+  hostIpc: boolean;
+  binds: string[];
+  capAdd: string[];
+}
+
+/** Registry login for one pull; never logged. */
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  serveraddress?: string;
+}
+
+export interface InstanceStats {
+  cpuPercent?: number;
+  memoryMb?: number;
 }
 
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -45,8 +64,11 @@ export interface Subscription {
 export interface ContainerRuntime {
   ping(): Promise<void>;
   imageExists(ref: string): Promise<boolean>;
-  /** Pulls until done; rejects with the registry's own message when the pull fails. */
-  pullImage(ref: string): Promise<void>;
+  /**
+   * Pulls until done; rejects with the registry's own message when the pull fails. `onProgress`
+   * gets the overall percentage as layers download (not throttled).
+   */
+  pullImage(ref: string, auth?: RegistryAuth, onProgress?: (percent: number) => void): Promise<void>;
   /** Returns the new container id. Rejects with `httpStatus` 409 when the name is taken. */
   createContainer(spec: ContainerCreateSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
@@ -56,6 +78,10 @@ export interface ContainerRuntime {
   removeContainer(idOrName: string, timeoutSeconds: number): Promise<void>;
   /** All containers (running or not) carrying every one of the given labels. */
   listContainers(labels: Record<string, string>): Promise<ContainerInfo[]>;
+  /** The last `tail` lines of the container's stdout and stderr, interleaved as written. */
+  containerLogs(id: string, tail: number): Promise<string[]>;
+  /** One reading of Docker's stats API; `undefined` when the container is not running. */
+  containerStats(id: string): Promise<InstanceStats | undefined>;
   /** Calls `onExit` for every container carrying the labels that stops; resubscribes if the stream drops. */
   watchExits(labels: Record<string, string>, onExit: (exit: ContainerExit) => void): Subscription;
 }

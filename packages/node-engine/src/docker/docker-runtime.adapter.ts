@@ -2,12 +2,16 @@ import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { BoundPortDto } from '@canopy/schema';
 import { ContainerRuntimeError } from '../errors';
+import { demuxDockerLog, logLines } from './docker-log';
+import { PullProgressTracker, type PullEvent } from './pull-progress';
 import type {
   ContainerCreateSpec,
   ContainerExit,
   ContainerInfo,
   ContainerRuntime,
   ContainerState,
+  InstanceStats,
+  RegistryAuth,
   Subscription,
 } from './container-runtime.port';
 
@@ -43,8 +47,10 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
     }
   }
 
-  async pullImage(ref: string): Promise<void> {
-    const stream = await wrap(() => this.docker.pull(withDefaultTag(ref)));
+  async pullImage(ref: string, auth?: RegistryAuth, onProgress?: (percent: number) => void): Promise<void> {
+    const options = auth === undefined ? {} : { authconfig: { ...auth } };
+    const stream = await wrap(() => this.docker.pull(withDefaultTag(ref), options) as Promise<Readable>);
+    const progress = new PullProgressTracker();
     await new Promise<void>((resolve, reject) => {
       // Docker answers 200 and then reports registry failures inside the progress stream, so the
       // last `error` line is the verdict, not the HTTP status.
@@ -56,8 +62,10 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
           else if (streamError !== undefined) reject(new ContainerRuntimeError(streamError));
           else resolve();
         },
-        (event: { error?: string; errorDetail?: { message?: string } }) => {
+        (event: PullEvent) => {
           if (event.error !== undefined) streamError = event.errorDetail?.message ?? event.error;
+          const percent = progress.update(event);
+          if (percent !== undefined) onProgress?.(percent);
         },
       );
     });
@@ -85,7 +93,17 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
           ...(spec.memoryBytes > 0 ? { Memory: spec.memoryBytes } : {}),
           ...(spec.nanoCpus > 0 ? { NanoCpus: spec.nanoCpus } : {}),
           Privileged: spec.privileged,
+          // Canopy restarts crashed containers itself (with backoff, reporting each restart), so
+          // Docker must not race it.
           RestartPolicy: { Name: 'no' },
+          ...(spec.gpus > 0
+            ? { DeviceRequests: [{ Driver: 'nvidia', Count: spec.gpus, Capabilities: [['gpu']] }] }
+            : {}),
+          ...(spec.hostNetwork ? { NetworkMode: 'host' } : {}),
+          ...(spec.hostPid ? { PidMode: 'host' } : {}),
+          ...(spec.hostIpc ? { IpcMode: 'host' } : {}),
+          ...(spec.binds.length > 0 ? { Binds: spec.binds } : {}),
+          ...(spec.capAdd.length > 0 ? { CapAdd: spec.capAdd } : {}),
         },
       }),
     );
@@ -142,6 +160,26 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
       ...exitFromStatus(c.State, c.Status),
       hostPorts: boundPortsFromList(c.Ports),
     }));
+  }
+
+  async containerLogs(id: string, tail: number): Promise<string[]> {
+    const raw: unknown = await wrap(() =>
+      this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false }),
+    );
+    const buffer = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw));
+    return logLines(demuxDockerLog(buffer), tail);
+  }
+
+  async containerStats(id: string): Promise<InstanceStats | undefined> {
+    let stats: Docker.ContainerStats;
+    try {
+      stats = await this.docker.getContainer(id).stats({ stream: false });
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 404 || status === 409) return undefined;
+      throw toRuntimeError(err);
+    }
+    return usageFromStats(stats);
   }
 
   watchExits(labels: Record<string, string>, onExit: (exit: ContainerExit) => void): Subscription {
@@ -207,6 +245,25 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
       },
     };
   }
+}
+
+/** docker stats' own formula: container CPU delta over system CPU delta, times online CPUs. */
+function usageFromStats(stats: Docker.ContainerStats): InstanceStats | undefined {
+  const out: InstanceStats = {};
+  const mem = stats.memory_stats as { usage?: number; stats?: Record<string, number> } | undefined;
+  if (mem?.usage !== undefined) {
+    const inactive = mem.stats?.total_inactive_file ?? mem.stats?.inactive_file ?? 0;
+    out.memoryMb = Math.round(((mem.usage - inactive) / (1024 * 1024)) * 10) / 10;
+  }
+  const cpu = stats.cpu_stats;
+  const pre = stats.precpu_stats;
+  const cpuDelta = cpu.cpu_usage.total_usage - (pre.cpu_usage?.total_usage ?? 0);
+  const systemDelta = (cpu.system_cpu_usage ?? 0) - (pre.system_cpu_usage ?? 0);
+  const cores = cpu.online_cpus ?? cpu.cpu_usage.percpu_usage?.length ?? 1;
+  if (systemDelta > 0 && cpuDelta >= 0 && pre.system_cpu_usage !== undefined) {
+    out.cpuPercent = Math.round((cpuDelta / systemDelta) * cores * 1000) / 10;
+  }
+  return out;
 }
 
 function parseDieEvent(line: string): ContainerExit | undefined {

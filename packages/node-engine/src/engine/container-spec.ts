@@ -43,6 +43,12 @@ export function toCreateSpec(nodeId: string, spec: InstanceSpecDto): ContainerCr
     memoryBytes: spec.memoryMb > 0 ? spec.memoryMb * MIB : 0,
     nanoCpus: spec.vcpus > 0 ? Math.round(spec.vcpus * 1e9) : 0,
     privileged: spec.privileged,
+    gpus: spec.vgpus,
+    hostNetwork: spec.hostNetwork === true,
+    hostPid: spec.hostPid === true,
+    hostIpc: spec.hostIpc === true,
+    binds: [...(spec.binds ?? [])],
+    capAdd: (spec.capAdd ?? []).map((c) => c.toUpperCase().replace(/^CAP_/, '')),
   };
 }
 

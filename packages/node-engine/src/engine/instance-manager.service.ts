@@ -9,14 +9,25 @@ import {
   type JobStatusMessage,
 } from '@canopy/schema';
 import type { ContainerExit, ContainerInfo, ContainerRuntime } from '../docker/container-runtime.port';
+import type { InstanceUsage } from '../metrics/instance-usage.collector';
+import { refusals, type SafetyPolicy } from '../policy/instance-safety.policy';
+import {
+  DEFAULT_RESTART_BACKOFF,
+  attemptAfterCrash,
+  restartDelayMs,
+  type RestartBackoffSettings,
+} from '../policy/restart-backoff';
 import type { DesiredStateRepository } from '../state/desired-state.repository';
 import { plan, slotKey, type RemoveReason, type Step } from '../reconcile/reconcile.planner';
+import { systemClock, type EngineClock } from './clock.port';
 import { instanceFromLabels, nodeSelector, toCreateSpec } from './container-spec';
 import { KeyedMutex } from './keyed-mutex';
 
 /** Seconds Docker waits after SIGTERM before SIGKILL when Canopy removes a container. */
 const STOP_TIMEOUT_SECONDS = 2;
 const MAX_DETAIL = 2048;
+/** At most one CREATING update per this many ms while an image downloads. */
+const PULL_PROGRESS_EVERY_MS = 1000;
 
 /** What the node has for one idempotency key: a container, or a failed attempt that left none. */
 export interface InstanceRecord extends InstanceKey {
@@ -27,6 +38,14 @@ export interface InstanceRecord extends InstanceKey {
   containerId?: string;
   hostPorts: BoundPortDto[];
   at: number;
+  /** Restarts by this node after crashes (in this engine's lifetime). */
+  restarts: number;
+  /** Position in the crash loop's backoff schedule. */
+  backoffAttempt: number;
+  /** When the container was last (re)started or adopted. */
+  startedAt: number;
+  /** Cancels a scheduled restart. */
+  cancelRestart?: () => void;
 }
 
 export interface InstanceManagerDeps {
@@ -35,11 +54,13 @@ export interface InstanceManagerDeps {
   nodeId: string;
   nodeName: string;
   publicIp?: string;
-  allowPrivileged: boolean;
+  /** What this node allows containers to do; checked before anything is pulled or created. */
+  policy: SafetyPolicy;
+  backoff?: RestartBackoffSettings;
   /** Sends one status change up to the cluster (`nodes/<id>/job`). Must not throw. */
   publish: (message: JobStatusMessage) => void;
   log: Logger;
-  clock?: () => number;
+  clock?: EngineClock;
 }
 
 interface ConvergeOptions {
@@ -59,12 +80,19 @@ export class InstanceManager {
   private readonly records = new Map<string, InstanceRecord>();
   private readonly locks = new KeyedMutex();
   private readonly background = new Set<Promise<void>>();
-  private readonly clock: () => number;
+  private readonly time: EngineClock;
+  private readonly backoff: RestartBackoffSettings;
   private readonly log: Logger;
+  private closed = false;
 
   constructor(private readonly deps: InstanceManagerDeps) {
-    this.clock = deps.clock ?? Date.now;
+    this.time = deps.clock ?? systemClock;
+    this.backoff = deps.backoff ?? DEFAULT_RESTART_BACKOFF;
     this.log = deps.log;
+  }
+
+  private clock(): number {
+    return this.time.now();
   }
 
   /**
@@ -134,6 +162,9 @@ export class InstanceManager {
           status: InstanceStatus.UNDEPLOYED,
           hostPorts: [],
           at: this.clock(),
+          restarts: 0,
+          backoffAttempt: 0,
+          startedAt: 0,
         }),
       );
     });
@@ -184,23 +215,62 @@ export class InstanceManager {
         await this.locks.run(slot, () => this.settleExit(record.containerId ?? '', container?.exitCode));
       } else if (running && (record.status === InstanceStatus.DEAD || record.status === InstanceStatus.COMPLETED)) {
         // Someone started it again by hand; report what is true.
+        record.cancelRestart?.();
+        delete record.cancelRestart;
+        record.startedAt = this.clock();
         this.update(record, { status: InstanceStatus.RUNNING, hostPorts: container.hostPorts }, undefined);
       }
     }
   }
 
-  /** Every instance this node has, with its current status: the periodic full report. */
-  snapshot(): InstanceUsageDto[] {
+  /** Every instance this node has, with its current status and usage: the periodic full report. */
+  snapshot(usage: ReadonlyMap<string, InstanceUsage> = new Map()): InstanceUsageDto[] {
     return [...this.records.values()].map((r) => {
       const { sname: _sname, instance: _instance, ...report } = this.message(r);
-      return report;
+      const used = r.containerId === undefined ? undefined : usage.get(r.containerId);
+      return {
+        ...report,
+        ...(used?.cpuPercent === undefined ? {} : { cpuPercent: Math.max(0, used.cpuPercent) }),
+        ...(used?.memoryMb === undefined ? {} : { memoryMb: used.memoryMb }),
+      };
     });
+  }
+
+  /** Containers that are up, for usage sampling. */
+  runningContainerIds(): string[] {
+    const ids: string[] = [];
+    for (const r of this.records.values()) {
+      if (r.status === InstanceStatus.RUNNING && r.containerId !== undefined) ids.push(r.containerId);
+    }
+    return ids;
+  }
+
+  /**
+   * The container holding an instance, for its logs: the exact key if the node has it, else the
+   * newest generation in the same slot (a log request may race a rolling update).
+   */
+  containerFor(key: InstanceKey): string | undefined {
+    const exact = this.records.get(instanceKeyString(key))?.containerId;
+    if (exact !== undefined) return exact;
+    const newest = this.recordsIn(slotKey(key))
+      .filter((r) => r.containerId !== undefined)
+      .sort((a, b) => b.generation - a.generation)[0];
+    return newest?.containerId;
   }
 
   /** Resolves when no command is being executed. */
   async idle(): Promise<void> {
     await Promise.all([...this.background]);
     await this.locks.idle();
+  }
+
+  /** Cancels scheduled restarts (the engine is stopping; the containers stay as they are). */
+  close(): void {
+    this.closed = true;
+    for (const record of this.records.values()) {
+      record.cancelRestart?.();
+      delete record.cancelRestart;
+    }
   }
 
   // --- executor -------------------------------------------------------------------------------
@@ -243,23 +313,42 @@ export class InstanceManager {
       status: InstanceStatus.CREATING,
       hostPorts: [],
       at: this.clock(),
+      restarts: 0,
+      backoffAttempt: 0,
+      startedAt: this.clock(),
     };
     this.records.set(key, record);
-    if (spec.privileged && !this.deps.allowPrivileged) {
-      this.log.warn({ key }, 'privileged instance refused');
-      this.update(
-        record,
-        { status: InstanceStatus.FAILED },
-        'privileged containers are not allowed on this node (set NODE_ALLOW_PRIVILEGED=true to allow them)',
-      );
+    // Checked here, on the node, whatever the cluster decided: the operator's word is final.
+    const refused = refusals(spec, this.deps.policy);
+    if (refused.length > 0) {
+      this.log.warn({ key, reasons: refused }, 'instance refused by node policy');
+      this.update(record, { status: InstanceStatus.FAILED }, `refused by node: ${refused.join('; ')}`);
       return;
     }
     this.publishRecord(record);
     const runtime = this.deps.runtime;
     try {
       if (!(await runtime.imageExists(spec.image))) {
-        this.log.info({ key, image: spec.image }, 'pulling image');
-        await runtime.pullImage(spec.image);
+        // Never the password: only whether credentials came along, and for which registry.
+        this.log.info(
+          {
+            key,
+            image: spec.image,
+            registry: spec.registryAuth?.serveraddress,
+            withCredentials: spec.registryAuth !== undefined,
+          },
+          'pulling image',
+        );
+        this.update(record, {}, `pulling ${spec.image}`);
+        let lastProgressAt = this.clock();
+        let lastPercent = -1;
+        await runtime.pullImage(spec.image, spec.registryAuth, (percent) => {
+          const now = this.clock();
+          if (percent === lastPercent || now - lastProgressAt < PULL_PROGRESS_EVERY_MS) return;
+          lastProgressAt = now;
+          lastPercent = percent;
+          this.update(record, {}, `pulling ${spec.image}: ${percent}%`);
+        });
       }
     } catch (err) {
       this.log.warn({ key, image: spec.image, err: errorMessage(err) }, 'image pull failed');
@@ -295,6 +384,7 @@ export class InstanceManager {
       const info = await runtime.inspectContainer(containerId);
       if (info === undefined) throw new Error('container vanished right after start');
       if (isUp(info)) {
+        record.startedAt = this.clock();
         this.update(record, { status: InstanceStatus.RUNNING, hostPorts: info.hostPorts }, undefined);
         this.log.info({ key, containerId, hostPorts: info.hostPorts }, 'instance running');
       } else {
@@ -309,6 +399,8 @@ export class InstanceManager {
 
   private async remove(record: InstanceRecord, reason: RemoveReason, announce: boolean): Promise<void> {
     const key = instanceKeyString(record);
+    record.cancelRestart?.();
+    delete record.cancelRestart;
     if (record.containerId !== undefined) {
       try {
         await this.deps.runtime.removeContainer(record.containerId, STOP_TIMEOUT_SECONDS);
@@ -332,8 +424,8 @@ export class InstanceManager {
     const info = await this.deps.runtime.inspectContainer(containerId).catch(() => undefined);
     if (info !== undefined && isUp(info)) return;
     if (info === undefined) {
-      this.update(record, { status: InstanceStatus.DEAD }, 'container disappeared (removed outside Canopy)');
       delete record.containerId;
+      this.crashed(record, 'container disappeared (removed outside Canopy)');
       return;
     }
     this.settleFromInfo(record, info.exitCode ?? eventExitCode, info.oomKilled);
@@ -344,13 +436,92 @@ export class InstanceManager {
     if (record.oneShot && exitCode === 0) {
       this.update(record, { status: InstanceStatus.COMPLETED }, codeText);
     } else {
-      this.update(
-        record,
-        { status: InstanceStatus.DEAD },
-        oomKilled === true ? `${codeText} (killed: out of memory)` : codeText,
-      );
+      this.crashed(record, oomKilled === true ? `${codeText} (killed: out of memory)` : codeText);
     }
     this.log.info({ key: instanceKeyString(record), exitCode, status: record.status }, 'instance exited');
+  }
+
+  /**
+   * DEAD, and — while the instance is still desired — a restart by the node itself after a growing
+   * delay. Needs no cluster: the desired set is local, so a worker cut off from its cluster keeps
+   * its services up.
+   */
+  private crashed(record: InstanceRecord, detail: string): void {
+    record.cancelRestart?.();
+    delete record.cancelRestart;
+    const desired = this.desired.get(slotKey(record));
+    if (this.closed || desired === undefined || desired.generation !== record.generation) {
+      this.update(record, { status: InstanceStatus.DEAD }, detail);
+      return;
+    }
+    const attempt = attemptAfterCrash(record.backoffAttempt, this.clock() - record.startedAt, this.backoff);
+    const delay = restartDelayMs(attempt, this.backoff);
+    record.backoffAttempt = attempt + 1;
+    const slot = slotKey(record);
+    record.cancelRestart = this.time.setTimer(delay, () => {
+      delete record.cancelRestart;
+      this.locks
+        .run(slot, () => this.restartNow(record))
+        .catch((err: unknown) =>
+          this.log.error({ key: instanceKeyString(record), err: errorMessage(err) }, 'restart failed'),
+        );
+    });
+    this.update(
+      record,
+      { status: InstanceStatus.DEAD },
+      `${detail}; restarting in ${formatDelay(delay)} (restart ${record.restarts + 1})`,
+    );
+    this.log.warn(
+      { key: instanceKeyString(record), delayMs: delay, restarts: record.restarts },
+      'instance crashed, restart scheduled',
+    );
+  }
+
+  /** Must run under the slot's lock. Starts the same container again (same id, same logs). */
+  private async restartNow(record: InstanceRecord): Promise<void> {
+    const key = instanceKeyString(record);
+    if (this.closed || this.records.get(key) !== record || record.status !== InstanceStatus.DEAD) return;
+    const desired = this.desired.get(slotKey(record));
+    if (desired === undefined || desired.generation !== record.generation) return;
+    const lastExit = record.statusDetail?.split(';')[0] ?? 'crashed';
+    record.restarts += 1;
+    record.startedAt = this.clock();
+    const containerId = record.containerId;
+    let info: ContainerInfo | undefined;
+    if (containerId !== undefined) {
+      try {
+        await this.deps.runtime.startContainer(containerId);
+        info = await this.deps.runtime.inspectContainer(containerId);
+      } catch (err) {
+        this.log.warn({ key, containerId, err: errorMessage(err) }, 'restarting the container failed, recreating it');
+      }
+    }
+    if (info === undefined) {
+      // The container is gone or will not start: make a fresh one for the same key.
+      if (containerId !== undefined) await this.deps.runtime.removeContainer(containerId, 0).catch(() => undefined);
+      const restarts = record.restarts;
+      const backoffAttempt = record.backoffAttempt;
+      this.records.delete(key);
+      await this.create(desired);
+      const fresh = this.records.get(key);
+      if (fresh !== undefined) {
+        fresh.restarts = restarts;
+        fresh.backoffAttempt = backoffAttempt;
+      }
+      return;
+    }
+    this.log.info({ key, containerId, restarts: record.restarts }, 'instance restarted');
+    if (isUp(info)) {
+      const times = record.restarts === 1 ? 'once' : `${record.restarts} times`;
+      this.update(
+        record,
+        { status: InstanceStatus.RUNNING, hostPorts: info.hostPorts },
+        `restarted ${times} by the node; last exit: ${lastExit}`,
+      );
+    } else {
+      record.status = InstanceStatus.RUNNING;
+      this.settleFromInfo(record, info.exitCode, info.oomKilled);
+    }
   }
 
   private async adopt(container: ContainerInfo): Promise<void> {
@@ -381,6 +552,9 @@ export class InstanceManager {
       containerId: container.id,
       hostPorts: container.hostPorts,
       at: this.clock(),
+      restarts: 0,
+      backoffAttempt: 0,
+      startedAt: this.clock(),
     };
     this.records.set(instanceKeyString(record), record);
     if (!isUp(container)) {
@@ -450,8 +624,13 @@ export class InstanceManager {
       ...(this.deps.publicIp === undefined ? {} : { publicIp: this.deps.publicIp }),
       hostPorts: record.hostPorts,
       at: record.at,
+      ...(record.restarts > 0 ? { restarts: record.restarts } : {}),
     };
   }
+}
+
+function formatDelay(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
 }
 
 function isUp(container: ContainerInfo): boolean {

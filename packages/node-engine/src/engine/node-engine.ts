@@ -3,16 +3,21 @@ import pino, { type Logger } from 'pino';
 import {
   DeleteCommand,
   DeployCommand,
+  LogsCommand,
   NodeTopics,
   SyncCommand,
   parseNodeTopic,
   validateInput,
+  type LogsReplyMessage,
   type NodeRegisterResponse,
 } from '@canopy/schema';
 import type { NodeEngineConfig } from '../config/node-engine.config';
 import type { ContainerRuntime, Subscription } from '../docker/container-runtime.port';
 import { DockerRuntimeAdapter } from '../docker/docker-runtime.adapter';
+import { InstanceUsageCollector } from '../metrics/instance-usage.collector';
 import { NodeMetricsCollector } from '../metrics/node-metrics.collector';
+import type { SafetyPolicy } from '../policy/instance-safety.policy';
+import { writeEngineStatus, type EngineStatus } from '../state/engine-status.file';
 import { openMqttLink, type MqttLink } from '../mqtt/mqtt-link.adapter';
 import {
   brokerAddress,
@@ -21,6 +26,7 @@ import {
   registerWithCluster,
 } from '../registration/cluster-registration.client';
 import { DesiredStateRepository } from '../state/desired-state.repository';
+import type { EngineClock } from './clock.port';
 import { nodeSelector } from './container-spec';
 import { InstanceManager } from './instance-manager.service';
 
@@ -35,14 +41,31 @@ export interface NodeEngineHandle {
  * commands until `stop()`. Resolves once registered and adopted (MQTT connects in the background
  * and reconnects by itself).
  */
-export async function startNodeEngine(config: NodeEngineConfig, logger?: Logger): Promise<NodeEngineHandle> {
+export async function startNodeEngine(
+  config: NodeEngineConfig,
+  logger?: Logger,
+  options: { clock?: EngineClock } = {},
+): Promise<NodeEngineHandle> {
   const log = (logger ?? pino({ name: 'canopy-node-engine' })).child({ component: 'node-engine' });
   await fs.mkdir(config.dataDir, { recursive: true });
   const runtime: ContainerRuntime = new DockerRuntimeAdapter(config.dockerSocket);
   await runtime.ping();
 
+  const gpus = config.gpus ?? 0;
+  const policy: SafetyPolicy = {
+    allowPrivileged: config.allowPrivileged,
+    allowHostNamespaces: config.allowHostNamespaces ?? false,
+    allowBindMounts: config.allowBindMounts ?? false,
+    allowDockerSocket: config.allowDockerSocket ?? false,
+    allowCapabilities: config.allowCapabilities ?? [],
+    imageAllowlist: config.imageAllowlist ?? [],
+    gpus,
+    ...(config.dockerSocket?.startsWith('unix://')
+      ? { dockerSocketPath: config.dockerSocket.slice('unix://'.length) }
+      : {}),
+  };
   const lifetime = new AbortController();
-  const machine = describeThisMachine(config.nodeName, config.publicIp, config.labels);
+  const machine = describeThisMachine(config.nodeName, config.publicIp, config.labels, gpus);
   const register = (): Promise<NodeRegisterResponse> =>
     registerWithCluster({ clusterUrl: config.clusterUrl, nodeToken: config.nodeToken }, machine, log, lifetime.signal);
 
@@ -62,11 +85,33 @@ export async function startNodeEngine(config: NodeEngineConfig, logger?: Logger)
     nodeId,
     nodeName: config.nodeName,
     publicIp: config.publicIp,
-    allowPrivileged: config.allowPrivileged,
+    policy,
+    ...(config.restartBackoff === undefined ? {} : { backoff: config.restartBackoff }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
     publish: (message) => link?.publish(NodeTopics.job(nodeId), message, 1),
     log: nodeLog,
   });
-  const metrics = new NodeMetricsCollector(config.dataDir, nodeArch());
+  const metrics = new NodeMetricsCollector(config.dataDir, nodeArch(), Date.now, gpus);
+  const usage = new InstanceUsageCollector((id) => runtime.containerStats(id), {
+    fallbackIntervalMs: Math.max(10_000, config.reportIntervalMs * 5),
+  });
+
+  const engineStatus: EngineStatus = {
+    pid: process.pid,
+    nodeId,
+    nodeName: config.nodeName,
+    clusterUrl: config.clusterUrl,
+    mqttConnected: false,
+    since: Date.now(),
+    startedAt: Date.now(),
+  };
+  const saveStatus = (change: Partial<EngineStatus>): void => {
+    Object.assign(engineStatus, change);
+    writeEngineStatus(config.dataDir, engineStatus).catch((err: unknown) =>
+      nodeLog.warn({ err: (err as Error).message }, 'writing engine status file failed'),
+    );
+  };
+  saveStatus({});
 
   // Watch before listing so no exit falls between the two.
   const exits: Subscription = runtime.watchExits(nodeSelector(nodeId), (exit) => manager.onContainerExit(exit));
@@ -82,8 +127,9 @@ export async function startNodeEngine(config: NodeEngineConfig, logger?: Logger)
       await manager
         .checkDrift()
         .catch((err: unknown) => nodeLog.warn({ err: (err as Error).message }, 'drift check failed'));
+      const used = await usage.sample(manager.runningContainerIds());
       // Periodic and superseded by the next one, so QoS 0 like the heartbeat; changes go QoS 1 on `job`.
-      link?.publish(NodeTopics.jobResources(nodeId), { instances: manager.snapshot(), at: Date.now() }, 0);
+      link?.publish(NodeTopics.jobResources(nodeId), { instances: manager.snapshot(used), at: Date.now() }, 0);
     } finally {
       reporting = false;
     }
@@ -126,12 +172,33 @@ export async function startNodeEngine(config: NodeEngineConfig, logger?: Logger)
         if (!result.ok) return dropInvalid(topic, result.errors);
         return manager.sync(result.value.instances);
       }
+      case 'control/logs': {
+        const result = validateInput(LogsCommand, body);
+        if (!result.ok) return dropInvalid(topic, result.errors);
+        return answerLogs(result.value);
+      }
       case 'information':
       case 'jobs/resources':
       case 'job':
+      case 'logs':
         nodeLog.warn({ topic }, 'message on unexpected topic dropped');
         return;
     }
+  };
+  const answerLogs = async (request: LogsCommand): Promise<void> => {
+    const containerId = manager.containerFor(request);
+    let reply: LogsReplyMessage;
+    if (containerId === undefined) {
+      reply = { requestId: request.requestId, ok: false, lines: [], error: 'instance not found on this node' };
+    } else {
+      try {
+        const lines = await runtime.containerLogs(containerId, request.tail);
+        reply = { requestId: request.requestId, ok: true, lines };
+      } catch (err) {
+        reply = { requestId: request.requestId, ok: false, lines: [], error: (err as Error).message.slice(0, 2048) };
+      }
+    }
+    link?.publish(NodeTopics.logsReply(nodeId), reply, 1);
   };
   const dropInvalid = (topic: string, errors: unknown): void => {
     nodeLog.warn({ topic, errors }, 'invalid command dropped');
@@ -156,7 +223,15 @@ export async function startNodeEngine(config: NodeEngineConfig, logger?: Logger)
         password: reply.mqtt.password,
         subscriptions: [NodeTopics.controlWildcard(nodeId)],
       },
-      { onMessage, onConnect: kickReport, onRefused: (reason) => relink(reason) },
+      {
+        onMessage,
+        onConnect: () => {
+          saveStatus({ mqttConnected: true, since: Date.now() });
+          kickReport();
+        },
+        onRefused: (reason) => relink(reason),
+        onOffline: () => saveStatus({ mqttConnected: false, since: Date.now() }),
+      },
       nodeLog,
     );
   };
@@ -191,11 +266,18 @@ export async function startNodeEngine(config: NodeEngineConfig, logger?: Logger)
         lifetime.abort();
         clearInterval(timer);
         exits.close();
+        manager.close();
         await relinking;
         // Let commands in flight finish so Docker and the desired-state file agree.
         await manager.idle();
         await link?.close();
         link = undefined;
+        await writeEngineStatus(config.dataDir, {
+          ...engineStatus,
+          mqttConnected: false,
+          since: Date.now(),
+          stoppedAt: Date.now(),
+        }).catch(() => undefined);
         nodeLog.info('node engine stopped; containers left running');
       })();
       return stopped;

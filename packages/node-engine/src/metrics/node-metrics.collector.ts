@@ -27,6 +27,7 @@ export class NodeMetricsCollector {
     private readonly dataDir: string,
     private readonly arch: string,
     private readonly clock: () => number = Date.now,
+    private readonly gpus = 0,
   ) {}
 
   async collect(): Promise<NodeInformation> {
@@ -39,7 +40,7 @@ export class NodeMetricsCollector {
       memoryFreeMb: Math.max(0, Math.floor(os.freemem() / MB)),
       ...disk,
       ...net,
-      gpus: 0,
+      gpus: this.gpus,
       arch: this.arch,
       at,
     };

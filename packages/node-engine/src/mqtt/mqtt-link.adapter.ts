@@ -21,6 +21,8 @@ export interface MqttLinkEvents {
    * retrying by itself: the credentials will not get better, the owner must register again.
    */
   onRefused(reason: string): void;
+  /** The connection dropped (it reconnects by itself). */
+  onOffline?(): void;
 }
 
 /** The node's one connection to its cluster's broker; the only code that imports mqtt. */
@@ -57,7 +59,9 @@ export function openMqttLink(options: MqttLinkOptions, events: MqttLinkEvents, l
   });
   client.on('message', (topic, payload) => events.onMessage(topic, payload));
   client.on('offline', () => {
-    if (!closed) log.warn({ host: options.host, port: options.port }, 'mqtt offline');
+    if (closed) return;
+    log.warn({ host: options.host, port: options.port }, 'mqtt offline');
+    events.onOffline?.();
   });
   client.on('error', (err) => {
     const code = (err as { code?: unknown }).code;

@@ -30,13 +30,14 @@ export function describeThisMachine(
   name: string,
   publicIp: string | undefined,
   labels: Record<string, string> | undefined,
+  gpus = 0,
 ): NodeRegisterRequest {
   return {
     name,
     arch: nodeArch(),
     cpuCores: Math.max(1, os.cpus().length),
     memoryMb: Math.max(1, Math.floor(os.totalmem() / (1024 * 1024))),
-    gpus: 0,
+    gpus,
     ...(publicIp === undefined ? {} : { publicIp }),
     ...(labels === undefined ? {} : { labels }),
   };

@@ -139,7 +139,7 @@ export class ClusterStandIn {
   }
 
   /** Publishes a command to the node, as the cluster would (QoS 1). */
-  async command(kind: 'deploy' | 'delete' | 'sync', payload: unknown): Promise<void> {
+  async command(kind: 'deploy' | 'delete' | 'sync' | 'logs', payload: unknown): Promise<void> {
     const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
     await new Promise<void>((resolve, reject) =>
       this.broker.publish(

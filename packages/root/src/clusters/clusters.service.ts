@@ -1,18 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { Ack, ClusterResourcesDto, InstanceKeyDto, InstanceSpecDto } from '@canopy/schema';
-import type { Candidate } from '@canopy/scheduler';
+import {
+  parseLatLong,
+  type Ack,
+  type ClusterResourcesDto,
+  type InstanceKeyDto,
+  type InstanceSpecDto,
+  type LogsReply,
+  type LogsRequestDto,
+} from '@canopy/schema';
 import { CLOCK, LOGGER, ROOT_CONFIG, type Clock } from '../common/tokens';
 import type { RootConfig } from '../config/root-config';
 import type { ClusterRecord } from '../persistence/records';
 import { STORE, type Store } from '../persistence/store.port';
+import type { ClusterCandidate } from '../scheduling/root-scheduler';
 
 /** The commands the root sends down one cluster's live connection. */
 export interface ClusterChannel {
   readonly connectionId: string;
   deploy(spec: InstanceSpecDto, timeoutMs: number): Promise<Ack>;
   delete(key: InstanceKeyDto, timeoutMs: number): Promise<Ack>;
+  logs(request: LogsRequestDto, timeoutMs: number): Promise<LogsReply>;
 }
 
 export interface ClusterView {
@@ -24,7 +33,7 @@ export interface ClusterView {
   resources: ClusterResourcesDto | null;
 }
 
-const NOT_CONNECTED: Ack = { ok: false, error: 'cluster not connected' };
+const NOT_CONNECTED: { ok: false; error: string } = { ok: false, error: 'cluster not connected' };
 
 /**
  * The registry of clusters: durable records plus who is connected right now. A cluster is
@@ -97,12 +106,17 @@ export class ClustersService {
       .filter((c) => !onlyActive || c.active);
   }
 
-  /** Every known cluster as a scheduling candidate; only connected clusters with a live node are active. */
-  async candidates(): Promise<Candidate[]> {
+  /**
+   * Every known cluster as a scheduling candidate; only connected clusters with a live node are
+   * active. Free room is what the cluster last reported; `largestNodeFree(ByArch)` caps what one
+   * instance may ask; the location is the cluster's `CLUSTER_LOCATION` when it is `lat,long`.
+   * A plain array, not a CandidateTable: a root has tens of clusters, not thousands of nodes.
+   */
+  async candidates(): Promise<ClusterCandidate[]> {
     const records = await this.store.clusters.find();
     return records.map((c) => {
       const r = this.resources.get(c.id);
-      const candidate: Candidate = {
+      const candidate: ClusterCandidate = {
         id: c.id,
         name: c.name,
         active: this.channels.has(c.id) && r !== undefined && r.activeNodes > 0,
@@ -113,7 +127,10 @@ export class ClustersService {
         labels: {},
       };
       if (r) candidate.largestNodeFree = { ...r.largestNodeFree };
+      if (r?.largestNodeFreeByArch !== undefined) candidate.largestNodeFreeByArch = r.largestNodeFreeByArch;
       if (r?.netRxBps !== undefined) candidate.netRxBps = r.netRxBps;
+      const location = parseLatLong(c.location);
+      if (location !== undefined) candidate.location = location;
       return candidate;
     });
   }
@@ -126,5 +143,12 @@ export class ClustersService {
   async sendDelete(clusterId: string, key: InstanceKeyDto): Promise<Ack> {
     const channel = this.channels.get(clusterId);
     return channel ? channel.delete(key, this.config.clusterAckTimeoutMs) : NOT_CONNECTED;
+  }
+
+  /** Asks the cluster for the tail of an instance's log; the cluster fetches it from the node. */
+  async requestLogs(clusterId: string, request: LogsRequestDto): Promise<LogsReply> {
+    const channel = this.channels.get(clusterId);
+    // Two hops (root → cluster → node), so allow twice the single-command wait.
+    return channel ? channel.logs(request, this.config.clusterAckTimeoutMs * 2) : NOT_CONNECTED;
   }
 }

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Policy } from '@canopy/scheduler';
 import { ConfigError } from '../common/domain-errors';
+import { parseRootPlacementPolicy } from '../scheduling/root-scheduler';
 
 export interface RootConfig {
   /** ROOT_PORT, default 10000 (REST + Socket.IO) */
@@ -29,6 +31,8 @@ export interface RootConfig {
   reconcileIntervalMs: number;
   /** LOGIN_RATE_LIMIT, default 10: login/refresh attempts per minute per client address and user name. */
   loginRateLimit: number;
+  /** ROOT_PLACEMENT_POLICY, default best-fit: the policy for services that name none. */
+  placementPolicy: Policy;
   /** LOG_HTTP=true logs every request (off by default: it costs throughput). */
   logHttp: boolean;
   /** CLUSTER_ACK_TIMEOUT_MS, default 5000: how long to wait for a cluster to ack a command. */
@@ -65,7 +69,10 @@ export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
     throw new ConfigError('CANOPY_ADMIN_USER', 'must be 1-64 letters, digits, _ . -');
   const bodyLimit = optional(env, 'ROOT_BODY_LIMIT') ?? '1mb';
   if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) throw new ConfigError('ROOT_BODY_LIMIT', 'must look like 512kb or 1mb');
+  const policy = parseRootPlacementPolicy(optional(env, 'ROOT_PLACEMENT_POLICY'));
+  if (!policy.ok) throw new ConfigError('ROOT_PLACEMENT_POLICY', policy.message);
   const config: RootConfig = {
+    placementPolicy: policy.policy,
     port: int(env, 'ROOT_PORT', 10000, 0, 65535),
     host: optional(env, 'ROOT_HOST') ?? '0.0.0.0',
     dataDir: resolve(optional(env, 'ROOT_DATA_DIR') ?? '.canopy/root'),

@@ -9,7 +9,8 @@ import {
 } from '@canopy/schema';
 import { ReservationLedger } from '@canopy/scheduler';
 import { NotFoundError } from '../common/domain-errors';
-import { CLOCK, LOGGER, type Clock } from '../common/tokens';
+import { CLOCK, LOGGER, ROOT_CONFIG, type Clock } from '../common/tokens';
+import type { RootConfig } from '../config/root-config';
 import { ClustersService } from '../clusters/clusters.service';
 import type { InstanceRecord, ServiceRecord } from '../persistence/records';
 import { STORE, type Store } from '../persistence/store.port';
@@ -34,6 +35,7 @@ export class InstancesService {
     @Inject(STORE) private readonly store: Store,
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ROOT_CONFIG) private readonly config: RootConfig,
     private readonly clusters: ClustersService,
   ) {}
 
@@ -78,7 +80,12 @@ export class InstancesService {
   }
 
   private async place(service: ServiceRecord, instance: InstanceRecord): Promise<InstanceRecord> {
-    const choice = chooseCluster(await this.clusters.candidates(), this.inFlight.reserved, service.sla);
+    const choice = chooseCluster(
+      await this.clusters.candidates(),
+      this.inFlight.reserved,
+      service.sla,
+      this.config.placementPolicy,
+    );
     if (!choice.ok) {
       this.log.warn(
         { serviceId: service.id, instance: instance.instanceNumber, status: choice.status },

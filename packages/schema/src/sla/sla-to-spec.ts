@@ -1,5 +1,6 @@
 import type { InstanceKey } from '../names';
 import type { InstanceSpecDto } from '../wire/instance-spec.dto';
+import { requiredNodeLabels } from './placement-constraints';
 import { parsePortSpec } from './port-spec';
 import { PLACEMENT_POLICY_ALIASES, type PlacementPolicy, type SlaMicroservice } from './sla.dto';
 
@@ -45,5 +46,8 @@ export function microserviceToInstanceSpec(ms: SlaMicroservice, key: InstanceKey
   if (ms.cap_add !== undefined && ms.cap_add.length > 0) spec.capAdd = [...ms.cap_add];
   const policy = placementPolicyOf(ms);
   if (policy !== undefined) spec.placementPolicy = policy;
+  if (ms.arch !== undefined) spec.arch = ms.arch;
+  const nodeLabels = requiredNodeLabels(ms);
+  if (nodeLabels !== undefined) spec.nodeLabels = nodeLabels;
   return spec;
 }

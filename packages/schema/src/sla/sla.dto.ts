@@ -20,6 +20,7 @@ import {
   registerDecorator,
   type ValidationOptions,
 } from 'class-validator';
+import { IsConstraintField, IsLabelMap, LABEL_KEY_PATTERN, geoLocationProblem } from './placement-constraints';
 import { parsePortSpec } from './port-spec';
 
 /** Oakestra's name rule for applications, microservices and their namespaces. */
@@ -73,9 +74,21 @@ export class SlaConstraint {
   /** `;`-separated node names or ids (Oakestra's `direct` constraint). */
   @IsOptional() @IsString() node?: string;
   @IsOptional() @IsString() area?: string;
-  /** `lat,long,radius_km` */
-  @IsOptional() @IsString() location?: string;
+  /**
+   * `geo`: `"lat,long,radius_km"`, or Oakestra's `"lat,long"` with the radius (km) in `threshold`.
+   * Required and checked for `geo` constraints only.
+   */
+  @IsConstraintField(['geo'], geoLocationProblem)
+  location?: string;
   @IsOptional() @IsNumber() threshold?: number;
+  /** `label`: the node label's key (required for `label` constraints). */
+  @IsConstraintField(['label'], (key) =>
+    LABEL_KEY_PATTERN.test(key) ? undefined : 'must be letters, digits and _ . / - (max 63)',
+  )
+  key?: string;
+  /** `label`: the label's value; `arch`: the architecture (required for both). */
+  @IsConstraintField(['label', 'arch'], (value) => (value.length > 256 ? 'must be at most 256 characters' : undefined))
+  value?: string;
   @IsOptional() @IsNumber() rigidness?: number;
   @IsOptional() @IsInt(INT) convergence_time?: number;
 }
@@ -198,7 +211,23 @@ export class SlaMicroservice {
   @IsOptional() @IsBoolean() host_pid?: boolean;
   @IsOptional() @IsBoolean() host_ipc?: boolean;
   @IsOptional() @IsArray() @IsString({ each: true }) binds?: string[];
-  @IsOptional() @IsArray() @IsString({ each: true }) @Matches(/^(CAP_)?[A-Z_]{2,32}$/, { each: true }) cap_add?: string[];
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  @Matches(/^(CAP_)?[A-Z_]{2,32}$/, { each: true })
+  cap_add?: string[];
+
+  /** Canopy: only nodes of this CPU architecture (`amd64`, `arm64`, ...; `x86_64`/`aarch64` match too). */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_./-]{1,32}$/, { message: 'arch must be an architecture name such as amd64 or arm64' })
+  arch?: string;
+
+  /** Canopy: only nodes carrying all these labels (as the node engine's `NODE_LABELS`). */
+  @IsOptional() @IsLabelMap() node_labels?: Record<string, string>;
+
+  /** aerOS real-time requirement: only nodes labelled `realtime=true`. */
+  @IsOptional() @IsBoolean() realtime?: boolean;
 
   /** Canopy: how many instances the system keeps running (default 1). */
   @IsOptional() @IsInt(INT) @Min(0) replicas?: number;

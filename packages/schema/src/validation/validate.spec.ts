@@ -103,6 +103,18 @@ describe('validateInput', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('rejects hostile shapes as bad input instead of throwing (found by the root API fuzzer)', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 50_000; i++) deep = { a: deep };
+    const tooDeep = validateInput(SlaDescriptor, { sla_version: 'v2.0', customerID: 'a', applications: deep });
+    expect(tooDeep).toEqual({ ok: false, errors: [{ path: '$', message: expect.stringContaining('nested deeper') }] });
+    const ctor = validateInput(SlaMicroservice, {
+      ...microservice,
+      virtualization: { constructor: { prototype: {} } },
+    });
+    expect(ctor.ok).toBe(false);
+  });
+
   it('does not modify the input', () => {
     const body = { sla_version: 'v2.0', customerID: 'a', applications: [], extra: 1 };
     validateInput(SlaDescriptor, body);

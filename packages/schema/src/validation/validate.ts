@@ -21,14 +21,43 @@ export function validateInput<T extends object>(cls: ClassConstructor<T>, input:
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return { ok: false, errors: [{ path: '$', message: 'must be a JSON object' }] };
   }
-  const instance = plainToInstance(cls, input, { enableImplicitConversion: false, exposeDefaultValues: true });
-  const errors = validateSync(instance, {
-    whitelist: true,
-    forbidUnknownValues: true,
-    validationError: { target: false, value: false },
-  });
+  if (nestedDeeperThan(input, MAX_INPUT_DEPTH)) {
+    return { ok: false, errors: [{ path: '$', message: `must not be nested deeper than ${MAX_INPUT_DEPTH} levels` }] };
+  }
+  let instance: T;
+  let errors: ValidationError[];
+  try {
+    instance = plainToInstance(cls, input, { enableImplicitConversion: false, exposeDefaultValues: true });
+    errors = validateSync(instance, {
+      whitelist: true,
+      forbidUnknownValues: true,
+      validationError: { target: false, value: false },
+    });
+  } catch {
+    // class-transformer throws on some hostile shapes (an object under a `constructor` key makes it
+    // call that object as a class). Such input is bad input, never a crash.
+    return { ok: false, errors: [{ path: '$', message: 'contains a value that cannot be read' }] };
+  }
   if (errors.length > 0) return { ok: false, errors: flattenErrors(errors) };
   return { ok: true, value: instance };
+}
+
+/**
+ * Far deeper than any descriptor or wire message needs. class-transformer recurses once per level,
+ * so a 1 MB body of `[[[[...` would otherwise exhaust the stack.
+ */
+export const MAX_INPUT_DEPTH = 32;
+
+/** Iterative, so that measuring a hostile input cannot itself overflow the stack. */
+function nestedDeeperThan(input: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[input, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [value, depth] = next;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(value)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /**

@@ -14,6 +14,8 @@ import {
   Max,
   Min,
   ValidateNested,
+  registerDecorator,
+  type ValidationOptions,
 } from 'class-validator';
 import { InstanceKeyDto, InstanceReportDto, InstanceSpecDto } from './instance-spec.dto';
 
@@ -38,6 +40,44 @@ export class ClusterResourcesDto {
   @IsObject() @ValidateNested() @Type(() => NodeCapacityDto) largestNodeFree!: NodeCapacityDto;
   @IsArray() @IsString({ each: true }) architectures!: string[];
   @IsOptional() @IsNumber() @Min(0) netRxBps?: number;
+  /**
+   * Per architecture, what the largest single active node of that architecture can still take
+   * (each resource's most free on one node), so a request naming an arch is checked against the
+   * nodes that can run it. Optional: clusters that predate it send only `largestNodeFree`.
+   */
+  @IsOptional() @IsCapacityMap() largestNodeFreeByArch?: Record<string, NodeCapacityDto>;
+}
+
+/** A plain object of architecture name → {@link NodeCapacityDto}-shaped free capacity. */
+function IsCapacityMap(options?: ValidationOptions): PropertyDecorator {
+  const fine = (value: unknown): boolean => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+    const entries = Object.entries(value);
+    if (entries.length > 64) return false;
+    return entries.every(
+      ([arch, cap]) =>
+        /^\S{1,32}$/.test(arch) &&
+        cap !== null &&
+        typeof cap === 'object' &&
+        ['cpuMillis', 'memoryMb', 'gpus'].every((k) => {
+          const n: unknown = (cap as Record<string, unknown>)[k];
+          return typeof n === 'number' && Number.isInteger(n) && n >= 0;
+        }),
+    );
+  };
+  return (object: object, propertyName: string | symbol) => {
+    registerDecorator({
+      name: 'isCapacityMap',
+      target: object.constructor,
+      propertyName: String(propertyName),
+      options,
+      validator: {
+        validate: fine,
+        defaultMessage: (args) =>
+          `${args?.property ?? 'capacity'} must map architecture names to {cpuMillis, memoryMb, gpus} of whole numbers >= 0`,
+      },
+    });
+  };
 }
 
 /** Handshake `auth` of the cluster's Socket.IO connection. */

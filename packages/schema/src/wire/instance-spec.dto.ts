@@ -19,6 +19,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { INSTANCE_STATUSES, type InstanceStatus } from '../status';
+import { IsLabelMap } from '../sla/placement-constraints';
 import { SlaConstraint } from '../sla/sla.dto';
 
 /** Identifies one container's worth of work; see {@link InstanceKey}. */
@@ -72,6 +73,10 @@ export class InstanceSpecDto extends InstanceKeyDto {
   @IsBoolean() privileged!: boolean;
   @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => SlaConstraint) constraints?: SlaConstraint[];
   @IsOptional() @IsString() placementPolicy?: string;
+  /** Required node architecture (the microservice's `arch`). Other filters travel in `constraints`. */
+  @IsOptional() @IsString() @MaxLength(32) arch?: string;
+  /** Node labels the instance requires (`node_labels`, plus `realtime=true` for aerOS's real-time flag). */
+  @IsOptional() @IsLabelMap() nodeLabels?: Record<string, string>;
   @IsOptional() @IsObject() @ValidateNested() @Type(() => RegistryAuthDto) registryAuth?: RegistryAuthDto;
   /**
    * Host namespaces, bind mounts and added capabilities. Each is refused by the node unless the
