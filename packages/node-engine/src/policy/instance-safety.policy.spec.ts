@@ -1,0 +1,138 @@
+import type { InstanceSpecDto } from '@canopy/schema';
+import { bindSource, imageAllowed, qualifiedImage, refusals, type SafetyPolicy } from './instance-safety.policy';
+
+const spec: InstanceSpecDto = {
+  serviceId: 's1',
+  instanceNumber: 0,
+  generation: 1,
+  jobName: 'a.b.c.d',
+  image: 'canopy-test/busybox:latest',
+  cmd: [],
+  environment: [],
+  ports: [],
+  memoryMb: 0,
+  vcpus: 0,
+  vgpus: 0,
+  oneShot: false,
+  privileged: false,
+};
+
+const strict: SafetyPolicy = {
+  allowPrivileged: false,
+  allowHostNamespaces: false,
+  allowBindMounts: false,
+  allowDockerSocket: false,
+  allowCapabilities: [],
+  imageAllowlist: [],
+  gpus: 0,
+};
+
+describe('refusals (node safety policy)', () => {
+  it('allows a plain instance on a strict node', () => {
+    expect(refusals(spec, strict)).toEqual([]);
+  });
+
+  it.each<[string, Partial<InstanceSpecDto>, string]>([
+    ['privileged', { privileged: true }, 'NODE_ALLOW_PRIVILEGED'],
+    ['host network', { hostNetwork: true }, 'NODE_ALLOW_HOST_NAMESPACES'],
+    ['host PID', { hostPid: true }, 'NODE_ALLOW_HOST_NAMESPACES'],
+    ['host IPC', { hostIpc: true }, 'NODE_ALLOW_HOST_NAMESPACES'],
+    ['bind mount', { binds: ['/etc:/host-etc:ro'] }, 'NODE_ALLOW_BIND_MOUNTS'],
+    ['docker socket', { binds: ['/var/run/docker.sock:/var/run/docker.sock'] }, 'NODE_ALLOW_DOCKER_SOCKET'],
+    ['cap_add', { capAdd: ['NET_ADMIN'] }, 'NODE_ALLOW_CAPABILITIES'],
+  ])('refuses %s, naming the setting that would allow it', (_what, change, setting) => {
+    const reasons = refusals({ ...spec, ...change }, strict);
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toContain(setting);
+  });
+
+  it('lists every refused option at once', () => {
+    expect(refusals({ ...spec, privileged: true, hostNetwork: true, capAdd: ['SYS_ADMIN'] }, strict)).toHaveLength(3);
+  });
+
+  it('allows each option only when the node allows it', () => {
+    const open: SafetyPolicy = {
+      ...strict,
+      allowPrivileged: true,
+      allowHostNamespaces: true,
+      allowBindMounts: true,
+      allowCapabilities: ['NET_ADMIN'],
+    };
+    const asked = {
+      ...spec,
+      privileged: true,
+      hostNetwork: true,
+      hostPid: true,
+      hostIpc: true,
+      binds: ['/data:/data'],
+    };
+    expect(refusals({ ...asked, capAdd: ['CAP_NET_ADMIN'] }, open)).toEqual([]);
+    expect(refusals({ ...spec, capAdd: ['SYS_ADMIN'] }, open)[0]).toContain('SYS_ADMIN');
+    expect(refusals({ ...spec, capAdd: ['SYS_ADMIN'] }, { ...strict, allowCapabilities: ['ALL'] })).toEqual([]);
+  });
+
+  it('keeps the Docker socket behind its own switch, under every spelling', () => {
+    const binds = [
+      '/var/run/docker.sock:/s',
+      '/run/docker.sock:/s',
+      '/var/run/../run/docker.sock:/s',
+      '/var/run:/host-run',
+      '/run/:/host-run',
+      '/:/host',
+      '/srv/custom/docker.sock:/s',
+    ];
+    for (const bind of binds) {
+      const reasons = refusals({ ...spec, binds: [bind] }, { ...strict, allowBindMounts: true });
+      expect([bind, reasons[0]]).toEqual([bind, expect.stringContaining('NODE_ALLOW_DOCKER_SOCKET')]);
+    }
+    expect(refusals({ ...spec, binds: ['/var/run/docker.sock:/s'] }, { ...strict, allowDockerSocket: true })).toEqual(
+      [],
+    );
+    expect(
+      refusals(
+        { ...spec, binds: ['/opt/d.sock:/s'] },
+        { ...strict, allowBindMounts: true, dockerSocketPath: '/opt/d.sock' },
+      )[0],
+    ).toContain('NODE_ALLOW_DOCKER_SOCKET');
+  });
+
+  it('lets named volumes through: Docker manages them, they are not host paths', () => {
+    expect(bindSource('data:/data')).toBeUndefined();
+    expect(refusals({ ...spec, binds: ['data:/data'] }, strict)).toEqual([]);
+  });
+
+  it('refuses GPU instances on a node without enough GPUs', () => {
+    expect(refusals({ ...spec, vgpus: 1 }, strict)[0]).toMatch(/asks for 1 GPU.*has none/);
+    expect(refusals({ ...spec, vgpus: 2 }, { ...strict, gpus: 1 })[0]).toMatch(/has only 1/);
+    expect(refusals({ ...spec, vgpus: 1 }, { ...strict, gpus: 1 })).toEqual([]);
+  });
+
+  it('enforces the image allow-list', () => {
+    const policy = { ...strict, imageAllowlist: ['registry.example.org', 'canopy-test/*'] };
+    expect(refusals(spec, policy)).toEqual([]);
+    expect(refusals({ ...spec, image: 'registry.example.org/team/app:1' }, policy)).toEqual([]);
+    expect(refusals({ ...spec, image: 'nginx' }, policy)[0]).toContain('NODE_IMAGE_ALLOWLIST');
+  });
+});
+
+describe('imageAllowed', () => {
+  it('matches prefixes only at a boundary', () => {
+    expect(imageAllowed('registry.example.org/x:1', ['registry.example.org'])).toBe(true);
+    expect(imageAllowed('registry.example.org.evil.com/x:1', ['registry.example.org'])).toBe(false);
+    expect(imageAllowed('registry.example.orgx/x', ['registry.example.org'])).toBe(false);
+  });
+
+  it('matches the qualified form, so docker.io/library/ covers bare names', () => {
+    expect(qualifiedImage('nginx')).toBe('docker.io/library/nginx');
+    expect(qualifiedImage('me/app:1')).toBe('docker.io/me/app:1');
+    expect(qualifiedImage('localhost:5000/app')).toBe('localhost:5000/app');
+    expect(imageAllowed('nginx:1.25', ['docker.io/library/'])).toBe(true);
+    expect(imageAllowed('me/app', ['docker.io/library/'])).toBe(false);
+  });
+
+  it('treats * as a glob over the whole reference', () => {
+    expect(imageAllowed('ghcr.io/acme/tool:2', ['ghcr.io/acme/*'])).toBe(true);
+    expect(imageAllowed('ghcr.io/other/tool:2', ['ghcr.io/acme/*'])).toBe(false);
+    expect(imageAllowed('busybox:1.36', ['*busybox:*'])).toBe(true);
+  });
+});
