@@ -254,8 +254,7 @@ describe('authorization matrix (real root over HTTP)', () => {
   it.each(cells)('%s as %s', async (_name, caller, route) => {
     const { path, body } = await route.prepare(caller);
     const res = await call(caller, route.method, path, body);
-    const expected =
-      caller === 'none' || caller === 'bad' ? 401 : route.expect[as(caller)];
+    const expected = caller === 'none' || caller === 'bad' ? 401 : route.expect[as(caller)];
     expect({ status: res.status, body: res.status === expected ? undefined : res.body }).toEqual({
       status: expected,
       body: undefined,

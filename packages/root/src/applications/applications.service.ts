@@ -48,12 +48,18 @@ export class ApplicationsService {
     if (duplicates.length > 0) throw new ValidationFailedError(duplicates);
     const scheduled: string[] = [];
     const created = await this.store.transaction(async () => {
-      const mine = await this.store.applications.find({ ownerId: user.userId });
       const out: ApplicationRecord[] = [];
       for (const [a, app] of sla.applications.entries()) {
-        const clash = [...mine, ...out].find(
-          (x) => x.application_name === app.application_name && x.application_namespace === app.application_namespace,
-        );
+        const { application_name, application_namespace } = app;
+        // An indexed lookup of just this name, so creating stays constant-time however many applications a user has.
+        const [stored] = await this.store.applications.find({
+          ownerId: user.userId,
+          application_name,
+          application_namespace,
+        });
+        const clash =
+          stored ??
+          out.find((x) => x.application_name === application_name && x.application_namespace === application_namespace);
         if (clash) {
           throw new ConflictError(
             `application ${app.application_name}.${app.application_namespace} already exists (${clash.id})`,

@@ -6,7 +6,7 @@ export type CollectionName = (typeof COLLECTIONS)[number];
 export const INDEXED: Record<CollectionName, string[]> = {
   users: ['username'],
   organizations: ['name'],
-  applications: ['ownerId'],
+  applications: ['ownerId', 'application_name'],
   services: ['applicationId', 'ownerId'],
   instances: ['serviceId', 'clusterId'],
   clusters: ['name'],

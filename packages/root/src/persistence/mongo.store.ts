@@ -64,7 +64,7 @@ function nextOrd(): string {
  */
 function toStored<T extends Doc>(doc: T, ord: string): Stored {
   const { id, ...rest } = JSON.parse(JSON.stringify(doc)) as T;
-  return { _id: id, _ord: ord, ...(rest as Omit<T, 'id'>) };
+  return { _id: id, _ord: ord, ...rest };
 }
 
 function fromStored<T extends Doc>(raw: Stored): T {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { SlaDescriptor, SlaMicroservice } from '@canopy/schema';
+import { MAX_REPLICAS, type SlaDescriptor, type SlaMicroservice } from '@canopy/schema';
 import { ApplicationsService } from '../applications/applications.service';
 import { isAdmin, type Principal } from '../auth/principal';
 import { ConflictError, NotFoundError, StaleVersionError, ValidationFailedError } from '../common/domain-errors';
@@ -105,6 +105,8 @@ export class ServicesService {
     return this.locks.run(service.id, async () => {
       const current = (await this.store.services.get(service.id)) ?? service;
       const live = (await this.instances.listForService(service.id)).filter((i) => i.desired === 'running').length;
+      if (live + 1 > MAX_REPLICAS)
+        throw new ConflictError(`service ${id} already runs the maximum of ${MAX_REPLICAS} instances`);
       const updated = await this.store.services.update({ ...current, scheduled: true, replicas: live + 1 });
       const instance = await this.instances.deploy(updated);
       return { service: updated, instance };

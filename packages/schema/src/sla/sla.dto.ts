@@ -15,6 +15,7 @@ import {
   IsString,
   Matches,
   MaxLength,
+  Max,
   Min,
   ValidateNested,
   registerDecorator,
@@ -64,6 +65,9 @@ export function IsPortSpec(options?: ValidationOptions): PropertyDecorator {
 }
 
 const INT = { message: '$property must be an integer' };
+
+/** Upper bound on `replicas`: the root plans one step per missing instance, so the count must be sane. */
+export const MAX_REPLICAS = 1000;
 
 export class SlaConstraint {
   @IsString()
@@ -190,12 +194,14 @@ export class SlaMicroservice {
 
   @IsOptional()
   @IsArray()
+  @IsObject({ each: true, message: 'each entry of $property must be an object' })
   @ValidateNested({ each: true })
   @Type(() => SlaConstraint)
   constraints?: SlaConstraint[];
 
   @IsOptional()
   @IsArray()
+  @IsObject({ each: true, message: 'each entry of $property must be an object' })
   @ValidateNested({ each: true })
   @Type(() => SlaConnectivity)
   connectivity?: SlaConnectivity[];
@@ -230,7 +236,7 @@ export class SlaMicroservice {
   @IsOptional() @IsBoolean() realtime?: boolean;
 
   /** Canopy: how many instances the system keeps running (default 1). */
-  @IsOptional() @IsInt(INT) @Min(0) replicas?: number;
+  @IsOptional() @IsInt(INT) @Min(0) @Max(MAX_REPLICAS) replicas?: number;
 
   /** Canopy/ASSIST-IoT: placement policy; both spellings of the key are accepted. */
   @IsOptional()
@@ -265,6 +271,7 @@ export class SlaApplication {
   application_desc?: string;
 
   @IsArray()
+  @IsObject({ each: true, message: 'each entry of $property must be an object' })
   @ValidateNested({ each: true })
   @Type(() => SlaMicroservice)
   microservices!: SlaMicroservice[];
@@ -280,6 +287,7 @@ export class SlaDescriptor {
   customerID!: string;
 
   @IsArray()
+  @IsObject({ each: true, message: 'each entry of $property must be an object' })
   @ValidateNested({ each: true })
   @Type(() => SlaApplication)
   applications!: SlaApplication[];

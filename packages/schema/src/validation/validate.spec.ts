@@ -113,6 +113,9 @@ describe('validateInput', () => {
       virtualization: { constructor: { prototype: {} } },
     });
     expect(ctor.ok).toBe(false);
+    // An array where an array of objects belongs passed @ValidateNested unnoticed (it validates the inner elements).
+    const nested = validateInput(SlaDescriptor, { sla_version: 'v2.0', customerID: 'a', applications: [[]] });
+    expect(nested).toEqual({ ok: false, errors: [{ path: 'applications', message: expect.any(String) }] });
   });
 
   it('does not modify the input', () => {
