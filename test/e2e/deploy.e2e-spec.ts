@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { RootApi, slaWith } from '../support/api';
-import { containersWithLabel, ensureTestImage, removeContainersWithLabel } from '../support/docker';
+import { containersWithLabel } from '../support/docker';
 import { freePort } from '../support/ports';
-import { startTier, stopTier, waitFor, type TierProcess } from '../support/processes';
+import { waitFor } from '../support/processes';
+import { startStack, type Stack } from '../support/stack';
 
 /**
  * Issue 2's slice, end to end: root, cluster and node engine as separate processes, the real
@@ -13,77 +11,16 @@ import { startTier, stopTier, waitFor, type TierProcess } from '../support/proce
 describe('deploy a descriptor end to end (separate processes)', () => {
   jest.setTimeout(180_000);
 
-  const adminPassword = 'e2e-admin-password';
-  const clusterToken = 'e2e-cluster-token-0123456789';
-  const nodeToken = 'e2e-node-token-0123456789';
-  const nodeName = `e2e-node-${process.pid}`;
-  const work = mkdtempSync(join(tmpdir(), 'canopy-e2e-'));
-  const tiers: TierProcess[] = [];
+  let stack: Stack;
   let api: RootApi;
-  let nodeId = '';
 
   beforeAll(async () => {
-    ensureTestImage();
-    const [rootPort, clusterPort, mqttPort] = [await freePort(), await freePort(), await freePort()];
-    tiers.push(
-      startTier(
-        'root',
-        'root',
-        {
-          ROOT_PORT: String(rootPort),
-          ROOT_DATA_DIR: join(work, 'root'),
-          CANOPY_ADMIN_PASSWORD: adminPassword,
-          CANOPY_CLUSTER_TOKEN: clusterToken,
-        },
-        work,
-      ),
-    );
-    api = new RootApi(`http://127.0.0.1:${rootPort}`);
-    await waitFor('root health', async () => ((await api.request('GET', '/health')).status === 200 ? true : undefined));
-    tiers.push(
-      startTier(
-        'cluster',
-        'cluster',
-        {
-          ROOT_URL: api.baseUrl,
-          CLUSTER_TOKEN: clusterToken,
-          CLUSTER_NAME: 'e2e-cluster',
-          CLUSTER_PORT: String(clusterPort),
-          MQTT_PORT: String(mqttPort),
-          NODE_TOKEN: nodeToken,
-          CLUSTER_DATA_DIR: join(work, 'cluster'),
-          SYNC_INTERVAL_MS: '2000',
-        },
-        work,
-      ),
-    );
-    tiers.push(
-      startTier(
-        'node-engine',
-        'node',
-        {
-          CLUSTER_URL: `http://127.0.0.1:${clusterPort}`,
-          NODE_TOKEN: nodeToken,
-          NODE_NAME: nodeName,
-          NODE_DATA_DIR: join(work, 'node'),
-          REPORT_INTERVAL_MS: '500',
-        },
-        work,
-      ),
-    );
-    await api.login('Admin', adminPassword);
-    const cluster = await waitFor('an active cluster with a live node', async () => {
-      const res = await api.request('GET', '/api/clusters/active');
-      const c = Array.isArray(res.body) ? res.body.find((x: any) => x.cluster_name === 'e2e-cluster') : undefined;
-      return c?.resources?.activeNodes >= 1 ? c : undefined;
-    });
-    expect(cluster.active).toBe(true);
+    stack = await startStack('deploy');
+    api = stack.api;
   });
 
   afterAll(async () => {
-    for (const t of [...tiers].reverse()) await stopTier(t);
-    if (nodeId) removeContainersWithLabel(`io.canopy.node-id=${nodeId}`);
-    rmSync(work, { recursive: true, force: true });
+    await stack.stop();
   });
 
   it('runs the container, serves on its mapped port, and removes it on undeploy', async () => {
@@ -124,8 +61,7 @@ describe('deploy a descriptor end to end (separate processes)', () => {
       },
       60_000,
     );
-    nodeId = running.worker_id;
-    expect(running.node_name).toBe(nodeName);
+    expect(running.node_name).toBe(stack.nodeNames[0]);
     const seen = running.status_history.map((h: any) => h.status);
     expect(seen).toEqual(['REQUESTED', 'CLUSTER_SCHEDULED', 'NODE_SCHEDULED', 'CREATING', 'RUNNING']);
     expect(running.host_ports).toContainEqual({ container_port: 80, host_port: hostPort, protocol: 'tcp' });

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { RootApi, slaWith } from '../support/api';
-import { containersWithLabel, ensureTestImage, removeContainersWithLabel } from '../support/docker';
-import { freePort } from '../support/ports';
-import { startTier, stopTier, waitFor, type TierProcess } from '../support/processes';
+import { slaWith, type RootApi } from '../support/api';
+import { containersWithLabel, removeContainersWithLabel } from '../support/docker';
+import { waitFor } from '../support/processes';
+import { startStack, type Stack } from '../support/stack';
 
 /**
  * Issue 4, end to end: root, one cluster and TWO node engines (separate processes sharing this
@@ -14,17 +11,12 @@ import { startTier, stopTier, waitFor, type TierProcess } from '../support/proce
 describe('placement end to end (root + cluster + two node engines)', () => {
   jest.setTimeout(240_000);
 
-  const adminPassword = 'e2e-admin-password';
-  const clusterToken = 'e2e-cluster-token-placement-0123';
-  const nodeToken = 'e2e-node-token-placement-0123';
-  const clusterName = `e2e-place-${process.pid}`;
   const nodeA = `e2e-pa-${process.pid}`;
   const nodeB = `e2e-pb-${process.pid}`;
-  const work = mkdtempSync(join(tmpdir(), 'canopy-e2e-placement-'));
-  const tiers: TierProcess[] = [];
   const serviceIds: string[] = [];
-  const nodeIds = new Set<string>();
+  let stack: Stack;
   let api: RootApi;
+  let clusterName = '';
   /** The CPU one node offers, in whole cores, as the cluster reports it. */
   let nodeCores = 0;
   let app = 0;
@@ -76,7 +68,6 @@ describe('placement end to end (root + cluster + two node engines)', () => {
       async () => {
         const svc = await api.request('GET', `/api/service/${where.serviceId}`);
         const inst = svc.body.instance_list?.find((i: any) => i.instance_number === where.n);
-        if (inst?.worker_id) nodeIds.add(inst.worker_id);
         return inst && (inst.status === 'RUNNING' || TERMINAL.includes(inst.status)) ? inst : undefined;
       },
       timeoutMs,
@@ -90,73 +81,18 @@ describe('placement end to end (root + cluster + two node engines)', () => {
   }
 
   beforeAll(async () => {
-    ensureTestImage();
-    const [rootPort, clusterPort, mqttPort] = [await freePort(), await freePort(), await freePort()];
-    tiers.push(
-      startTier(
-        'root',
-        'root',
-        {
-          ROOT_PORT: String(rootPort),
-          ROOT_DATA_DIR: join(work, 'root'),
-          CANOPY_ADMIN_PASSWORD: adminPassword,
-          CANOPY_CLUSTER_TOKEN: clusterToken,
-        },
-        work,
-      ),
-    );
-    api = new RootApi(`http://127.0.0.1:${rootPort}`);
-    await waitFor('root health', async () => ((await api.request('GET', '/health')).status === 200 ? true : undefined));
-    tiers.push(
-      startTier(
-        'cluster',
-        'cluster',
-        {
-          ROOT_URL: api.baseUrl,
-          CLUSTER_TOKEN: clusterToken,
-          CLUSTER_NAME: clusterName,
-          // Munich; the node engines register no location of their own, so they sit here too.
-          CLUSTER_LOCATION: '48.14,11.58',
-          CLUSTER_PORT: String(clusterPort),
-          MQTT_PORT: String(mqttPort),
-          NODE_TOKEN: nodeToken,
-          CLUSTER_DATA_DIR: join(work, 'cluster'),
-          SYNC_INTERVAL_MS: '2000',
-          RESOURCES_INTERVAL_MS: '500',
-        },
-        work,
-      ),
-    );
-    for (const [name, labels] of [
-      [nodeA, 'zone=a'],
-      [nodeB, 'zone=b,realtime=true'],
-    ] as const) {
-      tiers.push(
-        startTier(
-          'node-engine',
-          name,
-          {
-            CLUSTER_URL: `http://127.0.0.1:${clusterPort}`,
-            NODE_TOKEN: nodeToken,
-            NODE_NAME: name,
-            NODE_LABELS: labels,
-            NODE_DATA_DIR: join(work, name),
-            REPORT_INTERVAL_MS: '500',
-          },
-          work,
-        ),
-      );
-    }
-    await api.login('Admin', adminPassword);
-    const cluster = await waitFor(
-      'the cluster with both nodes live',
-      async () => {
-        const res = await api.request('GET', '/api/clusters/active');
-        const c = Array.isArray(res.body) ? res.body.find((x: any) => x.cluster_name === clusterName) : undefined;
-        return c?.resources?.activeNodes === 2 ? c : undefined;
-      },
-      60_000,
-    );
+    stack = await startStack('place', {
+      // Munich; the node engines register no location of their own, so they sit here too.
+      clusterEnv: { CLUSTER_LOCATION: '48.14,11.58', RESOURCES_INTERVAL_MS: '500' },
+      nodes: [
+        { name: nodeA, env: { NODE_LABELS: 'zone=a' } },
+        { name: nodeB, env: { NODE_LABELS: 'zone=b,realtime=true' } },
+      ],
+    });
+    api = stack.api;
+    clusterName = stack.clusterName;
+    const active = await api.request('GET', '/api/clusters/active');
+    const cluster = active.body.find((x: any) => x.cluster_name === clusterName);
     // What the root learns besides totals: the largest single node, overall and per architecture.
     const largest = cluster.resources.largestNodeFree;
     expect(largest.cpuMillis).toBeGreaterThanOrEqual(1000);
@@ -166,10 +102,8 @@ describe('placement end to end (root + cluster + two node engines)', () => {
   });
 
   afterAll(async () => {
-    for (const t of [...tiers].reverse()) await stopTier(t);
-    for (const id of nodeIds) removeContainersWithLabel(`io.canopy.node-id=${id}`);
+    await stack.stop();
     for (const id of serviceIds) removeContainersWithLabel(`io.canopy.service-id=${id}`);
-    rmSync(work, { recursive: true, force: true });
   });
 
   it('lands a direct node pin on that node, whichever node the policy would prefer', async () => {
@@ -208,7 +142,7 @@ describe('placement end to end (root + cluster + two node engines)', () => {
     expect(gpus.status_detail).toContain('at least 2 GPUs');
     const huge = await settled(await deployOne({ memory: 64 * 1024 * 1024 }));
     expect(huge.status).toBe('NoActiveClusterWithCapacity');
-    expect(huge.status_detail).toMatch(/needs 0m CPU and 67108864 MB; most free is .* on e2e-place-/);
+    expect(huge.status_detail).toMatch(new RegExp(`needs 0m CPU and 67108864 MB; most free is .* on ${clusterName}`));
 
     // Only the cluster knows its nodes' labels.
     const unlabelled = await settled(await deployOne({ node_labels: { zone: 'c' } }));

@@ -1,11 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { RootApi, slaWith } from '../support/api';
-import { ensureTestImage, removeContainersWithLabel } from '../support/docker';
-import { freePort } from '../support/ports';
-import { startTier, stopTier, waitFor, type TierProcess } from '../support/processes';
+import { slaWith, type RootApi } from '../support/api';
+import { waitFor } from '../support/processes';
+import { startStack, type Stack } from '../support/stack';
 
 /** `io.canopy.instance` label of every container (running or not) of one service, via the docker CLI. */
 function containerInstances(serviceId: string): string[] {
@@ -31,37 +27,9 @@ const FAILED = ['FAILED', 'DEAD', 'NO_WORKER_CAPACITY', 'NoActiveClusterWithCapa
 describe('root killed with SIGKILL mid-work and restarted', () => {
   jest.setTimeout(240_000);
 
-  const adminPassword = 'e2e-admin-password';
-  const clusterToken = 'e2e-cluster-token-0123456789';
-  const nodeToken = 'e2e-node-token-0123456789';
-  const work = mkdtempSync(join(tmpdir(), 'canopy-restart-'));
-  const tiers: TierProcess[] = [];
-  let rootPort = 0;
-  let root: TierProcess;
+  let stack: Stack;
   let api: RootApi;
   let serviceId = '';
-
-  function startRootTier(name: string): TierProcess {
-    const t = startTier(
-      'root',
-      name,
-      {
-        ROOT_PORT: String(rootPort),
-        ROOT_DATA_DIR: join(work, 'root'),
-        CANOPY_ADMIN_PASSWORD: adminPassword,
-        CANOPY_CLUSTER_TOKEN: clusterToken,
-      },
-      work,
-    );
-    tiers.push(t);
-    return t;
-  }
-
-  async function activeCluster(): Promise<{ cluster_name: string; active: boolean } | undefined> {
-    const res = await api.request('GET', '/api/clusters/active');
-    const c = Array.isArray(res.body) ? res.body.find((x: any) => x.cluster_name === 'restart-cluster') : undefined;
-    return c?.resources?.activeNodes >= 1 ? c : undefined;
-  }
 
   async function instances(): Promise<any[]> {
     const svc = await api.request('GET', `/api/service/${serviceId}`);
@@ -78,51 +46,14 @@ describe('root killed with SIGKILL mid-work and restarted', () => {
   }
 
   beforeAll(async () => {
-    ensureTestImage();
-    const [clusterPort, mqttPort] = [await freePort(), await freePort()];
-    rootPort = await freePort();
-    root = startRootTier('root-1');
-    api = new RootApi(`http://127.0.0.1:${rootPort}`);
-    await waitFor('root health', async () => ((await api.request('GET', '/health')).status === 200 ? true : undefined));
-    tiers.push(
-      startTier(
-        'cluster',
-        'cluster',
-        {
-          ROOT_URL: api.baseUrl,
-          CLUSTER_TOKEN: clusterToken,
-          CLUSTER_NAME: 'restart-cluster',
-          CLUSTER_PORT: String(clusterPort),
-          MQTT_PORT: String(mqttPort),
-          NODE_TOKEN: nodeToken,
-          CLUSTER_DATA_DIR: join(work, 'cluster'),
-          SYNC_INTERVAL_MS: '2000',
-        },
-        work,
-      ),
-    );
-    tiers.push(
-      startTier(
-        'node-engine',
-        'node',
-        {
-          CLUSTER_URL: `http://127.0.0.1:${clusterPort}`,
-          NODE_TOKEN: nodeToken,
-          NODE_NAME: `restart-node-${process.pid}`,
-          NODE_DATA_DIR: join(work, 'node'),
-          REPORT_INTERVAL_MS: '500',
-        },
-        work,
-      ),
-    );
-    await api.login('Admin', adminPassword);
-    await waitFor('an active cluster with a live node', activeCluster);
+    // The root's own reconciler stays slow here, so convergence after the restart is the cluster
+    // sync's doing and not a side effect of the replica timer.
+    stack = await startStack('restart', { rootEnv: { RECONCILE_INTERVAL_MS: '5000' } });
+    api = stack.api;
   });
 
   afterAll(async () => {
-    for (const t of [...tiers].reverse()) await stopTier(t);
-    if (serviceId) removeContainersWithLabel(`io.canopy.service-id=${serviceId}`);
-    rmSync(work, { recursive: true, force: true });
+    await stack.stop();
   });
 
   it('loses nothing, reconnects the cluster and duplicates no container', async () => {
@@ -160,15 +91,12 @@ describe('root killed with SIGKILL mid-work and restarted', () => {
     // A third deploy, and the root dies while handling it: no graceful shutdown, no flush.
     const third = api.request('POST', `/api/service/${serviceId}/instance`).catch((e: Error) => e);
     await new Promise((r) => setTimeout(r, Number(process.env.RESTART_KILL_DELAY_MS ?? 15)));
-    root.child.kill('SIGKILL');
-    await root.exited;
+    stack.root.child.kill('SIGKILL');
+    await stack.root.exited;
     await third;
 
-    root = startRootTier('root-2');
-    await waitFor('restarted root health', async () =>
-      (await api.request('GET', '/health')).status === 200 ? true : undefined,
-    );
-    await api.login('Admin', adminPassword);
+    await stack.restartRoot('root-2');
+    await api.login('Admin', stack.adminPassword);
 
     // Everything from before the kill is still there.
     const apps = (await api.request('GET', '/api/applications')).body;
@@ -186,7 +114,7 @@ describe('root killed with SIGKILL mid-work and restarted', () => {
     expect(numbersAfter.length).toBeLessThanOrEqual(3);
 
     // The cluster dials the restarted root again, and the system converges.
-    await waitFor('the cluster reconnected', activeCluster, 60_000);
+    await stack.clusterReady();
     const converged = await waitFor(
       'all instances RUNNING after the restart',
       async () => {
