@@ -177,6 +177,13 @@ describe('authorization matrix (real root over HTTP)', () => {
       },
       expect: owned,
     },
+    {
+      // No cluster runs in this test, so an owner's instance has no container yet: 409, not a leak.
+      name: 'instance logs',
+      method: 'GET',
+      prepare: async () => ({ path: `/api/service/${serviceId}/instance/0/logs?tail=10` }),
+      expect: { other: 404, own: 409, admin: 409 },
+    },
     { name: 'list clusters', method: 'GET', prepare: async () => ({ path: '/api/clusters' }), expect: anyUser },
     {
       name: 'list active clusters',

@@ -45,6 +45,12 @@ export class StaleVersionError extends DomainError {
   }
 }
 
+/** A cluster or node that should answer did not (disconnected, timed out). Not our bug: 503. */
+export class UpstreamUnavailableError extends DomainError {
+  readonly code = 'UPSTREAM_UNAVAILABLE';
+  readonly status = 503;
+}
+
 export class UnauthorizedError extends DomainError {
   readonly code = 'UNAUTHORIZED';
   readonly status = 401;

@@ -8,7 +8,7 @@ import {
   type InstanceSpecDto,
 } from '@canopy/schema';
 import { ReservationLedger } from '@canopy/scheduler';
-import { NotFoundError } from '../common/domain-errors';
+import { ConflictError, NotFoundError, UpstreamUnavailableError } from '../common/domain-errors';
 import { CLOCK, LOGGER, ROOT_CONFIG, type Clock } from '../common/tokens';
 import type { RootConfig } from '../config/root-config';
 import { ClustersService } from '../clusters/clusters.service';
@@ -141,6 +141,24 @@ export class InstancesService {
         );
     }
     return marked;
+  }
+
+  /** The tail of an instance's container log, fetched through its cluster from its node. */
+  async logs(service: ServiceRecord, instanceNumber: number, tail: number): Promise<string[]> {
+    const instance = await this.store.instances.get(instanceId(service.id, instanceNumber));
+    if (!instance || instance.desired === 'deleted')
+      throw new NotFoundError('instance', `${instanceNumber} of service ${service.id}`);
+    if (!instance.clusterId || !instance.nodeId) {
+      throw new ConflictError(`instance ${instanceNumber} has no container yet (status ${instance.status})`);
+    }
+    const reply = await this.clusters.requestLogs(instance.clusterId, {
+      serviceId: service.id,
+      instanceNumber,
+      generation: instance.generation,
+      tail,
+    });
+    if (!reply.ok) throw new UpstreamUnavailableError(`logs unavailable: ${reply.error}`);
+    return reply.lines;
   }
 
   /**

@@ -1,8 +1,9 @@
 import { ApiTags } from '@nestjs/swagger';
 import { ApiAuthenticated } from '../common/openapi';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { SlaDescriptor } from '@canopy/schema';
 import { CurrentUser, type Principal } from '../auth/principal';
+import { ValidationFailedError } from '../common/domain-errors';
 import { parseIndexParam } from '../common/schema-validation.pipe';
 import {
   toApplicationView,
@@ -62,6 +63,24 @@ export class ServicesController {
   async deploy(@CurrentUser() user: Principal, @Param('id') id: string): Promise<InstanceView> {
     const { service, instance } = await this.services.deployInstance(user, id);
     return toInstanceView(service, instance);
+  }
+
+  /** The last `tail` lines (default 100, at most 10000) of the instance's container log. */
+  @Get('service/:id/instance/:n/logs')
+  async logs(
+    @CurrentUser() user: Principal,
+    @Param('id') id: string,
+    @Param('n') n: string,
+    @Query('tail') tail?: string,
+  ): Promise<{ instance_number: number; lines: string[] }> {
+    const instanceNumber = parseIndexParam('n', n);
+    const count = tail === undefined ? 100 : parseIndexParam('tail', tail);
+    if (count < 1 || count > 10_000)
+      throw new ValidationFailedError([{ path: 'tail', message: 'tail must be 1-10000' }]);
+    return {
+      instance_number: instanceNumber,
+      lines: await this.services.instanceLogs(user, id, instanceNumber, count),
+    };
   }
 
   @Delete('service/:id/instance/:n')

@@ -162,6 +162,11 @@ export class ServicesService {
     return { service: updated, instances: await this.instances.listForService(id) };
   }
 
+  async instanceLogs(user: Principal, id: string, instanceNumber: number, tail: number): Promise<string[]> {
+    const { service } = await this.get(user, id);
+    return this.instances.logs(service, instanceNumber, tail);
+  }
+
   /** Undeploys every instance, then removes the service from its application. */
   async delete(user: Principal, id: string): Promise<void> {
     const { service } = await this.get(user, id);

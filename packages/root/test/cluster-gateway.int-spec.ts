@@ -1,0 +1,128 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { io, type Socket } from 'socket.io-client';
+import { loadRootConfig } from '../src/config/root-config';
+import { startRoot, type RootHandle } from '../src/root.bootstrap';
+
+const CLUSTER_TOKEN = 'gateway-test-cluster-token-0123';
+
+const resources = {
+  nodes: 1,
+  activeNodes: 1,
+  cpuMillisTotal: 2000,
+  cpuMillisFree: 2000,
+  memoryMbTotal: 4096,
+  memoryMbFree: 4096,
+  gpusFree: 0,
+  largestNodeFree: { cpuMillis: 2000, memoryMb: 4096, gpus: 0 },
+  architectures: ['amd64'],
+};
+
+/**
+ * The root's cluster endpoint (Socket.IO, `/clusters`), dialled by a real Socket.IO client the way
+ * a cluster does: the token is checked in the handshake, and malformed events are answered with an
+ * error instead of crashing anything or changing state.
+ */
+describe('cluster gateway (real Socket.IO)', () => {
+  jest.setTimeout(60_000);
+  let root: RootHandle;
+  let dir: string;
+  const sockets: Socket[] = [];
+
+  function dial(auth: Record<string, unknown>): Socket {
+    const socket = io(`${root.url}/clusters`, { auth, reconnection: false, transports: ['websocket'] });
+    sockets.push(socket);
+    return socket;
+  }
+
+  function outcome(socket: Socket): Promise<'connected' | string> {
+    return new Promise((resolve) => {
+      socket.once('connect', () => resolve('connected'));
+      socket.once('connect_error', (e) => resolve(e.message));
+    });
+  }
+
+  async function adminToken(): Promise<string> {
+    const res = await fetch(`${root.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'Admin', password: 'gateway-admin-pw' }),
+    });
+    return ((await res.json()) as { token: string }).token;
+  }
+
+  async function clusters(): Promise<{ cluster_name: string; active: boolean }[]> {
+    const res = await fetch(`${root.url}/api/clusters`, { headers: { authorization: `Bearer ${await adminToken()}` } });
+    return (await res.json()) as { cluster_name: string; active: boolean }[];
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'canopy-gateway-'));
+    root = await startRoot(
+      loadRootConfig({
+        ROOT_PORT: '0',
+        ROOT_HOST: '127.0.0.1',
+        ROOT_DATA_DIR: dir,
+        CANOPY_ADMIN_PASSWORD: 'gateway-admin-pw',
+        CANOPY_CLUSTER_TOKEN: CLUSTER_TOKEN,
+        LOGIN_RATE_LIMIT: '1000',
+      }),
+      pino({ level: 'silent' }),
+    );
+  });
+
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await root.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a wrong token, a missing token and a malformed handshake', async () => {
+    expect(await outcome(dial({ token: 'wrong-token-wrong-token', name: 'intruder' }))).toBe('unauthorized');
+    expect(await outcome(dial({ name: 'anonymous' }))).toMatch(/invalid handshake: token/);
+    expect(await outcome(dial({ token: CLUSTER_TOKEN, name: '../etc' }))).toMatch(/invalid handshake: name/);
+    expect((await clusters()).map((c) => c.cluster_name)).toEqual([]);
+  });
+
+  it('registers a cluster with the right token and answers its sync with a desired set', async () => {
+    const socket = dial({ token: CLUSTER_TOKEN, name: 'edge-1', location: '48.1,11.6' });
+    expect(await outcome(socket)).toBe('connected');
+    const reply = await socket.timeout(5000).emitWithAck('cluster:sync', { resources, instances: [] });
+    expect(reply).toEqual({ clusterId: expect.any(String), desired: [] });
+    expect(await clusters()).toEqual([expect.objectContaining({ cluster_name: 'edge-1', active: true })]);
+  });
+
+  it('answers malformed events with an error naming the field, and keeps serving', async () => {
+    const socket = dial({ token: CLUSTER_TOKEN, name: 'edge-2' });
+    expect(await outcome(socket)).toBe('connected');
+    const badSync = await socket
+      .timeout(5000)
+      .emitWithAck('cluster:sync', { resources: { nodes: 'many' }, instances: 'x' });
+    expect(badSync).toEqual({ ok: false, error: expect.stringContaining('resources') });
+    const badStatus = await socket
+      .timeout(5000)
+      .emitWithAck('instance:status', { serviceId: 's', instanceNumber: -1, generation: 1, status: 'BOGUS' });
+    expect(badStatus).toEqual({ ok: false, error: expect.stringMatching(/instanceNumber|status/) });
+    // A status for an instance the root never made changes nothing and is acknowledged.
+    const unknown = await socket
+      .timeout(5000)
+      .emitWithAck('instance:status', { serviceId: 'nope', instanceNumber: 0, generation: 1, status: 'RUNNING' });
+    expect(unknown).toEqual({ ok: true });
+    const good = await socket.timeout(5000).emitWithAck('cluster:sync', { resources, instances: [] });
+    expect(good).toEqual({ clusterId: expect.any(String), desired: [] });
+  });
+
+  it('marks a cluster inactive when its connection drops', async () => {
+    const socket = dial({ token: CLUSTER_TOKEN, name: 'edge-3' });
+    expect(await outcome(socket)).toBe('connected');
+    socket.close();
+    for (let i = 0; i < 50; i++) {
+      const edge3 = (await clusters()).find((c) => c.cluster_name === 'edge-3');
+      if (edge3 && !edge3.active) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('edge-3 still active after its connection closed');
+  });
+});
