@@ -37,7 +37,8 @@ describe('cluster gateway (real Socket.IO)', () => {
     return socket;
   }
 
-  function outcome(socket: Socket): Promise<'connected' | string> {
+  /** 'connected', or the server's reason for refusing. */
+  function outcome(socket: Socket): Promise<string> {
     return new Promise((resolve) => {
       socket.once('connect', () => resolve('connected'));
       socket.once('connect_error', (e) => resolve(e.message));
