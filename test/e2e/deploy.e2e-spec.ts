@@ -35,7 +35,7 @@ describe('deploy a descriptor end to end (separate processes)', () => {
           microservice_namespace: 'test',
           virtualization: 'container',
           code: 'canopy-test/busybox:latest',
-          cmd: ['httpd', '-f', '-p', '80', '-h', '/www'],
+          cmd: ['httpd', '-f', '-v', '-p', '80', '-h', '/www'],
           memory: 64,
           vcpus: 1,
           port: `${hostPort}:80`,
@@ -70,6 +70,17 @@ describe('deploy a descriptor end to end (separate processes)', () => {
     expect(page.status).toBe(200);
     expect((await page.text()).trim()).toBe('canopy-ok');
     expect(containersWithLabel(`io.canopy.service-id=${serviceId}`)).toHaveLength(1);
+
+    // The container's log, fetched root → cluster → node: httpd -v logged the request above.
+    const logs = await waitFor('the request in the instance log', async () => {
+      const res = await api.request('GET', `/api/service/${serviceId}/instance/${n}/logs?tail=20`);
+      expect(res.status).toBe(200);
+      return res.body.lines.some((l: string) => l.includes('response:200')) ? res.body : undefined;
+    });
+    expect(logs.instance_number).toBe(n);
+    const badTail = await api.request('GET', `/api/service/${serviceId}/instance/${n}/logs?tail=0`);
+    expect(badTail.status).toBe(400);
+    expect(badTail.body.errors[0].path).toBe('tail');
 
     const undeployed = await api.request('DELETE', `/api/service/${serviceId}/instance/${n}`);
     expect(undeployed.status).toBe(200);

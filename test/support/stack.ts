@@ -60,7 +60,12 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
       work,
     );
     tiers.push(root);
-    await waitFor('root health', async () => ((await api.request('GET', '/health')).status === 200 ? true : undefined));
+    try {
+      await waitFor('root health', async () => ((await api.request('GET', '/health')).status === 200 ? true : undefined));
+    } catch (error) {
+      await stopTier(root);
+      throw error;
+    }
     return root;
   };
 
@@ -94,43 +99,49 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
     },
   };
 
-  tiers.push(
-    startTier(
-      'cluster',
-      'cluster',
-      {
-        ROOT_URL: api.baseUrl,
-        CLUSTER_TOKEN: clusterToken,
-        CLUSTER_NAME: clusterName,
-        CLUSTER_PORT: String(clusterPort),
-        MQTT_PORT: String(mqttPort),
-        NODE_TOKEN: nodeToken,
-        CLUSTER_DATA_DIR: join(work, 'cluster'),
-        SYNC_INTERVAL_MS: '2000',
-        ...options.clusterEnv,
-      },
-      work,
-    ),
-  );
-  for (const [i, node] of nodes.entries()) {
+  try {
     tiers.push(
       startTier(
-        'node-engine',
-        `node-${i}`,
+        'cluster',
+        'cluster',
         {
-          CLUSTER_URL: `http://127.0.0.1:${clusterPort}`,
+          ROOT_URL: api.baseUrl,
+          CLUSTER_TOKEN: clusterToken,
+          CLUSTER_NAME: clusterName,
+          CLUSTER_PORT: String(clusterPort),
+          MQTT_PORT: String(mqttPort),
           NODE_TOKEN: nodeToken,
-          NODE_NAME: node.name,
-          NODE_DATA_DIR: join(work, `node-${i}`),
-          REPORT_INTERVAL_MS: '500',
-          ...node.env,
+          CLUSTER_DATA_DIR: join(work, 'cluster'),
+          SYNC_INTERVAL_MS: '2000',
+          ...options.clusterEnv,
         },
         work,
       ),
     );
+    for (const [i, node] of nodes.entries()) {
+      tiers.push(
+        startTier(
+          'node-engine',
+          `node-${i}`,
+          {
+            CLUSTER_URL: `http://127.0.0.1:${clusterPort}`,
+            NODE_TOKEN: nodeToken,
+            NODE_NAME: node.name,
+            NODE_DATA_DIR: join(work, `node-${i}`),
+            REPORT_INTERVAL_MS: '500',
+            ...node.env,
+          },
+          work,
+        ),
+      );
+    }
+    await api.login('Admin', adminPassword);
+    await clusterReady();
+  } catch (error) {
+    // A stack that never came up must not leave its processes behind (nor keep jest alive).
+    await stack.stop();
+    throw error;
   }
-  await api.login('Admin', adminPassword);
-  await clusterReady();
   return stack;
 }
 

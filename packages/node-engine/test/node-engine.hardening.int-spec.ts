@@ -259,7 +259,8 @@ describe('node engine hardening (real Docker, commands published straight over M
   });
 
   it('answers a logs request over MQTT with the tail of the instance log', async () => {
-    const script = 'for i in 1 2 3 4 5; do echo line-$i; done; echo err-line >&2; sleep 300';
+    // stdout and stderr are separate pipes: pause so Docker's log has err-line after line-5.
+    const script = 'for i in 1 2 3 4 5; do echo line-$i; done; sleep 0.5; echo err-line >&2; sleep 300';
     await cluster.command('deploy', instance('talker', { cmd: ['sh', '-c', script] }));
     await waitFor('RUNNING', statusOf('talker', 'RUNNING'));
     const ask = async (requestId: string, key: object, tail: number): Promise<LogsReplyMessage> => {

@@ -41,9 +41,11 @@ export async function startRoot(config: RootConfig, parent?: Logger): Promise<Ro
   app.useGlobalPipes(new SchemaValidationPipe());
   app.useGlobalFilters(new DomainExceptionFilter(log));
   setupOpenApi(app);
+  // The first admin exists before the port opens, so no login can race its creation.
+  await app.init();
+  const admin = await app.get(UsersService).bootstrapAdmin();
   await app.listen(config.port, config.host);
   const port = (app.getHttpServer().address() as AddressInfo).port;
-  const admin = await app.get(UsersService).bootstrapAdmin();
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   log.info({ url }, 'root listening');
   return {

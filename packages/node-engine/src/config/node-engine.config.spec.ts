@@ -27,6 +27,7 @@ describe('loadNodeEngineConfig', () => {
       publicIp: '127.0.0.1',
       reportIntervalMs: 2000,
       labels: undefined,
+      location: undefined,
       allowPrivileged: false,
       allowHostNamespaces: false,
       allowBindMounts: false,
@@ -78,6 +79,13 @@ describe('loadNodeEngineConfig', () => {
       gpus: 2,
       restartBackoff: { baseMs: 100, maxMs: 1000, resetAfterMs: 5000 },
     });
+  });
+
+  it('reads the node location for geographic placement and names a malformed one', () => {
+    expect(loadNodeEngineConfig({ ...base, NODE_LOCATION: '48.14,11.58' }).location).toBe('48.14,11.58');
+    const error = errorFor({ ...base, NODE_LOCATION: 'Munich' });
+    expect(error.variable).toBe('NODE_LOCATION');
+    expect(error.message).toContain('lat,long');
   });
 
   it('accepts a unix socket DOCKER_HOST and treats empty variables as unset', () => {

@@ -22,6 +22,8 @@ export interface NodeEngineConfig {
   publicIp?: string;
   /** env REPORT_INTERVAL_MS, default 2000 */
   reportIntervalMs: number;
+  /** env NODE_LOCATION="lat,long": where this node is, for geographic placement; default the cluster's location */
+  location?: string;
   /** env NODE_LABELS="k=v,k2=v2" */
   labels?: Record<string, string>;
   /** env NODE_ALLOW_PRIVILEGED=true|false, default false */
@@ -81,6 +83,9 @@ class NodeEngineEnv {
   REPORT_INTERVAL_MS?: string;
 
   @IsOptional() @Matches(LABEL_LIST, { message: 'must look like k=v,k2=v2' }) NODE_LABELS?: string;
+  @IsOptional()
+  @Matches(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/, { message: 'must look like lat,long (e.g. 48.14,11.58)' })
+  NODE_LOCATION?: string;
 
   @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_PRIVILEGED?: string;
   @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_HOST_NAMESPACES?: string;
@@ -114,6 +119,7 @@ export const FILE_KEYS: Readonly<Record<string, keyof NodeEngineEnv>> = {
   publicIp: 'NODE_PUBLIC_IP',
   reportIntervalMs: 'REPORT_INTERVAL_MS',
   labels: 'NODE_LABELS',
+  location: 'NODE_LOCATION',
   allowPrivileged: 'NODE_ALLOW_PRIVILEGED',
   allowHostNamespaces: 'NODE_ALLOW_HOST_NAMESPACES',
   allowBindMounts: 'NODE_ALLOW_BIND_MOUNTS',
@@ -205,6 +211,7 @@ export function resolveNodeEngineConfig(sources: ConfigSources): NodeEngineConfi
     publicIp: v.NODE_PUBLIC_IP ?? '127.0.0.1',
     reportIntervalMs,
     labels: v.NODE_LABELS === undefined ? undefined : parseLabels(v.NODE_LABELS),
+    location: v.NODE_LOCATION,
     allowPrivileged: v.NODE_ALLOW_PRIVILEGED === 'true',
     allowHostNamespaces: v.NODE_ALLOW_HOST_NAMESPACES === 'true',
     allowBindMounts: v.NODE_ALLOW_BIND_MOUNTS === 'true',

@@ -31,6 +31,7 @@ export function describeThisMachine(
   publicIp: string | undefined,
   labels: Record<string, string> | undefined,
   gpus = 0,
+  location?: string,
 ): NodeRegisterRequest {
   return {
     name,
@@ -40,6 +41,7 @@ export function describeThisMachine(
     gpus,
     ...(publicIp === undefined ? {} : { publicIp }),
     ...(labels === undefined ? {} : { labels }),
+    ...(location === undefined ? {} : { location }),
   };
 }
 
