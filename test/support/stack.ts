@@ -61,7 +61,9 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
     );
     tiers.push(root);
     try {
-      await waitFor('root health', async () => ((await api.request('GET', '/health')).status === 200 ? true : undefined));
+      await waitFor('root health', async () =>
+        (await api.request('GET', '/health')).status === 200 ? true : undefined,
+      );
     } catch (error) {
       await stopTier(root);
       throw error;
