@@ -1,3 +1,4 @@
+import type { LoggerService } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
@@ -29,7 +30,7 @@ export async function startCluster(config: ClusterConfig, logger?: Logger): Prom
     // Node clients keep HTTP connections alive; without this, stop() would wait for them to idle out.
     forceCloseConnections: true,
   });
-  app.useLogger(app.get(NestPinoLogger));
+  app.useLogger(frameworkLogger(app.get(NestPinoLogger)));
   try {
     await app.listen(config.port, config.host);
   } catch (err) {
@@ -45,5 +46,17 @@ export async function startCluster(config: ClusterConfig, logger?: Logger): Prom
     mqttPort: runtime.brokerPort || config.mqttPort,
     nodeToken: app.get(NodeTokenService).token,
     stop: () => (stopping ??= app.close()),
+  };
+}
+
+/** Nest's own start-up chatter (modules loaded, routes mapped) goes to debug; its warnings and errors stay. */
+function frameworkLogger(nest: NestPinoLogger): LoggerService {
+  return {
+    log: (message: unknown, ...rest: unknown[]) => nest.debug(message, ...rest),
+    error: nest.error.bind(nest),
+    warn: nest.warn.bind(nest),
+    debug: nest.debug.bind(nest),
+    verbose: nest.verbose.bind(nest),
+    fatal: nest.fatal.bind(nest),
   };
 }

@@ -1,3 +1,4 @@
+import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
@@ -35,7 +36,7 @@ export async function startRoot(config: RootConfig, parent?: Logger): Promise<Ro
     bufferLogs: true,
     bodyParser: false,
   });
-  app.useLogger(app.get(NestPinoLogger));
+  app.useLogger(frameworkLogger(app.get(NestPinoLogger)));
   app.disable('x-powered-by');
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.useGlobalPipes(new SchemaValidationPipe());
@@ -58,5 +59,17 @@ export async function startRoot(config: RootConfig, parent?: Logger): Promise<Ro
       await app.close();
       await store.close();
     },
+  };
+}
+
+/** Nest's own start-up chatter (modules loaded, routes mapped) goes to debug; its warnings and errors stay. */
+function frameworkLogger(nest: NestPinoLogger): LoggerService {
+  return {
+    log: (message: unknown, ...rest: unknown[]) => nest.debug(message, ...rest),
+    error: nest.error.bind(nest),
+    warn: nest.warn.bind(nest),
+    debug: nest.debug.bind(nest),
+    verbose: nest.verbose.bind(nest),
+    fatal: nest.fatal.bind(nest),
   };
 }
