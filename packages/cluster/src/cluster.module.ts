@@ -8,6 +8,7 @@ import { DomainExceptionFilter } from './common/domain-exception.filter';
 import { CLUSTER_CONFIG, CLUSTER_LOGGER } from './common/tokens';
 import type { ClusterConfig } from './config/cluster-config';
 import { HealthController } from './health/health.controller';
+import { MetricsController } from './metrics/metrics.controller';
 import { InstanceLogsService } from './instances/instance-logs.service';
 import { InstancesService } from './instances/instances.service';
 import { NodeMessagesService } from './instances/node-messages.service';
@@ -43,7 +44,7 @@ export class ClusterModule {
           },
         }),
       ],
-      controllers: [NodesController, HealthController],
+      controllers: [NodesController, HealthController, MetricsController],
       providers: [
         { provide: CLUSTER_CONFIG, useValue: config },
         { provide: CLUSTER_LOGGER, useValue: logger },

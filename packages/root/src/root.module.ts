@@ -5,6 +5,7 @@ import { ClusterGatewayModule } from './clusters/cluster-gateway.module';
 import { ClustersModule } from './clusters/clusters.module';
 import { CoreModule, type RootDeps } from './core.module';
 import { HealthController } from './health.controller';
+import { MetricsModule } from './metrics/metrics.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { ServicesModule } from './services/services.module';
 import { UsersModule } from './users/users.module';
@@ -23,6 +24,7 @@ export class RootModule {
         ApplicationsModule,
         ServicesModule,
         ClusterGatewayModule,
+        MetricsModule,
       ],
       controllers: [HealthController],
     };

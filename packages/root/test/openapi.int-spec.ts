@@ -36,6 +36,7 @@ const ROUTES = [
   'PUT /api/organization/{id}',
   'DELETE /api/organization/{id}',
   'GET /health',
+  'GET /metrics',
 ];
 const PUBLIC = new Set(['POST /api/auth/login', 'POST /api/auth/refresh', 'GET /health']);
 

@@ -19,6 +19,8 @@ export interface ClusterConfig {
   host: string;
   /** `NODE_TOKEN`: join token nodes present; generated once and persisted in dataDir when unset */
   nodeToken?: string;
+  /** `CANOPY_METRICS_TOKEN`: bearer token for `GET /metrics`; without it the endpoint refuses everyone */
+  metricsToken?: string;
   /** `MQTT_PORT`, default 10003 (in-process broker); 0 = any free port */
   mqttPort: number;
   /** `MQTT_URL`: an external broker (e.g. Mosquitto) instead of the in-process one */
@@ -102,6 +104,10 @@ class ClusterEnv {
   @Matches(INT, { message: 'must be a whole number of milliseconds' })
   RESOURCES_INTERVAL_MS?: string;
   @IsOptional() @IsString() CLUSTER_PLACEMENT_POLICY?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S{16,}$/, { message: 'must be at least 16 characters without spaces' })
+  CANOPY_METRICS_TOKEN?: string;
 }
 
 /** Reads and validates the cluster's configuration; throws {@link ConfigError} naming the first bad variable. */
@@ -132,6 +138,7 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
     port: port('CLUSTER_PORT', e.CLUSTER_PORT, 10100),
     host: e.CLUSTER_HOST ?? '0.0.0.0',
     nodeToken: e.NODE_TOKEN,
+    metricsToken: e.CANOPY_METRICS_TOKEN,
     mqttPort: port('MQTT_PORT', e.MQTT_PORT, 10003),
     mqttUrl: e.MQTT_URL,
     mqttUsername: e.MQTT_USERNAME,

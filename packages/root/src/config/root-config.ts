@@ -20,6 +20,8 @@ export interface RootConfig {
   jwtSecret?: string;
   /** CANOPY_CLUSTER_TOKEN: the token clusters present; generated once and kept in the data directory if unset. */
   clusterToken?: string;
+  /** CANOPY_METRICS_TOKEN: a bearer token Prometheus may scrape `/metrics` with (an admin's JWT works too). */
+  metricsToken?: string;
   /** MONGODB_URI: use MongoDB instead of SQLite (a later issue). */
   mongodbUri?: string;
   /** ROOT_BODY_LIMIT, default 1mb: larger request bodies get 413. */
@@ -88,6 +90,10 @@ export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
   if (adminPassword !== undefined) config.adminPassword = adminPassword;
   if (jwtSecret !== undefined) config.jwtSecret = jwtSecret;
   if (clusterToken !== undefined) config.clusterToken = clusterToken;
+  const metricsToken = optional(env, 'CANOPY_METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16)
+    throw new ConfigError('CANOPY_METRICS_TOKEN', 'must be at least 16 characters');
+  if (metricsToken !== undefined) config.metricsToken = metricsToken;
   const mongodbUri = optional(env, 'MONGODB_URI');
   if (mongodbUri !== undefined) config.mongodbUri = mongodbUri;
   return config;
