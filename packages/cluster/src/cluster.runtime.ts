@@ -53,7 +53,9 @@ export class ClusterRuntime implements OnApplicationBootstrap, BeforeApplication
     const livenessEvery = Math.max(100, Math.min(1000, Math.floor(this.config.nodeLivenessMs / 4)));
     this.timers.push(
       setInterval(() => {
-        if (this.nodes.checkLiveness().length > 0) this.outbox.resourcesChanged();
+        const lost = this.nodes.checkLiveness();
+        for (const nodeId of lost) this.instances.nodeLost(nodeId);
+        if (lost.length > 0) this.outbox.resourcesChanged();
       }, livenessEvery),
       setInterval(() => this.instances.syncActiveNodes(), this.config.syncIntervalMs),
     );

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  TERMINAL_STATUSES,
   InstanceStatus,
   NodeTopics,
   isStatusAdvance,
@@ -195,6 +196,25 @@ export class InstancesService {
       'instance status',
     );
     this.forward(record);
+  }
+
+  /**
+   * A node went silent. Its instances are reported DEAD, saying why, so the root stops showing them
+   * RUNNING; they keep their reservations (the node may be back in a moment, its containers still
+   * up), and the node's next report moves them on again.
+   */
+  nodeLost(nodeId: string): void {
+    const name = this.nodes.get(nodeId)?.name ?? nodeId;
+    for (const record of this.records.values()) {
+      if (record.nodeId !== nodeId || record.deleting || TERMINAL_STATUSES.has(record.status)) continue;
+      record.status = InstanceStatus.DEAD;
+      record.observed = {
+        ...record.observed,
+        status_detail: `node ${name} stopped reporting; waiting for it to come back`,
+      };
+      this.repo.saveInstance(record);
+      this.forward(record);
+    }
   }
 
   /** A node's periodic full report: anything it was asked to delete and no longer lists is gone. */
