@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { ClusterRuntime } from './cluster.runtime';
@@ -36,6 +37,7 @@ export class ClusterModule {
     return {
       module: ClusterModule,
       imports: [
+        ThrottlerModule.forRoot([{ ttl: 60_000, limit: config.registerRateLimit ?? 20 }]),
         LoggerModule.forRoot({
           pinoHttp: {
             logger,

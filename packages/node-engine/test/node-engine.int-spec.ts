@@ -78,8 +78,8 @@ describe('node engine against real Docker, a real MQTT broker and a real registr
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
-  it('registers with the bearer token after the cluster comes up, then reports on its topics', async () => {
-    cluster.failNextRegistrations = 2;
+  it('registers with the bearer token after the cluster comes up (and past its rate limit), then reports on its topics', async () => {
+    cluster.failNextRegistrations = [503, 429];
     engine = await startNodeEngine(config(), log);
     expect(engine.nodeId).toBe(nodeId);
 

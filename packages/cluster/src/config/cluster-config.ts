@@ -40,6 +40,8 @@ export interface ClusterConfig {
   nodeLivenessMs: number;
   /** `SYNC_INTERVAL_MS`, default 15000: periodic full resync with the root and with nodes */
   syncIntervalMs: number;
+  /** `REGISTER_RATE_LIMIT`, default 20: registration attempts per minute per client address */
+  registerRateLimit?: number;
   /** `RESOURCES_INTERVAL_MS`, default 5000: how often aggregate resources go to the root */
   resourcesIntervalMs?: number;
   /**
@@ -103,6 +105,10 @@ class ClusterEnv {
   @IsString()
   @Matches(INT, { message: 'must be a whole number of milliseconds' })
   RESOURCES_INTERVAL_MS?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(/^[1-9]\d{0,5}$/, { message: 'must be a whole number from 1' })
+  REGISTER_RATE_LIMIT?: string;
   @IsOptional() @IsString() CLUSTER_PLACEMENT_POLICY?: string;
   @IsOptional()
   @IsString()
@@ -152,6 +158,7 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
     nodeLivenessMs: millis('NODE_LIVENESS_MS', e.NODE_LIVENESS_MS, 10_000),
     syncIntervalMs: millis('SYNC_INTERVAL_MS', e.SYNC_INTERVAL_MS, 15_000),
     resourcesIntervalMs: millis('RESOURCES_INTERVAL_MS', e.RESOURCES_INTERVAL_MS, 5_000),
+    registerRateLimit: e.REGISTER_RATE_LIMIT === undefined ? 20 : Number(e.REGISTER_RATE_LIMIT),
   };
 }
 

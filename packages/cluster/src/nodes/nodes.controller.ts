@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import { NodeRegisterRequest, type NodeRegisterResponse } from '@canopy/schema';
 import { ValidateInputPipe } from '../common/validate-input.pipe';
 import { MqttAccess } from '../mqtt/mqtt-access';
@@ -15,7 +16,8 @@ export class NodesController {
   /** Oakestra's registration path; the reply tells the node where and how to log in to MQTT. */
   @Post('register')
   @HttpCode(200)
-  @UseGuards(NodeTokenGuard)
+  // Throttled before the token check, so guessing a join token stays slow.
+  @UseGuards(ThrottlerGuard, NodeTokenGuard)
   register(@Body(new ValidateInputPipe(NodeRegisterRequest)) body: NodeRegisterRequest): NodeRegisterResponse {
     const { node, password } = this.nodes.register(body);
     const broker = this.access.forNode(node.id, password);

@@ -47,7 +47,7 @@ export function describeThisMachine(
 
 /**
  * `POST /api/node/register`, retried with exponential backoff while the cluster is unreachable or
- * answers 5xx (it may simply not be up yet). A 4xx is final: a wrong token does not heal by waiting.
+ * answers 5xx (it may simply not be up yet) or 429. Any other 4xx is final: a wrong token does not heal by waiting.
  */
 export async function registerWithCluster(
   target: RegistrationTarget,
@@ -88,7 +88,8 @@ async function registerOnce(
     throw new RegistrationUnavailableError(`cluster unreachable: ${cause ?? (err as Error).message}`);
   }
   const text = await response.text().catch(() => '');
-  if (response.status >= 500) {
+  // 429: the cluster's registration rate limit; waiting is exactly what heals it.
+  if (response.status >= 500 || response.status === 429) {
     throw new RegistrationUnavailableError(`cluster answered ${response.status}: ${text.slice(0, 200)}`);
   }
   if (!response.ok) {

@@ -61,8 +61,8 @@ export class ClusterStandIn {
   readonly token = 'test-join-token';
   readonly registrations: RegistrationCall[] = [];
   readonly messages: ReceivedMessage[] = [];
-  /** Answer the next N registrations with 503 (the cluster is still starting). */
-  failNextRegistrations = 0;
+  /** Statuses to answer the next registrations with, in order (503: still starting; 429: rate-limited). */
+  failNextRegistrations: number[] = [];
   password = 'pw-1';
   clusterUrl = '';
   private readonly broker: Broker;
@@ -121,10 +121,9 @@ export class ClusterStandIn {
           return reply(400, { message: 'not JSON' });
         }
         this.registrations.push({ authorization: req.headers.authorization, body: body as NodeRegisterRequest });
-        if (this.failNextRegistrations > 0) {
-          this.failNextRegistrations -= 1;
-          return reply(503, { message: 'starting up' });
-        }
+        const failure = this.failNextRegistrations.shift();
+        if (failure !== undefined)
+          return reply(failure, { message: failure === 429 ? 'too many attempts' : 'starting up' });
         if (req.headers.authorization !== `Bearer ${this.token}`) return reply(401, { message: 'bad node token' });
         reply(200, {
           id: this.nodeId,
