@@ -56,6 +56,7 @@ export class ClusterRuntime implements OnApplicationBootstrap, BeforeApplication
         const lost = this.nodes.checkLiveness();
         for (const nodeId of lost) this.instances.nodeLost(nodeId);
         if (lost.length > 0) this.outbox.resourcesChanged();
+        for (const nodeId of this.nodes.checkLost()) this.instances.nodeDeclaredLost(nodeId);
       }, livenessEvery),
       setInterval(() => this.instances.syncActiveNodes(), this.config.syncIntervalMs),
     );

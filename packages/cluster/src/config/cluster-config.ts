@@ -38,6 +38,8 @@ export interface ClusterConfig {
   dataDir: string;
   /** `NODE_LIVENESS_MS`, default 10000: a node with no heartbeat for this long is inactive */
   nodeLivenessMs: number;
+  /** `NODE_LOST_MS`, default 60000: a node inactive this long is declared lost and its instances are placed elsewhere */
+  nodeLostMs?: number;
   /** `SYNC_INTERVAL_MS`, default 15000: periodic full resync with the root and with nodes */
   syncIntervalMs: number;
   /** `REGISTER_RATE_LIMIT`, default 20: registration attempts per minute per client address */
@@ -109,6 +111,10 @@ class ClusterEnv {
   @IsString()
   @Matches(/^[1-9]\d{0,5}$/, { message: 'must be a whole number from 1' })
   REGISTER_RATE_LIMIT?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(INT, { message: 'must be a whole number of milliseconds' })
+  NODE_LOST_MS?: string;
   @IsOptional() @IsString() CLUSTER_PLACEMENT_POLICY?: string;
   @IsOptional()
   @IsString()
@@ -156,6 +162,7 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
       e.MQTT_ADVERTISED_PORT === undefined ? undefined : port('MQTT_ADVERTISED_PORT', e.MQTT_ADVERTISED_PORT, 0, 1),
     dataDir: e.CLUSTER_DATA_DIR ?? './.canopy/cluster',
     nodeLivenessMs: millis('NODE_LIVENESS_MS', e.NODE_LIVENESS_MS, 10_000),
+    nodeLostMs: millis('NODE_LOST_MS', e.NODE_LOST_MS, 60_000),
     syncIntervalMs: millis('SYNC_INTERVAL_MS', e.SYNC_INTERVAL_MS, 15_000),
     resourcesIntervalMs: millis('RESOURCES_INTERVAL_MS', e.RESOURCES_INTERVAL_MS, 5_000),
     registerRateLimit: e.REGISTER_RATE_LIMIT === undefined ? 20 : Number(e.REGISTER_RATE_LIMIT),

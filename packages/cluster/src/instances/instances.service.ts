@@ -217,6 +217,31 @@ export class InstancesService {
     }
   }
 
+  /**
+   * A node declared lost gives its instances up: reservations are released and every live
+   * instance is placed again under the same key (elsewhere, or reported NO_WORKER_CAPACITY and
+   * retried on the next root sync). If the node comes back, its sync no longer lists them and it
+   * removes its old containers. Finished one-shot and failed instances stay where they were.
+   */
+  nodeDeclaredLost(nodeId: string): void {
+    for (const record of [...this.records.values()]) {
+      if (record.nodeId !== nodeId) continue;
+      this.scheduling.release(record.spec);
+      if (record.deleting) {
+        this.forget(record);
+        continue;
+      }
+      if (TERMINAL_STATUSES.has(record.status) && record.status !== InstanceStatus.DEAD) continue;
+      this.records.delete(slotOf(record.spec));
+      this.log.warn(
+        { serviceId: record.spec.serviceId, instance: record.spec.instanceNumber, nodeId },
+        'instance moved off a lost node',
+      );
+      this.deploy(record.spec);
+    }
+    this.outbox.resourcesChanged();
+  }
+
   /** A node's periodic full report: anything it was asked to delete and no longer lists is gone. */
   nodeFullReport(nodeId: string, reports: readonly InstanceReportDto[]): void {
     for (const r of reports) this.nodeReported(nodeId, r);

@@ -26,6 +26,9 @@ export class NodesService {
   private readonly live = new Map<string, NodeLiveState>();
   /** Nodes considered active at the last liveness check, to report transitions once. */
   private readonly active = new Set<string>();
+  /** When each registered, inactive node was last seen going (or found) silent. */
+  private readonly inactiveSince = new Map<string, number>();
+  private readonly lost = new Set<string>();
   private topology = 0;
   private usage = 0;
 
@@ -94,6 +97,8 @@ export class NodesService {
     this.usage++;
     if (this.active.has(nodeId)) return false;
     this.active.add(nodeId);
+    this.inactiveSince.delete(nodeId);
+    this.lost.delete(nodeId);
     this.topology++;
     this.log.info({ nodeId }, 'node active');
     return true;
@@ -113,6 +118,31 @@ export class NodesService {
       }
     }
     return gone;
+  }
+
+  /**
+   * Registered nodes inactive for longer than `nodeLostMs` and not yet declared lost; each is
+   * returned once. A node that was never heard from since this cluster started counts from the
+   * first check, so a cluster restart does not declare every node lost at once.
+   */
+  checkLost(): string[] {
+    const now = this.clock.now();
+    const lostAfter = Math.max(this.config.nodeLostMs ?? 60_000, this.config.nodeLivenessMs);
+    const newlyLost: string[] = [];
+    for (const nodeId of this.nodes.keys()) {
+      if (this.active.has(nodeId) || this.lost.has(nodeId)) continue;
+      const since = this.inactiveSince.get(nodeId) ?? this.live.get(nodeId)?.lastSeen;
+      if (since === undefined) {
+        this.inactiveSince.set(nodeId, now);
+        continue;
+      }
+      if (now - since > lostAfter) {
+        this.lost.add(nodeId);
+        newlyLost.push(nodeId);
+        this.log.warn({ nodeId, silentMs: now - since }, 'node declared lost');
+      }
+    }
+    return newlyLost;
   }
 
   isActive(nodeId: string): boolean {
