@@ -115,6 +115,54 @@ describe('cluster gateway (real Socket.IO)', () => {
     expect(good).toEqual({ clusterId: expect.any(String), desired: [] });
   });
 
+  it('pairs each instance with the spec of its own generation during a rollout', async () => {
+    const socket = dial({ token: CLUSTER_TOKEN, name: 'edge-roll' });
+    socket.on('instance:deploy', (_spec: unknown, ack: (r: unknown) => void) => ack({ ok: true }));
+    expect(await outcome(socket)).toBe('connected');
+    await socket.timeout(5000).emitWithAck('cluster:sync', { resources, instances: [] });
+    const token = await adminToken();
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+    const ms = {
+      microservice_name: 'web',
+      microservice_namespace: 'ns',
+      virtualization: 'container',
+      code: 'img',
+      environment: ['MODE=old'],
+      // Other fake clusters of this file are connected too (and never ack); pin to this one.
+      constraints: [{ type: 'direct', cluster: 'edge-roll' }],
+    };
+    const created = await fetch(`${root.url}/api/application`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        sla_version: 'v2.0',
+        customerID: 'c',
+        applications: [
+          { applicationID: '', application_name: 'roll', application_namespace: 'ns', microservices: [ms] },
+        ],
+      }),
+    });
+    const serviceId = ((await created.json()) as any).applications[0].microservices[0] as string;
+    const deployed = await fetch(`${root.url}/api/service/${serviceId}/instance`, { method: 'POST', headers });
+    expect(((await deployed.json()) as any).status).toBe('CLUSTER_SCHEDULED');
+    const put = await fetch(`${root.url}/api/service/${serviceId}`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ ...ms, environment: ['MODE=new'] }),
+    });
+    expect(((await put.json()) as any).generation).toBe(2);
+    // The rollout surges generation 2 while generation 1 still runs; both are in the desired set.
+    let desired: any[] = [];
+    for (let i = 0; i < 50 && desired.length < 2; i++) {
+      const reply: any = await socket.timeout(5000).emitWithAck('cluster:sync', { resources, instances: [] });
+      desired = reply.desired.filter((d: any) => d.serviceId === serviceId);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const envOf = (generation: number) => desired.find((d) => d.generation === generation)?.environment;
+    expect(envOf(1)).toEqual(['MODE=old']);
+    expect(envOf(2)).toEqual(['MODE=new']);
+  });
+
   it('marks a cluster inactive when its connection drops', async () => {
     const socket = dial({ token: CLUSTER_TOKEN, name: 'edge-3' });
     expect(await outcome(socket)).toBe('connected');

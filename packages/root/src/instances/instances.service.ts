@@ -69,6 +69,7 @@ export class InstancesService {
         serviceId: fresh.id,
         instanceNumber: n,
         generation: fresh.generation,
+        sla: fresh.sla,
         desired: 'running',
         status: InstanceStatus.REQUESTED,
         statusDetail: 'waiting for a cluster',
@@ -80,10 +81,11 @@ export class InstancesService {
   }
 
   private async place(service: ServiceRecord, instance: InstanceRecord): Promise<InstanceRecord> {
+    const sla = instance.sla ?? service.sla;
     const choice = chooseCluster(
       await this.clusters.candidates(),
       this.inFlight.reserved,
-      service.sla,
+      sla,
       this.config.placementPolicy,
     );
     if (!choice.ok) {
@@ -94,7 +96,7 @@ export class InstancesService {
       return this.transition(instance.id, { status: choice.status, statusDetail: choice.detail });
     }
     const key = instanceId(service.id, instance.instanceNumber);
-    this.inFlight.reserve(key, choice.clusterId, requestsOf(service.sla));
+    this.inFlight.reserve(key, choice.clusterId, requestsOf(sla));
     const placed = await this.transition(instance.id, {
       status: InstanceStatus.CLUSTER_SCHEDULED,
       statusDetail: 'sent to cluster',
@@ -224,9 +226,10 @@ export class InstancesService {
     return desired;
   }
 
+  /** An instance runs the spec of its own generation, even while a rollout moves the service on. */
   private specOf(service: ServiceRecord, instance: InstanceRecord): InstanceSpecDto {
     return microserviceToInstanceSpec(
-      service.sla,
+      instance.sla ?? service.sla,
       { serviceId: service.id, instanceNumber: instance.instanceNumber, generation: instance.generation },
       service.jobName,
     );

@@ -74,6 +74,11 @@ export interface InstanceRecord extends Doc {
   serviceId: string;
   instanceNumber: number;
   generation: number;
+  /**
+   * The service's spec when this instance was made (its generation's). Older records may lack it;
+   * the service's current spec stands in then.
+   */
+  sla?: SlaMicroservice;
   desired: DesiredState;
   status: InstanceStatus;
   statusDetail: string;
