@@ -10,6 +10,7 @@ import { startCluster, type ClusterHandle } from '@canopy/cluster';
 import { startNodeEngine, type NodeEngineHandle } from '../src';
 import { waitFor } from './support/cluster-stand-in';
 import { ensureTestImage, removeContainersOfNode } from './support/docker-cli';
+import { instanceSpec } from '@canopy/testing';
 
 jest.setTimeout(60_000);
 
@@ -43,21 +44,10 @@ describe('instance logs: root → cluster (Socket.IO) → node (MQTT) → Docker
   let cluster: ClusterHandle;
   let engine: NodeEngineHandle;
   const statuses: InstanceReportDto[] = [];
-  const spec: InstanceSpecDto = {
-    serviceId: `logs${process.pid}`,
-    instanceNumber: 0,
-    generation: 1,
+  const spec: InstanceSpecDto = instanceSpec(`logs${process.pid}`, {
     jobName: 'app.default.logs.default',
-    image: 'canopy-test/busybox:latest',
     cmd: ['sh', '-c', 'echo hello-from-canopy; echo second line; sleep 300'],
-    environment: [],
-    ports: [],
-    memoryMb: 0,
-    vcpus: 0,
-    vgpus: 0,
-    oneShot: false,
-    privileged: false,
-  };
+  });
 
   beforeAll(async () => {
     await ensureTestImage();

@@ -14,29 +14,14 @@ import {
 import { startNodeEngine, type NodeEngineConfig, type NodeEngineHandle } from '../src';
 import { ClusterStandIn, waitFor } from './support/cluster-stand-in';
 import { containersOfNode, docker, dockerInspect, ensureTestImage, removeContainersOfNode } from './support/docker-cli';
+import { instanceSpec } from '@canopy/testing';
 
 jest.setTimeout(60_000);
 
-const IMAGE = 'canopy-test/busybox:latest';
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 function instance(serviceId: string, overrides: Partial<InstanceSpecDto> = {}): InstanceSpecDto {
-  return {
-    serviceId,
-    instanceNumber: 0,
-    generation: 1,
-    jobName: `app.default.${serviceId}.default`,
-    image: IMAGE,
-    cmd: ['sleep', '300'],
-    environment: [],
-    ports: [],
-    memoryMb: 0,
-    vcpus: 0,
-    vgpus: 0,
-    oneShot: false,
-    privileged: false,
-    ...overrides,
-  };
+  return instanceSpec(serviceId, { cmd: ['sleep', '300'], ...overrides });
 }
 
 describe('node engine hardening (real Docker, commands published straight over MQTT)', () => {

@@ -6,29 +6,14 @@ import { CanopyLabels, type InstanceSpecDto, type JobStatusMessage } from '@cano
 import { RegistrationRejectedError, startNodeEngine, type NodeEngineConfig, type NodeEngineHandle } from '../src';
 import { ClusterStandIn, waitFor } from './support/cluster-stand-in';
 import { containersOfNode, dockerInspect, ensureTestImage, removeContainersOfNode } from './support/docker-cli';
+import { instanceSpec } from '@canopy/testing';
 
 jest.setTimeout(60_000);
 
-const IMAGE = 'canopy-test/busybox:latest';
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 function instance(serviceId: string, overrides: Partial<InstanceSpecDto> = {}): InstanceSpecDto {
-  return {
-    serviceId,
-    instanceNumber: 0,
-    generation: 1,
-    jobName: `app.default.${serviceId}.default`,
-    image: IMAGE,
-    cmd: [],
-    environment: ['GREETING=hello'],
-    ports: [],
-    memoryMb: 0,
-    vcpus: 0,
-    vgpus: 0,
-    oneShot: false,
-    privileged: false,
-    ...overrides,
-  };
+  return instanceSpec(serviceId, { environment: ['GREETING=hello'], ...overrides });
 }
 
 describe('node engine against real Docker, a real MQTT broker and a real registration endpoint', () => {

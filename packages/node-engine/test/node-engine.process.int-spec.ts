@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import type { InstanceSpecDto } from '@canopy/schema';
 import { ClusterStandIn, waitFor } from './support/cluster-stand-in';
 import { containersOfNode, docker, ensureTestImage, removeContainersOfNode } from './support/docker-cli';
+import { instanceSpec } from '@canopy/testing';
 
 jest.setTimeout(180_000);
 
@@ -14,21 +15,7 @@ const REPO = path.resolve(__dirname, '../../..');
 const MAIN = path.join(REPO, 'packages/node-engine/dist/main.js');
 
 function instance(serviceId: string): InstanceSpecDto {
-  return {
-    serviceId,
-    instanceNumber: 0,
-    generation: 1,
-    jobName: `app.default.${serviceId}.default`,
-    image: 'canopy-test/busybox:latest',
-    cmd: ['sleep', '3600'],
-    environment: [],
-    ports: [],
-    memoryMb: 16,
-    vcpus: 0,
-    vgpus: 0,
-    oneShot: false,
-    privileged: false,
-  };
+  return instanceSpec(serviceId, { cmd: ['sleep', '3600'], memoryMb: 16 });
 }
 
 /** `docker inspect` id and start time: what must not change when only the agent dies. */

@@ -1,6 +1,7 @@
 import type { NodeView } from '../nodes/nodes.service';
 import { InstanceStatus, type InstanceSpecDto } from '@canopy/schema';
 import { aggregateResources, failureStatus, toCandidate, toPlacementRequest, toPolicy } from './placement';
+import { instanceSpec } from '@canopy/testing';
 
 function node(id: string, overrides: Partial<NodeView> = {}): NodeView {
   return {
@@ -19,22 +20,7 @@ function node(id: string, overrides: Partial<NodeView> = {}): NodeView {
 }
 
 function spec(overrides: Partial<InstanceSpecDto> = {}): InstanceSpecDto {
-  return {
-    serviceId: 's',
-    instanceNumber: 0,
-    generation: 1,
-    jobName: 'a.b.c.d',
-    image: 'img',
-    cmd: [],
-    environment: [],
-    ports: [],
-    memoryMb: 256,
-    vcpus: 0.25,
-    vgpus: 0,
-    oneShot: false,
-    privileged: false,
-    ...overrides,
-  };
+  return instanceSpec('s', { memoryMb: 256, vcpus: 0.25, ...overrides });
 }
 
 describe('nodes as candidates', () => {

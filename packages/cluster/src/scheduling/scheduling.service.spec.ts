@@ -3,6 +3,7 @@ import { Clock } from '../common/clock';
 import { loadClusterConfig } from '../config/cluster-config';
 import type { NodeView } from '../nodes/nodes.service';
 import { SchedulingService, USAGE_REFRESH_MS, type NodeSource } from './scheduling.service';
+import { instanceSpec } from '@canopy/testing';
 
 class FakeClock extends Clock {
   t = 1_000_000;
@@ -52,22 +53,7 @@ class FakeNodes implements NodeSource {
 }
 
 function spec(instanceNumber: number, extra: Partial<InstanceSpecDto> = {}): InstanceSpecDto {
-  return {
-    serviceId: 'svc',
-    instanceNumber,
-    generation: 1,
-    jobName: 'a.b.c.d',
-    image: 'img',
-    cmd: [],
-    environment: [],
-    ports: [],
-    memoryMb: 100,
-    vcpus: 1,
-    vgpus: 0,
-    oneShot: false,
-    privileged: false,
-    ...extra,
-  };
+  return instanceSpec('svc', { instanceNumber, memoryMb: 100, vcpus: 1, ...extra });
 }
 
 function service(

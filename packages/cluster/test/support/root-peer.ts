@@ -10,6 +10,7 @@ import {
   type InstanceSpecDto,
 } from '@canopy/schema';
 import { Server, type Socket } from 'socket.io';
+import { instanceSpec } from '@canopy/testing';
 
 /**
  * A real Socket.IO server playing the root: checks the cluster token, keeps a desired set (changed
@@ -90,20 +91,10 @@ export class RootPeer {
 }
 
 export function spec(serviceId: string, overrides: Partial<InstanceSpecDto> = {}): InstanceSpecDto {
-  return {
-    serviceId,
-    instanceNumber: 0,
-    generation: 1,
-    jobName: `app.default.${serviceId}.default`,
-    image: 'canopy-test/busybox:latest',
-    cmd: [],
-    environment: [],
+  return instanceSpec(serviceId, {
     ports: [{ containerPort: 80, protocol: 'tcp' }],
     memoryMb: 64,
     vcpus: 0.5,
-    vgpus: 0,
-    oneShot: false,
-    privileged: false,
     ...overrides,
-  };
+  });
 }

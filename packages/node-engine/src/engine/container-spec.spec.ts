@@ -1,21 +1,16 @@
 import { CanopyLabels, type InstanceSpecDto } from '@canopy/schema';
 import { containerName, instanceFromLabels, toCreateSpec } from './container-spec';
+import { instanceSpec } from '@canopy/testing';
 
-const spec: InstanceSpecDto = {
-  serviceId: '65f0c0ffee',
+const spec: InstanceSpecDto = instanceSpec('65f0c0ffee', {
   instanceNumber: 2,
   generation: 7,
   jobName: 'shop.default.web.default',
-  image: 'canopy-test/busybox:latest',
-  cmd: [],
   environment: ['A=1'],
   ports: [{ containerPort: 80, protocol: 'tcp' }],
   memoryMb: 64,
   vcpus: 0.5,
-  vgpus: 0,
-  oneShot: false,
-  privileged: false,
-};
+});
 
 describe('container spec', () => {
   it('names containers after node and key, in characters Docker accepts', () => {

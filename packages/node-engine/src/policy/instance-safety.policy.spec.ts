@@ -1,21 +1,8 @@
 import type { InstanceSpecDto } from '@canopy/schema';
 import { bindSource, imageAllowed, qualifiedImage, refusals, type SafetyPolicy } from './instance-safety.policy';
+import { instanceSpec } from '@canopy/testing';
 
-const spec: InstanceSpecDto = {
-  serviceId: 's1',
-  instanceNumber: 0,
-  generation: 1,
-  jobName: 'a.b.c.d',
-  image: 'canopy-test/busybox:latest',
-  cmd: [],
-  environment: [],
-  ports: [],
-  memoryMb: 0,
-  vcpus: 0,
-  vgpus: 0,
-  oneShot: false,
-  privileged: false,
-};
+const spec: InstanceSpecDto = instanceSpec('s1');
 
 const strict: SafetyPolicy = {
   allowPrivileged: false,
