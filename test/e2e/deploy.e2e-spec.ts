@@ -117,6 +117,7 @@ describe('deploy a descriptor end to end (separate processes)', () => {
     expect(paths).toContain('applications[0].microservices[0].port');
     const notJson = await api.request('POST', '/api/application', undefined, '{"sla_version": ');
     expect(notJson.status).toBe(400);
+    expect(notJson.body).toMatchObject({ code: 'MALFORMED_JSON', errors: [{ path: '$' }] });
     const after = await api.request('GET', '/api/applications');
     expect(after.body).toEqual(before.body);
   });

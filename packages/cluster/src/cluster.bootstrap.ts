@@ -1,8 +1,7 @@
-import type { LoggerService } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
-import { Logger as NestPinoLogger } from 'nestjs-pino';
+import { configureEdge } from '@canopy/nest-edge';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import pino, { type Logger } from 'pino';
 import { ClusterModule } from './cluster.module';
 import { ClusterRuntime } from './cluster.runtime';
@@ -25,19 +24,21 @@ export interface ClusterHandle {
  */
 export async function startCluster(config: ClusterConfig, logger?: Logger): Promise<ClusterHandle> {
   const log = (logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' })).child({ tier: 'cluster' });
-  const app = await NestFactory.create(ClusterModule.register(config, log), {
+  const app = await NestFactory.create<NestExpressApplication>(ClusterModule.register(config, log), {
     bufferLogs: true,
+    bodyParser: false,
     // Node clients keep HTTP connections alive; without this, stop() would wait for them to idle out.
     forceCloseConnections: true,
   });
-  app.useLogger(frameworkLogger(app.get(NestPinoLogger)));
+  // The same edge as the root; registration bodies are small, so the limit is tight.
+  configureEdge(app, { log: log.child({ component: 'http' }), bodyLimit: '64kb' });
   try {
     await app.listen(config.port, config.host);
   } catch (err) {
     await app.close();
     throw err;
   }
-  const port = (app.getHttpServer() as Server).address() as AddressInfo;
+  const port = app.getHttpServer().address() as AddressInfo;
   const runtime = app.get(ClusterRuntime);
   log.info({ port: port.port, mqttPort: runtime.brokerPort || config.mqttPort }, 'cluster listening');
   let stopping: Promise<void> | undefined;
@@ -46,17 +47,5 @@ export async function startCluster(config: ClusterConfig, logger?: Logger): Prom
     mqttPort: runtime.brokerPort || config.mqttPort,
     nodeToken: app.get(NodeTokenService).token,
     stop: () => (stopping ??= app.close()),
-  };
-}
-
-/** Nest's own start-up chatter (modules loaded, routes mapped) goes to debug; its warnings and errors stay. */
-function frameworkLogger(nest: NestPinoLogger): LoggerService {
-  return {
-    log: (message: unknown, ...rest: unknown[]) => nest.debug(message, ...rest),
-    error: nest.error.bind(nest),
-    warn: nest.warn.bind(nest),
-    debug: nest.debug.bind(nest),
-    verbose: nest.verbose.bind(nest),
-    fatal: nest.fatal.bind(nest),
   };
 }

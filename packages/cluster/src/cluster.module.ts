@@ -1,11 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { ClusterRuntime } from './cluster.runtime';
 import { Clock, IdGenerator, RandomIdGenerator, SystemClock } from './common/clock';
-import { DomainExceptionFilter } from './common/domain-exception.filter';
 import { CLUSTER_CONFIG, CLUSTER_LOGGER } from './common/tokens';
 import type { ClusterConfig } from './config/cluster-config';
 import { HealthController } from './health/health.controller';
@@ -54,7 +52,6 @@ export class ClusterModule {
         { provide: IdGenerator, useClass: RandomIdGenerator },
         { provide: ClusterRepository, useFactory: () => new SqliteClusterRepository(config.dataDir) },
         { provide: MessageBus, useClass: MqttBusAdapter },
-        { provide: APP_FILTER, useClass: DomainExceptionFilter },
         NodeTokenService,
         NodeTokenGuard,
         NodesService,

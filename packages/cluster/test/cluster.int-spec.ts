@@ -91,8 +91,24 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
       memoryMb: 512,
     });
     expect(res.status).toBe(400);
-    expect(res.json.code).toBe('INVALID_INPUT');
+    // The same code the root answers a bad body with: both tiers share one edge (@canopy/nest-edge).
+    expect(res.json.code).toBe('VALIDATION_FAILED');
     expect(res.json.errors).toEqual([expect.objectContaining({ path: 'cpuCores' })]);
+  });
+
+  it('answers a body that is not JSON with 400 in the same error shape', async () => {
+    const res = await fetch(`http://127.0.0.1:${cluster.port}/api/node/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${cluster.nodeToken}` },
+      body: '{"name": ',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      statusCode: 400,
+      code: 'MALFORMED_JSON',
+      message: expect.any(String),
+      errors: [{ path: '$', message: expect.any(String) }],
+    });
   });
 
   it('registers a node whose credentials work at the broker, and keeps its id on re-registration', async () => {

@@ -1,18 +1,15 @@
-import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
-import { DomainExceptionFilter } from './common/domain-exception.filter';
+import { configureEdge } from '@canopy/nest-edge';
 import { setupOpenApi } from './common/openapi';
-import { SchemaValidationPipe } from './common/schema-validation.pipe';
 import { resolveSecrets, type RootConfig } from './config/root-config';
 import { MongoStore } from './persistence/mongo.store';
 import { SqliteStore } from './persistence/sqlite.store';
 import type { Store } from './persistence/store.port';
 import { RootModule } from './root.module';
 import { UsersService, type AdminBootstrap } from './users/users.service';
-import { Logger as NestPinoLogger } from 'nestjs-pino';
 
 export interface RootHandle {
   port: number;
@@ -36,11 +33,7 @@ export async function startRoot(config: RootConfig, parent?: Logger): Promise<Ro
     bufferLogs: true,
     bodyParser: false,
   });
-  app.useLogger(frameworkLogger(app.get(NestPinoLogger)));
-  app.disable('x-powered-by');
-  app.useBodyParser('json', { limit: config.bodyLimit });
-  app.useGlobalPipes(new SchemaValidationPipe());
-  app.useGlobalFilters(new DomainExceptionFilter(log));
+  configureEdge(app, { log, bodyLimit: config.bodyLimit });
   setupOpenApi(app);
   // The first admin exists before the port opens, so no login can race its creation.
   await app.init();
@@ -59,17 +52,5 @@ export async function startRoot(config: RootConfig, parent?: Logger): Promise<Ro
       await app.close();
       await store.close();
     },
-  };
-}
-
-/** Nest's own start-up chatter (modules loaded, routes mapped) goes to debug; its warnings and errors stay. */
-function frameworkLogger(nest: NestPinoLogger): LoggerService {
-  return {
-    log: (message: unknown, ...rest: unknown[]) => nest.debug(message, ...rest),
-    error: nest.error.bind(nest),
-    warn: nest.warn.bind(nest),
-    debug: nest.debug.bind(nest),
-    verbose: nest.verbose.bind(nest),
-    fatal: nest.fatal.bind(nest),
   };
 }

@@ -1,5 +1,5 @@
 import type { SlaMicroservice } from '@canopy/schema';
-import { ConflictError, StaleVersionError } from '../src/common/domain-errors';
+import { ConflictError, StaleVersionError } from '@canopy/nest-edge';
 import type { ApplicationRecord, InstanceRecord, NewDoc, ServiceRecord } from '../src/persistence/records';
 import type { Store } from '../src/persistence/store.port';
 

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import { POLICIES, normalizePolicy, type Policy } from '@canopy/scheduler';
 import { validateInput } from '@canopy/schema';
+import { ConfigError } from '@canopy/nest-edge';
 
 /** Everything the cluster orchestrator reads from its environment, once, at start. */
 export interface ClusterConfig {
@@ -51,18 +52,6 @@ export interface ClusterConfig {
    * (`best-fit`, `worst-fit`, `first-fit`, `most-traffic`, or their `_`/`traffic-most` spellings).
    */
   placementPolicy?: Policy;
-}
-
-/** A bad or missing environment variable; `variable` names it so the operator knows what to fix. */
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
-  }
 }
 
 const INT = /^\d+$/;
@@ -192,3 +181,5 @@ function defaultClusterName(): string {
     .slice(0, 63);
   return CLUSTER_NAME.test(cleaned) ? cleaned : 'cluster';
 }
+
+export { ConfigError };

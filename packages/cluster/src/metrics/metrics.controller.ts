@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Header, Headers, Inject } from '@nestjs/common';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { INSTANCE_STATUSES } from '@canopy/schema';
-import { UnauthorizedError } from '../common/domain-errors';
+import { UnauthorizedError } from '@canopy/nest-edge';
 import { CLUSTER_CONFIG } from '../common/tokens';
 import type { ClusterConfig } from '../config/cluster-config';
 import { InstancesService } from '../instances/instances.service';

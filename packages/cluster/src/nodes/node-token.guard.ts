@@ -1,5 +1,5 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import { UnauthorizedError } from '../common/domain-errors';
+import { UnauthorizedError } from '@canopy/nest-edge';
 import { NodeTokenService } from './node-token.service';
 
 interface HeaderRequest {

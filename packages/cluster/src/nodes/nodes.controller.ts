@@ -1,7 +1,6 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { NodeRegisterRequest, type NodeRegisterResponse } from '@canopy/schema';
-import { ValidateInputPipe } from '../common/validate-input.pipe';
 import { MqttAccess } from '../mqtt/mqtt-access';
 import { NodeTokenGuard } from './node-token.guard';
 import { NodesService } from './nodes.service';
@@ -18,7 +17,7 @@ export class NodesController {
   @HttpCode(200)
   // Throttled before the token check, so guessing a join token stays slow.
   @UseGuards(ThrottlerGuard, NodeTokenGuard)
-  register(@Body(new ValidateInputPipe(NodeRegisterRequest)) body: NodeRegisterRequest): NodeRegisterResponse {
+  register(@Body() body: NodeRegisterRequest): NodeRegisterResponse {
     const { node, password } = this.nodes.register(body);
     const broker = this.access.forNode(node.id, password);
     return {

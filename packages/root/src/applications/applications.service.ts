@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { FieldError, SlaDescriptor } from '@canopy/schema';
 import { isAdmin, type Principal } from '../auth/principal';
-import { ConflictError, NotFoundError, StaleVersionError, ValidationFailedError } from '../common/domain-errors';
+import { ConflictError, NotFoundError, StaleVersionError, ValidationFailedError } from '@canopy/nest-edge';
 import { LOGGER } from '../common/tokens';
 import { InstancesService } from '../instances/instances.service';
 import { ReplicasReconciler } from '../instances/replicas.reconciler';

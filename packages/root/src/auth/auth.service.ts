@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { UnauthorizedError } from '../common/domain-errors';
+import { UnauthorizedError } from '@canopy/nest-edge';
 import { ROOT_CONFIG } from '../common/tokens';
 import type { RootConfig } from '../config/root-config';
 import type { Role } from '../persistence/records';

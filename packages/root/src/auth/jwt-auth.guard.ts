@@ -1,7 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { ForbiddenError, UnauthorizedError } from '../common/domain-errors';
+import { ForbiddenError, UnauthorizedError } from '@canopy/nest-edge';
 import type { Role } from '../persistence/records';
 import { AuthService } from './auth.service';
 import { IS_PUBLIC, ROLES, type Principal } from './principal';

@@ -8,7 +8,7 @@ import {
   type InstanceSpecDto,
 } from '@canopy/schema';
 import { ReservationLedger } from '@canopy/scheduler';
-import { ConflictError, NotFoundError, UpstreamUnavailableError } from '../common/domain-errors';
+import { ConflictError, NotFoundError, UpstreamUnavailableError } from '@canopy/nest-edge';
 import { CLOCK, LOGGER, ROOT_CONFIG, type Clock } from '../common/tokens';
 import type { RootConfig } from '../config/root-config';
 import { ClustersService } from '../clusters/clusters.service';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { ConflictError, NotFoundError, StaleVersionError } from '../common/domain-errors';
+import { ConflictError, NotFoundError, StaleVersionError } from '@canopy/nest-edge';
 import type { OrganizationRecord } from '../persistence/records';
 import { STORE, type Store } from '../persistence/store.port';
 import type { CreateOrganizationDto, UpdateOrganizationDto } from './dto/organization.dto';

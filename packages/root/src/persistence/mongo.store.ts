@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import mongoose, { Schema, type ClientSession, type Connection, type Model } from 'mongoose';
-import { ConflictError, StaleVersionError } from '../common/domain-errors';
+import { ConflictError, StaleVersionError } from '@canopy/nest-edge';
 import type {
   ApplicationRecord,
   ClusterRecord,

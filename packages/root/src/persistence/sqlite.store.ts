@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ConflictError, StaleVersionError } from '../common/domain-errors';
+import { ConflictError, StaleVersionError } from '@canopy/nest-edge';
 import type {
   ApplicationRecord,
   ClusterRecord,

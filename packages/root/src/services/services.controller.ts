@@ -3,8 +3,7 @@ import { ApiAuthenticated } from '../common/openapi';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { SlaDescriptor } from '@canopy/schema';
 import { CurrentUser, type Principal } from '../auth/principal';
-import { ValidationFailedError } from '../common/domain-errors';
-import { parseIndexParam } from '../common/schema-validation.pipe';
+import { ValidationFailedError, parseIndexParam } from '@canopy/nest-edge';
 import {
   toApplicationView,
   toInstanceView,

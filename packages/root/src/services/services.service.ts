@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { MAX_REPLICAS, type SlaDescriptor, type SlaMicroservice } from '@canopy/schema';
 import { ApplicationsService } from '../applications/applications.service';
 import { isAdmin, type Principal } from '../auth/principal';
-import { ConflictError, NotFoundError, StaleVersionError, ValidationFailedError } from '../common/domain-errors';
+import { ConflictError, NotFoundError, StaleVersionError, ValidationFailedError } from '@canopy/nest-edge';
 import { LOGGER } from '../common/tokens';
 import { InstancesService } from '../instances/instances.service';
 import { ReplicasReconciler } from '../instances/replicas.reconciler';

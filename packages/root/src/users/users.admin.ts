@@ -7,7 +7,7 @@ import {
   NotFoundError,
   StaleVersionError,
   ValidationFailedError,
-} from '../common/domain-errors';
+} from '@canopy/nest-edge';
 import type { UserRecord } from '../persistence/records';
 import { STORE, type Store } from '../persistence/store.port';
 import type { CreateUserDto, UpdateUserDto } from './dto/user.dto';

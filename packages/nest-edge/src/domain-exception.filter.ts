@@ -1,8 +1,12 @@
 import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
 import type { Logger } from 'pino';
 import type { FieldError } from '@canopy/schema';
 import { DomainError } from './domain-errors';
+
+/** The slice of express' response this filter uses (keeps express out of this package's dependencies). */
+interface JsonResponse {
+  status(code: number): { json(body: unknown): unknown };
+}
 
 export interface ErrorBody {
   statusCode: number;
@@ -35,16 +39,14 @@ export function toErrorBody(exception: unknown): ErrorBody {
   if (exception instanceof DomainError) {
     return { statusCode: exception.status, code: exception.code, message: exception.message, errors: exception.errors };
   }
+  // Body-parser's own errors other than bad JSON (see configureEdge): too large, bad charset, ...
   const bp = exception as BodyParserError;
   if (typeof bp?.status === 'number' && bp.status >= 400 && bp.status < 500 && typeof bp.type === 'string') {
-    const message =
-      bp.type === 'entity.parse.failed' ? 'the request body is not valid JSON' : (bp.message ?? 'bad request');
-    const code = bp.type === 'entity.parse.failed' ? 'MALFORMED_JSON' : (HTTP_CODES[bp.status] ?? 'BAD_REQUEST');
     return {
       statusCode: bp.status,
-      code,
-      message,
-      errors: bp.type === 'entity.parse.failed' ? [{ path: '$', message }] : [],
+      code: HTTP_CODES[bp.status] ?? 'BAD_REQUEST',
+      message: bp.message ?? 'bad request',
+      errors: [],
     };
   }
   if (exception instanceof HttpException) {
@@ -69,6 +71,6 @@ export class DomainExceptionFilter implements ExceptionFilter {
     if (host.getType() !== 'http') return;
     const body = toErrorBody(exception);
     if (body.statusCode >= 500) this.log.error({ err: exception }, 'unhandled error');
-    host.switchToHttp().getResponse<Response>().status(body.statusCode).json(body);
+    host.switchToHttp().getResponse<JsonResponse>().status(body.statusCode).json(body);
   }
 }

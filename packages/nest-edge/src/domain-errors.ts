@@ -24,6 +24,15 @@ export class ValidationFailedError extends DomainError {
   }
 }
 
+/** The body is not JSON at all, so no field can be named: the path is `$`. */
+export class MalformedBodyError extends DomainError {
+  readonly code = 'MALFORMED_JSON';
+  readonly status = 400;
+  constructor() {
+    super('the request body is not valid JSON', [{ path: '$', message: 'the request body is not valid JSON' }]);
+  }
+}
+
 export class NotFoundError extends DomainError {
   readonly code = 'NOT_FOUND';
   readonly status = 404;
@@ -66,7 +75,9 @@ export class TooManyRequestsError extends DomainError {
   readonly status = 429;
 }
 
+/** A bad environment variable or setting, named; thrown at start, before anything listens. */
 export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
   constructor(
     readonly variable: string,
     message: string,

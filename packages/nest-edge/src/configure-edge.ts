@@ -1,0 +1,33 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
+import type { Logger } from 'pino';
+import { MalformedBodyError } from './domain-errors';
+import { DomainExceptionFilter } from './domain-exception.filter';
+import { frameworkLogger } from './framework-logger';
+import { SchemaValidationPipe } from './schema-validation.pipe';
+
+export interface EdgeOptions {
+  /** Where the filter logs unexpected (5xx) errors. */
+  log: Logger;
+  /** Largest JSON body accepted, e.g. `1mb`; larger ones are a 413. */
+  bodyLimit: string;
+}
+
+/**
+ * The HTTP edge every Canopy tier shares: our own JSON body parser (so a malformed or oversized body
+ * reaches the filter as body-parser's typed error, not as a bare 400), the one validation pipe, the
+ * one error shape, and framework logs through pino. The app must be created with
+ * `bodyParser: false` and `bufferLogs: true`.
+ */
+export function configureEdge(app: NestExpressApplication, options: EdgeOptions): void {
+  app.useLogger(frameworkLogger(app.get(NestPinoLogger)));
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: options.bodyLimit });
+  // Nest's router turns body-parser's SyntaxError into a bare 400 that names nothing; right behind
+  // the parser, hand it a typed domain error instead, which the one filter maps like any other.
+  app.use((err: unknown, _req: unknown, _res: unknown, next: (error?: unknown) => void) => {
+    next((err as { type?: unknown } | null)?.type === 'entity.parse.failed' ? new MalformedBodyError() : err);
+  });
+  app.useGlobalPipes(new SchemaValidationPipe());
+  app.useGlobalFilters(new DomainExceptionFilter(options.log));
+}

@@ -1,0 +1,5 @@
+export * from './domain-errors';
+export * from './domain-exception.filter';
+export * from './schema-validation.pipe';
+export * from './framework-logger';
+export * from './configure-edge';
