@@ -71,6 +71,31 @@ function filtersOf(request: PlacementRequest): Filters {
   };
 }
 
+/** What both decision loops derive from a request, once per decision. */
+interface Prepared {
+  f: Filters;
+  /** False when the request carries no filter, so the loops can skip the per-candidate checks. */
+  filtering: boolean;
+  mode: number;
+  wantCpu: number;
+  wantMem: number;
+  wantGpu: number;
+}
+
+function prepare(request: PlacementRequest, policy: Policy): Prepared {
+  const f = filtersOf(request);
+  const { cpuMillis, memoryMb, gpus } = request.requests;
+  return {
+    f,
+    filtering:
+      f.pins !== undefined || f.arch !== undefined || f.labelKeys.length > 0 || f.near !== undefined || f.gpus > 0,
+    mode: modeOf(policy),
+    wantCpu: cpuMillis,
+    wantMem: memoryMb,
+    wantGpu: gpus,
+  };
+}
+
 // Filter stages in the order they are checked; the diagnostic pass counts the first that failed.
 const PASS = 0;
 const INACTIVE = 1;
@@ -123,14 +148,7 @@ export function scheduleCore(
     return { ok: false, reason: 'no-candidates', detail: `no ${kind} is registered yet, so nothing can be placed` };
   }
   if (slots !== undefined && slots.ids.length !== candidates.length) return undefined;
-  const f = filtersOf(request);
-  const filtering =
-    f.pins !== undefined || f.arch !== undefined || f.labelKeys.length > 0 || f.near !== undefined || f.gpus > 0;
-  const mode = modeOf(policy);
-  const want = request.requests;
-  const wantCpu = want.cpuMillis;
-  const wantMem = want.memoryMb;
-  const wantGpu = want.gpus;
+  const { f, filtering, mode, wantCpu, wantMem, wantGpu } = prepare(request, policy);
 
   let passed = 0;
   let best: Candidate | undefined;
@@ -215,14 +233,7 @@ export function scheduleTableCore(
     // An index built from another list with the same ids in the same order is still right.
     for (let i = 0; i < n; i++) if (table.ids[i] !== slots.ids[i]) return undefined;
   }
-  const f = filtersOf(request);
-  const filtering =
-    f.pins !== undefined || f.arch !== undefined || f.labelKeys.length > 0 || f.near !== undefined || f.gpus > 0;
-  const mode = modeOf(policy);
-  const want = request.requests;
-  const wantCpu = want.cpuMillis;
-  const wantMem = want.memoryMb;
-  const wantGpu = want.gpus;
+  const { f, filtering, mode, wantCpu, wantMem, wantGpu } = prepare(request, policy);
   const { candidates, ids, active, cpu, mem, gpu, largestCpu, largestMem, largestGpu, netRx } = table;
   // The loop is bound by memory traffic, so columns that cannot matter are not read at all.
   const checkLargest = table.hasLargestNodeFree;

@@ -1,23 +1,7 @@
-import type { NodeView } from '../nodes/nodes.service';
 import { InstanceStatus, type InstanceSpecDto } from '@canopy/schema';
 import { aggregateResources, failureStatus, toCandidate, toPlacementRequest, toPolicy } from './placement';
 import { instanceSpec } from '@canopy/testing';
-
-function node(id: string, overrides: Partial<NodeView> = {}): NodeView {
-  return {
-    id,
-    name: `name-${id}`,
-    arch: 'amd64',
-    cpuCores: 4,
-    memoryMb: 8192,
-    gpus: 0,
-    labels: {},
-    passwordSha256: 'x',
-    registeredAt: 0,
-    active: true,
-    ...overrides,
-  };
-}
+import { nodeView as node } from '../../test/support/node-view';
 
 function spec(overrides: Partial<InstanceSpecDto> = {}): InstanceSpecDto {
   return instanceSpec('s', { memoryMb: 256, vcpus: 0.25, ...overrides });

@@ -4,6 +4,7 @@ import { loadClusterConfig } from '../config/cluster-config';
 import type { NodeView } from '../nodes/nodes.service';
 import { SchedulingService, USAGE_REFRESH_MS, type NodeSource } from './scheduling.service';
 import { instanceSpec } from '@canopy/testing';
+import { nodeView } from '../../test/support/node-view';
 
 class FakeClock extends Clock {
   t = 1_000_000;
@@ -12,21 +13,9 @@ class FakeClock extends Clock {
   }
 }
 
-function nodeView(id: string, overrides: Partial<NodeView> = {}): NodeView {
-  return {
-    id,
-    name: `name-${id}`,
-    arch: 'amd64',
-    cpuCores: 2,
-    memoryMb: 4096,
-    gpus: 0,
-    labels: {},
-    passwordSha256: 'x',
-    registeredAt: 0,
-    active: true,
-    ...overrides,
-  };
-}
+/** The smaller node these tests size their requests against. */
+const twoCoreNode = (id: string, overrides: Partial<NodeView> = {}): NodeView =>
+  nodeView(id, { cpuCores: 2, memoryMb: 4096, ...overrides });
 
 /** A typed stand-in for the node registry: versions move as NodesService moves them. */
 class FakeNodes implements NodeSource {
@@ -66,7 +55,7 @@ function service(
 describe('SchedulingService', () => {
   it('never over-commits a node during a burst of placements', () => {
     const scheduling = service();
-    const nodes = new FakeNodes([nodeView('n1')]);
+    const nodes = new FakeNodes([twoCoreNode('n1')]);
     const decisions = [0, 1, 2].map((n) => scheduling.place(spec(n), nodes));
     expect(decisions.map((d) => d.ok)).toEqual([true, true, false]);
     expect(decisions[2]).toMatchObject({ ok: false, reason: 'no-capacity' });
@@ -75,7 +64,7 @@ describe('SchedulingService', () => {
 
   it('frees room when a placement is released, and restores reservations read back from storage', () => {
     const scheduling = service();
-    const nodes = [nodeView('n1')];
+    const nodes = [twoCoreNode('n1')];
     scheduling.restore(spec(0), 'n1');
     scheduling.restore(spec(0), 'n1'); // at-least-once: the same key twice reserves once
     expect(scheduling.place(spec(1), nodes).ok).toBe(true);
@@ -87,8 +76,8 @@ describe('SchedulingService', () => {
   it('lands a direct node pin and a label constraint on the right node, and says why when nothing qualifies', () => {
     const scheduling = service();
     const nodes = new FakeNodes([
-      nodeView('a', { name: 'alpha', labels: { zone: 'a' } }),
-      nodeView('b', { name: 'beta', labels: { zone: 'b', realtime: 'true' } }),
+      twoCoreNode('a', { name: 'alpha', labels: { zone: 'a' } }),
+      twoCoreNode('b', { name: 'beta', labels: { zone: 'b', realtime: 'true' } }),
     ]);
     expect(scheduling.place(spec(0, { constraints: [{ type: 'direct', node: 'beta' }] }), nodes)).toEqual({
       ok: true,
@@ -107,7 +96,7 @@ describe('SchedulingService', () => {
   });
 
   it("uses the cluster's default policy unless the spec names one", () => {
-    const nodes = [nodeView('small', { cpuCores: 2 }), nodeView('big', { cpuCores: 8 })];
+    const nodes = [twoCoreNode('small', { cpuCores: 2 }), twoCoreNode('big', { cpuCores: 8 })];
     expect(service().place(spec(0), nodes)).toEqual({ ok: true, candidateId: 'small' });
     expect(service({ placementPolicy: 'worst-fit' }).place(spec(0), nodes)).toEqual({ ok: true, candidateId: 'big' });
     expect(service({ placementPolicy: 'worst-fit' }).place(spec(0, { placementPolicy: 'best_fit' }), nodes)).toEqual({
@@ -128,7 +117,7 @@ describe('SchedulingService', () => {
 
   it('matches a geo constraint against the cluster location for nodes that have none', () => {
     const munich = service({ clusterLocation: '48.14,11.58' });
-    const nodes = [nodeView('n1')];
+    const nodes = [twoCoreNode('n1')];
     const near = spec(0, { constraints: [{ type: 'geo', location: '48.2,11.6,20' }] });
     expect(munich.place(near, nodes)).toEqual({ ok: true, candidateId: 'n1' });
     const far = spec(1, { constraints: [{ type: 'geo', location: '52.52,13.40', threshold: 50 }] });
@@ -138,7 +127,7 @@ describe('SchedulingService', () => {
   it('rebuilds its node table when the node set changes, and for usage at most once per refresh period', () => {
     const clock = new FakeClock();
     const scheduling = service({ placementPolicy: 'most-traffic' }, clock);
-    const nodes = new FakeNodes([nodeView('a', { cpuCores: 64 }), nodeView('b', { cpuCores: 64 })]);
+    const nodes = new FakeNodes([twoCoreNode('a', { cpuCores: 64 }), twoCoreNode('b', { cpuCores: 64 })]);
     nodes.heartbeat('a', 100);
     expect(scheduling.place(spec(0, { vcpus: 0 }), nodes)).toEqual({ ok: true, candidateId: 'a' });
     expect(scheduling.tableRebuilds).toBe(1);
@@ -156,7 +145,7 @@ describe('SchedulingService', () => {
     expect(scheduling.tableRebuilds).toBe(2);
 
     // A new node is placement news: rebuilt at once.
-    nodes.nodes.push(nodeView('c', { cpuCores: 64 }));
+    nodes.nodes.push(twoCoreNode('c', { cpuCores: 64 }));
     nodes.topologyVersion++;
     nodes.heartbeat('c', 9000);
     expect(scheduling.place(spec(60, { vcpus: 0 }), nodes)).toEqual({ ok: true, candidateId: 'c' });
@@ -165,7 +154,7 @@ describe('SchedulingService', () => {
 
   it('never places on a node that fell silent since the table was built', () => {
     const scheduling = service({ placementPolicy: 'first-fit' });
-    const nodes = new FakeNodes([nodeView('a'), nodeView('b')]);
+    const nodes = new FakeNodes([twoCoreNode('a'), twoCoreNode('b')]);
     expect(scheduling.place(spec(0, { vcpus: 0 }), nodes)).toEqual({ ok: true, candidateId: 'a' });
     nodes.silent.add('a'); // liveness check not run yet: topology version unchanged
     expect(scheduling.place(spec(1, { vcpus: 0 }), nodes)).toEqual({ ok: true, candidateId: 'b' });
