@@ -12,4 +12,6 @@ export * from './wire/node.dto';
 export * from './wire/cluster.dto';
 export * from './aeros/service-component.dto';
 export * from './aeros/cr-to-sla';
+export * from './aeros/kinds';
+export * from './aeros/infrastructure-element';
 export * from './sla/sla-to-spec';
