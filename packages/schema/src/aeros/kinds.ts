@@ -1,3 +1,4 @@
+import type { AerosComponentStatus } from '../status';
 import { AEROS_API_VERSION, type AerosKind } from './service-component.dto';
 
 export const AEROS_GROUP = 'llo.aeros-project.eu';
@@ -46,8 +47,6 @@ export function kindOfLloType(type: string | undefined): AerosKind | undefined {
 
 export { AEROS_API_VERSION };
 
-/** aerOS's component lifecycle as its clients see it (aerOS.md §2.1); a subset of its enum. */
-export type AerosComponentStatus = 'Starting' | 'Running' | 'Failed' | 'Removing' | 'Finished';
 
 /** The NGSI-LD Relationship object for a status, e.g. `urn:ngsi-ld:ServiceComponentStatus:Running`. */
 export function componentStatusUrn(status: AerosComponentStatus): string {
