@@ -6,6 +6,15 @@ import { DomainExceptionFilter } from './domain-exception.filter';
 import { frameworkLogger } from './framework-logger';
 import { SchemaValidationPipe } from './schema-validation.pipe';
 
+/** Media types whose bodies reach handlers as a string, to be parsed as YAML. */
+export const YAML_MEDIA_TYPES = [
+  'application/yaml',
+  'application/x-yaml',
+  'text/yaml',
+  'text/x-yaml',
+  'application/apply-patch+yaml',
+];
+
 export interface EdgeOptions {
   /** Where the filter logs unexpected (5xx) errors. */
   log: Logger;
@@ -22,7 +31,11 @@ export interface EdgeOptions {
 export function configureEdge(app: NestExpressApplication, options: EdgeOptions): void {
   app.useLogger(frameworkLogger(app.get(NestPinoLogger)));
   app.disable('x-powered-by');
-  app.useBodyParser('json', { limit: options.bodyLimit });
+  // `application/*+json` covers Kubernetes' patch types (merge-patch, strategic-merge-patch,
+  // json-patch), which kubectl sends; YAML bodies (aerOS's LLO API, server-side apply) arrive as
+  // text and are parsed by the route that accepts them, with its own limits on aliases.
+  app.useBodyParser('json', { limit: options.bodyLimit, type: ['application/json', 'application/*+json'] });
+  app.useBodyParser('text', { limit: options.bodyLimit, type: YAML_MEDIA_TYPES });
   // Nest's router turns body-parser's SyntaxError into a bare 400 that names nothing; right behind
   // the parser, hand it a typed domain error instead, which the one filter maps like any other.
   app.use((err: unknown, _req: unknown, _res: unknown, next: (error?: unknown) => void) => {

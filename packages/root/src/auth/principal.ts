@@ -17,6 +17,14 @@ export const IS_PUBLIC = 'canopy:public';
 /** Marks a route that needs no token (login, refresh, health). */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
+export const AEROS_API = 'canopy:aeros-api';
+/**
+ * Marks the aerOS surfaces (LLO API, `/k8s`, `/hlo_al`): besides a user's JWT they accept the
+ * long-lived API tokens an admin mints for machine clients, and requests from
+ * `AEROS_TRUSTED_NETWORKS` acting as the aerOS service account.
+ */
+export const AerosApi = () => SetMetadata(AEROS_API, true);
+
 export const ROLES = 'canopy:roles';
 /** Marks a route (or controller) only admins may call; others get 403. */
 export const AdminOnly = () => SetMetadata(ROLES, ['Admin'] satisfies Role[]);
