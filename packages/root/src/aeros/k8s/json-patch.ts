@@ -23,7 +23,8 @@ type Container = Record<string, unknown> | unknown[];
  * first failing operation (a missing path, a failed `test`) throws and nothing is returned.
  */
 export function applyJsonPatch<T>(document: T, patch: unknown): T {
-  if (!Array.isArray(patch)) throw new JsonPatchError([{ path: '$', message: 'a JSON patch must be an array of operations' }]);
+  if (!Array.isArray(patch))
+    throw new JsonPatchError([{ path: '$', message: 'a JSON patch must be an array of operations' }]);
   let doc: unknown = structuredClone(document);
   patch.forEach((raw: unknown, i) => {
     const fail = (field: string, message: string): never => {
@@ -31,7 +32,8 @@ export function applyJsonPatch<T>(document: T, patch: unknown): T {
     };
     if (typeof raw !== 'object' || raw === null) fail('', 'an operation must be an object');
     const op = raw as Partial<JsonPatchOperation>;
-    if (typeof op.op !== 'string' || !OPS.has(op.op)) fail('.op', 'must be one of add, remove, replace, move, copy, test');
+    if (typeof op.op !== 'string' || !OPS.has(op.op))
+      fail('.op', 'must be one of add, remove, replace, move, copy, test');
     if (typeof op.path !== 'string') fail('.path', 'is required');
     const path = parsePointer(op.path!, () => fail('.path', 'is not a JSON pointer'));
     const needsValue = op.op === 'add' || op.op === 'replace' || op.op === 'test';
@@ -40,7 +42,8 @@ export function applyJsonPatch<T>(document: T, patch: unknown): T {
       op.op === 'move' || op.op === 'copy'
         ? parsePointer(typeof op.from === 'string' ? op.from : '\u0000', () => fail('.from', 'is not a JSON pointer'))
         : [];
-    const missing = (what: string) => fail(what === 'from' ? '.from' : '.path', `${what === 'from' ? op.from : op.path} does not exist`);
+    const missing = (what: string) =>
+      fail(what === 'from' ? '.from' : '.path', `${what === 'from' ? op.from : op.path} does not exist`);
     switch (op.op!) {
       case 'add':
         doc = add(doc, path, structuredClone(op.value), () => missing('path'));
@@ -62,7 +65,13 @@ export function applyJsonPatch<T>(document: T, patch: unknown): T {
         doc = add(doc, path, structuredClone(get(doc, from, () => missing('from'))), () => missing('path'));
         break;
       case 'test':
-        if (!deepEqual(get(doc, path, () => missing('path')), op.value)) fail('.value', `test failed at ${op.path}`);
+        if (
+          !deepEqual(
+            get(doc, path, () => missing('path')),
+            op.value,
+          )
+        )
+          fail('.value', `test failed at ${op.path}`);
         break;
     }
   });
@@ -156,5 +165,7 @@ function deepEqual(a: unknown, b: unknown): boolean {
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;
-  return ka.every((k) => hasOwn(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return ka.every(
+    (k) => hasOwn(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
 }

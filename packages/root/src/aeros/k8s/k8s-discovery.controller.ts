@@ -2,15 +2,14 @@ import { Controller, Get, Headers, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AerosApi, Public } from '../../auth/principal';
+import { aerosResourceList, apiGroup, apiGroupList, apiVersions, coreResourceList, versionInfo } from './k8s-objects';
 import {
-  aerosResourceList,
-  apiGroup,
-  apiGroupList,
-  apiVersions,
-  coreResourceList,
-  versionInfo,
-} from './k8s-objects';
-import { OPENAPI_V2_PROTOBUF, openApiV2Json, openApiV2Protobuf, openApiV3GroupVersion, openApiV3Root } from './k8s-openapi';
+  OPENAPI_V2_PROTOBUF,
+  openApiV2Json,
+  openApiV2Protobuf,
+  openApiV3GroupVersion,
+  openApiV3Root,
+} from './k8s-openapi';
 import { K8sStatusFilter } from './k8s-status.filter';
 
 /**

@@ -9,7 +9,7 @@ import type { ComponentObject } from '../components.port';
 
 export const GROUP_VERSION = `${AEROS_GROUP}/${AEROS_VERSION}`;
 /** The Kubernetes release whose API conventions this surface follows (kubectl warns on big skews). */
-export const K8S_VERSION = { major: '1', minor: '29', gitVersion: 'v1.29.0-canopy' };
+export const K8S_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-canopy' };
 
 export function versionInfo(): Record<string, string> {
   return {
@@ -102,13 +102,18 @@ export function componentList(kind: AerosKind, items: ComponentObject[]): object
 /** kubectl's `--field-selector` and `-l` (equality terms only), and its own `metadata.name=` lookups. */
 export function matchesSelectors(obj: ComponentObject, fieldSelector?: string, labelSelector?: string): boolean {
   for (const term of splitTerms(fieldSelector)) {
-    const value = term.field === 'metadata.name' ? obj.metadata.name : term.field === 'metadata.namespace' ? obj.metadata.namespace : undefined;
+    const value =
+      term.field === 'metadata.name'
+        ? obj.metadata.name
+        : term.field === 'metadata.namespace'
+          ? obj.metadata.namespace
+          : undefined;
     if ((value === term.value) === term.negate) return false;
   }
   for (const term of splitTerms(labelSelector)) {
     const labels = obj.metadata.labels ?? {};
     if (term.value === undefined) {
-      if ((term.field in labels) === term.negate) return false;
+      if (term.field in labels === term.negate) return false;
     } else if ((labels[term.field] === term.value) === term.negate) return false;
   }
   return true;
@@ -130,7 +135,11 @@ function splitTerms(selector: string | undefined): SelectorTerm[] {
       const m = /^(!?)([^!=]+?)\s*(?:(!=|==|=)\s*(.*))?$/.exec(t);
       if (!m) throw new SelectorError(t);
       const [, bang, field, op, value] = m;
-      return { field: field!.trim(), value: op ? (value ?? '').trim() : undefined, negate: bang === '!' || op === '!=' };
+      return {
+        field: field!.trim(),
+        value: op ? (value ?? '').trim() : undefined,
+        negate: bang === '!' || op === '!=',
+      };
     });
 }
 
@@ -152,7 +161,8 @@ export function humanDuration(ms: number): string {
   const hours = Math.floor(minutes / 60);
   if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
   if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
+  if (hours < 24 * 8)
+    return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
   if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
   if (hours < 24 * 365 * 8) {
     const days = Math.floor(hours / 24) % 365;
@@ -163,12 +173,10 @@ export function humanDuration(ms: number): string {
 
 /** Whether the Accept header asks for a meta.k8s.io Table (what `kubectl get` prints). */
 export function wantsTable(accept: string | undefined): boolean {
-  return (accept ?? '')
-    .split(',')
-    .some((part) => {
-      const params = part.split(';').map((p) => p.trim());
-      return params.includes('as=Table') && params.includes('g=meta.k8s.io');
-    });
+  return (accept ?? '').split(',').some((part) => {
+    const params = part.split(';').map((p) => p.trim());
+    return params.includes('as=Table') && params.includes('g=meta.k8s.io');
+  });
 }
 
 function selectedIE(spec: Record<string, unknown>): string {
@@ -225,7 +233,12 @@ export function namespaceObject(name: string): object {
 }
 
 export function namespaceList(names: string[]): object {
-  return { kind: 'NamespaceList', apiVersion: 'v1', metadata: { resourceVersion: '0' }, items: names.map(namespaceObject) };
+  return {
+    kind: 'NamespaceList',
+    apiVersion: 'v1',
+    metadata: { resourceVersion: '0' },
+    items: names.map(namespaceObject),
+  };
 }
 
 /** Canopy keeps no Kubernetes events; `kubectl describe` asks for them and prints `<none>`. */

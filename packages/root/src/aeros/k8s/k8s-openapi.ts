@@ -2,8 +2,12 @@ import { createHash } from 'node:crypto';
 import { AEROS_GROUP, AEROS_KIND_INFO, AEROS_VERSION } from '@canopy/schema';
 import { GROUP_VERSION, K8S_VERSION } from './k8s-objects';
 
-/** The media type kubectl (every version up to at least 1.32) asks `/openapi/v2` for. */
-export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+/**
+ * The media type `/openapi/v2` answers protobuf with. kubectl asks for `...spec.v2@v1.0+protobuf`,
+ * but Go's mime parser (which client-go runs on the response) refuses the `@`; the API server's
+ * kube-openapi answers with this spelling.
+ */
+export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
 
 function protoString(field: number, value: string): Buffer {
   const bytes = Buffer.from(value, 'utf8');

@@ -1,6 +1,5 @@
 import { ValidationFailedError } from '@canopy/nest-edge';
-import { AEROS_KIND_INFO, type AerosKind } from '@canopy/schema';
-import { parseDocument } from 'yaml';
+import { AEROS_KIND_INFO, parseYamlDocument, type AerosKind } from '@canopy/schema';
 import { K8sRequestError } from './k8s-status';
 
 /** The kind a URL's resource segment names; the API server accepts only the plural there. */
@@ -17,24 +16,15 @@ export class ResourceNotServedError extends K8sRequestError {
   }
 }
 
-/** Aliases are YAML's billion-laughs vector; a CR needs none, a few are tolerated. */
-const MAX_ALIASES = 10;
-
 /**
  * A request body as an object: JSON arrives parsed, YAML (`application/yaml`, server-side apply's
- * `application/apply-patch+yaml`) as text, which must be exactly one document.
+ * `application/apply-patch+yaml`) as text, which must hold exactly one document (aliases limited).
  */
 export function bodyObject(body: unknown): unknown {
   if (typeof body !== 'string') return body;
-  const doc = parseDocument(body, { maxAliasCount: MAX_ALIASES, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ValidationFailedError([{ path: '$', message: `the body is not valid YAML: ${doc.errors[0]!.message}` }]);
-  }
-  try {
-    return doc.toJS({ maxAliasCount: MAX_ALIASES }) as unknown;
-  } catch (e) {
-    throw new ValidationFailedError([{ path: '$', message: `the body cannot be read: ${(e as Error).message}` }]);
-  }
+  const parsed = parseYamlDocument(body);
+  if (!parsed.ok) throw new ValidationFailedError(parsed.errors);
+  return parsed.value;
 }
 
 export function mediaType(contentType: string | undefined): string {

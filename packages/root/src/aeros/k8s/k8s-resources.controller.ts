@@ -216,15 +216,20 @@ export class K8sResourcesController {
     const asTable = wantsTable(accept);
     if (isTruthyParam(query.watch)) {
       const timeoutSeconds = Number(query.timeoutSeconds ?? 0);
-      await this.watches.start(req, res, {
-        user,
-        kind,
-        namespace,
-        fieldSelector: query.fieldSelector,
-        labelSelector: query.labelSelector,
-        table: asTable,
-        timeoutSeconds: Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? timeoutSeconds : 0,
-      }, items);
+      await this.watches.start(
+        req,
+        res,
+        {
+          user,
+          kind,
+          namespace,
+          fieldSelector: query.fieldSelector,
+          labelSelector: query.labelSelector,
+          table: asTable,
+          timeoutSeconds: Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? timeoutSeconds : 0,
+        },
+        items,
+      );
       return;
     }
     const body = asTable ? table(items, query) : componentList(kind, items);
@@ -253,14 +258,26 @@ function checkObject(body: unknown, kind: AerosKind, namespace: string, name?: s
   }
   const o = body as { apiVersion?: unknown; kind?: unknown; metadata?: { namespace?: unknown; name?: unknown } };
   if (o.apiVersion !== undefined && o.apiVersion !== AEROS_API_VERSION) {
-    throw new K8sRequestError(400, 'BadRequest', `the API version in the data (${String(o.apiVersion)}) does not match the expected API version (${AEROS_API_VERSION})`);
+    throw new K8sRequestError(
+      400,
+      'BadRequest',
+      `the API version in the data (${String(o.apiVersion)}) does not match the expected API version (${AEROS_API_VERSION})`,
+    );
   }
   if (o.kind !== undefined && o.kind !== kind) {
-    throw new K8sRequestError(400, 'BadRequest', `the kind in the data (${String(o.kind)}) does not match the expected kind (${kind})`);
+    throw new K8sRequestError(
+      400,
+      'BadRequest',
+      `the kind in the data (${String(o.kind)}) does not match the expected kind (${kind})`,
+    );
   }
   const ns = o.metadata?.namespace;
   if (ns !== undefined && ns !== '' && ns !== namespace) {
-    throw new K8sRequestError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+    throw new K8sRequestError(
+      400,
+      'BadRequest',
+      'the namespace of the provided object does not match the namespace sent on the request',
+    );
   }
   if (name !== undefined && o.metadata?.name !== undefined && o.metadata.name !== name) {
     throw new K8sRequestError(400, 'BadRequest', 'the name of the object does not match the name on the URL');

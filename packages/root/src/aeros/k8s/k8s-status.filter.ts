@@ -30,7 +30,10 @@ export class K8sStatusFilter implements ExceptionFilter {
 function subjectOf(req: Request): { resource?: string; name?: string } {
   const params = (req.params ?? {}) as Record<string, string | undefined>;
   const body = req.body as { metadata?: { name?: unknown } } | undefined;
-  const bodyName = typeof body === 'object' && body !== null && typeof body.metadata?.name === 'string' ? body.metadata.name : undefined;
+  const bodyName =
+    typeof body === 'object' && body !== null && typeof body.metadata?.name === 'string'
+      ? body.metadata.name
+      : undefined;
   return {
     ...(params.plural ? { resource: params.plural } : {}),
     ...((params.name ?? bodyName) ? { name: params.name ?? bodyName } : {}),

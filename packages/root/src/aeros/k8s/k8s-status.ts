@@ -110,7 +110,9 @@ export function toK8sStatus(error: unknown, subject: StatusSubject = {}): K8sSta
     });
   }
   if (error instanceof MalformedBodyError) {
-    return failure(400, error.message, { causes: error.errors.map((e) => ({ reason: 'FieldValueInvalid', message: e.message, field: e.path })) });
+    return failure(400, error.message, {
+      causes: error.errors.map((e) => ({ reason: 'FieldValueInvalid', message: e.message, field: e.path })),
+    });
   }
   if (error instanceof NotFoundError) {
     const subjectText = on(qualifiedResource);
@@ -129,7 +131,12 @@ export function toK8sStatus(error: unknown, subject: StatusSubject = {}): K8sSta
   }
   if (error instanceof ConflictError) {
     const subjectText = on(qualifiedResource);
-    return failure(409, subjectText ? `${subjectText} already exists` : error.message, resourceDetails, 'AlreadyExists');
+    return failure(
+      409,
+      subjectText ? `${subjectText} already exists` : error.message,
+      resourceDetails,
+      'AlreadyExists',
+    );
   }
   if (error instanceof UnauthorizedError) return failure(401, error.message);
   if (error instanceof ForbiddenError) return failure(403, error.message, resourceDetails);
