@@ -39,3 +39,12 @@ function subjectOf(req: Request): { resource?: string; name?: string } {
     ...((params.name ?? bodyName) ? { name: params.name ?? bodyName } : {}),
   };
 }
+
+/**
+ * Express error middleware mounted at `/k8s` right after the body parsers: their errors (body too
+ * large, not JSON) happen before any route, where the controllers' filter cannot see them.
+ */
+export function k8sBodyErrors(err: unknown, _req: Request, res: Response, _next: (e?: unknown) => void): void {
+  const status = toK8sStatus(err);
+  res.status(status.code).type('application/json').send(JSON.stringify(status));
+}
