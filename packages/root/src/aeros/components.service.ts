@@ -234,7 +234,8 @@ export class ComponentsService implements ComponentsPort, OnModuleInit {
   /** `selectedIE` must name a known IE: a CR pinned nowhere would wait forever, silently. */
   private async resolve(cr: AerosServiceComponent): Promise<Pin & { ieId: string }> {
     const ref = cr.spec.selectedIE;
-    if (ref === undefined) {
+    // @IsOptional lets null through as well as a missing field.
+    if (ref === undefined || ref === null) {
       throw new ValidationFailedError([{ path: 'spec.selectedIE', message: 'must name the Infrastructure Element' }]);
     }
     const found = await this.ies.resolveInfrastructureElement(ref);
