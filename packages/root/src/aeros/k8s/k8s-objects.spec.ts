@@ -62,11 +62,15 @@ describe('discovery documents', () => {
       ['servicecomponentdockers', 'servicecomponentdocker', 'ServiceComponentDocker', true, ['scd']],
       ['servicecomponentk8s', 'servicecomponentk8s', 'ServiceComponentK8s', true, ['sck']],
     ]);
-    for (const r of list.resources) expect(r.verbs).toEqual(expect.arrayContaining(['get', 'list', 'create', 'update', 'patch', 'delete', 'watch']));
+    for (const r of list.resources)
+      expect(r.verbs).toEqual(expect.arrayContaining(['get', 'list', 'create', 'update', 'patch', 'delete', 'watch']));
   });
 
   it('serves the core resources kubectl reads around a CR', () => {
-    expect((coreResourceList() as { resources: { name: string }[] }).resources.map((r) => r.name)).toEqual(['namespaces', 'events']);
+    expect((coreResourceList() as { resources: { name: string }[] }).resources.map((r) => r.name)).toEqual([
+      'namespaces',
+      'events',
+    ]);
   });
 });
 
@@ -91,8 +95,14 @@ describe('OpenAPI', () => {
     const gv = openApiV3GroupVersion() as { paths: Record<string, any>; components: { schemas: Record<string, any> } };
     const one = gv.paths['/apis/llo.aeros-project.eu/v1alpha1/namespaces/{namespace}/servicecomponentdockers/{name}'];
     expect(Object.keys(one.patch.requestBody.content)).not.toContain('application/strategic-merge-patch+json');
-    expect(one.patch['x-kubernetes-group-version-kind']).toEqual({ group: 'llo.aeros-project.eu', version: 'v1alpha1', kind: 'ServiceComponentDocker' });
-    expect(gv.components.schemas['eu.aeros-project.llo.v1alpha1.ServiceComponentK8s'].properties.spec.required).toEqual(['image']);
+    expect(one.patch['x-kubernetes-group-version-kind']).toEqual({
+      group: 'llo.aeros-project.eu',
+      version: 'v1alpha1',
+      kind: 'ServiceComponentDocker',
+    });
+    expect(gv.components.schemas['eu.aeros-project.llo.v1alpha1.ServiceComponentK8s'].properties.spec.required).toEqual(
+      ['image'],
+    );
   });
 });
 
@@ -106,14 +116,24 @@ describe('lists and tables', () => {
   });
 
   it('recognises kubectl’s Table Accept header', () => {
-    expect(wantsTable('application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json')).toBe(true);
+    expect(
+      wantsTable(
+        'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json',
+      ),
+    ).toBe(true);
     expect(wantsTable('application/json')).toBe(false);
     expect(wantsTable(undefined)).toBe(false);
   });
 
   it('prints name, IE (from the spec until the status knows), image, status and age', () => {
     const t = componentTable([component('web')], Date.parse('2026-01-01T00:05:30Z')) as { rows: { cells: string[] }[] };
-    expect(t.rows[0]?.cells.slice(0, 5)).toEqual(['web', 'urn:ngsi-ld:InfrastructureElement:d:n1', 'nginx', 'Running', '5m30s']);
+    expect(t.rows[0]?.cells.slice(0, 5)).toEqual([
+      'web',
+      'urn:ngsi-ld:InfrastructureElement:d:n1',
+      'nginx',
+      'Running',
+      '5m30s',
+    ]);
   });
 
   it.each([

@@ -47,7 +47,8 @@ class TestAppModule {}
 
 const BASE = '/k8s/apis/llo.aeros-project.eu/v1alpha1';
 const SCD = `${BASE}/namespaces/default/servicecomponentdockers`;
-const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
+const TABLE =
+  'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
 
 function cr(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -99,15 +100,27 @@ describe('/k8s resources (controllers over HTTP, fake components port)', () => {
     for (const user of [null, 'mallory']) {
       const res = await call('GET', SCD, { user });
       expect(res.status).toBe(401);
-      expect(res.body).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Unauthorized', code: 401 });
+      expect(res.body).toMatchObject({
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        reason: 'Unauthorized',
+        code: 401,
+      });
     }
-    expect((await call('GET', '/k8s/version', { user: null })).body).toMatchObject({ major: '1', gitVersion: expect.any(String) });
+    expect((await call('GET', '/k8s/version', { user: null })).body).toMatchObject({
+      major: '1',
+      gitVersion: expect.any(String),
+    });
   });
 
   it('creates, reads and lists a CR; a second create is AlreadyExists', async () => {
     const created = await call('POST', SCD, { body: cr('web-1') });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ kind: 'ServiceComponentDocker', metadata: { name: 'web-1', namespace: 'default' } });
+    expect(created.body).toMatchObject({
+      kind: 'ServiceComponentDocker',
+      metadata: { name: 'web-1', namespace: 'default' },
+    });
 
     const got = await call('GET', `${SCD}/web-1`);
     expect(got.body.status.serviceComponentStatus).toBe('Starting');
@@ -151,9 +164,17 @@ describe('/k8s resources (controllers over HTTP, fake components port)', () => {
       'Age',
     ]);
     const row = res.body.rows.find((r: any) => r.cells[0] === 'web-table');
-    expect(row.cells.slice(0, 4)).toEqual(['web-table', 'urn:ngsi-ld:InfrastructureElement:d:n1', 'nginx:1', 'Starting']);
+    expect(row.cells.slice(0, 4)).toEqual([
+      'web-table',
+      'urn:ngsi-ld:InfrastructureElement:d:n1',
+      'nginx:1',
+      'Starting',
+    ]);
     expect(row.cells[4]).toMatch(/^\d+s$/);
-    expect(row.object).toMatchObject({ kind: 'PartialObjectMetadata', metadata: { name: 'web-table', namespace: 'default' } });
+    expect(row.object).toMatchObject({
+      kind: 'PartialObjectMetadata',
+      metadata: { name: 'web-table', namespace: 'default' },
+    });
     const one = await call('GET', `${SCD}/web-table`, { accept: TABLE });
     expect(one.body.rows).toHaveLength(1);
   });
@@ -231,9 +252,13 @@ describe('/k8s resources (controllers over HTTP, fake components port)', () => {
 
   it('treats a server-side apply as create-or-merge', async () => {
     const body = JSON.stringify(cr('ssa-1'));
-    const first = await call('PATCH', `${SCD}/ssa-1?fieldManager=kubectl`, { body, type: 'application/apply-patch+yaml' });
+    const first = await call('PATCH', `${SCD}/ssa-1?fieldManager=kubectl`, {
+      body,
+      type: 'application/apply-patch+yaml',
+    });
     expect(first.status).toBe(201);
-    const yaml = 'apiVersion: llo.aeros-project.eu/v1alpha1\nkind: ServiceComponentDocker\nmetadata:\n  name: ssa-1\nspec:\n  image: nginx:3\n';
+    const yaml =
+      'apiVersion: llo.aeros-project.eu/v1alpha1\nkind: ServiceComponentDocker\nmetadata:\n  name: ssa-1\nspec:\n  image: nginx:3\n';
     const second = await call('PATCH', `${SCD}/ssa-1`, { body: yaml, type: 'application/apply-patch+yaml' });
     expect(second.status).toBe(200);
     expect(second.body.spec.image).toBe('nginx:3');
@@ -321,7 +346,8 @@ describe('/k8s resources (controllers over HTTP, fake components port)', () => {
     controller.abort();
     const before = fake.subscribers;
     // The closed watch unsubscribes from the port.
-    for (let i = 0; i < 50 && fake.subscribers >= before && before > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 50 && fake.subscribers >= before && before > 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
     expect(fake.subscribers).toBe(0);
   });
 });

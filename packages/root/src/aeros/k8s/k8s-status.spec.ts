@@ -27,9 +27,21 @@ describe('toK8sStatus', () => {
     [new ForbiddenError('needs Admin'), 403, 'Forbidden', 'needs Admin'],
     [new MalformedBodyError(), 400, 'BadRequest', 'the request body is not valid JSON'],
     [new K8sRequestError(415, 'UnsupportedMediaType', 'nope'), 415, 'UnsupportedMediaType', 'nope'],
-    [{ type: 'entity.too.large', status: 413, message: 'request entity too large' }, 413, 'RequestEntityTooLarge', 'request entity too large'],
+    [
+      { type: 'entity.too.large', status: 413, message: 'request entity too large' },
+      413,
+      'RequestEntityTooLarge',
+      'request entity too large',
+    ],
   ])('%p → %d %s', (error, code, reason, message) => {
-    expect(toK8sStatus(error, subject)).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code, reason, message });
+    expect(toK8sStatus(error, subject)).toMatchObject({
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      code,
+      reason,
+      message,
+    });
   });
 
   it('turns field errors into 422 Invalid with causes, phrased like the API server', () => {
@@ -59,6 +71,10 @@ describe('toK8sStatus', () => {
   });
 
   it('answers anything unexpected with a 500 that leaks nothing', () => {
-    expect(toK8sStatus(new Error('secret detail'))).toMatchObject({ code: 500, reason: 'InternalError', message: 'an internal error occurred' });
+    expect(toK8sStatus(new Error('secret detail'))).toMatchObject({
+      code: 500,
+      reason: 'InternalError',
+      message: 'an internal error occurred',
+    });
   });
 });
