@@ -110,14 +110,14 @@ function parentOf(doc: unknown, path: string[], missing: () => never): { parent:
     if (Array.isArray(cur)) {
       const i = arrayIndex(cur, token, false);
       if (i === undefined) missing();
-      cur = cur[i!];
+      cur = cur[i];
     } else {
       if (!hasOwn(cur, token)) missing();
-      cur = (cur as Record<string, unknown>)[token];
+      cur = cur[token];
     }
   }
   if (!isContainer(cur)) missing();
-  return { parent: cur as Container, key: path[path.length - 1]! };
+  return { parent: cur, key: path[path.length - 1]! };
 }
 
 function get(doc: unknown, path: string[], missing: () => never): unknown {
@@ -126,7 +126,7 @@ function get(doc: unknown, path: string[], missing: () => never): unknown {
   if (Array.isArray(parent)) {
     const i = arrayIndex(parent, key, false);
     if (i === undefined) missing();
-    return parent[i!];
+    return parent[i];
   }
   if (!hasOwn(parent, key)) missing();
   return parent[key];
@@ -138,7 +138,7 @@ function add(doc: unknown, path: string[], value: unknown, missing: () => never)
   if (Array.isArray(parent)) {
     const i = arrayIndex(parent, key, true);
     if (i === undefined) missing();
-    parent.splice(i!, 0, value);
+    parent.splice(i, 0, value);
   } else {
     Object.defineProperty(parent, key, { value, enumerable: true, writable: true, configurable: true });
   }
@@ -151,7 +151,7 @@ function remove(doc: unknown, path: string[], missing: () => never): { doc: unkn
   if (Array.isArray(parent)) {
     const i = arrayIndex(parent, key, false);
     if (i === undefined) missing();
-    return { doc, value: parent.splice(i!, 1)[0] };
+    return { doc, value: parent.splice(i, 1)[0] };
   }
   if (!hasOwn(parent, key)) missing();
   const value = parent[key];

@@ -261,14 +261,14 @@ function checkObject(body: unknown, kind: AerosKind, namespace: string, name?: s
     throw new K8sRequestError(
       400,
       'BadRequest',
-      `the API version in the data (${String(o.apiVersion)}) does not match the expected API version (${AEROS_API_VERSION})`,
+      `the API version in the data (${JSON.stringify(o.apiVersion)}) does not match the expected API version (${AEROS_API_VERSION})`,
     );
   }
   if (o.kind !== undefined && o.kind !== kind) {
     throw new K8sRequestError(
       400,
       'BadRequest',
-      `the kind in the data (${String(o.kind)}) does not match the expected kind (${kind})`,
+      `the kind in the data (${JSON.stringify(o.kind)}) does not match the expected kind (${kind})`,
     );
   }
   const ns = o.metadata?.namespace;
