@@ -1,13 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { dockerCr, httpText } from '../support/aeros';
 import { containersWithLabel } from '../support/docker';
 import { Kubectl, kubectlBinaries } from '../support/kubectl';
 import { freePort } from '../support/ports';
-import { waitFor } from '../support/processes';
+import { REPO, waitFor } from '../support/processes';
 import { startStack, type Stack } from '../support/stack';
 import { startTlsProxy, type TlsProxy } from '../support/tls-proxy';
 
 const binaries = kubectlBinaries();
+
+/**
+ * Over plain HTTP kubectl drops every credential (client-go applies them only to TLS transports),
+ * so `kubectl --server http://.../k8s --token T` reaches the root with no Authorization at all. That
+ * works once the root treats such requests from AEROS_TRUSTED_NETWORKS as the aerOS service account
+ * (branch h-tokens); until that lands in this tree, the plain-HTTP case is skipped.
+ */
+const trustedNetworksLanded = readFileSync(join(REPO, 'packages/root/src/config/root-config.ts'), 'utf8').includes(
+  'AEROS_TRUSTED_NETWORKS',
+);
 
 /**
  * aerOS's workflow with the real kubectl binaries against Canopy's `/k8s` surface (no Kubernetes):
@@ -25,7 +37,10 @@ describe('aerOS CRs through kubectl (/k8s, tiers as processes, real containers)'
 
   beforeAll(async () => {
     if (binaries.length === 0) return;
-    stack = await startStack('aeros-k8s', { nodes: [{ name: nodeName }] });
+    stack = await startStack('aeros-k8s', {
+      nodes: [{ name: nodeName }],
+      rootEnv: { AEROS_TRUSTED_NETWORKS: '127.0.0.1/32' },
+    });
     await stack.clusterReady();
     proxy = await startTlsProxy(stack.api.baseUrl);
   });
@@ -175,5 +190,29 @@ describe('aerOS CRs through kubectl (/k8s, tiers as processes, real containers)'
       expect(res.code).not.toBe(0);
       expect(res.stderr).toContain('You must be logged in to the server');
     });
+
+    (trustedNetworksLanded ? it : it.skip)(
+      'works as aerOS runs it: --server http://…/k8s --token, from a trusted network',
+      async () => {
+        const k = new Kubectl(
+          binaries.find((b) => b.version === version)!,
+          `${stack.api.baseUrl}/k8s`,
+        );
+        kubectls.push(k);
+        const name = `http-${version.replace('.', '-')}`;
+        const selectedIE = `urn:ngsi-ld:InfrastructureElement:${stack.clusterName}:${nodeName}`;
+        const file = k.file('http.yaml', dockerCr({ name, selectedIE, port: await freePort(), greeting: 'http' }));
+        const flags = ['--server', `${stack.api.baseUrl}/k8s`, '--token', stack.api.token];
+        const created = await k.run(...flags, 'apply', '-f', file);
+        expect(created.stdout.trim()).toBe(`servicecomponentdocker.llo.aeros-project.eu/${name} created`);
+        expect((await k.run(...flags, 'get', 'scd')).stdout).toMatch(new RegExp(`^${name}\\s`, 'm'));
+        expect((await k.run(...flags, 'apply', '-f', file)).stdout.trim()).toBe(
+          `servicecomponentdocker.llo.aeros-project.eu/${name} unchanged`,
+        );
+        expect((await k.run(...flags, 'delete', '-f', file)).stdout.trim()).toBe(
+          `servicecomponentdocker.llo.aeros-project.eu "${name}" deleted`,
+        );
+      },
+    );
   });
 });

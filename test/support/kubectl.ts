@@ -71,11 +71,12 @@ export class Kubectl {
   readonly dir: string;
   private readonly env: NodeJS.ProcessEnv;
 
+  /** With no CA (a plain-HTTP server) and no token the kubeconfig names the server alone. */
   constructor(
     readonly bin: KubectlBinary,
     server: string,
-    caPem: string,
-    token: string,
+    caPem?: string,
+    token?: string,
   ) {
     this.dir = mkdtempSync(join(tmpdir(), `canopy-kubectl-${bin.version}-`));
     const kubeconfig = join(this.dir, 'kubeconfig');
@@ -88,11 +89,10 @@ export class Kubectl {
         '- name: canopy',
         '  cluster:',
         `    server: ${server}`,
-        `    certificate-authority-data: ${Buffer.from(caPem).toString('base64')}`,
+        ...(caPem ? [`    certificate-authority-data: ${Buffer.from(caPem).toString('base64')}`] : []),
         'users:',
         '- name: canopy',
-        '  user:',
-        `    token: ${token}`,
+        ...(token ? ['  user:', `    token: ${token}`] : ['  user: {}']),
         'contexts:',
         '- name: canopy',
         '  context: {cluster: canopy, user: canopy, namespace: default}',
