@@ -4,7 +4,7 @@
 # (legacy discovery, OpenAPI v2 as protobuf). Debian's `kubernetes-client` cannot be apt-installed
 # next to a newer kubectl (the files clash), so its .deb is downloaded and unpacked into a cache
 # dir instead. Sourced by test set-up; exports KUBECTL_1_20 (empty when it could not be had).
-# Never fails the caller: the tests skip a kubectl that is missing.
+# Never fails the caller (also under `set -euo pipefail`): the tests skip a kubectl that is missing.
 
 ensure_kubectl_1_20() {
   local repo cache bin deb tmp
@@ -16,8 +16,8 @@ ensure_kubectl_1_20() {
     tmp="$(mktemp -d)"
     if (cd "$tmp" && { apt-get download kubernetes-client >/dev/null 2>&1 ||
       { apt-get update -qq >/dev/null 2>&1 && apt-get download kubernetes-client >/dev/null 2>&1; }; }); then
-      deb="$(ls "$tmp"/kubernetes-client_*.deb 2>/dev/null | head -n1)"
-      mkdir -p "$cache" && dpkg-deb -x "$deb" "$cache"
+      deb="$(ls "$tmp"/kubernetes-client_*.deb 2>/dev/null | head -n1 || true)"
+      if [ -n "$deb" ]; then mkdir -p "$cache" && dpkg-deb -x "$deb" "$cache" || true; fi
     fi
     rm -rf "$tmp"
     bin="$cache/usr/bin/kubectl"

@@ -184,6 +184,35 @@ describe('aerOS CRs through kubectl (/k8s, tiers as processes, real containers)'
       expect(list.stdout).not.toContain('bad');
     });
 
+    it('watches: `get -w` streams the CR being created and then deleted', async () => {
+      const k = kubectlFor(version);
+      const name = `watch-${version.replace('.', '-')}`;
+      const selectedIE = `urn:ngsi-ld:InfrastructureElement:${stack.clusterName}:${nodeName}`;
+      const file = k.file('watch.yaml', dockerCr({ name, selectedIE, port: await freePort(), greeting: 'w' }));
+      const watch = k.start('get', 'scd', '-w', '--output-watch-events');
+      const seen = (event: string) =>
+        new RegExp(`^${event}\\s+${name}\\s`, 'm').test(watch.output()) ? true : undefined;
+      try {
+        expect((await k.run('apply', '-f', file)).code).toBe(0);
+        // Seen either in kubectl's initial list or as a watch event.
+        await waitFor('the watch to show the CR', async () => seen('ADDED'));
+        // ADDED may come from kubectl's initial list; a label change each round shows up as
+        // MODIFIED only once its watch is open (events between list and watch are not replayed).
+        let round = 0;
+        await waitFor('the watch to be open', async () => {
+          await k.run('label', 'scd', name, `probe=${++round}`, '--overwrite');
+          return seen('MODIFIED');
+        });
+        expect((await k.run('delete', '-f', file)).code).toBe(0);
+        // Only the open stream can tell this one.
+        await waitFor('the watch to show the deletion', async () => seen('DELETED')).catch((e: Error) => {
+          throw new Error(`${e.message}; kubectl printed:\n${watch.output()}`);
+        });
+      } finally {
+        watch.child.kill();
+      }
+    });
+
     it('is refused without a valid token, as kubectl reports it', async () => {
       const k = kubectlFor(version);
       const res = await k.run('--token', 'not-a-token', 'get', 'scd');

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,6 +117,15 @@ export class Kubectl {
         resolve({ code, stdout, stderr });
       });
     });
+  }
+
+  /** A long-running kubectl (e.g. `get -w`); its stdout so far is in `output()`. Stop it with `kill`. */
+  start(...args: string[]): { child: ChildProcess; output: () => string } {
+    const child = spawn(this.bin.path, args, { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    return { child, output: () => out };
   }
 
   cleanup(): void {
