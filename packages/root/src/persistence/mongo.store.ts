@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import mongoose, { Schema, type ClientSession, type Connection, type Model } from 'mongoose';
 import { ConflictError, StaleVersionError } from '@canopy/nest-edge';
 import type {
+  ApiTokenRecord,
   ApplicationRecord,
   ClusterRecord,
   Doc,
@@ -101,6 +102,7 @@ export class MongoStore implements Store {
   readonly services: Collection<ServiceRecord>;
   readonly instances: Collection<InstanceRecord>;
   readonly clusters: Collection<ClusterRecord>;
+  readonly apiTokens: Collection<ApiTokenRecord>;
   private readonly models: Model<Stored>[] = [];
 
   private constructor(
@@ -114,6 +116,7 @@ export class MongoStore implements Store {
     this.services = this.collection('services');
     this.instances = this.collection('instances');
     this.clusters = this.collection('clusters');
+    this.apiTokens = this.collection('apiTokens');
   }
 
   /** Connects, detects transaction support, and creates the collections and their indexes. */

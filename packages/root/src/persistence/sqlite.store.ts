@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConflictError, StaleVersionError } from '@canopy/nest-edge';
 import type {
+  ApiTokenRecord,
   ApplicationRecord,
   ClusterRecord,
   Doc,
@@ -32,6 +33,7 @@ export class SqliteStore implements Store {
   readonly services: Collection<ServiceRecord>;
   readonly instances: Collection<InstanceRecord>;
   readonly clusters: Collection<ClusterRecord>;
+  readonly apiTokens: Collection<ApiTokenRecord>;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -53,6 +55,7 @@ export class SqliteStore implements Store {
     this.services = this.collection('services');
     this.instances = this.collection('instances');
     this.clusters = this.collection('clusters');
+    this.apiTokens = this.collection('apiTokens');
   }
 
   async transaction<R>(fn: () => Promise<R>): Promise<R> {

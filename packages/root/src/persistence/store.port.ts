@@ -1,4 +1,5 @@
 import type {
+  ApiTokenRecord,
   ApplicationRecord,
   ClusterRecord,
   Doc,
@@ -33,6 +34,7 @@ export interface Store {
   readonly services: Collection<ServiceRecord>;
   readonly instances: Collection<InstanceRecord>;
   readonly clusters: Collection<ClusterRecord>;
+  readonly apiTokens: Collection<ApiTokenRecord>;
   /** Runs `fn` so that every write in it lands together or not at all. */
   transaction<R>(fn: () => Promise<R>): Promise<R>;
   close(): Promise<void>;
