@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { loadRootConfig } from '../src/config/root-config';
 import { startRoot, type RootHandle } from '../src/root.bootstrap';
 
-type Caller = 'none' | 'bad' | 'other' | 'own' | 'admin';
-const CALLERS: Caller[] = ['none', 'bad', 'other', 'own', 'admin'];
+/** `apitoken`: an admin-minted API token for machine clients; good on @AerosApi() routes only, none of these. */
+type Caller = 'none' | 'bad' | 'apitoken' | 'other' | 'own' | 'admin';
+const CALLERS: Caller[] = ['none', 'bad', 'apitoken', 'other', 'own', 'admin'];
 
 interface Route {
   name: string;
@@ -17,8 +18,8 @@ interface Route {
 }
 
 /**
- * Issue 3: the authorization matrix. Every route × {no token, bad token, another user's token,
- * the owner's token, an admin's}; each cell's status is asserted, against a real root over HTTP.
+ * Issue 3: the authorization matrix. Every route × {no token, bad token, an API token, another
+ * user's token, the owner's token, an admin's}; each cell's status is asserted, against a real root over HTTP.
  */
 describe('authorization matrix (real root over HTTP)', () => {
   jest.setTimeout(120_000);
@@ -51,7 +52,7 @@ describe('authorization matrix (real root over HTTP)', () => {
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   }
 
-  const as = (caller: Caller) => (caller === 'none' || caller === 'bad' ? 'own' : caller);
+  const as = (caller: Caller) => (caller === 'none' || caller === 'bad' || caller === 'apitoken' ? 'own' : caller);
   const unique = (prefix: string) => `${prefix}${++counter}`;
   const ms = (name = 'web') => ({
     microservice_name: name,
@@ -105,6 +106,7 @@ describe('authorization matrix (real root over HTTP)', () => {
     }
     ({ appId, serviceId } = await freshApp());
     orgId = (await call('admin', 'POST', '/api/organizations', { name: 'acme' })).body.id;
+    tokens.apitoken = (await call('admin', 'POST', '/api/tokens', { name: 'matrix hlo' })).body.token;
   });
 
   afterAll(async () => {
@@ -254,6 +256,21 @@ describe('authorization matrix (real root over HTTP)', () => {
       }),
       expect: adminOnly,
     },
+    { name: 'list API tokens', method: 'GET', prepare: async () => ({ path: '/api/tokens' }), expect: adminOnly },
+    {
+      name: 'mint API token',
+      method: 'POST',
+      prepare: async () => ({ path: '/api/tokens', body: { name: unique('hlo'), expires_in_days: 30 } }),
+      expect: { other: 403, own: 403, admin: 201 },
+    },
+    {
+      name: 'revoke API token',
+      method: 'DELETE',
+      prepare: async () => ({
+        path: `/api/tokens/${(await call('admin', 'POST', '/api/tokens', { name: unique('hlo') })).body.id}`,
+      }),
+      expect: adminOnly,
+    },
   ];
 
   const cells = routes.flatMap((route) => CALLERS.map((caller) => [route.name, caller, route] as const));
@@ -261,11 +278,13 @@ describe('authorization matrix (real root over HTTP)', () => {
   it.each(cells)('%s as %s', async (_name, caller, route) => {
     const { path, body } = await route.prepare(caller);
     const res = await call(caller, route.method, path, body);
-    const expected = caller === 'none' || caller === 'bad' ? 401 : route.expect[as(caller)];
+    const expected =
+      caller === 'none' || caller === 'bad' ? 401 : caller === 'apitoken' ? 403 : route.expect[as(caller)];
     expect({ status: res.status, body: res.status === expected ? undefined : res.body }).toEqual({
       status: expected,
       body: undefined,
     });
+    if (caller === 'apitoken') expect(res.body.message).toContain('API tokens are accepted only on the aerOS routes');
     if (res.status >= 400)
       expect(res.body).toEqual(
         expect.objectContaining({ statusCode: res.status, code: expect.any(String), errors: expect.any(Array) }),
@@ -284,6 +303,7 @@ describe('authorization matrix (real root over HTTP)', () => {
     for (const text of bodies) {
       expect(text).not.toContain('passwordHash');
       expect(text).not.toContain('$argon2');
+      expect(text).not.toContain('secretHash');
     }
   });
 });

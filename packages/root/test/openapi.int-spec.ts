@@ -35,6 +35,9 @@ const ROUTES = [
   'GET /api/organization/{id}',
   'PUT /api/organization/{id}',
   'DELETE /api/organization/{id}',
+  'GET /api/tokens',
+  'POST /api/tokens',
+  'DELETE /api/tokens/{id}',
   'GET /health',
   'GET /metrics',
 ];
