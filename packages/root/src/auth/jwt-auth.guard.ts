@@ -2,13 +2,13 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { ForbiddenError, UnauthorizedError } from '@canopy/nest-edge';
-import { looksLikeApiToken } from '../api-tokens/api-token.format';
 import { ApiTokensService } from '../api-tokens/api-tokens.service';
 import { principalOf, ServiceAccountService } from '../api-tokens/service-account.service';
 import { ROOT_CONFIG } from '../common/tokens';
 import type { RootConfig } from '../config/root-config';
 import type { Role } from '../persistence/records';
 import { AuthService } from './auth.service';
+import { credentialOf } from './credential';
 import { AEROS_API, IS_PUBLIC, ROLES, type Principal } from './principal';
 import { TrustedNetworks } from './trusted-networks';
 
@@ -46,25 +46,30 @@ export class JwtAuthGuard implements CanActivate {
   }
 
   private async authenticate(req: Request, aeros: boolean): Promise<Principal> {
-    const header = req.headers.authorization;
-    if (header === undefined) {
-      // The socket's own peer address: X-Forwarded-For is whatever the client wants it to be.
-      const address = req.socket.remoteAddress;
-      if (aeros && address !== undefined && this.trusted.contains(address)) {
-        return principalOf(await this.serviceAccount.ensure(), { kind: 'trusted-network', address });
+    const credential = credentialOf(
+      { authorization: req.headers.authorization, remoteAddress: req.socket.remoteAddress, aerosRoute: aeros },
+      this.trusted,
+    );
+    switch (credential.kind) {
+      case 'none':
+        throw new UnauthorizedError(credential.reason);
+      case 'jwt':
+        return this.auth.verifyAccessToken(credential.token);
+      case 'trusted-network':
+        return principalOf(await this.serviceAccount.ensure(), {
+          kind: 'trusted-network',
+          address: credential.address,
+        });
+      case 'api-token': {
+        // Verified first: a bad token is a 401 wherever it is sent; a good one off the aerOS routes a 403.
+        const principal = await this.apiTokens.authenticate(credential.token);
+        if (!credential.allowedHere) {
+          throw new ForbiddenError(
+            "API tokens are accepted only on the aerOS routes (LLO API, /k8s, /hlo_al); use a user's access token here",
+          );
+        }
+        return principal;
       }
-      throw new UnauthorizedError('missing bearer token');
     }
-    // A header that is present but wrong is refused everywhere, from a trusted network too.
-    if (!header.startsWith('Bearer ')) throw new UnauthorizedError('missing bearer token');
-    const token = header.slice('Bearer '.length).trim();
-    if (!looksLikeApiToken(token)) return this.auth.verifyAccessToken(token);
-    const principal = await this.apiTokens.authenticate(token);
-    if (!aeros) {
-      throw new ForbiddenError(
-        "API tokens are accepted only on the aerOS routes (LLO API, /k8s, /hlo_al); use a user's access token here",
-      );
-    }
-    return principal;
   }
 }
