@@ -1,3 +1,5 @@
+import { ConfigError } from '@canopy/nest-edge';
+import { loadRootConfig } from '../config/root-config';
 import { parseCidr, parseTrustedNetworks, TrustedNetworks } from './trusted-networks';
 
 describe('trusted networks (AEROS_TRUSTED_NETWORKS)', () => {
@@ -57,5 +59,37 @@ describe('trusted networks (AEROS_TRUSTED_NETWORKS)', () => {
     const none = new TrustedNetworks([]);
     expect(none.empty).toBe(true);
     expect(none.contains('127.0.0.1')).toBe(false);
+  });
+});
+
+describe('the root config loader: AEROS_TRUSTED_NETWORKS and AEROS_SERVICE_ACCOUNT', () => {
+  const load = (env: Record<string, string>) => loadRootConfig({ ROOT_DATA_DIR: '/tmp/canopy-unused', ...env });
+
+  it('defaults to no trusted network and the service account "aeros"', () => {
+    expect(load({})).toMatchObject({ aerosTrustedNetworks: [], aerosServiceAccount: 'aeros' });
+  });
+
+  it('reads both variables', () => {
+    expect(load({ AEROS_TRUSTED_NETWORKS: '10.0.0.0/8, fd00::/8', AEROS_SERVICE_ACCOUNT: 'hlo-1' })).toMatchObject({
+      aerosTrustedNetworks: ['10.0.0.0/8', 'fd00::/8'],
+      aerosServiceAccount: 'hlo-1',
+    });
+  });
+
+  it.each([
+    [{ AEROS_TRUSTED_NETWORKS: '10.0.0.0/40' }, 'AEROS_TRUSTED_NETWORKS'],
+    [{ AEROS_TRUSTED_NETWORKS: '10.0.0.0/8,localhost' }, 'AEROS_TRUSTED_NETWORKS'],
+    [{ AEROS_SERVICE_ACCOUNT: 'has space' }, 'AEROS_SERVICE_ACCOUNT'],
+    [{ AEROS_SERVICE_ACCOUNT: 'Admin' }, 'AEROS_SERVICE_ACCOUNT'],
+  ])('refuses %j with a ConfigError naming the variable', (env, variable) => {
+    let error: unknown;
+    try {
+      load(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ variable });
+    expect(String((error as Error).message)).toContain(variable);
   });
 });
