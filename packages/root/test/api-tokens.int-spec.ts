@@ -91,6 +91,14 @@ describe('API tokens (service on a real SQLite store)', () => {
     await expect(tokens.authenticate(token)).resolves.toMatchObject({ role: 'Admin' });
   });
 
+  it('creates one service account however many first uses race (check-then-insert in a transaction)', async () => {
+    const log = pino({ level: 'silent' });
+    const accounts = new ServiceAccountService(store, loadRootConfig({ ROOT_DATA_DIR: dir }), log);
+    const ids = await Promise.all(Array.from({ length: 8 }, async () => (await accounts.ensure()).id));
+    expect(new Set(ids).size).toBe(1);
+    expect(await store.users.find({ username: 'aeros' })).toHaveLength(1);
+  });
+
   it('never takes over a human user that has the service account’s name', async () => {
     await store.users.insert({ id: 'u1', username: 'hlo', role: 'Admin', passwordHash: '$argon2id$x' });
     await expect(tokens.mint(admin, 'x')).rejects.toBeInstanceOf(ConflictError);
