@@ -286,6 +286,15 @@ describe('aerOS machine auth: trusted networks (real root over HTTP)', () => {
     expect((await call(root, 'GET', '/aeros-probe/whoami', { headers: { authorization: '' } })).status).toBe(401);
   });
 
+  it('keeps the service account’s name from being given to a human user', async () => {
+    const res = await call(root, 'POST', '/api/users', {
+      token: admin,
+      body: { username: 'hlo-domain1', password: 'password-123', role: 'Application_Provider' },
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.message).toContain('reserved for the aerOS service account');
+  });
+
   it('grants nothing outside the aerOS routes', async () => {
     expect((await call(root, 'GET', '/api/applications')).status).toBe(401);
     expect((await call(root, 'GET', '/api/users/me')).status).toBe(401);

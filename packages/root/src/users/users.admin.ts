@@ -8,6 +8,8 @@ import {
   StaleVersionError,
   ValidationFailedError,
 } from '@canopy/nest-edge';
+import { ROOT_CONFIG } from '../common/tokens';
+import type { RootConfig } from '../config/root-config';
 import type { UserRecord } from '../persistence/records';
 import { STORE, type Store } from '../persistence/store.port';
 import type { CreateUserDto, UpdateUserDto } from './dto/user.dto';
@@ -19,6 +21,7 @@ export class UsersAdmin {
   constructor(
     @Inject(STORE) private readonly store: Store,
     private readonly users: UsersService,
+    @Inject(ROOT_CONFIG) private readonly config: RootConfig,
   ) {}
 
   list(): Promise<UserRecord[]> {
@@ -32,6 +35,9 @@ export class UsersAdmin {
   }
 
   async create(body: CreateUserDto): Promise<UserRecord> {
+    // The name stays free for the service account, which is created on first use (never a human's).
+    if (body.username === this.config.aerosServiceAccount)
+      throw new ConflictError(`user name ${body.username} is reserved for the aerOS service account`);
     if (await this.users.findByUsername(body.username)) throw new ConflictError(`user ${body.username} already exists`);
     if (body.organizationId !== undefined) await this.requireOrganization(body.organizationId);
     const user = await this.users.create(body.username, body.password, body.role);
