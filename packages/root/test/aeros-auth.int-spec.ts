@@ -164,6 +164,13 @@ describe('aerOS machine auth: API tokens (real root over HTTP)', () => {
     });
   });
 
+  it('works on the real LLO API (marked @AerosApi()), as kubectl or an HLO would call it', async () => {
+    const listed = await call(root, 'GET', '/v1/service-components?type=docker', { token });
+    expect(listed.status).toBe(200);
+    expect(listed.body).toEqual([]);
+    expect((await call(root, 'GET', '/v1/service-components?type=docker')).status).toBe(401);
+  });
+
   it('is refused with 403 on a route that is not an aerOS route, naming why', async () => {
     for (const path of ['/api/applications', '/api/users/me', '/api/tokens']) {
       const res = await call(root, 'GET', path, { token });
@@ -272,6 +279,12 @@ describe('aerOS machine auth: trusted networks (real root over HTTP)', () => {
       role: 'Application_Provider',
       credential: { kind: 'trusted-network', address: expect.stringMatching(/127\.0\.0\.1$/) },
     });
+  });
+
+  it('the real LLO API answers a trusted-network request with no header', async () => {
+    const listed = await call(root, 'GET', '/v1/service-components?type=docker');
+    expect(listed.status).toBe(200);
+    expect(listed.body).toEqual([]);
   });
 
   it('a bad token is refused even from a trusted network, and so is a non-bearer header', async () => {

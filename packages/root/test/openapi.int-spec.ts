@@ -40,6 +40,13 @@ const ROUTES = [
   'DELETE /api/tokens/{id}',
   'GET /health',
   'GET /metrics',
+  'GET /version',
+  'GET /v1/service-components',
+  'POST /v1/service-components',
+  'PUT /v1/service-components',
+  'GET /v1/service-components/{name}',
+  'PATCH /v1/service-components/{name}',
+  'DELETE /v1/service-components/{name}',
 ];
 const PUBLIC = new Set(['POST /api/auth/login', 'POST /api/auth/refresh', 'GET /health']);
 

@@ -6,6 +6,7 @@ export const COLLECTIONS = [
   'services',
   'instances',
   'clusters',
+  'components',
   'apiTokens',
 ] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
@@ -18,5 +19,6 @@ export const INDEXED: Record<CollectionName, string[]> = {
   services: ['applicationId', 'ownerId'],
   instances: ['serviceId', 'clusterId'],
   clusters: ['name'],
+  components: ['serviceId', 'name'],
   apiTokens: ['userId'],
 };

@@ -5,6 +5,7 @@ import type {
   ApiTokenRecord,
   ApplicationRecord,
   ClusterRecord,
+  ComponentRecord,
   Doc,
   InstanceRecord,
   OrganizationRecord,
@@ -102,6 +103,7 @@ export class MongoStore implements Store {
   readonly services: Collection<ServiceRecord>;
   readonly instances: Collection<InstanceRecord>;
   readonly clusters: Collection<ClusterRecord>;
+  readonly components: Collection<ComponentRecord>;
   readonly apiTokens: Collection<ApiTokenRecord>;
   private readonly models: Model<Stored>[] = [];
 
@@ -116,6 +118,7 @@ export class MongoStore implements Store {
     this.services = this.collection('services');
     this.instances = this.collection('instances');
     this.clusters = this.collection('clusters');
+    this.components = this.collection('components');
     this.apiTokens = this.collection('apiTokens');
   }
 

@@ -7,6 +7,7 @@ import type {
   ApiTokenRecord,
   ApplicationRecord,
   ClusterRecord,
+  ComponentRecord,
   Doc,
   InstanceRecord,
   OrganizationRecord,
@@ -33,6 +34,7 @@ export class SqliteStore implements Store {
   readonly services: Collection<ServiceRecord>;
   readonly instances: Collection<InstanceRecord>;
   readonly clusters: Collection<ClusterRecord>;
+  readonly components: Collection<ComponentRecord>;
   readonly apiTokens: Collection<ApiTokenRecord>;
 
   constructor(dataDir: string) {
@@ -55,6 +57,7 @@ export class SqliteStore implements Store {
     this.services = this.collection('services');
     this.instances = this.collection('instances');
     this.clusters = this.collection('clusters');
+    this.components = this.collection('components');
     this.apiTokens = this.collection('apiTokens');
   }
 

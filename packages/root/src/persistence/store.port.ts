@@ -2,6 +2,7 @@ import type {
   ApiTokenRecord,
   ApplicationRecord,
   ClusterRecord,
+  ComponentRecord,
   Doc,
   InstanceRecord,
   NewDoc,
@@ -34,6 +35,7 @@ export interface Store {
   readonly services: Collection<ServiceRecord>;
   readonly instances: Collection<InstanceRecord>;
   readonly clusters: Collection<ClusterRecord>;
+  readonly components: Collection<ComponentRecord>;
   readonly apiTokens: Collection<ApiTokenRecord>;
   /** Runs `fn` so that every write in it lands together or not at all. */
   transaction<R>(fn: () => Promise<R>): Promise<R>;

@@ -14,10 +14,10 @@ import { RootModule } from '../../src/root.module';
 import { UsersService } from '../../src/users/users.service';
 
 /**
- * A stand-in for the aerOS controllers (LLO API, /k8s, /hlo_al), which are being written in
- * parallel: a test-only controller marked @AerosApi() like they will be, that reports who the guard
- * says the caller is and creates and lists applications as that caller, so the tests can check that
- * what a machine client creates stays visible to it whichever way it authenticated.
+ * A test-only controller marked @AerosApi() like the aerOS controllers (LLO API, /k8s, /hlo_al):
+ * it reports the principal the guard built and creates and lists applications as that caller, so
+ * the tests can check who a machine client is and that what it creates stays visible to it
+ * whichever way it authenticated, without needing a live IE as the real CR routes do.
  */
 @AerosApi()
 @Controller('aeros-probe')

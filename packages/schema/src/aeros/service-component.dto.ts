@@ -30,8 +30,32 @@ export class AerosMetadata {
   @IsString()
   @Matches(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'metadata.name must be a DNS-1123 label' })
   name!: string;
-  @IsOptional() @IsString() namespace?: string;
-  @IsOptional() @IsObject() labels?: Record<string, string>;
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'metadata.namespace must be a DNS-1123 label' })
+  namespace?: string;
+  @IsOptional() @IsStringMap() labels?: Record<string, string>;
+  @IsOptional() @IsStringMap() annotations?: Record<string, string>;
+}
+
+/** Kubernetes labels and annotations: a flat object of string values, of bounded size. */
+function IsStringMap(options?: ValidationOptions): PropertyDecorator {
+  return (object: object, propertyName: string | symbol) => {
+    registerDecorator({
+      name: 'isStringMap',
+      target: object.constructor,
+      propertyName: String(propertyName),
+      options: { message: `$property must map names to strings (at most 64 entries)`, ...options },
+      validator: {
+        validate: (v: unknown) =>
+          typeof v === 'object' &&
+          v !== null &&
+          !Array.isArray(v) &&
+          Object.keys(v).length <= 64 &&
+          Object.entries(v).every(([k, x]) => k.length <= 317 && typeof x === 'string' && x.length <= 262_144),
+      },
+    });
+  };
 }
 
 export class AerosPort {
@@ -93,6 +117,8 @@ export class AerosServiceComponentSpec {
   @IsOptional() @IsBoolean() isJob?: boolean;
   @IsOptional() @IsBoolean() privileged?: boolean;
   @IsOptional() @IsObject() @ValidateNested() @Type(() => AerosImageRegistry) imageRegistry?: AerosImageRegistry;
+  /** WireGuard client settings for aerOS's per-service overlay: accepted and kept; no overlay runs here yet. */
+  @IsOptional() @IsObject() networkOverlay?: Record<string, unknown>;
 }
 
 /** An aerOS Low-Level-Orchestrator custom resource (SPEC §5). */
