@@ -69,7 +69,9 @@ spec:
 }
 
 /** `docker inspect` of the one running container of a Canopy service, as a user would look. */
-export function inspectService(serviceId: string): { Config: { Env: string[]; Cmd: string[] } } | undefined {
+export function inspectService(
+  serviceId: string,
+): { Config: { Env: string[]; Cmd: string[]; Image: string } } | undefined {
   const ids = execFileSync(
     'docker',
     ['ps', '-q', '--filter', `label=io.canopy.service-id=${serviceId}`, '--filter', 'status=running'],
@@ -79,7 +81,7 @@ export function inspectService(serviceId: string): { Config: { Env: string[]; Cm
     .filter((l) => l.trim() !== '');
   if (ids.length !== 1) return undefined;
   const [info] = JSON.parse(execFileSync('docker', ['inspect', ids[0] as string], { encoding: 'utf8' })) as {
-    Config: { Env: string[]; Cmd: string[] };
+    Config: { Env: string[]; Cmd: string[]; Image: string };
   }[];
   return info;
 }

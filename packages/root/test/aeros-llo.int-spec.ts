@@ -36,11 +36,7 @@ const bomb = [
 /** Each bad body, the media type it is sent with, and the field its 4xx must name. */
 const CORPUS: { name: string; body: string; type?: string; status?: number; path: string }[] = [
   { name: 'wrong apiVersion', body: stringify(cr({ apiVersion: 'llo.aeros-project.eu/v1' })), path: 'apiVersion' },
-  {
-    name: 'the aeriOS rename of the group',
-    body: stringify(cr({ apiVersion: 'llo.aeriOS-project.eu/v1alpha1' })),
-    path: 'apiVersion',
-  },
+  { name: 'an unknown group', body: stringify(cr({ apiVersion: 'apps/v1' })), path: 'apiVersion' },
   { name: 'unknown kind', body: stringify(cr({ kind: 'ServiceComponentContainerd' })), path: 'kind' },
   { name: 'missing image', body: stringify(cr({}, { image: undefined })), path: 'spec.image' },
   { name: 'empty image', body: stringify(cr({}, { image: '' })), path: 'spec.image' },

@@ -16,3 +16,4 @@ export * from './aeros/kinds';
 export * from './aeros/infrastructure-element';
 export * from './sla/sla-to-spec';
 export * from './validation/yaml-document';
+export * from './aeros/hlo-allocation.dto';

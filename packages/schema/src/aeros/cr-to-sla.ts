@@ -37,7 +37,7 @@ export function serviceComponentToMicroservice(cr: AerosServiceComponent): SlaMi
     virtualization: 'container',
     code: cr.spec.image,
     cmd: flattenCliArgs(cr.spec.cliArgs ?? []),
-    environment: (cr.spec.envVars ?? []).map((e) => `${e.key}=${e.value}`),
+    environment: (cr.spec.envVars ?? []).map((e) => `${e.key}=${e.value ?? ''}`),
     one_shot: cr.spec.isJob ?? false,
     privileged: cr.spec.privileged ?? false,
   };

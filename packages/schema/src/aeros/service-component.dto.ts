@@ -3,7 +3,6 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
-  Equals,
   IsArray,
   IsBoolean,
   IsIn,
@@ -28,7 +27,10 @@ export type AerosKind = (typeof AEROS_KINDS)[number];
 export class AerosMetadata {
   /** Kubernetes object name rules (DNS-1123 label). */
   @IsString()
-  @Matches(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'metadata.name must be a DNS-1123 label' })
+  @MaxLength(253)
+  @Matches(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+    message: 'metadata.name must be a lowercase RFC 1123 subdomain (a-z, 0-9, "-", ".")',
+  })
   name!: string;
   @IsOptional()
   @IsString()
@@ -70,7 +72,8 @@ export class AerosCliArg {
 
 export class AerosEnvVar {
   @IsString() @Matches(/^[A-Za-z_][A-Za-z0-9_.-]*$/) key!: string;
-  @IsString() value!: string;
+  /** aerOS's HLO omits `value` when it is empty. */
+  @IsOptional() @IsString() value?: string;
 }
 
 export class AerosImageRegistry {
@@ -123,7 +126,10 @@ export class AerosServiceComponentSpec {
 
 /** An aerOS Low-Level-Orchestrator custom resource (SPEC §5). */
 export class AerosServiceComponent {
-  @IsString() @Equals(AEROS_API_VERSION, { message: `apiVersion must be "${AEROS_API_VERSION}"` }) apiVersion!: string;
+  /** The Eclipse republish's `llo.aeriOS-project.eu` spelling is tolerated (aerOS.md §6); stored canonical. */
+  @IsString()
+  @Matches(/^llo\.aer(i)?os-project\.eu\/v1alpha1$/i, { message: `apiVersion must be "${AEROS_API_VERSION}"` })
+  apiVersion!: string;
   @IsString() @IsIn(AEROS_KINDS, { message: `kind must be one of ${AEROS_KINDS.join(', ')}` }) kind!: AerosKind;
   // @IsObject makes these required: @ValidateNested skips a missing value, and the converters
   // would then read `metadata.name` of undefined (a 5xx instead of a 400).
