@@ -309,6 +309,21 @@ describe('authorization matrix (real root over HTTP)', () => {
       prepare: async () => ({ path: '/v1/service-components', body: { kind: 'ServiceComponentDocker' } }),
       expect: { other: 400, own: 400, admin: 400 },
     },
+    // aerOS's HLO allocation API: a component nobody made is 404 for every caller that gets in.
+    {
+      name: 'HLO get unknown component',
+      aeros: true,
+      method: 'GET',
+      prepare: async () => ({ path: '/hlo_al/services/nosvc/service_components/nocomp/' }),
+      expect: { other: 404, own: 404, admin: 404 },
+    },
+    {
+      name: 'HLO delete unknown component',
+      aeros: true,
+      method: 'DELETE',
+      prepare: async () => ({ path: '/hlo_al/services/nosvc/service_components/nocomp/' }),
+      expect: { other: 404, own: 404, admin: 404 },
+    },
   );
 
   const cells = routes.flatMap((route) => CALLERS.map((caller) => [route.name, caller, route] as const));
