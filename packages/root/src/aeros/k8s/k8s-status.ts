@@ -1,6 +1,7 @@
 import {
   ConflictError,
   DomainError,
+  HTTP_STATUS_OF,
   ForbiddenError,
   MalformedBodyError,
   NotFoundError,
@@ -12,16 +13,18 @@ import {
 } from '@canopy/nest-edge';
 import { AEROS_GROUP, AEROS_KIND_INFO, kindOfResource } from '@canopy/schema';
 
-/** A refusal that only the Kubernetes surface makes (a patch type, a verb, a selector). */
-export class K8sRequestError extends DomainError {
-  readonly code: string;
+/**
+ * A refusal that only the Kubernetes surface makes (a patch type, a path, a selector): an HTTP-edge
+ * error, so it carries its status and Kubernetes reason rather than a domain code.
+ */
+export class K8sRequestError extends Error {
   constructor(
     readonly status: 400 | 404 | 405 | 406 | 415,
     readonly reason: 'BadRequest' | 'NotFound' | 'MethodNotAllowed' | 'NotAcceptable' | 'UnsupportedMediaType',
     message: string,
   ) {
     super(message);
-    this.code = reason.replace(/[a-z](?=[A-Z])/g, '$&_').toUpperCase();
+    this.name = 'K8sRequestError';
   }
 }
 
@@ -54,6 +57,9 @@ interface BodyParserError {
   status?: unknown;
   message?: unknown;
 }
+
+/** Conflict codes that mean "it exists already" (Kubernetes' AlreadyExists); other 409s are Conflict. */
+const EXISTS_CODES: ReadonlySet<string> = new Set(['COMPONENT_EXISTS', 'RECORD_EXISTS', 'CONFLICT']);
 
 const REASONS: Record<number, string> = {
   400: 'BadRequest',
@@ -129,7 +135,7 @@ export function toK8sStatus(error: unknown, subject: StatusSubject = {}): K8sSta
       'Conflict',
     );
   }
-  if (error instanceof ConflictError) {
+  if (error instanceof ConflictError && EXISTS_CODES.has(error.code)) {
     const subjectText = on(qualifiedResource);
     return failure(
       409,
@@ -143,7 +149,7 @@ export function toK8sStatus(error: unknown, subject: StatusSubject = {}): K8sSta
   if (error instanceof TooManyRequestsError) return failure(429, error.message);
   if (error instanceof UpstreamUnavailableError) return failure(503, error.message);
   if (error instanceof K8sRequestError) return failure(error.status, error.message, undefined, error.reason);
-  if (error instanceof DomainError) return failure(error.status, error.message);
+  if (error instanceof DomainError) return failure(HTTP_STATUS_OF[error.code], error.message);
   // Errors of express' body parser (too large, bad charset) and of Nest's router (no such route).
   const bp = error as BodyParserError | null;
   if (bp && typeof bp.status === 'number' && bp.status >= 400 && bp.status < 500) {
