@@ -1,32 +1,21 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parse } from 'yaml';
 import { dockerCr, httpText } from '../support/aeros';
 import { containersWithLabel } from '../support/docker';
 import { Kubectl, kubectlBinaries } from '../support/kubectl';
 import { freePort } from '../support/ports';
-import { REPO, waitFor } from '../support/processes';
+import { waitFor } from '../support/processes';
 import { startStack, type Stack } from '../support/stack';
 import { startTlsProxy, type TlsProxy } from '../support/tls-proxy';
 
 const binaries = kubectlBinaries();
 
 /**
- * Over plain HTTP kubectl drops every credential (client-go applies them only to TLS transports),
- * so `kubectl --server http://.../k8s --token T` reaches the root with no Authorization at all. That
- * works once the root treats such requests from AEROS_TRUSTED_NETWORKS as the aerOS service account
- * (branch h-tokens); until that lands in this tree, the plain-HTTP case is skipped.
- */
-const trustedNetworksLanded = readFileSync(join(REPO, 'packages/root/src/config/root-config.ts'), 'utf8').includes(
-  'AEROS_TRUSTED_NETWORKS',
-);
-
-/**
  * aerOS's workflow with the real kubectl binaries against Canopy's `/k8s` surface (no Kubernetes):
  * apply a CR, see it in `get` (table) and `get -o yaml` (with status), apply it unchanged, describe
  * it, delete it; bad CRs fail with kubectl's own error text naming the field. The container really
- * runs on the IE the CR selects. kubectl sends its token only over TLS, so the root sits behind a
- * TLS front here, as it would in a deployment; the kubeconfig trusts its certificate.
+ * runs on the IE the CR selects. kubectl sends a token only over TLS: the token cases go through a
+ * TLS front whose certificate the kubeconfig trusts; the plain-HTTP case relies on
+ * AEROS_TRUSTED_NETWORKS.
  */
 describe('aerOS CRs through kubectl (/k8s, tiers as processes, real containers)', () => {
   jest.setTimeout(300_000);
@@ -213,6 +202,16 @@ describe('aerOS CRs through kubectl (/k8s, tiers as processes, real containers)'
       }
     });
 
+    it('accepts an API token an admin minted for the HLO', async () => {
+      const minted = await stack.api.request('POST', '/api/tokens', { name: `hlo-${version}` });
+      expect(minted.status).toBe(201);
+      const bin = binaries.find((b) => b.version === version)!;
+      const k = new Kubectl(bin, `${proxy.url}/k8s`, proxy.caPem, minted.body.token as string);
+      kubectls.push(k);
+      const res = await k.run('get', 'scd');
+      expect(res).toMatchObject({ code: 0 });
+    });
+
     it('is refused without a valid token, as kubectl reports it', async () => {
       const k = kubectlFor(version);
       const res = await k.run('--token', 'not-a-token', 'get', 'scd');
@@ -220,28 +219,28 @@ describe('aerOS CRs through kubectl (/k8s, tiers as processes, real containers)'
       expect(res.stderr).toContain('You must be logged in to the server');
     });
 
-    (trustedNetworksLanded ? it : it.skip)(
-      'works as aerOS runs it: --server http://…/k8s --token, from a trusted network',
-      async () => {
-        const k = new Kubectl(
-          binaries.find((b) => b.version === version)!,
-          `${stack.api.baseUrl}/k8s`,
-        );
-        kubectls.push(k);
-        const name = `http-${version.replace('.', '-')}`;
-        const selectedIE = `urn:ngsi-ld:InfrastructureElement:${stack.clusterName}:${nodeName}`;
-        const file = k.file('http.yaml', dockerCr({ name, selectedIE, port: await freePort(), greeting: 'http' }));
-        const flags = ['--server', `${stack.api.baseUrl}/k8s`, '--token', stack.api.token];
-        const created = await k.run(...flags, 'apply', '-f', file);
-        expect(created.stdout.trim()).toBe(`servicecomponentdocker.llo.aeros-project.eu/${name} created`);
-        expect((await k.run(...flags, 'get', 'scd')).stdout).toMatch(new RegExp(`^${name}\\s`, 'm'));
-        expect((await k.run(...flags, 'apply', '-f', file)).stdout.trim()).toBe(
-          `servicecomponentdocker.llo.aeros-project.eu/${name} unchanged`,
-        );
-        expect((await k.run(...flags, 'delete', '-f', file)).stdout.trim()).toBe(
-          `servicecomponentdocker.llo.aeros-project.eu "${name}" deleted`,
-        );
-      },
-    );
+    // Over plain HTTP kubectl drops every credential (client-go applies them to TLS transports
+    // only), so this reaches the root with no Authorization: from AEROS_TRUSTED_NETWORKS that is
+    // the aerOS service account.
+    it('works as aerOS runs it: --server http://…/k8s --token, from a trusted network', async () => {
+      const k = new Kubectl(
+        binaries.find((b) => b.version === version)!,
+        `${stack.api.baseUrl}/k8s`,
+      );
+      kubectls.push(k);
+      const name = `http-${version.replace('.', '-')}`;
+      const selectedIE = `urn:ngsi-ld:InfrastructureElement:${stack.clusterName}:${nodeName}`;
+      const file = k.file('http.yaml', dockerCr({ name, selectedIE, port: await freePort(), greeting: 'http' }));
+      const flags = ['--server', `${stack.api.baseUrl}/k8s`, '--token', stack.api.token];
+      const created = await k.run(...flags, 'apply', '-f', file);
+      expect(created.stdout.trim()).toBe(`servicecomponentdocker.llo.aeros-project.eu/${name} created`);
+      expect((await k.run(...flags, 'get', 'scd')).stdout).toMatch(new RegExp(`^${name}\\s`, 'm'));
+      expect((await k.run(...flags, 'apply', '-f', file)).stdout.trim()).toBe(
+        `servicecomponentdocker.llo.aeros-project.eu/${name} unchanged`,
+      );
+      expect((await k.run(...flags, 'delete', '-f', file)).stdout.trim()).toBe(
+        `servicecomponentdocker.llo.aeros-project.eu "${name}" deleted`,
+      );
+    });
   });
 });

@@ -66,6 +66,18 @@ describe('toK8sStatus', () => {
     });
   });
 
+  it('tells "exists already" from other clashes by the error code', () => {
+    expect(toK8sStatus(new ConflictError('x', [], 'COMPONENT_EXISTS'), subject)).toMatchObject({
+      code: 409,
+      reason: 'AlreadyExists',
+    });
+    expect(toK8sStatus(new ConflictError('too many', [], 'REPLICA_LIMIT_REACHED'), subject)).toMatchObject({
+      code: 409,
+      reason: 'Conflict',
+      message: 'too many',
+    });
+  });
+
   it('keeps the domain message when the request names no resource', () => {
     expect(toK8sStatus(new NotFoundError('thing', 'x'))).toMatchObject({ code: 404, message: 'thing x not found' });
   });
