@@ -8,7 +8,10 @@ import type { ComponentObject } from '../components.port';
  */
 
 export const GROUP_VERSION = `${AEROS_GROUP}/${AEROS_VERSION}`;
-/** The Kubernetes release whose API conventions this surface follows (kubectl warns on big skews). */
+/**
+ * The Kubernetes release this surface claims. kubectl warns when it is more than one minor away, and
+ * the Cloud SDK's kubectl dispatcher (this machine's `/usr/bin/kubectl`) runs the build matching it.
+ */
 export const K8S_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-canopy' };
 
 export function versionInfo(): Record<string, string> {
