@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { JsonPatchError, applyJsonPatch } from './json-patch';
 
 /** RFC 6902's own examples (appendix A), plus the failures kubectl users hit. */
@@ -98,5 +99,38 @@ describe('applyJsonPatch (RFC 6902)', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.keys(out)).toEqual(['__proto__']);
     expect(() => applyJsonPatch({}, [{ op: 'remove', path: '/toString' }])).toThrow(JsonPatchError);
+  });
+});
+
+describe('applyJsonPatch on arbitrary input', () => {
+  const pointer = fc
+    .array(fc.oneof(fc.constantFrom('a', 'b', '0', '1', '-', '__proto__', 'constructor', '~0', '~1'), fc.string()), {
+      maxLength: 4,
+    })
+    .map((tokens) => (tokens.length === 0 ? '' : `/${tokens.join('/')}`));
+  const op = fc.record(
+    {
+      op: fc.oneof(fc.constantFrom('add', 'remove', 'replace', 'move', 'copy', 'test'), fc.string()),
+      path: fc.oneof(pointer, fc.anything()),
+      from: fc.oneof(pointer, fc.anything()),
+      value: fc.jsonValue(),
+    },
+    { requiredKeys: [] },
+  );
+
+  it('either applies or refuses with a JsonPatchError naming the operation; never pollutes a prototype', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.oneof(fc.array(op, { maxLength: 6 }), fc.anything()), (doc, patch) => {
+        try {
+          applyJsonPatch(doc, patch);
+        } catch (e) {
+          expect(e).toBeInstanceOf(JsonPatchError);
+          expect((e as JsonPatchError).errors[0]?.path).toMatch(/^(\$|\[\d+\](\.op|\.path|\.from|\.value)?)$/);
+        }
+        expect(({} as Record<string, unknown>).a).toBeUndefined();
+        expect(Object.prototype).not.toHaveProperty('b');
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

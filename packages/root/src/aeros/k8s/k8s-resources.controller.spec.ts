@@ -303,6 +303,14 @@ describe('/k8s resources (controllers over HTTP, fake components port)', () => {
     expect(broken.body).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
   });
 
+  it('answers a verb a resource path does not serve with 405', async () => {
+    const res = await call('DELETE', SCD);
+    expect(res.status).toBe(405);
+    expect(res.body).toMatchObject({ kind: 'Status', reason: 'MethodNotAllowed', code: 405 });
+    expect((await call('POST', `${SCD}/some-name`, { body: cr('some-name') })).status).toBe(405);
+    expect((await call('DELETE', `${SCD.replace('servicecomponentdockers', 'pods')}`)).status).toBe(404);
+  });
+
   it('serves namespaces and an empty event list for describe', async () => {
     expect((await call('GET', '/k8s/api/v1/namespaces/default')).body).toMatchObject({
       kind: 'Namespace',

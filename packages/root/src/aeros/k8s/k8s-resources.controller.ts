@@ -1,4 +1,5 @@
 import {
+  All,
   Body,
   Controller,
   Delete,
@@ -193,6 +194,20 @@ export class K8sResourcesController {
   ): Promise<ComponentObject> {
     refuseDryRun(query);
     return this.components.delete(user, kindOfPlural(plural), namespace, name);
+  }
+
+  /**
+   * Declared after the served verbs, so only the others land here: a known path with a verb it does
+   * not serve (deletecollection, POST on a name, ...) is the API server's 405, not a 404.
+   */
+  @All(['namespaces/:namespace/:plural', 'namespaces/:namespace/:plural/:name', ':plural'])
+  methodNotAllowed(@Param('plural') plural: string, @Req() req: Request): never {
+    kindOfPlural(plural);
+    throw new K8sRequestError(
+      405,
+      'MethodNotAllowed',
+      `the server does not allow this method on the requested resource (${req.method})`,
+    );
   }
 
   private async list(
