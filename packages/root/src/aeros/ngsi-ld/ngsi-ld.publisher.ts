@@ -218,13 +218,13 @@ export class NgsiLdPublisher {
     let request = patch;
     let result = await this.send(patch);
     let requests = 1;
-    if (!(result instanceof Error) && outcomeOf(result.status) === 'notFound') {
+    if (!(result instanceof NoReply) && outcomeOf(result.status) === 'notFound') {
       this.log.info({ seq: row.seq, entityId: row.entityId }, 'ngsi-ld entity unknown to the broker; creating it');
       const attrs = JSON.parse(row.body) as ComponentStatusAttrs;
       request = { method: 'POST', path: ENTITIES, body: JSON.stringify(componentEntity(row.entityId, attrs)) };
       result = await this.send(request);
       requests += 1;
-      if (!(result instanceof Error) && outcomeOf(result.status) === 'exists') {
+      if (!(result instanceof NoReply) && outcomeOf(result.status) === 'exists') {
         // Created by someone else since our PATCH: the update itself still has to be applied.
         request = patch;
         result = await this.send(patch);
@@ -246,23 +246,23 @@ export class NgsiLdPublisher {
     return 1;
   }
 
-  private async send(request: NgsiLdRequest): Promise<NgsiLdReply | Error> {
+  private async send(request: NgsiLdRequest): Promise<NgsiLdReply | NoReply> {
     try {
       return await this.transport!.send(request, this.abort.signal);
     } catch (error) {
-      return error instanceof Error ? error : new Error(String(error));
+      return new NoReply(describe(error));
     }
   }
 
   private settle(
     row: OutboxRow,
     request: NgsiLdRequest,
-    result: NgsiLdReply | Error,
+    result: NgsiLdReply | NoReply,
     refine: (outcome: Outcome, status: number | undefined) => Outcome,
   ): void {
     // Abandoned by stop(): the row stays exactly as it was, to be sent after the next start.
-    if (result instanceof Error && this.stopping) return;
-    const status = result instanceof Error ? undefined : result.status;
+    if (result instanceof NoReply && this.stopping) return;
+    const status = result instanceof NoReply ? undefined : result.status;
     const outcome = refine(outcomeOf(status), status);
     const where = { seq: row.seq, entityId: row.entityId, kind: row.kind, method: request.method, path: request.path };
     switch (outcome) {
@@ -275,7 +275,7 @@ export class NgsiLdPublisher {
         this.outbox!.remove(row.seq);
         this.failures = 0;
         this.log.error(
-          { ...where, status, reply: result instanceof Error ? undefined : result.excerpt },
+          { ...where, status, reply: result instanceof NoReply ? undefined : result.excerpt },
           'ngsi-ld update rejected by the broker; dropped',
         );
         return;
@@ -291,7 +291,7 @@ export class NgsiLdPublisher {
         this.outbox!.retryLater(row.seq, attempts, now + delayMs);
         this.pausedUntil = now + retryDelayMs(this.failures, this.settings!);
         this.log.warn(
-          { ...where, attempts, delayMs, status, reason: result instanceof Error ? describe(result) : result.excerpt },
+          { ...where, attempts, delayMs, status, reason: result instanceof NoReply ? result.reason : result.excerpt },
           'ngsi-ld delivery failed; will retry',
         );
         return;
@@ -304,9 +304,19 @@ export class NgsiLdPublisher {
   }
 }
 
-/** fetch's "fetch failed" hides the useful part (ECONNREFUSED, ETIMEDOUT…) in its cause. */
-function describe(error: Error): string {
-  const cause = (error as { cause?: unknown }).cause;
-  if (cause instanceof Error) return `${error.message}: ${(cause as { code?: string }).code ?? cause.message}`;
-  return error.message;
+/** A request that got no reply: refused, reset, timed out or abandoned. */
+class NoReply {
+  constructor(readonly reason: string) {}
+}
+
+/**
+ * fetch's "fetch failed" hides the useful part (ECONNREFUSED, ETIMEDOUT…) in its cause. Duck-typed:
+ * fetch's errors may come from another realm (under jest), where instanceof Error fails.
+ */
+function describe(error: unknown): string {
+  const e = error as { message?: unknown; cause?: { code?: unknown; message?: unknown } } | undefined;
+  const message = typeof e?.message === 'string' ? e.message : String(error);
+  const cause = e?.cause;
+  const detail = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : '';
+  return detail === '' ? message : `${message}: ${detail}`;
 }
