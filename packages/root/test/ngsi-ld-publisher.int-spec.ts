@@ -80,7 +80,8 @@ describe('NGSI-LD publisher over HTTP', () => {
     const sc = 'urn:ngsi-ld:Service:demo:Component:web';
     broker.seed(sc);
     const { log } = captureLog();
-    const p = publisher(log);
+    const core = 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld';
+    const p = publisher(log, { NGSI_LD_CONTEXT: core });
     p.componentStatus(sc, 'Starting', IE);
     p.componentStatus(sc, 'Running', IE);
     p.componentStatus(sc, 'Removing', IE);
@@ -96,6 +97,12 @@ describe('NGSI-LD publisher over HTTP', () => {
       { status: 'Finished', infrastructureElement: NULL, httpStatus: 204 },
     ]);
     expect(broker.violations).toEqual([]);
+    expect(broker.requests[0]!.headers).toMatchObject({
+      'content-type': 'application/json',
+      aeros: 'true',
+      authorization: `Bearer ${TOKEN}`,
+      link: `<${core}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`,
+    });
     // The id travels URL-encoded; the broker's copy ends in the last state.
     expect(broker.requests[0]!.url).toBe(`/ngsi-ld/v1/entities/${encodeURIComponent(sc)}/attrs`);
     expect(broker.entities.get(sc)).toMatchObject({
@@ -158,7 +165,10 @@ describe('NGSI-LD publisher over HTTP', () => {
     broker.seed(good);
     broker.script = (r) =>
       r.entityIds.includes(bad)
-        ? { status: 400, body: { type: 'https://uri.etsi.org/ngsi-ld/errors/BadRequestData', detail: 'refused on purpose' } }
+        ? {
+            status: 400,
+            body: { type: 'https://uri.etsi.org/ngsi-ld/errors/BadRequestData', detail: 'refused on purpose' },
+          }
         : undefined;
     const { log, lines } = captureLog();
     const p = publisher(log);
@@ -252,7 +262,9 @@ describe('NGSI-LD publisher over HTTP', () => {
       ['POST', 409],
       ['PATCH', 204],
     ]);
-    expect(broker.entities.get(sc)).toMatchObject({ serviceComponentStatus: { object: expect.stringMatching(/Running$/) } });
+    expect(broker.entities.get(sc)).toMatchObject({
+      serviceComponentStatus: { object: expect.stringMatching(/Running$/) },
+    });
   });
 
   it('upserts IEs as normalized NGSI-LD, at most once per interval each, latest values winning', async () => {

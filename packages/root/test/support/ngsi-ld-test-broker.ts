@@ -27,7 +27,8 @@ export interface ScriptedReply {
   body?: unknown;
 }
 
-const STATUS_URN = /^urn:ngsi-ld:ServiceComponentStatus:(Starting|Running|Overload|Failed|Migrating|Locating|Removing|Finished)$/;
+const STATUS_URN =
+  /^urn:ngsi-ld:ServiceComponentStatus:(Starting|Running|Overload|Failed|Migrating|Locating|Removing|Finished)$/;
 const IE_URN = /^urn:ngsi-ld:InfrastructureElement:\S+$/;
 const URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
 const PATCH_PATH = /^\/ngsi-ld\/v1\/entities\/([^/?]+)\/attrs$/;
@@ -169,7 +170,7 @@ export class NgsiLdTestBroker {
     if (headers['aeros'] !== 'true') problems.push('no "aerOS: true" header');
     if (this.expectToken !== undefined && headers['authorization'] !== `Bearer ${this.expectToken}`)
       problems.push('missing or wrong bearer token');
-    const link = headers['link'];
+    const link = headers['link'] === undefined ? undefined : String(headers['link']);
     if (link !== undefined && !/^<https?:\/\/\S+>; rel="http:\/\/www\.w3\.org\/ns\/json-ld#context"/.test(link))
       problems.push(`malformed Link header ${link}`);
     if (isObject(body) && '@context' in body) problems.push('@context in an application/json body');

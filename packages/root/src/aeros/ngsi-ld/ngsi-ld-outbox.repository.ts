@@ -82,9 +82,7 @@ export class NgsiLdOutbox {
 
   /** The unsent rows of one entity, oldest first. */
   rowsOf(entityId: string): OutboxRow[] {
-    return this.db
-      .prepare<[string], OutboxRow>('SELECT * FROM outbox WHERE entityId = ? ORDER BY seq')
-      .all(entityId);
+    return this.db.prepare<[string], OutboxRow>('SELECT * FROM outbox WHERE entityId = ? ORDER BY seq').all(entityId);
   }
 
   /** Replaces the body of a row that has not been sent yet (IE snapshots supersede each other). */

@@ -232,7 +232,9 @@ export class NgsiLdPublisher {
       }
     }
     // A 404 or 409 left over here is a race with someone creating or deleting the entity: retried.
-    this.settle(row, request, result, (outcome) => (outcome === 'notFound' || outcome === 'exists' ? 'retry' : outcome));
+    this.settle(row, request, result, (outcome) =>
+      outcome === 'notFound' || outcome === 'exists' ? 'retry' : outcome,
+    );
     return requests;
   }
 
