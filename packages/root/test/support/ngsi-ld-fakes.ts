@@ -33,9 +33,12 @@ export class ScriptedNgsiLdTransport implements NgsiLdTransport {
     const answer = this.answer(request, index);
     if (answer === 'no-reply') throw Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
     if (answer === 'hang') {
-      await new Promise<void>((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+      // Never answers; rejects as fetch does when its request is aborted.
+      return new Promise<NgsiLdReply>((_, reject) =>
+        signal.addEventListener('abort', () => reject(new Error('aborted'))),
+      );
     }
-    return { status: answer === 'hang' ? 0 : answer, excerpt: answer >= 400 ? `{"detail":"scripted ${answer}"}` : '' };
+    return { status: answer, excerpt: answer >= 400 ? `{"detail":"scripted ${answer}"}` : '' };
   }
 
   /** Resolves when at least `n` requests were sent. */

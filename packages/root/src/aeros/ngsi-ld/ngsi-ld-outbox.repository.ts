@@ -30,6 +30,12 @@ export class NgsiLdOutbox {
   private readonly insert: Database.Statement<[OutboxKind, string, string, number]>;
   private readonly heads: Database.Statement<[number, number], OutboxRow>;
   private readonly earliest: Database.Statement<[], { nextAt: number | null }>;
+  private readonly bySeq: Database.Statement<[number], OutboxRow>;
+  private readonly ofEntity: Database.Statement<[string], OutboxRow>;
+  private readonly setBody: Database.Statement<[string, number]>;
+  private readonly setRetry: Database.Statement<[number, number, number]>;
+  private readonly deleteSeq: Database.Statement<[number]>;
+  private readonly total: Database.Statement<[], { n: number }>;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -60,6 +66,12 @@ export class NgsiLdOutbox {
       `SELECT MIN(o.nextAt) AS nextAt
        FROM outbox o JOIN (SELECT MIN(seq) AS seq FROM outbox GROUP BY entityId) h ON o.seq = h.seq`,
     );
+    this.bySeq = this.db.prepare('SELECT * FROM outbox WHERE seq = ?');
+    this.ofEntity = this.db.prepare('SELECT * FROM outbox WHERE entityId = ? ORDER BY seq');
+    this.setBody = this.db.prepare('UPDATE outbox SET body = ? WHERE seq = ?');
+    this.setRetry = this.db.prepare('UPDATE outbox SET attempts = ?, nextAt = ? WHERE seq = ?');
+    this.deleteSeq = this.db.prepare('DELETE FROM outbox WHERE seq = ?');
+    this.total = this.db.prepare('SELECT COUNT(*) AS n FROM outbox');
   }
 
   enqueue(kind: OutboxKind, entityId: string, body: string, nextAt: number): number {
@@ -77,29 +89,29 @@ export class NgsiLdOutbox {
   }
 
   get(seq: number): OutboxRow | undefined {
-    return this.db.prepare<[number], OutboxRow>('SELECT * FROM outbox WHERE seq = ?').get(seq);
+    return this.bySeq.get(seq);
   }
 
   /** The unsent rows of one entity, oldest first. */
   rowsOf(entityId: string): OutboxRow[] {
-    return this.db.prepare<[string], OutboxRow>('SELECT * FROM outbox WHERE entityId = ? ORDER BY seq').all(entityId);
+    return this.ofEntity.all(entityId);
   }
 
   /** Replaces the body of a row that has not been sent yet (IE snapshots supersede each other). */
   replaceBody(seq: number, body: string): void {
-    this.db.prepare('UPDATE outbox SET body = ? WHERE seq = ?').run(body, seq);
+    this.setBody.run(body, seq);
   }
 
   retryLater(seq: number, attempts: number, nextAt: number): void {
-    this.db.prepare('UPDATE outbox SET attempts = ?, nextAt = ? WHERE seq = ?').run(attempts, nextAt, seq);
+    this.setRetry.run(attempts, nextAt, seq);
   }
 
   remove(seq: number): void {
-    this.db.prepare('DELETE FROM outbox WHERE seq = ?').run(seq);
+    this.deleteSeq.run(seq);
   }
 
   count(): number {
-    return this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM outbox').get()?.n ?? 0;
+    return this.total.get()?.n ?? 0;
   }
 
   close(): void {

@@ -40,10 +40,74 @@ const UPSERT = '/ngsi-ld/v1/entityOperations/upsert?options=update';
  * With CB_URL unset the publisher is off: every method is a no-op and no file is created.
  */
 export class NgsiLdPublisher {
-  private readonly settings: NgsiLdConfig | null;
-  private readonly outbox: NgsiLdOutbox | undefined;
-  private readonly transport: NgsiLdTransport | undefined;
-  private readonly log: Logger;
+  private readonly delivery: NgsiLdDelivery | undefined;
+
+  constructor(config: NgsiLdPublisherConfig, log: Logger, clock: Clock = systemClock, transport?: NgsiLdTransport) {
+    const settings = config.ngsiLd;
+    if (settings !== null) {
+      this.delivery = new NgsiLdDelivery(
+        settings,
+        config.dataDir,
+        log.child({ component: 'ngsi-ld' }),
+        clock,
+        transport ?? new FetchNgsiLdTransport(settings),
+      );
+    }
+  }
+
+  /** False when CB_URL is unset. */
+  get enabled(): boolean {
+    return this.delivery !== undefined;
+  }
+
+  /** Starts the delivery worker; updates queued earlier (also by a previous run) go out first. */
+  start(): void {
+    this.delivery?.start();
+  }
+
+  /**
+   * Stops the worker and closes the outbox. A request in flight is abandoned and its update stays
+   * queued, so the next start may send it again: a repeat of the same PATCH, in the same place in
+   * the order, which the broker applies idempotently.
+   */
+  async stop(): Promise<void> {
+    await this.delivery?.stop();
+  }
+
+  /**
+   * Queues `PATCH /ngsi-ld/v1/entities/{entityId}/attrs` with `serviceComponentStatus` and the
+   * `infrastructureElement` the status implies (see `infrastructureElementFor`). Durable on return.
+   */
+  componentStatus(entityId: string, status: AerosComponentStatus, infrastructureElement: string | null): void {
+    this.delivery?.componentStatus(entityId, status, infrastructureElement);
+  }
+
+  /**
+   * Queues an upsert of each IE (only with NGSI_LD_UPSERT_IES=true), at most one per IE every
+   * NGSI_LD_IE_INTERVAL_MS. IEs are snapshots, so unlike statuses a newer one replaces an unsent
+   * older one: the broker only ever needs the latest.
+   */
+  upsertInfrastructureElements(ies: InfrastructureElement[]): void {
+    this.delivery?.upsertInfrastructureElements(ies);
+  }
+
+  /** Updates queued and not yet delivered or dropped (they survive a restart). */
+  pending(): number {
+    return this.delivery?.pending() ?? 0;
+  }
+
+  /**
+   * Sends what is due now, one request at a time, until nothing is due or the worker must pause;
+   * returns the number of requests made. The worker calls it; tests call it with a fake clock.
+   */
+  async deliverDue(): Promise<number> {
+    return (await this.delivery?.deliverDue()) ?? 0;
+  }
+}
+
+/** The enabled publisher: the outbox, the worker and its pacing. */
+class NgsiLdDelivery {
+  private readonly outbox: NgsiLdOutbox;
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
   private stopping = false;
@@ -58,91 +122,63 @@ export class NgsiLdPublisher {
   private readonly ieDueAt = new Map<string, number>();
 
   constructor(
-    config: NgsiLdPublisherConfig,
-    log: Logger,
-    private readonly clock: Clock = systemClock,
-    transport?: NgsiLdTransport,
+    private readonly settings: NgsiLdConfig,
+    dataDir: string,
+    private readonly log: Logger,
+    private readonly clock: Clock,
+    private readonly transport: NgsiLdTransport,
   ) {
-    this.log = log.child({ component: 'ngsi-ld' });
-    this.settings = config.ngsiLd;
-    if (this.settings !== null) {
-      this.outbox = new NgsiLdOutbox(config.dataDir);
-      this.transport = transport ?? new FetchNgsiLdTransport(this.settings);
-    }
+    this.outbox = new NgsiLdOutbox(dataDir);
   }
 
-  /** False when CB_URL is unset. */
-  get enabled(): boolean {
-    return this.settings !== null;
-  }
-
-  /** Starts the delivery worker; updates queued earlier (also by a previous run) go out first. */
   start(): void {
-    if (this.settings === null || this.loop !== undefined || this.stopping) return;
+    if (this.loop !== undefined || this.stopping) return;
     this.log.info({ brokerUrl: this.settings.brokerUrl, pending: this.pending() }, 'ngsi-ld publisher started');
     this.loop = this.run();
   }
 
-  /**
-   * Stops the worker and closes the outbox. A request in flight is abandoned and its update stays
-   * queued, so the next start may send it again: a repeat of the same PATCH, in the same place in
-   * the order, which the broker applies idempotently.
-   */
   async stop(): Promise<void> {
     if (this.closed) return;
     this.stopping = true;
     this.abort.abort(new Error('NGSI-LD publisher stopping'));
     this.wake?.();
     await this.loop;
-    this.pendingAtClose = this.outbox?.count() ?? 0;
-    this.outbox?.close();
+    this.pendingAtClose = this.outbox.count();
+    this.outbox.close();
     this.closed = true;
   }
 
-  /** Queues `PATCH /ngsi-ld/v1/entities/{entityId}/attrs` with the status and the IE it implies. */
   componentStatus(entityId: string, status: AerosComponentStatus, infrastructureElement: string | null): void {
     if (!this.accepting(entityId)) return;
     const body = JSON.stringify(componentStatusAttrs(status, infrastructureElement));
-    const seq = this.outbox!.enqueue('componentStatus', entityId, body, this.now());
+    const seq = this.outbox.enqueue('componentStatus', entityId, body, this.now());
     this.log.debug({ seq, entityId, status }, 'ngsi-ld update queued');
     this.wake?.();
   }
 
-  /**
-   * Queues an upsert of each IE (only with NGSI_LD_UPSERT_IES=true), at most one per IE every
-   * NGSI_LD_IE_INTERVAL_MS. IEs are snapshots, so unlike statuses a newer one replaces an unsent
-   * older one: the broker only ever needs the latest.
-   */
   upsertInfrastructureElements(ies: InfrastructureElement[]): void {
-    if (this.settings === null || !this.settings.upsertInfrastructureElements) return;
+    if (!this.settings.upsertInfrastructureElements) return;
     const now = this.now();
     for (const ie of ies) {
       if (!this.accepting(ie.id)) continue;
       const body = JSON.stringify(infrastructureElementEntity(ie));
-      const waiting = this.outbox!.rowsOf(ie.id).find((row) => row.seq !== this.inFlight);
+      const waiting = this.outbox.rowsOf(ie.id).find((row) => row.seq !== this.inFlight);
       if (waiting !== undefined) {
-        this.outbox!.replaceBody(waiting.seq, body);
+        this.outbox.replaceBody(waiting.seq, body);
         continue;
       }
       const dueAt = Math.max(now, (this.ieDueAt.get(ie.id) ?? -Infinity) + this.settings.ieIntervalMs);
       this.ieDueAt.set(ie.id, dueAt);
-      this.outbox!.enqueue('infrastructureElement', ie.id, body, dueAt);
+      this.outbox.enqueue('infrastructureElement', ie.id, body, dueAt);
     }
     this.wake?.();
   }
 
-  /** Updates queued and not yet delivered or dropped (they survive a restart). */
   pending(): number {
-    if (this.closed) return this.pendingAtClose;
-    return this.outbox?.count() ?? 0;
+    return this.closed ? this.pendingAtClose : this.outbox.count();
   }
 
-  /**
-   * Sends what is due now, one request at a time, until nothing is due or the worker must pause.
-   * Returns the number of requests made. The worker calls it; tests call it with a fake clock.
-   */
   async deliverDue(): Promise<number> {
-    if (this.outbox === undefined) return 0;
     let requests = 0;
     for (;;) {
       if (this.stopping || this.now() < this.pausedUntil) return requests;
@@ -156,7 +192,6 @@ export class NgsiLdPublisher {
   }
 
   private accepting(entityId: string): boolean {
-    if (this.settings === null) return false;
     if (this.stopping) {
       this.log.warn({ entityId }, 'ngsi-ld publisher stopped; update not queued');
       return false;
@@ -176,7 +211,7 @@ export class NgsiLdPublisher {
       } catch (error) {
         // Only a broken outbox file gets here; keep the worker alive and try again later.
         this.log.error({ err: error }, 'ngsi-ld worker failed');
-        this.pausedUntil = this.now() + this.settings!.retryMaxMs;
+        this.pausedUntil = this.now() + this.settings.retryMaxMs;
       }
       if (!this.stopping) await this.sleep();
     }
@@ -184,7 +219,7 @@ export class NgsiLdPublisher {
 
   /** Until the next row is due (and the pause is over), a new update arrives, or stop(). */
   private sleep(): Promise<void> {
-    const next = this.outbox!.nextDueAt();
+    const next = this.outbox.nextDueAt();
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const done = (): void => {
@@ -199,7 +234,7 @@ export class NgsiLdPublisher {
 
   /** Delivers one row (re-read, since an IE row's body may have been replaced); returns requests made. */
   private async deliver(seq: number): Promise<number> {
-    const row = this.outbox!.get(seq);
+    const row = this.outbox.get(seq);
     if (row === undefined) return 0;
     this.inFlight = seq;
     try {
@@ -250,7 +285,7 @@ export class NgsiLdPublisher {
 
   private async send(request: NgsiLdRequest): Promise<NgsiLdReply | NoReply> {
     try {
-      return await this.transport!.send(request, this.abort.signal);
+      return await this.transport.send(request, this.abort.signal);
     } catch (error) {
       return new NoReply(describe(error));
     }
@@ -269,12 +304,12 @@ export class NgsiLdPublisher {
     const where = { seq: row.seq, entityId: row.entityId, kind: row.kind, method: request.method, path: request.path };
     switch (outcome) {
       case 'delivered':
-        this.outbox!.remove(row.seq);
+        this.outbox.remove(row.seq);
         this.failures = 0;
         this.log.debug({ ...where, status }, 'ngsi-ld update delivered');
         return;
       case 'reject':
-        this.outbox!.remove(row.seq);
+        this.outbox.remove(row.seq);
         this.failures = 0;
         this.log.error(
           { ...where, status, reply: result instanceof NoReply ? undefined : result.excerpt },
@@ -289,9 +324,9 @@ export class NgsiLdPublisher {
         const now = this.now();
         // The row backs off by its own count too, so one entity the broker keeps failing on (a
         // 5xx for it alone) is retried ever more slowly while the others flow between its tries.
-        const delayMs = retryDelayMs(Math.max(this.failures, attempts), this.settings!);
-        this.outbox!.retryLater(row.seq, attempts, now + delayMs);
-        this.pausedUntil = now + retryDelayMs(this.failures, this.settings!);
+        const delayMs = retryDelayMs(Math.max(this.failures, attempts), this.settings);
+        this.outbox.retryLater(row.seq, attempts, now + delayMs);
+        this.pausedUntil = now + retryDelayMs(this.failures, this.settings);
         this.log.warn(
           { ...where, attempts, delayMs, status, reason: result instanceof NoReply ? result.reason : result.excerpt },
           'ngsi-ld delivery failed; will retry',
