@@ -162,7 +162,9 @@ class NgsiLdDelivery {
     for (const ie of ies) {
       if (!this.accepting(ie.id)) continue;
       const body = JSON.stringify(infrastructureElementEntity(ie));
-      const waiting = this.outbox.rowsOf(ie.id).find((row) => row.seq !== this.inFlight);
+      const waiting = this.outbox
+        .rowsOf(ie.id)
+        .find((row) => row.kind === 'infrastructureElement' && row.seq !== this.inFlight);
       if (waiting !== undefined) {
         this.outbox.replaceBody(waiting.seq, body);
         continue;
