@@ -6,7 +6,7 @@ import type { InfrastructureElement } from '@canopy/schema';
 import { loadRootConfig } from '../src/config/root-config';
 import { OUTBOX_FILE } from '../src/aeros/ngsi-ld/ngsi-ld-outbox.repository';
 import { NgsiLdPublisher } from '../src/aeros/ngsi-ld/ngsi-ld.publisher';
-import { NgsiLdTestBroker, type RecordedRequest } from './support/ngsi-ld-test-broker';
+import { NgsiLdTestBroker, type RecordedRequest, type ScriptedReply } from './support/ngsi-ld-test-broker';
 
 /**
  * The publisher against a real HTTP endpoint. It is a checking stand-in, not Orion-LD: no NGSI-LD
@@ -40,7 +40,7 @@ async function until(what: string, condition: () => boolean, timeoutMs = 10_000)
 }
 
 const delivered = (id: string, n: number) => (requests: RecordedRequest[]) =>
-  requests.filter((r) => r.entityIds.includes(id) && r.status < 300).length >= n;
+  requests.filter((r) => r.entityIds.includes(id) && r.status >= 200 && r.status < 300).length >= n;
 
 describe('NGSI-LD publisher over HTTP', () => {
   let dataDir: string;
@@ -157,6 +157,28 @@ describe('NGSI-LD publisher over HTTP', () => {
     expect(broker.violations).toEqual([]);
     await until('the outbox to empty', () => p.pending() === 0);
   }, 90_000);
+
+  it('retries a request the broker does not answer within NGSI_LD_TIMEOUT_MS, and one it answers 503', async () => {
+    const sc = 'urn:ngsi-ld:Service:slow:Component:x';
+    broker.seed(sc);
+    const answers: ('hang' | ScriptedReply | undefined)[] = ['hang', { status: 503, body: { title: 'busy' } }];
+    broker.script = () => answers.shift();
+    const { log, lines } = captureLog();
+    const p = publisher(log, { NGSI_LD_TIMEOUT_MS: '300' });
+    p.componentStatus(sc, 'Running', IE);
+    p.componentStatus(sc, 'Removing', IE);
+    p.start();
+
+    await broker.waitFor('both updates', delivered(sc, 2));
+    expect(broker.statusesOf(sc).map((s) => [s.status, s.httpStatus])).toEqual([
+      ['Running', 0],
+      ['Running', 503],
+      ['Running', 204],
+      ['Removing', 204],
+    ]);
+    const reasons = lines.filter((l) => l.msg === 'ngsi-ld delivery failed; will retry').map((l) => l['reason']);
+    expect(reasons).toEqual([expect.stringMatching(/timed out/), expect.stringContaining('busy')]);
+  });
 
   it('(c) logs a 400 with the reply and drops it; other entities keep flowing', async () => {
     const bad = 'urn:ngsi-ld:Service:x:Component:rejected';

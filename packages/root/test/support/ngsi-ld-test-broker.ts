@@ -18,7 +18,7 @@ export interface RecordedRequest {
   entityIds: string[];
   headers: IncomingMessage['headers'];
   body: unknown;
-  /** The status the broker answered. */
+  /** The status the broker answered; 0 when it did not answer (`'hang'`). */
   status: number;
 }
 
@@ -40,8 +40,11 @@ export class NgsiLdTestBroker {
   readonly violations: string[] = [];
   /** Entities the broker holds, by id: what was created, merged with what was patched. */
   readonly entities = new Map<string, Record<string, unknown>>();
-  /** Answers that override the normal behaviour (e.g. a 400 for one entity); undefined: normal. */
-  script: ((request: Omit<RecordedRequest, 'status'>) => ScriptedReply | undefined) | undefined;
+  /**
+   * Answers that override the normal behaviour (e.g. a 400 for one entity); undefined: normal;
+   * `'hang'`: read the request and never answer (the connection stays open until the client gives up).
+   */
+  script: ((request: Omit<RecordedRequest, 'status'>) => ScriptedReply | 'hang' | undefined) | undefined;
   /** The bearer token every request must carry, when set. */
   expectToken: string | undefined;
   private server: Server | undefined;
@@ -144,12 +147,17 @@ export class NgsiLdTestBroker {
       const method = req.method ?? '';
       const entityIds = this.check(method, url, req.headers, body, problems);
       const seen = { method, url, entityIds, headers: req.headers, body };
-      let reply: ScriptedReply;
+      let reply: ScriptedReply | 'hang';
       if (problems.length > 0) {
         this.violations.push(...problems.map((p) => `${method} ${url}: ${p}`));
         reply = problem(400, 'BadRequestData', problems.join('; '));
       } else {
         reply = this.script?.(seen) ?? this.apply(method, url, entityIds, body);
+      }
+      if (reply === 'hang') {
+        this.requests.push({ ...seen, status: 0 });
+        for (const listener of [...this.listeners]) listener();
+        return;
       }
       this.requests.push({ ...seen, status: reply.status });
       res.writeHead(reply.status, reply.body === undefined ? {} : { 'Content-Type': 'application/json' });
