@@ -133,6 +133,16 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
     };
   }
 
+  async stopContainer(idOrName: string, timeoutSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(idOrName).stop({ t: timeoutSeconds });
+    } catch (err) {
+      // 304: already stopped; 404: already gone. Both are where we want to be.
+      const status = statusOf(err);
+      if (status !== 404 && status !== 304) throw toRuntimeError(err);
+    }
+  }
+
   async removeContainer(idOrName: string, timeoutSeconds: number): Promise<void> {
     const container = this.docker.getContainer(idOrName);
     try {
