@@ -7,7 +7,7 @@ import {
   type InstanceUsageDto,
   type JobStatusMessage,
 } from '@canopy/schema';
-import type { ContainerExit, ContainerInfo, ContainerRuntime } from '../docker/container-runtime.port';
+import type { ContainerExit, ContainerRuntime } from '../docker/container-runtime.port';
 import type { InstanceUsage } from '../metrics/instance-usage.collector';
 import type { SafetyPolicy } from '../policy/instance-safety.policy';
 import { DEFAULT_RESTART_BACKOFF, type RestartBackoffSettings } from '../policy/restart-backoff';
@@ -16,15 +16,16 @@ import type { EngineStep, InstanceRecord } from '../reconcile/engine-step';
 import { planSteps } from '../reconcile/engine.planner';
 import { plan, slotKey } from '../reconcile/reconcile.planner';
 import { systemClock, type EngineClock } from './clock.port';
-import { instanceFromLabels, nodeSelector } from './container-spec';
-import { CrashSupervisor, errorMessage, isUp } from './crash-supervisor';
+import { adoptContainer } from './adoption';
+import { nodeSelector } from './container-spec';
+import { CrashSupervisor, errorMessage } from './crash-supervisor';
 import { KeyedMutex } from './keyed-mutex';
 import { StatusReporter } from './status-reporter';
 import { execute, type ExecutorContext } from './step-executors';
 
 export type { InstanceRecord } from '../reconcile/engine-step';
 
-/** Plan → execute rounds per convergence; a launch takes at most five (pull, create, start, exit, crash). */
+/** Plan → execute rounds per convergence, a guard: a launch takes four (pull, create, start, settle). */
 const MAX_ROUNDS = 12;
 
 export interface InstanceManagerDeps {
@@ -112,7 +113,10 @@ export class InstanceManager {
       if (current === undefined || spec.generation > current.generation) this.desired.set(slotKey(spec), spec);
     }
     const containers = await this.deps.runtime.listContainers(nodeSelector(this.deps.nodeId));
-    for (const container of containers) await this.adopt(container);
+    for (const container of containers) {
+      const record = await adoptContainer(container, this.desired, this.ctx);
+      if (record !== undefined) this.records.set(instanceKeyString(record), record);
+    }
     this.log.info({ desired: this.desired.size, adopted: this.records.size }, 'instances restored');
     const work = this.convergeAll(SUPERVISION).catch((err: unknown) =>
       this.log.error({ err: errorMessage(err) }, 'startup convergence failed'),
@@ -251,19 +255,11 @@ export class InstanceManager {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const desired = this.desired.get(slot);
       const records = this.recordsIn(slot);
-      const steps = planSteps(
-        records,
-        desired === undefined ? [] : [desired],
-        this.clock.now(),
-        this.supervisor.history,
-        {
-          ...options,
-          backoff: this.backoff,
-          policy: this.deps.policy,
-          images: await this.imagesFor(desired, records),
-          restartCrashed: this.supervisor.restarting,
-        },
-      );
+      const wanted = desired === undefined ? [] : [desired];
+      const images = await this.imagesFor(desired, records);
+      const { backoff, supervisor } = this;
+      const planning = { ...options, backoff, policy: this.deps.policy, images, restartCrashed: supervisor.restarting };
+      const steps = planSteps(records, wanted, this.clock.now(), supervisor.history, planning);
       let progressed = steps.length > 0;
       for (const step of steps) {
         if ((await execute(step, this.ctx)) === 'done') done.push(step);
@@ -281,50 +277,6 @@ export class InstanceManager {
     if (hasContainer) return new Set();
     const present = await this.deps.runtime.imageExists(desired.image).catch(() => false);
     return present ? new Set([desired.image]) : new Set();
-  }
-
-  private async adopt(container: ContainerInfo): Promise<void> {
-    const labelled = instanceFromLabels(container.labels);
-    if (labelled === undefined) {
-      this.log.warn(
-        { containerId: container.id, name: container.name },
-        'managed container without a readable key ignored',
-      );
-      return;
-    }
-    if (container.state === 'created') {
-      // Created but never started: a crash interrupted its creation. Convergence makes a fresh one.
-      await this.deps.runtime.removeContainer(container.id, 0).catch((err: unknown) => {
-        this.log.warn({ containerId: container.id, err: errorMessage(err) }, 'removing half-created container failed');
-      });
-      return;
-    }
-    const spec = this.desired.get(slotKey(labelled));
-    const up = isUp(container);
-    const record: InstanceRecord = {
-      serviceId: labelled.serviceId,
-      instanceNumber: labelled.instanceNumber,
-      generation: labelled.generation,
-      jobName: labelled.jobName ?? spec?.jobName ?? labelled.serviceId,
-      oneShot: labelled.oneShot,
-      // Not yet reported by this engine: an exited container's exit is settled by the planner.
-      status: up ? InstanceStatus.RUNNING : InstanceStatus.DEAD,
-      containerId: container.id,
-      phase: up ? 'up' : 'exited',
-      hostPorts: container.hostPorts,
-      at: this.clock.now(),
-    };
-    if (!up) {
-      const info = await this.deps.runtime.inspectContainer(container.id).catch(() => undefined);
-      const code = info?.exitCode ?? container.exitCode;
-      record.exit = { code, oomKilled: info?.oomKilled, vanished: false, at: this.clock.now(), settled: false };
-    }
-    this.records.set(instanceKeyString(record), record);
-    this.supervisor.started(record);
-    this.log.info(
-      { key: instanceKeyString(record), containerId: container.id, status: record.status },
-      'container adopted',
-    );
   }
 
   private async persist(): Promise<void> {

@@ -105,8 +105,9 @@ export const EXECUTORS: { [K in EngineStepKind]: Executor<K> } = {
 
 /** Runs one step with its executor. */
 export function execute(step: EngineStep, ctx: ExecutorContext): Promise<StepOutcome> {
-  const executor = EXECUTORS[step.kind] as Executor<typeof step.kind>;
-  return executor(step as never, ctx);
+  // The table is keyed by kind, so the entry for `step.kind` accepts exactly this step.
+  const executor = EXECUTORS[step.kind] as (step: EngineStep, ctx: ExecutorContext) => Promise<StepOutcome>;
+  return executor(step, ctx);
 }
 
 function removalFailed(record: InstanceRecord, err: unknown, ctx: ExecutorContext): StepOutcome {

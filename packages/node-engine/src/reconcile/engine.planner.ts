@@ -81,30 +81,29 @@ function maintain(
     const next = nextRestart(exit, history, options.backoff);
     return { kind: 'crash', record, detail, restart: { inMs: next.notBefore - exit.at, number: history.restarts + 1 } };
   }
-  switch (record.status) {
-    case InstanceStatus.COMPLETED:
-      return record.phase === 'up' ? { kind: 'resume', record } : undefined;
-    case InstanceStatus.DEAD: {
-      if (record.phase === 'up') return { kind: 'resume', record };
-      if (spec === undefined || exit === undefined || !options.restartCrashed) return undefined;
-      // The restart already happened and found no container to start: make a fresh one.
-      if (record.containerId === undefined && history.startedAt > exit.at) return launch(spec, record, options);
-      const next = nextRestart(exit, history, options.backoff);
-      return {
-        kind: 'restart',
-        record,
-        notBefore: next.notBefore,
-        attempt: next.attempt,
-        number: history.restarts + 1,
-        lastExit: exitDetail(exit),
-      };
-    }
-    case InstanceStatus.CREATING:
-      if (record.containerId === undefined) return spec === undefined ? undefined : launch(spec, record, options);
-      return record.phase === 'created' ? { kind: 'start', record } : undefined;
-    default:
-      return undefined;
+  if (record.status === InstanceStatus.COMPLETED) return record.phase === 'up' ? { kind: 'resume', record } : undefined;
+  if (record.status === InstanceStatus.DEAD) {
+    if (record.phase === 'up') return { kind: 'resume', record };
+    if (spec === undefined || exit === undefined || !options.restartCrashed) return undefined;
+    // The restart already happened and found no container to start: make a fresh one.
+    if (record.containerId === undefined && history.startedAt > exit.at) return launch(spec, record, options);
+    const next = nextRestart(exit, history, options.backoff);
+    const number = history.restarts + 1;
+    return {
+      kind: 'restart',
+      record,
+      notBefore: next.notBefore,
+      attempt: next.attempt,
+      number,
+      lastExit: exitDetail(exit),
+    };
   }
+  if (record.status === InstanceStatus.CREATING) {
+    if (record.containerId === undefined) return spec === undefined ? undefined : launch(spec, record, options);
+    return record.phase === 'created' ? { kind: 'start', record } : undefined;
+  }
+  // RUNNING is left alone until an exit is observed; FAILED stays until a new generation comes.
+  return undefined;
 }
 
 /** Where the crash loop stands after `exit`: back to the base delay after a long healthy run. */
