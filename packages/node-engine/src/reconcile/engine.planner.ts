@@ -73,6 +73,8 @@ function maintain(
   history: RestartHistory,
   options: PlanOptions,
 ): EngineStep | undefined {
+  // Final: a completed job is never restarted, whatever is observed later (unless run by hand).
+  if (record.status === InstanceStatus.COMPLETED) return record.phase === 'up' ? { kind: 'resume', record } : undefined;
   const exit = record.exit;
   if (exit !== undefined && !exit.settled) {
     const detail = exitDetail(exit);
@@ -81,7 +83,6 @@ function maintain(
     const next = nextRestart(exit, history, options.backoff);
     return { kind: 'crash', record, detail, restart: { inMs: next.notBefore - exit.at, number: history.restarts + 1 } };
   }
-  if (record.status === InstanceStatus.COMPLETED) return record.phase === 'up' ? { kind: 'resume', record } : undefined;
   if (record.status === InstanceStatus.DEAD) {
     if (record.phase === 'up') return { kind: 'resume', record };
     if (spec === undefined || exit === undefined || !options.restartCrashed) return undefined;
