@@ -273,8 +273,12 @@ export class InstanceManager {
   /** Whether the desired image is here, asked only when the slot may need a new container. */
   private async imagesFor(desired: InstanceSpecDto | undefined, records: InstanceRecord[]): Promise<Set<string>> {
     if (desired === undefined) return new Set();
-    const hasContainer = records.some((r) => r.generation >= desired.generation && r.containerId !== undefined);
-    if (hasContainer) return new Set();
+    const settled = records.some(
+      (r) =>
+        r.generation >= desired.generation &&
+        (r.containerId !== undefined || r.status === InstanceStatus.FAILED || r.status === InstanceStatus.COMPLETED),
+    );
+    if (settled) return new Set();
     const present = await this.deps.runtime.imageExists(desired.image).catch(() => false);
     return present ? new Set([desired.image]) : new Set();
   }
