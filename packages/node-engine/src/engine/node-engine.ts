@@ -94,9 +94,10 @@ export async function startNodeEngine(
     publish: (message) => link?.publish(NodeTopics.job(nodeId), message, 1),
     log: nodeLog,
   });
-  const metrics = new NodeMetricsCollector(config.dataDir, nodeArch(), () => clock.now(), gpus);
+  const metrics = new NodeMetricsCollector(config.dataDir, nodeArch(), clock, gpus);
   const usage = new InstanceUsageCollector((id) => runtime.containerStats(id), {
     fallbackIntervalMs: Math.max(10_000, config.reportIntervalMs * 5),
+    clock,
   });
 
   const engineStatus: EngineStatus = {
