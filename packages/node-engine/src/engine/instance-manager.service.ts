@@ -265,8 +265,9 @@ export class InstanceManager {
         if ((await execute(step, this.ctx)) === 'done') done.push(step);
         else progressed = false;
       }
-      if (!progressed) break;
+      if (!progressed) return done;
     }
+    this.log.warn({ slot, steps: done.map((s) => s.kind) }, 'convergence still had steps after the round limit');
     return done;
   }
 
