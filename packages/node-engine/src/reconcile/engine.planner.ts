@@ -76,9 +76,12 @@ function maintain(
   // Final: a completed job is never restarted, whatever is observed later (unless run by hand).
   if (record.status === InstanceStatus.COMPLETED) return record.phase === 'up' ? { kind: 'resume', record } : undefined;
   const exit = record.exit;
+  // A one-shot job that exited 0 has finished, however it was last reported.
+  if (exit !== undefined && record.oneShot && exit.code === 0 && !exit.vanished) {
+    return { kind: 'complete', record, detail: exitDetail(exit) };
+  }
   if (exit !== undefined && !exit.settled) {
     const detail = exitDetail(exit);
-    if (record.oneShot && exit.code === 0 && !exit.vanished) return { kind: 'complete', record, detail };
     if (spec === undefined || !options.restartCrashed) return { kind: 'crash', record, detail };
     const next = nextRestart(exit, history, options.backoff);
     return { kind: 'crash', record, detail, restart: { inMs: next.notBefore - exit.at, number: history.restarts + 1 } };
