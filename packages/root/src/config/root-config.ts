@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Policy } from '@canopy/scheduler';
-import { ConfigError } from '@canopy/nest-edge';
+import { ConfigError } from '@canopy/schema';
 import { parseRootPlacementPolicy } from '../scheduling/root-scheduler';
+import { parseTrustedNetworks } from '../auth/trusted-networks';
 
 export interface RootConfig {
   /** ROOT_PORT, default 10000 (REST + Socket.IO) */
@@ -39,6 +40,13 @@ export interface RootConfig {
   logHttp: boolean;
   /** CLUSTER_ACK_TIMEOUT_MS, default 5000: how long to wait for a cluster to ack a command. */
   clusterAckTimeoutMs: number;
+  /**
+   * AEROS_TRUSTED_NETWORKS, default none: comma-separated CIDRs (IPv4, IPv6). A request from one of
+   * them with no Authorization header, to an aerOS route, acts as the aerOS service account.
+   */
+  aerosTrustedNetworks: string[];
+  /** AEROS_SERVICE_ACCOUNT, default aeros: the user trusted-network requests and API tokens act as. */
+  aerosServiceAccount: string;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -73,7 +81,16 @@ export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
   if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) throw new ConfigError('ROOT_BODY_LIMIT', 'must look like 512kb or 1mb');
   const policy = parseRootPlacementPolicy(optional(env, 'ROOT_PLACEMENT_POLICY'));
   if (!policy.ok) throw new ConfigError('ROOT_PLACEMENT_POLICY', policy.message);
+  const trusted = parseTrustedNetworks(optional(env, 'AEROS_TRUSTED_NETWORKS'));
+  if (!trusted.ok) throw new ConfigError('AEROS_TRUSTED_NETWORKS', trusted.message);
+  const aerosServiceAccount = optional(env, 'AEROS_SERVICE_ACCOUNT') ?? 'aeros';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(aerosServiceAccount))
+    throw new ConfigError('AEROS_SERVICE_ACCOUNT', 'must be 1-64 letters, digits, _ . -');
+  if (aerosServiceAccount === adminUsername)
+    throw new ConfigError('AEROS_SERVICE_ACCOUNT', 'must not be the admin user (CANOPY_ADMIN_USER)');
   const config: RootConfig = {
+    aerosTrustedNetworks: trusted.cidrs,
+    aerosServiceAccount,
     placementPolicy: policy.policy,
     port: int(env, 'ROOT_PORT', 10000, 0, 65535),
     host: optional(env, 'ROOT_HOST') ?? '0.0.0.0',

@@ -2,8 +2,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ConflictError, StaleVersionError } from '@canopy/nest-edge';
+import { ConflictError, StaleVersionError } from '@canopy/schema';
 import type {
+  ApiTokenRecord,
   ApplicationRecord,
   ClusterRecord,
   ComponentRecord,
@@ -34,6 +35,7 @@ export class SqliteStore implements Store {
   readonly instances: Collection<InstanceRecord>;
   readonly clusters: Collection<ClusterRecord>;
   readonly components: Collection<ComponentRecord>;
+  readonly apiTokens: Collection<ApiTokenRecord>;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -56,6 +58,7 @@ export class SqliteStore implements Store {
     this.instances = this.collection('instances');
     this.clusters = this.collection('clusters');
     this.components = this.collection('components');
+    this.apiTokens = this.collection('apiTokens');
   }
 
   async transaction<R>(fn: () => Promise<R>): Promise<R> {
@@ -130,7 +133,7 @@ export class SqliteStore implements Store {
           insertStmt.run(full.id, 1, JSON.stringify(full));
         } catch (error) {
           if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-            throw new ConflictError(`${name} ${full.id} already exists`);
+            throw new ConflictError(`${name} ${full.id} already exists`, [], 'RECORD_EXISTS');
           }
           throw error;
         }

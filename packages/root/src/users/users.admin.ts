@@ -1,13 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { hash } from '@node-rs/argon2';
 import { isAdmin, type Principal } from '../auth/principal';
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  StaleVersionError,
-  ValidationFailedError,
-} from '@canopy/nest-edge';
+import { ConflictError, ForbiddenError, NotFoundError, StaleVersionError, ValidationFailedError } from '@canopy/schema';
+import { ROOT_CONFIG } from '../common/tokens';
+import type { RootConfig } from '../config/root-config';
 import type { UserRecord } from '../persistence/records';
 import { STORE, type Store } from '../persistence/store.port';
 import type { CreateUserDto, UpdateUserDto } from './dto/user.dto';
@@ -19,6 +15,7 @@ export class UsersAdmin {
   constructor(
     @Inject(STORE) private readonly store: Store,
     private readonly users: UsersService,
+    @Inject(ROOT_CONFIG) private readonly config: RootConfig,
   ) {}
 
   list(): Promise<UserRecord[]> {
@@ -32,7 +29,19 @@ export class UsersAdmin {
   }
 
   async create(body: CreateUserDto): Promise<UserRecord> {
-    if (await this.users.findByUsername(body.username)) throw new ConflictError(`user ${body.username} already exists`);
+    // The name stays free for the service account, which is created on first use (never a human's).
+    if (body.username === this.config.aerosServiceAccount)
+      throw new ConflictError(
+        `user name ${body.username} is reserved for the aerOS service account`,
+        [{ path: 'username', message: 'is reserved' }],
+        'USER_NAME_TAKEN',
+      );
+    if (await this.users.findByUsername(body.username))
+      throw new ConflictError(
+        `user ${body.username} already exists`,
+        [{ path: 'username', message: 'is taken' }],
+        'USER_NAME_TAKEN',
+      );
     if (body.organizationId !== undefined) await this.requireOrganization(body.organizationId);
     const user = await this.users.create(body.username, body.password, body.role);
     return body.organizationId === undefined
@@ -62,7 +71,11 @@ export class UsersAdmin {
     if (caller.userId === id) throw new ValidationFailedError([{ path: 'id', message: 'you cannot delete yourself' }]);
     const owned = await this.store.applications.find({ ownerId: id });
     if (owned.length > 0)
-      throw new ConflictError(`user ${user.username} still owns ${owned.length} application(s); delete them first`);
+      throw new ConflictError(
+        `user ${user.username} still owns ${owned.length} application(s); delete them first`,
+        [],
+        'USER_OWNS_APPLICATIONS',
+      );
     await this.store.users.delete(id);
   }
 
