@@ -6,6 +6,15 @@
 # dir instead. Sourced by test set-up; exports KUBECTL_1_20 (empty when it could not be had).
 # Never fails the caller (also under `set -euo pipefail`): the tests skip a kubectl that is missing.
 
+# A machine with no kubectl at all gets Debian's (the aerOS docs' workflow is tested with it).
+ensure_kubectl_on_path() {
+  command -v kubectl >/dev/null 2>&1 && return 0
+  { apt-get install -y -qq kubernetes-client >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubernetes-client >/dev/null 2>&1; }; } ||
+    printf '[canopy-setup] could not install kubernetes-client\n' >&2
+  return 0
+}
+
 ensure_kubectl_1_20() {
   local repo cache bin deb tmp
   repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -30,4 +39,5 @@ ensure_kubectl_1_20() {
   fi
 }
 
+ensure_kubectl_on_path
 ensure_kubectl_1_20
