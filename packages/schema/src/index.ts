@@ -15,3 +15,4 @@ export * from './aeros/cr-to-sla';
 export * from './aeros/kinds';
 export * from './aeros/infrastructure-element';
 export * from './sla/sla-to-spec';
+export * from './aeros/ie-resolution';

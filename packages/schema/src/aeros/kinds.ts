@@ -47,7 +47,6 @@ export function kindOfLloType(type: string | undefined): AerosKind | undefined {
 
 export { AEROS_API_VERSION };
 
-
 /** The NGSI-LD Relationship object for a status, e.g. `urn:ngsi-ld:ServiceComponentStatus:Running`. */
 export function componentStatusUrn(status: AerosComponentStatus): string {
   return `urn:ngsi-ld:ServiceComponentStatus:${status}`;
