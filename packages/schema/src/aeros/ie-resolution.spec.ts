@@ -141,6 +141,18 @@ describe('findInfrastructureElementById', () => {
     expect(findInfrastructureElementById(all, 'worker1')).toEqual({
       ok: false,
       message: 'no infrastructure element has id worker1',
+      reason: 'not-found',
     });
+  });
+
+  it('says why it failed in a field an HTTP edge can map', () => {
+    const dup = ie(w1.id, 'elsewhere', 'c2');
+    const reason = (r: ReturnType<typeof resolveSelectedIE>) => (r.ok ? 'ok' : r.reason);
+    expect(reason(resolveSelectedIE([w1, dup], w1.id))).toBe('ambiguous');
+    expect(reason(findInfrastructureElementById([w1, dup], w1.id))).toBe('ambiguous');
+    expect(reason(resolveSelectedIE(all, 'nowhere'))).toBe('not-found');
+    expect(reason(resolveSelectedIE(all, { id: 'urn:x:y', hostname: 'z' }))).toBe('not-found');
+    expect(reason(resolveSelectedIE(all, ''))).toBe('empty');
+    expect(reason(resolveSelectedIE(all, {}))).toBe('empty');
   });
 });

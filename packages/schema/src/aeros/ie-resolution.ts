@@ -9,7 +9,12 @@ export interface ResolvableIE {
 /** `selectedIE` in either of aerOS's spellings: an id or hostname string, or `{id, hostname}`. */
 export type SelectedIERef = string | { id?: string | undefined; hostname?: string | undefined };
 
-export type IEResolution<T> = { ok: true; ie: T } | { ok: false; message: string };
+/**
+ * Found, or why not: `reason` lets an HTTP edge answer 404 (`not-found`), 409 (`ambiguous`) or
+ * 400 (`empty`) without parsing `message`, which is meant for people.
+ */
+export type IEResolution<T> =
+  { ok: true; ie: T } | { ok: false; message: string; reason: 'not-found' | 'ambiguous' | 'empty' };
 
 /**
  * The ids an IE reference may stand for: itself, and its twin in the other spelling of aerOS's
@@ -54,7 +59,14 @@ function lookupByHostname<T extends ResolvableIE>(ies: readonly T[], hostname: s
 }
 
 function toResolution<T>(result: Lookup<T>): IEResolution<T> {
-  return result.kind === 'one' ? { ok: true, ie: result.ie } : { ok: false, message: result.message };
+  switch (result.kind) {
+    case 'one':
+      return { ok: true, ie: result.ie };
+    case 'many':
+      return { ok: false, message: result.message, reason: 'ambiguous' };
+    case 'none':
+      return { ok: false, message: result.message, reason: 'not-found' };
+  }
 }
 
 /** The IE with this id, exactly or under the other spelling of aerOS's prefix (never by hostname). */
@@ -78,6 +90,7 @@ export function resolveSelectedIE<T extends ResolvableIE>(ies: readonly T[], ref
     return {
       ok: false,
       message: typeof ref === 'string' ? 'selectedIE is empty' : 'selectedIE names neither an id nor a hostname',
+      reason: 'empty',
     };
   }
   const misses: string[] = [];
@@ -92,5 +105,5 @@ export function resolveSelectedIE<T extends ResolvableIE>(ies: readonly T[], ref
     misses.push(`hostname ${hostname}`);
   }
   const named = typeof ref === 'string' ? `id or hostname ${id}` : misses.join(' or ');
-  return { ok: false, message: `no infrastructure element has ${named}` };
+  return { ok: false, message: `no infrastructure element has ${named}`, reason: 'not-found' };
 }

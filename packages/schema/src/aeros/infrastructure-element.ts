@@ -239,3 +239,9 @@ export class InfrastructureElementDto implements InfrastructureElement {
   @IsOptional() @IsObject() @ValidateNested() @Type(() => GeoPointDto) location?: GeoPointDto;
   @IsOptional() @IsString() @MaxLength(256) internalIpAddress?: string;
 }
+
+/** An IE as the root lists it: the cluster's report plus which cluster it belongs to. */
+export interface InfrastructureElementView extends InfrastructureElement {
+  clusterId: string;
+  clusterName: string;
+}
