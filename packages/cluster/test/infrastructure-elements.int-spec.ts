@@ -150,9 +150,19 @@ describe('cluster → root infrastructure elements (real HTTP, MQTT, Socket.IO, 
     expect(res.json).toEqual(
       expect.objectContaining({
         code: 'CONFLICT',
-        errors: [{ path: 'ieId', message: 'already used by node worker-b' }],
+        errors: [{ path: 'ieId', message: `IE id ${CONFIGURED_ID} is already used by node worker-b` }],
       }),
     );
+    // A configured id that spells another node's derived one is taken just the same.
+    const derived = await register(cluster!.port, cluster!.nodeToken, {
+      name: 'worker-d',
+      arch: 'amd64',
+      cpuCores: 1,
+      memoryMb: 512,
+      ieId: 'urn:ngsi-ld:InfrastructureElement:edge-domain:worker-a',
+    });
+    expect(derived.status).toBe(409);
+    expect((derived.json.errors as { path: string }[]).map((e) => e.path)).toEqual(['ieId']);
     const bad = await register(cluster!.port, cluster!.nodeToken, {
       name: 'worker-c',
       arch: 'amd64',
@@ -166,6 +176,9 @@ describe('cluster → root infrastructure elements (real HTTP, MQTT, Socket.IO, 
 
   it('turns a silent node Unavailable and keeps listing it', async () => {
     const silent = clients[0]!;
+    // Earlier reports (from before the first heartbeats) also show it not Ready: only later ones count.
+    root.syncs.length = 0;
+    root.resources.length = 0;
     await silent.close();
     const ies = await reported(
       (list) => byName(list, 'worker-a')?.infrastructureElementStatus === IE_STATUS_UNAVAILABLE,

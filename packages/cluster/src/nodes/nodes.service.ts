@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   MAX_INFRASTRUCTURE_ELEMENTS_PER_CLUSTER,
   buildInfrastructureElement,
+  defaultInfrastructureElementId,
   type InfrastructureElement,
   type NodeInformation,
   type NodeRegisterRequest,
@@ -57,14 +58,13 @@ export class NodesService {
    */
   register(req: NodeRegisterRequest): { node: NodeRecord; password: string } {
     const existing = [...this.nodes.values()].find((n) => n.name === req.name);
-    if (req.ieId !== undefined) {
-      // Two nodes under one IE id would make `selectedIE` pick either; refuse the second, by name.
-      const holder = [...this.nodes.values()].find((n) => n.ieId === req.ieId && n.name !== req.name);
-      if (holder !== undefined) {
-        throw new ConflictError(`ieId ${req.ieId} is already used by node ${holder.name}`, [
-          { path: 'ieId', message: `already used by node ${holder.name}` },
-        ]);
-      }
+    // Two nodes under one IE id would make `selectedIE` match both; refuse the newcomer, by name.
+    // Derived ids count too: a configured id may spell another node's default one, and the reverse.
+    const wanted = this.ieIdOf(req);
+    const holder = [...this.nodes.values()].find((n) => n.name !== req.name && this.ieIdOf(n) === wanted);
+    if (holder !== undefined) {
+      const message = `IE id ${wanted} is already used by node ${holder.name}`;
+      throw new ConflictError(message, [{ path: req.ieId === undefined ? 'name' : 'ieId', message }]);
     }
     const password = this.ids.secret();
     const node: NodeRecord = {
@@ -175,6 +175,15 @@ export class NodesService {
     return [...this.nodes.values()].map((n) => ({ ...n, active: this.isActive(n.id), live: this.live.get(n.id) }));
   }
 
+  /** The IE id a node has: the one it configured, else the one derived from the domain and its name. */
+  private ieIdOf(node: { name: string; ieId?: string | undefined }): string {
+    return node.ieId ?? defaultInfrastructureElementId(this.domain, node.name);
+  }
+
+  private get domain(): string {
+    return this.config.clusterDomain ?? this.config.clusterName;
+  }
+
   /**
    * Every registered node as an aerOS Infrastructure Element, live or not (a silent node is listed
    * as not Ready rather than dropped, so a CR pinned to it still resolves and waits for it).
@@ -182,7 +191,7 @@ export class NodesService {
    */
   infrastructureElements(): InfrastructureElement[] {
     const context = {
-      domain: this.config.clusterDomain ?? this.config.clusterName,
+      domain: this.domain,
       fallbackLocation: this.config.clusterLocation,
     };
     const all = [...this.nodes.values()];
