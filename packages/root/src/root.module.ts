@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { AerosModule } from './aeros/aeros.module';
 import { ApplicationsModule } from './applications/applications.module';
 import { AuthModule } from './auth/auth.module';
 import { ClusterGatewayModule } from './clusters/cluster-gateway.module';
@@ -27,6 +28,7 @@ export class RootModule {
         ServicesModule,
         ClusterGatewayModule,
         MetricsModule,
+        AerosModule,
       ],
       controllers: [HealthController],
     };

@@ -269,6 +269,35 @@ describe('authorization matrix (real root over HTTP)', () => {
     },
   ];
 
+  // The aerOS LLO API: every authenticated caller may list and read (its own CRs only); creating
+  // needs a YAML body and a live IE, covered in aeros-llo.int-spec.ts and the e2e layer.
+  routes.push(
+    {
+      name: 'LLO version',
+      method: 'GET',
+      prepare: async () => ({ path: '/version' }),
+      expect: { other: 200, own: 200, admin: 200 },
+    },
+    {
+      name: 'LLO list',
+      method: 'GET',
+      prepare: async () => ({ path: '/v1/service-components?type=docker' }),
+      expect: { other: 200, own: 200, admin: 200 },
+    },
+    {
+      name: 'LLO get unknown',
+      method: 'GET',
+      prepare: async () => ({ path: '/v1/service-components/nope?type=docker' }),
+      expect: { other: 404, own: 404, admin: 404 },
+    },
+    {
+      name: 'LLO create from JSON',
+      method: 'POST',
+      prepare: async () => ({ path: '/v1/service-components', body: { kind: 'ServiceComponentDocker' } }),
+      expect: { other: 400, own: 400, admin: 400 },
+    },
+  );
+
   const cells = routes.flatMap((route) => CALLERS.map((caller) => [route.name, caller, route] as const));
 
   it.each(cells)('%s as %s', async (_name, caller, route) => {

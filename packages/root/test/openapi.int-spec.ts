@@ -39,6 +39,18 @@ const ROUTES = [
   'DELETE /api/organization/{id}',
   'GET /health',
   'GET /metrics',
+  'GET /version',
+  'GET /v1/service-components',
+  'POST /v1/service-components',
+  'PUT /v1/service-components',
+  'GET /v1/service-components/{name}',
+  'PATCH /v1/service-components/{name}',
+  'DELETE /v1/service-components/{name}',
+  'POST /hlo_al/services',
+  'POST /hlo_al/services/{service_id}',
+  'GET /hlo_al/services/{service_id}/service_components/{service_component_id}',
+  'PUT /hlo_al/services/{service_id}/service_components/{service_component_id}',
+  'DELETE /hlo_al/services/{service_id}/service_components/{service_component_id}',
 ];
 const PUBLIC = new Set(['POST /api/auth/login', 'POST /api/auth/refresh', 'GET /health']);
 

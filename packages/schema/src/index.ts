@@ -16,3 +16,5 @@ export * from './aeros/kinds';
 export * from './aeros/infrastructure-element';
 export * from './sla/sla-to-spec';
 export * from './aeros/ie-resolution';
+export * from './validation/yaml-document';
+export * from './aeros/hlo-allocation.dto';

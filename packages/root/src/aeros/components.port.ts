@@ -58,9 +58,21 @@ export interface ComponentsPort {
   /** Replaces the whole CR (PUT). A `metadata.resourceVersion` in the body must match the stored one. */
   replace(user: Principal, kind: AerosKind, namespace: string, name: string, body: unknown): Promise<ComponentObject>;
   /** The LLO API's PATCH: a new `spec` only; labels and the rest are kept. */
-  replaceSpec(user: Principal, kind: AerosKind, namespace: string, name: string, spec: unknown): Promise<ComponentObject>;
+  replaceSpec(
+    user: Principal,
+    kind: AerosKind,
+    namespace: string,
+    name: string,
+    spec: unknown,
+  ): Promise<ComponentObject>;
   /** RFC 7386 JSON merge patch over the whole object (kubectl's patch for CRs). */
-  mergePatch(user: Principal, kind: AerosKind, namespace: string, name: string, patch: unknown): Promise<ComponentObject>;
+  mergePatch(
+    user: Principal,
+    kind: AerosKind,
+    namespace: string,
+    name: string,
+    patch: unknown,
+  ): Promise<ComponentObject>;
   /** Undeploys and forgets the CR; returns it as it was. */
   delete(user: Principal, kind: AerosKind, namespace: string, name: string): Promise<ComponentObject>;
   /** Called after any CR or its status changed (for watches). Returns an unsubscribe function. */

@@ -30,6 +30,7 @@ export class InstancesService {
   /** Instances sent to a cluster whose placement no resource report reflects yet. */
   private readonly inFlight = new ReservationLedger();
   private readonly statusListeners: ((serviceId: string, status: InstanceStatus) => void)[] = [];
+  private readonly changeListeners: ((instance: InstanceRecord) => void)[] = [];
 
   constructor(
     @Inject(STORE) private readonly store: Store,
@@ -42,6 +43,11 @@ export class InstancesService {
   /** Called after an instance's status changed (the replicas reconciler reacts to RUNNING). */
   onStatusChange(listener: (serviceId: string, status: InstanceStatus) => void): void {
     this.statusListeners.push(listener);
+  }
+
+  /** Called after any write to an instance record (status, placement, desired state), with the record as written. */
+  onInstanceChange(listener: (instance: InstanceRecord) => void): void {
+    this.changeListeners.push(listener);
   }
 
   /** Tries again to place an instance the root could not hand to any cluster. */
@@ -248,8 +254,16 @@ export class InstancesService {
           patch.statusDetail ? { ...entry, detail: patch.statusDetail } : entry,
         ].slice(-50);
       }
-      return this.store.instances.update(next);
+      const written = await this.store.instances.update(next);
+      // After the write is visible; listeners only schedule their own work.
+      setImmediate(() => this.notify(written, patch.status !== undefined && patch.status !== current.status));
+      return written;
     });
+  }
+
+  private notify(instance: InstanceRecord, statusChanged: boolean): void {
+    for (const listener of this.changeListeners) listener(instance);
+    if (statusChanged) for (const listener of this.statusListeners) listener(instance.serviceId, instance.status);
   }
 }
 

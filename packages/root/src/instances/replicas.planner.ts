@@ -15,7 +15,8 @@ const UNPLACED: ReadonlySet<string> = new Set([
   InstanceStatus.TargetClusterNotFound,
 ]);
 
-type PlannedService = Pick<ServiceRecord, 'scheduled' | 'replicas' | 'generation'>;
+type PlannedService = Pick<ServiceRecord, 'scheduled' | 'replicas' | 'generation'> &
+  Pick<Partial<ServiceRecord>, 'rollout'>;
 type PlannedInstance = Pick<InstanceRecord, 'instanceNumber' | 'generation' | 'desired' | 'status' | 'clusterId'>;
 
 /**
@@ -33,6 +34,19 @@ export function planReplicas(service: PlannedService, instances: readonly Planne
   const old = live.filter((i) => i.generation < service.generation).sort(byNumber);
   const fresh = live.filter((i) => i.generation >= service.generation).sort(byNumber);
 
+  if (old.length > 0 && service.rollout === 'recreate') {
+    for (const o of old) steps.push({ kind: 'undeploy', instanceNumber: o.instanceNumber });
+    return steps;
+  }
+  // Recreate: new instances only once every old container is confirmed gone.
+  if (
+    service.rollout === 'recreate' &&
+    instances.some(
+      (i) => i.desired === 'deleted' && i.status !== InstanceStatus.UNDEPLOYED && i.generation < service.generation,
+    )
+  ) {
+    return steps;
+  }
   if (old.length > 0) {
     if (fresh.some((i) => i.status !== InstanceStatus.RUNNING)) return steps;
     const oldest = old[0];

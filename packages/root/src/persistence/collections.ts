@@ -1,5 +1,13 @@
-/** The five collections both stores hold, and the fields each store indexes. */
-export const COLLECTIONS = ['users', 'organizations', 'applications', 'services', 'instances', 'clusters'] as const;
+/** The collections both stores hold, and the fields each store indexes. */
+export const COLLECTIONS = [
+  'users',
+  'organizations',
+  'applications',
+  'services',
+  'instances',
+  'clusters',
+  'components',
+] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 
 /** Fields queried often enough to deserve an index (SQLite: an expression index; MongoDB: a field index). */
@@ -10,4 +18,5 @@ export const INDEXED: Record<CollectionName, string[]> = {
   services: ['applicationId', 'ownerId'],
   instances: ['serviceId', 'clusterId'],
   clusters: ['name'],
+  components: ['serviceId', 'name'],
 };

@@ -4,6 +4,7 @@ import { ConflictError, StaleVersionError } from '@canopy/nest-edge';
 import type {
   ApplicationRecord,
   ClusterRecord,
+  ComponentRecord,
   Doc,
   InstanceRecord,
   OrganizationRecord,
@@ -101,6 +102,7 @@ export class MongoStore implements Store {
   readonly services: Collection<ServiceRecord>;
   readonly instances: Collection<InstanceRecord>;
   readonly clusters: Collection<ClusterRecord>;
+  readonly components: Collection<ComponentRecord>;
   private readonly models: Model<Stored>[] = [];
 
   private constructor(
@@ -114,6 +116,7 @@ export class MongoStore implements Store {
     this.services = this.collection('services');
     this.instances = this.collection('instances');
     this.clusters = this.collection('clusters');
+    this.components = this.collection('components');
   }
 
   /** Connects, detects transaction support, and creates the collections and their indexes. */

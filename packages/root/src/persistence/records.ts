@@ -1,5 +1,5 @@
 import type { InstanceStatus, SlaMicroservice } from '@canopy/schema';
-import type { ClusterResourcesDto } from '@canopy/schema';
+import type { AerosKind, ClusterResourcesDto } from '@canopy/schema';
 
 /** Fields every stored record carries. `version` makes concurrent updates detectable (stale → 409). */
 export interface Doc {
@@ -53,6 +53,12 @@ export interface ServiceRecord extends Doc {
   scheduled: boolean;
   /** Next instance number; numbers are never reused (SPEC §3). */
   nextInstance: number;
+  /**
+   * How a new generation replaces the old: `surge` (default) starts the new instance and removes an
+   * old one once it runs; `recreate` removes the old ones first, for instances that cannot run side
+   * by side (the same node and fixed host ports).
+   */
+  rollout?: 'surge' | 'recreate';
 }
 
 export type DesiredState = 'running' | 'deleted';
@@ -96,4 +102,32 @@ export interface ClusterRecord extends Doc {
   location?: string;
   lastSeenAt?: string;
   resources?: ClusterResourcesDto;
+}
+
+/**
+ * An aerOS custom resource (ServiceComponentDocker/K8s). `id` is `<plural>/<namespace>/<name>`, so a
+ * second CR of one kind, namespace and name is an insert conflict. The CR runs as the Canopy service
+ * `serviceId` (one replica, pinned to the IE it names).
+ */
+export interface ComponentRecord extends Doc {
+  ownerId: string;
+  kind: AerosKind;
+  namespace: string;
+  name: string;
+  /** Kubernetes' `metadata.uid` */
+  uid: string;
+  /** Kubernetes' `metadata.generation`: bumped when `spec` changes. */
+  generation: number;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** The validated spec as submitted (plain JSON). */
+  spec: Record<string, unknown>;
+  applicationId: string;
+  serviceId: string;
+  /** The NGSI-LD ServiceComponent entity this CR reports to. */
+  entityId: string;
+  /** The IE `selectedIE` resolved to, at the last write. */
+  ieId: string;
+  hostname: string;
+  clusterName: string;
 }

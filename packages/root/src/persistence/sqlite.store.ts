@@ -6,6 +6,7 @@ import { ConflictError, StaleVersionError } from '@canopy/nest-edge';
 import type {
   ApplicationRecord,
   ClusterRecord,
+  ComponentRecord,
   Doc,
   InstanceRecord,
   OrganizationRecord,
@@ -32,6 +33,7 @@ export class SqliteStore implements Store {
   readonly services: Collection<ServiceRecord>;
   readonly instances: Collection<InstanceRecord>;
   readonly clusters: Collection<ClusterRecord>;
+  readonly components: Collection<ComponentRecord>;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -53,6 +55,7 @@ export class SqliteStore implements Store {
     this.services = this.collection('services');
     this.instances = this.collection('instances');
     this.clusters = this.collection('clusters');
+    this.components = this.collection('components');
   }
 
   async transaction<R>(fn: () => Promise<R>): Promise<R> {

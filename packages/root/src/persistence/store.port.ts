@@ -1,6 +1,7 @@
 import type {
   ApplicationRecord,
   ClusterRecord,
+  ComponentRecord,
   Doc,
   InstanceRecord,
   NewDoc,
@@ -33,6 +34,7 @@ export interface Store {
   readonly services: Collection<ServiceRecord>;
   readonly instances: Collection<InstanceRecord>;
   readonly clusters: Collection<ClusterRecord>;
+  readonly components: Collection<ComponentRecord>;
   /** Runs `fn` so that every write in it lands together or not at all. */
   transaction<R>(fn: () => Promise<R>): Promise<R>;
   close(): Promise<void>;

@@ -8,5 +8,6 @@ import { ServicesService } from './services.service';
   imports: [ApplicationsModule, InstancesModule],
   controllers: [ServicesController],
   providers: [ServicesService],
+  exports: [ServicesService],
 })
 export class ServicesModule {}

@@ -9,7 +9,7 @@ export function flattenCliArgs(args: ReadonlyArray<{ key: string; value?: string
 /** The node a CR pins to, from either spelling of `selectedIE`. */
 export function selectedNode(cr: AerosServiceComponent): string | undefined {
   const ie = cr.spec.selectedIE;
-  if (ie === undefined) return undefined;
+  if (ie === undefined || ie === null) return undefined;
   return typeof ie === 'string' ? ie : ie.hostname || ie.id;
 }
 
@@ -37,13 +37,14 @@ export function serviceComponentToMicroservice(cr: AerosServiceComponent): SlaMi
     virtualization: 'container',
     code: cr.spec.image,
     cmd: flattenCliArgs(cr.spec.cliArgs ?? []),
-    environment: (cr.spec.envVars ?? []).map((e) => `${e.key}=${e.value}`),
+    environment: (cr.spec.envVars ?? []).map((e) => `${e.key}=${e.value ?? ''}`),
     one_shot: cr.spec.isJob ?? false,
     privileged: cr.spec.privileged ?? false,
   };
   if (ports.length > 0) ms.port = ports.join(';');
   const registry = cr.spec.imageRegistry;
-  if (registry !== undefined) {
+  // @IsOptional lets `null` through as well as a missing field.
+  if (registry !== undefined && registry !== null) {
     ms.image_registry = {
       username: registry.username,
       password: registry.password,

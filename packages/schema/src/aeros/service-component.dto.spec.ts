@@ -73,7 +73,7 @@ describe('aerOS ServiceComponent CR validation', () => {
     expect(paths(cr({ kind }))).toEqual(['kind']);
   });
 
-  it.each(['Nginx', 'nginx_web', '-nginx', 'nginx-', 'nginx.web', '', 'a'.repeat(64)])(
+  it.each(['Nginx', 'nginx_web', '-nginx', 'nginx-', 'nginx..web', '.nginx', '', 'a'.repeat(254)])(
     'rejects metadata.name %p',
     (name) => {
       expect(paths(cr({ metadata: { name } }))).toEqual(['metadata.name']);

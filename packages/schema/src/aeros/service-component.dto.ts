@@ -3,7 +3,6 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
-  Equals,
   IsArray,
   IsBoolean,
   IsIn,
@@ -28,10 +27,37 @@ export type AerosKind = (typeof AEROS_KINDS)[number];
 export class AerosMetadata {
   /** Kubernetes object name rules (DNS-1123 label). */
   @IsString()
-  @Matches(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'metadata.name must be a DNS-1123 label' })
+  @MaxLength(253)
+  @Matches(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+    message: 'metadata.name must be a lowercase RFC 1123 subdomain (a-z, 0-9, "-", ".")',
+  })
   name!: string;
-  @IsOptional() @IsString() namespace?: string;
-  @IsOptional() @IsObject() labels?: Record<string, string>;
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: 'metadata.namespace must be a DNS-1123 label' })
+  namespace?: string;
+  @IsOptional() @IsStringMap() labels?: Record<string, string>;
+  @IsOptional() @IsStringMap() annotations?: Record<string, string>;
+}
+
+/** Kubernetes labels and annotations: a flat object of string values, of bounded size. */
+function IsStringMap(options?: ValidationOptions): PropertyDecorator {
+  return (object: object, propertyName: string | symbol) => {
+    registerDecorator({
+      name: 'isStringMap',
+      target: object.constructor,
+      propertyName: String(propertyName),
+      options: { message: `$property must map names to strings (at most 64 entries)`, ...options },
+      validator: {
+        validate: (v: unknown) =>
+          typeof v === 'object' &&
+          v !== null &&
+          !Array.isArray(v) &&
+          Object.keys(v).length <= 64 &&
+          Object.entries(v).every(([k, x]) => k.length <= 317 && typeof x === 'string' && x.length <= 262_144),
+      },
+    });
+  };
 }
 
 export class AerosPort {
@@ -46,7 +72,8 @@ export class AerosCliArg {
 
 export class AerosEnvVar {
   @IsString() @Matches(/^[A-Za-z_][A-Za-z0-9_.-]*$/) key!: string;
-  @IsString() value!: string;
+  /** aerOS's HLO omits `value` when it is empty. */
+  @IsOptional() @IsString() value?: string;
 }
 
 export class AerosImageRegistry {
@@ -93,11 +120,16 @@ export class AerosServiceComponentSpec {
   @IsOptional() @IsBoolean() isJob?: boolean;
   @IsOptional() @IsBoolean() privileged?: boolean;
   @IsOptional() @IsObject() @ValidateNested() @Type(() => AerosImageRegistry) imageRegistry?: AerosImageRegistry;
+  /** WireGuard client settings for aerOS's per-service overlay: accepted and kept; no overlay runs here yet. */
+  @IsOptional() @IsObject() networkOverlay?: Record<string, unknown>;
 }
 
 /** An aerOS Low-Level-Orchestrator custom resource (SPEC §5). */
 export class AerosServiceComponent {
-  @IsString() @Equals(AEROS_API_VERSION, { message: `apiVersion must be "${AEROS_API_VERSION}"` }) apiVersion!: string;
+  /** The Eclipse republish's `llo.aeriOS-project.eu` spelling is tolerated (aerOS.md §6); stored canonical. */
+  @IsString()
+  @Matches(/^llo\.aer(i)?os-project\.eu\/v1alpha1$/i, { message: `apiVersion must be "${AEROS_API_VERSION}"` })
+  apiVersion!: string;
   @IsString() @IsIn(AEROS_KINDS, { message: `kind must be one of ${AEROS_KINDS.join(', ')}` }) kind!: AerosKind;
   // @IsObject makes these required: @ValidateNested skips a missing value, and the converters
   // would then read `metadata.name` of undefined (a 5xx instead of a 400).

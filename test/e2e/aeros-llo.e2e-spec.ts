@@ -1,0 +1,118 @@
+import { call, dockerCr, httpText, inspectService, waitForComponent } from '../support/aeros';
+import { containersWithLabel } from '../support/docker';
+import { freePort } from '../support/ports';
+import { waitFor } from '../support/processes';
+import { startStack, type Stack } from '../support/stack';
+
+/**
+ * aerOS's LLO API end to end (tiers as separate processes, real containers): the docs'
+ * `ServiceComponentDocker` deployed with a YAML POST runs on the IE it selects, with its cliArgs in
+ * order, its envVars and its port served; listed by type; updated by PATCH; deleted.
+ */
+describe('aerOS LLO API: a ServiceComponentDocker end to end', () => {
+  jest.setTimeout(240_000);
+
+  let stack: Stack;
+  let token: string;
+  let url: string;
+  const nodeName = `aeros-ie-${process.pid}`;
+
+  beforeAll(async () => {
+    stack = await startStack('aeros-llo', { nodes: [{ name: nodeName }] });
+    await stack.clusterReady();
+    token = stack.api.token;
+    url = stack.api.baseUrl;
+  });
+
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  it('deploys, lists, patches and deletes a CR as aerOS does', async () => {
+    const port = await freePort();
+    const name = 'service-1-component-1';
+    const selectedIE = `urn:ngsi-ld:InfrastructureElement:${stack.clusterName}:${nodeName}`;
+    const created = await call(
+      url,
+      token,
+      'POST',
+      '/v1/service-components',
+      dockerCr({ name, selectedIE, port, greeting: 'hello' }),
+    );
+    expect(created).toMatchObject({ status: 201, body: { message: 'Successful ServiceComponent deployment' } });
+
+    const running = await waitForComponent(
+      url,
+      token,
+      name,
+      (cr) => cr.status.serviceComponentStatus === 'Running',
+      'component Running',
+    );
+    expect(running).toMatchObject({
+      apiVersion: 'llo.aeros-project.eu/v1alpha1',
+      kind: 'ServiceComponentDocker',
+      metadata: { name, namespace: 'default', generation: 1, labels: { 'app.kubernetes.io/part-of': 'Service_1' } },
+      status: { hostname: nodeName, canopyStatus: 'RUNNING' },
+    });
+    expect(running.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+    await waitFor('the container to serve on its exposed port', async () =>
+      (await httpText(port)) === 'canopy-ok' ? true : undefined,
+    );
+    const container = inspectService(running.status.serviceId);
+    expect(container?.Config.Cmd).toEqual(['httpd', '-f', '-p', String(port), '-h', '/www']);
+    expect(container?.Config.Env).toContain('GREETING=hello');
+
+    const listed = await call(url, token, 'GET', '/v1/service-components?type=DOCKER');
+    expect(listed.status).toBe(200);
+    expect(listed.headers.get('results-count')).toBe('1');
+    expect(listed.headers.get('llo-type')).toBe('servicecomponentdockers');
+    expect(listed.body.map((c: any) => c.metadata.name)).toEqual([name]);
+    expect((await call(url, token, 'GET', '/v1/service-components?type=docker&onlyNames=true')).body).toEqual([name]);
+    // llo-api's default type is k8s: the Docker CR is not among those.
+    expect((await call(url, token, 'GET', '/v1/service-components')).body).toEqual([]);
+    expect((await call(url, token, 'GET', '/v1/service-components?type=lxc')).body.error).toBe(
+      'This LLO type is not valid',
+    );
+    expect(
+      (await call(url, token, 'POST', '/v1/service-components', dockerCr({ name, selectedIE, port, greeting: 'x' })))
+        .status,
+    ).toBe(409);
+
+    // PATCH takes the spec alone; labels stay.
+    const spec = dockerCr({ name, selectedIE, port, greeting: 'bye' }).split('spec:\n')[1] ?? '';
+    const patched = await call(
+      url,
+      token,
+      'PATCH',
+      `/v1/service-components/${name}?type=docker`,
+      spec.replace(/^ {2}/gm, ''),
+    );
+    expect(patched.status).toBe(204);
+    const updated = await waitForComponent(
+      url,
+      token,
+      name,
+      (cr) =>
+        cr.metadata.generation === 2 &&
+        cr.status.serviceComponentStatus === 'Running' &&
+        inspectService(cr.status.serviceId)?.Config.Env.includes('GREETING=bye') === true,
+      'the patched component Running with its new env',
+    );
+    expect(updated.metadata.labels['app.kubernetes.io/part-of']).toBe('Service_1');
+    await waitFor('the patched container to serve', async () =>
+      (await httpText(port)) === 'canopy-ok' ? true : undefined,
+    );
+
+    const deleted = await call(url, token, 'DELETE', `/v1/service-components/${name}?type=docker`);
+    expect(deleted).toMatchObject({ status: 200, text: '' });
+    await waitFor(
+      'the container to be gone',
+      async () =>
+        containersWithLabel(`io.canopy.service-id=${running.status.serviceId}`).length === 0 ? true : undefined,
+      60_000,
+    );
+    const gone = await call(url, token, 'GET', `/v1/service-components/${name}?type=docker`);
+    expect(gone.status).toBe(404);
+    expect(gone.body.error).toContain(name);
+  });
+});
