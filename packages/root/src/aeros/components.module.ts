@@ -2,13 +2,13 @@ import { Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ApplicationsModule } from '../applications/applications.module';
 import { ClustersModule } from '../clusters/clusters.module';
+import { ClustersService } from '../clusters/clusters.service';
 import { LOGGER } from '../common/tokens';
 import { InstancesModule } from '../instances/instances.module';
 import { ServicesModule } from '../services/services.module';
 import { COMPONENTS } from './components.port';
 import { ComponentsService } from './components.service';
-import { COMPONENT_STATUS_SINK, IE_DIRECTORY, type ComponentStatusSink } from './ie-directory';
-import { InterimIeDirectory } from './interim-ie-directory';
+import { COMPONENT_STATUS_SINK, IE_DIRECTORY, type ComponentStatusSink, type IeDirectory } from './ie-directory';
 
 /** aerOS custom resources as Canopy services; the LLO API, `/k8s` and `/hlo_al` import this. */
 @Module({
@@ -16,7 +16,13 @@ import { InterimIeDirectory } from './interim-ie-directory';
   providers: [
     ComponentsService,
     { provide: COMPONENTS, useExisting: ComponentsService },
-    { provide: IE_DIRECTORY, useClass: InterimIeDirectory },
+    // The IEs clusters report: `selectedIE` pins to the cluster and node that reported the IE.
+    // A factory rather than useExisting, so the compiler checks ClustersService fits the port.
+    {
+      provide: IE_DIRECTORY,
+      inject: [ClustersService],
+      useFactory: (clusters: ClustersService): IeDirectory => clusters,
+    },
     {
       provide: COMPONENT_STATUS_SINK,
       inject: [LOGGER],
