@@ -223,5 +223,17 @@ describe('cluster → root infrastructure elements (real HTTP, MQTT, Socket.IO, 
     const after = await reported((list) => list.length === 2);
     expect(byName(after, 'worker-b')?.id).toBe(CONFIGURED_ID);
     expect(byName(after, 'worker-a')?.id).toBe('urn:ngsi-ld:InfrastructureElement:edge-domain:worker-a');
+
+    // The other way round: a newcomer whose derived id another node already configured is refused by name.
+    const body = { arch: 'amd64', cpuCores: 1, memoryMb: 512 };
+    const claims = await register(cluster!.port, cluster!.nodeToken, {
+      ...body,
+      name: 'worker-f',
+      ieId: 'urn:ngsi-ld:InfrastructureElement:edge-domain:worker-e',
+    });
+    expect(claims.status).toBe(200);
+    const late = await register(cluster!.port, cluster!.nodeToken, { ...body, name: 'worker-e' });
+    expect(late.status).toBe(409);
+    expect((late.json.errors as { path: string }[]).map((e) => e.path)).toEqual(['name']);
   });
 });
