@@ -115,4 +115,47 @@ describe('aerOS LLO API: a ServiceComponentDocker end to end', () => {
     expect(gone.status).toBe(404);
     expect(gone.body.error).toContain(name);
   });
+  it('runs an isJob CR to Finished, and shows a privileged CR the node refuses as Failed with why', async () => {
+    const selectedIE = `urn:ngsi-ld:IE:${stack.clusterName}:${nodeName}`;
+    const job = `apiVersion: llo.aeros-project.eu/v1alpha1
+kind: ServiceComponentDocker
+metadata:
+  name: one-shot-job
+spec:
+  selectedIE: ${selectedIE}
+  image: canopy-test/busybox:latest
+  isJob: true
+  cliArgs:
+    - key: sh
+    - key: -c
+    - key: exit 0
+`;
+    expect((await call(url, token, 'POST', '/v1/service-components', job)).status).toBe(201);
+    const finished = await waitForComponent(
+      url,
+      token,
+      'one-shot-job',
+      (cr) => cr.status.serviceComponentStatus === 'Finished',
+      'the job Finished',
+    );
+    expect(finished.status.canopyStatus).toBe('COMPLETED');
+
+    const privileged = dockerCr({ name: 'privileged-one', selectedIE, port: await freePort(), greeting: 'x' }).replace(
+      'exposePorts: true',
+      'exposePorts: true\n  privileged: true',
+    );
+    expect((await call(url, token, 'POST', '/v1/service-components', privileged)).status).toBe(201);
+    const refused = await waitFor(
+      'the privileged CR Failed',
+      async () => {
+        const res = await call(url, token, 'GET', '/v1/service-components/privileged-one?type=docker');
+        return res.body.status?.serviceComponentStatus === 'Failed' ? res.body : undefined;
+      },
+      90_000,
+    );
+    expect(refused.status.detail).toMatch(/privileged/i);
+    for (const name of ['one-shot-job', 'privileged-one']) {
+      expect((await call(url, token, 'DELETE', `/v1/service-components/${name}?type=docker`)).status).toBe(200);
+    }
+  });
 });

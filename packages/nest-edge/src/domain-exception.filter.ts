@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { FieldError } from '@canopy/schema';
-import { DomainError } from './domain-errors';
+import { DomainError, type FieldError } from '@canopy/schema';
+import { HTTP_STATUS_OF } from './domain-errors';
 
 /** The slice of express' response this filter uses (keeps express out of this package's dependencies). */
 interface JsonResponse {
@@ -37,7 +37,12 @@ const HTTP_CODES: Record<number, string> = {
 /** Maps every error to the one error shape; anything unexpected is a logged 500 (a bug). */
 export function toErrorBody(exception: unknown): ErrorBody {
   if (exception instanceof DomainError) {
-    return { statusCode: exception.status, code: exception.code, message: exception.message, errors: exception.errors };
+    return {
+      statusCode: HTTP_STATUS_OF[exception.code],
+      code: exception.code,
+      message: exception.message,
+      errors: exception.errors,
+    };
   }
   // Body-parser's own errors other than bad JSON (see configureEdge): too large, bad charset, ...
   const bp = exception as BodyParserError;

@@ -1,20 +1,14 @@
+import { ConfigError } from '@canopy/schema';
+
+/** A bad environment variable or setting (shared by every tier): `variable` names it. */
+export { ConfigError };
+
 /** Base of every error the node engine raises on purpose; `code` is stable and safe to match on. */
 export abstract class NodeEngineError extends Error {
   abstract readonly code: string;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
-  }
-}
-
-/** An environment variable has a bad value; `variable` names it so the operator knows what to fix. */
-export class ConfigError extends NodeEngineError {
-  readonly code = 'NODE_CONFIG_INVALID';
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(message);
   }
 }
 

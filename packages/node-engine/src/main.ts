@@ -12,7 +12,7 @@ import {
 } from './config/node-engine.config';
 import { DockerRuntimeAdapter } from './docker/docker-runtime.adapter';
 import { startNodeEngine, type NodeEngineHandle } from './engine/node-engine';
-import { NodeEngineError } from './errors';
+import { ConfigError, NodeEngineError } from './errors';
 import { detectGpus } from './metrics/gpu-detect';
 import { DesiredStateRepository } from './state/desired-state.repository';
 
@@ -93,7 +93,7 @@ async function run(opts: CliOptions): Promise<void> {
     log.info({ nodeId: handle.nodeId }, 'node engine started');
     if (stopping) await handle.stop();
   } catch (err) {
-    const code = err instanceof NodeEngineError ? err.code : undefined;
+    const code = err instanceof NodeEngineError || err instanceof ConfigError ? err.code : undefined;
     log.fatal(
       { code, variable: (err as { variable?: string }).variable, err: (err as Error).message },
       'node engine failed to start',

@@ -1,5 +1,4 @@
-import type { SlaMicroservice } from '@canopy/schema';
-import { ConflictError, StaleVersionError } from '@canopy/nest-edge';
+import { type SlaMicroservice, ConflictError, StaleVersionError } from '@canopy/schema';
 import type { ApplicationRecord, InstanceRecord, NewDoc, ServiceRecord } from '../src/persistence/records';
 import type { Store } from '../src/persistence/store.port';
 
@@ -130,7 +129,7 @@ export function describeStoreContract(
         await store.applications.insert(app('a1', 'u1', 'first'));
         const second = store.applications.insert(app('a1', 'u2', 'second'));
         await expect(second).rejects.toBeInstanceOf(ConflictError);
-        await expect(second).rejects.toMatchObject({ status: 409, code: 'CONFLICT' });
+        await expect(second).rejects.toMatchObject({ code: 'RECORD_EXISTS' });
         expect(await store.applications.get('a1')).toMatchObject({ ownerId: 'u1', application_name: 'first' });
       });
 
@@ -157,7 +156,7 @@ export function describeStoreContract(
         await store.applications.update({ ...v1, application_desc: 'second writer' });
         const stale = store.applications.update({ ...v1, application_desc: 'first writer, too late' });
         await expect(stale).rejects.toBeInstanceOf(StaleVersionError);
-        await expect(stale).rejects.toMatchObject({ status: 409, code: 'STALE_VERSION' });
+        await expect(stale).rejects.toMatchObject({ code: 'STALE_VERSION' });
         expect(await store.applications.get('a1')).toMatchObject({ version: 2, application_desc: 'second writer' });
       });
 

@@ -1,8 +1,7 @@
 import { hostname } from 'node:os';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import { POLICIES, normalizePolicy, type Policy } from '@canopy/scheduler';
-import { IE_DOMAIN_NAME_PATTERN, IE_DOMAIN_PREFIX, validateInput } from '@canopy/schema';
-import { ConfigError } from '@canopy/nest-edge';
+import { ConfigError, IE_DOMAIN_NAME_PATTERN, IE_DOMAIN_PREFIX, validateInput } from '@canopy/schema';
 
 /** Everything the cluster orchestrator reads from its environment, once, at start. */
 export interface ClusterConfig {

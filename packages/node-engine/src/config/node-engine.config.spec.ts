@@ -129,7 +129,7 @@ describe('loadNodeEngineConfig', () => {
   ])('names %s when it is bad (%j)', (variable, env) => {
     const error = errorFor(env);
     expect(error.variable).toBe(variable);
-    expect(error.code).toBe('NODE_CONFIG_INVALID');
+    expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain(variable);
   });
 });

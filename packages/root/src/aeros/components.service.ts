@@ -10,8 +10,11 @@ import {
   validateInput,
   type AerosKind,
   type SlaDescriptor,
+  ConflictError,
+  NotFoundError,
+  StaleVersionError,
+  ValidationFailedError,
 } from '@canopy/schema';
-import { ConflictError, NotFoundError, StaleVersionError, ValidationFailedError } from '@canopy/nest-edge';
 import { ApplicationsService } from '../applications/applications.service';
 import type { Principal } from '../auth/principal';
 import { LOGGER } from '../common/tokens';
@@ -79,9 +82,11 @@ export class ComponentsService implements ComponentsPort, OnModuleInit {
     const record = await this.writes.runExclusive(async () => {
       const id = recordId(cr.kind, ns, cr.metadata.name);
       if (await this.store.components.get(id)) {
-        throw new ConflictError(`${AEROS_KIND_INFO[cr.kind].plural} "${cr.metadata.name}" already exists`, [
-          { path: 'metadata.name', message: `a ${cr.kind} named ${cr.metadata.name} exists in namespace ${ns}` },
-        ]);
+        throw new ConflictError(
+          `${AEROS_KIND_INFO[cr.kind].plural} "${cr.metadata.name}" already exists`,
+          [{ path: 'metadata.name', message: `a ${cr.kind} named ${cr.metadata.name} exists in namespace ${ns}` }],
+          'COMPONENT_EXISTS',
+        );
       }
       const { applicationId, serviceId } = await this.createService(user, cr, ns, pin);
       return this.store.components.insert({

@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { FieldError, SlaDescriptor } from '@canopy/schema';
+import {
+  type FieldError,
+  type SlaDescriptor,
+  ConflictError,
+  NotFoundError,
+  StaleVersionError,
+  ValidationFailedError,
+} from '@canopy/schema';
 import { isAdmin, type Principal } from '../auth/principal';
-import { ConflictError, NotFoundError, StaleVersionError, ValidationFailedError } from '@canopy/nest-edge';
 import { LOGGER } from '../common/tokens';
 import { InstancesService } from '../instances/instances.service';
 import { ReplicasReconciler } from '../instances/replicas.reconciler';
@@ -69,6 +75,7 @@ export class ApplicationsService {
                 message: 'an application with this name and namespace exists',
               },
             ],
+            'APPLICATION_NAME_TAKEN',
           );
         }
         const appId = randomUUID();

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { UnauthorizedError } from '@canopy/nest-edge';
+import { UnauthorizedError } from '@canopy/schema';
 import { ROOT_CONFIG } from '../common/tokens';
 import type { RootConfig } from '../config/root-config';
 import type { Role } from '../persistence/records';

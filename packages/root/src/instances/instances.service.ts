@@ -6,9 +6,11 @@ import {
   microserviceToInstanceSpec,
   type InstanceReportDto,
   type InstanceSpecDto,
+  ConflictError,
+  NotFoundError,
+  UpstreamUnavailableError,
 } from '@canopy/schema';
 import { ReservationLedger } from '@canopy/scheduler';
-import { ConflictError, NotFoundError, UpstreamUnavailableError } from '@canopy/nest-edge';
 import { CLOCK, LOGGER, ROOT_CONFIG, type Clock } from '../common/tokens';
 import type { RootConfig } from '../config/root-config';
 import { ClustersService } from '../clusters/clusters.service';
@@ -157,7 +159,11 @@ export class InstancesService {
     if (!instance || instance.desired === 'deleted')
       throw new NotFoundError('instance', `${instanceNumber} of service ${service.id}`);
     if (!instance.clusterId || !instance.nodeId) {
-      throw new ConflictError(`instance ${instanceNumber} has no container yet (status ${instance.status})`);
+      throw new ConflictError(
+        `instance ${instanceNumber} has no container yet (status ${instance.status})`,
+        [],
+        'INSTANCE_NOT_STARTED',
+      );
     }
     const reply = await this.clusters.requestLogs(instance.clusterId, {
       serviceId: service.id,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { ConflictError, NotFoundError, StaleVersionError } from '@canopy/nest-edge';
+import { ConflictError, NotFoundError, StaleVersionError } from '@canopy/schema';
 import type { OrganizationRecord } from '../persistence/records';
 import { STORE, type Store } from '../persistence/store.port';
 import type { CreateOrganizationDto, UpdateOrganizationDto } from './dto/organization.dto';
@@ -22,7 +22,11 @@ export class OrganizationsService {
 
   async create(body: CreateOrganizationDto): Promise<OrganizationRecord> {
     if ((await this.store.organizations.find({ name: body.name })).length > 0)
-      throw new ConflictError(`organization ${body.name} already exists`);
+      throw new ConflictError(
+        `organization ${body.name} already exists`,
+        [{ path: 'name', message: 'is taken' }],
+        'ORGANIZATION_NAME_TAKEN',
+      );
     return this.store.organizations.insert({ id: randomUUID(), name: body.name, description: body.description ?? '' });
   }
 
@@ -35,7 +39,12 @@ export class OrganizationsService {
   async delete(id: string): Promise<void> {
     const org = await this.get(id);
     const members = await this.store.users.find({ organizationId: id });
-    if (members.length > 0) throw new ConflictError(`organization ${org.name} still has ${members.length} member(s)`);
+    if (members.length > 0)
+      throw new ConflictError(
+        `organization ${org.name} still has ${members.length} member(s)`,
+        [],
+        'ORGANIZATION_HAS_MEMBERS',
+      );
     await this.store.organizations.delete(id);
   }
 }

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import mongoose, { Schema, type ClientSession, type Connection, type Model } from 'mongoose';
-import { ConflictError, StaleVersionError } from '@canopy/nest-edge';
+import { ConflictError, StaleVersionError } from '@canopy/schema';
 import type {
   ApplicationRecord,
   ClusterRecord,
@@ -271,7 +271,8 @@ export class MongoStore implements Store {
         try {
           await model.create([toStored(full, nextOrd())], session(ctx));
         } catch (error) {
-          if (hasCode(error, DUPLICATE_KEY)) throw new ConflictError(`${name} ${full.id} already exists`);
+          if (hasCode(error, DUPLICATE_KEY))
+            throw new ConflictError(`${name} ${full.id} already exists`, [], 'RECORD_EXISTS');
           throw error;
         }
         ctx?.undo?.push(async () => {

@@ -1,5 +1,4 @@
-import type { InstanceStatus, SlaMicroservice } from '@canopy/schema';
-import type { AerosKind, ClusterResourcesDto } from '@canopy/schema';
+import { type InstanceStatus, type SlaMicroservice, type AerosKind, type ClusterResourcesDto } from '@canopy/schema';
 
 /** Fields every stored record carries. `version` makes concurrent updates detectable (stale → 409). */
 export interface Doc {

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ConflictError, StaleVersionError } from '@canopy/nest-edge';
+import { ConflictError, StaleVersionError } from '@canopy/schema';
 import type {
   ApplicationRecord,
   ClusterRecord,
@@ -130,7 +130,7 @@ export class SqliteStore implements Store {
           insertStmt.run(full.id, 1, JSON.stringify(full));
         } catch (error) {
           if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-            throw new ConflictError(`${name} ${full.id} already exists`);
+            throw new ConflictError(`${name} ${full.id} already exists`, [], 'RECORD_EXISTS');
           }
           throw error;
         }

@@ -1,9 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { MAX_REPLICAS, type SlaDescriptor, type SlaMicroservice } from '@canopy/schema';
+import {
+  MAX_REPLICAS,
+  type SlaDescriptor,
+  type SlaMicroservice,
+  ConflictError,
+  NotFoundError,
+  StaleVersionError,
+  ValidationFailedError,
+} from '@canopy/schema';
 import { ApplicationsService } from '../applications/applications.service';
 import { isAdmin, type Principal } from '../auth/principal';
-import { ConflictError, NotFoundError, StaleVersionError, ValidationFailedError } from '@canopy/nest-edge';
 import { LOGGER } from '../common/tokens';
 import { InstancesService } from '../instances/instances.service';
 import { ReplicasReconciler } from '../instances/replicas.reconciler';
@@ -85,9 +92,11 @@ export class ServicesService {
       for (const [m, ms] of target.microservices.entries()) {
         const key = `${ms.microservice_name}.${ms.microservice_namespace}`;
         if (existing.has(key)) {
-          throw new ConflictError(`microservice ${key} already exists in application ${app.id}`, [
-            { path: `applications[0].microservices[${m}].microservice_name`, message: `${key} already exists` },
-          ]);
+          throw new ConflictError(
+            `microservice ${key} already exists in application ${app.id}`,
+            [{ path: `applications[0].microservices[${m}].microservice_name`, message: `${key} already exists` }],
+            'SERVICE_NAME_TAKEN',
+          );
         }
         existing.add(key);
         const record = await this.store.services.insert(newServiceRecord(fresh.ownerId, fresh, ms));
@@ -106,7 +115,11 @@ export class ServicesService {
       const current = (await this.store.services.get(service.id)) ?? service;
       const live = (await this.instances.listForService(service.id)).filter((i) => i.desired === 'running').length;
       if (live + 1 > MAX_REPLICAS)
-        throw new ConflictError(`service ${id} already runs the maximum of ${MAX_REPLICAS} instances`);
+        throw new ConflictError(
+          `service ${id} already runs the maximum of ${MAX_REPLICAS} instances`,
+          [{ path: 'replicas', message: `at most ${MAX_REPLICAS}` }],
+          'REPLICA_LIMIT_REACHED',
+        );
       const updated = await this.store.services.update({ ...current, scheduled: true, replicas: live + 1 });
       const instance = await this.instances.deploy(updated);
       return { service: updated, instance };

@@ -1,13 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { hash } from '@node-rs/argon2';
 import { isAdmin, type Principal } from '../auth/principal';
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  StaleVersionError,
-  ValidationFailedError,
-} from '@canopy/nest-edge';
+import { ConflictError, ForbiddenError, NotFoundError, StaleVersionError, ValidationFailedError } from '@canopy/schema';
 import type { UserRecord } from '../persistence/records';
 import { STORE, type Store } from '../persistence/store.port';
 import type { CreateUserDto, UpdateUserDto } from './dto/user.dto';
@@ -32,7 +26,12 @@ export class UsersAdmin {
   }
 
   async create(body: CreateUserDto): Promise<UserRecord> {
-    if (await this.users.findByUsername(body.username)) throw new ConflictError(`user ${body.username} already exists`);
+    if (await this.users.findByUsername(body.username))
+      throw new ConflictError(
+        `user ${body.username} already exists`,
+        [{ path: 'username', message: 'is taken' }],
+        'USER_NAME_TAKEN',
+      );
     if (body.organizationId !== undefined) await this.requireOrganization(body.organizationId);
     const user = await this.users.create(body.username, body.password, body.role);
     return body.organizationId === undefined
@@ -62,7 +61,11 @@ export class UsersAdmin {
     if (caller.userId === id) throw new ValidationFailedError([{ path: 'id', message: 'you cannot delete yourself' }]);
     const owned = await this.store.applications.find({ ownerId: id });
     if (owned.length > 0)
-      throw new ConflictError(`user ${user.username} still owns ${owned.length} application(s); delete them first`);
+      throw new ConflictError(
+        `user ${user.username} still owns ${owned.length} application(s); delete them first`,
+        [],
+        'USER_OWNS_APPLICATIONS',
+      );
     await this.store.users.delete(id);
   }
 
