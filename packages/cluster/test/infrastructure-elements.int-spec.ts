@@ -149,7 +149,7 @@ describe('cluster → root infrastructure elements (real HTTP, MQTT, Socket.IO, 
     expect(res.status).toBe(409);
     expect(res.json).toEqual(
       expect.objectContaining({
-        code: 'CONFLICT',
+        code: 'IE_ID_TAKEN',
         errors: [{ path: 'ieId', message: `IE id ${CONFIGURED_ID} is already used by node worker-b` }],
       }),
     );

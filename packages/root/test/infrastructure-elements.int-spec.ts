@@ -248,4 +248,19 @@ describe('ClustersService.resolveInfrastructureElement (real SQLite store)', () 
     expect(await pinned('shared')).toBe('2 infrastructure elements have hostname shared; name one by its id');
     expect(await pinned('ghost')).toBe('no infrastructure element has id or hostname ghost');
   });
+
+  it('answers one id by id only: unknown is NOT_FOUND, reported by two clusters is IE_AMBIGUOUS', async () => {
+    await expect(clusters.infrastructureElement('urn:ngsi-ld:IE:alpha:w1')).resolves.toMatchObject({
+      clusterName: 'alpha',
+      hostname: 'w1',
+    });
+    await expect(clusters.infrastructureElement('w1')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const gamma = await clusters.attach('gamma', undefined, channel('g'));
+    const w1Id = 'urn:ngsi-ld:InfrastructureElement:alpha:w1';
+    clusters.setResources(gamma.id, { ...resources, infrastructureElements: [ie('gamma', 'copy', { ieId: w1Id })] });
+    await expect(clusters.infrastructureElement(w1Id)).rejects.toMatchObject({
+      code: 'IE_AMBIGUOUS',
+      errors: [{ path: 'id', message: expect.stringContaining('2 infrastructure elements have id') }],
+    });
+  });
 });

@@ -64,7 +64,7 @@ export class NodesService {
     const holder = [...this.nodes.values()].find((n) => n.name !== req.name && this.ieIdOf(n) === wanted);
     if (holder !== undefined) {
       const message = `IE id ${wanted} is already used by node ${holder.name}`;
-      throw new ConflictError(message, [{ path: req.ieId === undefined ? 'name' : 'ieId', message }]);
+      throw new ConflictError(message, [{ path: req.ieId === undefined ? 'name' : 'ieId', message }], 'IE_ID_TAKEN');
     }
     const password = this.ids.secret();
     const node: NodeRecord = {

@@ -123,7 +123,9 @@ export class ClustersService {
   async infrastructureElement(id: string): Promise<InfrastructureElementView> {
     const found = findInfrastructureElementById(await this.infrastructureElements(), id);
     if (found.ok) return found.ie;
-    if (found.reason === 'ambiguous') throw new ConflictError(found.message, [{ path: 'id', message: found.message }]);
+    if (found.reason === 'ambiguous') {
+      throw new ConflictError(found.message, [{ path: 'id', message: found.message }], 'IE_AMBIGUOUS');
+    }
     throw new NotFoundError('infrastructure element', id);
   }
 
