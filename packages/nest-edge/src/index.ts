@@ -3,3 +3,4 @@ export * from './domain-exception.filter';
 export * from './schema-validation.pipe';
 export * from './framework-logger';
 export * from './configure-edge';
+export * from './secrets';

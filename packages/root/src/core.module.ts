@@ -5,6 +5,9 @@ import { CLOCK, LOGGER, ROOT_CONFIG, ROOT_SECRETS, systemClock } from './common/
 import type { RootConfig, RootSecrets } from './config/root-config';
 import { STORE, type Store } from './persistence/store.port';
 
+/** Request headers that carry credentials; pino-http's request logs show them as `[redacted]`. */
+const REDACTED_HEADERS = ['req.headers.authorization', 'req.headers.cookie'];
+
 export interface RootDeps {
   config: RootConfig;
   secrets: RootSecrets;
@@ -26,8 +29,17 @@ export class CoreModule {
     ];
     return {
       module: CoreModule,
-      // Nest's own messages go through the same pino logger; per-request logs only on LOG_HTTP=true.
-      imports: [LoggerModule.forRoot({ pinoHttp: { logger: deps.log, autoLogging: deps.config.logHttp } })],
+      // Nest's own messages go through the same pino logger; per-request logs only on LOG_HTTP=true,
+      // and never with a credential: JWTs and API tokens travel in Authorization (SPEC §9).
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            logger: deps.log,
+            autoLogging: deps.config.logHttp,
+            redact: { paths: REDACTED_HEADERS, censor: '[redacted]' },
+          },
+        }),
+      ],
       providers,
       exports: providers.map((p) => p.provide),
     };

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { loadRootConfig } from '../src/config/root-config';
 import { startRoot, type RootHandle } from '../src/root.bootstrap';
 
-type Caller = 'none' | 'bad' | 'other' | 'own' | 'admin';
-const CALLERS: Caller[] = ['none', 'bad', 'other', 'own', 'admin'];
+/** `apitoken`: an admin-minted API token for machine clients; good on @AerosApi() routes only, none of these. */
+type Caller = 'none' | 'bad' | 'apitoken' | 'other' | 'own' | 'admin';
+const CALLERS: Caller[] = ['none', 'bad', 'apitoken', 'other', 'own', 'admin'];
 
 interface Route {
   name: string;
@@ -14,11 +15,16 @@ interface Route {
   prepare: (caller: Caller) => Promise<{ path: string; body?: unknown }>;
   /** Expected status for the authenticated callers. */
   expect: Record<'other' | 'own' | 'admin', number>;
+  /**
+   * Marked @AerosApi(): an API token is accepted and acts as the aerOS service account, a non-admin
+   * that owns none of this test's objects, so it gets what `other` gets. Elsewhere it is a 403.
+   */
+  aeros?: boolean;
 }
 
 /**
- * Issue 3: the authorization matrix. Every route × {no token, bad token, another user's token,
- * the owner's token, an admin's}; each cell's status is asserted, against a real root over HTTP.
+ * Issue 3: the authorization matrix. Every route × {no token, bad token, an API token, another
+ * user's token, the owner's token, an admin's}; each cell's status is asserted, against a real root over HTTP.
  */
 describe('authorization matrix (real root over HTTP)', () => {
   jest.setTimeout(120_000);
@@ -51,7 +57,7 @@ describe('authorization matrix (real root over HTTP)', () => {
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   }
 
-  const as = (caller: Caller) => (caller === 'none' || caller === 'bad' ? 'own' : caller);
+  const as = (caller: Caller) => (caller === 'none' || caller === 'bad' || caller === 'apitoken' ? 'own' : caller);
   const unique = (prefix: string) => `${prefix}${++counter}`;
   const ms = (name = 'web') => ({
     microservice_name: name,
@@ -105,6 +111,7 @@ describe('authorization matrix (real root over HTTP)', () => {
     }
     ({ appId, serviceId } = await freshApp());
     orgId = (await call('admin', 'POST', '/api/organizations', { name: 'acme' })).body.id;
+    tokens.apitoken = (await call('admin', 'POST', '/api/tokens', { name: 'matrix hlo' })).body.token;
   });
 
   afterAll(async () => {
@@ -267,6 +274,21 @@ describe('authorization matrix (real root over HTTP)', () => {
       }),
       expect: adminOnly,
     },
+    { name: 'list API tokens', method: 'GET', prepare: async () => ({ path: '/api/tokens' }), expect: adminOnly },
+    {
+      name: 'mint API token',
+      method: 'POST',
+      prepare: async () => ({ path: '/api/tokens', body: { name: unique('hlo'), expires_in_days: 30 } }),
+      expect: { other: 403, own: 403, admin: 201 },
+    },
+    {
+      name: 'revoke API token',
+      method: 'DELETE',
+      prepare: async () => ({
+        path: `/api/tokens/${(await call('admin', 'POST', '/api/tokens', { name: unique('hlo') })).body.id}`,
+      }),
+      expect: adminOnly,
+    },
   ];
 
   // The aerOS LLO API: every authenticated caller may list and read (its own CRs only); creating
@@ -274,27 +296,46 @@ describe('authorization matrix (real root over HTTP)', () => {
   routes.push(
     {
       name: 'LLO version',
+      aeros: true,
       method: 'GET',
       prepare: async () => ({ path: '/version' }),
       expect: { other: 200, own: 200, admin: 200 },
     },
     {
       name: 'LLO list',
+      aeros: true,
       method: 'GET',
       prepare: async () => ({ path: '/v1/service-components?type=docker' }),
       expect: { other: 200, own: 200, admin: 200 },
     },
     {
       name: 'LLO get unknown',
+      aeros: true,
       method: 'GET',
       prepare: async () => ({ path: '/v1/service-components/nope?type=docker' }),
       expect: { other: 404, own: 404, admin: 404 },
     },
     {
       name: 'LLO create from JSON',
+      aeros: true,
       method: 'POST',
       prepare: async () => ({ path: '/v1/service-components', body: { kind: 'ServiceComponentDocker' } }),
       expect: { other: 400, own: 400, admin: 400 },
+    },
+    // aerOS's HLO allocation API: a component nobody made is 404 for every caller that gets in.
+    {
+      name: 'HLO get unknown component',
+      aeros: true,
+      method: 'GET',
+      prepare: async () => ({ path: '/hlo_al/services/nosvc/service_components/nocomp/' }),
+      expect: { other: 404, own: 404, admin: 404 },
+    },
+    {
+      name: 'HLO delete unknown component',
+      aeros: true,
+      method: 'DELETE',
+      prepare: async () => ({ path: '/hlo_al/services/nosvc/service_components/nocomp/' }),
+      expect: { other: 404, own: 404, admin: 404 },
     },
   );
 
@@ -303,11 +344,15 @@ describe('authorization matrix (real root over HTTP)', () => {
   it.each(cells)('%s as %s', async (_name, caller, route) => {
     const { path, body } = await route.prepare(caller);
     const res = await call(caller, route.method, path, body);
-    const expected = caller === 'none' || caller === 'bad' ? 401 : route.expect[as(caller)];
+    const apiTokenStatus = route.aeros ? route.expect.other : 403;
+    const expected =
+      caller === 'none' || caller === 'bad' ? 401 : caller === 'apitoken' ? apiTokenStatus : route.expect[as(caller)];
     expect({ status: res.status, body: res.status === expected ? undefined : res.body }).toEqual({
       status: expected,
       body: undefined,
     });
+    if (caller === 'apitoken' && !route.aeros)
+      expect(res.body.message).toContain('API tokens are accepted only on the aerOS routes');
     if (res.status >= 400)
       expect(res.body).toEqual(
         expect.objectContaining({ statusCode: res.status, code: expect.any(String), errors: expect.any(Array) }),
@@ -326,6 +371,7 @@ describe('authorization matrix (real root over HTTP)', () => {
     for (const text of bodies) {
       expect(text).not.toContain('passwordHash');
       expect(text).not.toContain('$argon2');
+      expect(text).not.toContain('secretHash');
     }
   });
 });

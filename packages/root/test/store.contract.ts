@@ -1,5 +1,11 @@
 import { type SlaMicroservice, ConflictError, StaleVersionError } from '@canopy/schema';
-import type { ApplicationRecord, InstanceRecord, NewDoc, ServiceRecord } from '../src/persistence/records';
+import type {
+  ApiTokenRecord,
+  ApplicationRecord,
+  InstanceRecord,
+  NewDoc,
+  ServiceRecord,
+} from '../src/persistence/records';
 import type { Store } from '../src/persistence/store.port';
 
 /** One store under test, on its own fresh data (a temp directory, a throwaway database). */
@@ -66,6 +72,17 @@ export function instance(serviceId: string, n: number, clusterId?: string): NewD
     ...(clusterId === undefined ? {} : { clusterId }),
     hostPorts: [],
     history: [{ status: 'REQUESTED', at: '2024-01-01T00:00:00.000Z' }],
+  };
+}
+
+export function apiToken(id: string, userId = 'sa1', expiresAt?: string): NewDoc<ApiTokenRecord> {
+  return {
+    id,
+    name: `hlo ${id}`,
+    secretHash: 'ab'.repeat(32),
+    userId,
+    createdBy: 'admin1',
+    ...(expiresAt === undefined ? {} : { expiresAt }),
   };
 }
 
@@ -182,6 +199,41 @@ export function describeStoreContract(
         expect(await store.applications.get('x')).toMatchObject({ application_name: 'x' });
         expect(await store.services.get('x')).toMatchObject({ jobName: 'a.ns.x.ns' });
         expect(await store.clusters.get('x')).toBeUndefined();
+      });
+    });
+
+    describe('API tokens', () => {
+      it('stores a token record, finds it by id and by user, and forgets it on delete (revocation)', async () => {
+        const never = await store.apiTokens.insert(apiToken('0123456789abcdef'));
+        const expiring = await store.apiTokens.insert(apiToken('fedcba9876543210', 'sa1', '2030-01-01T00:00:00.000Z'));
+        await store.apiTokens.insert(apiToken('00000000000000aa', 'sa2'));
+        expect(never).toEqual({ ...apiToken('0123456789abcdef'), ...STORED, version: 1 });
+        expect(await store.apiTokens.get('0123456789abcdef')).toEqual(never);
+        expect(await store.apiTokens.get('0123456789abcdef')).not.toHaveProperty('expiresAt');
+        expect(await store.apiTokens.get('fedcba9876543210')).toEqual(expiring);
+        expect((await store.apiTokens.find({ userId: 'sa1' })).map((t) => t.id)).toEqual([
+          '0123456789abcdef',
+          'fedcba9876543210',
+        ]);
+        await expect(store.apiTokens.insert(apiToken('0123456789abcdef', 'sa9'))).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.apiTokens.delete('0123456789abcdef')).toBe(true);
+        expect(await store.apiTokens.get('0123456789abcdef')).toBeUndefined();
+        expect(await store.apiTokens.delete('0123456789abcdef')).toBe(false);
+        expect((await store.apiTokens.find()).map((t) => t.id)).toEqual(['fedcba9876543210', '00000000000000aa']);
+        // Separate from the users collection even with the same id.
+        expect(await store.users.get('fedcba9876543210')).toBeUndefined();
+      });
+
+      it('keeps tokens across a reopen, and a revoked one stays revoked', async () => {
+        await store.apiTokens.insert(apiToken('1111111111111111'));
+        await store.apiTokens.insert(apiToken('2222222222222222'));
+        await store.apiTokens.delete('1111111111111111');
+        store = await h.reopen();
+        expect(await store.apiTokens.get('1111111111111111')).toBeUndefined();
+        expect(await store.apiTokens.get('2222222222222222')).toMatchObject({
+          secretHash: 'ab'.repeat(32),
+          userId: 'sa1',
+        });
       });
     });
 

@@ -1,14 +1,28 @@
-import { Module } from '@nestjs/common';
+import { Injectable, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ApplicationsModule } from '../applications/applications.module';
 import { ClustersModule } from '../clusters/clusters.module';
 import { ClustersService } from '../clusters/clusters.service';
-import { LOGGER } from '../common/tokens';
+import { CLOCK, LOGGER, ROOT_CONFIG, type Clock } from '../common/tokens';
+import type { RootConfig } from '../config/root-config';
 import { InstancesModule } from '../instances/instances.module';
 import { ServicesModule } from '../services/services.module';
 import { COMPONENTS } from './components.port';
 import { ComponentsService } from './components.service';
-import { COMPONENT_STATUS_SINK, IE_DIRECTORY, type ComponentStatusSink, type IeDirectory } from './ie-directory';
+import { COMPONENT_STATUS_SINK, IE_DIRECTORY, type IeDirectory } from './ie-directory';
+import { NgsiLdPublisher } from './ngsi-ld';
+
+/** Starts the NGSI-LD outbox's delivery with the app and stops it (rows stay on disk) when the app closes. */
+@Injectable()
+class NgsiLdLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
+  constructor(private readonly publisher: NgsiLdPublisher) {}
+  onApplicationBootstrap(): void {
+    this.publisher.start();
+  }
+  async onModuleDestroy(): Promise<void> {
+    await this.publisher.stop();
+  }
+}
 
 /** aerOS custom resources as Canopy services; the LLO API, `/k8s` and `/hlo_al` import this. */
 @Module({
@@ -24,13 +38,13 @@ import { COMPONENT_STATUS_SINK, IE_DIRECTORY, type ComponentStatusSink, type IeD
       useFactory: (clusters: ClustersService): IeDirectory => clusters,
     },
     {
-      provide: COMPONENT_STATUS_SINK,
-      inject: [LOGGER],
-      useFactory: (log: Logger): ComponentStatusSink => ({
-        componentStatus: (entityId, status, infrastructureElement) =>
-          log.info({ entityId, status, infrastructureElement }, 'aerOS component status'),
-      }),
+      provide: NgsiLdPublisher,
+      inject: [ROOT_CONFIG, LOGGER, CLOCK],
+      useFactory: (config: RootConfig, log: Logger, clock: Clock) =>
+        new NgsiLdPublisher(config, log.child({ component: 'ngsi-ld' }), clock),
     },
+    { provide: COMPONENT_STATUS_SINK, useExisting: NgsiLdPublisher },
+    NgsiLdLifecycle,
   ],
   exports: [COMPONENTS, ComponentsService],
 })

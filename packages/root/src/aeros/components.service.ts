@@ -8,6 +8,7 @@ import {
   AerosServiceComponent,
   SlaMicroservice,
   validateInput,
+  type AerosComponentStatus,
   type AerosKind,
   type SlaDescriptor,
   ConflictError,
@@ -367,7 +368,7 @@ export class ComponentsService implements ComponentsPort, OnModuleInit {
       const retired = this.retired.get(instance.serviceId);
       if (!retired) return;
       const state = componentState(await this.instances.listForService(instance.serviceId), retired.generation);
-      const status = state.status === 'Finished' ? 'Finished' : 'Removing';
+      const status: AerosComponentStatus = state.status === 'Finished' ? 'Finished' : 'Removing';
       this.send(retired.entityId, status, null);
       if (status === 'Finished') this.retired.delete(instance.serviceId);
     } catch (error) {
@@ -382,7 +383,7 @@ export class ComponentsService implements ComponentsPort, OnModuleInit {
     this.send(record.entityId, state.status, ie);
   }
 
-  private send(entityId: string, status: string, ie: string | null): void {
+  private send(entityId: string, status: AerosComponentStatus, ie: string | null): void {
     const key = `${status}|${ie ?? ''}`;
     if (this.published.get(entityId) === key) return;
     this.published.set(entityId, key);

@@ -1,3 +1,5 @@
+import type { AerosComponentStatus } from '@canopy/schema';
+
 /** An Infrastructure Element as the aerOS surfaces need it: where a `selectedIE` pins a component. */
 export interface ResolvedIe {
   id: string;
@@ -15,9 +17,9 @@ export interface IeDirectory {
 
 export const IE_DIRECTORY = Symbol('IE_DIRECTORY');
 
-/** Where component status changes go (the NGSI-LD publisher when `CB_URL` is set). */
+/** Where component status changes go: the NGSI-LD publisher (which does nothing when `CB_URL` is unset). */
 export interface ComponentStatusSink {
-  componentStatus(entityId: string, status: string, infrastructureElement: string | null): void;
+  componentStatus(entityId: string, status: AerosComponentStatus, infrastructureElement: string | null): void;
 }
 
 export const COMPONENT_STATUS_SINK = Symbol('COMPONENT_STATUS_SINK');

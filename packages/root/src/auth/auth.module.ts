@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { ApiTokensModule } from '../api-tokens/api-tokens.module';
 import { ROOT_CONFIG, ROOT_SECRETS } from '../common/tokens';
 import type { RootConfig, RootSecrets } from '../config/root-config';
 import { UsersModule } from '../users/users.module';
@@ -13,6 +14,7 @@ import { LoginThrottleGuard } from './login-throttle.guard';
 @Module({
   imports: [
     UsersModule,
+    ApiTokensModule,
     ThrottlerModule.forRootAsync({
       inject: [ROOT_CONFIG],
       useFactory: (config: RootConfig) => [{ name: 'login', ttl: 60_000, limit: config.loginRateLimit }],

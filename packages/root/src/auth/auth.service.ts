@@ -25,8 +25,9 @@ export class AuthService {
 
   async login(username: string, password: string): Promise<TokenPair> {
     const user = await this.users.findByUsername(username);
-    // Same answer for unknown user and wrong password: no account enumeration.
-    if (!user || !(await this.users.verifyPassword(user, password))) {
+    // Same answer for unknown user and wrong password: no account enumeration. A service account
+    // has no password; it is refused before any hash is looked at.
+    if (!user || user.serviceAccount === true || !(await this.users.verifyPassword(user, password))) {
       throw new UnauthorizedError('wrong username or password');
     }
     return this.issue({ userId: user.id, username: user.username, role: user.role });

@@ -7,6 +7,12 @@ export interface Principal {
   userId: string;
   username: string;
   role: Role;
+  /**
+   * How a machine client got in (absent for a user's JWT): an API token (its id, for audit logs),
+   * or no header from AEROS_TRUSTED_NETWORKS (the socket's remote address). Either way `userId` is
+   * the aerOS service account's.
+   */
+  credential?: { kind: 'api-token'; tokenId: string } | { kind: 'trusted-network'; address: string };
 }
 
 export function isAdmin(p: Principal): boolean {

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Policy } from '@canopy/scheduler';
 import { ConfigError } from '@canopy/schema';
 import { parseRootPlacementPolicy } from '../scheduling/root-scheduler';
+import { parseTrustedNetworks } from '../auth/trusted-networks';
 
 export interface RootConfig {
   /** ROOT_PORT, default 10000 (REST + Socket.IO) */
@@ -39,7 +40,41 @@ export interface RootConfig {
   logHttp: boolean;
   /** CLUSTER_ACK_TIMEOUT_MS, default 5000: how long to wait for a cluster to ack a command. */
   clusterAckTimeoutMs: number;
+  /**
+   * AEROS_TRUSTED_NETWORKS, default none: comma-separated CIDRs (IPv4, IPv6). A request from one of
+   * them with no Authorization header, to an aerOS route, acts as the aerOS service account.
+   */
+  aerosTrustedNetworks: string[];
+  /** AEROS_SERVICE_ACCOUNT, default aeros: the user trusted-network requests and API tokens act as. */
+  aerosServiceAccount: string;
+  /** NGSI-LD status publishing to the domain's context broker; `null` (off) when CB_URL is unset. */
+  ngsiLd: NgsiLdConfig | null;
 }
+
+/** Where and how the root publishes aerOS component statuses (and optionally IEs) over NGSI-LD. */
+export interface NgsiLdConfig {
+  /**
+   * CB_URL + CB_PORT, combined as aerOS's HLO does (`{CB_URL}:{CB_PORT}/ngsi-ld/v1/...`), e.g.
+   * `http://orion-ld:1026`; no trailing slash. A path in CB_URL is kept as a prefix.
+   */
+  brokerUrl: string;
+  /** CB_TOKEN: sent as `Authorization: Bearer …`; never logged. */
+  token: string | null;
+  /** NGSI_LD_CONTEXT: a JSON-LD context URL sent in a `Link` header; `null` uses the core context. */
+  contextUrl: string | null;
+  /** NGSI_LD_UPSERT_IES, default false: also upsert the InfrastructureElement entities. */
+  upsertInfrastructureElements: boolean;
+  /** NGSI_LD_IE_INTERVAL_MS, default 15000: at most one upsert per IE in this period. */
+  ieIntervalMs: number;
+  /** NGSI_LD_RETRY_BASE_MS (500) and NGSI_LD_RETRY_MAX_MS (30000): retry delay doubles from base up to max. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** NGSI_LD_TIMEOUT_MS, default 10000: a request that takes longer is retried. */
+  requestTimeoutMs: number;
+}
+
+/** Orion-LD's default port, and what aerOS's HLO charts set CB_PORT to. */
+const DEFAULT_CB_PORT = 1026;
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -73,7 +108,16 @@ export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
   if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) throw new ConfigError('ROOT_BODY_LIMIT', 'must look like 512kb or 1mb');
   const policy = parseRootPlacementPolicy(optional(env, 'ROOT_PLACEMENT_POLICY'));
   if (!policy.ok) throw new ConfigError('ROOT_PLACEMENT_POLICY', policy.message);
+  const trusted = parseTrustedNetworks(optional(env, 'AEROS_TRUSTED_NETWORKS'));
+  if (!trusted.ok) throw new ConfigError('AEROS_TRUSTED_NETWORKS', trusted.message);
+  const aerosServiceAccount = optional(env, 'AEROS_SERVICE_ACCOUNT') ?? 'aeros';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(aerosServiceAccount))
+    throw new ConfigError('AEROS_SERVICE_ACCOUNT', 'must be 1-64 letters, digits, _ . -');
+  if (aerosServiceAccount === adminUsername)
+    throw new ConfigError('AEROS_SERVICE_ACCOUNT', 'must not be the admin user (CANOPY_ADMIN_USER)');
   const config: RootConfig = {
+    aerosTrustedNetworks: trusted.cidrs,
+    aerosServiceAccount,
     placementPolicy: policy.policy,
     port: int(env, 'ROOT_PORT', 10000, 0, 65535),
     host: optional(env, 'ROOT_HOST') ?? '0.0.0.0',
@@ -86,6 +130,7 @@ export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
     logHttp: optional(env, 'LOG_HTTP') === 'true',
     reconcileIntervalMs: int(env, 'RECONCILE_INTERVAL_MS', 5000, 100, 3_600_000),
     loginRateLimit: int(env, 'LOGIN_RATE_LIMIT', 10, 1, 100_000),
+    ngsiLd: loadNgsiLdConfig(env),
   };
   if (adminPassword !== undefined) config.adminPassword = adminPassword;
   if (jwtSecret !== undefined) config.jwtSecret = jwtSecret;
@@ -97,6 +142,65 @@ export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
   const mongodbUri = optional(env, 'MONGODB_URI');
   if (mongodbUri !== undefined) config.mongodbUri = mongodbUri;
   return config;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+/**
+ * aerOS's HLO builds `f"{CB_URL}:{CB_PORT}/ngsi-ld/v1/..."`: CB_URL is a scheme and host, CB_PORT
+ * the port. We accept that, and also a CB_URL that carries its own port (or no scheme: http is
+ * assumed), as long as it does not contradict CB_PORT.
+ */
+function loadNgsiLdConfig(env: NodeJS.ProcessEnv): NgsiLdConfig | null {
+  const rawUrl = optional(env, 'CB_URL');
+  const rawPort = optional(env, 'CB_PORT');
+  if (rawUrl === undefined) return null;
+  const withScheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(rawUrl) ? rawUrl : `http://${rawUrl}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new ConfigError('CB_URL', `must be a URL such as http://orion-ld, got "${rawUrl}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConfigError('CB_URL', `must use http or https, got "${rawUrl}"`);
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '')
+    throw new ConfigError('CB_URL', 'must have no credentials, query or fragment (use CB_TOKEN for a token)');
+  // URL drops a port equal to the scheme's default, so read an explicit one from the text itself.
+  const authority = withScheme.replace(/^[^:]+:\/\//, '').split('/')[0] ?? '';
+  const explicitPort = /:(\d+)$/.exec(authority)?.[1];
+  const port = int(env, 'CB_PORT', explicitPort === undefined ? DEFAULT_CB_PORT : Number(explicitPort), 1, 65535);
+  if (explicitPort !== undefined && rawPort !== undefined && Number(explicitPort) !== port)
+    throw new ConfigError('CB_PORT', `is ${port} but CB_URL names port ${explicitPort}`);
+  url.port = String(port);
+  const brokerUrl = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+
+  const contextUrl = optional(env, 'NGSI_LD_CONTEXT') ?? null;
+  if (contextUrl !== null && !/^https?:\/\/\S+$/.test(contextUrl))
+    throw new ConfigError('NGSI_LD_CONTEXT', `must be an http(s) URL of a JSON-LD context, got "${contextUrl}"`);
+  const token = optional(env, 'CB_TOKEN') ?? null;
+  if (token !== null && !/^[\x21-\x7e]+$/.test(token))
+    throw new ConfigError('CB_TOKEN', 'must be printable ASCII without spaces');
+  const retryBaseMs = int(env, 'NGSI_LD_RETRY_BASE_MS', 500, 1, 3_600_000);
+  const retryMaxMs = int(env, 'NGSI_LD_RETRY_MAX_MS', 30_000, 1, 3_600_000);
+  if (retryMaxMs < retryBaseMs)
+    throw new ConfigError('NGSI_LD_RETRY_MAX_MS', `must be at least NGSI_LD_RETRY_BASE_MS (${retryBaseMs})`);
+  return {
+    brokerUrl,
+    token,
+    contextUrl,
+    upsertInfrastructureElements: bool(env, 'NGSI_LD_UPSERT_IES', false),
+    ieIntervalMs: int(env, 'NGSI_LD_IE_INTERVAL_MS', 15_000, 100, 86_400_000),
+    retryBaseMs,
+    retryMaxMs,
+    requestTimeoutMs: int(env, 'NGSI_LD_TIMEOUT_MS', 10_000, 100, 600_000),
+  };
 }
 
 export interface RootSecrets {

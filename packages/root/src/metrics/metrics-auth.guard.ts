@@ -1,8 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuthService } from '../auth/auth.service';
-import { ForbiddenError, UnauthorizedError } from '@canopy/nest-edge';
+import { constantTimeEqual, ForbiddenError, UnauthorizedError } from '@canopy/nest-edge';
 import { ROOT_CONFIG } from '../common/tokens';
 import type { RootConfig } from '../config/root-config';
 
@@ -19,13 +18,7 @@ export class MetricsAuthGuard implements CanActivate {
     if (!header?.startsWith('Bearer ')) throw new UnauthorizedError('missing bearer token');
     const token = header.slice('Bearer '.length).trim();
     const expected = this.config.metricsToken;
-    if (
-      expected !== undefined &&
-      token.length === expected.length &&
-      timingSafeEqual(Buffer.from(token), Buffer.from(expected))
-    ) {
-      return true;
-    }
+    if (expected !== undefined && constantTimeEqual(token, expected)) return true;
     const principal = await this.auth.verifyAccessToken(token);
     if (principal.role !== 'Admin') throw new ForbiddenError('metrics need the scrape token or an admin');
     return true;

@@ -7,6 +7,7 @@ export const COLLECTIONS = [
   'instances',
   'clusters',
   'components',
+  'apiTokens',
 ] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 
@@ -19,4 +20,5 @@ export const INDEXED: Record<CollectionName, string[]> = {
   instances: ['serviceId', 'clusterId'],
   clusters: ['name'],
   components: ['serviceId', 'name'],
+  apiTokens: ['userId'],
 };

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import mongoose, { Schema, type ClientSession, type Connection, type Model } from 'mongoose';
 import { ConflictError, StaleVersionError } from '@canopy/schema';
 import type {
+  ApiTokenRecord,
   ApplicationRecord,
   ClusterRecord,
   ComponentRecord,
@@ -103,6 +104,7 @@ export class MongoStore implements Store {
   readonly instances: Collection<InstanceRecord>;
   readonly clusters: Collection<ClusterRecord>;
   readonly components: Collection<ComponentRecord>;
+  readonly apiTokens: Collection<ApiTokenRecord>;
   private readonly models: Model<Stored>[] = [];
 
   private constructor(
@@ -117,6 +119,7 @@ export class MongoStore implements Store {
     this.instances = this.collection('instances');
     this.clusters = this.collection('clusters');
     this.components = this.collection('components');
+    this.apiTokens = this.collection('apiTokens');
   }
 
   /** Connects, detects transaction support, and creates the collections and their indexes. */

@@ -17,6 +17,11 @@ export interface UserRecord extends Doc {
   passwordHash: string;
   role: Role;
   organizationId?: string;
+  /**
+   * A machine identity (the aerOS service account): created on demand, no password (its hash is
+   * not an argon2 hash, so no login can succeed), refused by `POST /api/auth/login`.
+   */
+  serviceAccount?: boolean;
 }
 
 export interface OrganizationRecord extends Doc {
@@ -101,6 +106,22 @@ export interface ClusterRecord extends Doc {
   location?: string;
   lastSeenAt?: string;
   resources?: ClusterResourcesDto;
+}
+
+/**
+ * A long-lived API token an admin minted for a machine client (an aerOS HLO). The token itself is
+ * `canopy_at_<id>_<secret>`; only the SHA-256 of the secret is kept. Deleting the record revokes it.
+ */
+export interface ApiTokenRecord extends Doc {
+  name: string;
+  /** SHA-256 hex of the secret part. */
+  secretHash: string;
+  /** The user the token acts as (the aerOS service account at the time it was minted). */
+  userId: string;
+  /** The admin who minted it. */
+  createdBy: string;
+  /** ISO time after which the token is refused; absent = no expiry. */
+  expiresAt?: string;
 }
 
 /**

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConflictError, StaleVersionError } from '@canopy/schema';
 import type {
+  ApiTokenRecord,
   ApplicationRecord,
   ClusterRecord,
   ComponentRecord,
@@ -34,6 +35,7 @@ export class SqliteStore implements Store {
   readonly instances: Collection<InstanceRecord>;
   readonly clusters: Collection<ClusterRecord>;
   readonly components: Collection<ComponentRecord>;
+  readonly apiTokens: Collection<ApiTokenRecord>;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -56,6 +58,7 @@ export class SqliteStore implements Store {
     this.instances = this.collection('instances');
     this.clusters = this.collection('clusters');
     this.components = this.collection('components');
+    this.apiTokens = this.collection('apiTokens');
   }
 
   async transaction<R>(fn: () => Promise<R>): Promise<R> {

@@ -1,4 +1,5 @@
 import type {
+  ApiTokenRecord,
   ApplicationRecord,
   ClusterRecord,
   ComponentRecord,
@@ -35,6 +36,7 @@ export interface Store {
   readonly instances: Collection<InstanceRecord>;
   readonly clusters: Collection<ClusterRecord>;
   readonly components: Collection<ComponentRecord>;
+  readonly apiTokens: Collection<ApiTokenRecord>;
   /** Runs `fn` so that every write in it lands together or not at all. */
   transaction<R>(fn: () => Promise<R>): Promise<R>;
   close(): Promise<void>;

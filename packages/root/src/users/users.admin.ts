@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { hash } from '@node-rs/argon2';
 import { isAdmin, type Principal } from '../auth/principal';
 import { ConflictError, ForbiddenError, NotFoundError, StaleVersionError, ValidationFailedError } from '@canopy/schema';
+import { ROOT_CONFIG } from '../common/tokens';
+import type { RootConfig } from '../config/root-config';
 import type { UserRecord } from '../persistence/records';
 import { STORE, type Store } from '../persistence/store.port';
 import type { CreateUserDto, UpdateUserDto } from './dto/user.dto';
@@ -13,6 +15,7 @@ export class UsersAdmin {
   constructor(
     @Inject(STORE) private readonly store: Store,
     private readonly users: UsersService,
+    @Inject(ROOT_CONFIG) private readonly config: RootConfig,
   ) {}
 
   list(): Promise<UserRecord[]> {
@@ -26,6 +29,13 @@ export class UsersAdmin {
   }
 
   async create(body: CreateUserDto): Promise<UserRecord> {
+    // The name stays free for the service account, which is created on first use (never a human's).
+    if (body.username === this.config.aerosServiceAccount)
+      throw new ConflictError(
+        `user name ${body.username} is reserved for the aerOS service account`,
+        [{ path: 'username', message: 'is reserved' }],
+        'USER_NAME_TAKEN',
+      );
     if (await this.users.findByUsername(body.username))
       throw new ConflictError(
         `user ${body.username} already exists`,
