@@ -21,6 +21,8 @@ export interface Stack {
   adminPassword: string;
   /** The root process currently running (replaced by `restartRoot`). */
   root: TierProcess;
+  /** The node engine processes, in the order of `nodes` (to stop one by pid). */
+  nodeProcesses: TierProcess[];
   /** Starts the root again on the same port and data directory, after the caller ended the old one. */
   restartRoot(name: string): Promise<TierProcess>;
   /** Resolves once the cluster is connected at the root with every node live. */
@@ -86,6 +88,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
     nodeNames: nodes.map((n) => n.name),
     adminPassword,
     root: await launchRoot('root'),
+    nodeProcesses: [],
     restartRoot: async (tierName) => {
       stack.root = await launchRoot(tierName);
       return stack.root;
@@ -121,21 +124,21 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
       ),
     );
     for (const [i, node] of nodes.entries()) {
-      tiers.push(
-        startTier(
-          'node-engine',
-          `node-${i}`,
-          {
-            CLUSTER_URL: `http://127.0.0.1:${clusterPort}`,
-            NODE_TOKEN: nodeToken,
-            NODE_NAME: node.name,
-            NODE_DATA_DIR: join(work, `node-${i}`),
-            REPORT_INTERVAL_MS: '500',
-            ...node.env,
-          },
-          work,
-        ),
+      const engine = startTier(
+        'node-engine',
+        `node-${i}`,
+        {
+          CLUSTER_URL: `http://127.0.0.1:${clusterPort}`,
+          NODE_TOKEN: nodeToken,
+          NODE_NAME: node.name,
+          NODE_DATA_DIR: join(work, `node-${i}`),
+          REPORT_INTERVAL_MS: '500',
+          ...node.env,
+        },
+        work,
       );
+      tiers.push(engine);
+      stack.nodeProcesses.push(engine);
     }
     await api.login('Admin', adminPassword);
     await clusterReady();

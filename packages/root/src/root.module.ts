@@ -8,6 +8,7 @@ import { ClusterGatewayModule } from './clusters/cluster-gateway.module';
 import { ClustersModule } from './clusters/clusters.module';
 import { CoreModule, type RootDeps } from './core.module';
 import { HealthController } from './health.controller';
+import { InfrastructureElementsModule } from './infrastructure-elements/infrastructure-elements.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { ServicesModule } from './services/services.module';
@@ -24,6 +25,7 @@ export class RootModule {
         UsersModule,
         OrganizationsModule,
         ClustersModule,
+        InfrastructureElementsModule,
         ApplicationsModule,
         ServicesModule,
         ClusterGatewayModule,

@@ -200,6 +200,19 @@ describe('authorization matrix (real root over HTTP)', () => {
       prepare: async () => ({ path: '/api/clusters/active' }),
       expect: anyUser,
     },
+    {
+      name: 'list infrastructure elements',
+      method: 'GET',
+      prepare: async () => ({ path: '/api/infrastructure-elements' }),
+      expect: anyUser,
+    },
+    {
+      // No cluster runs here, so no IE exists: every signed-in caller gets the same 404.
+      name: 'get infrastructure element',
+      method: 'GET',
+      prepare: async () => ({ path: '/api/infrastructure-elements/urn:ngsi-ld:InfrastructureElement:d:n' }),
+      expect: { other: 404, own: 404, admin: 404 },
+    },
     { name: 'list users', method: 'GET', prepare: async () => ({ path: '/api/users' }), expect: adminOnly },
     {
       name: 'create user',

@@ -24,6 +24,8 @@ const ROUTES = [
   'GET /api/service/{id}/instance/{n}/logs',
   'GET /api/clusters',
   'GET /api/clusters/active',
+  'GET /api/infrastructure-elements',
+  'GET /api/infrastructure-elements/{id}',
   'GET /api/users',
   'POST /api/users',
   'GET /api/users/me',
@@ -112,6 +114,17 @@ describe('OpenAPI document and request limits (real root over HTTP)', () => {
       expect.arrayContaining(['microservice_name', 'microservice_namespace', 'virtualization', 'code']),
     );
     expect(ms.properties.microservice_name.pattern).toBe('^[a-zA-Z0-9]{1,30}$');
+  });
+
+  it('describes an Infrastructure Element with the class the root validates clusters’ reports with', () => {
+    const item =
+      doc.paths['/api/infrastructure-elements'].get.responses['200'].content['application/json'].schema.items;
+    expect(item.allOf[0]).toEqual({ $ref: '#/components/schemas/InfrastructureElementDto' });
+    expect(item.allOf[1].required).toEqual(['clusterId', 'clusterName']);
+    const ie = doc.components.schemas.InfrastructureElementDto;
+    expect(ie.required).toEqual(
+      expect.arrayContaining(['id', 'hostname', 'cpuCores', 'currentCpuUsage', 'ramCapacity', 'cpuArchitecture']),
+    );
   });
 
   it('answers a body over the limit with 413 in the error shape', async () => {

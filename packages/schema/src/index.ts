@@ -17,5 +17,6 @@ export * from './aeros/cr-to-sla';
 export * from './aeros/kinds';
 export * from './aeros/infrastructure-element';
 export * from './sla/sla-to-spec';
+export * from './aeros/ie-resolution';
 export * from './validation/yaml-document';
 export * from './aeros/hlo-allocation.dto';

@@ -256,8 +256,12 @@ export class InstancesService {
     return [...this.records.values()].map((r) => this.toReport(r));
   }
 
+  /** Aggregates for the root's scheduler, plus every node as an aerOS IE (SPEC §5). */
   resources(): ClusterResourcesDto {
-    return aggregateResources(this.nodes.list(), this.scheduling.reserved);
+    return {
+      ...aggregateResources(this.nodes.list(), this.scheduling.reserved),
+      infrastructureElements: this.nodes.infrastructureElements(),
+    };
   }
 
   private forget(record: InstanceRecord): void {

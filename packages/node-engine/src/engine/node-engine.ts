@@ -68,7 +68,14 @@ export async function startNodeEngine(
       : {}),
   };
   const lifetime = new AbortController();
-  const machine = describeThisMachine(config.nodeName, config.publicIp, config.labels, gpus, config.location);
+  const machine = describeThisMachine(
+    config.nodeName,
+    config.publicIp,
+    config.labels,
+    gpus,
+    config.location,
+    config.ieId,
+  );
   const register = (): Promise<NodeRegisterResponse> =>
     registerWithCluster({ clusterUrl: config.clusterUrl, nodeToken: config.nodeToken }, machine, log, lifetime.signal);
 
