@@ -206,7 +206,9 @@ function setAt(target: unknown, path: Path, value: Json | undefined): unknown {
       if (Array.isArray(container) && typeof head === 'number') container.splice(head, 1);
       else delete container[head as string];
     } else {
-      container[head as string] = value;
+      // A copy: the bad values include shared constants, and a later edit of this run could
+      // otherwise write into one of them (and even place it inside itself: a circular body).
+      container[head as string] = structuredClone(value);
     }
   } else {
     setAt(container[head as string], rest, value);
