@@ -158,4 +158,54 @@ spec:
       expect((await call(url, token, 'DELETE', `/v1/service-components/${name}?type=docker`)).status).toBe(200);
     }
   });
+  /**
+   * The field shapes of eclipse-aerios/llo-api's `examples/*.yaml` (plain, exposed ports with a
+   * WireGuard overlay, a private registry with and without `url`, privileged, a two-document
+   * Orion-LD + MongoDB pair with bare-flag cliArgs), written here with the IE of this stack and, where
+   * a container must run, the local image. Each is accepted; the plain one runs.
+   */
+  it('accepts the shapes of the llo-api examples', async () => {
+    const ie = `  selectedIE:\n    id: urn:ngsi-ld:InfrastructureElement:${stack.clusterName}:${nodeName}\n    hostname: ${nodeName}\n`;
+    const head = (kind: string, name: string) =>
+      `apiVersion: llo.aeros-project.eu/v1alpha1\nkind: ${kind}\nmetadata:\n  labels:\n    app.kubernetes.io/name: component-1-of-the-service-9\n    app.kubernetes.io/instance: Service_9_Component_1\n    app.kubernetes.io/part-of: Service_9\n    app.kubernetes.io/managed-by: aeros-project.eu\n    app.kubernetes.io/created-by: LowLevelOrchestrator_2\n  name: ${name}\nspec:\n${ie}`;
+    const ports = '  ports:\n    - number: 80\n      protocol: TCP\n    - number: 443\n      protocol: TCP\n';
+    const examples: Record<string, string> = {
+      'ex-plain': `${head('ServiceComponentK8s', 'ex-plain')}  image: canopy-test/busybox:latest\n${ports}`,
+      'ex-networking': `${head('ServiceComponentK8s', 'ex-networking')}  image: canopy-test/busybox:latest\n  exposePorts: false\n${ports}  networkOverlay:\n    internalIp: 10.13.0.4/32\n    dns: 10.13.0.1\n    privateKey: cHJpdmF0ZS1rZXktZm9yLXRlc3RzLW9ubHktMDAwMDA=\n    publicKey: cHVibGljLWtleS1mb3ItdGVzdHMtb25seS0wMDAwMDA=\n    endpoint: domain.example:51820\n    allowedIps: 10.13.0.0/24\n`,
+      'ex-private': `${head('ServiceComponentK8s', 'ex-private')}  image: registry.example.invalid/team/web\n${ports}  imageRegistry:\n    # url: registry.example.invalid\n    username: user\n    password: token\n`,
+      'ex-private-hub': `${head('ServiceComponentK8s', 'ex-private-hub')}  image: team/web\n${ports}  imageRegistry:\n    url: https://index.docker.io/v1/\n    username: user\n    password: token\n`,
+      'ex-privileged': `${head('ServiceComponentK8s', 'ex-privileged')}  image: canopy-test/busybox:latest\n  privileged: true\n${ports}`,
+      'ex-mongo': `${head('ServiceComponentK8s', 'ex-mongo')}  image: canopy-test/busybox:latest\n  ports:\n    - number: 27017\n      protocol: TCP\n`,
+      'ex-orion': `${head('ServiceComponentK8s', 'ex-orion')}  image: canopy-test/busybox:latest\n  ports:\n    - number: 1026\n      protocol: TCP\n  cliArgs:\n    - key: httpd\n    - key: -f\n    - key: -p\n      value: "1026"\n    - key: -h\n      value: /www\n`,
+    };
+    for (const [name, yaml] of Object.entries(examples)) {
+      const res = await call(url, token, 'POST', '/v1/service-components', yaml);
+      expect({ name, status: res.status, body: res.status === 201 ? undefined : res.body }).toEqual({
+        name,
+        status: 201,
+        body: undefined,
+      });
+    }
+    const kept = await call(url, token, 'GET', '/v1/service-components/ex-networking?type=k8s');
+    expect(kept.body.spec.networkOverlay).toMatchObject({
+      internalIp: '10.13.0.4/32',
+      endpoint: 'domain.example:51820',
+    });
+    const secret = await call(url, token, 'GET', '/v1/service-components/ex-private?type=k8s');
+    expect(secret.body.spec.imageRegistry).toEqual({ username: 'user', password: '********' });
+    expect(secret.text).not.toContain('token');
+    const listed = await call(url, token, 'GET', '/v1/service-components?type=k8s&onlyNames=true');
+    expect([...listed.body].sort()).toEqual(Object.keys(examples).sort());
+    await waitForComponent(
+      url,
+      token,
+      'ex-plain',
+      (cr) => cr.status.serviceComponentStatus === 'Running',
+      'the plain example Running',
+      'k8s',
+    );
+    for (const name of Object.keys(examples)) {
+      expect((await call(url, token, 'DELETE', `/v1/service-components/${name}?type=k8s`)).status).toBe(200);
+    }
+  });
 });

@@ -25,7 +25,13 @@ describe('aerOS NGSI-LD status across a broker outage', () => {
     broker.seed(entityId);
     stack = await startStack('aeros-ngsi', {
       nodes: [{ name: nodeName }],
-      rootEnv: { CB_URL: 'http://127.0.0.1', CB_PORT: String(broker.port), NGSI_LD_RETRY_MAX_MS: '1000' },
+      rootEnv: {
+        CB_URL: 'http://127.0.0.1',
+        CB_PORT: String(broker.port),
+        NGSI_LD_RETRY_MAX_MS: '1000',
+        NGSI_LD_UPSERT_IES: 'true',
+        NGSI_LD_IE_INTERVAL_MS: '1000',
+      },
     });
     await stack.clusterReady();
   });
@@ -74,6 +80,22 @@ describe('aerOS NGSI-LD status across a broker outage', () => {
     expect(sequence).toEqual(['Starting', 'Running', 'Removing', 'Finished']);
     expect(delivered.find((s) => s.status === 'Running')?.infrastructureElement).toBe(selectedIE);
     expect(delivered.find((s) => s.status === 'Finished')?.infrastructureElement).toBe('urn:ngsi-ld:null');
+    expect(broker.violations).toEqual([]);
+  });
+
+  it('upserts every node as an InfrastructureElement entity when NGSI_LD_UPSERT_IES is on', async () => {
+    const ieId = `urn:ngsi-ld:InfrastructureElement:${stack.clusterName}:${nodeName}`;
+    await broker.waitFor(
+      'the IE upserted',
+      (requests) =>
+        requests.some((r) => r.url.startsWith('/ngsi-ld/v1/entityOperations/upsert') && r.entityIds.includes(ieId)),
+      30_000,
+    );
+    const upsert = broker.requests.find(
+      (r) => r.url.startsWith('/ngsi-ld/v1/entityOperations/upsert') && r.entityIds.includes(ieId),
+    );
+    const entity = (upsert?.body as Record<string, any>[]).find((e) => e.id === ieId);
+    expect(entity).toMatchObject({ type: 'InfrastructureElement', hostname: { value: nodeName } });
     expect(broker.violations).toEqual([]);
   });
 });
