@@ -163,6 +163,16 @@ export class InstancesService {
     return marked;
   }
 
+  /** An instance that ended without being asked: no longer wanted, so the replicas planner replaces it. */
+  async retire(service: ServiceRecord, instanceNumber: number): Promise<InstanceRecord> {
+    const id = instanceId(service.id, instanceNumber);
+    this.inFlight.release(id);
+    return this.transition(id, {
+      desired: 'deleted',
+      statusDetail: 'ended without being asked; a new instance replaces it',
+    });
+  }
+
   /** The tail of an instance's container log, fetched through its cluster from its node. */
   async logs(service: ServiceRecord, instanceNumber: number, tail: number): Promise<string[]> {
     const instance = await this.store.instances.get(instanceId(service.id, instanceNumber));
@@ -200,7 +210,12 @@ export class InstancesService {
       // News about an older placement (a cluster that echoes the epoch it was given) never changes a newer one.
       if (report.epoch !== undefined && report.epoch < (current.epoch ?? 0)) return false;
       if (current.desired === 'deleted' && report.status !== InstanceStatus.UNDEPLOYED) return false;
-      if (current.desired === 'running' && report.status === InstanceStatus.UNDEPLOYED) {
+      // (A one-shot instance that COMPLETED has done its work: its removal replaces nothing.)
+      if (
+        current.desired === 'running' &&
+        report.status === InstanceStatus.UNDEPLOYED &&
+        current.status !== InstanceStatus.COMPLETED
+      ) {
         // Ended without being asked (e.g. a cluster dropped it when its node was lost): count it as
         // missing, so the replicas planner replaces it, instead of showing UNDEPLOYED while desired.
         const why = report.status_detail ? `: ${report.status_detail}` : '';

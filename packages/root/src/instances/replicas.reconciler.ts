@@ -88,6 +88,9 @@ export class ReplicasReconciler implements OnApplicationBootstrap, OnModuleDestr
       case 'place':
         await this.instances.retryPlacement(service, step.instanceNumber);
         return;
+      case 'retire':
+        await this.instances.retire(service, step.instanceNumber);
+        return;
     }
   }
 }
