@@ -147,9 +147,14 @@ describe('cluster loss at the root (two clusters, kill -9 and SIGSTOP)', () => {
     expect(containerStarts()).toEqual(starts);
   });
 
+  /** The container of the instance that ran on the killed cluster, left running by its killed node. */
+  let orphan = '';
+
   it('a cluster killed with its node shows DEAD within seconds and its instance runs on the other cluster after CLUSTER_LOST_MS', async () => {
     const before = await service();
     const onB = before.instance_list.find((i: any) => i.cluster_id === clusterIds[siteB.clusterName]);
+    orphan = onB.container_id;
+    expect(orphan).toEqual(expect.any(String));
     const killedAt = Date.now();
     siteB.cluster.child.kill('SIGKILL');
     for (const n of siteB.nodes) n.child.kill('SIGKILL');
@@ -187,5 +192,29 @@ describe('cluster loss at the root (two clusters, kill -9 and SIGSTOP)', () => {
     const svc = await service();
     expect(svc.instance_list).toHaveLength(2);
     expect(svc.instance_list.every((i: any) => i.status === 'RUNNING')).toBe(true);
+  });
+
+  it('the lost site coming back removes what moved: exactly one container per instance', async () => {
+    // The killed node left its container running, as a site cut off from everything would.
+    expect(Object.keys(containerStarts()).some((id) => id.startsWith(orphan))).toBe(true);
+    await siteB.restart();
+    const healed = await waitFor(
+      'the old container gone, one container per instance',
+      async () => {
+        const running = Object.keys(containerStarts());
+        const all = containersWithLabel(`io.canopy.service-id=${serviceId}`);
+        return all.length === 2 && running.length === 2 && !running.some((id) => id.startsWith(orphan))
+          ? running
+          : undefined;
+      },
+      90_000,
+      500,
+    );
+    expect(healed).toHaveLength(2);
+    const svc = await service();
+    expect(svc.instance_list.map((i: any) => [i.status, i.cluster_id])).toEqual([
+      ['RUNNING', clusterIds[stack.clusterName]],
+      ['RUNNING', clusterIds[stack.clusterName]],
+    ]);
   });
 });

@@ -20,6 +20,11 @@ export interface ClusterHandle {
   nodes: TierProcess[];
   /** Resolves once this cluster is connected at the root with every node live. */
   ready(): Promise<void>;
+  /**
+   * Starts the cluster and its nodes again (same ports, names and data directories) after the
+   * caller ended them, as a site coming back; `cluster` and `nodes` then name the new processes.
+   */
+  restart(): Promise<void>;
 }
 
 export interface Stack {
@@ -100,11 +105,14 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
     cluster: string,
     clusterNodes: { name: string; env?: NodeJS.ProcessEnv }[],
     clusterEnv: NodeJS.ProcessEnv | undefined,
-  ): Promise<{ cluster: TierProcess; nodes: TierProcess[] }> => {
-    const [clusterPort, mqttPort] = [await freePort(), await freePort()];
+    ports?: { clusterPort: number; mqttPort: number },
+    run = 1,
+  ): Promise<{ cluster: TierProcess; nodes: TierProcess[]; ports: { clusterPort: number; mqttPort: number } }> => {
+    const { clusterPort, mqttPort } = ports ?? { clusterPort: await freePort(), mqttPort: await freePort() };
+    const suffix = run === 1 ? '' : `-run${run}`;
     const clusterTier = startTier(
       'cluster',
-      tierPrefix === '' ? 'cluster' : `cluster-${tierPrefix}`,
+      `${tierPrefix === '' ? 'cluster' : `cluster-${tierPrefix}`}${suffix}`,
       {
         ROOT_URL: api.baseUrl,
         CLUSTER_TOKEN: clusterToken,
@@ -124,7 +132,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
       const tierName = tierPrefix === '' ? `node-${i}` : `node-${tierPrefix}-${i}`;
       const tier = startTier(
         'node-engine',
-        tierName,
+        `${tierName}${suffix}`,
         {
           CLUSTER_URL: `http://127.0.0.1:${clusterPort}`,
           NODE_TOKEN: nodeToken,
@@ -138,7 +146,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
       tiers.push(tier);
       nodeTiers.push(tier);
     }
-    return { cluster: clusterTier, nodes: nodeTiers };
+    return { cluster: clusterTier, nodes: nodeTiers, ports: { clusterPort, mqttPort } };
   };
 
   const stack: Stack = {
@@ -157,10 +165,19 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
       const extraName = `${name}-${suffix}`;
       const extraNodes = more.nodes ?? [{ name: `${name}-${suffix}-node-${process.pid}` }];
       const launched = await launchCluster(suffix, extraName, extraNodes, more.clusterEnv);
+      let runs = 1;
       const handle: ClusterHandle = {
         clusterName: extraName,
-        ...launched,
+        cluster: launched.cluster,
+        nodes: launched.nodes,
         ready: () => readyFor(extraName, extraNodes.length),
+        restart: async () => {
+          runs += 1;
+          const again = await launchCluster(suffix, extraName, extraNodes, more.clusterEnv, launched.ports, runs);
+          handle.cluster = again.cluster;
+          handle.nodes = again.nodes;
+          await handle.ready();
+        },
       };
       await handle.ready();
       return handle;
