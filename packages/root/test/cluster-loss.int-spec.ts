@@ -211,6 +211,7 @@ describe('cluster loss at the root (real Socket.IO, fake clusters)', () => {
     const replaced = await instance(serviceId, onB.instanceNumber);
     expect(replaced.cluster_id).toBe(await clusterId('site-a'));
     expect(replaced.status_detail).toBe('placed again: cluster site-b was lost');
+    expect(replaced.epoch).toBe(2);
 
     // A report about the old placement (epoch 1) changes nothing; the new one counts.
     await a.report(running(moved, { epoch: 1, status: 'FAILED' }));
