@@ -51,7 +51,8 @@ describe('aerOS HLO allocation API on two IEs', () => {
 
   afterAll(async () => {
     await stack.stop();
-    execFileSync('docker', ['rmi', 'canopy-test/busybox:hlo-v2'], { stdio: 'ignore' });
+    // Untags only (the image stays for canopy-test/busybox:latest); -f as a container may still be going.
+    execFileSync('docker', ['rmi', '-f', 'canopy-test/busybox:hlo-v2'], { stdio: 'ignore' });
   });
 
   it('allocates, reads, updates the image, moves with no gap, and deallocates', async () => {

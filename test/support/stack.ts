@@ -35,6 +35,8 @@ export interface Stack {
   adminPassword: string;
   /** The root process currently running (replaced by `restartRoot`). */
   root: TierProcess;
+  /** The node engine processes, in the order of `nodes` (to stop one by pid). */
+  nodeProcesses: TierProcess[];
   /** Starts the root again on the same port and data directory, after the caller ended the old one. */
   restartRoot(name: string): Promise<TierProcess>;
   /** Resolves once the cluster is connected at the root with every node live. */
@@ -156,6 +158,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
     nodeNames: nodes.map((n) => n.name),
     adminPassword,
     root: await launchRoot('root'),
+    nodeProcesses: [],
     restartRoot: async (tierName) => {
       stack.root = await launchRoot(tierName);
       return stack.root;
@@ -193,7 +196,8 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
   };
 
   try {
-    await launchCluster('', clusterName, nodes, options.clusterEnv);
+    const main = await launchCluster('', clusterName, nodes, options.clusterEnv);
+    stack.nodeProcesses.push(...main.nodes);
     await api.login('Admin', adminPassword);
     await clusterReady();
   } catch (error) {

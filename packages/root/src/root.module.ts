@@ -1,11 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AerosModule } from './aeros/aeros.module';
+import { AerosComponentsModule } from './aeros/components.module';
+import { K8sModule } from './aeros/k8s/k8s.module';
 import { ApplicationsModule } from './applications/applications.module';
 import { AuthModule } from './auth/auth.module';
 import { ClusterGatewayModule } from './clusters/cluster-gateway.module';
 import { ClustersModule } from './clusters/clusters.module';
 import { CoreModule, type RootDeps } from './core.module';
 import { HealthController } from './health.controller';
+import { InfrastructureElementsModule } from './infrastructure-elements/infrastructure-elements.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { ServicesModule } from './services/services.module';
@@ -22,11 +25,14 @@ export class RootModule {
         UsersModule,
         OrganizationsModule,
         ClustersModule,
+        InfrastructureElementsModule,
         ApplicationsModule,
         ServicesModule,
         ClusterGatewayModule,
         MetricsModule,
         AerosModule,
+        // Last: its catch-all 404 for `/k8s/*` must come after every other route.
+        K8sModule.register(AerosComponentsModule),
       ],
       controllers: [HealthController],
     };

@@ -24,6 +24,8 @@ const ROUTES = [
   'GET /api/service/{id}/instance/{n}/logs',
   'GET /api/clusters',
   'GET /api/clusters/active',
+  'GET /api/infrastructure-elements',
+  'GET /api/infrastructure-elements/{id}',
   'GET /api/users',
   'POST /api/users',
   'GET /api/users/me',
@@ -114,6 +116,17 @@ describe('OpenAPI document and request limits (real root over HTTP)', () => {
     expect(ms.properties.microservice_name.pattern).toBe('^[a-zA-Z0-9]{1,30}$');
   });
 
+  it('describes an Infrastructure Element with the class the root validates clusters’ reports with', () => {
+    const item =
+      doc.paths['/api/infrastructure-elements'].get.responses['200'].content['application/json'].schema.items;
+    expect(item.allOf[0]).toEqual({ $ref: '#/components/schemas/InfrastructureElementDto' });
+    expect(item.allOf[1].required).toEqual(['clusterId', 'clusterName']);
+    const ie = doc.components.schemas.InfrastructureElementDto;
+    expect(ie.required).toEqual(
+      expect.arrayContaining(['id', 'hostname', 'cpuCores', 'currentCpuUsage', 'ramCapacity', 'cpuArchitecture']),
+    );
+  });
+
   it('answers a body over the limit with 413 in the error shape', async () => {
     const login = await fetch(`${root.url}/api/auth/login`, {
       method: 'POST',
@@ -135,5 +148,22 @@ describe('OpenAPI document and request limits (real root over HTTP)', () => {
     });
     const apps = await fetch(`${root.url}/api/applications`, { headers: { authorization: `Bearer ${token}` } });
     expect(await apps.json()).toEqual([]);
+
+    // Under /k8s the same refusal is a Kubernetes Status, the only error kubectl can print.
+    const cr = await fetch(
+      `${root.url}/k8s/apis/llo.aeros-project.eu/v1alpha1/namespaces/default/servicecomponentdockers`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ kind: 'ServiceComponentDocker', spec: { image: 'x'.repeat(100_000) } }),
+      },
+    );
+    expect(cr.status).toBe(413);
+    expect(await cr.json()).toMatchObject({
+      kind: 'Status',
+      apiVersion: 'v1',
+      reason: 'RequestEntityTooLarge',
+      code: 413,
+    });
   });
 });

@@ -21,6 +21,8 @@ export const ERROR_CODES = [
   'ORGANIZATION_NAME_TAKEN',
   'ORGANIZATION_HAS_MEMBERS',
   'COMPONENT_EXISTS',
+  'IE_ID_TAKEN',
+  'IE_AMBIGUOUS',
   'STALE_VERSION',
   'UNAUTHORIZED',
   'FORBIDDEN',
@@ -43,6 +45,8 @@ export type ConflictCode = Extract<
   | 'ORGANIZATION_NAME_TAKEN'
   | 'ORGANIZATION_HAS_MEMBERS'
   | 'COMPONENT_EXISTS'
+  | 'IE_ID_TAKEN'
+  | 'IE_AMBIGUOUS'
 >;
 
 /** An error the domain raises on purpose, with a stable `code` and the fields it is about. */

@@ -71,6 +71,14 @@ describe('loadClusterConfig', () => {
     });
   });
 
+  it('takes the aerOS domain from CLUSTER_DOMAIN, bare or as a Domain URN, defaulting to the cluster name', () => {
+    expect(loadClusterConfig({ CLUSTER_TOKEN: 's', CLUSTER_NAME: 'edge-1' }).clusterDomain).toBe('edge-1');
+    expect(loadClusterConfig({ CLUSTER_TOKEN: 's', CLUSTER_DOMAIN: 'CloudFerro' }).clusterDomain).toBe('CloudFerro');
+    expect(loadClusterConfig({ CLUSTER_TOKEN: 's', CLUSTER_DOMAIN: 'urn:ngsi-ld:Domain:NCSRD' }).clusterDomain).toBe(
+      'NCSRD',
+    );
+  });
+
   it('treats empty values as unset', () => {
     expect(loadClusterConfig({ CLUSTER_TOKEN: 's', CLUSTER_PORT: '', MQTT_URL: '' })).toMatchObject({
       port: 10100,
@@ -85,6 +93,8 @@ describe('loadClusterConfig', () => {
     [{ CLUSTER_TOKEN: 's', MQTT_PORT: '-1' }, 'MQTT_PORT'],
     [{ CLUSTER_TOKEN: 's', ROOT_URL: 'root:10000' }, 'ROOT_URL'],
     [{ CLUSTER_TOKEN: 's', CLUSTER_NAME: 'has space' }, 'CLUSTER_NAME'],
+    [{ CLUSTER_TOKEN: 's', CLUSTER_DOMAIN: 'a:b' }, 'CLUSTER_DOMAIN'],
+    [{ CLUSTER_TOKEN: 's', CLUSTER_DOMAIN: 'urn:ngsi-ld:Domain:' }, 'CLUSTER_DOMAIN'],
     [{ CLUSTER_TOKEN: 's', MQTT_URL: 'http://broker' }, 'MQTT_URL'],
     [{ CLUSTER_TOKEN: 's', NODE_LIVENESS_MS: '10s' }, 'NODE_LIVENESS_MS'],
     [{ CLUSTER_TOKEN: 's', SYNC_INTERVAL_MS: '5' }, 'SYNC_INTERVAL_MS'],

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import { POLICIES, normalizePolicy, type Policy } from '@canopy/scheduler';
-import { validateInput, ConfigError } from '@canopy/schema';
+import { ConfigError, IE_DOMAIN_NAME_PATTERN, IE_DOMAIN_PREFIX, validateInput } from '@canopy/schema';
 
 /** Everything the cluster orchestrator reads from its environment, once, at start. */
 export interface ClusterConfig {
@@ -13,6 +13,12 @@ export interface ClusterConfig {
   clusterName: string;
   /** `CLUSTER_LOCATION`: `lat,long` or a place name */
   clusterLocation?: string;
+  /**
+   * `CLUSTER_DOMAIN`, default the cluster name: the aerOS domain this cluster's nodes belong to, as
+   * in their IE ids `urn:ngsi-ld:InfrastructureElement:<domain>:<node>` (without the URN prefix).
+   * The loader always sets it; optional only so hand-built test configs need not.
+   */
+  clusterDomain?: string;
   /** `CLUSTER_PORT`, default 10100 (REST: node registration, /health); 0 = any free port */
   port: number;
   /** `CLUSTER_HOST`, default 0.0.0.0 */
@@ -65,6 +71,12 @@ class ClusterEnv {
   @Matches(CLUSTER_NAME, { message: 'must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$' })
   CLUSTER_NAME?: string;
   @IsOptional() @IsString() CLUSTER_LOCATION?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(IE_DOMAIN_NAME_PATTERN, {
+    message: 'must be a domain name of letters, digits, _ . - (up to 63), optionally as urn:ngsi-ld:Domain:<name>',
+  })
+  CLUSTER_DOMAIN?: string;
   @IsOptional() @IsString() @Matches(INT, { message: 'must be a port number' }) CLUSTER_PORT?: string;
   @IsOptional() @IsString() @Matches(/\S/, { message: 'must not be empty' }) CLUSTER_HOST?: string;
   @IsOptional()
@@ -129,12 +141,15 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
   if (placementPolicy === undefined) {
     throw new ConfigError('CLUSTER_PLACEMENT_POLICY', `must be one of ${POLICIES.join(', ')}`);
   }
+  const clusterName = e.CLUSTER_NAME ?? defaultClusterName();
   return {
     placementPolicy,
     rootUrl: (e.ROOT_URL ?? 'http://127.0.0.1:10000').replace(/\/+$/, ''),
     clusterToken: e.CLUSTER_TOKEN,
-    clusterName: e.CLUSTER_NAME ?? defaultClusterName(),
+    clusterName,
     clusterLocation: e.CLUSTER_LOCATION,
+    // aerOS operators may paste the Domain entity's id; the IE builder adds the prefix itself.
+    clusterDomain: e.CLUSTER_DOMAIN === undefined ? clusterName : e.CLUSTER_DOMAIN.replace(IE_DOMAIN_PREFIX, ''),
     port: port('CLUSTER_PORT', e.CLUSTER_PORT, 10100),
     host: e.CLUSTER_HOST ?? '0.0.0.0',
     nodeToken: e.NODE_TOKEN,

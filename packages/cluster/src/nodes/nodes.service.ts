@@ -1,5 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { NodeInformation, NodeRegisterRequest } from '@canopy/schema';
+import {
+  MAX_INFRASTRUCTURE_ELEMENTS_PER_CLUSTER,
+  buildInfrastructureElement,
+  defaultInfrastructureElementId,
+  type InfrastructureElement,
+  type NodeInformation,
+  type NodeRegisterRequest,
+} from '@canopy/schema';
+import { ConflictError } from '@canopy/nest-edge';
 import type { Logger } from 'pino';
 import { Clock, IdGenerator } from '../common/clock';
 import { constantTimeEqual, sha256 } from '../common/secrets';
@@ -31,6 +39,7 @@ export class NodesService {
   private readonly lost = new Set<string>();
   private topology = 0;
   private usage = 0;
+  private warnedIeCap = false;
 
   constructor(
     @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
@@ -43,9 +52,20 @@ export class NodesService {
     for (const node of repo.listNodes()) this.nodes.set(node.id, node);
   }
 
-  /** Registers a node, or re-registers it under the same id when the name is known; issues a fresh MQTT password. */
+  /**
+   * Registers a node, or re-registers it under the same id when the name is known; issues a fresh MQTT password.
+   * @throws ConflictError when another node already uses the aerOS IE id this one configured.
+   */
   register(req: NodeRegisterRequest): { node: NodeRecord; password: string } {
     const existing = [...this.nodes.values()].find((n) => n.name === req.name);
+    // Two nodes under one IE id would make `selectedIE` match both; refuse the newcomer, by name.
+    // Derived ids count too: a configured id may spell another node's default one, and the reverse.
+    const wanted = this.ieIdOf(req);
+    const holder = [...this.nodes.values()].find((n) => n.name !== req.name && this.ieIdOf(n) === wanted);
+    if (holder !== undefined) {
+      const message = `IE id ${wanted} is already used by node ${holder.name}`;
+      throw new ConflictError(message, [{ path: req.ieId === undefined ? 'name' : 'ieId', message }], 'IE_ID_TAKEN');
+    }
     const password = this.ids.secret();
     const node: NodeRecord = {
       id: existing?.id ?? this.ids.nodeId(),
@@ -57,6 +77,7 @@ export class NodesService {
       publicIp: req.publicIp,
       labels: req.labels ?? {},
       location: req.location,
+      ieId: req.ieId,
       passwordSha256: sha256(password),
       registeredAt: this.clock.now(),
     };
@@ -152,6 +173,40 @@ export class NodesService {
 
   list(): NodeView[] {
     return [...this.nodes.values()].map((n) => ({ ...n, active: this.isActive(n.id), live: this.live.get(n.id) }));
+  }
+
+  /** The IE id a node has: the one it configured, else the one derived from the domain and its name. */
+  private ieIdOf(node: { name: string; ieId?: string | undefined }): string {
+    return node.ieId ?? defaultInfrastructureElementId(this.domain, node.name);
+  }
+
+  private get domain(): string {
+    return this.config.clusterDomain ?? this.config.clusterName;
+  }
+
+  /**
+   * Every registered node as an aerOS Infrastructure Element, live or not (a silent node is listed
+   * as not Ready rather than dropped, so a CR pinned to it still resolves and waits for it).
+   * Capped at what the root accepts from one cluster; the oldest registrations come first.
+   */
+  infrastructureElements(): InfrastructureElement[] {
+    const context = {
+      domain: this.domain,
+      fallbackLocation: this.config.clusterLocation,
+    };
+    const all = [...this.nodes.values()];
+    if (all.length > MAX_INFRASTRUCTURE_ELEMENTS_PER_CLUSTER && !this.warnedIeCap) {
+      this.warnedIeCap = true;
+      this.log.warn(
+        { nodes: all.length, reported: MAX_INFRASTRUCTURE_ELEMENTS_PER_CLUSTER },
+        'more nodes than infrastructure elements the root accepts; reporting the first',
+      );
+    }
+    return all
+      .slice(0, MAX_INFRASTRUCTURE_ELEMENTS_PER_CLUSTER)
+      .map((n) =>
+        buildInfrastructureElement(n, { active: this.isActive(n.id), info: this.live.get(n.id)?.info }, context),
+      );
   }
 
   activeIds(): string[] {

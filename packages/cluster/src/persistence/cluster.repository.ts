@@ -12,6 +12,8 @@ export interface NodeRecord {
   labels: Record<string, string>;
   /** `lat,long` */
   location?: string;
+  /** The aerOS IE id the node configured (`NODE_IE_ID`); absent: the cluster derives one. */
+  ieId?: string;
   passwordSha256: string;
   registeredAt: number;
 }

@@ -14,6 +14,7 @@ interface NodeRow {
   public_ip: string | null;
   labels_json: string;
   location: string | null;
+  ie_id: string | null;
   password_sha256: string;
   registered_at: number;
 }
@@ -37,6 +38,7 @@ CREATE TABLE IF NOT EXISTS nodes (
   public_ip TEXT,
   labels_json TEXT NOT NULL,
   location TEXT,
+  ie_id TEXT,
   password_sha256 TEXT NOT NULL,
   registered_at INTEGER NOT NULL
 );
@@ -62,6 +64,15 @@ export class SqliteClusterRepository extends ClusterRepository {
     this.db = new Database(join(dataDir, 'cluster.db'));
     this.db.pragma('journal_mode = WAL');
     this.db.exec(SCHEMA);
+    this.migrate();
+  }
+
+  /** Columns added after the first release; `CREATE TABLE IF NOT EXISTS` leaves older files without them. */
+  private migrate(): void {
+    const columns = new Set(
+      (this.db.prepare('PRAGMA table_info(nodes)').all() as { name: string }[]).map((c) => c.name),
+    );
+    if (!columns.has('ie_id')) this.db.exec('ALTER TABLE nodes ADD COLUMN ie_id TEXT');
   }
 
   listNodes(): NodeRecord[] {
@@ -76,6 +87,7 @@ export class SqliteClusterRepository extends ClusterRepository {
       publicIp: r.public_ip ?? undefined,
       labels: JSON.parse(r.labels_json) as Record<string, string>,
       location: r.location ?? undefined,
+      ieId: r.ie_id ?? undefined,
       passwordSha256: r.password_sha256,
       registeredAt: r.registered_at,
     }));
@@ -84,17 +96,18 @@ export class SqliteClusterRepository extends ClusterRepository {
   saveNode(n: NodeRecord): void {
     this.db
       .prepare(
-        `INSERT INTO nodes (id, name, arch, cpu_cores, memory_mb, gpus, public_ip, labels_json, location, password_sha256, registered_at)
-         VALUES (@id, @name, @arch, @cpuCores, @memoryMb, @gpus, @publicIp, @labels, @location, @passwordSha256, @registeredAt)
+        `INSERT INTO nodes (id, name, arch, cpu_cores, memory_mb, gpus, public_ip, labels_json, location, ie_id, password_sha256, registered_at)
+         VALUES (@id, @name, @arch, @cpuCores, @memoryMb, @gpus, @publicIp, @labels, @location, @ieId, @passwordSha256, @registeredAt)
          ON CONFLICT(id) DO UPDATE SET name = excluded.name, arch = excluded.arch, cpu_cores = excluded.cpu_cores,
            memory_mb = excluded.memory_mb, gpus = excluded.gpus, public_ip = excluded.public_ip,
-           labels_json = excluded.labels_json, location = excluded.location,
+           labels_json = excluded.labels_json, location = excluded.location, ie_id = excluded.ie_id,
            password_sha256 = excluded.password_sha256, registered_at = excluded.registered_at`,
       )
       .run({
         ...n,
         publicIp: n.publicIp ?? null,
         location: n.location ?? null,
+        ieId: n.ieId ?? null,
         labels: JSON.stringify(n.labels),
       });
   }

@@ -88,6 +88,20 @@ describe('loadNodeEngineConfig', () => {
     expect(error.message).toContain('lat,long');
   });
 
+  it('reads the aerOS IE id from NODE_IE_ID or the file, and names one that is not a URN', () => {
+    const id = 'urn:ngsi-ld:InfrastructureElement:CloudFerro:2473d6a5a43b';
+    expect(loadNodeEngineConfig({ ...base, NODE_IE_ID: id }).ieId).toBe(id);
+    expect(loadNodeEngineConfig(base).ieId).toBeUndefined();
+    expect(resolveNodeEngineConfig({ env: {}, file: { path: 'f.yaml', values: { token: 't', ieId: id } } }).ieId).toBe(
+      id,
+    );
+    for (const bad of ['worker1', 'urn:ngsi-ld:IE:has space', `urn:x:${'a'.repeat(300)}`]) {
+      const error = errorFor({ ...base, NODE_IE_ID: bad });
+      expect(error.variable).toBe('NODE_IE_ID');
+    }
+    expect(errorFor({ ...base, NODE_IE_ID: `urn:x:${'a'.repeat(300)}` }).message).toContain('at most 256');
+  });
+
   it('accepts a unix socket DOCKER_HOST and treats empty variables as unset', () => {
     const config = loadNodeEngineConfig({ ...base, DOCKER_HOST: 'unix:///run/user/1000/docker.sock', CLUSTER_URL: '' });
     expect(config.dockerSocket).toBe('unix:///run/user/1000/docker.sock');

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, MaxLength } from 'class-validator';
 import YAML from 'yaml';
-import { validateInput } from '@canopy/schema';
+import { IE_ID_MAX_LENGTH, IE_ID_PATTERN, validateInput } from '@canopy/schema';
 import { ConfigError } from '../errors';
 import { DEFAULT_RESTART_BACKOFF, type RestartBackoffSettings } from '../policy/restart-backoff';
 
@@ -24,8 +24,10 @@ export interface NodeEngineConfig {
   reportIntervalMs: number;
   /** env NODE_LOCATION="lat,long": where this node is, for geographic placement; default the cluster's location */
   location?: string;
-  /** env NODE_LABELS="k=v,k2=v2" */
+  /** env NODE_LABELS="k=v,k2=v2"; `realtime=true` also makes the node's aerOS IE `realTimeCapable` */
   labels?: Record<string, string>;
+  /** env NODE_IE_ID: this node's aerOS Infrastructure Element id (a URN); default chosen by the cluster */
+  ieId?: string;
   /** env NODE_ALLOW_PRIVILEGED=true|false, default false */
   allowPrivileged: boolean;
   /** env NODE_ALLOW_HOST_NAMESPACES: host network, PID and IPC; default false */
@@ -87,6 +89,11 @@ class NodeEngineEnv {
   @Matches(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/, { message: 'must look like lat,long (e.g. 48.14,11.58)' })
   NODE_LOCATION?: string;
 
+  @IsOptional()
+  @MaxLength(IE_ID_MAX_LENGTH, { message: `must be at most ${IE_ID_MAX_LENGTH} characters` })
+  @Matches(IE_ID_PATTERN, { message: 'must be a URN such as urn:ngsi-ld:InfrastructureElement:<domain>:<name>' })
+  NODE_IE_ID?: string;
+
   @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_PRIVILEGED?: string;
   @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_HOST_NAMESPACES?: string;
   @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_BIND_MOUNTS?: string;
@@ -120,6 +127,7 @@ export const FILE_KEYS: Readonly<Record<string, keyof NodeEngineEnv>> = {
   reportIntervalMs: 'REPORT_INTERVAL_MS',
   labels: 'NODE_LABELS',
   location: 'NODE_LOCATION',
+  ieId: 'NODE_IE_ID',
   allowPrivileged: 'NODE_ALLOW_PRIVILEGED',
   allowHostNamespaces: 'NODE_ALLOW_HOST_NAMESPACES',
   allowBindMounts: 'NODE_ALLOW_BIND_MOUNTS',
@@ -212,6 +220,7 @@ export function resolveNodeEngineConfig(sources: ConfigSources): NodeEngineConfi
     reportIntervalMs,
     labels: v.NODE_LABELS === undefined ? undefined : parseLabels(v.NODE_LABELS),
     location: v.NODE_LOCATION,
+    ieId: v.NODE_IE_ID,
     allowPrivileged: v.NODE_ALLOW_PRIVILEGED === 'true',
     allowHostNamespaces: v.NODE_ALLOW_HOST_NAMESPACES === 'true',
     allowBindMounts: v.NODE_ALLOW_BIND_MOUNTS === 'true',

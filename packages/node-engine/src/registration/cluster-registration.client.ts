@@ -32,6 +32,7 @@ export function describeThisMachine(
   labels: Record<string, string> | undefined,
   gpus = 0,
   location?: string,
+  ieId?: string,
 ): NodeRegisterRequest {
   return {
     name,
@@ -42,6 +43,7 @@ export function describeThisMachine(
     ...(publicIp === undefined ? {} : { publicIp }),
     ...(labels === undefined ? {} : { labels }),
     ...(location === undefined ? {} : { location }),
+    ...(ieId === undefined ? {} : { ieId }),
   };
 }
 

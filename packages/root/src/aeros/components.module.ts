@@ -2,15 +2,15 @@ import { Injectable, Module, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { Logger } from 'pino';
 import { ApplicationsModule } from '../applications/applications.module';
 import { ClustersModule } from '../clusters/clusters.module';
+import { ClustersService } from '../clusters/clusters.service';
 import { CLOCK, LOGGER, ROOT_CONFIG, type Clock } from '../common/tokens';
 import type { RootConfig } from '../config/root-config';
 import { InstancesModule } from '../instances/instances.module';
 import { ServicesModule } from '../services/services.module';
 import { COMPONENTS } from './components.port';
 import { ComponentsService } from './components.service';
-import { COMPONENT_STATUS_SINK, IE_DIRECTORY } from './ie-directory';
+import { COMPONENT_STATUS_SINK, IE_DIRECTORY, type IeDirectory } from './ie-directory';
 import { NgsiLdPublisher } from './ngsi-ld';
-import { InterimIeDirectory } from './interim-ie-directory';
 
 /** Starts the NGSI-LD outbox's delivery with the app and stops it (rows stay on disk) when the app closes. */
 @Injectable()
@@ -30,7 +30,13 @@ class NgsiLdLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
   providers: [
     ComponentsService,
     { provide: COMPONENTS, useExisting: ComponentsService },
-    { provide: IE_DIRECTORY, useClass: InterimIeDirectory },
+    // The IEs clusters report: `selectedIE` pins to the cluster and node that reported the IE.
+    // A factory rather than useExisting, so the compiler checks ClustersService fits the port.
+    {
+      provide: IE_DIRECTORY,
+      inject: [ClustersService],
+      useFactory: (clusters: ClustersService): IeDirectory => clusters,
+    },
     {
       provide: NgsiLdPublisher,
       inject: [ROOT_CONFIG, LOGGER, CLOCK],

@@ -2,14 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import {
+  IE_STATUS_UNAVAILABLE,
+  findInfrastructureElementById,
   parseLatLong,
+  resolveSelectedIE,
   type Ack,
   type ClusterResourcesDto,
+  type IEResolution,
+  type InfrastructureElement,
+  type InfrastructureElementView,
+  type SelectedIERef,
   type InstanceKeyDto,
   type InstanceSpecDto,
   type LogsReply,
   type LogsRequestDto,
 } from '@canopy/schema';
+import { ConflictError, NotFoundError } from '@canopy/nest-edge';
 import { CLOCK, LOGGER, ROOT_CONFIG, type Clock } from '../common/tokens';
 import type { RootConfig } from '../config/root-config';
 import type { ClusterRecord } from '../persistence/records';
@@ -53,6 +61,8 @@ export class ClustersService {
   private readonly channels = new Map<string, ClusterChannel>();
   private readonly resources = new Map<string, ClusterResourcesDto>();
   private readonly silence: SilenceClock;
+  /** Each cluster's nodes as aerOS IEs, as it last reported them (memory only, like resources). */
+  private readonly ies = new Map<string, InfrastructureElement[]>();
 
   constructor(
     @Inject(STORE) private readonly store: Store,
@@ -120,7 +130,52 @@ export class ClustersService {
   }
 
   setResources(clusterId: string, resources: ClusterResourcesDto): void {
-    this.resources.set(clusterId, resources);
+    // Kept apart so `GET /api/clusters` stays a summary, not every node's IE.
+    const { infrastructureElements, ...aggregates } = resources;
+    this.resources.set(clusterId, aggregates);
+    // A cluster that sends no list predates IEs (or was downgraded): it has none.
+    if (infrastructureElements === undefined) this.ies.delete(clusterId);
+    else this.ies.set(clusterId, infrastructureElements);
+  }
+
+  /**
+   * Every known cluster's nodes as aerOS Infrastructure Elements, each with its cluster. A cluster
+   * that is not connected cannot run anything, so its IEs read Unavailable whatever it last said.
+   */
+  async infrastructureElements(): Promise<InfrastructureElementView[]> {
+    const records = await this.store.clusters.find();
+    return records.flatMap((c) => {
+      const connected = this.channels.has(c.id);
+      return (this.ies.get(c.id) ?? []).map((ie) => ({
+        ...ie,
+        ...(connected ? {} : { infrastructureElementStatus: IE_STATUS_UNAVAILABLE }),
+        clusterId: c.id,
+        clusterName: c.name,
+      }));
+    });
+  }
+
+  /**
+   * One IE by its id, in either spelling of aerOS's prefix (not by hostname: the route names an id).
+   * @throws NotFoundError when no IE has it; ConflictError when IEs of two clusters share it.
+   */
+  async infrastructureElement(id: string): Promise<InfrastructureElementView> {
+    const found = findInfrastructureElementById(await this.infrastructureElements(), id);
+    if (found.ok) return found.ie;
+    if (found.reason === 'ambiguous') {
+      throw new ConflictError(found.message, [{ path: 'id', message: found.message }], 'IE_AMBIGUOUS');
+    }
+    throw new NotFoundError('infrastructure element', id);
+  }
+
+  /**
+   * Which IE (so which cluster and node) a CR's `selectedIE` names: by exact id, by the
+   * `urn:ngsi-ld:IE:` ≡ `urn:ngsi-ld:InfrastructureElement:` twin spelling, or by hostname (the
+   * node name); `{id, hostname}` tries the id, then the hostname. A name that matches IEs in two
+   * clusters is refused, not guessed. An IE that is not Ready still resolves: its status is in `ie`.
+   */
+  async resolveInfrastructureElement(ref: SelectedIERef): Promise<IEResolution<InfrastructureElementView>> {
+    return resolveSelectedIE(await this.infrastructureElements(), ref);
   }
 
   isConnected(clusterId: string): boolean {

@@ -3,6 +3,7 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
   IsArray,
   IsInt,
   IsNotEmpty,
@@ -17,6 +18,7 @@ import {
   registerDecorator,
   type ValidationOptions,
 } from 'class-validator';
+import { InfrastructureElementDto, MAX_INFRASTRUCTURE_ELEMENTS_PER_CLUSTER } from '../aeros/infrastructure-element';
 import { InstanceKeyDto, InstanceReportDto, InstanceSpecDto } from './instance-spec.dto';
 
 /** What the largest single node of a cluster can still take, so the root never picks a cluster where nothing fits. */
@@ -46,6 +48,16 @@ export class ClusterResourcesDto {
    * nodes that can run it. Optional: clusters that predate it send only `largestNodeFree`.
    */
   @IsOptional() @IsCapacityMap() largestNodeFreeByArch?: Record<string, NodeCapacityDto>;
+  /**
+   * Every registered node as an aerOS Infrastructure Element (SPEC §5), live or not. Optional:
+   * clusters that predate it send none, and the root then knows no IEs for them.
+   */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_INFRASTRUCTURE_ELEMENTS_PER_CLUSTER)
+  @ValidateNested({ each: true })
+  @Type(() => InfrastructureElementDto)
+  infrastructureElements?: InfrastructureElementDto[];
 }
 
 /** A plain object of architecture name → {@link NodeCapacityDto}-shaped free capacity. */

@@ -17,6 +17,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IE_ID_MAX_LENGTH, IE_ID_PATTERN } from '../aeros/infrastructure-element';
 import { InstanceKeyDto, InstanceReportDto, InstanceSpecDto } from './instance-spec.dto';
 
 /** `POST /api/node/register` body (node → cluster, HTTP). Authenticated with the node join token. */
@@ -32,6 +33,15 @@ export class NodeRegisterRequest {
   @IsOptional() @IsObject() labels?: Record<string, string>;
   /** `lat,long` */
   @IsOptional() @IsString() @Matches(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/) location?: string;
+  /**
+   * The node's aerOS Infrastructure Element id (`NODE_IE_ID`), e.g. one aerOS already knows it by.
+   * Absent: the cluster names it `urn:ngsi-ld:InfrastructureElement:<domain>:<name>`.
+   */
+  @IsOptional()
+  @IsString()
+  @MaxLength(IE_ID_MAX_LENGTH)
+  @Matches(IE_ID_PATTERN, { message: 'ieId must be a URN such as urn:ngsi-ld:InfrastructureElement:<domain>:<name>' })
+  ieId?: string;
 }
 
 /** Reply to a registration. Field names after Oakestra's (`MQTT_BROKER_PORT`). */
