@@ -41,6 +41,18 @@ export interface RootConfig {
   /** CLUSTER_ACK_TIMEOUT_MS, default 5000: how long to wait for a cluster to ack a command. */
   clusterAckTimeoutMs: number;
   /**
+   * CLUSTER_SUSPECT_MS, default 10000: a cluster neither connected nor heard from (heartbeat, sync,
+   * any event) for this long is suspect: its instances show `DEAD` ("cluster X stopped reporting")
+   * and keep their records; they come back as soon as the cluster reports them again.
+   */
+  clusterSuspectMs: number;
+  /**
+   * CLUSTER_LOST_MS, default 120000: silent this long, a cluster is lost: its desired instances are
+   * placed again (same instance number, a new placement epoch) on other clusters that fit, and it
+   * removes them when it returns.
+   */
+  clusterLostMs: number;
+  /**
    * AEROS_TRUSTED_NETWORKS, default none: comma-separated CIDRs (IPv4, IPv6). A request from one of
    * them with no Authorization header, to an aerOS route, acts as the aerOS service account.
    */
@@ -127,11 +139,15 @@ export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
     accessTokenTtlS: int(env, 'ACCESS_TOKEN_TTL_S', 900, 10, 86_400),
     refreshTokenTtlS: int(env, 'REFRESH_TOKEN_TTL_S', 604_800, 60, 31_536_000),
     clusterAckTimeoutMs: int(env, 'CLUSTER_ACK_TIMEOUT_MS', 5000, 100, 120_000),
+    clusterSuspectMs: int(env, 'CLUSTER_SUSPECT_MS', 10_000, 1000, 3_600_000),
+    clusterLostMs: int(env, 'CLUSTER_LOST_MS', 120_000, 1000, 86_400_000),
     logHttp: optional(env, 'LOG_HTTP') === 'true',
     reconcileIntervalMs: int(env, 'RECONCILE_INTERVAL_MS', 5000, 100, 3_600_000),
     loginRateLimit: int(env, 'LOGIN_RATE_LIMIT', 10, 1, 100_000),
     ngsiLd: loadNgsiLdConfig(env),
   };
+  if (config.clusterLostMs <= config.clusterSuspectMs)
+    throw new ConfigError('CLUSTER_LOST_MS', `must be longer than CLUSTER_SUSPECT_MS (${config.clusterSuspectMs})`);
   if (adminPassword !== undefined) config.adminPassword = adminPassword;
   if (jwtSecret !== undefined) config.jwtSecret = jwtSecret;
   if (clusterToken !== undefined) config.clusterToken = clusterToken;

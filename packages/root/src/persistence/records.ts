@@ -93,6 +93,12 @@ export interface InstanceRecord extends Doc {
   status: InstanceStatus;
   statusDetail: string;
   clusterId?: string;
+  /**
+   * Placement epoch: bumped each time the root (re)places the instance on a cluster, never lowered
+   * (records that predate it count as 0). Sent down in the spec; a report naming an older epoch
+   * never changes the record.
+   */
+  epoch?: number;
   nodeId?: string;
   nodeName?: string;
   publicIp?: string;

@@ -8,6 +8,8 @@ export interface InstanceView {
   status: string;
   status_detail: string;
   cluster_id: string | null;
+  /** Placement epoch: grows each time the root places the instance on a cluster (1 for the first). */
+  epoch: number;
   worker_id: string | null;
   node_name: string | null;
   publicip: string | null;
@@ -26,6 +28,7 @@ export function toInstanceView(service: ServiceRecord, i: InstanceRecord): Insta
     status: i.status,
     status_detail: i.statusDetail,
     cluster_id: i.clusterId ?? null,
+    epoch: i.epoch ?? 0,
     worker_id: i.nodeId ?? null,
     node_name: i.nodeName ?? null,
     publicip: i.publicIp ?? null,
