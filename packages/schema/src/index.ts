@@ -18,3 +18,4 @@ export * from './aeros/infrastructure-element';
 export * from './sla/sla-to-spec';
 export * from './validation/yaml-document';
 export * from './aeros/hlo-allocation.dto';
+export * from './log-redaction';
