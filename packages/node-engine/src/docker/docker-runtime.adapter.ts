@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { BoundPortDto } from '@canopy/schema';
 import { ContainerRuntimeError } from '../errors';
+import { DEFAULT_RESOURCE_LIMITS, effectiveLimits, type ResourceLimits } from '../policy/resource-limits';
 import { demuxDockerLog, logLines } from './docker-log';
 import { PullProgressTracker, type PullEvent } from './pull-progress';
 import type {
@@ -29,7 +30,10 @@ export function dockerOptionsFromHost(dockerHost: string | undefined): Docker.Do
 export class DockerRuntimeAdapter implements ContainerRuntime {
   private readonly docker: Docker;
 
-  constructor(dockerHost?: string) {
+  constructor(
+    dockerHost?: string,
+    private readonly limits: ResourceLimits = DEFAULT_RESOURCE_LIMITS,
+  ) {
     this.docker = new Docker(dockerOptionsFromHost(dockerHost));
   }
 
@@ -80,6 +84,7 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
       // An empty HostPort lets Docker pick a free ephemeral port.
       (bindings[key] ??= []).push({ HostPort: port.hostPort === undefined ? '' : String(port.hostPort) });
     }
+    const limits = effectiveLimits(spec, this.limits);
     const container = await wrap(() =>
       this.docker.createContainer({
         name: spec.name,
@@ -90,8 +95,10 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
         ExposedPorts: exposed,
         HostConfig: {
           PortBindings: bindings,
-          ...(spec.memoryBytes > 0 ? { Memory: spec.memoryBytes } : {}),
-          ...(spec.nanoCpus > 0 ? { NanoCpus: spec.nanoCpus } : {}),
+          // Always limited (see resource-limits.ts): 0 in a descriptor is the node's default, not "unlimited".
+          Memory: limits.memoryBytes,
+          NanoCpus: limits.nanoCpus,
+          PidsLimit: limits.pidsLimit,
           Privileged: spec.privileged,
           // Canopy restarts crashed containers itself (with backoff, reporting each restart), so
           // Docker must not race it.

@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import type { InstanceSpecDto } from '@canopy/schema';
 
@@ -22,7 +23,29 @@ export interface SafetyPolicy {
   gpus: number;
   /** the Docker socket path this node talks to, so a bind of it is recognised under any spelling */
   dockerSocketPath?: string;
+  /** named Docker volumes (`name:/path`): shared with every other tenant's instances on this node; default false */
+  allowNamedVolumes?: boolean;
+  /** Docker's data root, never bound (other containers' files live there); default /var/lib/docker */
+  dockerDataRoot?: string;
+  /** lowest host port an instance may publish on; default 1024 (below is for the host's own services) */
+  hostPortMin?: number;
+  /** highest host port; default 65535 */
+  hostPortMax?: number;
+  /** port entries per instance (each is a proxy and a host port); default 16 */
+  maxPorts?: number;
+  /** how a bind source is resolved to the path it reaches; default the real path (symlinks followed) */
+  resolvePath?: (p: string) => string;
 }
+
+export const POLICY_DEFAULTS = {
+  dockerDataRoot: '/var/lib/docker',
+  hostPortMin: 1024,
+  hostPortMax: 65535,
+  maxPorts: 16,
+} as const;
+
+/** Host trees no bind may reach, whatever the node allows: kernel interfaces and devices. */
+const NEVER_BOUND = ['/proc', '/sys', '/dev'];
 
 const DOCKER_SOCKETS = ['/run/docker.sock', '/var/run/docker.sock'];
 
@@ -46,10 +69,33 @@ export function refusals(spec: InstanceSpecDto, policy: SafetyPolicy): string[] 
     }
   }
   const sockets = socketPaths(policy.dockerSocketPath);
+  const forbidden = [...NEVER_BOUND, canonical(policy.dockerDataRoot ?? POLICY_DEFAULTS.dockerDataRoot)];
+  const resolve = policy.resolvePath ?? resolveHostPath;
   for (const bind of spec.binds ?? []) {
-    const source = bindSource(bind);
-    if (source === undefined) continue; // a named volume, managed by Docker, not a host path
-    if (exposesDockerSocket(source, sockets)) {
+    const written = bindSource(bind);
+    if (written === undefined) {
+      // A named volume: Docker's own storage, shared by every instance that names it.
+      if (policy.allowNamedVolumes !== true) {
+        out.push(
+          `named volume in "${bind}" is not allowed on this node (set NODE_ALLOW_NAMED_VOLUMES=true to allow it)`,
+        );
+      }
+      continue;
+    }
+    // Judge the path the bind reaches, not how it is spelled: `/proc/self/root/run/docker.sock` or a
+    // symlink into /var/lib/docker are the socket and the data root.
+    const reached = canonical(resolve(written));
+    const touches = (root: string) =>
+      [written, reached].some(
+        (p) => p === root || p.startsWith(`${root}/`) || root.startsWith(`${p === '/' ? '' : p}/`),
+      );
+    const kernel = forbidden.find(touches);
+    if (kernel !== undefined) {
+      out.push(`bind mount "${bind}" reaches ${kernel}, which is never allowed on this node`);
+      continue;
+    }
+    const source = reached;
+    if (exposesDockerSocket(source, sockets) || exposesDockerSocket(written, sockets)) {
       if (!policy.allowDockerSocket) {
         out.push(
           `bind mount "${bind}" exposes the Docker socket, which is not allowed on this node (set NODE_ALLOW_DOCKER_SOCKET=true to allow it)`,
@@ -59,6 +105,17 @@ export function refusals(spec: InstanceSpecDto, policy: SafetyPolicy): string[] 
       out.push(
         `bind mount "${bind}" of a host path is not allowed on this node (set NODE_ALLOW_BIND_MOUNTS=true to allow it)`,
       );
+    }
+  }
+  const maxPorts = policy.maxPorts ?? POLICY_DEFAULTS.maxPorts;
+  if (spec.ports.length > maxPorts) {
+    out.push(`${spec.ports.length} port entries are more than this node allows (${maxPorts}, NODE_MAX_PORTS)`);
+  }
+  const min = policy.hostPortMin ?? POLICY_DEFAULTS.hostPortMin;
+  const max = policy.hostPortMax ?? POLICY_DEFAULTS.hostPortMax;
+  for (const port of spec.ports) {
+    if (port.hostPort !== undefined && (port.hostPort < min || port.hostPort > max)) {
+      out.push(`host port ${port.hostPort} is outside this node's range ${min}-${max} (NODE_HOST_PORT_RANGE)`);
     }
   }
   const allowed = new Set(policy.allowCapabilities.map(normaliseCapability));
@@ -90,6 +147,25 @@ export function bindSource(bind: string): string | undefined {
   const source = bind.split(':')[0] ?? '';
   if (!source.startsWith('/') && !source.startsWith('.') && !source.startsWith('~')) return undefined;
   return canonical(source);
+}
+
+/**
+ * The path a bind source reaches: symlinks followed (`/proc/self/root` is `/`); for a path that does
+ * not exist yet (Docker would create it), its nearest existing ancestor is resolved.
+ */
+export function resolveHostPath(p: string): string {
+  const absolute = path.posix.resolve(p);
+  let head = absolute;
+  const tail: string[] = [];
+  for (;;) {
+    try {
+      return path.posix.join(realpathSync(head), ...tail);
+    } catch {
+      if (head === '/') return absolute;
+      tail.unshift(path.posix.basename(head));
+      head = path.posix.dirname(head);
+    }
+  }
 }
 
 function canonical(p: string): string {
