@@ -72,6 +72,8 @@ describe('container escapes refused at the node (real Docker, commands over MQTT
     ['host-root', { binds: ['/:/host'] }, /never allowed/],
     ['docker-socket', { binds: ['/var/run/docker.sock:/var/run/docker.sock'] }, /NODE_ALLOW_DOCKER_SOCKET/],
     ['low-port', { ports: [port(80)] }, /host port 80 is outside this node's range 1024-65535/],
+    ['loopback-registry', { image: '127.0.0.1:5000/x:1' }, /NODE_ALLOW_PRIVATE_REGISTRIES/],
+    ['metadata-registry', { image: '169.254.169.254/latest/x' }, /loopback, link-local or private address/],
     ['many-ports', { ports: Array.from({ length: 17 }, () => port()) }, /17 port entries.*NODE_MAX_PORTS/],
   ])('refuses %s with a status that names why, and creates no container', async (name, change, detail) => {
     const serviceId = `escape-${name}`;

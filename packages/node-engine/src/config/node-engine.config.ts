@@ -40,6 +40,8 @@ export interface NodeEngineConfig {
   imageAllowlist?: string[];
   /** env NODE_ALLOW_NAMED_VOLUMES: named Docker volumes (shared across tenants); default false */
   allowNamedVolumes?: boolean;
+  /** env NODE_ALLOW_PRIVATE_REGISTRIES: images from loopback, link-local and private registry addresses; default false */
+  allowPrivateRegistries?: boolean;
   /** env NODE_HOST_PORT_RANGE=min-max: host ports instances may publish on; default 1024-65535 */
   hostPortMin?: number;
   hostPortMax?: number;
@@ -116,6 +118,7 @@ class NodeEngineEnv {
   @IsOptional() @Matches(/^\d{1,3}$/, { message: 'must be a whole number' }) NODE_GPUS?: string;
 
   @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_NAMED_VOLUMES?: string;
+  @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_PRIVATE_REGISTRIES?: string;
   @IsOptional() @Matches(/^\d{1,5}-\d{1,5}$/, { message: 'must look like 1024-65535' }) NODE_HOST_PORT_RANGE?: string;
   @IsOptional() @Matches(/^[1-9]\d{0,3}$/, { message: 'must be a whole number from 1' }) NODE_MAX_PORTS?: string;
   @IsOptional() @Matches(/^[1-9]\d{0,6}$/, { message: 'must be a whole number from 1' }) NODE_PIDS_LIMIT?: string;
@@ -152,6 +155,7 @@ export const FILE_KEYS: Readonly<Record<string, keyof NodeEngineEnv>> = {
   imageAllowlist: 'NODE_IMAGE_ALLOWLIST',
   gpus: 'NODE_GPUS',
   allowNamedVolumes: 'NODE_ALLOW_NAMED_VOLUMES',
+  allowPrivateRegistries: 'NODE_ALLOW_PRIVATE_REGISTRIES',
   hostPortRange: 'NODE_HOST_PORT_RANGE',
   maxPorts: 'NODE_MAX_PORTS',
   pidsLimit: 'NODE_PIDS_LIMIT',
@@ -240,6 +244,7 @@ export function resolveNodeEngineConfig(sources: ConfigSources): NodeEngineConfi
   if (defaultVcpus < 0.01) throw new ConfigError('NODE_DEFAULT_VCPUS', 'must be at least 0.01');
   return {
     allowNamedVolumes: v.NODE_ALLOW_NAMED_VOLUMES === 'true',
+    allowPrivateRegistries: v.NODE_ALLOW_PRIVATE_REGISTRIES === 'true',
     hostPortMin: portMin,
     hostPortMax: portMax,
     maxPorts: v.NODE_MAX_PORTS === undefined ? 16 : Number(v.NODE_MAX_PORTS),

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { BoundPortDto } from '@canopy/schema';
 import { ContainerRuntimeError } from '../errors';
+import { describePullFailure } from '../policy/registry-policy';
 import { DEFAULT_RESOURCE_LIMITS, effectiveLimits, type ResourceLimits } from '../policy/resource-limits';
 import { demuxDockerLog, logLines } from './docker-log';
 import { PullProgressTracker, type PullEvent } from './pull-progress';
@@ -53,7 +54,12 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
 
   async pullImage(ref: string, auth?: RegistryAuth, onProgress?: (percent: number) => void): Promise<void> {
     const options = auth === undefined ? {} : { authconfig: { ...auth } };
-    const stream = await wrap(() => this.docker.pull(withDefaultTag(ref), options) as Promise<Readable>);
+    let stream: Readable;
+    try {
+      stream = await wrap(() => this.docker.pull(withDefaultTag(ref), options) as Promise<Readable>);
+    } catch (err) {
+      throw pullError(err);
+    }
     const progress = new PullProgressTracker();
     await new Promise<void>((resolve, reject) => {
       // Docker answers 200 and then reports registry failures inside the progress stream, so the
@@ -62,8 +68,8 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
       this.docker.modem.followProgress(
         stream,
         (err: Error | null) => {
-          if (err) reject(toRuntimeError(err));
-          else if (streamError !== undefined) reject(new ContainerRuntimeError(streamError));
+          if (err) reject(pullError(err));
+          else if (streamError !== undefined) reject(new ContainerRuntimeError(describePullFailure(streamError)));
           else resolve();
         },
         (event: PullEvent) => {
@@ -347,6 +353,12 @@ function statusOf(err: unknown): number | undefined {
 }
 
 /** Docker's own sentence (`json.message`) is what an operator wants in status_detail. */
+/** A pull failure in our words (see `describePullFailure`): the registry's answer is not repeated. */
+function pullError(err: unknown): ContainerRuntimeError {
+  const raw = toRuntimeError(err);
+  return new ContainerRuntimeError(describePullFailure(raw.message), raw.httpStatus, { cause: err });
+}
+
 function toRuntimeError(err: unknown): ContainerRuntimeError {
   if (err instanceof ContainerRuntimeError) return err;
   // docker-modem wraps Docker's sentence as "(HTTP code 500) server error - <sentence> ".

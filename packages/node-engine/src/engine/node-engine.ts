@@ -70,6 +70,7 @@ export async function startNodeEngine(
     imageAllowlist: config.imageAllowlist ?? [],
     gpus,
     allowNamedVolumes: config.allowNamedVolumes ?? false,
+    allowPrivateRegistries: config.allowPrivateRegistries ?? false,
     hostPortMin: config.hostPortMin ?? POLICY_DEFAULTS.hostPortMin,
     hostPortMax: config.hostPortMax ?? POLICY_DEFAULTS.hostPortMax,
     maxPorts: config.maxPorts ?? POLICY_DEFAULTS.maxPorts,

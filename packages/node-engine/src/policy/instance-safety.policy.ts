@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import type { InstanceSpecDto } from '@canopy/schema';
+import { isInternalHost, registryHost } from './registry-policy';
 
 /**
  * What this node's operator allows containers to do. The node checks every instance against it
@@ -33,6 +34,8 @@ export interface SafetyPolicy {
   hostPortMax?: number;
   /** port entries per instance (each is a proxy and a host port); default 16 */
   maxPorts?: number;
+  /** images from loopback, link-local and private registry addresses; default false */
+  allowPrivateRegistries?: boolean;
   /** how a bind source is resolved to the path it reaches; default the real path (symlinks followed) */
   resolvePath?: (p: string) => string;
 }
@@ -124,6 +127,12 @@ export function refusals(spec: InstanceSpecDto, policy: SafetyPolicy): string[] 
     if (!allowed.has('ALL') && !allowed.has(name)) {
       out.push(`capability ${name} is not allowed on this node (add it to NODE_ALLOW_CAPABILITIES to allow it)`);
     }
+  }
+  const registry = registryHost(spec.image);
+  if (registry !== undefined && isInternalHost(registry) && policy.allowPrivateRegistries !== true) {
+    out.push(
+      `image ${spec.image} names a registry on a loopback, link-local or private address, which is not allowed on this node (set NODE_ALLOW_PRIVATE_REGISTRIES=true to allow it)`,
+    );
   }
   if (policy.imageAllowlist.length > 0 && !imageAllowed(spec.image, policy.imageAllowlist)) {
     out.push(`image ${spec.image} is not on this node's allow-list (NODE_IMAGE_ALLOWLIST)`);
