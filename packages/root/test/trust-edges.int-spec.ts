@@ -18,7 +18,7 @@ describe('root edges: encodings, security headers, write-only secrets, unique na
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, text, body: text === '' ? undefined : (JSON.parse(text)) };
+    return { status: res.status, text, body: text === '' ? undefined : JSON.parse(text) };
   };
 
   beforeAll(async () => {
