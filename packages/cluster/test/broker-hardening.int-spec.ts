@@ -231,3 +231,54 @@ describe('the in-process broker against hostile clients (real MQTT over TCP)', (
     await waitFor('control/sync after a valid heartbeat', () => node.on('control/sync')[0]);
   });
 });
+
+describe('the in-process broker with a small total connection limit', () => {
+  let dataDir: string;
+  let root: RootPeer;
+  let cluster: ClusterHandle;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'canopy-broker-total-'));
+    root = new RootPeer(await freePort(), CLUSTER_TOKEN);
+    await root.start();
+    cluster = await startCluster(
+      {
+        rootUrl: `http://127.0.0.1:${root.port}`,
+        clusterToken: CLUSTER_TOKEN,
+        clusterName: 'total-cluster',
+        port: 0,
+        host: '127.0.0.1',
+        mqttPort: 0,
+        // The cluster's own client holds one of the four.
+        mqttMaxConnections: 4,
+        dataDir,
+        nodeLivenessMs: 1500,
+        syncIntervalMs: 1000,
+      },
+      pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    );
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+    await root?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('closes connections over MQTT_MAX_CONNECTIONS at once and keeps the cluster client', async () => {
+    const sockets: Socket[] = [];
+    const refused: Socket[] = [];
+    for (let i = 0; i < 6; i++) {
+      const s = await rawSocket(cluster.mqttPort);
+      s.on('error', () => undefined);
+      s.once('close', () => refused.push(s));
+      sockets.push(s);
+    }
+    await waitFor('three refusals', () => refused.length >= 3);
+    expect(refused).toHaveLength(3);
+    for (const s of sockets) s.destroy();
+    await Promise.all(sockets.map(closed));
+    const health = (await (await fetch(`http://127.0.0.1:${cluster.port}/health`)).json()) as Record<string, unknown>;
+    expect(health.status).toBe('ok');
+  });
+});
