@@ -21,3 +21,4 @@ export * from './sla/spec-check';
 export * from './aeros/ie-resolution';
 export * from './validation/yaml-document';
 export * from './aeros/hlo-allocation.dto';
+export * from './log-redaction';

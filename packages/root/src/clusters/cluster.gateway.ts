@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import {
   WebSocketGateway,
@@ -20,6 +19,7 @@ import {
   type ClusterToRootEvents,
   type RootToClusterEvents,
 } from '@canopy/schema';
+import { constantTimeEqual } from '@canopy/nest-edge';
 import { LOGGER, ROOT_SECRETS } from '../common/tokens';
 import type { RootSecrets } from '../config/root-config';
 import { InstancesService } from '../instances/instances.service';
@@ -27,11 +27,8 @@ import { ClustersService, type ClusterChannel } from './clusters.service';
 
 type ClusterSocket = Socket<ClusterToRootEvents, RootToClusterEvents, Record<string, never>, { clusterId?: string }>;
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
+/** The one secret compare (bytes, constant time); see `@canopy/nest-edge`'s `secrets.ts`. */
+const sameSecret = constantTimeEqual;
 
 function fieldErrors(errors: { path: string; message: string }[]): string {
   return errors.map((e) => `${e.path}: ${e.message}`).join('; ');

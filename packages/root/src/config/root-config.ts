@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Policy } from '@canopy/scheduler';
+import { ensurePrivateDir } from '@canopy/nest-edge';
 import { ConfigError } from '@canopy/schema';
 import { parseRootPlacementPolicy } from '../scheduling/root-scheduler';
 import { parseTrustedNetworks } from '../auth/trusted-networks';
@@ -231,7 +232,7 @@ export interface RootSecrets {
  * (mode 0600) in the data directory, like k3s' node token. Configured values always win.
  */
 export function resolveSecrets(config: RootConfig): RootSecrets {
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(config.dataDir);
   const file = join(config.dataDir, 'secrets.json');
   const stored = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<RootSecrets>) : {};
   const generated = {

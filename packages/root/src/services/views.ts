@@ -47,9 +47,17 @@ export type ServiceView = Record<string, unknown> & {
   instance_list: InstanceView[];
 };
 
+/** Registry passwords are write-only (SPEC §9): a view keeps the registry and user name, never the password. */
+function withoutSecrets(sla: ServiceRecord['sla']): Record<string, unknown> {
+  const { image_registry: registry, ...rest } = sla;
+  if (registry === undefined) return { ...rest };
+  const { password: _password, ...visible } = registry;
+  return { ...rest, image_registry: visible };
+}
+
 export function toServiceView(service: ServiceRecord, instances: InstanceRecord[]): ServiceView {
   return {
-    ...service.sla,
+    ...withoutSecrets(service.sla),
     microserviceID: service.id,
     applicationID: service.applicationId,
     job_name: service.jobName,

@@ -43,6 +43,29 @@ export const PLACEMENT_POLICY_ALIASES: Readonly<Record<string, PlacementPolicy>>
   'traffic-most': 'most-traffic',
 };
 
+/**
+ * Host trees no node ever binds, whatever its switches (the node also resolves symlinks; the root
+ * can only judge the path as written, so this is the early answer, not the enforcement).
+ */
+const NEVER_BOUND = /^\/+(proc|sys|dev|var\/+lib\/+docker)(\/|:|$)|^\/+:/;
+
+/** Each bind must not name a tree every node refuses (see `NEVER_BOUND`). */
+export function IsAllowedBind(options?: ValidationOptions): PropertyDecorator {
+  return (object: object, propertyName: string | symbol) => {
+    registerDecorator({
+      name: 'isAllowedBind',
+      target: object.constructor,
+      propertyName: String(propertyName),
+      options: { each: true, ...options },
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && !NEVER_BOUND.test(value),
+        defaultMessage: (args) =>
+          `${args?.property ?? 'binds'}: "${String(args?.value)}" names /, /proc, /sys, /dev or Docker's data root, which no node mounts`,
+      },
+    });
+  };
+}
+
 /** `port` must parse with {@link parsePortSpec}. */
 export function IsPortSpec(options?: ValidationOptions): PropertyDecorator {
   return (object: object, propertyName: string | symbol) => {
@@ -216,7 +239,7 @@ export class SlaMicroservice {
   @IsOptional() @IsBoolean() host_network?: boolean;
   @IsOptional() @IsBoolean() host_pid?: boolean;
   @IsOptional() @IsBoolean() host_ipc?: boolean;
-  @IsOptional() @IsArray() @IsString({ each: true }) binds?: string[];
+  @IsOptional() @IsArray() @IsString({ each: true }) @IsAllowedBind() binds?: string[];
   @IsOptional()
   @IsArray()
   @IsString({ each: true })
