@@ -25,6 +25,8 @@ export interface ClusterChannel {
 }
 
 export interface ClusterView {
+  /** Oakestra's id shape, beside Canopy's `id`. */
+  _id: { $oid: string };
   id: string;
   cluster_name: string;
   cluster_location: string | null;
@@ -96,6 +98,7 @@ export class ClustersService {
     const records = await this.store.clusters.find();
     return records
       .map((c) => ({
+        _id: { $oid: c.id },
         id: c.id,
         cluster_name: c.name,
         cluster_location: c.location ?? null,

@@ -1,6 +1,7 @@
 import { ApiTags } from '@nestjs/swagger';
 import { ApiAuthenticated } from '../common/openapi';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
+import { OakestraServiceBodyInterceptor } from '../common/oakestra-body.interceptor';
 import { SlaDescriptor } from '@canopy/schema';
 import { CurrentUser, type Principal } from '../auth/principal';
 import { ValidationFailedError, parseIndexParam } from '@canopy/nest-edge';
@@ -22,6 +23,7 @@ export class ServicesController {
   constructor(private readonly services: ServicesService) {}
 
   @Post('service')
+  @UseInterceptors(OakestraServiceBodyInterceptor)
   async create(
     @CurrentUser() user: Principal,
     @Body() sla: SlaDescriptor,

@@ -16,10 +16,24 @@ export interface InstanceView {
   status_history: InstanceRecord['history'];
   created_at: string;
   updated_at: string;
+  /** Oakestra's instance page: the cluster's location, when the root knows it. */
+  cluster_location?: string | null;
+  /**
+   * Oakestra's per-instance usage. The root receives no per-instance metrics from its clusters
+   * yet, so these are null and the histories empty (never invented numbers).
+   */
+  cpu: number | null;
+  memory: number | null;
+  cpu_history: { value: number; timestamp: string }[];
+  memory_history: { value: number; timestamp: string }[];
 }
 
 export function toInstanceView(service: ServiceRecord, i: InstanceRecord): InstanceView {
   return {
+    cpu: null,
+    memory: null,
+    cpu_history: [],
+    memory_history: [],
     instance_number: i.instanceNumber,
     task_id: `${service.jobName}.instance.${i.instanceNumber}`,
     generation: i.generation,
@@ -37,7 +51,15 @@ export function toInstanceView(service: ServiceRecord, i: InstanceRecord): Insta
   };
 }
 
+/** Oakestra's id shape (a MongoDB ObjectId as extended JSON): its clients build every URL from it. */
+export interface OakestraId {
+  $oid: string;
+}
+
+export const oid = (id: string): OakestraId => ({ $oid: id });
+
 export type ServiceView = Record<string, unknown> & {
+  _id: OakestraId;
   microserviceID: string;
   applicationID: string;
   job_name: string;
@@ -47,6 +69,7 @@ export type ServiceView = Record<string, unknown> & {
 export function toServiceView(service: ServiceRecord, instances: InstanceRecord[]): ServiceView {
   return {
     ...service.sla,
+    _id: oid(service.id),
     microserviceID: service.id,
     applicationID: service.applicationId,
     job_name: service.jobName,
@@ -63,6 +86,7 @@ export function toServiceView(service: ServiceRecord, instances: InstanceRecord[
 }
 
 export interface ApplicationView {
+  _id: OakestraId;
   applicationID: string;
   application_name: string;
   application_namespace: string;
@@ -77,6 +101,7 @@ export interface ApplicationView {
 
 export function toApplicationView(a: ApplicationRecord): ApplicationView {
   return {
+    _id: oid(a.id),
     applicationID: a.id,
     application_name: a.application_name,
     application_namespace: a.application_namespace,

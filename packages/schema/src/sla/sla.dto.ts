@@ -253,9 +253,13 @@ export class SlaMicroservice {
 }
 
 export class SlaApplication {
-  /** Empty on create. */
+  /**
+   * Empty or absent on create: Oakestra's schema does not require it, and its dashboard strips
+   * empty strings before sending.
+   */
+  @IsOptional()
   @IsString()
-  applicationID!: string;
+  applicationID: string = '';
 
   @IsString()
   @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
@@ -270,11 +274,13 @@ export class SlaApplication {
   @MaxLength(4096)
   application_desc?: string;
 
+  /** May be empty, or absent (Oakestra accepts an application with no microservices yet). */
+  @IsOptional()
   @IsArray()
   @IsObject({ each: true, message: 'each entry of $property must be an object' })
   @ValidateNested({ each: true })
   @Type(() => SlaMicroservice)
-  microservices!: SlaMicroservice[];
+  microservices: SlaMicroservice[] = [];
 }
 
 /** An Oakestra SLA v2.0 deployment descriptor, the body of `POST /api/application`. */
@@ -283,6 +289,10 @@ export class SlaDescriptor {
   @Equals('v2.0', { message: 'sla_version must be "v2.0"' })
   sla_version!: string;
 
+  /**
+   * Required, as in Oakestra's schema. The root's HTTP API fills in the caller when a request
+   * omits it (Oakestra's dashboard does until it knows the user's id).
+   */
   @IsString()
   customerID!: string;
 
