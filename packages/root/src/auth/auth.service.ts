@@ -5,7 +5,6 @@ import { StaleVersionError, UnauthorizedError } from '@canopy/schema';
 import { ROOT_CONFIG, JWT_ISSUER } from '../common/tokens';
 import type { RootConfig } from '../config/root-config';
 import type { RefreshFamily, Role, UserRecord } from '../persistence/records';
-import { STORE, type Store } from '../persistence/store.port';
 import { UsersService } from '../users/users.service';
 import type { TokenPair } from './dto/login.dto';
 import type { Principal } from './principal';
@@ -35,7 +34,6 @@ export class AuthService {
   constructor(
     private readonly jwt: JwtService,
     private readonly users: UsersService,
-    @Inject(STORE) private readonly store: Store,
     @Inject(ROOT_CONFIG) private readonly config: RootConfig,
   ) {}
 
@@ -110,10 +108,10 @@ export class AuthService {
 
   /** Read-modify-write of the user's refresh families; expired ones are dropped on the way. */
   private async updateFamilies(user: UserRecord, change: (families: RefreshFamily[]) => RefreshFamily[]): Promise<void> {
-    const fresh = (await this.store.users.get(user.id)) ?? user;
+    const fresh = (await this.users.get(user.id)) ?? user;
     const now = new Date().toISOString();
     const live = (fresh.refreshFamilies ?? []).filter((f) => f.expiresAt > now);
-    await this.store.users.update({ ...fresh, refreshFamilies: change(live) });
+    await this.users.save({ ...fresh, refreshFamilies: change(live) });
   }
 
   private async verify(token: string, typ: TokenClaims['typ']): Promise<TokenClaims> {

@@ -84,6 +84,20 @@ export class ServicesController {
     };
   }
 
+  /**
+   * Oakestra's dashboard joins `/instance` and the number without a slash
+   * (`/api/service/<id>/instance0`); the same call as below.
+   */
+  @Delete('service/:id/instance:n')
+  @HttpCode(200)
+  async undeployOakestra(
+    @CurrentUser() user: Principal,
+    @Param('id') id: string,
+    @Param('n') n: string,
+  ): Promise<InstanceView> {
+    return this.undeploy(user, id, n);
+  }
+
   @Delete('service/:id/instance/:n')
   @HttpCode(200)
   async undeploy(

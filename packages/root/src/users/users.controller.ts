@@ -48,42 +48,42 @@ export class UsersController {
     return (await this.users.listForOrganization(organizationId)).map(toPublicUser);
   }
 
-  @Get('user/:key')
-  async get(@CurrentUser() caller: Principal, @Param('key') key: string): Promise<PublicUser> {
+  @Get('user/:id')
+  async get(@CurrentUser() caller: Principal, @Param('id') key: string): Promise<PublicUser> {
     return toPublicUser(await this.users.get(caller, key));
   }
 
-  @Put('user/:key')
+  @Put('user/:id')
   async update(
     @CurrentUser() caller: Principal,
-    @Param('key') key: string,
+    @Param('id') key: string,
     @Body() body: UpdateUserDto,
   ): Promise<PublicUser> {
     return toPublicUser(await this.users.update(caller, key, body));
   }
 
   /** Oakestra's password change `{oldPassword, newPassword}`; every older session ends. */
-  @Post('user/:key')
+  @Post('user/:id')
   @HttpCode(200)
   async changePassword(
     @CurrentUser() caller: Principal,
-    @Param('key') key: string,
+    @Param('id') key: string,
     @Body() body: ChangePasswordDto,
   ): Promise<PublicUser> {
     return toPublicUser(await this.users.changePassword(caller, key, body.oldPassword, body.newPassword));
   }
 
   @AdminOnly()
-  @Delete('user/:key')
+  @Delete('user/:id')
   @HttpCode(200)
-  async delete(@CurrentUser() caller: Principal, @Param('key') key: string): Promise<{ deleted: string }> {
+  async delete(@CurrentUser() caller: Principal, @Param('id') key: string): Promise<{ deleted: string }> {
     const user = await this.users.delete(caller, key);
     return { deleted: user.id };
   }
 
   /** Oakestra's `GET /api/permission/<name>`: the user's roles (its own, or anyone's for an admin). */
-  @Get('permission/:key')
-  async permission(@CurrentUser() caller: Principal, @Param('key') key: string): Promise<{ roles: Role[] }> {
+  @Get('permission/:id')
+  async permission(@CurrentUser() caller: Principal, @Param('id') key: string): Promise<{ roles: Role[] }> {
     return { roles: [(await this.users.get(caller, key)).role] };
   }
 }

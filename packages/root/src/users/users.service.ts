@@ -62,6 +62,11 @@ export class UsersService {
     return this.store.users.get(id);
   }
 
+  /** A versioned write of the user (a stale version is a StaleVersionError). */
+  save(user: UserRecord): Promise<UserRecord> {
+    return this.store.users.update(user);
+  }
+
   async create(username: string, password: string, role: Role, email?: string): Promise<UserRecord> {
     const user: Parameters<Store['users']['insert']>[0] = {
       id: randomUUID(),

@@ -17,6 +17,7 @@ import {
   MaxLength,
   Max,
   Min,
+  ValidateIf,
   ValidateNested,
   registerDecorator,
   type ValidationOptions,
@@ -257,7 +258,8 @@ export class SlaApplication {
    * Empty or absent on create: Oakestra's schema does not require it, and its dashboard strips
    * empty strings before sending.
    */
-  @IsOptional()
+  // Absent is fine; null is not (IsOptional would let null through).
+  @ValidateIf((_o, v) => v !== undefined)
   @IsString()
   applicationID: string = '';
 
@@ -274,8 +276,8 @@ export class SlaApplication {
   @MaxLength(4096)
   application_desc?: string;
 
-  /** May be empty, or absent (Oakestra accepts an application with no microservices yet). */
-  @IsOptional()
+  /** May be empty, or absent (Oakestra accepts an application with no microservices yet); never null. */
+  @ValidateIf((_o, v) => v !== undefined)
   @IsArray()
   @IsObject({ each: true, message: 'each entry of $property must be an object' })
   @ValidateNested({ each: true })
