@@ -108,7 +108,10 @@ describe("Oakestra's dashboard and CLI calls (real root over HTTP)", () => {
   });
 
   it('applications and services: the flow the dashboard drives, by _id.$oid', async () => {
-    const created = await t.call('POST', '/api/application/', { token: admin.token, body: slaAsDashboardSends('dash') });
+    const created = await t.call('POST', '/api/application/', {
+      token: admin.token,
+      body: slaAsDashboardSends('dash'),
+    });
     expect(created.status).toBe(201);
     const app = created.body.applications[0];
     expect(app._id).toEqual({ $oid: app.applicationID });
@@ -117,9 +120,9 @@ describe("Oakestra's dashboard and CLI calls (real root over HTTP)", () => {
     const mine = await t.call('GET', `/api/applications/${adminSub}`, { token: admin.token });
     expect(mine.status).toBe(200);
     expect(mine.body.map((a: { _id: { $oid: string } }) => a._id.$oid)).toContain(app._id.$oid);
-    expect((await t.call('GET', `/api/application/${app._id.$oid}`, { token: admin.token })).body.application_name).toBe(
-      'dash',
-    );
+    expect(
+      (await t.call('GET', `/api/application/${app._id.$oid}`, { token: admin.token })).body.application_name,
+    ).toBe('dash');
     const updated = await t.call('PUT', `/api/application/${app.applicationID}`, {
       token: admin.token,
       body: { ...app, application_desc: 'new text' },
@@ -146,7 +149,11 @@ describe("Oakestra's dashboard and CLI calls (real root over HTTP)", () => {
     expect(deployed.status).toBe(200);
     const got = await t.call('GET', `/api/service/${service._id.$oid}`, { token: admin.token });
     const instance = got.body.instance_list[0];
-    expect(instance).toMatchObject({ instance_number: deployed.body.instance_number, cpu_history: [], memory_history: [] });
+    expect(instance).toMatchObject({
+      instance_number: deployed.body.instance_number,
+      cpu_history: [],
+      memory_history: [],
+    });
     expect(typeof instance.status).toBe('string');
     expect(instance).toHaveProperty('cpu');
     expect(instance).toHaveProperty('memory');
@@ -246,9 +253,9 @@ describe('sessions (issue 10, deliverable 4), real root over HTTP', () => {
   it("a demoted admin's token cannot create admins", async () => {
     const id = await createUser('boss', 'Admin');
     const { token } = await t.login('boss', 'boss-password');
-    expect((await t.call('PUT', `/api/user/${id}`, { token: admin, body: { role: 'Application_Provider' } })).status).toBe(
-      200,
-    );
+    expect(
+      (await t.call('PUT', `/api/user/${id}`, { token: admin, body: { role: 'Application_Provider' } })).status,
+    ).toBe(200);
     const res = await t.call('POST', '/api/users', {
       token,
       body: { username: 'sneaky', password: 'sneaky-password', role: 'Admin' },
@@ -277,8 +284,12 @@ describe('sessions (issue 10, deliverable 4), real root over HTTP', () => {
     const { token } = await t.login('erin', 'erin-password');
     expect((await t.call('PUT', `/api/user/${id}`, { token, body: { password: 'erin-password-2' } })).status).toBe(400);
     expect(
-      (await t.call('PUT', `/api/user/${id}`, { token, body: { password: 'erin-password-2', current_password: 'nope' } }))
-        .status,
+      (
+        await t.call('PUT', `/api/user/${id}`, {
+          token,
+          body: { password: 'erin-password-2', current_password: 'nope' },
+        })
+      ).status,
     ).toBe(403);
     expect(
       (await t.call('POST', '/api/user/erin', { token, body: { oldPassword: 'nope', newPassword: 'erin-password-2' } }))

@@ -84,7 +84,8 @@ export class AuthService {
       await this.updateFamilies(user, (families) => {
         const current = families.find((f) => f.id === familyId);
         // A concurrent refresh with the same token already rotated it: treat this one as the replay.
-        if (expectedJti !== undefined && current?.currentJti !== expectedJti) throw new StaleVersionError('user', user.id);
+        if (expectedJti !== undefined && current?.currentJti !== expectedJti)
+          throw new StaleVersionError('user', user.id);
         const next: RefreshFamily = { id: familyId, currentJti: jti, expiresAt };
         return [...families.filter((f) => f.id !== familyId), next].slice(-MAX_FAMILIES);
       });
@@ -101,13 +102,19 @@ export class AuthService {
     };
     const [token, refresh_token] = await Promise.all([
       this.jwt.signAsync({ ...base, typ: 'access' }, { expiresIn: this.config.accessTokenTtlS }),
-      this.jwt.signAsync({ ...base, typ: 'refresh', fam: familyId }, { expiresIn: this.config.refreshTokenTtlS, jwtid: jti }),
+      this.jwt.signAsync(
+        { ...base, typ: 'refresh', fam: familyId },
+        { expiresIn: this.config.refreshTokenTtlS, jwtid: jti },
+      ),
     ]);
     return { token, refresh_token, expires_in: this.config.accessTokenTtlS };
   }
 
   /** Read-modify-write of the user's refresh families; expired ones are dropped on the way. */
-  private async updateFamilies(user: UserRecord, change: (families: RefreshFamily[]) => RefreshFamily[]): Promise<void> {
+  private async updateFamilies(
+    user: UserRecord,
+    change: (families: RefreshFamily[]) => RefreshFamily[],
+  ): Promise<void> {
     const fresh = (await this.users.get(user.id)) ?? user;
     const now = new Date().toISOString();
     const live = (fresh.refreshFamilies ?? []).filter((f) => f.expiresAt > now);

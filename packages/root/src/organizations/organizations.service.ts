@@ -79,7 +79,10 @@ export class OrganizationsService {
     const users: UserRecord[] = [];
     for (const [i, m] of member.entries()) {
       const user = await this.store.users.get(m.user_id);
-      if (!user) throw new ValidationFailedError([{ path: `member[${i}].user_id`, message: `user ${m.user_id} does not exist` }]);
+      if (!user)
+        throw new ValidationFailedError([
+          { path: `member[${i}].user_id`, message: `user ${m.user_id} does not exist` },
+        ]);
       users.push(user);
     }
     return users;

@@ -1,13 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { hash } from '@node-rs/argon2';
 import { isAdmin, type Principal } from '../auth/principal';
-import {
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  StaleVersionError,
-  ValidationFailedError,
-} from '@canopy/schema';
+import { ConflictError, ForbiddenError, NotFoundError, StaleVersionError, ValidationFailedError } from '@canopy/schema';
 import { ROOT_CONFIG } from '../common/tokens';
 import type { RootConfig } from '../config/root-config';
 import type { Role, UserRecord } from '../persistence/records';
@@ -141,8 +135,7 @@ export class UsersAdmin {
       throw new ValidationFailedError([
         { path: 'current_password', message: 'changing your password needs your current password' },
       ]);
-    if (!(await this.users.verifyPassword(user, current)))
-      throw new ForbiddenError('the current password is wrong');
+    if (!(await this.users.verifyPassword(user, current))) throw new ForbiddenError('the current password is wrong');
   }
 
   private async requireOrganization(id: string): Promise<void> {

@@ -8,8 +8,14 @@ import { startRoot, type RootHandle } from '../../src/root.bootstrap';
 export interface TestRoot {
   root: RootHandle;
   adminPassword: string;
-  call(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{
+  call(
+    method: string,
+    path: string,
+    opts?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{
     status: number;
+    // Responses are asserted field by field, as the clients read them.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     body: any;
     headers: Headers;
   }>;
@@ -42,12 +48,13 @@ export async function startHttpRoot(env: Record<string, string> = {}): Promise<T
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    const body: unknown = text ? JSON.parse(text) : undefined;
+    return { status: res.status, body, headers: res.headers };
   };
   const login: TestRoot['login'] = async (username, password) => {
     const res = await call('POST', '/api/auth/login', { body: { username, password } });
     if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
+    return res.body as { token: string; refresh_token: string };
   };
   return {
     root,
