@@ -104,6 +104,8 @@ export class UsersAdmin {
     const user = await this.get(caller, key);
     if (caller.userId !== user.id) throw new ForbiddenError('only the user may change its password this way');
     await this.requireCurrentPassword(user, oldPassword);
+    // The same password again changes nothing, and ends no session.
+    if (newPassword === oldPassword) return user;
     const next: UserRecord = { ...user, passwordHash: await hash(newPassword) };
     this.revokeSessions(next);
     return this.store.users.update(next);
