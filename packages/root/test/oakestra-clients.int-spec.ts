@@ -141,6 +141,16 @@ describe("Oakestra's dashboard and CLI calls (real root over HTTP)", () => {
     expect(service._id).toEqual({ $oid: service.microserviceID });
     expect(service.microserviceID).not.toBe('1234');
     expect(service).toMatchObject({ microservice_name: 'web', code: 'docker.io/library/nginx:alpine' });
+    // What Oakestra's CLI shows of a service.
+    expect(service).toMatchObject({
+      app_name: 'dash',
+      app_ns: 'test',
+      service_name: 'web',
+      service_ns: 'test',
+      image: 'docker.io/library/nginx:alpine',
+      status: 'UNDEPLOYED',
+      applicationID: app.applicationID,
+    });
 
     const deployed = await t.call('POST', `/api/service/${service._id.$oid}/instance`, {
       token: admin.token,

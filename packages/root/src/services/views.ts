@@ -67,8 +67,17 @@ export type ServiceView = Record<string, unknown> & {
 };
 
 export function toServiceView(service: ServiceRecord, instances: InstanceRecord[]): ServiceView {
+  const live = instances.filter((i) => i.desired === 'running').sort((a, b) => a.instanceNumber - b.instanceNumber);
+  const [app_name = '', app_ns = '', service_name = '', service_ns = ''] = service.jobName.split('.');
   return {
     ...service.sla,
+    // Oakestra's names for what its CLI and dashboard show; `status` is the first live instance's.
+    app_name,
+    app_ns,
+    service_name,
+    service_ns,
+    image: service.sla.code,
+    status: live[0]?.status ?? 'UNDEPLOYED',
     _id: oid(service.id),
     microserviceID: service.id,
     applicationID: service.applicationId,
