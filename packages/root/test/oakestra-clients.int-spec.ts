@@ -1,4 +1,7 @@
+import { JwtService } from '@nestjs/jwt';
 import { jwtPayload, startHttpRoot, type TestRoot } from './support/http-root';
+
+const JWT_SECRET = 'a-test-signing-key-of-at-least-32-characters';
 
 /**
  * Issue 11: Oakestra's own clients against a real root over HTTP. Each test sends a request the way
@@ -236,8 +239,23 @@ describe('sessions (issue 10, deliverable 4), real root over HTTP', () => {
   let admin: string;
 
   beforeAll(async () => {
-    t = await startHttpRoot();
+    t = await startHttpRoot({ CANOPY_JWT_SECRET: JWT_SECRET });
     admin = (await t.login('Admin', t.adminPassword)).token;
+  });
+
+  it('a correctly signed token without exp, without iss or with another iss is refused', async () => {
+    const claims = jwtPayload(admin);
+    const { exp: _exp, iat: _iat, iss: _iss, ...rest } = claims;
+    const jwt = new JwtService({ secret: JWT_SECRET });
+    const forged = [
+      await jwt.signAsync({ ...rest, iss: 'canopy-root' }), // no exp
+      await jwt.signAsync(rest, { expiresIn: 60 }), // no iss
+      await jwt.signAsync(rest, { expiresIn: 60, issuer: 'someone-else' }),
+    ];
+    for (const token of forged) expect((await t.call('GET', '/api/users/me', { token })).status).toBe(401);
+    // The same claims with both, as the root signs them, are accepted: the refusals above are about exp and iss.
+    const good = await jwt.signAsync(rest, { expiresIn: 60, issuer: 'canopy-root' });
+    expect((await t.call('GET', '/api/users/me', { token: good })).status).toBe(200);
   });
   afterAll(async () => {
     await t.stop();

@@ -33,13 +33,16 @@ export class ServicesController {
 
   @Get('services/:appId')
   async list(@CurrentUser() user: Principal, @Param('appId') appId: string): Promise<ServiceView[]> {
-    return (await this.services.listForApplication(user, appId)).map((s) => toServiceView(s.service, s.instances));
+    const locations = await this.services.clusterLocations();
+    return (await this.services.listForApplication(user, appId)).map((s) =>
+      toServiceView(s.service, s.instances, locations),
+    );
   }
 
   @Get('service/:id')
   async get(@CurrentUser() user: Principal, @Param('id') id: string): Promise<ServiceView> {
     const { service, instances } = await this.services.get(user, id);
-    return toServiceView(service, instances);
+    return toServiceView(service, instances, await this.services.clusterLocations());
   }
 
   @Put('service/:id')

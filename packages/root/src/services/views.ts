@@ -28,8 +28,12 @@ export interface InstanceView {
   memory_history: { value: number; timestamp: string }[];
 }
 
-export function toInstanceView(service: ServiceRecord, i: InstanceRecord): InstanceView {
+/** Cluster id → its location, for the instances' `cluster_location`. */
+export type ClusterLocations = ReadonlyMap<string, string | undefined>;
+
+export function toInstanceView(service: ServiceRecord, i: InstanceRecord, locations?: ClusterLocations): InstanceView {
   return {
+    cluster_location: i.clusterId === undefined ? null : (locations?.get(i.clusterId) ?? null),
     cpu: null,
     memory: null,
     cpu_history: [],
@@ -66,7 +70,11 @@ export type ServiceView = Record<string, unknown> & {
   instance_list: InstanceView[];
 };
 
-export function toServiceView(service: ServiceRecord, instances: InstanceRecord[]): ServiceView {
+export function toServiceView(
+  service: ServiceRecord,
+  instances: InstanceRecord[],
+  locations?: ClusterLocations,
+): ServiceView {
   const live = instances.filter((i) => i.desired === 'running').sort((a, b) => a.instanceNumber - b.instanceNumber);
   const [app_name = '', app_ns = '', service_name = '', service_ns = ''] = service.jobName.split('.');
   return {
@@ -90,7 +98,7 @@ export function toServiceView(service: ServiceRecord, instances: InstanceRecord[
     instance_list: instances
       .filter((i) => i.desired === 'running' || i.status !== 'UNDEPLOYED')
       .sort((a, b) => a.instanceNumber - b.instanceNumber)
-      .map((i) => toInstanceView(service, i)),
+      .map((i) => toInstanceView(service, i, locations)),
   };
 }
 
