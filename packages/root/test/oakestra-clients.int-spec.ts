@@ -155,13 +155,23 @@ describe("Oakestra's dashboard and CLI calls (real root over HTTP)", () => {
       applicationID: app.applicationID,
     });
 
+    // Updating sends back the service as read, its microserviceID included.
+    const edited = await t.call('PUT', `/api/service/${service._id.$oid}`, {
+      token: admin.token,
+      body: { ...service, memory: 120 },
+    });
+    expect(edited.status).toBe(200);
+    expect(edited.body.memory).toBe(120);
+
     const deployed = await t.call('POST', `/api/service/${service._id.$oid}/instance`, {
       token: admin.token,
-      body: service,
+      body: edited.body,
     });
     expect(deployed.status).toBe(200);
     const got = await t.call('GET', `/api/service/${service._id.$oid}`, { token: admin.token });
-    const instance = got.body.instance_list[0];
+    const instance = got.body.instance_list.find(
+      (i: { instance_number: number }) => i.instance_number === deployed.body.instance_number,
+    );
     expect(instance).toMatchObject({
       instance_number: deployed.body.instance_number,
       cpu_history: [],

@@ -40,3 +40,16 @@ export class OakestraServiceBodyInterceptor extends OakestraSlaBodyInterceptor {
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/**
+ * `PUT /api/service/<id>`: a client that sends back the service it read (Oakestra's dashboard
+ * does) sends its `microserviceID` too; the path names the service, so the body's id is dropped.
+ */
+@Injectable()
+export class OakestraServiceUpdateBodyInterceptor implements NestInterceptor {
+  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const body: unknown = ctx.switchToHttp().getRequest<Request>().body;
+    if (isRecord(body)) delete body.microserviceID;
+    return next.handle();
+  }
+}

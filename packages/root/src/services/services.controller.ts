@@ -1,7 +1,10 @@
 import { ApiTags } from '@nestjs/swagger';
 import { ApiAuthenticated } from '../common/openapi';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
-import { OakestraServiceBodyInterceptor } from '../common/oakestra-body.interceptor';
+import {
+  OakestraServiceBodyInterceptor,
+  OakestraServiceUpdateBodyInterceptor,
+} from '../common/oakestra-body.interceptor';
 import { SlaDescriptor } from '@canopy/schema';
 import { CurrentUser, type Principal } from '../auth/principal';
 import { ValidationFailedError, parseIndexParam } from '@canopy/nest-edge';
@@ -46,6 +49,7 @@ export class ServicesController {
   }
 
   @Put('service/:id')
+  @UseInterceptors(OakestraServiceUpdateBodyInterceptor)
   async update(
     @CurrentUser() user: Principal,
     @Param('id') id: string,
