@@ -179,6 +179,8 @@ describe("Oakestra's dashboard and CLI calls (real root over HTTP)", () => {
     });
     expect(typeof instance.status).toBe('string');
     expect(instance).toHaveProperty('cpu');
+    expect(instance).toHaveProperty('public_ip');
+    expect(instance).toHaveProperty('cluster_location');
     expect(instance).toHaveProperty('memory');
 
     // The dashboard joins "/instance" and the number without a slash.

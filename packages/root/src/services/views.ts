@@ -22,6 +22,8 @@ export interface InstanceView {
    * Oakestra's per-instance usage. The root receives no per-instance metrics from its clusters
    * yet, so these are null and the histories empty (never invented numbers).
    */
+  /** The dashboard's spelling of `publicip`. */
+  public_ip: string | null;
   cpu: number | null;
   memory: number | null;
   cpu_history: { value: number; timestamp: string }[];
@@ -34,6 +36,7 @@ export type ClusterLocations = ReadonlyMap<string, string | undefined>;
 export function toInstanceView(service: ServiceRecord, i: InstanceRecord, locations?: ClusterLocations): InstanceView {
   return {
     cluster_location: i.clusterId === undefined ? null : (locations?.get(i.clusterId) ?? null),
+    public_ip: i.publicIp ?? null,
     cpu: null,
     memory: null,
     cpu_history: [],
