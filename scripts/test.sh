@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ensure-system.sh
 ensure_system
+# kubectl 1.20 for the /k8s e2e test (exports KUBECTL_1_20; never fails).
+source scripts/lib/ensure-kubectl.sh
 pnpm install --frozen-lockfile --reporter=silent
 pnpm build
 bash scripts/build-test-image.sh

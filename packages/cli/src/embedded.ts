@@ -4,6 +4,9 @@ import { loadClusterConfig, startCluster, type ClusterHandle } from '@canopy/clu
 import { loadNodeEngineConfig, startNodeEngine, type NodeEngineHandle } from '@canopy/node-engine';
 import { loadRootConfig, startRoot, type RootHandle } from '@canopy/root';
 
+/** Loopback only: the machine the embedded stack runs on. */
+export const EMBEDDED_TRUSTED = '127.0.0.1/32,::1/128';
+
 export interface EmbeddedOptions {
   dataDir: string;
   env: NodeJS.ProcessEnv;
@@ -26,7 +29,14 @@ export interface EmbeddedHandle {
 export async function startEmbedded(options: EmbeddedOptions, log: Logger): Promise<EmbeddedHandle> {
   const dataDir = resolve(options.dataDir);
   const env = options.env;
-  const root = await startRoot(loadRootConfig({ ROOT_DATA_DIR: join(dataDir, 'root'), ...env }), log);
+  const root = await startRoot(
+    // kubectl never sends a token over plain HTTP (client-go reads credentials only for TLS
+    // servers), so aerOS's `kubectl --server http://…/k8s apply` could not work on one machine;
+    // in embedded mode, requests from this machine itself act as the aerOS service account on the
+    // aerOS routes only. AEROS_TRUSTED_NETWORKS (empty to turn it off) overrides this.
+    loadRootConfig({ ROOT_DATA_DIR: join(dataDir, 'root'), AEROS_TRUSTED_NETWORKS: EMBEDDED_TRUSTED, ...env }),
+    log,
+  );
   let cluster: ClusterHandle | undefined;
   try {
     cluster = await startCluster(

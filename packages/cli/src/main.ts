@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import pino from 'pino';
-import { startEmbedded } from './embedded';
+import { EMBEDDED_TRUSTED, startEmbedded } from './embedded';
 
 /** Output for the person at the terminal; logs go to stderr as JSON. */
 function say(text: string): void {
@@ -35,6 +35,15 @@ program
       say('  password:  from CANOPY_ADMIN_PASSWORD, or the one printed at the first start');
     }
     say(`  cluster:   port ${canopy.cluster.port}, MQTT ${canopy.cluster.mqttPort}; node ${canopy.node.nodeId}`);
+    say(
+      `  aerOS:     LLO API ${root.url}/v1/service-components, HLO ${root.url}/hlo_al, kubectl --server ${root.url}/k8s`,
+    );
+    say(`             IEs: ${root.url}/api/infrastructure-elements`);
+    if ((process.env.AEROS_TRUSTED_NETWORKS ?? EMBEDDED_TRUSTED) !== '') {
+      say(
+        `             requests from this machine act as the aerOS service account on those routes (AEROS_TRUSTED_NETWORKS= turns it off)`,
+      );
+    }
     say('Press Ctrl+C to stop (containers keep running and are re-adopted at the next start).');
     let stopping = false;
     const stop = (signal: string) => {

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 
 export { loadNodeEngineConfig, type NodeEngineConfig } from './config/node-engine.config';
-export { startNodeEngine, type NodeEngineHandle } from './engine/node-engine';
+export { startNodeEngine, type NodeEngineHandle, type NodeEnginePorts } from './engine/node-engine';
+export type { EngineClock } from './engine/clock.port';
+export type { ContainerRuntime } from './docker/container-runtime.port';
 export {
   ConfigError,
   ContainerRuntimeError,

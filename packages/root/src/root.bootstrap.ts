@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { configureEdge } from '@canopy/nest-edge';
+import { k8sBodyErrors } from './aeros/k8s/k8s-status.filter';
 import { setupOpenApi } from './common/openapi';
 import { resolveSecrets, type RootConfig } from './config/root-config';
 import { MongoStore } from './persistence/mongo.store';
@@ -43,6 +44,8 @@ export async function startRoot(config: RootConfig, parent?: Logger): Promise<Ro
     maxAge: 600,
   });
   configureEdge(app, { log, bodyLimit: config.bodyLimit });
+  // kubectl decodes only Kubernetes `Status` errors, also for a body the parser refused.
+  app.use('/k8s', k8sBodyErrors);
   setupOpenApi(app);
   // The first admin exists before the port opens, so no login can race its creation.
   await app.init();

@@ -1,5 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AerosModule } from './aeros/aeros.module';
+import { AerosComponentsModule } from './aeros/components.module';
+import { K8sModule } from './aeros/k8s/k8s.module';
 import { ApplicationsModule } from './applications/applications.module';
 import { AuthModule } from './auth/auth.module';
 import { ClusterGatewayModule } from './clusters/cluster-gateway.module';
@@ -27,6 +29,8 @@ export class RootModule {
         ClusterGatewayModule,
         MetricsModule,
         AerosModule,
+        // Last: its catch-all 404 for `/k8s/*` must come after every other route.
+        K8sModule.register(AerosComponentsModule),
       ],
       controllers: [HealthController],
     };

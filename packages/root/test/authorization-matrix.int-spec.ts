@@ -15,6 +15,8 @@ interface Route {
   prepare: (caller: Caller) => Promise<{ path: string; body?: unknown }>;
   /** Expected status for the authenticated callers. */
   expect: Record<'other' | 'own' | 'admin', number>;
+  /** Expected status without a (valid) token when the route is public; otherwise 401. */
+  anonymous?: number;
   /**
    * Marked @AerosApi(): an API token is accepted and acts as the aerOS service account, a non-admin
    * that owns none of this test's objects, so it gets what `other` gets. Elsewhere it is a 403.
@@ -387,6 +389,115 @@ describe('authorization matrix (real root over HTTP)', () => {
     },
   );
 
+  // The Kubernetes surface under /k8s: the same rules (a token for all but /k8s/version, one's own
+  // CRs only), and every error a Kubernetes `Status`. Creating needs a live IE: the e2e layer.
+  const K8S = '/k8s/apis/llo.aeros-project.eu/v1alpha1';
+  const k8sRoutes: Route[] = [
+    {
+      name: 'k8s version',
+      method: 'GET',
+      prepare: async () => ({ path: '/k8s/version' }),
+      expect: anyUser,
+      anonymous: 200,
+    },
+    { name: 'k8s api', method: 'GET', prepare: async () => ({ path: '/k8s/api' }), expect: anyUser },
+    { name: 'k8s api/v1', method: 'GET', prepare: async () => ({ path: '/k8s/api/v1' }), expect: anyUser },
+    { name: 'k8s apis', method: 'GET', prepare: async () => ({ path: '/k8s/apis' }), expect: anyUser },
+    {
+      name: 'k8s group',
+      method: 'GET',
+      prepare: async () => ({ path: '/k8s/apis/llo.aeros-project.eu' }),
+      expect: anyUser,
+    },
+    { name: 'k8s resources', method: 'GET', prepare: async () => ({ path: K8S }), expect: anyUser },
+    { name: 'k8s openapi v2', method: 'GET', prepare: async () => ({ path: '/k8s/openapi/v2' }), expect: anyUser },
+    { name: 'k8s openapi v3', method: 'GET', prepare: async () => ({ path: '/k8s/openapi/v3' }), expect: anyUser },
+    {
+      name: 'k8s openapi v3 group',
+      method: 'GET',
+      prepare: async () => ({ path: '/k8s/openapi/v3/apis/llo.aeros-project.eu/v1alpha1' }),
+      expect: anyUser,
+    },
+    {
+      name: 'k8s namespaces',
+      method: 'GET',
+      prepare: async () => ({ path: '/k8s/api/v1/namespaces' }),
+      expect: anyUser,
+    },
+    {
+      name: 'k8s namespace',
+      method: 'GET',
+      prepare: async () => ({ path: '/k8s/api/v1/namespaces/default' }),
+      expect: anyUser,
+    },
+    {
+      name: 'k8s events',
+      method: 'GET',
+      prepare: async () => ({ path: '/k8s/api/v1/namespaces/default/events' }),
+      expect: anyUser,
+    },
+    {
+      name: 'k8s list all namespaces',
+      method: 'GET',
+      prepare: async () => ({ path: `${K8S}/servicecomponentdockers` }),
+      expect: anyUser,
+    },
+    {
+      name: 'k8s list',
+      method: 'GET',
+      prepare: async () => ({ path: `${K8S}/namespaces/default/servicecomponentk8s` }),
+      expect: anyUser,
+    },
+    {
+      name: 'k8s get unknown',
+      method: 'GET',
+      prepare: async () => ({ path: `${K8S}/namespaces/default/servicecomponentdockers/nope` }),
+      expect: { other: 404, own: 404, admin: 404 },
+    },
+    {
+      name: 'k8s create invalid',
+      method: 'POST',
+      prepare: async () => ({
+        path: `${K8S}/namespaces/default/servicecomponentdockers`,
+        body: { apiVersion: 'llo.aeros-project.eu/v1alpha1', kind: 'ServiceComponentDocker', metadata: { name: 'x' } },
+      }),
+      expect: { other: 422, own: 422, admin: 422 },
+    },
+    {
+      name: 'k8s replace unknown',
+      method: 'PUT',
+      prepare: async () => ({
+        path: `${K8S}/namespaces/default/servicecomponentdockers/nope`,
+        body: {
+          apiVersion: 'llo.aeros-project.eu/v1alpha1',
+          kind: 'ServiceComponentDocker',
+          metadata: { name: 'nope' },
+        },
+      }),
+      expect: { other: 404, own: 404, admin: 404 },
+    },
+    {
+      name: 'k8s patch unknown',
+      method: 'PATCH',
+      prepare: async () => ({ path: `${K8S}/namespaces/default/servicecomponentdockers/nope`, body: {} }),
+      // application/json is no patch type: 415 before any lookup.
+      expect: { other: 415, own: 415, admin: 415 },
+    },
+    {
+      name: 'k8s delete unknown',
+      method: 'DELETE',
+      prepare: async () => ({ path: `${K8S}/namespaces/default/servicecomponentdockers/nope` }),
+      expect: { other: 404, own: 404, admin: 404 },
+    },
+    {
+      name: 'k8s unknown path',
+      method: 'GET',
+      prepare: async () => ({ path: '/k8s/apis/apps/v1' }),
+      expect: { other: 404, own: 404, admin: 404 },
+    },
+  ];
+  routes.push(...k8sRoutes.map((r) => ({ ...r, aeros: true })));
+
   const cells = routes.flatMap((route) => CALLERS.map((caller) => [route.name, caller, route] as const));
 
   it.each(cells)('%s as %s', async (_name, caller, route) => {
@@ -394,14 +505,22 @@ describe('authorization matrix (real root over HTTP)', () => {
     const res = await call(caller, route.method, path, body);
     const apiTokenStatus = route.aeros ? route.expect.other : 403;
     const expected =
-      caller === 'none' || caller === 'bad' ? 401 : caller === 'apitoken' ? apiTokenStatus : route.expect[as(caller)];
+      caller === 'none' || caller === 'bad'
+        ? (route.anonymous ?? 401)
+        : caller === 'apitoken'
+          ? apiTokenStatus
+          : route.expect[as(caller)];
     expect({ status: res.status, body: res.status === expected ? undefined : res.body }).toEqual({
       status: expected,
       body: undefined,
     });
     if (caller === 'apitoken' && !route.aeros)
       expect(res.body.message).toContain('API tokens are accepted only on the aerOS routes');
-    if (res.status >= 400)
+    if (res.status >= 400 && path.startsWith('/k8s/'))
+      expect(res.body).toEqual(
+        expect.objectContaining({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: res.status }),
+      );
+    else if (res.status >= 400)
       expect(res.body).toEqual(
         expect.objectContaining({ statusCode: res.status, code: expect.any(String), errors: expect.any(Array) }),
       );

@@ -144,5 +144,22 @@ describe('OpenAPI document and request limits (real root over HTTP)', () => {
     });
     const apps = await fetch(`${root.url}/api/applications`, { headers: { authorization: `Bearer ${token}` } });
     expect(await apps.json()).toEqual([]);
+
+    // Under /k8s the same refusal is a Kubernetes Status, the only error kubectl can print.
+    const cr = await fetch(
+      `${root.url}/k8s/apis/llo.aeros-project.eu/v1alpha1/namespaces/default/servicecomponentdockers`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ kind: 'ServiceComponentDocker', spec: { image: 'x'.repeat(100_000) } }),
+      },
+    );
+    expect(cr.status).toBe(413);
+    expect(await cr.json()).toMatchObject({
+      kind: 'Status',
+      apiVersion: 'v1',
+      reason: 'RequestEntityTooLarge',
+      code: 413,
+    });
   });
 });

@@ -7,6 +7,7 @@ export * from './sla/sla.dto';
 export * from './sla/placement-constraints';
 export * from './status';
 export * from './names';
+export * from './clock';
 export * from './wire/instance-spec.dto';
 export * from './wire/mqtt-topics';
 export * from './wire/node.dto';

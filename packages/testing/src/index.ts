@@ -1,5 +1,7 @@
 import type { InstanceSpecDto } from '@canopy/schema';
 
+export { FakeClock } from './fake-clock';
+
 /** The local test image (scripts/build-test-image.sh): static busybox, `httpd` serving `canopy-ok`. */
 export const TEST_IMAGE = 'canopy-test/busybox:latest';
 

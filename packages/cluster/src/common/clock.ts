@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import type { Clock as ClockPort } from '@canopy/schema';
 
-/** The clock behind a port so liveness logic can be driven by tests. */
-export abstract class Clock {
+/**
+ * The shared clock shape (`@canopy/schema`) as a Nest injection token, so liveness logic can be
+ * driven by tests (`FakeClock` in `@canopy/testing`).
+ */
+export abstract class Clock implements ClockPort {
   abstract now(): number;
 }
 

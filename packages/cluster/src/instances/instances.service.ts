@@ -19,15 +19,8 @@ import { ClusterRepository, type InstanceRecord, type ObservedState } from '../p
 import { RootOutbox } from '../root-link/root-outbox';
 import { aggregateResources, failureStatus, toPolicy } from '../scheduling/placement';
 import { SchedulingService } from '../scheduling/scheduling.service';
-
-/** `serviceId/instanceNumber`: one instance across its generations. */
-function slotOf(key: InstanceKey): string {
-  return `${key.serviceId}/${key.instanceNumber}`;
-}
-
-function keyOf(key: InstanceKey): InstanceKey {
-  return { serviceId: key.serviceId, instanceNumber: key.instanceNumber, generation: key.generation };
-}
+import { decideDelete, decideDeploy, keyOf, planConvergence, slotOf } from './convergence.planner';
+import { toInstanceReport } from './instance-report';
 
 /**
  * Which node runs which instance. Commands from the root (deploy, delete, full desired set) and
@@ -63,22 +56,16 @@ export class InstancesService {
 
   /** Idempotent by key: the same key again is a no-op, a higher generation replaces, a lower one is ignored. */
   deploy(spec: InstanceSpecDto): void {
-    const slot = slotOf(spec);
-    const current = this.records.get(slot);
-    let replacedOn: { key: InstanceKey; nodeId: string } | undefined;
-    if (current) {
-      if (current.spec.generation > spec.generation) {
+    const current = this.records.get(slotOf(spec));
+    const decision = decideDeploy(current, spec);
+    if (decision.action === 'ignore') {
+      if (decision.reason === 'stale') {
         this.log.debug({ serviceId: spec.serviceId, generation: spec.generation }, 'stale deploy ignored');
-        return;
       }
-      if (current.spec.generation === spec.generation) {
-        // Same key: already placed, or being deleted (the next sync brings it back if still wanted).
-        if (current.nodeId !== undefined || current.deleting) return;
-      } else if (current.nodeId !== undefined) {
-        this.scheduling.release(current.spec);
-        replacedOn = { key: keyOf(current.spec), nodeId: current.nodeId };
-      }
+      return;
     }
+    const replacedOn = decision.replacing;
+    if (replacedOn !== undefined && current !== undefined) this.scheduling.release(current.spec);
 
     if (spec.placementPolicy !== undefined && toPolicy(spec.placementPolicy) === undefined) {
       this.log.warn(
@@ -86,22 +73,22 @@ export class InstancesService {
         'unknown placement policy, using the default',
       );
     }
-    const decision = this.scheduling.place(spec, this.nodes);
-    if (!decision.ok) {
-      const status = failureStatus(decision.reason);
-      const record: InstanceRecord = { spec, status, observed: { status_detail: decision.detail }, deleting: false };
+    const placed = this.scheduling.place(spec, this.nodes);
+    if (!placed.ok) {
+      const status = failureStatus(placed.reason);
+      const record: InstanceRecord = { spec, status, observed: { status_detail: placed.detail }, deleting: false };
       this.save(record);
       if (replacedOn) this.sendDelete(replacedOn.nodeId, replacedOn.key);
       this.log.warn(
-        { serviceId: spec.serviceId, instance: spec.instanceNumber, status, detail: decision.detail },
+        { serviceId: spec.serviceId, instance: spec.instanceNumber, status, detail: placed.detail },
         'instance not placed',
       );
-      if (current?.status !== status || current.observed.status_detail !== decision.detail) this.forward(record);
+      if (current?.status !== status || current.observed.status_detail !== placed.detail) this.forward(record);
       if (replacedOn) this.outbox.resourcesChanged();
       return;
     }
 
-    const nodeId = decision.candidateId;
+    const nodeId = placed.candidateId;
     const record: InstanceRecord = {
       spec,
       nodeId,
@@ -124,23 +111,24 @@ export class InstancesService {
   /** Removes an instance. The reservation stays until the node confirms UNDEPLOYED. */
   delete(key: InstanceKey): void {
     const current = this.records.get(slotOf(key));
-    if (!current || current.spec.generation > key.generation) {
-      // Nothing of that generation here (never placed, or already replaced): it is gone.
+    const decision = decideDelete(current, key, (nodeId) => this.nodes.isActive(nodeId));
+    if (decision.action === 'gone') {
       this.outbox.report({ ...keyOf(key), status: InstanceStatus.UNDEPLOYED });
       return;
     }
-    if (current.deleting) return;
-    const nodeId = current.nodeId;
-    // A silent node cannot confirm; its own sync removes the container when it comes back.
-    if (nodeId === undefined || !this.nodes.isActive(nodeId)) {
-      if (nodeId !== undefined) this.sendDelete(nodeId, keyOf(current.spec));
+    if (decision.action === 'ignore' || current === undefined) return;
+    if (decision.action === 'forget') {
+      if (decision.tellNode !== undefined) this.sendDelete(decision.tellNode, keyOf(current.spec));
       this.forget(current);
       return;
     }
     current.deleting = true;
     this.repo.saveInstance(current);
-    this.log.info({ serviceId: key.serviceId, instance: key.instanceNumber, nodeId }, 'instance deleting');
-    this.sendDelete(nodeId, keyOf(current.spec));
+    this.log.info(
+      { serviceId: key.serviceId, instance: key.instanceNumber, nodeId: decision.nodeId },
+      'instance deleting',
+    );
+    this.sendDelete(decision.nodeId, keyOf(current.spec));
   }
 
   /**
@@ -149,17 +137,9 @@ export class InstancesService {
    * be read, so a malformed entry never removes a running instance.
    */
   reconcile(desired: readonly InstanceSpecDto[], allowDeletes = true): void {
-    const wanted = new Map<string, InstanceSpecDto>();
-    for (const spec of desired) {
-      const seen = wanted.get(slotOf(spec));
-      if (!seen || seen.generation < spec.generation) wanted.set(slotOf(spec), spec);
-    }
-    for (const spec of wanted.values()) this.deploy(spec);
-    if (!allowDeletes) return;
-    for (const [slot, record] of [...this.records]) {
-      const want = wanted.get(slot);
-      if (record.deleting) continue;
-      if (!want || want.generation < record.spec.generation) this.delete(keyOf(record.spec));
+    for (const step of planConvergence(this.records.values(), desired, allowDeletes)) {
+      if (step.kind === 'deploy') this.deploy(step.spec);
+      else this.delete(step.key);
     }
   }
 
@@ -299,19 +279,7 @@ export class InstancesService {
   }
 
   private toReport(record: InstanceRecord): InstanceReportDto {
-    const node = record.nodeId !== undefined ? this.nodes.get(record.nodeId) : undefined;
-    const report: InstanceReportDto = { ...keyOf(record.spec), status: record.status };
-    const o = record.observed;
-    if (o.status_detail !== undefined) report.status_detail = o.status_detail;
-    if (o.containerId !== undefined) report.containerId = o.containerId;
-    if (o.hostPorts !== undefined) report.hostPorts = o.hostPorts;
-    if (o.at !== undefined) report.at = o.at;
-    if (node) {
-      report.nodeId = node.id;
-      report.nodeName = node.name;
-      if (node.publicIp !== undefined) report.publicIp = node.publicIp;
-    }
-    return report;
+    return toInstanceReport(record, record.nodeId !== undefined ? this.nodes.get(record.nodeId) : undefined);
   }
 
   private sendDelete(nodeId: string, key: InstanceKey): void {

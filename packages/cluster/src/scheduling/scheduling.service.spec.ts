@@ -1,17 +1,9 @@
 import type { InstanceSpecDto } from '@canopy/schema';
-import { Clock } from '../common/clock';
 import { loadClusterConfig } from '../config/cluster-config';
 import type { NodeView } from '../nodes/nodes.service';
 import { SchedulingService, USAGE_REFRESH_MS, type NodeSource } from './scheduling.service';
-import { instanceSpec } from '@canopy/testing';
+import { FakeClock, instanceSpec } from '@canopy/testing';
 import { nodeView } from '../../test/support/node-view';
-
-class FakeClock extends Clock {
-  t = 1_000_000;
-  now(): number {
-    return this.t;
-  }
-}
 
 /** The smaller node these tests size their requests against. */
 const twoCoreNode = (id: string, overrides: Partial<NodeView> = {}): NodeView =>
@@ -134,11 +126,11 @@ describe('SchedulingService', () => {
 
     // b's traffic overtakes a's, but within the refresh period the table stays (usage only orders).
     nodes.heartbeat('b', 5000);
-    clock.t += USAGE_REFRESH_MS / 2;
+    clock.advance(USAGE_REFRESH_MS / 2);
     expect(scheduling.place(spec(1, { vcpus: 0 }), nodes)).toEqual({ ok: true, candidateId: 'a' });
     expect(scheduling.tableRebuilds).toBe(1);
 
-    clock.t += USAGE_REFRESH_MS;
+    clock.advance(USAGE_REFRESH_MS);
     expect(scheduling.place(spec(2, { vcpus: 0 }), nodes)).toEqual({ ok: true, candidateId: 'b' });
     expect(scheduling.tableRebuilds).toBe(2);
     for (let i = 3; i < 50; i++) scheduling.place(spec(i, { vcpus: 0 }), nodes);

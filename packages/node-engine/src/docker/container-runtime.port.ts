@@ -74,6 +74,8 @@ export interface ContainerRuntime {
   startContainer(id: string): Promise<void>;
   /** `undefined` when the container does not exist. */
   inspectContainer(idOrName: string): Promise<ContainerInfo | undefined>;
+  /** SIGTERM, then SIGKILL after `timeoutSeconds`; a stopped or missing container is fine. */
+  stopContainer(idOrName: string, timeoutSeconds: number): Promise<void>;
   /** Stops (SIGTERM, then SIGKILL after `timeoutSeconds`) and removes; a missing container is fine. */
   removeContainer(idOrName: string, timeoutSeconds: number): Promise<void>;
   /** All containers (running or not) carrying every one of the given labels. */

@@ -2,51 +2,31 @@ import type { Logger } from 'pino';
 import {
   InstanceStatus,
   instanceKeyString,
-  type BoundPortDto,
   type InstanceKey,
   type InstanceSpecDto,
   type InstanceUsageDto,
   type JobStatusMessage,
 } from '@canopy/schema';
-import type { ContainerExit, ContainerInfo, ContainerRuntime } from '../docker/container-runtime.port';
+import type { ContainerExit, ContainerRuntime } from '../docker/container-runtime.port';
 import type { InstanceUsage } from '../metrics/instance-usage.collector';
-import { refusals, type SafetyPolicy } from '../policy/instance-safety.policy';
-import {
-  DEFAULT_RESTART_BACKOFF,
-  attemptAfterCrash,
-  restartDelayMs,
-  type RestartBackoffSettings,
-} from '../policy/restart-backoff';
+import type { SafetyPolicy } from '../policy/instance-safety.policy';
+import { DEFAULT_RESTART_BACKOFF, type RestartBackoffSettings } from '../policy/restart-backoff';
 import type { DesiredStateRepository } from '../state/desired-state.repository';
-import { plan, slotKey, type RemoveReason, type Step } from '../reconcile/reconcile.planner';
+import type { EngineStep, InstanceRecord } from '../reconcile/engine-step';
+import { planSteps } from '../reconcile/engine.planner';
+import { plan, slotKey } from '../reconcile/reconcile.planner';
 import { systemClock, type EngineClock } from './clock.port';
-import { instanceFromLabels, nodeSelector, toCreateSpec } from './container-spec';
+import { adoptContainer } from './adoption';
+import { nodeSelector } from './container-spec';
+import { CrashSupervisor, errorMessage } from './crash-supervisor';
 import { KeyedMutex } from './keyed-mutex';
+import { StatusReporter } from './status-reporter';
+import { execute, type ExecutorContext } from './step-executors';
 
-/** Seconds Docker waits after SIGTERM before SIGKILL when Canopy removes a container. */
-const STOP_TIMEOUT_SECONDS = 2;
-const MAX_DETAIL = 2048;
-/** At most one CREATING update per this many ms while an image downloads. */
-const PULL_PROGRESS_EVERY_MS = 1000;
+export type { InstanceRecord } from '../reconcile/engine-step';
 
-/** What the node has for one idempotency key: a container, or a failed attempt that left none. */
-export interface InstanceRecord extends InstanceKey {
-  jobName: string;
-  oneShot: boolean;
-  status: InstanceStatus;
-  statusDetail?: string;
-  containerId?: string;
-  hostPorts: BoundPortDto[];
-  at: number;
-  /** Restarts by this node after crashes (in this engine's lifetime). */
-  restarts: number;
-  /** Position in the crash loop's backoff schedule. */
-  backoffAttempt: number;
-  /** When the container was last (re)started or adopted. */
-  startedAt: number;
-  /** Cancels a scheduled restart. */
-  cancelRestart?: () => void;
-}
+/** Plan → execute rounds per convergence, a guard: a launch takes four (pull, create, start, settle). */
+const MAX_ROUNDS = 12;
 
 export interface InstanceManagerDeps {
   runtime: ContainerRuntime;
@@ -70,29 +50,56 @@ interface ConvergeOptions {
   announceRemovals: boolean;
 }
 
+const SUPERVISION: ConvergeOptions = { removeUndesired: false, announceRemovals: false };
+
 /**
  * Owns this node's instances: the desired set (persisted) and what actually runs (rebuilt from
- * Docker labels). Every command updates the desired set and then converges the affected slot with
- * the pure planner, under a per-slot lock so commands for one instance never interleave.
+ * Docker labels). Every command updates the desired set and then converges the affected slot:
+ * the pure planner (`planSteps`) decides, the step executors do, round after round until the plan
+ * is empty, under a per-slot lock so commands for one instance never interleave.
  */
 export class InstanceManager {
   private readonly desired = new Map<string, InstanceSpecDto>();
   private readonly records = new Map<string, InstanceRecord>();
   private readonly locks = new KeyedMutex();
   private readonly background = new Set<Promise<void>>();
-  private readonly time: EngineClock;
+  private readonly clock: EngineClock;
   private readonly backoff: RestartBackoffSettings;
   private readonly log: Logger;
-  private closed = false;
+  private readonly supervisor: CrashSupervisor;
+  private readonly reporter: StatusReporter;
+  private readonly ctx: ExecutorContext;
 
   constructor(private readonly deps: InstanceManagerDeps) {
-    this.time = deps.clock ?? systemClock;
+    this.clock = deps.clock ?? systemClock;
     this.backoff = deps.backoff ?? DEFAULT_RESTART_BACKOFF;
     this.log = deps.log;
-  }
-
-  private clock(): number {
-    return this.time.now();
+    this.supervisor = new CrashSupervisor(deps.runtime, deps.nodeId, this.clock, this.log);
+    this.reporter = new StatusReporter({
+      nodeId: deps.nodeId,
+      nodeName: deps.nodeName,
+      ...(deps.publicIp === undefined ? {} : { publicIp: deps.publicIp }),
+      publish: deps.publish,
+      restartsOf: (key) => this.supervisor.restartsOf(key),
+      clock: this.clock,
+    });
+    this.ctx = {
+      runtime: deps.runtime,
+      reporter: this.reporter,
+      supervisor: this.supervisor,
+      clock: this.clock,
+      log: this.log,
+      nodeId: deps.nodeId,
+      records: this.records,
+    };
+    this.supervisor.attach({
+      records: () => this.records.values(),
+      isBusy: (slot) => this.locks.isBusy(slot),
+      settle: (slot, observe) =>
+        this.locks.run(slot, async () => {
+          if (await observe()) await this.convergeSlot(slot, SUPERVISION);
+        }),
+    });
   }
 
   /**
@@ -101,12 +108,17 @@ export class InstanceManager {
    * Returns once adopted; creating desired instances that have no container continues in the background.
    */
   async restore(persisted: readonly InstanceSpecDto[]): Promise<void> {
-    for (const spec of persisted) this.setDesired(spec);
+    for (const spec of persisted) {
+      const current = this.desired.get(slotKey(spec));
+      if (current === undefined || spec.generation > current.generation) this.desired.set(slotKey(spec), spec);
+    }
     const containers = await this.deps.runtime.listContainers(nodeSelector(this.deps.nodeId));
-    for (const container of containers) await this.adopt(container);
+    for (const container of containers) {
+      const record = await adoptContainer(container, this.desired, this.ctx);
+      if (record !== undefined) this.records.set(instanceKeyString(record), record);
+    }
     this.log.info({ desired: this.desired.size, adopted: this.records.size }, 'instances restored');
-    const options: ConvergeOptions = { removeUndesired: false, announceRemovals: false };
-    const work = this.convergeAll(options).catch((err: unknown) =>
+    const work = this.convergeAll(SUPERVISION).catch((err: unknown) =>
       this.log.error({ err: errorMessage(err) }, 'startup convergence failed'),
     );
     this.background.add(work);
@@ -130,10 +142,10 @@ export class InstanceManager {
         await this.persist();
       }
       const steps = await this.convergeSlot(slot, { removeUndesired: true, announceRemovals: false });
-      if (!steps.some((s) => s.action === 'create')) {
+      if (!steps.some((s) => s.kind === 'refuse' || s.kind === 'pull' || s.kind === 'create')) {
         // At-least-once delivery: the sender may have missed our answer, so answer again.
         const record = this.records.get(instanceKeyString(spec));
-        if (record !== undefined) this.publishRecord(record);
+        if (record !== undefined) this.reporter.publish(record);
       }
     });
   }
@@ -152,21 +164,8 @@ export class InstanceManager {
         await this.persist();
       }
       await this.convergeSlot(slot, { removeUndesired: true, announceRemovals: false });
-      this.deps.publish(
-        this.message({
-          serviceId: key.serviceId,
-          instanceNumber: key.instanceNumber,
-          generation: key.generation,
-          jobName,
-          oneShot: false,
-          status: InstanceStatus.UNDEPLOYED,
-          hostPorts: [],
-          at: this.clock(),
-          restarts: 0,
-          backoffAttempt: 0,
-          startedAt: 0,
-        }),
-      );
+      const { serviceId, instanceNumber, generation } = key;
+      this.reporter.undeployed({ serviceId, instanceNumber, generation }, jobName);
     });
   }
 
@@ -174,9 +173,8 @@ export class InstanceManager {
   async sync(specs: readonly InstanceSpecDto[]): Promise<void> {
     const next = new Map<string, InstanceSpecDto>();
     for (const spec of specs) {
-      const slot = slotKey(spec);
-      const seen = next.get(slot);
-      if (seen === undefined || spec.generation > seen.generation) next.set(slot, spec);
+      const seen = next.get(slotKey(spec));
+      if (seen === undefined || spec.generation > seen.generation) next.set(slotKey(spec), spec);
     }
     for (const [slot, spec] of next) {
       const current = this.desired.get(slot);
@@ -190,50 +188,17 @@ export class InstanceManager {
 
   /** A container of this node stopped (Docker `die` event). */
   onContainerExit(exit: ContainerExit): void {
-    const record = this.recordByContainer(exit.containerId);
-    if (record === undefined) return;
-    this.locks
-      .run(slotKey(record), () => this.settleExit(exit.containerId, exit.exitCode))
-      .catch((err: unknown) =>
-        this.log.error({ err, containerId: exit.containerId }, 'handling container exit failed'),
-      );
+    this.supervisor.onContainerExit(exit);
   }
 
-  /**
-   * Level-triggered backstop for lost Docker events: compares RUNNING records with what Docker
-   * lists, and settles the ones whose container stopped or vanished. Skips slots that are busy.
-   */
-  async checkDrift(): Promise<void> {
-    const containers = await this.deps.runtime.listContainers(nodeSelector(this.deps.nodeId));
-    const byId = new Map(containers.map((c) => [c.id, c]));
-    for (const record of [...this.records.values()]) {
-      const slot = slotKey(record);
-      if (record.containerId === undefined || this.locks.isBusy(slot)) continue;
-      const container = byId.get(record.containerId);
-      const running = container !== undefined && isUp(container);
-      if (record.status === InstanceStatus.RUNNING && !running) {
-        await this.locks.run(slot, () => this.settleExit(record.containerId ?? '', container?.exitCode));
-      } else if (running && (record.status === InstanceStatus.DEAD || record.status === InstanceStatus.COMPLETED)) {
-        // Someone started it again by hand; report what is true.
-        record.cancelRestart?.();
-        delete record.cancelRestart;
-        record.startedAt = this.clock();
-        this.update(record, { status: InstanceStatus.RUNNING, hostPorts: container.hostPorts }, undefined);
-      }
-    }
+  /** Level-triggered backstop for lost Docker events (see `CrashSupervisor.checkDrift`). */
+  checkDrift(): Promise<void> {
+    return this.supervisor.checkDrift();
   }
 
   /** Every instance this node has, with its current status and usage: the periodic full report. */
   snapshot(usage: ReadonlyMap<string, InstanceUsage> = new Map()): InstanceUsageDto[] {
-    return [...this.records.values()].map((r) => {
-      const { sname: _sname, instance: _instance, ...report } = this.message(r);
-      const used = r.containerId === undefined ? undefined : usage.get(r.containerId);
-      return {
-        ...report,
-        ...(used?.cpuPercent === undefined ? {} : { cpuPercent: Math.max(0, used.cpuPercent) }),
-        ...(used?.memoryMb === undefined ? {} : { memoryMb: used.memoryMb }),
-      };
-    });
+    return this.reporter.snapshot(this.records.values(), usage);
   }
 
   /** Containers that are up, for usage sampling. */
@@ -266,313 +231,57 @@ export class InstanceManager {
 
   /** Cancels scheduled restarts (the engine is stopping; the containers stay as they are). */
   close(): void {
-    this.closed = true;
-    for (const record of this.records.values()) {
-      record.cancelRestart?.();
-      delete record.cancelRestart;
-    }
+    this.supervisor.close();
   }
 
-  // --- executor -------------------------------------------------------------------------------
+  // --- convergence ----------------------------------------------------------------------------
 
   private async convergeAll(options: ConvergeOptions): Promise<void> {
-    const steps = plan([...this.records.values()], [...this.desired.values()]);
-    // The global plan fixes the order (all removals first); each slot is re-planned under its lock
+    // The generation plan fixes the order (all removals first); every other slot follows, since
+    // an adopted container may have an exit to settle. Each slot is re-planned under its lock
     // because a command may have changed it in the meantime.
-    const slots = [...new Set(steps.map((s) => slotKey(s.action === 'create' ? s.spec : s.instance)))];
-    for (const slot of slots) {
+    const first = plan([...this.records.values()], [...this.desired.values()]).map((s) =>
+      slotKey(s.action === 'create' ? s.spec : s.instance),
+    );
+    const rest = [...this.records.values(), ...this.desired.values()].map(slotKey).sort();
+    for (const slot of new Set([...first, ...rest])) {
       await this.locks.run(slot, () => this.convergeSlot(slot, options));
     }
   }
 
-  /** Must run under the slot's lock. */
-  private async convergeSlot(slot: string, options: ConvergeOptions): Promise<Step<InstanceRecord, InstanceSpecDto>[]> {
-    const desired = this.desired.get(slot);
-    const steps = plan(this.recordsIn(slot), desired === undefined ? [] : [desired]);
-    const done: Step<InstanceRecord, InstanceSpecDto>[] = [];
-    for (const step of steps) {
-      if (step.action === 'create') {
-        await this.create(step.spec);
-      } else {
-        if (step.reason === 'not-desired' && !options.removeUndesired) continue;
-        await this.remove(step.instance, step.reason, options.announceRemovals && step.reason === 'not-desired');
+  /** Must run under the slot's lock. Plans and executes until the plan is empty or waits. */
+  private async convergeSlot(slot: string, options: ConvergeOptions): Promise<EngineStep[]> {
+    const done: EngineStep[] = [];
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const desired = this.desired.get(slot);
+      const records = this.recordsIn(slot);
+      const wanted = desired === undefined ? [] : [desired];
+      const images = await this.imagesFor(desired, records);
+      const { backoff, supervisor } = this;
+      const planning = { ...options, backoff, policy: this.deps.policy, images, restartCrashed: supervisor.restarting };
+      const steps = planSteps(records, wanted, this.clock.now(), supervisor.history, planning);
+      let progressed = steps.length > 0;
+      for (const step of steps) {
+        if ((await execute(step, this.ctx)) === 'done') done.push(step);
+        else progressed = false;
       }
-      done.push(step);
+      if (!progressed) return done;
     }
+    this.log.warn({ slot, steps: done.map((s) => s.kind) }, 'convergence still had steps after the round limit');
     return done;
   }
 
-  private async create(spec: InstanceSpecDto): Promise<void> {
-    const key = instanceKeyString(spec);
-    const record: InstanceRecord = {
-      serviceId: spec.serviceId,
-      instanceNumber: spec.instanceNumber,
-      generation: spec.generation,
-      jobName: spec.jobName,
-      oneShot: spec.oneShot,
-      status: InstanceStatus.CREATING,
-      hostPorts: [],
-      at: this.clock(),
-      restarts: 0,
-      backoffAttempt: 0,
-      startedAt: this.clock(),
-    };
-    this.records.set(key, record);
-    // Checked here, on the node, whatever the cluster decided: the operator's word is final.
-    const refused = refusals(spec, this.deps.policy);
-    if (refused.length > 0) {
-      this.log.warn({ key, reasons: refused }, 'instance refused by node policy');
-      this.update(record, { status: InstanceStatus.FAILED }, `refused by node: ${refused.join('; ')}`);
-      return;
-    }
-    this.publishRecord(record);
-    const runtime = this.deps.runtime;
-    try {
-      if (!(await runtime.imageExists(spec.image))) {
-        // Never the password: only whether credentials came along, and for which registry.
-        this.log.info(
-          {
-            key,
-            image: spec.image,
-            registry: spec.registryAuth?.serveraddress,
-            withCredentials: spec.registryAuth !== undefined,
-          },
-          'pulling image',
-        );
-        this.update(record, {}, `pulling ${spec.image}`);
-        let lastProgressAt = this.clock();
-        let lastPercent = -1;
-        await runtime.pullImage(spec.image, spec.registryAuth, (percent) => {
-          const now = this.clock();
-          if (percent === lastPercent || now - lastProgressAt < PULL_PROGRESS_EVERY_MS) return;
-          lastProgressAt = now;
-          lastPercent = percent;
-          this.update(record, {}, `pulling ${spec.image}: ${percent}%`);
-        });
-      }
-    } catch (err) {
-      this.log.warn({ key, image: spec.image, err: errorMessage(err) }, 'image pull failed');
-      this.update(
-        record,
-        { status: InstanceStatus.FAILED },
-        `image ${spec.image} could not be pulled: ${errorMessage(err)}`,
-      );
-      return;
-    }
-    try {
-      const createSpec = toCreateSpec(this.deps.nodeId, spec);
-      let containerId: string;
-      try {
-        containerId = await runtime.createContainer(createSpec);
-      } catch (err) {
-        if ((err as { httpStatus?: number }).httpStatus !== 409) throw err;
-        // A container with this exact key's name is left over (e.g. a crash between create and
-        // start). It is ours and not in use, so replace it.
-        this.log.warn({ key, name: createSpec.name }, 'replacing leftover container with the same name');
-        await runtime.removeContainer(createSpec.name, STOP_TIMEOUT_SECONDS);
-        containerId = await runtime.createContainer(createSpec);
-      }
-      record.containerId = containerId;
-      try {
-        await runtime.startContainer(containerId);
-      } catch (err) {
-        // Keep no half-made container: the next command for this slot starts from scratch.
-        await runtime.removeContainer(containerId, 0).catch(() => undefined);
-        delete record.containerId;
-        throw err;
-      }
-      const info = await runtime.inspectContainer(containerId);
-      if (info === undefined) throw new Error('container vanished right after start');
-      if (isUp(info)) {
-        record.startedAt = this.clock();
-        this.update(record, { status: InstanceStatus.RUNNING, hostPorts: info.hostPorts }, undefined);
-        this.log.info({ key, containerId, hostPorts: info.hostPorts }, 'instance running');
-      } else {
-        // Exited before we looked (a quick one-shot job); its die event may already be gone.
-        this.settleFromInfo(record, info.exitCode, info.oomKilled);
-      }
-    } catch (err) {
-      this.log.warn({ key, err: errorMessage(err) }, 'instance creation failed');
-      this.update(record, { status: InstanceStatus.FAILED }, `container could not be started: ${errorMessage(err)}`);
-    }
-  }
-
-  private async remove(record: InstanceRecord, reason: RemoveReason, announce: boolean): Promise<void> {
-    const key = instanceKeyString(record);
-    record.cancelRestart?.();
-    delete record.cancelRestart;
-    if (record.containerId !== undefined) {
-      try {
-        await this.deps.runtime.removeContainer(record.containerId, STOP_TIMEOUT_SECONDS);
-      } catch (err) {
-        // Keep the record: the next command or sync for this slot tries again.
-        this.log.error({ key, containerId: record.containerId, err: errorMessage(err) }, 'container removal failed');
-        return;
-      }
-    }
-    this.records.delete(key);
-    this.log.info({ key, containerId: record.containerId, reason }, 'instance removed');
-    if (announce) {
-      this.update({ ...record }, { status: InstanceStatus.UNDEPLOYED, hostPorts: [] }, undefined);
-    }
-  }
-
-  /** Must run under the slot's lock. */
-  private async settleExit(containerId: string, eventExitCode: number | undefined): Promise<void> {
-    const record = this.recordByContainer(containerId);
-    if (record === undefined || record.status !== InstanceStatus.RUNNING) return;
-    const info = await this.deps.runtime.inspectContainer(containerId).catch(() => undefined);
-    if (info !== undefined && isUp(info)) return;
-    if (info === undefined) {
-      delete record.containerId;
-      this.crashed(record, 'container disappeared (removed outside Canopy)');
-      return;
-    }
-    this.settleFromInfo(record, info.exitCode ?? eventExitCode, info.oomKilled);
-  }
-
-  private settleFromInfo(record: InstanceRecord, exitCode: number | undefined, oomKilled: boolean | undefined): void {
-    const codeText = exitCode === undefined ? 'container exited' : `container exited with code ${exitCode}`;
-    if (record.oneShot && exitCode === 0) {
-      this.update(record, { status: InstanceStatus.COMPLETED }, codeText);
-    } else {
-      this.crashed(record, oomKilled === true ? `${codeText} (killed: out of memory)` : codeText);
-    }
-    this.log.info({ key: instanceKeyString(record), exitCode, status: record.status }, 'instance exited');
-  }
-
-  /**
-   * DEAD, and — while the instance is still desired — a restart by the node itself after a growing
-   * delay. Needs no cluster: the desired set is local, so a worker cut off from its cluster keeps
-   * its services up.
-   */
-  private crashed(record: InstanceRecord, detail: string): void {
-    record.cancelRestart?.();
-    delete record.cancelRestart;
-    const desired = this.desired.get(slotKey(record));
-    if (this.closed || desired === undefined || desired.generation !== record.generation) {
-      this.update(record, { status: InstanceStatus.DEAD }, detail);
-      return;
-    }
-    const attempt = attemptAfterCrash(record.backoffAttempt, this.clock() - record.startedAt, this.backoff);
-    const delay = restartDelayMs(attempt, this.backoff);
-    record.backoffAttempt = attempt + 1;
-    const slot = slotKey(record);
-    record.cancelRestart = this.time.setTimer(delay, () => {
-      delete record.cancelRestart;
-      this.locks
-        .run(slot, () => this.restartNow(record))
-        .catch((err: unknown) =>
-          this.log.error({ key: instanceKeyString(record), err: errorMessage(err) }, 'restart failed'),
-        );
-    });
-    this.update(
-      record,
-      { status: InstanceStatus.DEAD },
-      `${detail}; restarting in ${formatDelay(delay)} (restart ${record.restarts + 1})`,
+  /** Whether the desired image is here, asked only when the slot may need a new container. */
+  private async imagesFor(desired: InstanceSpecDto | undefined, records: InstanceRecord[]): Promise<Set<string>> {
+    if (desired === undefined) return new Set();
+    const settled = records.some(
+      (r) =>
+        r.generation >= desired.generation &&
+        (r.containerId !== undefined || r.status === InstanceStatus.FAILED || r.status === InstanceStatus.COMPLETED),
     );
-    this.log.warn(
-      { key: instanceKeyString(record), delayMs: delay, restarts: record.restarts },
-      'instance crashed, restart scheduled',
-    );
-  }
-
-  /** Must run under the slot's lock. Starts the same container again (same id, same logs). */
-  private async restartNow(record: InstanceRecord): Promise<void> {
-    const key = instanceKeyString(record);
-    if (this.closed || this.records.get(key) !== record || record.status !== InstanceStatus.DEAD) return;
-    const desired = this.desired.get(slotKey(record));
-    if (desired === undefined || desired.generation !== record.generation) return;
-    const lastExit = record.statusDetail?.split(';')[0] ?? 'crashed';
-    record.restarts += 1;
-    record.startedAt = this.clock();
-    const containerId = record.containerId;
-    let info: ContainerInfo | undefined;
-    if (containerId !== undefined) {
-      try {
-        await this.deps.runtime.startContainer(containerId);
-        info = await this.deps.runtime.inspectContainer(containerId);
-      } catch (err) {
-        this.log.warn({ key, containerId, err: errorMessage(err) }, 'restarting the container failed, recreating it');
-      }
-    }
-    if (info === undefined) {
-      // The container is gone or will not start: make a fresh one for the same key.
-      if (containerId !== undefined) await this.deps.runtime.removeContainer(containerId, 0).catch(() => undefined);
-      const restarts = record.restarts;
-      const backoffAttempt = record.backoffAttempt;
-      this.records.delete(key);
-      await this.create(desired);
-      const fresh = this.records.get(key);
-      if (fresh !== undefined) {
-        fresh.restarts = restarts;
-        fresh.backoffAttempt = backoffAttempt;
-      }
-      return;
-    }
-    this.log.info({ key, containerId, restarts: record.restarts }, 'instance restarted');
-    if (isUp(info)) {
-      const times = record.restarts === 1 ? 'once' : `${record.restarts} times`;
-      this.update(
-        record,
-        { status: InstanceStatus.RUNNING, hostPorts: info.hostPorts },
-        `restarted ${times} by the node; last exit: ${lastExit}`,
-      );
-    } else {
-      record.status = InstanceStatus.RUNNING;
-      this.settleFromInfo(record, info.exitCode, info.oomKilled);
-    }
-  }
-
-  private async adopt(container: ContainerInfo): Promise<void> {
-    const labelled = instanceFromLabels(container.labels);
-    if (labelled === undefined) {
-      this.log.warn(
-        { containerId: container.id, name: container.name },
-        'managed container without a readable key ignored',
-      );
-      return;
-    }
-    if (container.state === 'created') {
-      // Created but never started: a crash interrupted its creation. Convergence makes a fresh one.
-      await this.deps.runtime.removeContainer(container.id, 0).catch((err: unknown) => {
-        this.log.warn({ containerId: container.id, err: errorMessage(err) }, 'removing half-created container failed');
-      });
-      return;
-    }
-    const slot = slotKey(labelled);
-    const spec = this.desired.get(slot);
-    const record: InstanceRecord = {
-      serviceId: labelled.serviceId,
-      instanceNumber: labelled.instanceNumber,
-      generation: labelled.generation,
-      jobName: labelled.jobName ?? spec?.jobName ?? labelled.serviceId,
-      oneShot: labelled.oneShot,
-      status: InstanceStatus.RUNNING,
-      containerId: container.id,
-      hostPorts: container.hostPorts,
-      at: this.clock(),
-      restarts: 0,
-      backoffAttempt: 0,
-      startedAt: this.clock(),
-    };
-    this.records.set(instanceKeyString(record), record);
-    if (!isUp(container)) {
-      const info = await this.deps.runtime.inspectContainer(container.id).catch(() => undefined);
-      this.settleFromInfo(record, info?.exitCode ?? container.exitCode, info?.oomKilled);
-    }
-    this.log.info(
-      { key: instanceKeyString(record), containerId: container.id, status: record.status },
-      'container adopted',
-    );
-  }
-
-  // --- state helpers --------------------------------------------------------------------------
-
-  private setDesired(spec: InstanceSpecDto): void {
-    const slot = slotKey(spec);
-    const current = this.desired.get(slot);
-    if (current === undefined || spec.generation > current.generation) this.desired.set(slot, spec);
+    if (settled) return new Set();
+    const present = await this.deps.runtime.imageExists(desired.image).catch(() => false);
+    return present ? new Set([desired.image]) : new Set();
   }
 
   private async persist(): Promise<void> {
@@ -587,56 +296,4 @@ export class InstanceManager {
   private recordsIn(slot: string): InstanceRecord[] {
     return [...this.records.values()].filter((r) => slotKey(r) === slot);
   }
-
-  private recordByContainer(containerId: string): InstanceRecord | undefined {
-    for (const record of this.records.values()) if (record.containerId === containerId) return record;
-    return undefined;
-  }
-
-  private update(
-    record: InstanceRecord,
-    change: Partial<Pick<InstanceRecord, 'status' | 'hostPorts'>>,
-    detail: string | undefined,
-  ): void {
-    Object.assign(record, change);
-    record.at = this.clock();
-    if (detail === undefined) delete record.statusDetail;
-    else record.statusDetail = detail.slice(0, MAX_DETAIL);
-    this.publishRecord(record);
-  }
-
-  private publishRecord(record: InstanceRecord): void {
-    this.deps.publish(this.message(record));
-  }
-
-  private message(record: InstanceRecord): JobStatusMessage {
-    return {
-      sname: record.jobName,
-      instance: record.instanceNumber,
-      serviceId: record.serviceId,
-      instanceNumber: record.instanceNumber,
-      generation: record.generation,
-      status: record.status,
-      ...(record.statusDetail === undefined ? {} : { status_detail: record.statusDetail }),
-      nodeId: this.deps.nodeId,
-      nodeName: this.deps.nodeName,
-      ...(record.containerId === undefined ? {} : { containerId: record.containerId }),
-      ...(this.deps.publicIp === undefined ? {} : { publicIp: this.deps.publicIp }),
-      hostPorts: record.hostPorts,
-      at: record.at,
-      ...(record.restarts > 0 ? { restarts: record.restarts } : {}),
-    };
-  }
-}
-
-function formatDelay(ms: number): string {
-  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
-}
-
-function isUp(container: ContainerInfo): boolean {
-  return container.state === 'running' || container.state === 'restarting' || container.state === 'paused';
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

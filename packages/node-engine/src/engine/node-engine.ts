@@ -1,16 +1,6 @@
 import { promises as fs } from 'node:fs';
 import pino, { type Logger } from 'pino';
-import {
-  DeleteCommand,
-  DeployCommand,
-  LogsCommand,
-  NodeTopics,
-  SyncCommand,
-  parseNodeTopic,
-  validateInput,
-  type LogsReplyMessage,
-  type NodeRegisterResponse,
-} from '@canopy/schema';
+import { NodeTopics, type NodeRegisterResponse } from '@canopy/schema';
 import type { NodeEngineConfig } from '../config/node-engine.config';
 import type { ContainerRuntime, Subscription } from '../docker/container-runtime.port';
 import { DockerRuntimeAdapter } from '../docker/docker-runtime.adapter';
@@ -26,12 +16,21 @@ import {
   registerWithCluster,
 } from '../registration/cluster-registration.client';
 import { DesiredStateRepository } from '../state/desired-state.repository';
-import type { EngineClock } from './clock.port';
+import { systemClock, type EngineClock } from './clock.port';
 import { nodeSelector } from './container-spec';
+import { commandHandler } from './command-handler';
 import { InstanceManager } from './instance-manager.service';
 
 /** How often RUNNING instances are compared with `docker ps` in case a Docker event was lost. */
 const DRIFT_CHECK_EVERY_MS = 10_000;
+
+/** The engine's side effects that a caller may supply; production defaults when left out. */
+export interface NodeEnginePorts {
+  /** default: the real clock and timers */
+  clock?: EngineClock;
+  /** default: the Docker engine at `config.dockerSocket` */
+  runtime?: ContainerRuntime;
+}
 
 export interface NodeEngineHandle {
   nodeId: string;
@@ -47,11 +46,12 @@ export interface NodeEngineHandle {
 export async function startNodeEngine(
   config: NodeEngineConfig,
   logger?: Logger,
-  options: { clock?: EngineClock } = {},
+  ports: NodeEnginePorts = {},
 ): Promise<NodeEngineHandle> {
   const log = (logger ?? pino({ name: 'canopy-node-engine' })).child({ component: 'node-engine' });
   await fs.mkdir(config.dataDir, { recursive: true });
-  const runtime: ContainerRuntime = new DockerRuntimeAdapter(config.dockerSocket);
+  const clock = ports.clock ?? systemClock;
+  const runtime = ports.runtime ?? new DockerRuntimeAdapter(config.dockerSocket);
   await runtime.ping();
 
   const gpus = config.gpus ?? 0;
@@ -90,13 +90,14 @@ export async function startNodeEngine(
     publicIp: config.publicIp,
     policy,
     ...(config.restartBackoff === undefined ? {} : { backoff: config.restartBackoff }),
-    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    clock,
     publish: (message) => link?.publish(NodeTopics.job(nodeId), message, 1),
     log: nodeLog,
   });
-  const metrics = new NodeMetricsCollector(config.dataDir, nodeArch(), Date.now, gpus);
+  const metrics = new NodeMetricsCollector(config.dataDir, nodeArch(), clock, gpus);
   const usage = new InstanceUsageCollector((id) => runtime.containerStats(id), {
     fallbackIntervalMs: Math.max(10_000, config.reportIntervalMs * 5),
+    clock,
   });
 
   const engineStatus: EngineStatus = {
@@ -105,8 +106,8 @@ export async function startNodeEngine(
     nodeName: config.nodeName,
     clusterUrl: config.clusterUrl,
     mqttConnected: false,
-    since: Date.now(),
-    startedAt: Date.now(),
+    since: clock.now(),
+    startedAt: clock.now(),
   };
   const saveStatus = (change: Partial<EngineStatus>): void => {
     Object.assign(engineStatus, change);
@@ -130,15 +131,15 @@ export async function startNodeEngine(
       link?.publish(NodeTopics.information(nodeId), await metrics.collect(), 0);
       // The drift check lists every container through Docker: a backstop for lost `die` events,
       // so it runs on a slower beat than the report (it was most of the idle CPU with 50 instances).
-      if (Date.now() - lastDriftCheck >= DRIFT_CHECK_EVERY_MS) {
-        lastDriftCheck = Date.now();
+      if (clock.now() - lastDriftCheck >= DRIFT_CHECK_EVERY_MS) {
+        lastDriftCheck = clock.now();
         await manager
           .checkDrift()
           .catch((err: unknown) => nodeLog.warn({ err: (err as Error).message }, 'drift check failed'));
       }
       const used = await usage.sample(manager.runningContainerIds());
       // Periodic and superseded by the next one, so QoS 0 like the heartbeat; changes go QoS 1 on `job`.
-      link?.publish(NodeTopics.jobResources(nodeId), { instances: manager.snapshot(used), at: Date.now() }, 0);
+      link?.publish(NodeTopics.jobResources(nodeId), { instances: manager.snapshot(used), at: clock.now() }, 0);
     } finally {
       reporting = false;
     }
@@ -152,66 +153,13 @@ export async function startNodeEngine(
       nodeLog.error({ topic, err: (err as Error).message }, 'command failed'),
     );
   };
-  const handleCommand = async (topic: string, payload: Buffer): Promise<void> => {
-    const parsed = parseNodeTopic(topic);
-    if (parsed === undefined || parsed.nodeId !== nodeId) {
-      nodeLog.warn({ topic }, 'message on unexpected topic dropped');
-      return;
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(payload.toString('utf8'));
-    } catch {
-      nodeLog.warn({ topic, bytes: payload.length }, 'command payload is not JSON, dropped');
-      return;
-    }
-    switch (parsed.kind) {
-      case 'control/deploy': {
-        const result = validateInput(DeployCommand, body);
-        if (!result.ok) return dropInvalid(topic, result.errors);
-        return manager.deploy(result.value);
-      }
-      case 'control/delete': {
-        const result = validateInput(DeleteCommand, body);
-        if (!result.ok) return dropInvalid(topic, result.errors);
-        return manager.delete(result.value);
-      }
-      case 'control/sync': {
-        const result = validateInput(SyncCommand, body);
-        if (!result.ok) return dropInvalid(topic, result.errors);
-        return manager.sync(result.value.instances);
-      }
-      case 'control/logs': {
-        const result = validateInput(LogsCommand, body);
-        if (!result.ok) return dropInvalid(topic, result.errors);
-        return answerLogs(result.value);
-      }
-      case 'information':
-      case 'jobs/resources':
-      case 'job':
-      case 'logs':
-        nodeLog.warn({ topic }, 'message on unexpected topic dropped');
-        return;
-    }
-  };
-  const answerLogs = async (request: LogsCommand): Promise<void> => {
-    const containerId = manager.containerFor(request);
-    let reply: LogsReplyMessage;
-    if (containerId === undefined) {
-      reply = { requestId: request.requestId, ok: false, lines: [], error: 'instance not found on this node' };
-    } else {
-      try {
-        const lines = await runtime.containerLogs(containerId, request.tail);
-        reply = { requestId: request.requestId, ok: true, lines };
-      } catch (err) {
-        reply = { requestId: request.requestId, ok: false, lines: [], error: (err as Error).message.slice(0, 2048) };
-      }
-    }
-    link?.publish(NodeTopics.logsReply(nodeId), reply, 1);
-  };
-  const dropInvalid = (topic: string, errors: unknown): void => {
-    nodeLog.warn({ topic, errors }, 'invalid command dropped');
-  };
+  const handleCommand = commandHandler({
+    nodeId,
+    manager,
+    runtime,
+    replyLogs: (reply) => link?.publish(NodeTopics.logsReply(nodeId), reply, 1),
+    log: nodeLog,
+  });
 
   let relinking: Promise<void> | undefined;
   const connect = (reply: NodeRegisterResponse): MqttLink => {
@@ -235,11 +183,11 @@ export async function startNodeEngine(
       {
         onMessage,
         onConnect: () => {
-          saveStatus({ mqttConnected: true, since: Date.now() });
+          saveStatus({ mqttConnected: true, since: clock.now() });
           kickReport();
         },
         onRefused: (reason) => relink(reason),
-        onOffline: () => saveStatus({ mqttConnected: false, since: Date.now() }),
+        onOffline: () => saveStatus({ mqttConnected: false, since: clock.now() }),
       },
       nodeLog,
     );
@@ -284,8 +232,8 @@ export async function startNodeEngine(
         await writeEngineStatus(config.dataDir, {
           ...engineStatus,
           mqttConnected: false,
-          since: Date.now(),
-          stoppedAt: Date.now(),
+          since: clock.now(),
+          stoppedAt: clock.now(),
         }).catch(() => undefined);
         nodeLog.info('node engine stopped; containers left running');
       })();

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InstanceUsageCollector, cpuPercent, inactiveFile, parseCpuStatUsec } from './instance-usage.collector';
+import { FakeClock } from '@canopy/testing';
 
 describe('instance usage', () => {
   it('computes CPU percent of one core between two samples', () => {
@@ -26,19 +27,19 @@ describe('instance usage', () => {
       writeFileSync(path.join(mem, 'memory.usage_in_bytes'), String(12 * 1024 * 1024));
       writeFileSync(path.join(mem, 'memory.stat'), `total_inactive_file ${2 * 1024 * 1024}\n`);
       writeFileSync(path.join(cpu, 'cpuacct.usage'), '1000000000');
-      let now = 0;
+      const clock = new FakeClock(0);
       let statsCalls = 0;
       const collector = new InstanceUsageCollector(
         () => {
           statsCalls += 1;
           return Promise.resolve({ cpuPercent: 1, memoryMb: 3 });
         },
-        { cgroupRoot: root, fallbackIntervalMs: 10_000, clock: () => now },
+        { cgroupRoot: root, fallbackIntervalMs: 10_000, clock },
       );
       const first = await collector.sample(['c1', 'c2']);
       expect(first.get('c1')).toEqual({ memoryMb: 10 });
       expect(first.get('c2')).toEqual({ cpuPercent: 1, memoryMb: 3 });
-      now = 2000;
+      clock.advance(2000);
       writeFileSync(path.join(cpu, 'cpuacct.usage'), '1500000000');
       const second = await collector.sample(['c1', 'c2']);
       expect(second.get('c1')).toEqual({ memoryMb: 10, cpuPercent: 25 });

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { systemClock, type Clock } from '@canopy/schema';
 
 export interface InstanceUsage {
   /** percent of one core over the last interval (docker stats' convention: 2 busy cores = 200) */
@@ -37,7 +38,7 @@ export class InstanceUsageCollector {
 
   constructor(
     private readonly stats: StatsSource,
-    private readonly options: { cgroupRoot?: string; fallbackIntervalMs?: number; clock?: () => number } = {},
+    private readonly options: { cgroupRoot?: string; fallbackIntervalMs?: number; clock?: Clock } = {},
   ) {}
 
   async sample(containerIds: readonly string[]): Promise<Map<string, InstanceUsage>> {
@@ -66,7 +67,7 @@ export class InstanceUsageCollector {
   }
 
   private fromCgroup(id: string, files: CgroupFiles): InstanceUsage | undefined {
-    const now = (this.options.clock ?? Date.now)();
+    const now = (this.options.clock ?? systemClock).now();
     let memoryText: string;
     let cpuText: string;
     let statText: string | undefined;
@@ -93,7 +94,7 @@ export class InstanceUsageCollector {
   }
 
   private async fromStats(id: string): Promise<InstanceUsage | undefined> {
-    const now = (this.options.clock ?? Date.now)();
+    const now = (this.options.clock ?? systemClock).now();
     const cached = this.fallback.get(id);
     if (cached !== undefined && now - cached.at < (this.options.fallbackIntervalMs ?? 10_000)) return cached.usage;
     const usage = await this.stats(id).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
-import type { NodeInformation } from '@canopy/schema';
+import { systemClock, type Clock, type NodeInformation } from '@canopy/schema';
 
 interface CpuSample {
   idle: number;
@@ -26,12 +26,12 @@ export class NodeMetricsCollector {
   constructor(
     private readonly dataDir: string,
     private readonly arch: string,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
     private readonly gpus = 0,
   ) {}
 
   async collect(): Promise<NodeInformation> {
-    const at = this.clock();
+    const at = this.clock.now();
     const [cpuPercent, disk, net] = await Promise.all([this.cpuPercent(), this.disk(), this.netRates(at)]);
     return {
       cpuCores: Math.max(1, os.cpus().length),

@@ -125,7 +125,12 @@ export function redactAnnotations(annotations: Record<string, string>): Record<s
   try {
     const applied = JSON.parse(raw) as { spec?: Record<string, unknown> };
     if (applied.spec === undefined) return annotations;
-    return { ...annotations, [LAST_APPLIED]: JSON.stringify({ ...applied, spec: redactSpec(applied.spec) }) };
+    const spec = redactSpec(applied.spec);
+    // Nothing secret: keep kubectl's exact bytes (its trailing newline included), or a second
+    // `kubectl apply` of the same file sees a changed annotation and says "configured".
+    if (spec === applied.spec) return annotations;
+    const newline = raw.endsWith('\n') ? '\n' : '';
+    return { ...annotations, [LAST_APPLIED]: `${JSON.stringify({ ...applied, spec })}${newline}` };
   } catch {
     return annotations;
   }

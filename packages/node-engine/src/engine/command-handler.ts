@@ -1,0 +1,95 @@
+import {
+  DeleteCommand,
+  DeployCommand,
+  LogsCommand,
+  SyncCommand,
+  parseNodeTopic,
+  validateInput,
+  type LogsReplyMessage,
+} from '@canopy/schema';
+import type { Logger } from 'pino';
+import type { ContainerRuntime } from '../docker/container-runtime.port';
+import type { InstanceManager } from './instance-manager.service';
+
+export interface CommandHandlerDeps {
+  nodeId: string;
+  manager: InstanceManager;
+  runtime: ContainerRuntime;
+  /** Sends a logs answer up (`nodes/<id>/logs`). */
+  replyLogs: (reply: LogsReplyMessage) => void;
+  log: Logger;
+}
+
+/**
+ * The node's MQTT control topics: each payload is validated with the schema classes (a trust
+ * boundary) and handed to the instance manager; anything malformed is dropped with a warning.
+ */
+export function commandHandler({
+  nodeId,
+  manager,
+  runtime,
+  replyLogs,
+  log,
+}: CommandHandlerDeps): (topic: string, payload: Buffer) => Promise<void> {
+  const handle = async (topic: string, payload: Buffer): Promise<void> => {
+    const parsed = parseNodeTopic(topic);
+    if (parsed === undefined || parsed.nodeId !== nodeId) {
+      log.warn({ topic }, 'message on unexpected topic dropped');
+      return;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(payload.toString('utf8'));
+    } catch {
+      log.warn({ topic, bytes: payload.length }, 'command payload is not JSON, dropped');
+      return;
+    }
+    switch (parsed.kind) {
+      case 'control/deploy': {
+        const result = validateInput(DeployCommand, body);
+        if (!result.ok) return dropInvalid(topic, result.errors);
+        return manager.deploy(result.value);
+      }
+      case 'control/delete': {
+        const result = validateInput(DeleteCommand, body);
+        if (!result.ok) return dropInvalid(topic, result.errors);
+        return manager.delete(result.value);
+      }
+      case 'control/sync': {
+        const result = validateInput(SyncCommand, body);
+        if (!result.ok) return dropInvalid(topic, result.errors);
+        return manager.sync(result.value.instances);
+      }
+      case 'control/logs': {
+        const result = validateInput(LogsCommand, body);
+        if (!result.ok) return dropInvalid(topic, result.errors);
+        return answerLogs(result.value);
+      }
+      case 'information':
+      case 'jobs/resources':
+      case 'job':
+      case 'logs':
+        log.warn({ topic }, 'message on unexpected topic dropped');
+        return;
+    }
+  };
+  const answerLogs = async (request: LogsCommand): Promise<void> => {
+    const containerId = manager.containerFor(request);
+    let reply: LogsReplyMessage;
+    if (containerId === undefined) {
+      reply = { requestId: request.requestId, ok: false, lines: [], error: 'instance not found on this node' };
+    } else {
+      try {
+        const lines = await runtime.containerLogs(containerId, request.tail);
+        reply = { requestId: request.requestId, ok: true, lines };
+      } catch (err) {
+        reply = { requestId: request.requestId, ok: false, lines: [], error: (err as Error).message.slice(0, 2048) };
+      }
+    }
+    replyLogs(reply);
+  };
+  const dropInvalid = (topic: string, errors: unknown): void => {
+    log.warn({ topic, errors }, 'invalid command dropped');
+  };
+  return handle;
+}
