@@ -58,7 +58,9 @@ const CHROMIUM = '/usr/bin/chromium';
         const list = await fetch(`${api}/api/applications/`, {
           headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
         });
-        return { origin: location.origin, login: login.status, list: list.status, body: await list.json() };
+        // Runs in the page: `location` is the browser's (no DOM types in this tsconfig).
+        const { origin } = (globalThis as unknown as { location: { origin: string } }).location;
+        return { origin, login: login.status, list: list.status, body: await list.json() };
       },
       t.root.url,
       t.adminPassword,
