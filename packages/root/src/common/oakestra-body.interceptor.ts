@@ -43,13 +43,15 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /**
  * `PUT /api/service/<id>`: a client that sends back the service it read (Oakestra's dashboard
- * does) sends its `microserviceID` too; the path names the service, so the body's id is dropped.
+ * does) sends its `microserviceID` too. That id, the one the path names, is dropped; any other
+ * value is left for the validator to refuse.
  */
 @Injectable()
 export class OakestraServiceUpdateBodyInterceptor implements NestInterceptor {
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const body: unknown = ctx.switchToHttp().getRequest<Request>().body;
-    if (isRecord(body)) delete body.microserviceID;
+    const req = ctx.switchToHttp().getRequest<Request>();
+    const body: unknown = req.body;
+    if (isRecord(body) && body.microserviceID === req.params.id) delete body.microserviceID;
     return next.handle();
   }
 }
