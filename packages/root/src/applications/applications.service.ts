@@ -125,6 +125,12 @@ export class ApplicationsService {
     return isAdmin(user) ? this.store.applications.find() : this.store.applications.find({ ownerId: user.userId });
   }
 
+  async listOfUser(user: Principal, userId: string): Promise<ApplicationRecord[]> {
+    if (!isAdmin(user) && userId !== user.userId && userId !== user.username) return [];
+    const [byName] = isAdmin(user) ? await this.store.users.find({ username: userId }) : [];
+    return this.store.applications.find({ ownerId: byName?.id ?? (userId === user.username ? user.userId : userId) });
+  }
+
   /** Another user's application is a 404, never a 403: its existence is not revealed. */
   async get(user: Principal, id: string): Promise<ApplicationRecord> {
     const app = await this.store.applications.get(id);

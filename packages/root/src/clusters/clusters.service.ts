@@ -37,6 +37,8 @@ export interface ClusterChannel {
 }
 
 export interface ClusterView {
+  /** Oakestra's id shape, beside Canopy's `id`. */
+  _id: { $oid: string };
   id: string;
   cluster_name: string;
   cluster_location: string | null;
@@ -190,6 +192,7 @@ export class ClustersService {
     const records = await this.store.clusters.find();
     return records
       .map((c) => ({
+        _id: { $oid: c.id },
         id: c.id,
         cluster_name: c.name,
         cluster_location: c.location ?? null,

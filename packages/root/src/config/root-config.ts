@@ -62,6 +62,12 @@ export interface RootConfig {
   aerosServiceAccount: string;
   /** NGSI-LD status publishing to the domain's context broker; `null` (off) when CB_URL is unset. */
   ngsiLd: NgsiLdConfig | null;
+  /**
+   * CANOPY_CORS_ORIGINS, default `*`: the browser origins allowed to call the API (comma-separated
+   * `scheme://host[:port]`, or `*` for any). Credentials (cookies) are never allowed: the API is
+   * called with a bearer token, so any origin is safe by default.
+   */
+  corsOrigins: '*' | string[];
 }
 
 /** Where and how the root publishes aerOS component statuses (and optionally IEs) over NGSI-LD. */
@@ -146,6 +152,7 @@ export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
     reconcileIntervalMs: int(env, 'RECONCILE_INTERVAL_MS', 5000, 100, 3_600_000),
     loginRateLimit: int(env, 'LOGIN_RATE_LIMIT', 10, 1, 100_000),
     ngsiLd: loadNgsiLdConfig(env),
+    corsOrigins: parseCorsOrigins(optional(env, 'CANOPY_CORS_ORIGINS')),
   };
   if (config.clusterLostMs <= config.clusterSuspectMs)
     throw new ConfigError('CLUSTER_LOST_MS', `must be longer than CLUSTER_SUSPECT_MS (${config.clusterSuspectMs})`);
@@ -247,4 +254,27 @@ export function resolveSecrets(config: RootConfig): RootSecrets {
     clusterToken: config.clusterToken ?? generated.clusterToken,
     clusterTokenGenerated: config.clusterToken === undefined && stored.clusterToken === undefined,
   };
+}
+
+/** CANOPY_CORS_ORIGINS: `*` (the default) or a comma-separated list of exact origins. */
+export function parseCorsOrigins(raw: string | undefined): '*' | string[] {
+  const entries = (raw ?? '*')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (entries.length === 0 || entries.includes('*')) {
+    if (entries.length > 1) throw new ConfigError('CANOPY_CORS_ORIGINS', '"*" cannot be combined with other origins');
+    return '*';
+  }
+  for (const entry of entries) {
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw new ConfigError('CANOPY_CORS_ORIGINS', `"${entry}" is not an origin such as https://dash.example.org`);
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== entry)
+      throw new ConfigError('CANOPY_CORS_ORIGINS', `"${entry}" is not an origin such as https://dash.example.org`);
+  }
+  return entries;
 }

@@ -53,6 +53,11 @@ export class ServicesService {
     return { service, instances: await this.instances.listForService(id) };
   }
 
+  /** Each cluster's location (Oakestra's instance page shows it), from the cluster registry. */
+  async clusterLocations(): Promise<Map<string, string | undefined>> {
+    return new Map((await this.store.clusters.find()).map((c) => [c.id, c.location]));
+  }
+
   async listForApplication(user: Principal, applicationId: string): Promise<ServiceWithInstances[]> {
     const app = await this.applications.get(user, applicationId);
     const out: ServiceWithInstances[] = [];

@@ -17,6 +17,7 @@ import {
   MaxLength,
   Max,
   Min,
+  ValidateIf,
   ValidateNested,
   registerDecorator,
   type ValidationOptions,
@@ -276,9 +277,14 @@ export class SlaMicroservice {
 }
 
 export class SlaApplication {
-  /** Empty on create. */
+  /**
+   * Empty or absent on create: Oakestra's schema does not require it, and its dashboard strips
+   * empty strings before sending.
+   */
+  // Absent is fine; null is not (IsOptional would let null through).
+  @ValidateIf((_o, v) => v !== undefined)
   @IsString()
-  applicationID!: string;
+  applicationID: string = '';
 
   @IsString()
   @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
@@ -293,11 +299,13 @@ export class SlaApplication {
   @MaxLength(4096)
   application_desc?: string;
 
+  /** May be empty, or absent (Oakestra accepts an application with no microservices yet); never null. */
+  @ValidateIf((_o, v) => v !== undefined)
   @IsArray()
   @IsObject({ each: true, message: 'each entry of $property must be an object' })
   @ValidateNested({ each: true })
   @Type(() => SlaMicroservice)
-  microservices!: SlaMicroservice[];
+  microservices: SlaMicroservice[] = [];
 }
 
 /** An Oakestra SLA v2.0 deployment descriptor, the body of `POST /api/application`. */
@@ -306,6 +314,10 @@ export class SlaDescriptor {
   @Equals('v2.0', { message: 'sla_version must be "v2.0"' })
   sla_version!: string;
 
+  /**
+   * Required, as in Oakestra's schema. The root's HTTP API fills in the caller when a request
+   * omits it (Oakestra's dashboard does until it knows the user's id).
+   */
   @IsString()
   customerID!: string;
 
