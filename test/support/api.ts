@@ -10,7 +10,7 @@ export class RootApi {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers,
-      body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+      body: raw ?? (body === undefined ? null : JSON.stringify(body)),
     });
     const text = await res.text();
     let parsed: unknown = text;

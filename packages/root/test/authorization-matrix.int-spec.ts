@@ -50,7 +50,7 @@ describe('authorization matrix (real root over HTTP)', () => {
     const res = await fetch(`${root.url}${path}`, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? null : JSON.stringify(body),
     });
     const text = await res.text();
     bodies.push(text);

@@ -334,7 +334,7 @@ describe('fuzzing the root API with malformed bodies (fast-check, real HTTP)', (
     const res = await fetch(`${root.url}${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : 'raw' in body ? body.raw : JSON.stringify(body.json),
+      body: body === undefined ? null : 'raw' in body ? body.raw : JSON.stringify(body.json),
     });
     return { status: res.status, text: await res.text() };
   }

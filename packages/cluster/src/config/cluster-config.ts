@@ -12,45 +12,45 @@ export interface ClusterConfig {
   /** `CLUSTER_NAME`, default the host name */
   clusterName: string;
   /** `CLUSTER_LOCATION`: `lat,long` or a place name */
-  clusterLocation?: string;
+  clusterLocation?: string | undefined;
   /** `CLUSTER_PORT`, default 10100 (REST: node registration, /health); 0 = any free port */
   port: number;
   /** `CLUSTER_HOST`, default 0.0.0.0 */
   host: string;
   /** `NODE_TOKEN`: join token nodes present; generated once and persisted in dataDir when unset */
-  nodeToken?: string;
+  nodeToken?: string | undefined;
   /** `CANOPY_METRICS_TOKEN`: bearer token for `GET /metrics`; without it the endpoint refuses everyone */
-  metricsToken?: string;
+  metricsToken?: string | undefined;
   /** `MQTT_PORT`, default 10003 (in-process broker); 0 = any free port */
   mqttPort: number;
   /** `MQTT_URL`: an external broker (e.g. Mosquitto) instead of the in-process one */
-  mqttUrl?: string;
+  mqttUrl?: string | undefined;
   /** `MQTT_USERNAME` / `MQTT_PASSWORD`: the cluster's own login at an external broker */
-  mqttUsername?: string;
-  mqttPassword?: string;
+  mqttUsername?: string | undefined;
+  mqttPassword?: string | undefined;
   /** `MQTT_NODE_USERNAME` / `MQTT_NODE_PASSWORD`: the login handed to nodes with an external broker */
-  mqttNodeUsername?: string;
-  mqttNodePassword?: string;
+  mqttNodeUsername?: string | undefined;
+  mqttNodePassword?: string | undefined;
   /** `MQTT_ADVERTISED_HOST` / `MQTT_ADVERTISED_PORT`: what nodes dial (behind NAT, compose, ...) */
-  mqttAdvertisedHost?: string;
-  mqttAdvertisedPort?: number;
+  mqttAdvertisedHost?: string | undefined;
+  mqttAdvertisedPort?: number | undefined;
   /** `CLUSTER_DATA_DIR`, default `./.canopy/cluster` (SQLite file `cluster.db`) */
   dataDir: string;
   /** `NODE_LIVENESS_MS`, default 10000: a node with no heartbeat for this long is inactive */
   nodeLivenessMs: number;
   /** `NODE_LOST_MS`, default 60000: a node inactive this long is declared lost and its instances are placed elsewhere */
-  nodeLostMs?: number;
+  nodeLostMs?: number | undefined;
   /** `SYNC_INTERVAL_MS`, default 15000: periodic full resync with the root and with nodes */
   syncIntervalMs: number;
   /** `REGISTER_RATE_LIMIT`, default 20: registration attempts per minute per client address */
-  registerRateLimit?: number;
+  registerRateLimit?: number | undefined;
   /** `RESOURCES_INTERVAL_MS`, default 5000: how often aggregate resources go to the root */
-  resourcesIntervalMs?: number;
+  resourcesIntervalMs?: number | undefined;
   /**
    * `CLUSTER_PLACEMENT_POLICY`, default `best-fit`: the node policy for services that name none
    * (`best-fit`, `worst-fit`, `first-fit`, `most-traffic`, or their `_`/`traffic-most` spellings).
    */
-  placementPolicy?: Policy;
+  placementPolicy?: Policy | undefined;
 }
 
 const INT = /^\d+$/;

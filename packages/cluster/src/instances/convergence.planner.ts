@@ -12,7 +12,7 @@ export function keyOf(key: InstanceKey): InstanceKey {
 /** What the decisions need to know of the cluster's record for one slot. */
 export interface PlacementView<S extends InstanceKey = InstanceKey> {
   spec: S;
-  nodeId?: string;
+  nodeId?: string | undefined;
   /** a delete was sent to the node and awaits its UNDEPLOYED */
   deleting: boolean;
 }
@@ -21,7 +21,7 @@ export type DeployDecision =
   /** stale: a higher generation is here; placed: the same key already is; deleting: wait for the node */
   | { action: 'ignore'; reason: 'stale' | 'placed' | 'deleting' }
   /** place the spec; a lower generation on `replacing.nodeId` gives up its reservation first */
-  | { action: 'place'; replacing?: { key: InstanceKey; nodeId: string } };
+  | { action: 'place'; replacing?: { key: InstanceKey; nodeId: string } | undefined };
 
 /** Idempotent by key: the same key again is a no-op, a higher generation replaces, a lower one is ignored. */
 export function decideDeploy(current: PlacementView | undefined, spec: InstanceKey): DeployDecision {

@@ -6,7 +6,7 @@ import { keyOf } from './convergence.planner';
 export interface ReportedNode {
   id: string;
   name: string;
-  publicIp?: string;
+  publicIp?: string | undefined;
 }
 
 /** One placement as the root reads it (`instance:status`, and every entry of the cluster's sync). */

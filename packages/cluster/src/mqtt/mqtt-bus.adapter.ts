@@ -25,8 +25,7 @@ export class MqttBusAdapter extends MessageBus {
   async connect(url: string, login: { username: string; password: string } | undefined): Promise<void> {
     const client = await connectAsync(url, {
       clientId: `canopy-cluster-${this.config.clusterName}-${randomBytes(4).toString('hex')}`,
-      username: login?.username,
-      password: login?.password,
+      ...(login === undefined ? {} : { username: login.username, password: login.password }),
       // Aedes speaks 3.1.1. A clean session is fine: what a reconnect loses, the periodic sync heals.
       protocolVersion: 4,
       clean: true,

@@ -15,7 +15,7 @@ export interface NodeLiveState {
 
 export interface NodeView extends NodeRecord {
   active: boolean;
-  live?: NodeLiveState;
+  live?: NodeLiveState | undefined;
 }
 
 /** The node registry: who may log in, who is alive, what each said last. */

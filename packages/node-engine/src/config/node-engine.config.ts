@@ -17,31 +17,31 @@ export interface NodeEngineConfig {
   /** env NODE_DATA_DIR, default ./.canopy/node; the desired-state file lives here */
   dataDir: string;
   /** env DOCKER_HOST (`unix:///path` or `tcp://host:port`), else /var/run/docker.sock */
-  dockerSocket?: string;
+  dockerSocket?: string | undefined;
   /** env NODE_PUBLIC_IP, default 127.0.0.1: the address users reach published ports on */
-  publicIp?: string;
+  publicIp?: string | undefined;
   /** env REPORT_INTERVAL_MS, default 2000 */
   reportIntervalMs: number;
   /** env NODE_LOCATION="lat,long": where this node is, for geographic placement; default the cluster's location */
-  location?: string;
+  location?: string | undefined;
   /** env NODE_LABELS="k=v,k2=v2" */
-  labels?: Record<string, string>;
+  labels?: Record<string, string> | undefined;
   /** env NODE_ALLOW_PRIVILEGED=true|false, default false */
   allowPrivileged: boolean;
   /** env NODE_ALLOW_HOST_NAMESPACES: host network, PID and IPC; default false */
-  allowHostNamespaces?: boolean;
+  allowHostNamespaces?: boolean | undefined;
   /** env NODE_ALLOW_BIND_MOUNTS: host path binds (not the Docker socket); default false */
-  allowBindMounts?: boolean;
+  allowBindMounts?: boolean | undefined;
   /** env NODE_ALLOW_DOCKER_SOCKET; default false */
-  allowDockerSocket?: boolean;
+  allowDockerSocket?: boolean | undefined;
   /** env NODE_ALLOW_CAPABILITIES=NET_ADMIN,SYS_TIME (or ALL); default none */
-  allowCapabilities?: string[];
+  allowCapabilities?: string[] | undefined;
   /** env NODE_IMAGE_ALLOWLIST=prefix,glob*; default empty = any image */
-  imageAllowlist?: string[];
+  imageAllowlist?: string[] | undefined;
   /** env NODE_GPUS; default: the number of /dev/nvidia<N> devices */
-  gpus?: number;
+  gpus?: number | undefined;
   /** env RESTART_BACKOFF_BASE_MS / RESTART_BACKOFF_MAX_MS / RESTART_RESET_AFTER_MS */
-  restartBackoff?: RestartBackoffSettings;
+  restartBackoff?: RestartBackoffSettings | undefined;
 }
 
 export const DEFAULT_CLUSTER_URL = 'http://127.0.0.1:10100';

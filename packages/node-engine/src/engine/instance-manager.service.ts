@@ -33,14 +33,14 @@ export interface InstanceManagerDeps {
   store: DesiredStateRepository;
   nodeId: string;
   nodeName: string;
-  publicIp?: string;
+  publicIp?: string | undefined;
   /** What this node allows containers to do; checked before anything is pulled or created. */
   policy: SafetyPolicy;
-  backoff?: RestartBackoffSettings;
+  backoff?: RestartBackoffSettings | undefined;
   /** Sends one status change up to the cluster (`nodes/<id>/job`). Must not throw. */
   publish: (message: JobStatusMessage) => void;
   log: Logger;
-  clock?: EngineClock;
+  clock?: EngineClock | undefined;
 }
 
 interface ConvergeOptions {

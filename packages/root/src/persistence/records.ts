@@ -92,7 +92,7 @@ export interface InstanceRecord extends Doc {
   desired: DesiredState;
   status: InstanceStatus;
   statusDetail: string;
-  clusterId?: string;
+  clusterId?: string | undefined;
   nodeId?: string;
   nodeName?: string;
   publicIp?: string;

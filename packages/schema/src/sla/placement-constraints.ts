@@ -168,7 +168,7 @@ export function IsLabelMap(options?: ValidationOptions): PropertyDecorator {
       name: 'isLabelMap',
       target: object.constructor,
       propertyName: String(propertyName),
-      options,
+      ...(options === undefined ? {} : { options }),
       validator: {
         validate: (value: unknown) => labelMapProblem(value) === undefined,
         defaultMessage: (args?: ValidationArguments) =>
@@ -214,7 +214,7 @@ export function IsConstraintField(
       name: 'isConstraintField',
       target: object.constructor,
       propertyName: property,
-      options,
+      ...(options === undefined ? {} : { options }),
       validator: {
         validate: (value: unknown, args?: ValidationArguments) =>
           problem(value, args?.object as SlaConstraint) === undefined,

@@ -50,7 +50,7 @@ export function IsPortSpec(options?: ValidationOptions): PropertyDecorator {
       name: 'isPortSpec',
       target: object.constructor,
       propertyName: String(propertyName),
-      options,
+      ...(options === undefined ? {} : { options }),
       validator: {
         validate: (value: unknown) => typeof value === 'string' && parsePortSpec(value).ok,
         defaultMessage: (args) => {

@@ -70,7 +70,7 @@ function IsCapacityMap(options?: ValidationOptions): PropertyDecorator {
       name: 'isCapacityMap',
       target: object.constructor,
       propertyName: String(propertyName),
-      options,
+      ...(options === undefined ? {} : { options }),
       validator: {
         validate: fine,
         defaultMessage: (args) =>
