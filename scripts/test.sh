@@ -9,6 +9,7 @@ source scripts/lib/ensure-system.sh
 ensure_system
 pnpm install --frozen-lockfile --reporter=silent
 pnpm build
+pnpm exec tsc --noEmit -p tsconfig.all.json
 bash scripts/build-test-image.sh
 pnpm exec eslint . --max-warnings 0
 pnpm exec prettier --check . >/dev/null || { pnpm exec prettier --check . ; exit 1; }

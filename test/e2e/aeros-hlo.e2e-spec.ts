@@ -150,8 +150,7 @@ describe('aerOS HLO allocation API on two IEs', () => {
     expect((await get()).infrastructureElement).toBe(ie(b).id);
     await waitFor(
       'one container left, on b',
-      async () =>
-        containersWithLabel(`io.canopy.service-id=${updated.status.serviceId}`).length === 1 ? true : undefined,
+      () => (containersWithLabel(`io.canopy.service-id=${updated.status.serviceId}`).length === 1 ? true : undefined),
       60_000,
     );
     expect(await httpText(moved.status.hostPorts[0].host_port as number)).toBe('canopy-ok');
@@ -161,8 +160,7 @@ describe('aerOS HLO allocation API on two IEs', () => {
     expect((await call(url, token, 'GET', path)).status).toBe(404);
     await waitFor(
       'no container left',
-      async () =>
-        containersWithLabel(`io.canopy.service-id=${updated.status.serviceId}`).length === 0 ? true : undefined,
+      () => (containersWithLabel(`io.canopy.service-id=${updated.status.serviceId}`).length === 0 ? true : undefined),
       60_000,
     );
   });

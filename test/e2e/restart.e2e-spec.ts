@@ -33,15 +33,21 @@ describe('root killed with SIGKILL mid-work and restarted', () => {
 
   async function instances(): Promise<any[]> {
     const svc = await api.request('GET', `/api/service/${serviceId}`);
-    if (svc.status !== 200) throw new Error(`service: ${svc.status} ${JSON.stringify(svc.body)}`);
+    if (svc.status !== 200) {
+      throw new Error(`service: ${svc.status} ${JSON.stringify(svc.body)}`);
+    }
     return svc.body.instance_list;
   }
 
   async function allRunning(count?: number): Promise<any[] | undefined> {
     const list = await instances();
     const bad = list.find((i) => FAILED.includes(i.status));
-    if (bad) throw new Error(`instance ${bad.instance_number} ended ${bad.status}: ${bad.status_detail}`);
-    if (count !== undefined && list.length !== count) return undefined;
+    if (bad) {
+      throw new Error(`instance ${bad.instance_number} ended ${bad.status}: ${bad.status_detail}`);
+    }
+    if (count !== undefined && list.length !== count) {
+      return undefined;
+    }
     return list.length > 0 && list.every((i) => i.status === 'RUNNING') ? list : undefined;
   }
 

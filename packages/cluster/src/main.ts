@@ -18,7 +18,9 @@ async function main(): Promise<void> {
   const cluster = await startCluster(config, logger);
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
+    if (stopping) {
+      return;
+    }
     stopping = true;
     logger.info({ signal }, 'shutting down');
     cluster.stop().then(

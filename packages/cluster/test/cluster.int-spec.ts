@@ -49,7 +49,9 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   afterAll(async () => {
-    for (const c of clients) await c.close().catch(() => undefined);
+    for (const c of clients) {
+      await c.close().catch(() => undefined);
+    }
     await cluster?.stop();
     await root?.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -315,7 +317,9 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('remembers nodes and placements across a cluster restart', async () => {
-    for (const c of clients.splice(0)) await c.close();
+    for (const c of clients.splice(0)) {
+      await c.close();
+    }
     await cluster.stop();
     cluster = await startCluster(config, pino({ level: 'silent' }));
     const again = (

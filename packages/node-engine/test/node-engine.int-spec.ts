@@ -46,7 +46,9 @@ describe('node engine against real Docker, a real MQTT broker and a real registr
       statuses(serviceId, from).find((m) => m.status === 'RUNNING' && m.generation === generation);
   const inspect = async (id: string | undefined) => {
     const found = await dockerInspect(id ?? 'missing-id');
-    if (found === undefined) throw new Error(`container ${id} does not exist`);
+    if (found === undefined) {
+      throw new Error(`container ${id} does not exist`);
+    }
     return found;
   };
 

@@ -13,7 +13,9 @@ async function main(): Promise<void> {
       'generated first admin password (shown once)',
     );
   }
-  if (root.clusterTokenGenerated) log.warn({ clusterToken: root.clusterToken }, 'generated cluster token (shown once)');
+  if (root.clusterTokenGenerated) {
+    log.warn({ clusterToken: root.clusterToken }, 'generated cluster token (shown once)');
+  }
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down');
     root.stop().then(

@@ -17,7 +17,9 @@ async function call(
   opts: { token?: string; headers?: Record<string, string>; body?: unknown } = {},
 ): Promise<Reply> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
-  if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.token !== undefined) {
+    headers.authorization = `Bearer ${opts.token}`;
+  }
   const res = await fetch(`${root.url}${path}`, {
     method,
     headers,

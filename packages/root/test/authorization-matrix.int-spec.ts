@@ -12,7 +12,7 @@ interface Route {
   name: string;
   method: string;
   /** Builds the path (and body) for one call; may create fresh objects so destructive calls don't interfere. */
-  prepare: (caller: Caller) => Promise<{ path: string; body?: unknown }>;
+  prepare: (caller: Caller) => { path: string; body?: unknown } | Promise<{ path: string; body?: unknown }>;
   /** Expected status for the authenticated callers. */
   expect: Record<'other' | 'own' | 'admin', number>;
   /**
@@ -46,7 +46,9 @@ describe('authorization matrix (real root over HTTP)', () => {
   ): Promise<{ status: number; body: any }> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     const token = tokens[caller];
-    if (token) headers.authorization = `Bearer ${token}`;
+    if (token) {
+      headers.authorization = `Bearer ${token}`;
+    }
     const res = await fetch(`${root.url}${path}`, {
       method,
       headers,
@@ -104,7 +106,9 @@ describe('authorization matrix (real root over HTTP)', () => {
         role: 'Application_Provider',
       });
       expect(created.status).toBe(201);
-      if (caller === 'own') ownUserId = created.body.id;
+      if (caller === 'own') {
+        ownUserId = created.body.id;
+      }
       tokens[caller] = (
         await call('none', 'POST', '/api/auth/login', { username, password: `${username}-password` })
       ).body.token;
@@ -123,23 +127,23 @@ describe('authorization matrix (real root over HTTP)', () => {
   const anyUser = { other: 200, own: 200, admin: 200 };
   const adminOnly = { other: 403, own: 403, admin: 200 };
   const routes: Route[] = [
-    { name: 'list applications', method: 'GET', prepare: async () => ({ path: '/api/applications' }), expect: anyUser },
+    { name: 'list applications', method: 'GET', prepare: () => ({ path: '/api/applications' }), expect: anyUser },
     {
       name: 'create application',
       method: 'POST',
-      prepare: async () => ({ path: '/api/application', body: sla(unique('new')) }),
+      prepare: () => ({ path: '/api/application', body: sla(unique('new')) }),
       expect: { other: 201, own: 201, admin: 201 },
     },
     {
       name: 'get application',
       method: 'GET',
-      prepare: async () => ({ path: `/api/application/${appId}` }),
+      prepare: () => ({ path: `/api/application/${appId}` }),
       expect: owned,
     },
     {
       name: 'update application',
       method: 'PUT',
-      prepare: async () => ({ path: `/api/application/${appId}`, body: { application_desc: 'changed' } }),
+      prepare: () => ({ path: `/api/application/${appId}`, body: { application_desc: 'changed' } }),
       expect: owned,
     },
     {
@@ -151,15 +155,15 @@ describe('authorization matrix (real root over HTTP)', () => {
     {
       name: 'create service',
       method: 'POST',
-      prepare: async () => ({ path: '/api/service', body: sla('ignored', [ms(unique('svc'))], appId) }),
+      prepare: () => ({ path: '/api/service', body: sla('ignored', [ms(unique('svc'))], appId) }),
       expect: { other: 404, own: 201, admin: 201 },
     },
-    { name: 'list services', method: 'GET', prepare: async () => ({ path: `/api/services/${appId}` }), expect: owned },
-    { name: 'get service', method: 'GET', prepare: async () => ({ path: `/api/service/${serviceId}` }), expect: owned },
+    { name: 'list services', method: 'GET', prepare: () => ({ path: `/api/services/${appId}` }), expect: owned },
+    { name: 'get service', method: 'GET', prepare: () => ({ path: `/api/service/${serviceId}` }), expect: owned },
     {
       name: 'update service',
       method: 'PUT',
-      prepare: async () => ({ path: `/api/service/${serviceId}`, body: { ...ms(), memory: 24 } }),
+      prepare: () => ({ path: `/api/service/${serviceId}`, body: { ...ms(), memory: 24 } }),
       expect: owned,
     },
     {
@@ -171,7 +175,7 @@ describe('authorization matrix (real root over HTTP)', () => {
     {
       name: 'deploy instance',
       method: 'POST',
-      prepare: async () => ({ path: `/api/service/${serviceId}/instance` }),
+      prepare: () => ({ path: `/api/service/${serviceId}/instance` }),
       expect: owned,
     },
     {
@@ -188,32 +192,32 @@ describe('authorization matrix (real root over HTTP)', () => {
       // No cluster runs in this test, so an owner's instance has no container yet: 409, not a leak.
       name: 'instance logs',
       method: 'GET',
-      prepare: async () => ({ path: `/api/service/${serviceId}/instance/0/logs?tail=10` }),
+      prepare: () => ({ path: `/api/service/${serviceId}/instance/0/logs?tail=10` }),
       expect: { other: 404, own: 409, admin: 409 },
     },
-    { name: 'list clusters', method: 'GET', prepare: async () => ({ path: '/api/clusters' }), expect: anyUser },
+    { name: 'list clusters', method: 'GET', prepare: () => ({ path: '/api/clusters' }), expect: anyUser },
     {
       name: 'list active clusters',
       method: 'GET',
-      prepare: async () => ({ path: '/api/clusters/active' }),
+      prepare: () => ({ path: '/api/clusters/active' }),
       expect: anyUser,
     },
-    { name: 'list users', method: 'GET', prepare: async () => ({ path: '/api/users' }), expect: adminOnly },
+    { name: 'list users', method: 'GET', prepare: () => ({ path: '/api/users' }), expect: adminOnly },
     {
       name: 'create user',
       method: 'POST',
-      prepare: async () => ({
+      prepare: () => ({
         path: '/api/users',
         body: { username: unique('user'), password: 'password-123', role: 'Application_Provider' },
       }),
       expect: { other: 403, own: 403, admin: 201 },
     },
-    { name: 'who am I', method: 'GET', prepare: async () => ({ path: '/api/users/me' }), expect: anyUser },
-    { name: 'get user', method: 'GET', prepare: async () => ({ path: `/api/user/${ownUserId}` }), expect: owned },
+    { name: 'who am I', method: 'GET', prepare: () => ({ path: '/api/users/me' }), expect: anyUser },
+    { name: 'get user', method: 'GET', prepare: () => ({ path: `/api/user/${ownUserId}` }), expect: owned },
     {
       name: 'change password',
       method: 'PUT',
-      prepare: async () => ({ path: `/api/user/${ownUserId}`, body: { password: 'alice-password' } }),
+      prepare: () => ({ path: `/api/user/${ownUserId}`, body: { password: 'alice-password' } }),
       expect: owned,
     },
     {
@@ -232,25 +236,25 @@ describe('authorization matrix (real root over HTTP)', () => {
     {
       name: 'list organizations',
       method: 'GET',
-      prepare: async () => ({ path: '/api/organizations' }),
+      prepare: () => ({ path: '/api/organizations' }),
       expect: adminOnly,
     },
     {
       name: 'create organization',
       method: 'POST',
-      prepare: async () => ({ path: '/api/organizations', body: { name: unique('org') } }),
+      prepare: () => ({ path: '/api/organizations', body: { name: unique('org') } }),
       expect: { other: 403, own: 403, admin: 201 },
     },
     {
       name: 'get organization',
       method: 'GET',
-      prepare: async () => ({ path: `/api/organization/${orgId}` }),
+      prepare: () => ({ path: `/api/organization/${orgId}` }),
       expect: adminOnly,
     },
     {
       name: 'update organization',
       method: 'PUT',
-      prepare: async () => ({ path: `/api/organization/${orgId}`, body: { description: 'x' } }),
+      prepare: () => ({ path: `/api/organization/${orgId}`, body: { description: 'x' } }),
       expect: adminOnly,
     },
     {
@@ -261,11 +265,11 @@ describe('authorization matrix (real root over HTTP)', () => {
       }),
       expect: adminOnly,
     },
-    { name: 'list API tokens', method: 'GET', prepare: async () => ({ path: '/api/tokens' }), expect: adminOnly },
+    { name: 'list API tokens', method: 'GET', prepare: () => ({ path: '/api/tokens' }), expect: adminOnly },
     {
       name: 'mint API token',
       method: 'POST',
-      prepare: async () => ({ path: '/api/tokens', body: { name: unique('hlo'), expires_in_days: 30 } }),
+      prepare: () => ({ path: '/api/tokens', body: { name: unique('hlo'), expires_in_days: 30 } }),
       expect: { other: 403, own: 403, admin: 201 },
     },
     {
@@ -285,28 +289,28 @@ describe('authorization matrix (real root over HTTP)', () => {
       name: 'LLO version',
       aeros: true,
       method: 'GET',
-      prepare: async () => ({ path: '/version' }),
+      prepare: () => ({ path: '/version' }),
       expect: { other: 200, own: 200, admin: 200 },
     },
     {
       name: 'LLO list',
       aeros: true,
       method: 'GET',
-      prepare: async () => ({ path: '/v1/service-components?type=docker' }),
+      prepare: () => ({ path: '/v1/service-components?type=docker' }),
       expect: { other: 200, own: 200, admin: 200 },
     },
     {
       name: 'LLO get unknown',
       aeros: true,
       method: 'GET',
-      prepare: async () => ({ path: '/v1/service-components/nope?type=docker' }),
+      prepare: () => ({ path: '/v1/service-components/nope?type=docker' }),
       expect: { other: 404, own: 404, admin: 404 },
     },
     {
       name: 'LLO create from JSON',
       aeros: true,
       method: 'POST',
-      prepare: async () => ({ path: '/v1/service-components', body: { kind: 'ServiceComponentDocker' } }),
+      prepare: () => ({ path: '/v1/service-components', body: { kind: 'ServiceComponentDocker' } }),
       expect: { other: 400, own: 400, admin: 400 },
     },
     // aerOS's HLO allocation API: a component nobody made is 404 for every caller that gets in.
@@ -314,14 +318,14 @@ describe('authorization matrix (real root over HTTP)', () => {
       name: 'HLO get unknown component',
       aeros: true,
       method: 'GET',
-      prepare: async () => ({ path: '/hlo_al/services/nosvc/service_components/nocomp/' }),
+      prepare: () => ({ path: '/hlo_al/services/nosvc/service_components/nocomp/' }),
       expect: { other: 404, own: 404, admin: 404 },
     },
     {
       name: 'HLO delete unknown component',
       aeros: true,
       method: 'DELETE',
-      prepare: async () => ({ path: '/hlo_al/services/nosvc/service_components/nocomp/' }),
+      prepare: () => ({ path: '/hlo_al/services/nosvc/service_components/nocomp/' }),
       expect: { other: 404, own: 404, admin: 404 },
     },
   );
@@ -338,12 +342,14 @@ describe('authorization matrix (real root over HTTP)', () => {
       status: expected,
       body: undefined,
     });
-    if (caller === 'apitoken' && !route.aeros)
+    if (caller === 'apitoken' && !route.aeros) {
       expect(res.body.message).toContain('API tokens are accepted only on the aerOS routes');
-    if (res.status >= 400)
+    }
+    if (res.status >= 400) {
       expect(res.body).toEqual(
         expect.objectContaining({ statusCode: res.status, code: expect.any(String), errors: expect.any(Array) }),
       );
+    }
   });
 
   it("never shows another user's objects in a list", async () => {

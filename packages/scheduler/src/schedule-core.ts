@@ -106,8 +106,12 @@ const TOO_FAR = 5;
 const TOO_FEW_GPUS = 6;
 
 function filterStage(c: Candidate, f: Filters): number {
-  if (!c.active) return INACTIVE;
-  if (f.pins !== undefined && !f.pins.has(c.id) && !f.pins.has(c.name)) return NOT_PINNED;
+  if (!c.active) {
+    return INACTIVE;
+  }
+  if (f.pins !== undefined && !f.pins.has(c.id) && !f.pins.has(c.name)) {
+    return NOT_PINNED;
+  }
   if (
     f.arch !== undefined &&
     !c.architectures.includes(f.arch) &&
@@ -118,7 +122,9 @@ function filterStage(c: Candidate, f: Filters): number {
   for (let k = 0; k < f.labelKeys.length; k++) {
     const key = f.labelKeys[k] as string;
     // hasOwn: a request label named e.g. `constructor` must not match Object.prototype.
-    if (!Object.hasOwn(c.labels, key) || c.labels[key] !== f.labelValues[k]) return WRONG_LABELS;
+    if (!Object.hasOwn(c.labels, key) || c.labels[key] !== f.labelValues[k]) {
+      return WRONG_LABELS;
+    }
   }
   if (f.near !== undefined && (c.location === undefined || distanceKm(f.near, c.location) > f.near.radiusKm)) {
     return TOO_FAR;
@@ -126,7 +132,9 @@ function filterStage(c: Candidate, f: Filters): number {
   // A GPU request is a hardware filter (SPEC §6 lists GPU count among the filters): a candidate
   // built with fewer GPUs can never take it, whatever is released. Too few *free* GPUs on a
   // candidate that has enough is a capacity problem instead.
-  if (c.allocatable.gpus < f.gpus) return TOO_FEW_GPUS;
+  if (c.allocatable.gpus < f.gpus) {
+    return TOO_FEW_GPUS;
+  }
   return PASS;
 }
 
@@ -147,7 +155,9 @@ export function scheduleCore(
   if (candidates.length === 0) {
     return { ok: false, reason: 'no-candidates', detail: `no ${kind} is registered yet, so nothing can be placed` };
   }
-  if (slots !== undefined && slots.ids.length !== candidates.length) return undefined;
+  if (slots !== undefined && slots.ids.length !== candidates.length) {
+    return undefined;
+  }
   const { f, filtering, mode, wantCpu, wantMem, wantGpu } = prepare(request, policy);
 
   let passed = 0;
@@ -156,14 +166,20 @@ export function scheduleCore(
   let bestTraffic = 0;
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i] as Candidate;
-    if (!c.active) continue;
-    if (filtering && filterStage(c, f) !== PASS) continue;
+    if (!c.active) {
+      continue;
+    }
+    if (filtering && filterStage(c, f) !== PASS) {
+      continue;
+    }
     passed++;
     let rCpu: number;
     let rMem: number;
     let rGpu: number;
     if (slots !== undefined) {
-      if (c.id !== slots.ids[i]) return undefined;
+      if (c.id !== slots.ids[i]) {
+        return undefined;
+      }
       rCpu = slots.cpu[i] as number;
       rMem = slots.mem[i] as number;
       rGpu = slots.gpu[i] as number;
@@ -176,10 +192,16 @@ export function scheduleCore(
     const a = c.allocatable;
     const freeCpu = a.cpuMillis - rCpu;
     const freeMem = a.memoryMb - rMem;
-    if (freeCpu < wantCpu || freeMem < wantMem || a.gpus - rGpu < wantGpu) continue;
+    if (freeCpu < wantCpu || freeMem < wantMem || a.gpus - rGpu < wantGpu) {
+      continue;
+    }
     const l = c.largestNodeFree;
-    if (l !== undefined && (l.cpuMillis < wantCpu || l.memoryMb < wantMem || l.gpus < wantGpu)) continue;
-    if (mode === FIRST_FIT) return { ok: true, candidateId: c.id };
+    if (l !== undefined && (l.cpuMillis < wantCpu || l.memoryMb < wantMem || l.gpus < wantGpu)) {
+      continue;
+    }
+    if (mode === FIRST_FIT) {
+      return { ok: true, candidateId: c.id };
+    }
 
     // Inlined `fitScore` (see scheduler.ts for why this score); keep the two in step.
     const score =
@@ -206,8 +228,12 @@ export function scheduleCore(
       bestTraffic = c.netRxBps ?? 0;
     }
   }
-  if (best !== undefined) return { ok: true, candidateId: best.id };
-  if (passed === 0) return { ok: false, reason: 'filtered', detail: explainFiltered(candidates, request, f, kind) };
+  if (best !== undefined) {
+    return { ok: true, candidateId: best.id };
+  }
+  if (passed === 0) {
+    return { ok: false, reason: 'filtered', detail: explainFiltered(candidates, request, f, kind) };
+  }
   return { ok: false, reason: 'no-capacity', detail: explainNoCapacity(candidates, reserved, request, f, kind) };
 }
 
@@ -227,11 +253,17 @@ export function scheduleTableCore(
   if (n === 0) {
     return { ok: false, reason: 'no-candidates', detail: `no ${kind} is registered yet, so nothing can be placed` };
   }
-  if (slots === undefined) slots = slotsFrom(table.ids, reserved);
-  else if (slots.ids.length !== n) return undefined;
-  else if (slots.ids !== table.ids) {
+  if (slots === undefined) {
+    slots = slotsFrom(table.ids, reserved);
+  } else if (slots.ids.length !== n) {
+    return undefined;
+  } else if (slots.ids !== table.ids) {
     // An index built from another list with the same ids in the same order is still right.
-    for (let i = 0; i < n; i++) if (table.ids[i] !== slots.ids[i]) return undefined;
+    for (let i = 0; i < n; i++) {
+      if (table.ids[i] !== slots.ids[i]) {
+        return undefined;
+      }
+    }
   }
   const { f, filtering, mode, wantCpu, wantMem, wantGpu } = prepare(request, policy);
   const { candidates, ids, active, cpu, mem, gpu, largestCpu, largestMem, largestGpu, netRx } = table;
@@ -248,14 +280,20 @@ export function scheduleTableCore(
   let bestKey = 0;
   let bestTraffic = 0;
   for (let i = 0; i < n; i++) {
-    if (active[i] === 0) continue;
-    if (filtering && filterStage(candidates[i] as Candidate, f) !== PASS) continue;
+    if (active[i] === 0) {
+      continue;
+    }
+    if (filtering && filterStage(candidates[i] as Candidate, f) !== PASS) {
+      continue;
+    }
     passed++;
     const aCpu = cpu[i] as number;
     const aMem = mem[i] as number;
     const freeCpu = aCpu - (rCpu[i] as number);
     const freeMem = aMem - (rMem[i] as number);
-    if (freeCpu < wantCpu || freeMem < wantMem || (gpu[i] as number) - (rGpu[i] as number) < wantGpu) continue;
+    if (freeCpu < wantCpu || freeMem < wantMem || (gpu[i] as number) - (rGpu[i] as number) < wantGpu) {
+      continue;
+    }
     if (
       checkLargest &&
       ((largestCpu[i] as number) < wantCpu ||
@@ -264,12 +302,16 @@ export function scheduleTableCore(
     ) {
       continue;
     }
-    if (mode === FIRST_FIT) return { ok: true, candidateId: ids[i] as string };
+    if (mode === FIRST_FIT) {
+      return { ok: true, candidateId: ids[i] as string };
+    }
 
     const key = sign * ((aCpu > 0 ? (freeCpu - wantCpu) / aCpu : 0) + (aMem > 0 ? (freeMem - wantMem) / aMem : 0));
     if (mode === MOST_TRAFFIC) {
       const traffic = netRx[i] as number;
-      if (best >= 0 && traffic < bestTraffic) continue;
+      if (best >= 0 && traffic < bestTraffic) {
+        continue;
+      }
       if (best < 0 || traffic > bestTraffic || key > bestKey || (key === bestKey && tableTieBreak(table, i, best))) {
         best = i;
         bestKey = key;
@@ -280,8 +322,12 @@ export function scheduleTableCore(
       bestKey = key;
     }
   }
-  if (best >= 0) return { ok: true, candidateId: ids[best] as string };
-  if (passed === 0) return { ok: false, reason: 'filtered', detail: explainFiltered(candidates, request, f, kind) };
+  if (best >= 0) {
+    return { ok: true, candidateId: ids[best] as string };
+  }
+  if (passed === 0) {
+    return { ok: false, reason: 'filtered', detail: explainFiltered(candidates, request, f, kind) };
+  }
   return { ok: false, reason: 'no-capacity', detail: explainNoCapacity(candidates, reserved, request, f, kind) };
 }
 
@@ -289,7 +335,9 @@ export function scheduleTableCore(
 function tableTieBreak(table: CandidateTable, i: number, incumbent: number): boolean {
   const p = table.cpuPercent[i] as number;
   const q = table.cpuPercent[incumbent] as number;
-  if (p !== q) return p < q;
+  if (p !== q) {
+    return p < q;
+  }
   return (table.ids[i] as string) < (table.ids[incumbent] as string);
 }
 
@@ -310,7 +358,9 @@ function slotsFrom(ids: readonly string[], reserved: (candidateId: string) => Re
 function breaksTie(c: Candidate, incumbent: Candidate): boolean {
   const p = c.cpuPercent ?? 0;
   const q = incumbent.cpuPercent ?? 0;
-  if (p !== q) return p < q;
+  if (p !== q) {
+    return p < q;
+  }
   return c.id < incumbent.id;
 }
 
@@ -324,7 +374,9 @@ function plural(kind: CandidateKind, n: number): string {
 
 function quoteList(items: readonly string[], joiner: 'or' | 'and'): string {
   const q = items.map((s) => JSON.stringify(s));
-  if (q.length <= 1) return q.join('');
+  if (q.length <= 1) {
+    return q.join('');
+  }
   return `${q.slice(0, -1).join(', ')} ${joiner} ${q[q.length - 1] as string}`;
 }
 
@@ -351,21 +403,37 @@ function explainFiltered(
   }
 
   const wants: string[] = [];
-  if (f.arch !== undefined) wants.push(`arch ${f.arch}`);
-  if (f.labelKeys.length > 0) wants.push(`labels ${formatLabels(f.labelKeys, f.labelValues)}`);
-  if (f.gpus > 0) wants.push(`at least ${f.gpus} ${gpuWord(f.gpus)}`);
+  if (f.arch !== undefined) {
+    wants.push(`arch ${f.arch}`);
+  }
+  if (f.labelKeys.length > 0) {
+    wants.push(`labels ${formatLabels(f.labelKeys, f.labelValues)}`);
+  }
+  if (f.gpus > 0) {
+    wants.push(`at least ${f.gpus} ${gpuWord(f.gpus)}`);
+  }
   let sentence = `no active ${kind}`;
-  if (pins !== undefined) sentence += ` named ${quoteList([...pins], 'or')}`;
-  if (wants.length > 0) sentence += ` with ${wants.join(' and ')}`;
+  if (pins !== undefined) {
+    sentence += ` named ${quoteList([...pins], 'or')}`;
+  }
+  if (wants.length > 0) {
+    sentence += ` with ${wants.join(' and ')}`;
+  }
   const near = request.near;
-  if (near !== undefined) sentence += ` within ${near.radiusKm} km of (${near.lat}, ${near.long})`;
+  if (near !== undefined) {
+    sentence += ` within ${near.radiusKm} km of (${near.lat}, ${near.long})`;
+  }
 
   const counts = [0, 0, 0, 0, 0, 0, 0];
-  for (const c of candidates) counts[filterStage(c, f)]!++;
+  for (const c of candidates) {
+    counts[filterStage(c, f)]!++;
+  }
   const why: string[] = [];
   const add = (stage: number, text: string): void => {
     const n = counts[stage] as number;
-    if (n > 0) why.push(`${n} ${text}`);
+    if (n > 0) {
+      why.push(`${n} ${text}`);
+    }
   };
   add(INACTIVE, 'inactive');
   add(NOT_PINNED, 'not named by the pin');
@@ -397,7 +465,9 @@ function explainNoCapacity(
   // root tier by what its largest node can still take.
   const rooms: Room[] = [];
   for (const c of candidates) {
-    if (filterStage(c, f) !== PASS) continue;
+    if (filterStage(c, f) !== PASS) {
+      continue;
+    }
     const r = reserved(c.id);
     const a = c.allocatable;
     let cpu = a.cpuMillis - r.cpuMillis;
@@ -415,7 +485,9 @@ function explainNoCapacity(
   }
   const first = rooms[0];
   // Unreachable when called after a pass that counted eligible candidates; kept for type safety.
-  if (first === undefined) return `no active ${kind} passes the filters`;
+  if (first === undefined) {
+    return `no active ${kind} passes the filters`;
+  }
   const matching = `${rooms.length} active ${plural(kind, rooms.length)}${filtersText(f)}`;
 
   if (want.gpus > 0 && rooms.every((e) => e.gpus < want.gpus)) {
@@ -435,9 +507,13 @@ function explainNoCapacity(
     );
   const closest = rooms.reduce((x, y) => (shortfall(y) < shortfall(x) ? y : x), first);
   let needs = `needs ${want.cpuMillis}m CPU and ${want.memoryMb} MB`;
-  if (want.gpus > 0) needs += ` and ${want.gpus} ${gpuWord(want.gpus)}`;
+  if (want.gpus > 0) {
+    needs += ` and ${want.gpus} ${gpuWord(want.gpus)}`;
+  }
   let has = `${closest.cpu}m / ${closest.mem} MB`;
-  if (want.gpus > 0) has += ` / ${closest.gpus} ${gpuWord(closest.gpus)}`;
+  if (want.gpus > 0) {
+    has += ` / ${closest.gpus} ${gpuWord(closest.gpus)}`;
+  }
   const where = closest.capped ? ` (its largest node)` : '';
   return (
     `${needs}; most free is ${has} on ${closest.c.name}${where}; none of ${matching} has room ` +
@@ -447,9 +523,17 @@ function explainNoCapacity(
 
 function filtersText(f: Filters): string {
   const parts: string[] = [];
-  if (f.pins !== undefined) parts.push(`named ${quoteList([...f.pins], 'or')}`);
-  if (f.arch !== undefined) parts.push(`with arch ${f.arch}`);
-  if (f.labelKeys.length > 0) parts.push(`with labels ${formatLabels(f.labelKeys, f.labelValues)}`);
-  if (f.near !== undefined) parts.push(`within ${f.near.radiusKm} km`);
+  if (f.pins !== undefined) {
+    parts.push(`named ${quoteList([...f.pins], 'or')}`);
+  }
+  if (f.arch !== undefined) {
+    parts.push(`with arch ${f.arch}`);
+  }
+  if (f.labelKeys.length > 0) {
+    parts.push(`with labels ${formatLabels(f.labelKeys, f.labelValues)}`);
+  }
+  if (f.near !== undefined) {
+    parts.push(`within ${f.near.radiusKm} km`);
+  }
   return parts.length > 0 ? ` ${parts.join(' ')}` : '';
 }

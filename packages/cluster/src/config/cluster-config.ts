@@ -114,7 +114,11 @@ class ClusterEnv {
 export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
   // Empty strings count as unset: compose files often carry `VAR=` placeholders.
   const present: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') present[k] = v;
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && v !== '') {
+      present[k] = v;
+    }
+  }
   const result = validateInput(ClusterEnv, present);
   if (!result.ok) {
     const first = result.errors[0] ?? { path: '$', message: 'invalid' };
@@ -158,17 +162,25 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
 }
 
 function port(variable: string, raw: string | undefined, fallback: number, min = 0): number {
-  if (raw === undefined) return fallback;
+  if (raw === undefined) {
+    return fallback;
+  }
   const n = Number(raw);
-  if (n < min || n > 65535) throw new ConfigError(variable, `must be between ${min} and 65535`);
+  if (n < min || n > 65535) {
+    throw new ConfigError(variable, `must be between ${min} and 65535`);
+  }
   return n;
 }
 
 function millis(variable: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
+  if (raw === undefined) {
+    return fallback;
+  }
   const n = Number(raw);
   // Below 100 ms the timers would spin; nothing useful happens that fast over MQTT.
-  if (n < 100 || n > 86_400_000) throw new ConfigError(variable, 'must be between 100 and 86400000');
+  if (n < 100 || n > 86_400_000) {
+    throw new ConfigError(variable, 'must be between 100 and 86400000');
+  }
   return n;
 }
 

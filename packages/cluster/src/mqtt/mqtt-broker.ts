@@ -51,15 +51,21 @@ export class MqttBroker {
       },
       authorizePublish: (client, packet, done) => {
         // A null client is the broker itself ($SYS heartbeats).
-        if (client === null) return done(null);
+        if (client === null) {
+          return done(null);
+        }
         const user = this.users.get(client);
-        if (user && mayPublish(user, packet.topic)) return done(null);
+        if (user && mayPublish(user, packet.topic)) {
+          return done(null);
+        }
         this.log.warn({ clientId: client.id, topic: packet.topic }, 'mqtt publish refused');
         done(new Error('publish not authorized'));
       },
       authorizeSubscribe: (client, sub, done) => {
         const user = this.users.get(client);
-        if (user && maySubscribe(user, sub.topic)) return done(null, sub);
+        if (user && maySubscribe(user, sub.topic)) {
+          return done(null, sub);
+        }
         this.log.warn({ clientId: client.id, topic: sub.topic }, 'mqtt subscribe refused');
         // A null subscription answers SUBACK 0x80 (failure) without dropping the connection.
         done(null, null);
@@ -88,14 +94,24 @@ export class MqttBroker {
     const { aedes, server } = this;
     this.aedes = undefined;
     this.server = undefined;
-    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (aedes) {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    }
+    if (server) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   }
 
   private login(username: string | undefined, password: string | undefined): MqttUser | undefined {
-    if (username === undefined || password === undefined) return undefined;
-    if (this.access.isClusterLogin(username, password, constantTimeEqual)) return { kind: 'cluster' };
-    if (this.nodes.verifyPassword(username, password)) return { kind: 'node', nodeId: username };
+    if (username === undefined || password === undefined) {
+      return undefined;
+    }
+    if (this.access.isClusterLogin(username, password, constantTimeEqual)) {
+      return { kind: 'cluster' };
+    }
+    if (this.nodes.verifyPassword(username, password)) {
+      return { kind: 'node', nodeId: username };
+    }
     return undefined;
   }
 }

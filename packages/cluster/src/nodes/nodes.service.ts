@@ -40,7 +40,9 @@ export class NodesService {
     private readonly ids: IdGenerator,
   ) {
     this.log = logger.child({ component: 'nodes' });
-    for (const node of repo.listNodes()) this.nodes.set(node.id, node);
+    for (const node of repo.listNodes()) {
+      this.nodes.set(node.id, node);
+    }
   }
 
   /** Registers a node, or re-registers it under the same id when the name is known; issues a fresh MQTT password. */
@@ -95,7 +97,9 @@ export class NodesService {
   heartbeat(nodeId: string, info: NodeInformation): boolean {
     this.live.set(nodeId, { lastSeen: this.clock.now(), info });
     this.usage++;
-    if (this.active.has(nodeId)) return false;
+    if (this.active.has(nodeId)) {
+      return false;
+    }
     this.active.add(nodeId);
     this.inactiveSince.delete(nodeId);
     this.lost.delete(nodeId);
@@ -130,7 +134,9 @@ export class NodesService {
     const lostAfter = Math.max(this.config.nodeLostMs ?? 60_000, this.config.nodeLivenessMs);
     const newlyLost: string[] = [];
     for (const nodeId of this.nodes.keys()) {
-      if (this.active.has(nodeId) || this.lost.has(nodeId)) continue;
+      if (this.active.has(nodeId) || this.lost.has(nodeId)) {
+        continue;
+      }
       const since = this.inactiveSince.get(nodeId) ?? this.live.get(nodeId)?.lastSeen;
       if (since === undefined) {
         this.inactiveSince.set(nodeId, now);

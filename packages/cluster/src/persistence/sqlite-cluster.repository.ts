@@ -137,6 +137,8 @@ export class SqliteClusterRepository extends ClusterRepository {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (this.db.open) {
+      this.db.close();
+    }
   }
 }

@@ -172,12 +172,18 @@ export function loadNodeEngineConfig(env: NodeJS.ProcessEnv): NodeEngineConfig {
  */
 export function resolveNodeEngineConfig(sources: ConfigSources): NodeEngineConfig {
   const raw: Record<string, string> = {};
-  if (sources.file !== undefined) Object.assign(raw, fileToVariables(sources.file.path, sources.file.values));
+  if (sources.file !== undefined) {
+    Object.assign(raw, fileToVariables(sources.file.path, sources.file.values));
+  }
   for (const [key, value] of Object.entries(sources.env)) {
-    if (value !== undefined && value !== '' && KNOWN_VARIABLES.has(key)) raw[key] = value;
+    if (value !== undefined && value !== '' && KNOWN_VARIABLES.has(key)) {
+      raw[key] = value;
+    }
   }
   Object.assign(raw, flagsToVariables(sources.flags ?? {}, raw.CLUSTER_URL));
-  if (sources.requireToken === false && raw.NODE_TOKEN === undefined) raw.NODE_TOKEN = '-';
+  if (sources.requireToken === false && raw.NODE_TOKEN === undefined) {
+    raw.NODE_TOKEN = '-';
+  }
 
   const result = validateInput(NodeEngineEnv, raw);
   if (!result.ok) {
@@ -240,7 +246,9 @@ export function readConfigFile(file: string): Record<string, unknown> {
   } catch (err) {
     throw new ConfigError('--config', `config file ${file} is not valid JSON or YAML: ${(err as Error).message}`);
   }
-  if (parsed === null || parsed === undefined) return {};
+  if (parsed === null || parsed === undefined) {
+    return {};
+  }
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError('--config', `config file ${file} must hold a mapping of settings`);
   }
@@ -253,9 +261,13 @@ export function configFilePath(
   env: NodeJS.ProcessEnv,
   exists: (p: string) => boolean,
 ): string | undefined {
-  if (flag !== undefined && flag !== '') return flag;
+  if (flag !== undefined && flag !== '') {
+    return flag;
+  }
   const fromEnv = env.NODE_ENGINE_CONFIG;
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    return fromEnv;
+  }
   return exists(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined;
 }
 
@@ -266,13 +278,18 @@ function fileToVariables(file: string, values: Record<string, unknown>): Record<
     if (variable === undefined) {
       throw new ConfigError(key, `invalid node engine configuration: unknown key "${key}" in ${file}`);
     }
-    if (value === null || value === undefined) continue;
-    if (Array.isArray(value)) out[variable] = value.map(scalarText).join(',');
-    else if (typeof value === 'object') {
+    if (value === null || value === undefined) {
+      continue;
+    }
+    if (Array.isArray(value)) {
+      out[variable] = value.map(scalarText).join(',');
+    } else if (typeof value === 'object') {
       out[variable] = Object.entries(value as Record<string, unknown>)
         .map(([k, v]) => `${k}=${scalarText(v)}`)
         .join(',');
-    } else out[variable] = scalarText(value);
+    } else {
+      out[variable] = scalarText(value);
+    }
   }
   return out;
 }
@@ -298,10 +315,18 @@ function flagsToVariables(flags: NodeEngineFlags, lowerClusterUrl: string | unde
   } else if (port !== undefined) {
     out.CLUSTER_URL = withPort(lowerClusterUrl ?? DEFAULT_CLUSTER_URL, port);
   }
-  if (flags.token !== undefined && flags.token !== '') out.NODE_TOKEN = flags.token;
-  if (flags.name !== undefined && flags.name !== '') out.NODE_NAME = flags.name;
-  if (flags.dataDir !== undefined && flags.dataDir !== '') out.NODE_DATA_DIR = flags.dataDir;
-  if (flags.publicIp !== undefined && flags.publicIp !== '') out.NODE_PUBLIC_IP = flags.publicIp;
+  if (flags.token !== undefined && flags.token !== '') {
+    out.NODE_TOKEN = flags.token;
+  }
+  if (flags.name !== undefined && flags.name !== '') {
+    out.NODE_NAME = flags.name;
+  }
+  if (flags.dataDir !== undefined && flags.dataDir !== '') {
+    out.NODE_DATA_DIR = flags.dataDir;
+  }
+  if (flags.publicIp !== undefined && flags.publicIp !== '') {
+    out.NODE_PUBLIC_IP = flags.publicIp;
+  }
   return out;
 }
 
@@ -321,7 +346,9 @@ function numberOr(value: string | undefined, fallback: number): number {
 }
 
 function splitList(value: string | undefined): string[] {
-  if (value === undefined) return [];
+  if (value === undefined) {
+    return [];
+  }
   return value
     .split(',')
     .map((s) => s.trim())

@@ -15,7 +15,9 @@ export class InterimIeDirectory implements IeDirectory {
     const id = typeof ref === 'string' ? ref : (ref.id ?? '');
     const hostname =
       typeof ref === 'string' ? (ref.split(':').pop() ?? ref) : ref.hostname || (id.split(':').pop() ?? id);
-    if (!cluster) return { ok: false, message: 'no cluster is connected' };
+    if (!cluster) {
+      return { ok: false, message: 'no cluster is connected' };
+    }
     return { ok: true, ie: { id: id || hostname, hostname, clusterId: cluster.id, clusterName: cluster.cluster_name } };
   }
 }

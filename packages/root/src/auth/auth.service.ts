@@ -37,7 +37,9 @@ export class AuthService {
     const claims = await this.verify(refreshToken, 'refresh');
     // Re-read the user: a deleted account or changed role must not live on through refreshes.
     const user = await this.users.get(claims.sub);
-    if (!user) throw new UnauthorizedError('the account no longer exists');
+    if (!user) {
+      throw new UnauthorizedError('the account no longer exists');
+    }
     return this.issue({ userId: user.id, username: user.username, role: user.role });
   }
 
@@ -62,7 +64,9 @@ export class AuthService {
     } catch {
       throw new UnauthorizedError('invalid or expired token');
     }
-    if (claims.typ !== typ) throw new UnauthorizedError(`a ${typ} token is required`);
+    if (claims.typ !== typ) {
+      throw new UnauthorizedError(`a ${typ} token is required`);
+    }
     return claims;
   }
 }

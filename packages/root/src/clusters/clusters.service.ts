@@ -58,7 +58,9 @@ export class ClustersService {
       const now = this.clock.now().toISOString();
       if (existing) {
         const next: ClusterRecord = { ...existing, lastSeenAt: now };
-        if (location !== undefined) next.location = location;
+        if (location !== undefined) {
+          next.location = location;
+        }
         return this.store.clusters.update(next);
       }
       const fresh: Omit<ClusterRecord, 'version' | 'createdAt' | 'updatedAt'> = {
@@ -66,7 +68,9 @@ export class ClustersService {
         name,
         lastSeenAt: now,
       };
-      if (location !== undefined) fresh.location = location;
+      if (location !== undefined) {
+        fresh.location = location;
+      }
       return this.store.clusters.insert(fresh);
     });
     this.channels.set(record.id, channel);
@@ -75,7 +79,9 @@ export class ClustersService {
   }
 
   detach(clusterId: string, connectionId: string): void {
-    if (this.channels.get(clusterId)?.connectionId !== connectionId) return;
+    if (this.channels.get(clusterId)?.connectionId !== connectionId) {
+      return;
+    }
     this.channels.delete(clusterId);
     this.log.warn({ clusterId }, 'cluster disconnected');
   }
@@ -126,11 +132,19 @@ export class ClustersService {
         architectures: r?.architectures ?? [],
         labels: {},
       };
-      if (r) candidate.largestNodeFree = { ...r.largestNodeFree };
-      if (r?.largestNodeFreeByArch !== undefined) candidate.largestNodeFreeByArch = r.largestNodeFreeByArch;
-      if (r?.netRxBps !== undefined) candidate.netRxBps = r.netRxBps;
+      if (r) {
+        candidate.largestNodeFree = { ...r.largestNodeFree };
+      }
+      if (r?.largestNodeFreeByArch !== undefined) {
+        candidate.largestNodeFreeByArch = r.largestNodeFreeByArch;
+      }
+      if (r?.netRxBps !== undefined) {
+        candidate.netRxBps = r.netRxBps;
+      }
       const location = parseLatLong(c.location);
-      if (location !== undefined) candidate.location = location;
+      if (location !== undefined) {
+        candidate.location = location;
+      }
       return candidate;
     });
   }

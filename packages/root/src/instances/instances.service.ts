@@ -55,7 +55,9 @@ export class InstancesService {
   /** Tries again to place an instance the root could not hand to any cluster. */
   async retryPlacement(service: ServiceRecord, instanceNumber: number): Promise<InstanceRecord> {
     const instance = await this.store.instances.get(instanceId(service.id, instanceNumber));
-    if (!instance) throw new NotFoundError('instance', `${instanceNumber} of service ${service.id}`);
+    if (!instance) {
+      throw new NotFoundError('instance', `${instanceNumber} of service ${service.id}`);
+    }
     return this.place(service, instance);
   }
 
@@ -67,7 +69,9 @@ export class InstancesService {
   async deploy(service: ServiceRecord): Promise<InstanceRecord> {
     const instance = await this.store.transaction(async () => {
       const fresh = await this.store.services.get(service.id);
-      if (!fresh) throw new NotFoundError('service', service.id);
+      if (!fresh) {
+        throw new NotFoundError('service', service.id);
+      }
       const n = fresh.nextInstance;
       await this.store.services.update({ ...fresh, nextInstance: n + 1 });
       const now = this.clock.now().toISOString();
@@ -116,11 +120,12 @@ export class InstancesService {
     );
     const ack = await this.clusters.sendDeploy(choice.clusterId, this.specOf(service, placed));
     // A failed send is not a failed instance: the cluster's next sync receives the desired set.
-    if (!ack.ok)
+    if (!ack.ok) {
       this.log.warn(
         { clusterId: choice.clusterId, error: ack.error },
         'deploy not acknowledged; the next sync delivers it',
       );
+    }
     return (await this.store.instances.get(placed.id)) ?? placed;
   }
 
@@ -144,11 +149,12 @@ export class InstancesService {
         instanceNumber,
         generation: current.generation,
       });
-      if (!ack.ok)
+      if (!ack.ok) {
         this.log.warn(
           { clusterId: current.clusterId, error: ack.error },
           'delete not acknowledged; the next sync delivers it',
         );
+      }
     }
     return marked;
   }
@@ -156,8 +162,9 @@ export class InstancesService {
   /** The tail of an instance's container log, fetched through its cluster from its node. */
   async logs(service: ServiceRecord, instanceNumber: number, tail: number): Promise<string[]> {
     const instance = await this.store.instances.get(instanceId(service.id, instanceNumber));
-    if (!instance || instance.desired === 'deleted')
+    if (!instance || instance.desired === 'deleted') {
       throw new NotFoundError('instance', `${instanceNumber} of service ${service.id}`);
+    }
     if (!instance.clusterId || !instance.nodeId) {
       throw new ConflictError(
         `instance ${instanceNumber} has no container yet (status ${instance.status})`,
@@ -171,7 +178,9 @@ export class InstancesService {
       generation: instance.generation,
       tail,
     });
-    if (!reply.ok) throw new UpstreamUnavailableError(`logs unavailable: ${reply.error}`);
+    if (!reply.ok) {
+      throw new UpstreamUnavailableError(`logs unavailable: ${reply.error}`);
+    }
     return reply.lines;
   }
 
@@ -186,13 +195,25 @@ export class InstancesService {
       const current = await this.store.instances.get(id);
       // Reports about instances we never made, or from a cluster that does not hold them, are
       // ignored here; the sync reply's desired set tells that cluster to drop them.
-      if (!current || current.clusterId !== clusterId || report.generation < current.generation) return false;
-      if (current.desired === 'deleted' && report.status !== InstanceStatus.UNDEPLOYED) return false;
+      if (!current || current.clusterId !== clusterId || report.generation < current.generation) {
+        return false;
+      }
+      if (current.desired === 'deleted' && report.status !== InstanceStatus.UNDEPLOYED) {
+        return false;
+      }
       const patch: Partial<InstanceRecord> = {};
-      if (report.nodeId !== undefined) patch.nodeId = report.nodeId;
-      if (report.nodeName !== undefined) patch.nodeName = report.nodeName;
-      if (report.publicIp !== undefined) patch.publicIp = report.publicIp;
-      if (report.containerId !== undefined) patch.containerId = report.containerId;
+      if (report.nodeId !== undefined) {
+        patch.nodeId = report.nodeId;
+      }
+      if (report.nodeName !== undefined) {
+        patch.nodeName = report.nodeName;
+      }
+      if (report.publicIp !== undefined) {
+        patch.publicIp = report.publicIp;
+      }
+      if (report.containerId !== undefined) {
+        patch.containerId = report.containerId;
+      }
       if (report.hostPorts !== undefined) {
         patch.hostPorts = report.hostPorts.map((p) => ({
           container_port: p.containerPort,
@@ -205,18 +226,21 @@ export class InstancesService {
         patch.status = report.status;
         patch.statusDetail = report.status_detail ?? '';
       }
-      if (!advances && !changes(current, patch)) return false;
+      if (!advances && !changes(current, patch)) {
+        return false;
+      }
       await this.transition(id, patch);
       return advances;
     });
     if (report.status !== InstanceStatus.CLUSTER_SCHEDULED && report.status !== InstanceStatus.REQUESTED) {
       this.inFlight.release(id);
     }
-    if (applied)
+    if (applied) {
       this.log.info(
         { serviceId: report.serviceId, instance: report.instanceNumber, status: report.status },
         'instance status',
       );
+    }
   }
 
   /**
@@ -225,15 +249,20 @@ export class InstancesService {
    * one the cluster could not place is tried again there.
    */
   async syncCluster(clusterId: string, reports: InstanceReportDto[]): Promise<InstanceSpecDto[]> {
-    for (const report of reports) await this.applyReport(clusterId, report);
+    for (const report of reports) {
+      await this.applyReport(clusterId, report);
+    }
     const assigned = await this.store.instances.find({ clusterId, desired: 'running' });
     const services = new Map<string, ServiceRecord | undefined>();
     const desired: InstanceSpecDto[] = [];
     for (const instance of assigned) {
-      if (!services.has(instance.serviceId))
+      if (!services.has(instance.serviceId)) {
         services.set(instance.serviceId, await this.store.services.get(instance.serviceId));
+      }
       const service = services.get(instance.serviceId);
-      if (service) desired.push(this.specOf(service, instance));
+      if (service) {
+        desired.push(this.specOf(service, instance));
+      }
     }
     return desired;
   }
@@ -251,7 +280,9 @@ export class InstancesService {
   private async transition(id: string, patch: Partial<InstanceRecord>): Promise<InstanceRecord> {
     return this.store.transaction(async () => {
       const current = await this.store.instances.get(id);
-      if (!current) throw new NotFoundError('instance', id);
+      if (!current) {
+        throw new NotFoundError('instance', id);
+      }
       const next: InstanceRecord = { ...current, ...patch };
       if (patch.status !== undefined && patch.status !== current.status) {
         const entry = { status: patch.status, at: this.clock.now().toISOString() };
@@ -268,8 +299,14 @@ export class InstancesService {
   }
 
   private notify(instance: InstanceRecord, statusChanged: boolean): void {
-    for (const listener of this.changeListeners) listener(instance);
-    if (statusChanged) for (const listener of this.statusListeners) listener(instance.serviceId, instance.status);
+    for (const listener of this.changeListeners) {
+      listener(instance);
+    }
+    if (statusChanged) {
+      for (const listener of this.statusListeners) {
+        listener(instance.serviceId, instance.status);
+      }
+    }
   }
 }
 

@@ -26,7 +26,9 @@ type PlannedInstance = Pick<InstanceRecord, 'instanceNumber' | 'generation' | 'd
  * the rollout rather than taking the old ones down.
  */
 export function planReplicas(service: PlannedService, instances: readonly PlannedInstance[]): ReplicaStep[] {
-  if (!service.scheduled) return [];
+  if (!service.scheduled) {
+    return [];
+  }
   const live = instances.filter((i) => i.desired === 'running');
   const steps: ReplicaStep[] = live
     .filter((i) => i.clusterId === undefined && UNPLACED.has(i.status))
@@ -35,7 +37,9 @@ export function planReplicas(service: PlannedService, instances: readonly Planne
   const fresh = live.filter((i) => i.generation >= service.generation).sort(byNumber);
 
   if (old.length > 0 && service.rollout === 'recreate') {
-    for (const o of old) steps.push({ kind: 'undeploy', instanceNumber: o.instanceNumber });
+    for (const o of old) {
+      steps.push({ kind: 'undeploy', instanceNumber: o.instanceNumber });
+    }
     return steps;
   }
   // Recreate: new instances only once every old container is confirmed gone.
@@ -48,7 +52,9 @@ export function planReplicas(service: PlannedService, instances: readonly Planne
     return steps;
   }
   if (old.length > 0) {
-    if (fresh.some((i) => i.status !== InstanceStatus.RUNNING)) return steps;
+    if (fresh.some((i) => i.status !== InstanceStatus.RUNNING)) {
+      return steps;
+    }
     const oldest = old[0];
     if (oldest && fresh.length + old.length > service.replicas) {
       steps.push({ kind: 'undeploy', instanceNumber: oldest.instanceNumber });
@@ -57,7 +63,9 @@ export function planReplicas(service: PlannedService, instances: readonly Planne
     }
     return steps;
   }
-  for (let n = fresh.length; n < service.replicas; n++) steps.push({ kind: 'deploy' });
+  for (let n = fresh.length; n < service.replicas; n++) {
+    steps.push({ kind: 'deploy' });
+  }
   // Scale down from the newest: the oldest instances have proven themselves longest.
   for (const extra of fresh.slice(service.replicas).reverse()) {
     steps.push({ kind: 'undeploy', instanceNumber: extra.instanceNumber });

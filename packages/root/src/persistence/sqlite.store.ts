@@ -62,9 +62,13 @@ export class SqliteStore implements Store {
   }
 
   async transaction<R>(fn: () => Promise<R>): Promise<R> {
-    if (this.inTx.getStore()) return fn();
+    if (this.inTx.getStore()) {
+      return fn();
+    }
     // Re-check after every wake-up: another waiter may have taken the gate first.
-    while (this.active) await this.active;
+    while (this.active) {
+      await this.active;
+    }
     let release!: () => void;
     this.active = new Promise<void>((resolve) => (release = resolve));
     try {
@@ -73,7 +77,9 @@ export class SqliteStore implements Store {
       this.db.exec('COMMIT');
       return result;
     } catch (error) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      if (this.db.inTransaction) {
+        this.db.exec('ROLLBACK');
+      }
       throw error;
     } finally {
       this.active = undefined;
@@ -82,12 +88,16 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    while (this.active) await this.active;
+    while (this.active) {
+      await this.active;
+    }
     this.db.close();
   }
 
   private async gate(): Promise<void> {
-    while (this.active && !this.inTx.getStore()) await this.active;
+    while (this.active && !this.inTx.getStore()) {
+      await this.active;
+    }
   }
 
   private collection<T extends Doc>(name: CollectionName): Collection<T> {
@@ -111,9 +121,13 @@ export class SqliteStore implements Store {
         const entries: [string, unknown][] = Object.entries(filter as Record<string, unknown>).filter(
           ([, v]) => v !== undefined,
         );
-        if (entries.length === 0) return allStmt.all().map(parse);
+        if (entries.length === 0) {
+          return allStmt.all().map(parse);
+        }
         const fields = entries.map(([k]) => k);
-        if (!fields.every((f) => FIELD.test(f))) throw new TypeError('invalid filter field');
+        if (!fields.every((f) => FIELD.test(f))) {
+          throw new TypeError('invalid filter field');
+        }
         const sqlKey = fields.join(',');
         let stmt = findStmts.get(sqlKey);
         if (!stmt) {
@@ -143,7 +157,9 @@ export class SqliteStore implements Store {
         await this.gate();
         const next = { ...doc, version: doc.version + 1, updatedAt: new Date().toISOString() };
         const result = updateStmt.run(next.version, JSON.stringify(next), doc.id, doc.version);
-        if (result.changes === 0) throw new StaleVersionError(name, doc.id);
+        if (result.changes === 0) {
+          throw new StaleVersionError(name, doc.id);
+        }
         return next;
       },
       delete: async (id) => {

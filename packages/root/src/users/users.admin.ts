@@ -24,25 +24,31 @@ export class UsersAdmin {
 
   async get(caller: Principal, id: string): Promise<UserRecord> {
     const user = await this.store.users.get(id);
-    if (!user || (!isAdmin(caller) && caller.userId !== id)) throw new NotFoundError('user', id);
+    if (!user || (!isAdmin(caller) && caller.userId !== id)) {
+      throw new NotFoundError('user', id);
+    }
     return user;
   }
 
   async create(body: CreateUserDto): Promise<UserRecord> {
     // The name stays free for the service account, which is created on first use (never a human's).
-    if (body.username === this.config.aerosServiceAccount)
+    if (body.username === this.config.aerosServiceAccount) {
       throw new ConflictError(
         `user name ${body.username} is reserved for the aerOS service account`,
         [{ path: 'username', message: 'is reserved' }],
         'USER_NAME_TAKEN',
       );
-    if (await this.users.findByUsername(body.username))
+    }
+    if (await this.users.findByUsername(body.username)) {
       throw new ConflictError(
         `user ${body.username} already exists`,
         [{ path: 'username', message: 'is taken' }],
         'USER_NAME_TAKEN',
       );
-    if (body.organizationId !== undefined) await this.requireOrganization(body.organizationId);
+    }
+    if (body.organizationId !== undefined) {
+      await this.requireOrganization(body.organizationId);
+    }
     const user = await this.users.create(body.username, body.password, body.role);
     return body.organizationId === undefined
       ? user
@@ -54,28 +60,41 @@ export class UsersAdmin {
     if (!isAdmin(caller) && (body.role !== undefined || body.organizationId !== undefined)) {
       throw new ForbiddenError('only an admin may change roles or organizations');
     }
-    if (body.version !== undefined && body.version !== user.version) throw new StaleVersionError('user', id);
-    if (body.organizationId !== undefined) await this.requireOrganization(body.organizationId);
+    if (body.version !== undefined && body.version !== user.version) {
+      throw new StaleVersionError('user', id);
+    }
+    if (body.organizationId !== undefined) {
+      await this.requireOrganization(body.organizationId);
+    }
     if (caller.userId === id && body.role !== undefined && body.role !== user.role) {
       throw new ValidationFailedError([{ path: 'role', message: 'you cannot change your own role' }]);
     }
     const next: UserRecord = { ...user };
-    if (body.password !== undefined) next.passwordHash = await hash(body.password);
-    if (body.role !== undefined) next.role = body.role;
-    if (body.organizationId !== undefined) next.organizationId = body.organizationId;
+    if (body.password !== undefined) {
+      next.passwordHash = await hash(body.password);
+    }
+    if (body.role !== undefined) {
+      next.role = body.role;
+    }
+    if (body.organizationId !== undefined) {
+      next.organizationId = body.organizationId;
+    }
     return this.store.users.update(next);
   }
 
   async delete(caller: Principal, id: string): Promise<void> {
     const user = await this.get(caller, id);
-    if (caller.userId === id) throw new ValidationFailedError([{ path: 'id', message: 'you cannot delete yourself' }]);
+    if (caller.userId === id) {
+      throw new ValidationFailedError([{ path: 'id', message: 'you cannot delete yourself' }]);
+    }
     const owned = await this.store.applications.find({ ownerId: id });
-    if (owned.length > 0)
+    if (owned.length > 0) {
       throw new ConflictError(
         `user ${user.username} still owns ${owned.length} application(s); delete them first`,
         [],
         'USER_OWNS_APPLICATIONS',
       );
+    }
     await this.store.users.delete(id);
   }
 

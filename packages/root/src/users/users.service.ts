@@ -17,7 +17,9 @@ export interface PublicUser {
 
 export function toPublicUser(u: UserRecord): PublicUser {
   const out: PublicUser = { id: u.id, username: u.username, role: u.role };
-  if (u.organizationId !== undefined) out.organizationId = u.organizationId;
+  if (u.organizationId !== undefined) {
+    out.organizationId = u.organizationId;
+  }
   return out;
 }
 

@@ -12,7 +12,9 @@ function component(spec: Record<string, unknown>, name = 'nginx-web'): AerosServ
     metadata: { name },
     spec: { image: 'docker.io/library/nginx:latest', ...spec },
   });
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  if (!result.ok) {
+    throw new Error(JSON.stringify(result.errors));
+  }
   return result.value;
 }
 

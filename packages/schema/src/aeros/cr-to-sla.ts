@@ -9,7 +9,9 @@ export function flattenCliArgs(args: ReadonlyArray<{ key: string; value?: string
 /** The node a CR pins to, from either spelling of `selectedIE`. */
 export function selectedNode(cr: AerosServiceComponent): string | undefined {
   const ie = cr.spec.selectedIE;
-  if (ie === undefined || ie === null) return undefined;
+  if (ie === undefined || ie === null) {
+    return undefined;
+  }
   return typeof ie === 'string' ? ie : ie.hostname || ie.id;
 }
 
@@ -41,7 +43,9 @@ export function serviceComponentToMicroservice(cr: AerosServiceComponent): SlaMi
     one_shot: cr.spec.isJob ?? false,
     privileged: cr.spec.privileged ?? false,
   };
-  if (ports.length > 0) ms.port = ports.join(';');
+  if (ports.length > 0) {
+    ms.port = ports.join(';');
+  }
   const registry = cr.spec.imageRegistry;
   // @IsOptional lets `null` through as well as a missing field.
   if (registry !== undefined && registry !== null) {
@@ -51,6 +55,8 @@ export function serviceComponentToMicroservice(cr: AerosServiceComponent): SlaMi
       ...(registry.url === undefined || registry.url === '' ? {} : { url: registry.url }),
     };
   }
-  if (node !== undefined) ms.constraints = [{ type: 'direct', node }];
+  if (node !== undefined) {
+    ms.constraints = [{ type: 'direct', node }];
+  }
   return ms;
 }

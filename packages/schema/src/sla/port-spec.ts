@@ -20,7 +20,9 @@ function validPort(n: number): boolean {
  */
 export function parsePortSpec(spec: string): PortSpecResult {
   const trimmed = spec.trim();
-  if (trimmed === '') return { ok: true, mappings: [] };
+  if (trimmed === '') {
+    return { ok: true, mappings: [] };
+  }
   const mappings: PortMapping[] = [];
   for (const raw of trimmed.split(';')) {
     const entry = raw.trim();

@@ -29,13 +29,17 @@ describe('SLA corpus: valid descriptors', () => {
 
   it.each(validFiles)('accepts %s', (file) => {
     const result = validateInput(SlaDescriptor, load(validDir, file));
-    if (!result.ok) throw new Error(`${file} rejected: ${JSON.stringify(result.errors)}`);
+    if (!result.ok) {
+      throw new Error(`${file} rejected: ${JSON.stringify(result.errors)}`);
+    }
     expect(result.value).toBeInstanceOf(SlaDescriptor);
   });
 
   it.each(validFiles)('turns every microservice of %s into an instance spec', (file) => {
     const result = validateInput(SlaDescriptor, load(validDir, file));
-    if (!result.ok) throw new Error(`${file} rejected`);
+    if (!result.ok) {
+      throw new Error(`${file} rejected`);
+    }
     for (const app of result.value.applications) {
       for (const ms of app.microservices) {
         const spec = microserviceToInstanceSpec(ms, { serviceId: 's1', instanceNumber: 0, generation: 1 }, 'job');
@@ -53,9 +57,13 @@ describe('SLA corpus: flawed descriptors', () => {
 
   it.each(invalidFiles)('rejects %s naming exactly the expected paths', (file) => {
     const result = validateInput(SlaDescriptor, load(invalidDir, file));
-    if (result.ok) throw new Error(`${file} was accepted`);
+    if (result.ok) {
+      throw new Error(`${file} was accepted`);
+    }
     const paths = [...new Set(result.errors.map((e) => e.path))].sort();
     expect(paths).toEqual([...(expected[file] ?? [])].sort());
-    for (const error of result.errors) expect(error.message).not.toBe('');
+    for (const error of result.errors) {
+      expect(error.message).not.toBe('');
+    }
   });
 });

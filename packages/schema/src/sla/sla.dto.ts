@@ -55,7 +55,9 @@ export function IsPortSpec(options?: ValidationOptions): PropertyDecorator {
         validate: (value: unknown) => typeof value === 'string' && parsePortSpec(value).ok,
         defaultMessage: (args) => {
           const value: unknown = args?.value;
-          if (typeof value !== 'string') return `${args?.property ?? 'port'} must be a string`;
+          if (typeof value !== 'string') {
+            return `${args?.property ?? 'port'} must be a string`;
+          }
           const parsed = parsePortSpec(value);
           return parsed.ok ? 'valid' : `${args?.property ?? 'port'}: ${parsed.message}`;
         },

@@ -51,9 +51,13 @@ export class ClusterResourcesDto {
 /** A plain object of architecture name → {@link NodeCapacityDto}-shaped free capacity. */
 function IsCapacityMap(options?: ValidationOptions): PropertyDecorator {
   const fine = (value: unknown): boolean => {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      return false;
+    }
     const entries = Object.entries(value);
-    if (entries.length > 64) return false;
+    if (entries.length > 64) {
+      return false;
+    }
     return entries.every(
       ([arch, cap]) =>
         /^\S{1,32}$/.test(arch) &&
