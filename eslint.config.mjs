@@ -15,9 +15,9 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
-  // The bench scripts are plain CommonJS run by node against the built dist/.
+  // The bench and helper scripts are plain CommonJS run by node (bench against the built dist/).
   {
-    files: ['bench/**/*.js'],
+    files: ['bench/**/*.js', 'scripts/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
   },
   ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ['**/*.ts'] })),

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib/ensure-system.sh
 ensure_system
 pnpm install --frozen-lockfile --reporter=silent
+node scripts/check-catalog.js
 pnpm build
 pnpm exec tsc --noEmit -p tsconfig.all.json
 bash scripts/build-test-image.sh
