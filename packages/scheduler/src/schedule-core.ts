@@ -47,8 +47,11 @@ interface Filters {
   gpus: number;
 }
 
-// Docker/OCI say amd64/arm64, `uname -m` says x86_64/aarch64; nodes may report either.
-const ARCH_ALIASES: ReadonlyMap<string, string> = new Map([
+/**
+ * Docker/OCI say amd64/arm64, `uname -m` says x86_64/aarch64; nodes may report either. The one
+ * table: the root's per-arch cluster view uses it too.
+ */
+export const ARCH_ALIASES: ReadonlyMap<string, string> = new Map([
   ['amd64', 'x86_64'],
   ['x86_64', 'amd64'],
   ['arm64', 'aarch64'],

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { CandidateTable } from './candidate-table';
 import { ReservationLedger } from './reservation-ledger';
-import { distanceKm, fitScore, schedule } from './scheduler';
+import { POLICIES, distanceKm, fitScore, schedule } from './scheduler';
 import type { Candidate, PlacementRequest, Policy, Resources } from './types';
 
 // An independent, obviously-correct model of placement (slow, allocation-happy on purpose), to
@@ -74,7 +74,6 @@ function modelChoice(feasible: Candidate[], scoreOf: (c: Candidate) => number, p
 // Generators: small fleets with plenty of collisions (equal sizes, shared labels, nearby places) so
 // ties, filters and full candidates all happen often.
 
-const POLICIES: Policy[] = ['best-fit', 'worst-fit', 'first-fit', 'most-traffic'];
 const PLACES = [
   { lat: 48.1, long: 11.6 },
   { lat: 52.5, long: 13.4 },

@@ -1,5 +1,6 @@
 import { InstanceStatus, placementFiltersOf, placementPolicyOf, type SlaMicroservice } from '@canopy/schema';
 import {
+  ARCH_ALIASES,
   normalizePolicy,
   schedule,
   type Candidate,
@@ -63,14 +64,6 @@ export function rootPlacementRequest(ms: SlaMicroservice): PlacementRequest {
   }
   return request;
 }
-
-// As the scheduler's arch filter: Docker/OCI names and `uname -m` names are the same machines.
-const ARCH_ALIASES: ReadonlyMap<string, string> = new Map([
-  ['amd64', 'x86_64'],
-  ['x86_64', 'amd64'],
-  ['arm64', 'aarch64'],
-  ['aarch64', 'arm64'],
-]);
 
 const NO_ROOM: Resources = Object.freeze({ cpuMillis: 0, memoryMb: 0, gpus: 0 });
 
