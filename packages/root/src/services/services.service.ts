@@ -14,6 +14,7 @@ import { isAdmin, type Principal } from '../auth/principal';
 import { LOGGER } from '../common/tokens';
 import { InstancesService } from '../instances/instances.service';
 import { ReplicasReconciler } from '../instances/replicas.reconciler';
+import { holdDeployIfArmed } from '../testing/test-hooks';
 import { ServiceLocks } from '../instances/service-locks';
 import type { ApplicationRecord, InstanceRecord, ServiceRecord } from '../persistence/records';
 import { STORE, type Store } from '../persistence/store.port';
@@ -129,6 +130,7 @@ export class ServicesService {
           'REPLICA_LIMIT_REACHED',
         );
       }
+      await holdDeployIfArmed();
       const updated = await this.store.services.update({ ...current, scheduled: true, replicas: live + 1 });
       const instance = await this.instances.deploy(updated);
       return { service: updated, instance };
