@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import {
   WebSocketGateway,
@@ -19,18 +18,13 @@ import {
   type ClusterToRootEvents,
   type RootToClusterEvents,
 } from '@canopy/schema';
+import { constantTimeEqual } from '@canopy/nest-edge';
 import { LOGGER, ROOT_SECRETS } from '../common/tokens';
 import type { RootSecrets } from '../config/root-config';
 import { InstancesService } from '../instances/instances.service';
 import { ClustersService, type ClusterChannel } from './clusters.service';
 
 type ClusterSocket = Socket<ClusterToRootEvents, RootToClusterEvents, Record<string, never>, { clusterId?: string }>;
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 function fieldErrors(errors: { path: string; message: string }[]): string {
   return errors.map((e) => `${e.path}: ${e.message}`).join('; ');
@@ -56,7 +50,7 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       if (!hs.ok) {
         return next(new Error(`invalid handshake: ${fieldErrors(hs.errors)}`));
       }
-      if (!sameSecret(hs.value.token, this.secrets.clusterToken)) {
+      if (!constantTimeEqual(hs.value.token, this.secrets.clusterToken)) {
         this.log.warn({ cluster: hs.value.name, address: socket.handshake.address }, 'cluster rejected: bad token');
         return next(new Error('unauthorized'));
       }
