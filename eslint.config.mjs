@@ -1,22 +1,28 @@
 // Type-aware linting (CONVENTIONS.md): floating promises and misused promises are the bugs that
 // bite an event-driven orchestrator, so they are errors, and the run allows zero warnings.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: [
-      '**/dist/**',
-      '**/node_modules/**',
-      'coverage/**',
-      'jest.config.js',
-      'eslint.config.mjs',
-      'bench/**/*.js',
-    ],
+    ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'jest.config.js', 'eslint.config.mjs'],
   },
   js.configs.recommended,
-  ...tseslint.configs.recommendedTypeChecked,
   {
+    rules: {
+      curly: ['error', 'all'],
+      eqeqeq: ['error', 'always'],
+    },
+  },
+  // The bench and helper scripts are plain CommonJS run by node (bench against the built dist/).
+  {
+    files: ['bench/**/*.js', 'scripts/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
+  },
+  ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ['**/*.ts'] })),
+  {
+    files: ['**/*.ts'],
     languageOptions: {
       parserOptions: { project: ['./tsconfig.all.json'], tsconfigRootDir: import.meta.dirname },
     },
@@ -25,7 +31,21 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/require-await': 'off',
+      'require-await': 'off',
+      '@typescript-eslint/require-await': 'error',
+      // Other packages only through their entry point (CONVENTIONS.md): a deep path couples to a
+      // file layout the owner may change, and bypasses what the package chose to export.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@canopy/*/src', '@canopy/*/src/*', '@canopy/*/dist', '@canopy/*/dist/*'],
+              message: 'Import a workspace package through its entry point (@canopy/x), not a deep path.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

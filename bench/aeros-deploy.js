@@ -97,8 +97,12 @@ async function main() {
     token = (await call('POST', '/api/auth/login', JSON.stringify({ username: 'Admin', password }))).body.token;
     for (let i = 0; ; i++) {
       const active = (await call('GET', '/api/clusters/active')).body;
-      if (active.some((c) => c.resources && c.resources.activeNodes > 0)) break;
-      if (i > 300) throw new Error('no active cluster with a node after 30 s');
+      if (active.some((c) => c.resources && c.resources.activeNodes > 0)) {
+        break;
+      }
+      if (i > 300) {
+        throw new Error('no active cluster with a node after 30 s');
+      }
       await sleep(100);
     }
     const canopyMs = [];
@@ -121,14 +125,22 @@ async function main() {
       const name = `bench-${run + 1}`;
       const t0 = performance.now();
       const created = await call('POST', '/v1/service-components', cr(name, nodeName), 'application/yaml');
-      if (created.status !== 201) throw new Error(`POST answered ${created.status}: ${JSON.stringify(created.body)}`);
+      if (created.status !== 201) {
+        throw new Error(`POST answered ${created.status}: ${JSON.stringify(created.body)}`);
+      }
       let got;
       for (;;) {
         got = (await call('GET', `/v1/service-components/${name}?type=docker`)).body;
         const s = got.status.serviceComponentStatus;
-        if (s === 'Running') break;
-        if (s === 'Failed') throw new Error(`component ${name} failed: ${got.status.detail}`);
-        if (performance.now() - t0 > 60_000) throw new Error(`component ${name} not Running after 60 s`);
+        if (s === 'Running') {
+          break;
+        }
+        if (s === 'Failed') {
+          throw new Error(`component ${name} failed: ${got.status.detail}`);
+        }
+        if (performance.now() - t0 > 60_000) {
+          throw new Error(`component ${name} not Running after 60 s`);
+        }
         await sleep(5);
       }
       const elapsed = performance.now() - t0;
@@ -142,7 +154,9 @@ async function main() {
           all: true,
           filters: { label: [`io.canopy.service-id=${got.status.serviceId}`] },
         });
-        if (left.length === 0) break;
+        if (left.length === 0) {
+          break;
+        }
         await sleep(100);
       }
     }
@@ -164,7 +178,9 @@ async function main() {
       all: true,
       filters: { label: [`io.canopy.node-id=${canopy.node.nodeId}`] },
     });
-    for (const l of leftovers) await docker.getContainer(l.Id).remove({ force: true });
+    for (const l of leftovers) {
+      await docker.getContainer(l.Id).remove({ force: true });
+    }
     await canopy.stop();
     rmSync(work, { recursive: true, force: true });
   }

@@ -67,7 +67,9 @@ async function main() {
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     for (let i = 0; i < APPS; i++) {
       const res = await fetch(`${root.url}/api/application`, { method: 'POST', headers, body: sla(`seed${i}`) });
-      if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
+      if (res.status !== 201) {
+        throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
+      }
     }
     process.stdout.write(
       `root API load: ${CONNECTIONS} connections, ${DURATION_S} s each, SQLite, ${APPS} applications listed, ` +

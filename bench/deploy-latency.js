@@ -69,8 +69,12 @@ async function main() {
     token = (await call('POST', '/api/auth/login', { username: 'Admin', password })).body.token;
     for (let i = 0; ; i++) {
       const active = (await call('GET', '/api/clusters/active')).body;
-      if (active.some((c) => c.resources && c.resources.activeNodes > 0)) break;
-      if (i > 300) throw new Error('no active cluster with a node after 30 s');
+      if (active.some((c) => c.resources && c.resources.activeNodes > 0)) {
+        break;
+      }
+      if (i > 300) {
+        throw new Error('no active cluster with a node after 30 s');
+      }
       await sleep(100);
     }
     const sla = {
@@ -133,7 +137,9 @@ async function main() {
         if (['FAILED', 'DEAD', 'NO_WORKER_CAPACITY', 'NoActiveClusterWithCapacity', 'missing'].includes(status)) {
           throw new Error(`instance ${n} ended ${status}: ${inst && inst.status_detail}`);
         }
-        if (performance.now() - t0 > 60_000) throw new Error(`instance ${n} not RUNNING after 60 s`);
+        if (performance.now() - t0 > 60_000) {
+          throw new Error(`instance ${n} not RUNNING after 60 s`);
+        }
       }
       const elapsed = performance.now() - t0;
       if (run >= 0) {
@@ -146,7 +152,9 @@ async function main() {
           all: true,
           filters: { label: [`io.canopy.service-id=${serviceId}`] },
         });
-        if (left.length === 0) break;
+        if (left.length === 0) {
+          break;
+        }
         await sleep(100);
       }
     }
@@ -168,7 +176,9 @@ async function main() {
       all: true,
       filters: { label: [`io.canopy.node-id=${canopy.node.nodeId}`] },
     });
-    for (const l of leftovers) await docker.getContainer(l.Id).remove({ force: true });
+    for (const l of leftovers) {
+      await docker.getContainer(l.Id).remove({ force: true });
+    }
     await canopy.stop();
     rmSync(work, { recursive: true, force: true });
   }

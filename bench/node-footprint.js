@@ -60,11 +60,15 @@ function pidOf(name) {
 async function measure(pids, seconds) {
   const rss = Object.fromEntries(Object.keys(pids).map((k) => [k, []]));
   const startTicks = {};
-  for (const [k, pid] of Object.entries(pids)) startTicks[k] = cpuTicks(pid);
+  for (const [k, pid] of Object.entries(pids)) {
+    startTicks[k] = cpuTicks(pid);
+  }
   const started = process.hrtime.bigint();
   const end = Date.now() + seconds * 1000;
   while (Date.now() < end) {
-    for (const [k, pid] of Object.entries(pids)) rss[k].push(rssKb(pid));
+    for (const [k, pid] of Object.entries(pids)) {
+      rss[k].push(rssKb(pid));
+    }
     await sleep(Math.min(SAMPLE_MS, Math.max(0, end - Date.now())));
   }
   const wallS = Number(process.hrtime.bigint() - started) / 1e9;
@@ -117,8 +121,11 @@ async function main() {
     rootSocket = socket;
     socket.on('cluster:sync', (_p, ack) => ack({ clusterId: 'bench', desired: [...desired.values()] }));
     socket.on('instance:status', (r, ack) => {
-      if (r.status === 'RUNNING') running.add(r.serviceId);
-      else running.delete(r.serviceId);
+      if (r.status === 'RUNNING') {
+        running.add(r.serviceId);
+      } else {
+        running.delete(r.serviceId);
+      }
       ack({ ok: true });
     });
   });
@@ -157,14 +164,20 @@ async function main() {
     });
     bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
     const statusFile = join(nodeDir, 'engine-status.json');
-    for (let i = 0; i < 100 && !existsSync(statusFile); i++) await sleep(200);
+    for (let i = 0; i < 100 && !existsSync(statusFile); i++) {
+      await sleep(200);
+    }
     nodeId = JSON.parse(readFileSync(statusFile, 'utf8')).nodeId;
 
     const pids = { 'node engine': engine.pid, 'bare node': bare.pid };
     const dockerd = pidOf('dockerd');
     const containerd = pidOf('containerd');
-    if (dockerd) pids.dockerd = dockerd;
-    if (containerd) pids.containerd = containerd;
+    if (dockerd) {
+      pids.dockerd = dockerd;
+    }
+    if (containerd) {
+      pids.containerd = containerd;
+    }
 
     process.stderr.write(`warming up, then measuring ${SECONDS} s with 0 instances\n`);
     await sleep(WARMUP_MS);
@@ -178,7 +191,9 @@ async function main() {
       await rootSocket.timeout(10_000).emitWithAck('instance:deploy', s);
     }
     while (running.size < INSTANCES) {
-      if (Date.now() - deployStart > 300_000) throw new Error(`only ${running.size} instances RUNNING after 300 s`);
+      if (Date.now() - deployStart > 300_000) {
+        throw new Error(`only ${running.size} instances RUNNING after 300 s`);
+      }
       await sleep(500);
     }
     process.stderr.write(
@@ -205,20 +220,26 @@ async function main() {
     );
     console.log(line(header));
     console.log(`|${widths.map((w, i) => (i < 2 ? ` ${'-'.repeat(w)} ` : ` ${'-'.repeat(w - 1)}: `)).join('|')}|`);
-    for (const r of rows) console.log(line(r));
+    for (const r of rows) {
+      console.log(line(r));
+    }
   } finally {
     if (engine && engine.exitCode === null) {
       engine.kill('SIGTERM');
       await new Promise((r) => engine.once('exit', r));
     }
-    if (bare) bare.kill('SIGKILL');
+    if (bare) {
+      bare.kill('SIGKILL');
+    }
     await cluster.stop();
     await new Promise((r) => io.close(() => r()));
     if (nodeId) {
       const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.canopy.node-id=${nodeId}`])
         .toString()
         .trim();
-      if (ids) execFileSync('docker', ['rm', '-f', ...ids.split('\n')], { stdio: 'ignore' });
+      if (ids) {
+        execFileSync('docker', ['rm', '-f', ...ids.split('\n')], { stdio: 'ignore' });
+      }
     }
     rmSync(work, { recursive: true, force: true });
   }

@@ -94,11 +94,15 @@ function run(n, policy, input) {
     const key = `k-${seq}`;
     const d = ledger.place(key, candidates, requests[seq & 4095], policy, { kind: 'node' });
     seq++;
-    if (d.ok) live.push(key);
+    if (d.ok) {
+      live.push(key);
+    }
     ledger.release(live[head++]);
     return d;
   };
-  for (let i = 0; i < Math.max(200, 200000 / n); i++) step(); // warm up the JIT
+  for (let i = 0; i < Math.max(200, 200000 / n); i++) {
+    step();
+  } // warm up the JIT
   const times = [];
   let failures = 0;
   const deadline = process.hrtime.bigint() + BigInt(Math.round(SECONDS * 1e9));
@@ -109,7 +113,9 @@ function run(n, policy, input) {
     const d = step();
     now = process.hrtime.bigint();
     times.push(Number(now - s) / 1000);
-    if (!d.ok) failures++;
+    if (!d.ok) {
+      failures++;
+    }
   }
   const elapsed = Number(now - t0) / 1e9;
   times.sort((a, b) => a - b);
@@ -126,7 +132,13 @@ function run(n, policy, input) {
 }
 
 const rows = [];
-for (const input of INPUTS) for (const policy of POLICIES) for (const n of SIZES) rows.push(run(n, policy, input));
+for (const input of INPUTS) {
+  for (const policy of POLICIES) {
+    for (const n of SIZES) {
+      rows.push(run(n, policy, input));
+    }
+  }
+}
 
 const fmt = (x, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 console.log(

@@ -11,7 +11,9 @@ ensure_system
 # kubectl 1.20 for the /k8s e2e test (exports KUBECTL_1_20; never fails).
 source scripts/lib/ensure-kubectl.sh
 pnpm install --frozen-lockfile --reporter=silent
+node scripts/check-catalog.js
 pnpm build
+pnpm exec tsc --noEmit -p tsconfig.all.json
 bash scripts/build-test-image.sh
 pnpm exec eslint . --max-warnings 0
 pnpm exec prettier --check . >/dev/null || { pnpm exec prettier --check . ; exit 1; }

@@ -9,6 +9,10 @@ import { startStack, type Stack } from '../support/stack';
  * containers): allocate on one IE, read it back, change its image, move it to the other IE with no
  * moment where it is not Running, deallocate.
  */
+// One tag per run: the Docker engine is shared, and a fixed tag would be removed under a
+// concurrent run of this test.
+const V2_IMAGE = `canopy-test/busybox:hlo-v2-${process.pid}`;
+
 describe('aerOS HLO allocation API on two IEs', () => {
   jest.setTimeout(300_000);
 
@@ -43,7 +47,7 @@ describe('aerOS HLO allocation API on two IEs', () => {
   beforeAll(async () => {
     stack = await startStack('aeros-hlo', { nodes: nodes.map((name) => ({ name })) });
     // A second image to update to (no registry here): the test image under another tag.
-    execFileSync('docker', ['tag', 'canopy-test/busybox:latest', 'canopy-test/busybox:hlo-v2']);
+    execFileSync('docker', ['tag', 'canopy-test/busybox:latest', V2_IMAGE]);
     await stack.clusterReady();
     url = stack.api.baseUrl;
     token = stack.api.token;
@@ -51,8 +55,7 @@ describe('aerOS HLO allocation API on two IEs', () => {
 
   afterAll(async () => {
     await stack.stop();
-    // Untags only (the image stays for canopy-test/busybox:latest); -f as a container may still be going.
-    execFileSync('docker', ['rmi', '-f', 'canopy-test/busybox:hlo-v2'], { stdio: 'ignore' });
+    execFileSync('docker', ['rmi', V2_IMAGE], { stdio: 'ignore' });
   });
 
   it('allocates, reads, updates the image, moves with no gap, and deallocates', async () => {
@@ -112,7 +115,7 @@ describe('aerOS HLO allocation API on two IEs', () => {
     expect(byQuery.body.id).toBe(componentId);
 
     // A new image and env (aerOS's PUT is a stub; here it rolls the component over).
-    const v2 = 'canopy-test/busybox:hlo-v2';
+    const v2 = V2_IMAGE;
     expect((await call(url, token, 'PUT', path, json(allocation(a, 'two', v2)), 'application/json')).status).toBe(200);
     const updated = await waitFor(
       'the update Running',
@@ -151,8 +154,7 @@ describe('aerOS HLO allocation API on two IEs', () => {
     expect((await get()).infrastructureElement).toBe(ie(b).id);
     await waitFor(
       'one container left, on b',
-      async () =>
-        containersWithLabel(`io.canopy.service-id=${updated.status.serviceId}`).length === 1 ? true : undefined,
+      () => (containersWithLabel(`io.canopy.service-id=${updated.status.serviceId}`).length === 1 ? true : undefined),
       60_000,
     );
     expect(await httpText(moved.status.hostPorts[0].host_port as number)).toBe('canopy-ok');
@@ -162,8 +164,7 @@ describe('aerOS HLO allocation API on two IEs', () => {
     expect((await call(url, token, 'GET', path)).status).toBe(404);
     await waitFor(
       'no container left',
-      async () =>
-        containersWithLabel(`io.canopy.service-id=${updated.status.serviceId}`).length === 0 ? true : undefined,
+      () => (containersWithLabel(`io.canopy.service-id=${updated.status.serviceId}`).length === 0 ? true : undefined),
       60_000,
     );
   });

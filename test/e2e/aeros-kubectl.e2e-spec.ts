@@ -25,7 +25,9 @@ describe('aerOS CRs through kubectl (/k8s, tiers as processes, real containers)'
   const kubectls: Kubectl[] = [];
 
   beforeAll(async () => {
-    if (binaries.length === 0) return;
+    if (binaries.length === 0) {
+      return;
+    }
     stack = await startStack('aeros-k8s', {
       nodes: [{ name: nodeName }],
       rootEnv: { AEROS_TRUSTED_NETWORKS: '127.0.0.1/32' },
@@ -35,7 +37,9 @@ describe('aerOS CRs through kubectl (/k8s, tiers as processes, real containers)'
   });
 
   afterAll(async () => {
-    for (const k of kubectls) k.cleanup();
+    for (const k of kubectls) {
+      k.cleanup();
+    }
     await proxy?.stop();
     await stack?.stop();
   });
@@ -49,7 +53,9 @@ describe('aerOS CRs through kubectl (/k8s, tiers as processes, real containers)'
 
   function kubectlFor(version: string): Kubectl {
     const bin = binaries.find((b) => b.version === version);
-    if (!bin) throw new Error(`no kubectl ${version}`);
+    if (!bin) {
+      throw new Error(`no kubectl ${version}`);
+    }
     const k = new Kubectl(bin, `${proxy.url}/k8s`, proxy.caPem, stack.api.token);
     kubectls.push(k);
     return k;
@@ -71,8 +77,9 @@ describe('aerOS CRs through kubectl (/k8s, tiers as processes, real containers)'
         `${name} Running (as kubectl shows it)`,
         async () => {
           const r = await k.run('get', 'scd', name, '-o', 'jsonpath={.status.serviceComponentStatus}');
-          if (r.stdout === 'Failed')
+          if (r.stdout === 'Failed') {
             throw new Error(`failed: ${(await k.run('get', 'scd', name, '-o', 'yaml')).stdout}`);
+          }
           return r.stdout === 'Running' ? true : undefined;
         },
         90_000,
@@ -118,7 +125,7 @@ describe('aerOS CRs through kubectl (/k8s, tiers as processes, real containers)'
       const serviceId = parse(yaml.stdout).status.serviceId as string;
       await waitFor(
         'the container to be removed',
-        async () => (containersWithLabel(`io.canopy.service-id=${serviceId}`).length === 0 ? true : undefined),
+        () => (containersWithLabel(`io.canopy.service-id=${serviceId}`).length === 0 ? true : undefined),
         60_000,
       );
     });
@@ -189,7 +196,7 @@ describe('aerOS CRs through kubectl (/k8s, tiers as processes, real containers)'
       try {
         expect((await k.run('apply', '-f', file)).code).toBe(0);
         // Seen either in kubectl's initial list or as a watch event.
-        await waitFor('the watch to show the CR', async () => seen('ADDED'));
+        await waitFor('the watch to show the CR', () => seen('ADDED'));
         // ADDED may come from kubectl's initial list; a label change each round shows up as
         // MODIFIED only once its watch is open (events between list and watch are not replayed).
         let round = 0;
@@ -199,7 +206,7 @@ describe('aerOS CRs through kubectl (/k8s, tiers as processes, real containers)'
         });
         expect((await k.run('delete', '-f', file)).code).toBe(0);
         // Only the open stream can tell this one.
-        await waitFor('the watch to show the deletion', async () => seen('DELETED')).catch((e: Error) => {
+        await waitFor('the watch to show the deletion', () => seen('DELETED')).catch((e: Error) => {
           throw new Error(`${e.message}; kubectl printed:\n${watch.output()}`);
         });
       } finally {

@@ -107,8 +107,7 @@ describe('aerOS LLO API: a ServiceComponentDocker end to end', () => {
     expect(deleted).toMatchObject({ status: 200, text: '' });
     await waitFor(
       'the container to be gone',
-      async () =>
-        containersWithLabel(`io.canopy.service-id=${running.status.serviceId}`).length === 0 ? true : undefined,
+      () => (containersWithLabel(`io.canopy.service-id=${running.status.serviceId}`).length === 0 ? true : undefined),
       60_000,
     );
     const gone = await call(url, token, 'GET', `/v1/service-components/${name}?type=docker`);

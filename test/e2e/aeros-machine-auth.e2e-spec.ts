@@ -86,8 +86,7 @@ describe('aerOS machine auth end to end: API token and trusted network', () => {
     expect(deleted.status).toBe(200);
     await waitFor(
       'the container to be gone',
-      async () =>
-        containersWithLabel(`io.canopy.service-id=${running.status.serviceId}`).length === 0 ? true : undefined,
+      () => (containersWithLabel(`io.canopy.service-id=${running.status.serviceId}`).length === 0 ? true : undefined),
       60_000,
     );
   });

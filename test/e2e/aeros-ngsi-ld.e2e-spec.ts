@@ -64,8 +64,7 @@ describe('aerOS NGSI-LD status across a broker outage', () => {
     expect((await call(url, token, 'DELETE', `/v1/service-components/${name}?type=docker`)).status).toBe(200);
     await waitFor(
       'the container gone while the broker is down',
-      async () =>
-        containersWithLabel(`io.canopy.service-id=${running.status.serviceId}`).length === 0 ? true : undefined,
+      () => (containersWithLabel(`io.canopy.service-id=${running.status.serviceId}`).length === 0 ? true : undefined),
       60_000,
     );
     await broker.reopen();

@@ -86,7 +86,7 @@ describe('deploy a descriptor end to end (separate processes)', () => {
     expect(undeployed.status).toBe(200);
     await waitFor(
       'container gone from docker ps -a',
-      async () => (containersWithLabel(`io.canopy.service-id=${serviceId}`).length === 0 ? true : undefined),
+      () => (containersWithLabel(`io.canopy.service-id=${serviceId}`).length === 0 ? true : undefined),
       30_000,
     );
     await waitFor('instance gone from the service', async () => {

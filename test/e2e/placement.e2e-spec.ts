@@ -76,7 +76,9 @@ describe('placement end to end (root + cluster + two node engines)', () => {
 
   async function running(ms: Record<string, unknown>): Promise<any> {
     const inst = await settled(await deployOne(ms));
-    if (inst.status !== 'RUNNING') throw new Error(`expected RUNNING, got ${inst.status}: ${inst.status_detail}`);
+    if (inst.status !== 'RUNNING') {
+      throw new Error(`expected RUNNING, got ${inst.status}: ${inst.status_detail}`);
+    }
     return inst;
   }
 
@@ -103,7 +105,9 @@ describe('placement end to end (root + cluster + two node engines)', () => {
 
   afterAll(async () => {
     await stack.stop();
-    for (const id of serviceIds) removeContainersWithLabel(`io.canopy.service-id=${id}`);
+    for (const id of serviceIds) {
+      removeContainersWithLabel(`io.canopy.service-id=${id}`);
+    }
   });
 
   it('lands a direct node pin on that node, whichever node the policy would prefer', async () => {

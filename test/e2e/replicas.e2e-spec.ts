@@ -110,7 +110,7 @@ describe('replicas and rolling updates (separate processes, real containers)', (
     expect(after.instance_list.map((i: any) => i.instance_number).sort()).toEqual([2, 3]);
     await waitFor(
       'old containers removed',
-      async () => (containersWithLabel(`io.canopy.service-id=${serviceId}`).length === 2 ? true : undefined),
+      () => (containersWithLabel(`io.canopy.service-id=${serviceId}`).length === 2 ? true : undefined),
       30_000,
     );
     for (const id of containersWithLabel(`io.canopy.service-id=${serviceId}`)) {

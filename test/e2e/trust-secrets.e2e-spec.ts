@@ -32,7 +32,9 @@ function start(tier: 'root' | 'cluster', env: NodeJS.ProcessEnv): Tier {
 }
 
 async function stop(t: Tier | undefined): Promise<void> {
-  if (!t || t.child.exitCode !== null || t.child.signalCode !== null) return;
+  if (!t || t.child.exitCode !== null || t.child.signalCode !== null) {
+    return;
+  }
   t.child.kill('SIGTERM');
   const timer = setTimeout(() => t.child.kill('SIGKILL'), 5000);
   await t.exited;
@@ -56,11 +58,11 @@ describe('bootstrap secrets and private files (root and cluster as processes)', 
     root = start('root', { ROOT_PORT: String(rootPort), ROOT_HOST: '127.0.0.1', ROOT_DATA_DIR: join(dir, 'root') });
     const password = await waitFor(
       'the admin password on stderr',
-      async () => /first admin password for Admin: (\S+)/.exec(root!.stderr.join(''))?.[1],
+      () => /first admin password for Admin: (\S+)/.exec(root!.stderr.join(''))?.[1],
     );
     const clusterToken = await waitFor(
       'the cluster token on stderr',
-      async () => /generated cluster token: (\S+)/.exec(root!.stderr.join(''))?.[1],
+      () => /generated cluster token: (\S+)/.exec(root!.stderr.join(''))?.[1],
     );
     // The password works, so what was printed is the real secret.
     const login = await fetch(`http://127.0.0.1:${rootPort}/api/auth/login`, {
@@ -82,7 +84,7 @@ describe('bootstrap secrets and private files (root and cluster as processes)', 
     });
     const joinToken = await waitFor(
       'the join token on stderr',
-      async () => /generated node join token: (\S+)/.exec(cluster!.stderr.join(''))?.[1],
+      () => /generated node join token: (\S+)/.exec(cluster!.stderr.join(''))?.[1],
     );
     // A request carrying the join token, so the request log has something to leak.
     const reg = await fetch(`http://127.0.0.1:${clusterPort}/api/node/register`, {
@@ -91,12 +93,14 @@ describe('bootstrap secrets and private files (root and cluster as processes)', 
       body: JSON.stringify({ name: 'n', arch: 'amd64', cpuCores: 1, memoryMb: 256 }),
     });
     expect(reg.status).toBe(200);
-    await waitFor('the request log line', async () =>
+    await waitFor('the request log line', () =>
       cluster!.stdout.join('').includes('/api/node/register') ? true : undefined,
     );
 
     const logs = root.stdout.join('') + cluster.stdout.join('');
-    for (const secret of [password, clusterToken, joinToken]) expect(logs).not.toContain(secret);
+    for (const secret of [password, clusterToken, joinToken]) {
+      expect(logs).not.toContain(secret);
+    }
     expect(logs).toContain('printed once to stderr');
 
     expect(statSync(join(dir, 'root')).mode & 0o777).toBe(0o700);

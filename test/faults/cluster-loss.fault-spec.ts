@@ -26,13 +26,21 @@ describe('cluster loss at the root (two clusters, kill -9 and SIGSTOP)', () => {
     stack = await startStack('faults', { rootEnv: { CLUSTER_LOST_MS: String(CLUSTER_LOST_MS) } });
     siteB = await stack.addCluster('b');
     const clusters = (await stack.api.request('GET', '/api/clusters')).body as any[];
-    for (const c of clusters) clusterIds[c.cluster_name] = c.id;
+    for (const c of clusters) {
+      clusterIds[c.cluster_name] = c.id;
+    }
   });
 
   afterAll(async () => {
-    for (const p of [siteB?.cluster, ...(siteB?.nodes ?? [])]) if (p) p.child.kill('SIGCONT');
+    for (const p of [siteB?.cluster, ...(siteB?.nodes ?? [])]) {
+      if (p) {
+        p.child.kill('SIGCONT');
+      }
+    }
     await stack?.stop();
-    if (serviceId) removeContainersWithLabel(`io.canopy.service-id=${serviceId}`);
+    if (serviceId) {
+      removeContainersWithLabel(`io.canopy.service-id=${serviceId}`);
+    }
   });
 
   async function service(): Promise<any> {
@@ -157,7 +165,9 @@ describe('cluster loss at the root (two clusters, kill -9 and SIGSTOP)', () => {
     expect(orphan).toEqual(expect.any(String));
     const killedAt = Date.now();
     siteB.cluster.child.kill('SIGKILL');
-    for (const n of siteB.nodes) n.child.kill('SIGKILL');
+    for (const n of siteB.nodes) {
+      n.child.kill('SIGKILL');
+    }
 
     const dead = await waitFor(
       'the lost cluster’s instance shown DEAD',
@@ -200,7 +210,7 @@ describe('cluster loss at the root (two clusters, kill -9 and SIGSTOP)', () => {
     await siteB.restart();
     const healed = await waitFor(
       'the old container gone, one container per instance',
-      async () => {
+      () => {
         const running = Object.keys(containerStarts());
         const all = containersWithLabel(`io.canopy.service-id=${serviceId}`);
         return all.length === 2 && running.length === 2 && !running.some((id) => id.startsWith(orphan))

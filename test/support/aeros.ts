@@ -11,9 +11,13 @@ export async function call(
   contentType = 'application/yaml',
 ): Promise<{ status: number; body: any; text: string; headers: Headers }> {
   const headers: Record<string, string> = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = contentType;
-  const res = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  if (token) {
+    headers.authorization = `Bearer ${token}`;
+  }
+  if (body !== undefined) {
+    headers['content-type'] = contentType;
+  }
+  const res = await fetch(`${baseUrl}${path}`, { method, headers, body: body ?? null });
   const text = await res.text();
   let parsed: unknown = text;
   try {
@@ -79,7 +83,9 @@ export function inspectService(
   )
     .split('\n')
     .filter((l) => l.trim() !== '');
-  if (ids.length !== 1) return undefined;
+  if (ids.length !== 1) {
+    return undefined;
+  }
   const [info] = JSON.parse(execFileSync('docker', ['inspect', ids[0] as string], { encoding: 'utf8' })) as {
     Config: { Env: string[]; Cmd: string[]; Image: string };
   }[];

@@ -5,12 +5,16 @@ export class RootApi {
 
   async request(method: string, path: string, body?: unknown, raw?: string): Promise<{ status: number; body: any }> {
     const headers: Record<string, string> = {};
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    if (body !== undefined || raw !== undefined) headers['content-type'] = 'application/json';
+    if (this.token) {
+      headers.authorization = `Bearer ${this.token}`;
+    }
+    if (body !== undefined || raw !== undefined) {
+      headers['content-type'] = 'application/json';
+    }
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers,
-      body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+      body: raw ?? (body === undefined ? null : JSON.stringify(body)),
     });
     const text = await res.text();
     let parsed: unknown = text;
@@ -24,7 +28,9 @@ export class RootApi {
 
   async login(username: string, password: string): Promise<void> {
     const res = await this.request('POST', '/api/auth/login', { username, password });
-    if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== 200) {
+      throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+    }
     this.token = res.body.token;
   }
 }

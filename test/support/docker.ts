@@ -8,7 +8,9 @@ export function containersWithLabel(label: string): string[] {
 
 export function removeContainersWithLabel(label: string): void {
   const ids = containersWithLabel(label);
-  if (ids.length > 0) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
+  if (ids.length > 0) {
+    execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
+  }
 }
 
 export function ensureTestImage(): void {

@@ -18,10 +18,13 @@ export interface KubectlBinary {
 export function kubectlBinaries(): KubectlBinary[] {
   const found: KubectlBinary[] = [];
   const sdk = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
-  if (existsSync(sdk)) found.push({ version: '1.32', path: sdk });
-  else {
+  if (existsSync(sdk)) {
+    found.push({ version: '1.32', path: sdk });
+  } else {
     const onPath = whichKubectl();
-    if (onPath) found.push({ version: clientVersion(onPath), path: onPath });
+    if (onPath) {
+      found.push({ version: clientVersion(onPath), path: onPath });
+    }
   }
   let old = process.env.KUBECTL_1_20;
   if (!old) {
@@ -39,7 +42,9 @@ export function kubectlBinaries(): KubectlBinary[] {
       old = '';
     }
   }
-  if (old && existsSync(old)) found.push({ version: '1.20', path: old });
+  if (old && existsSync(old)) {
+    found.push({ version: '1.20', path: old });
+  }
   return found;
 }
 

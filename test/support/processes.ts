@@ -37,7 +37,9 @@ export function startTier(
 
 /** SIGTERM, then SIGKILL after a grace period. */
 export async function stopTier(p: TierProcess, graceMs = 5000): Promise<void> {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  if (p.child.exitCode !== null || p.child.signalCode !== null) {
+    return;
+  }
   p.child.kill('SIGTERM');
   const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
   await p.exited;
@@ -47,7 +49,7 @@ export async function stopTier(p: TierProcess, graceMs = 5000): Promise<void> {
 /** Polls `probe` until it returns a value other than undefined, or fails with the last reason. */
 export async function waitFor<T>(
   what: string,
-  probe: () => Promise<T | undefined>,
+  probe: () => T | undefined | Promise<T | undefined>,
   timeoutMs = 30_000,
   everyMs = 200,
 ): Promise<T> {
@@ -56,7 +58,9 @@ export async function waitFor<T>(
   while (Date.now() < deadline) {
     try {
       const value = await probe();
-      if (value !== undefined) return value;
+      if (value !== undefined) {
+        return value;
+      }
     } catch (error) {
       last = error;
     }

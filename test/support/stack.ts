@@ -186,10 +186,14 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
       return handle;
     },
     stop: async () => {
-      for (const t of [...tiers].reverse()) await stopTier(t);
+      for (const t of [...tiers].reverse()) {
+        await stopTier(t);
+      }
       for (const t of tiers.filter((x) => x.name.startsWith('node'))) {
         const nodeId = nodeIdFromLog(t.logFile);
-        if (nodeId) removeContainersWithLabel(`io.canopy.node-id=${nodeId}`);
+        if (nodeId) {
+          removeContainersWithLabel(`io.canopy.node-id=${nodeId}`);
+        }
       }
       rmSync(work, { recursive: true, force: true });
     },

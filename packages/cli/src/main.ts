@@ -47,7 +47,9 @@ program
     say('Press Ctrl+C to stop (containers keep running and are re-adopted at the next start).');
     let stopping = false;
     const stop = (signal: string) => {
-      if (stopping) return;
+      if (stopping) {
+        return;
+      }
       stopping = true;
       log.info({ signal }, 'stopping');
       canopy.stop().then(

@@ -46,7 +46,9 @@ export class ClusterRuntime implements OnApplicationBootstrap, BeforeApplication
 
   async onApplicationBootstrap(): Promise<void> {
     this.instances.load();
-    if (!this.access.external) this.brokerPort = await this.broker.start();
+    if (!this.access.external) {
+      this.brokerPort = await this.broker.start();
+    }
     this.bus.onMessage((topic, payload) => this.nodeMessages.handle(topic, payload));
     const { url, login } = this.access.clusterConnection();
     await this.bus.connect(url, login);
@@ -54,9 +56,15 @@ export class ClusterRuntime implements OnApplicationBootstrap, BeforeApplication
     this.timers.push(
       setInterval(() => {
         const lost = this.nodes.checkLiveness();
-        for (const nodeId of lost) this.instances.nodeLost(nodeId);
-        if (lost.length > 0) this.outbox.resourcesChanged();
-        for (const nodeId of this.nodes.checkLost()) this.instances.nodeDeclaredLost(nodeId);
+        for (const nodeId of lost) {
+          this.instances.nodeLost(nodeId);
+        }
+        if (lost.length > 0) {
+          this.outbox.resourcesChanged();
+        }
+        for (const nodeId of this.nodes.checkLost()) {
+          this.instances.nodeDeclaredLost(nodeId);
+        }
       }, livenessEvery),
       setInterval(() => this.instances.syncActiveNodes(), this.config.syncIntervalMs),
     );
@@ -65,7 +73,9 @@ export class ClusterRuntime implements OnApplicationBootstrap, BeforeApplication
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) {
+      clearInterval(t);
+    }
     this.timers = [];
     this.rootLink.stop();
     await this.bus.close();

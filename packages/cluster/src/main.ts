@@ -23,7 +23,9 @@ async function main(): Promise<void> {
   }
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
+    if (stopping) {
+      return;
+    }
     stopping = true;
     logger.info({ signal }, 'shutting down');
     cluster.stop().then(

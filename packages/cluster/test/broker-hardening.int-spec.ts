@@ -32,7 +32,9 @@ function remainingLength(n: number): Buffer {
   do {
     let byte = n % 128;
     n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
+    if (n > 0) {
+      byte |= 0x80;
+    }
     out.push(byte);
   } while (n > 0);
   return Buffer.from(out);
@@ -54,7 +56,9 @@ async function floodConnect(port: number, declared: number, budget: number): Pro
   while (!gone && sent < budget) {
     const more = s.write(chunk);
     sent += chunk.length;
-    if (!more) await Promise.race([new Promise((r) => s.once('drain', r)), done]);
+    if (!more) {
+      await Promise.race([new Promise((r) => s.once('drain', r)), done]);
+    }
   }
   s.destroy();
   return sent;
@@ -102,7 +106,9 @@ describe('the in-process broker against hostile clients (real MQTT over TCP)', (
   });
 
   afterAll(async () => {
-    for (const c of clients) await c.close().catch(() => undefined);
+    for (const c of clients) {
+      await c.close().catch(() => undefined);
+    }
     await cluster?.stop();
     await root?.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -114,7 +120,9 @@ describe('the in-process broker against hostile clients (real MQTT over TCP)', (
     // Three clients each declaring a 150 MB CONNECT and sending up to 40 MB of it.
     const sent = await Promise.all([0, 1, 2].map(() => floodConnect(cluster.mqttPort, 150_000_000, 40_000_000)));
     const grown = process.memoryUsage().rss - before;
-    for (const s of sent) expect(s).toBeLessThan(40_000_000);
+    for (const s of sent) {
+      expect(s).toBeLessThan(40_000_000);
+    }
     expect(grown).toBeLessThan(48 * 1024 * 1024);
   });
 
@@ -174,7 +182,9 @@ describe('the in-process broker against hostile clients (real MQTT over TCP)', (
       s.once('close', () => refused.push(s));
     }
     await waitFor('the broker to refuse the connections over the limit', () => refused.length >= 4);
-    for (const s of sockets) s.destroy();
+    for (const s of sockets) {
+      s.destroy();
+    }
     // With the raw sockets gone a node logs in again.
     await Promise.all(sockets.map(closed));
     const again = await connectNode(await newNode('after-limit'));
@@ -276,7 +286,9 @@ describe('the in-process broker with a small total connection limit', () => {
     }
     await waitFor('three refusals', () => refused.length >= 3);
     expect(refused).toHaveLength(3);
-    for (const s of sockets) s.destroy();
+    for (const s of sockets) {
+      s.destroy();
+    }
     await Promise.all(sockets.map(closed));
     const health = (await (await fetch(`http://127.0.0.1:${cluster.port}/health`)).json()) as Record<string, unknown>;
     expect(health.status).toBe('ok');

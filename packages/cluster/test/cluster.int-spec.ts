@@ -12,60 +12,150 @@ import { freePort, sleep, waitFor } from './support/wait';
 const CLUSTER_TOKEN = 'cluster-secret-token';
 jest.setTimeout(20_000);
 
-describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
-  let dataDir: string;
-  let root: RootPeer;
-  let cluster: ClusterHandle;
-  let config: ClusterConfig;
-  const clients: NodeClient[] = [];
-  let regA: NodeRegisterResponse;
-  let nodeA: NodeClient;
+/**
+ * One cluster under test, its stand-in root and the node clients a test connected. Every test
+ * starts its own (fresh SQLite directory, fresh ports), so a failure in one cannot leave state
+ * the next depends on; the steps a test needs first (an active node, a placed service) are the
+ * helpers below, run in its own set-up.
+ */
+interface Stand {
+  dataDir: string;
+  root: RootPeer;
+  cluster: ClusterHandle;
+  config: ClusterConfig;
+  clients: NodeClient[];
+}
 
-  const connectNode = async (reg: NodeRegisterResponse): Promise<NodeClient> => {
-    const c = await NodeClient.connect(cluster.mqttPort, reg);
-    clients.push(c);
-    return c;
+const NODE_A = { name: 'node-a', arch: 'amd64', cpuCores: 2, memoryMb: 2048, publicIp: '10.0.0.5' };
+const NODE_B = { name: 'node-b', arch: 'arm64', cpuCores: 16, memoryMb: 65536 };
+const NODE_B_HEARTBEAT = { cpuCores: 16, memoryTotalMb: 65536, arch: 'arm64' };
+
+async function startStand(): Promise<Stand> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'canopy-cluster-'));
+  const root = new RootPeer(await freePort(), CLUSTER_TOKEN);
+  await root.start();
+  const config: ClusterConfig = {
+    rootUrl: `http://127.0.0.1:${root.port}`,
+    clusterToken: CLUSTER_TOKEN,
+    clusterName: 'test-cluster',
+    clusterLocation: '48.26,11.67',
+    port: 0,
+    host: '127.0.0.1',
+    mqttPort: 0,
+    dataDir,
+    nodeLivenessMs: 1500,
+    syncIntervalMs: 1000,
+    resourcesIntervalMs: 300,
   };
+  const cluster = await startCluster(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  await waitFor('the cluster to reach the root', () => root.syncs.length > 0);
+  return { dataDir, root, cluster, config, clients: [] };
+}
 
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'canopy-cluster-'));
-    root = new RootPeer(await freePort(), CLUSTER_TOKEN);
-    await root.start();
-    config = {
-      rootUrl: `http://127.0.0.1:${root.port}`,
-      clusterToken: CLUSTER_TOKEN,
-      clusterName: 'test-cluster',
-      clusterLocation: '48.26,11.67',
-      port: 0,
-      host: '127.0.0.1',
-      mqttPort: 0,
-      dataDir,
-      nodeLivenessMs: 1500,
-      syncIntervalMs: 1000,
-      resourcesIntervalMs: 300,
-    };
-    cluster = await startCluster(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
-    await waitFor('the cluster to reach the root', () => root.syncs.length > 0);
+async function stopStand(stand: Stand | undefined): Promise<void> {
+  if (stand === undefined) {
+    return;
+  }
+  for (const c of stand.clients) {
+    await c.close().catch(() => undefined);
+  }
+  await stand.cluster.stop();
+  await stand.root.stop();
+  rmSync(stand.dataDir, { recursive: true, force: true });
+}
+
+async function connectNode(stand: Stand, reg: NodeRegisterResponse): Promise<NodeClient> {
+  const c = await NodeClient.connect(stand.cluster.mqttPort, reg);
+  stand.clients.push(c);
+  return c;
+}
+
+async function registerNode(stand: Stand, body: Record<string, unknown>): Promise<NodeRegisterResponse> {
+  const res = await register(stand.cluster.port, stand.cluster.nodeToken, body);
+  expect(res.status).toBe(200);
+  return res.json as unknown as NodeRegisterResponse;
+}
+
+/** Registers a node, connects it to the broker and subscribes it to its control topics. */
+async function connectedNode(
+  stand: Stand,
+  body: Record<string, unknown>,
+): Promise<{ reg: NodeRegisterResponse; node: NodeClient }> {
+  const reg = await registerNode(stand, body);
+  const node = await connectNode(stand, reg);
+  await node.subscribeControl();
+  return { reg, node };
+}
+
+/** A connected node that has sent its first heartbeat, got its sync, and keeps beating. */
+async function activeNode(
+  stand: Stand,
+  body: Record<string, unknown>,
+  heartbeat: Record<string, unknown> = {},
+): Promise<{ reg: NodeRegisterResponse; node: NodeClient }> {
+  const n = await connectedNode(stand, body);
+  await n.node.heartbeat(heartbeat);
+  await waitFor(`control/sync for ${String(body.name)}`, () => n.node.on('control/sync')[0]);
+  n.node.startHeartbeats(300, heartbeat);
+  return n;
+}
+
+/** `svc-web` deployed from the root, pinned to node A, and scheduled there. */
+async function deployWeb(stand: Stand, nodeA: NodeClient): Promise<void> {
+  expect(await stand.root.deploy(spec('svc-web', { constraints: [{ type: 'direct', node: 'node-a' }] }))).toEqual({
+    ok: true,
+  });
+  await waitFor('control/deploy on node A', () => nodeA.on('control/deploy')[0]);
+  await waitFor('NODE_SCHEDULED at the root', () =>
+    stand.root.statusesOf('svc-web').find((r) => r.status === 'NODE_SCHEDULED'),
+  );
+}
+
+function runningWeb(): Record<string, unknown> {
+  return {
+    serviceId: 'svc-web',
+    instanceNumber: 0,
+    generation: 1,
+    sname: 'app.default.svc-web.default',
+    instance: 0,
+    status: 'RUNNING',
+    containerId: 'abc123',
+    hostPorts: [{ containerPort: 80, hostPort: 32080, protocol: 'tcp' }],
+  };
+}
+
+/** `svc-synced`: only in the root's desired set (never sent as an event), placed on node A by the periodic sync. */
+async function syncedOnA(stand: Stand, regA: NodeRegisterResponse, nodeA: NodeClient): Promise<void> {
+  stand.root.desired.set('svc-synced/0@1', spec('svc-synced', { constraints: [{ type: 'direct', node: regA.id }] }));
+  await waitFor('deploy from sync', () =>
+    nodeA.on('control/deploy').find((m) => (m.body as { serviceId: string }).serviceId === 'svc-synced'),
+  );
+}
+
+describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
+  let stand: Stand;
+
+  beforeEach(async () => {
+    stand = await startStand();
   });
 
-  afterAll(async () => {
-    for (const c of clients) await c.close().catch(() => undefined);
-    await cluster?.stop();
-    await root?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+  afterEach(async () => {
+    await stopStand(stand);
   });
 
   it('introduces itself to the root with its token, name and location and syncs', () => {
+    const { root } = stand;
     expect(root.handshakes[0]).toEqual({ token: CLUSTER_TOKEN, name: 'test-cluster', location: '48.26,11.67' });
     expect(root.syncs[0]).toEqual({ resources: expect.objectContaining({ nodes: 0, activeNodes: 0 }), instances: [] });
   });
 
   it('generates a node join token once and keeps it private on disk', () => {
-    expect(cluster.nodeToken.length).toBeGreaterThanOrEqual(16);
-    expect(statSync(join(dataDir, 'node-token')).mode & 0o777).toBe(0o600);
+    expect(stand.cluster.nodeToken.length).toBeGreaterThanOrEqual(16);
+    expect(statSync(join(stand.dataDir, 'node-token')).mode & 0o777).toBe(0o600);
   });
 
   it('refuses registration without the right node token', async () => {
+    const { cluster } = stand;
     const wrong = await register(cluster.port, 'not-the-token', {
       name: 'x',
       arch: 'amd64',
@@ -84,6 +174,7 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('answers a malformed registration with 400 naming the field', async () => {
+    const { cluster } = stand;
     const res = await register(cluster.port, cluster.nodeToken, {
       name: 'node-x',
       arch: 'amd64',
@@ -97,6 +188,7 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('answers a body that is not JSON with 400 in the same error shape', async () => {
+    const { cluster } = stand;
     const res = await fetch(`http://127.0.0.1:${cluster.port}/api/node/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${cluster.nodeToken}` },
@@ -112,24 +204,26 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('registers a node whose credentials work at the broker, and keeps its id on re-registration', async () => {
-    const body = { name: 'node-a', arch: 'amd64', cpuCores: 2, memoryMb: 2048, publicIp: '10.0.0.5' };
-    const first = await register(cluster.port, cluster.nodeToken, body);
+    const { cluster } = stand;
+    const first = await register(cluster.port, cluster.nodeToken, NODE_A);
     expect(first.status).toBe(200);
     const reg = first.json as unknown as NodeRegisterResponse;
     expect(reg.id).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
     expect(reg.MQTT_BROKER_PORT).toBe(cluster.mqttPort);
     expect(reg.mqtt.username).toBe(reg.id);
 
-    const again = await register(cluster.port, cluster.nodeToken, body);
-    regA = again.json as unknown as NodeRegisterResponse;
+    const again = await register(cluster.port, cluster.nodeToken, NODE_A);
+    const regA = again.json as unknown as NodeRegisterResponse;
     expect(regA.id).toBe(reg.id);
     expect(regA.mqtt.password).not.toBe(reg.mqtt.password);
 
-    nodeA = await connectNode(regA);
+    const nodeA = await connectNode(stand, regA);
     expect(await nodeA.subscribeControl()).toEqual([1]);
   });
 
   it('refuses wrong MQTT credentials', async () => {
+    const { cluster } = stand;
+    const regA = await registerNode(stand, NODE_A);
     await expect(
       connectAsync(
         `mqtt://127.0.0.1:${cluster.mqttPort}`,
@@ -143,6 +237,8 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('marks a node active on its first heartbeat and sends it its desired set', async () => {
+    const { root } = stand;
+    const { node: nodeA } = await connectedNode(stand, NODE_A);
     await nodeA.heartbeat();
     const sync = await waitFor('control/sync', () => nodeA.on('control/sync')[0]);
     nodeA.startHeartbeats(300);
@@ -155,13 +251,11 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it("keeps a node out of another node's topics", async () => {
-    const regB = (
-      await register(cluster.port, cluster.nodeToken, { name: 'node-b', arch: 'arm64', cpuCores: 16, memoryMb: 65536 })
-    ).json as unknown as NodeRegisterResponse;
-    const nodeB = await connectNode(regB);
-    await nodeB.subscribeControl();
+    const { root } = stand;
+    const { reg: regA } = await activeNode(stand, NODE_A);
+    const { reg: regB, node: nodeB } = await connectedNode(stand, NODE_B);
     // A second connection with node A's login plays the attacker.
-    const attacker = await connectNode(regA);
+    const attacker = await connectNode(stand, regA);
 
     // Subscribing to B's control topic is refused (SUBACK failure), so B's commands never reach it.
     await expect(attacker.client.subscribeAsync(NodeTopics.controlWildcard(regB.id), { qos: 1 })).rejects.toThrow(
@@ -169,7 +263,8 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
     );
     // Publishing a heartbeat for B is refused: B does not become active, so it gets no sync.
     // QoS 0: the broker drops the connection of a client publishing where it may not, so a QoS 1
-    // publish would wait for a PUBACK that never comes.
+    // publish would wait for a PUBACK that never comes. That drop is the marker that the broker
+    // has decided on the publish (and so forwarded nothing), not a sleep.
     const forged = {
       cpuCores: 16,
       cpuPercent: 1,
@@ -178,20 +273,23 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
       arch: 'arm64',
       at: Date.now(),
     };
+    const dropped = new Promise<void>((resolve) => attacker.client.once('close', () => resolve()));
     await attacker.client.publishAsync(NodeTopics.information(regB.id), JSON.stringify(forged), { qos: 0 });
-    await sleep(500);
+    await dropped;
     expect(nodeB.on('control/sync')).toEqual([]);
 
     // B's own heartbeat does work: the observation above could have failed.
-    await nodeB.heartbeat({ cpuCores: 16, memoryTotalMb: 65536, arch: 'arm64' });
+    await nodeB.heartbeat(NODE_B_HEARTBEAT);
     await waitFor('control/sync for node B', () => nodeB.on('control/sync')[0]);
-    nodeB.startHeartbeats(300, { cpuCores: 16, memoryTotalMb: 65536, arch: 'arm64' });
+    nodeB.startHeartbeats(300, NODE_B_HEARTBEAT);
     expect(attacker.received.filter((m) => m.topic.includes(regB.id))).toEqual([]);
     const both = await waitFor('two active nodes', () => root.resources.find((r) => r.activeNodes === 2));
     expect(both.architectures).toEqual(['amd64', 'arm64']);
   });
 
   it('places a deploy from the root on a node and reports NODE_SCHEDULED up', async () => {
+    const { root } = stand;
+    const { reg: regA, node: nodeA } = await activeNode(stand, NODE_A);
     const s = spec('svc-web', { constraints: [{ type: 'direct', node: 'node-a' }] });
     expect(await root.deploy(s)).toEqual({ ok: true });
     const deploy = await waitFor('control/deploy on node A', () => nodeA.on('control/deploy')[0]);
@@ -201,23 +299,26 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
     );
     expect(scheduled).toMatchObject({ nodeId: regA.id, nodeName: 'node-a', publicIp: '10.0.0.5' });
 
-    // The same key again is a no-op: no second deploy command.
+    // The same key again is a no-op: no second deploy command. The marker: a later deploy of
+    // another service reaches node A, so the repeated one would have arrived before it.
     expect(await root.deploy(s)).toEqual({ ok: true });
-    await sleep(300);
-    expect(nodeA.on('control/deploy')).toHaveLength(1);
+    expect(await root.deploy(spec('svc-marker', { constraints: [{ type: 'direct', node: 'node-a' }] }))).toEqual({
+      ok: true,
+    });
+    await waitFor('control/deploy of the marker on node A', () =>
+      nodeA.on('control/deploy').find((m) => (m.body as { serviceId: string }).serviceId === 'svc-marker'),
+    );
+    expect(
+      nodeA.on('control/deploy').filter((m) => (m.body as { serviceId: string }).serviceId === 'svc-web'),
+    ).toHaveLength(1);
   });
 
   it("forwards a node's RUNNING status to the root with where it runs", async () => {
-    await nodeA.publish(NodeTopics.job(regA.id), {
-      serviceId: 'svc-web',
-      instanceNumber: 0,
-      generation: 1,
-      sname: 'app.default.svc-web.default',
-      instance: 0,
-      status: 'RUNNING',
-      containerId: 'abc123',
-      hostPorts: [{ containerPort: 80, hostPort: 32080, protocol: 'tcp' }],
-    });
+    const { root } = stand;
+    const { reg: regA, node: nodeA } = await activeNode(stand, NODE_A);
+    await activeNode(stand, NODE_B, NODE_B_HEARTBEAT);
+    await deployWeb(stand, nodeA);
+    await nodeA.publish(NodeTopics.job(regA.id), runningWeb());
     const running = await waitFor('RUNNING at the root', () =>
       root.statusesOf('svc-web').find((r) => r.status === 'RUNNING'),
     );
@@ -233,6 +334,8 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('reports NO_WORKER_CAPACITY with a reason when nothing fits', async () => {
+    const { root } = stand;
+    await activeNode(stand, NODE_A);
     expect(await root.deploy(spec('svc-huge', { memoryMb: 1_000_000 }))).toEqual({ ok: true });
     const failed = await waitFor('NO_WORKER_CAPACITY', () => root.statusesOf('svc-huge')[0]);
     expect(failed.status).toBe('NO_WORKER_CAPACITY');
@@ -242,11 +345,14 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('refuses an invalid deploy with an error in the ack', async () => {
-    const ack = await root.emit('instance:deploy', { ...spec('svc-bad'), instanceNumber: -1 });
+    const ack = await stand.root.emit('instance:deploy', { ...spec('svc-bad'), instanceNumber: -1 });
     expect(ack).toEqual({ ok: false, error: expect.stringMatching(/instanceNumber/) });
   });
 
   it('drops malformed MQTT payloads without crashing', async () => {
+    const { root, cluster } = stand;
+    const { reg: regA, node: nodeA } = await activeNode(stand, NODE_A);
+    await deployWeb(stand, nodeA);
     await nodeA.publish(NodeTopics.information(regA.id), 'this is not json{');
     await nodeA.publish(NodeTopics.job(regA.id), { serviceId: 'svc-web', status: 'EXPLODED' });
     await nodeA.publish(NodeTopics.jobResources(regA.id), { instances: 'nope' });
@@ -259,7 +365,10 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
       status: 'FAILED',
       hostPorts: [{ containerPort: 'eighty' }],
     });
-    await sleep(300);
+    // The marker: a valid report published after the malformed ones reaches the root, so they
+    // have been handled (the cluster reads one node's messages in order).
+    await nodeA.publish(NodeTopics.job(regA.id), runningWeb());
+    await waitFor('RUNNING at the root', () => root.statusesOf('svc-web').find((r) => r.status === 'RUNNING'));
     const health = await fetch(`http://127.0.0.1:${cluster.port}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', rootConnected: true });
@@ -267,6 +376,9 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('converges on the desired set from the root sync', async () => {
+    const { root } = stand;
+    const { reg: regA, node: nodeA } = await activeNode(stand, NODE_A);
+    await deployWeb(stand, nodeA);
     // Only in the root's desired set, never sent as an event: the periodic sync must bring it.
     const s = spec('svc-synced', { constraints: [{ type: 'direct', node: regA.id }] });
     root.desired.set('svc-synced/0@1', s);
@@ -281,10 +393,24 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('deletes through the node and reports UNDEPLOYED once the node confirms', async () => {
+    const { root } = stand;
+    const { reg: regA, node: nodeA } = await activeNode(stand, NODE_A);
+    await activeNode(stand, NODE_B, NODE_B_HEARTBEAT);
+    await deployWeb(stand, nodeA);
+    await nodeA.publish(NodeTopics.job(regA.id), runningWeb());
+    await waitFor('RUNNING at the root', () => root.statusesOf('svc-web').find((r) => r.status === 'RUNNING'));
+
     expect(await root.delete({ serviceId: 'svc-web', instanceNumber: 0, generation: 1 })).toEqual({ ok: true });
     const del = await waitFor('control/delete on node A', () => nodeA.on('control/delete')[0]);
     expect(del.body).toEqual({ serviceId: 'svc-web', instanceNumber: 0, generation: 1 });
-    await sleep(200);
+    // The marker: a deploy sent after the delete is scheduled and reported; an UNDEPLOYED sent
+    // without waiting for the node would have reached the root before it.
+    expect(await root.deploy(spec('svc-marker', { constraints: [{ type: 'direct', node: 'node-a' }] }))).toEqual({
+      ok: true,
+    });
+    await waitFor('NODE_SCHEDULED for the marker', () =>
+      root.statusesOf('svc-marker').find((r) => r.status === 'NODE_SCHEDULED'),
+    );
     expect(root.statusesOf('svc-web').map((r) => r.status)).not.toContain('UNDEPLOYED');
 
     await nodeA.publish(NodeTopics.job(regA.id), {
@@ -296,6 +422,7 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
       status: 'UNDEPLOYED',
     });
     await waitFor('UNDEPLOYED at the root', () => root.statusesOf('svc-web').find((r) => r.status === 'UNDEPLOYED'));
+    // svc-web's reservation goes; the marker's (the same size) stays.
     await waitFor('reservation released', () => root.resources.at(-1)?.cpuMillisFree === 17500);
 
     // An unknown key is reported gone straight away.
@@ -306,6 +433,9 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('reconnects to the root after the root goes away and comes back, and syncs again', async () => {
+    const { root } = stand;
+    const { reg: regA, node: nodeA } = await activeNode(stand, NODE_A);
+    await syncedOnA(stand, regA, nodeA);
     await root.stop();
     await sleep(300);
     const before = root.syncs.length;
@@ -315,14 +445,23 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('remembers nodes and placements across a cluster restart', async () => {
-    for (const c of clients.splice(0)) await c.close();
-    await cluster.stop();
-    cluster = await startCluster(config, pino({ level: 'silent' }));
+    const { reg: regA, node: nodeA } = await activeNode(stand, NODE_A);
+    await syncedOnA(stand, regA, nodeA);
+    for (const c of stand.clients.splice(0)) {
+      await c.close();
+    }
+    await stand.cluster.stop();
+    stand.cluster = await startCluster(stand.config, pino({ level: 'silent' }));
     const again = (
-      await register(cluster.port, cluster.nodeToken, { name: 'node-a', arch: 'amd64', cpuCores: 2, memoryMb: 2048 })
+      await register(stand.cluster.port, stand.cluster.nodeToken, {
+        name: 'node-a',
+        arch: 'amd64',
+        cpuCores: 2,
+        memoryMb: 2048,
+      })
     ).json as unknown as NodeRegisterResponse;
     expect(again.id).toBe(regA.id);
-    const node = await connectNode(again);
+    const node = await connectNode(stand, again);
     await node.subscribeControl();
     await node.heartbeat();
     const sync = await waitFor('control/sync after restart', () => node.on('control/sync')[0]);

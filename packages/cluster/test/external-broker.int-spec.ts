@@ -55,7 +55,9 @@ describe('cluster with an external broker (Mosquitto)', () => {
   });
 
   afterAll(async () => {
-    for (const c of clients) await c.close();
+    for (const c of clients) {
+      await c.close();
+    }
     await cluster?.stop();
     await root?.stop();
     if (mosquitto && mosquitto.exitCode === null) {

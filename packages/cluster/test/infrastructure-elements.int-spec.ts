@@ -70,7 +70,9 @@ describe('cluster → root infrastructure elements (real HTTP, MQTT, Socket.IO, 
   });
 
   afterAll(async () => {
-    for (const c of clients) await c.close().catch(() => undefined);
+    for (const c of clients) {
+      await c.close().catch(() => undefined);
+    }
     await cluster?.stop();
     await root?.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -135,7 +137,9 @@ describe('cluster → root infrastructure elements (real HTTP, MQTT, Socket.IO, 
     );
     expect(byName(ies, 'worker-b')).not.toHaveProperty('internalIpAddress');
     // What the cluster sends is exactly what the root's validation lets through.
-    for (const ie of ies) expect(validateInput(InfrastructureElementDto, ie)).toEqual({ ok: true, value: ie });
+    for (const ie of ies) {
+      expect(validateInput(InfrastructureElementDto, ie)).toEqual({ ok: true, value: ie });
+    }
   });
 
   it('refuses a second node claiming an IE id that is taken, naming ieId', async () => {

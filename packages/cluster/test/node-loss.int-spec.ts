@@ -71,7 +71,9 @@ describe('a node that goes silent (real HTTP, MQTT, Socket.IO)', () => {
   });
 
   afterAll(async () => {
-    for (const c of clients) await c.close().catch(() => undefined);
+    for (const c of clients) {
+      await c.close().catch(() => undefined);
+    }
     await cluster?.stop();
     await root?.stop();
     rmSync(dataDir, { recursive: true, force: true });

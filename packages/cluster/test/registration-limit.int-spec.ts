@@ -44,7 +44,9 @@ describe('node registration rate limit (real HTTP)', () => {
 
   it('answers 429 once an address has used up its attempts, whatever the token', async () => {
     const body = { name: 'guesser', arch: 'amd64', cpuCores: 1, memoryMb: 512 };
-    for (let i = 0; i < 3; i++) expect((await register(cluster.port, `guess-${i}-xxxxxxxx`, body)).status).toBe(401);
+    for (let i = 0; i < 3; i++) {
+      expect((await register(cluster.port, `guess-${i}-xxxxxxxx`, body)).status).toBe(401);
+    }
     const limited = await register(cluster.port, cluster.nodeToken, body);
     expect(limited.status).toBe(429);
     expect(limited.json).toEqual(expect.objectContaining({ statusCode: 429, errors: [] }));

@@ -44,7 +44,9 @@ export function configureEdge(app: NestExpressApplication, options: EdgeOptions)
   // the parser, hand it a typed domain error instead, which the one filter maps like any other.
   app.use((err: unknown, _req: unknown, _res: unknown, next: (error?: unknown) => void) => {
     const e = err as { type?: unknown; status?: unknown } | null;
-    if (e?.type === 'entity.parse.failed') return next(new MalformedBodyError());
+    if (e?.type === 'entity.parse.failed') {
+      return next(new MalformedBodyError());
+    }
     // A body that does not decode with its content-encoding (gzip that is not gzip) comes as
     // zlib's error with a 400 status and no body-parser type: without one, the filter took it for a
     // bug (500, logged with its stack). Name it as the client's fault.

@@ -73,9 +73,13 @@ export class DomainExceptionFilter implements ExceptionFilter {
   constructor(private readonly log: Logger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    if (host.getType() !== 'http') return;
+    if (host.getType() !== 'http') {
+      return;
+    }
     const body = toErrorBody(exception);
-    if (body.statusCode >= 500) this.log.error({ err: exception }, 'unhandled error');
+    if (body.statusCode >= 500) {
+      this.log.error({ err: exception }, 'unhandled error');
+    }
     host.switchToHttp().getResponse<JsonResponse>().status(body.statusCode).json(body);
   }
 }

@@ -12,16 +12,21 @@ const PRIMITIVES: ReadonlySet<unknown> = new Set([Object, String, Number, Boolea
 @Injectable()
 export class SchemaValidationPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
-    if (metadata.type !== 'body' || !metadata.metatype || PRIMITIVES.has(metadata.metatype)) return value;
+    if (metadata.type !== 'body' || !metadata.metatype || PRIMITIVES.has(metadata.metatype)) {
+      return value;
+    }
     const result = validateInput(metadata.metatype as new () => object, value ?? {});
-    if (!result.ok) throw new ValidationFailedError(result.errors);
+    if (!result.ok) {
+      throw new ValidationFailedError(result.errors);
+    }
     return result.value;
   }
 }
 
 /** Path parameters that must be non-negative integers (instance numbers). */
 export function parseIndexParam(name: string, raw: string): number {
-  if (!/^\d{1,9}$/.test(raw))
+  if (!/^\d{1,9}$/.test(raw)) {
     throw new ValidationFailedError([{ path: name, message: `${name} must be a non-negative integer` }]);
+  }
   return Number(raw);
 }

@@ -74,7 +74,9 @@ async function run(opts: CliOptions): Promise<void> {
   let handle: NodeEngineHandle | undefined;
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
+    if (stopping) {
+      return;
+    }
     stopping = true;
     log.info({ signal }, 'shutting down, containers keep running');
     const stop = handle?.stop() ?? Promise.resolve();
@@ -93,7 +95,9 @@ async function run(opts: CliOptions): Promise<void> {
     const config = loadConfig(opts, true);
     handle = await startNodeEngine(config, log);
     log.info({ nodeId: handle.nodeId }, 'node engine started');
-    if (stopping) await handle.stop();
+    if (stopping) {
+      await handle.stop();
+    }
   } catch (err) {
     const code = err instanceof NodeEngineError || err instanceof ConfigError ? err.code : undefined;
     log.fatal(

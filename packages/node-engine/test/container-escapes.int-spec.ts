@@ -61,7 +61,11 @@ describe('container escapes refused at the node (real Docker, commands over MQTT
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
-  const port = (hostPort?: number) => ({ containerPort: 80, protocol: 'tcp' as const, hostPort });
+  const port = (hostPort?: number) => ({
+    containerPort: 80,
+    protocol: 'tcp' as const,
+    ...(hostPort === undefined ? {} : { hostPort }),
+  });
   it.each<[string, Partial<InstanceSpecDto>, RegExp]>([
     ['named-volume', { binds: ['victim-data:/data'] }, /NODE_ALLOW_NAMED_VOLUMES/],
     ['proc-root-socket', { binds: ['/proc/self/root/run/docker.sock:/s'] }, /reaches \/proc, which is never allowed/],

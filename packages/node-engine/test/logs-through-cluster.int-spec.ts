@@ -109,7 +109,9 @@ describe('instance logs: root → cluster (Socket.IO) → node (MQTT) → Docker
   });
 
   const askLogs = async (payload: object): Promise<LogsReply> => {
-    if (rootSocket === undefined) throw new Error('cluster not connected');
+    if (rootSocket === undefined) {
+      throw new Error('cluster not connected');
+    }
     return (await rootSocket.timeout(10_000).emitWithAck('instance:logs', payload)) as LogsReply;
   };
 

@@ -142,7 +142,9 @@ describe('node engine hardening (real Docker, commands published straight over M
     // auth, records what Docker sends, and then has no such manifest.
     const seenAuth: string[] = [];
     const registry = http.createServer((req, res) => {
-      if (req.headers.authorization !== undefined) seenAuth.push(req.headers.authorization);
+      if (req.headers.authorization !== undefined) {
+        seenAuth.push(req.headers.authorization);
+      }
       if (req.url === '/v2/' && req.headers.authorization === undefined) {
         res.writeHead(401, {
           'www-authenticate': 'Basic realm="canopy-test"',

@@ -46,7 +46,9 @@ describe('node engine against real Docker, a real MQTT broker and a real registr
       statuses(serviceId, from).find((m) => m.status === 'RUNNING' && m.generation === generation);
   const inspect = async (id: string | undefined) => {
     const found = await dockerInspect(id ?? 'missing-id');
-    if (found === undefined) throw new Error(`container ${id} does not exist`);
+    if (found === undefined) {
+      throw new Error(`container ${id} does not exist`);
+    }
     return found;
   };
 
@@ -184,7 +186,10 @@ describe('node engine against real Docker, a real MQTT broker and a real registr
 
     const before = cluster.messages.length;
     await cluster.command('deploy', instance('afterbad', { cmd: ['sleep', '300'], generation: 1 }));
-    await new Promise((r) => setTimeout(r, 700));
+    // The marker: generation 2 again, queued behind the stale deploy on the slot's lock; its
+    // status is re-sent, so the stale one has been handled by then.
+    await cluster.command('deploy', instance('afterbad', { cmd: ['sleep', '300'], generation: 2 }));
+    await waitFor('gen 2 RUNNING re-sent', running('afterbad', 2, before));
     expect(statuses('afterbad', before).filter((m) => m.generation === 1)).toEqual([]);
     expect((await inspect(newer.containerId)).State.Running).toBe(true);
   });

@@ -32,8 +32,11 @@ describe('node engine as a real process: kill -9, flags, status, SIGTERM', () =>
 
   const exited = (proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> =>
     new Promise((resolve) => {
-      if (proc.exitCode !== null || proc.signalCode !== null) resolve({ code: proc.exitCode, signal: proc.signalCode });
-      else proc.once('exit', (code, signal) => resolve({ code, signal }));
+      if (proc.exitCode !== null || proc.signalCode !== null) {
+        resolve({ code: proc.exitCode, signal: proc.signalCode });
+      } else {
+        proc.once('exit', (code, signal) => resolve({ code, signal }));
+      }
     });
   const startEngine = (args: string[], env: NodeJS.ProcessEnv): ChildProcess => {
     const proc = spawn(process.execPath, [MAIN, ...args], {
@@ -78,7 +81,9 @@ describe('node engine as a real process: kill -9, flags, status, SIGTERM', () =>
       REPORT_INTERVAL_MS: '500',
     });
     await waitFor('a heartbeat', () => cluster.heartbeats()[0], 30_000);
-    for (const s of services) await cluster.command('deploy', instance(s));
+    for (const s of services) {
+      await cluster.command('deploy', instance(s));
+    }
     const running = await waitFor('three RUNNING', () => {
       const up = services.map((s) => cluster.jobStatuses().find((m) => m.serviceId === s && m.status === 'RUNNING'));
       return up.every((m) => m !== undefined) ? up.map((m) => m?.containerId ?? '') : undefined;
@@ -95,7 +100,9 @@ describe('node engine as a real process: kill -9, flags, status, SIGTERM', () =>
     const down = await status();
     expect(down).toContain(`node:     ${nodeId} (proc-worker)`);
     expect(down).toContain('engine:   stopped');
-    for (const s of services) expect(down).toMatch(new RegExp(`${s}\\s+0\\s+1\\s+yes\\s+\\w{12}\\s+running`));
+    for (const s of services) {
+      expect(down).toMatch(new RegExp(`${s}\\s+0\\s+1\\s+yes\\s+\\w{12}\\s+running`));
+    }
 
     // Second life: Oakestra-style flags instead of the environment.
     const from = cluster.messages.length;

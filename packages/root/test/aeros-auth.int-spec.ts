@@ -17,11 +17,13 @@ async function call(
   opts: { token?: string; headers?: Record<string, string>; body?: unknown } = {},
 ): Promise<Reply> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
-  if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.token !== undefined) {
+    headers.authorization = `Bearer ${opts.token}`;
+  }
   const res = await fetch(`${root.url}${path}`, {
     method,
     headers,
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    body: opts.body === undefined ? null : JSON.stringify(opts.body),
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };

@@ -135,9 +135,14 @@ describe('aerOS LLO API: bad input (real root over HTTP, no cluster)', () => {
     const res = await post(body, type);
     expect(res.status).toBe(status ?? 400);
     // Over the limit, the body parser refuses before any route runs: Canopy's error shape only.
-    if (status === 413) expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
-    else expect(typeof res.body.error).toBe('string');
-    if (path !== '') expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+    if (status === 413) {
+      expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
+    } else {
+      expect(typeof res.body.error).toBe('string');
+    }
+    if (path !== '') {
+      expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+    }
   });
 
   it('stored nothing from any of them', async () => {
@@ -184,8 +189,9 @@ describe('aerOS LLO API: bad input (real root over HTTP, no cluster)', () => {
         const keys = path.split('.');
         const last = keys.pop() as string;
         let target = doc;
-        for (const k of keys)
+        for (const k of keys) {
           target = typeof target[k] === 'object' && target[k] !== null ? target[k] : (target[k] = {});
+        }
         target[last] = v;
       }
       return stringify(doc);

@@ -86,7 +86,9 @@ describe('API tokens (service on a real SQLite store)', () => {
   it('acts with the account’s current role (read on every request)', async () => {
     const { record, token } = await tokens.mint(admin, 'x');
     const user = await store.users.get(record.userId);
-    if (!user) throw new Error('missing');
+    if (!user) {
+      throw new Error('missing');
+    }
     await store.users.update({ ...user, role: 'Admin' });
     await expect(tokens.authenticate(token)).resolves.toMatchObject({ role: 'Admin' });
   });

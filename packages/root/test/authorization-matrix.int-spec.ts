@@ -12,7 +12,7 @@ interface Route {
   name: string;
   method: string;
   /** Builds the path (and body) for one call; may create fresh objects so destructive calls don't interfere. */
-  prepare: (caller: Caller) => Promise<{ path: string; body?: unknown }>;
+  prepare: (caller: Caller) => { path: string; body?: unknown } | Promise<{ path: string; body?: unknown }>;
   /** Expected status for the authenticated callers. */
   expect: Record<'other' | 'own' | 'admin', number>;
   /** Expected status without a (valid) token when the route is public; otherwise 401. */
@@ -48,11 +48,13 @@ describe('authorization matrix (real root over HTTP)', () => {
   ): Promise<{ status: number; body: any }> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     const token = tokens[caller];
-    if (token) headers.authorization = `Bearer ${token}`;
+    if (token) {
+      headers.authorization = `Bearer ${token}`;
+    }
     const res = await fetch(`${root.url}${path}`, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? null : JSON.stringify(body),
     });
     const text = await res.text();
     bodies.push(text);
@@ -106,7 +108,9 @@ describe('authorization matrix (real root over HTTP)', () => {
         role: 'Application_Provider',
       });
       expect(created.status).toBe(201);
-      if (caller === 'own') ownUserId = created.body.id;
+      if (caller === 'own') {
+        ownUserId = created.body.id;
+      }
       tokens[caller] = (
         await call('none', 'POST', '/api/auth/login', { username, password: `${username}-password` })
       ).body.token;
@@ -125,23 +129,23 @@ describe('authorization matrix (real root over HTTP)', () => {
   const anyUser = { other: 200, own: 200, admin: 200 };
   const adminOnly = { other: 403, own: 403, admin: 200 };
   const routes: Route[] = [
-    { name: 'list applications', method: 'GET', prepare: async () => ({ path: '/api/applications' }), expect: anyUser },
+    { name: 'list applications', method: 'GET', prepare: () => ({ path: '/api/applications' }), expect: anyUser },
     {
       name: 'create application',
       method: 'POST',
-      prepare: async () => ({ path: '/api/application', body: sla(unique('new')) }),
+      prepare: () => ({ path: '/api/application', body: sla(unique('new')) }),
       expect: { other: 201, own: 201, admin: 201 },
     },
     {
       name: 'get application',
       method: 'GET',
-      prepare: async () => ({ path: `/api/application/${appId}` }),
+      prepare: () => ({ path: `/api/application/${appId}` }),
       expect: owned,
     },
     {
       name: 'update application',
       method: 'PUT',
-      prepare: async () => ({ path: `/api/application/${appId}`, body: { application_desc: 'changed' } }),
+      prepare: () => ({ path: `/api/application/${appId}`, body: { application_desc: 'changed' } }),
       expect: owned,
     },
     {
@@ -153,15 +157,15 @@ describe('authorization matrix (real root over HTTP)', () => {
     {
       name: 'create service',
       method: 'POST',
-      prepare: async () => ({ path: '/api/service', body: sla('ignored', [ms(unique('svc'))], appId) }),
+      prepare: () => ({ path: '/api/service', body: sla('ignored', [ms(unique('svc'))], appId) }),
       expect: { other: 404, own: 201, admin: 201 },
     },
-    { name: 'list services', method: 'GET', prepare: async () => ({ path: `/api/services/${appId}` }), expect: owned },
-    { name: 'get service', method: 'GET', prepare: async () => ({ path: `/api/service/${serviceId}` }), expect: owned },
+    { name: 'list services', method: 'GET', prepare: () => ({ path: `/api/services/${appId}` }), expect: owned },
+    { name: 'get service', method: 'GET', prepare: () => ({ path: `/api/service/${serviceId}` }), expect: owned },
     {
       name: 'update service',
       method: 'PUT',
-      prepare: async () => ({ path: `/api/service/${serviceId}`, body: { ...ms(), memory: 24 } }),
+      prepare: () => ({ path: `/api/service/${serviceId}`, body: { ...ms(), memory: 24 } }),
       expect: owned,
     },
     {
@@ -173,7 +177,7 @@ describe('authorization matrix (real root over HTTP)', () => {
     {
       name: 'deploy instance',
       method: 'POST',
-      prepare: async () => ({ path: `/api/service/${serviceId}/instance` }),
+      prepare: () => ({ path: `/api/service/${serviceId}/instance` }),
       expect: owned,
     },
     {
@@ -190,45 +194,45 @@ describe('authorization matrix (real root over HTTP)', () => {
       // No cluster runs in this test, so an owner's instance has no container yet: 409, not a leak.
       name: 'instance logs',
       method: 'GET',
-      prepare: async () => ({ path: `/api/service/${serviceId}/instance/0/logs?tail=10` }),
+      prepare: () => ({ path: `/api/service/${serviceId}/instance/0/logs?tail=10` }),
       expect: { other: 404, own: 409, admin: 409 },
     },
-    { name: 'list clusters', method: 'GET', prepare: async () => ({ path: '/api/clusters' }), expect: anyUser },
+    { name: 'list clusters', method: 'GET', prepare: () => ({ path: '/api/clusters' }), expect: anyUser },
     {
       name: 'list active clusters',
       method: 'GET',
-      prepare: async () => ({ path: '/api/clusters/active' }),
+      prepare: () => ({ path: '/api/clusters/active' }),
       expect: anyUser,
     },
     {
       name: 'list infrastructure elements',
       method: 'GET',
-      prepare: async () => ({ path: '/api/infrastructure-elements' }),
+      prepare: () => ({ path: '/api/infrastructure-elements' }),
       expect: anyUser,
     },
     {
       // No cluster runs here, so no IE exists: every signed-in caller gets the same 404.
       name: 'get infrastructure element',
       method: 'GET',
-      prepare: async () => ({ path: '/api/infrastructure-elements/urn:ngsi-ld:InfrastructureElement:d:n' }),
+      prepare: () => ({ path: '/api/infrastructure-elements/urn:ngsi-ld:InfrastructureElement:d:n' }),
       expect: { other: 404, own: 404, admin: 404 },
     },
-    { name: 'list users', method: 'GET', prepare: async () => ({ path: '/api/users' }), expect: adminOnly },
+    { name: 'list users', method: 'GET', prepare: () => ({ path: '/api/users' }), expect: adminOnly },
     {
       name: 'create user',
       method: 'POST',
-      prepare: async () => ({
+      prepare: () => ({
         path: '/api/users',
         body: { username: unique('user'), password: 'password-123', role: 'Application_Provider' },
       }),
       expect: { other: 403, own: 403, admin: 201 },
     },
-    { name: 'who am I', method: 'GET', prepare: async () => ({ path: '/api/users/me' }), expect: anyUser },
-    { name: 'get user', method: 'GET', prepare: async () => ({ path: `/api/user/${ownUserId}` }), expect: owned },
+    { name: 'who am I', method: 'GET', prepare: () => ({ path: '/api/users/me' }), expect: anyUser },
+    { name: 'get user', method: 'GET', prepare: () => ({ path: `/api/user/${ownUserId}` }), expect: owned },
     {
       name: 'change password',
       method: 'PUT',
-      prepare: async () => ({ path: `/api/user/${ownUserId}`, body: { password: 'alice-password' } }),
+      prepare: () => ({ path: `/api/user/${ownUserId}`, body: { password: 'alice-password' } }),
       expect: owned,
     },
     {
@@ -247,25 +251,25 @@ describe('authorization matrix (real root over HTTP)', () => {
     {
       name: 'list organizations',
       method: 'GET',
-      prepare: async () => ({ path: '/api/organizations' }),
+      prepare: () => ({ path: '/api/organizations' }),
       expect: adminOnly,
     },
     {
       name: 'create organization',
       method: 'POST',
-      prepare: async () => ({ path: '/api/organizations', body: { name: unique('org') } }),
+      prepare: () => ({ path: '/api/organizations', body: { name: unique('org') } }),
       expect: { other: 403, own: 403, admin: 201 },
     },
     {
       name: 'get organization',
       method: 'GET',
-      prepare: async () => ({ path: `/api/organization/${orgId}` }),
+      prepare: () => ({ path: `/api/organization/${orgId}` }),
       expect: adminOnly,
     },
     {
       name: 'update organization',
       method: 'PUT',
-      prepare: async () => ({ path: `/api/organization/${orgId}`, body: { description: 'x' } }),
+      prepare: () => ({ path: `/api/organization/${orgId}`, body: { description: 'x' } }),
       expect: adminOnly,
     },
     {
@@ -280,7 +284,7 @@ describe('authorization matrix (real root over HTTP)', () => {
     {
       name: 'register user (Oakestra)',
       method: 'POST',
-      prepare: async () => ({
+      prepare: () => ({
         path: '/api/auth/register',
         body: { name: unique('reg'), email: '', password: 'password-123', roles: ['Application_Provider'] },
       }),
@@ -290,19 +294,19 @@ describe('authorization matrix (real root over HTTP)', () => {
       // Another user's list is empty (as if it owned none), never another's applications.
       name: "list a user's applications (Oakestra)",
       method: 'GET',
-      prepare: async () => ({ path: `/api/applications/${ownUserId}` }),
+      prepare: () => ({ path: `/api/applications/${ownUserId}` }),
       expect: anyUser,
     },
     {
       name: "list an organization's users (Oakestra)",
       method: 'GET',
-      prepare: async () => ({ path: `/api/users/${orgId}` }),
+      prepare: () => ({ path: `/api/users/${orgId}` }),
       expect: adminOnly,
     },
     {
       name: 'change password by name (Oakestra)',
       method: 'POST',
-      prepare: async () => ({
+      prepare: () => ({
         path: '/api/user/alice',
         body: { oldPassword: 'alice-password', newPassword: 'alice-password' },
       }),
@@ -312,19 +316,19 @@ describe('authorization matrix (real root over HTTP)', () => {
     {
       name: 'permission (Oakestra)',
       method: 'GET',
-      prepare: async () => ({ path: `/api/permission/alice` }),
+      prepare: () => ({ path: `/api/permission/alice` }),
       expect: owned,
     },
     {
       name: 'list organizations (Oakestra)',
       method: 'GET',
-      prepare: async () => ({ path: '/api/organization/' }),
+      prepare: () => ({ path: '/api/organization/' }),
       expect: adminOnly,
     },
     {
       name: 'create organization (Oakestra)',
       method: 'POST',
-      prepare: async () => ({ path: '/api/organization/', body: { name: unique('org'), member: [] } }),
+      prepare: () => ({ path: '/api/organization/', body: { name: unique('org'), member: [] } }),
       expect: { other: 403, own: 403, admin: 201 },
     },
     {
@@ -337,11 +341,11 @@ describe('authorization matrix (real root over HTTP)', () => {
       },
       expect: owned,
     },
-    { name: 'list API tokens', method: 'GET', prepare: async () => ({ path: '/api/tokens' }), expect: adminOnly },
+    { name: 'list API tokens', method: 'GET', prepare: () => ({ path: '/api/tokens' }), expect: adminOnly },
     {
       name: 'mint API token',
       method: 'POST',
-      prepare: async () => ({ path: '/api/tokens', body: { name: unique('hlo'), expires_in_days: 30 } }),
+      prepare: () => ({ path: '/api/tokens', body: { name: unique('hlo'), expires_in_days: 30 } }),
       expect: { other: 403, own: 403, admin: 201 },
     },
     {
@@ -361,28 +365,28 @@ describe('authorization matrix (real root over HTTP)', () => {
       name: 'LLO version',
       aeros: true,
       method: 'GET',
-      prepare: async () => ({ path: '/version' }),
+      prepare: () => ({ path: '/version' }),
       expect: { other: 200, own: 200, admin: 200 },
     },
     {
       name: 'LLO list',
       aeros: true,
       method: 'GET',
-      prepare: async () => ({ path: '/v1/service-components?type=docker' }),
+      prepare: () => ({ path: '/v1/service-components?type=docker' }),
       expect: { other: 200, own: 200, admin: 200 },
     },
     {
       name: 'LLO get unknown',
       aeros: true,
       method: 'GET',
-      prepare: async () => ({ path: '/v1/service-components/nope?type=docker' }),
+      prepare: () => ({ path: '/v1/service-components/nope?type=docker' }),
       expect: { other: 404, own: 404, admin: 404 },
     },
     {
       name: 'LLO create from JSON',
       aeros: true,
       method: 'POST',
-      prepare: async () => ({ path: '/v1/service-components', body: { kind: 'ServiceComponentDocker' } }),
+      prepare: () => ({ path: '/v1/service-components', body: { kind: 'ServiceComponentDocker' } }),
       expect: { other: 400, own: 400, admin: 400 },
     },
     // aerOS's HLO allocation API: a component nobody made is 404 for every caller that gets in.
@@ -390,14 +394,14 @@ describe('authorization matrix (real root over HTTP)', () => {
       name: 'HLO get unknown component',
       aeros: true,
       method: 'GET',
-      prepare: async () => ({ path: '/hlo_al/services/nosvc/service_components/nocomp/' }),
+      prepare: () => ({ path: '/hlo_al/services/nosvc/service_components/nocomp/' }),
       expect: { other: 404, own: 404, admin: 404 },
     },
     {
       name: 'HLO delete unknown component',
       aeros: true,
       method: 'DELETE',
-      prepare: async () => ({ path: '/hlo_al/services/nosvc/service_components/nocomp/' }),
+      prepare: () => ({ path: '/hlo_al/services/nosvc/service_components/nocomp/' }),
       expect: { other: 404, own: 404, admin: 404 },
     },
   );
@@ -409,68 +413,68 @@ describe('authorization matrix (real root over HTTP)', () => {
     {
       name: 'k8s version',
       method: 'GET',
-      prepare: async () => ({ path: '/k8s/version' }),
+      prepare: () => ({ path: '/k8s/version' }),
       expect: anyUser,
       anonymous: 200,
     },
-    { name: 'k8s api', method: 'GET', prepare: async () => ({ path: '/k8s/api' }), expect: anyUser },
-    { name: 'k8s api/v1', method: 'GET', prepare: async () => ({ path: '/k8s/api/v1' }), expect: anyUser },
-    { name: 'k8s apis', method: 'GET', prepare: async () => ({ path: '/k8s/apis' }), expect: anyUser },
+    { name: 'k8s api', method: 'GET', prepare: () => ({ path: '/k8s/api' }), expect: anyUser },
+    { name: 'k8s api/v1', method: 'GET', prepare: () => ({ path: '/k8s/api/v1' }), expect: anyUser },
+    { name: 'k8s apis', method: 'GET', prepare: () => ({ path: '/k8s/apis' }), expect: anyUser },
     {
       name: 'k8s group',
       method: 'GET',
-      prepare: async () => ({ path: '/k8s/apis/llo.aeros-project.eu' }),
+      prepare: () => ({ path: '/k8s/apis/llo.aeros-project.eu' }),
       expect: anyUser,
     },
-    { name: 'k8s resources', method: 'GET', prepare: async () => ({ path: K8S }), expect: anyUser },
-    { name: 'k8s openapi v2', method: 'GET', prepare: async () => ({ path: '/k8s/openapi/v2' }), expect: anyUser },
-    { name: 'k8s openapi v3', method: 'GET', prepare: async () => ({ path: '/k8s/openapi/v3' }), expect: anyUser },
+    { name: 'k8s resources', method: 'GET', prepare: () => ({ path: K8S }), expect: anyUser },
+    { name: 'k8s openapi v2', method: 'GET', prepare: () => ({ path: '/k8s/openapi/v2' }), expect: anyUser },
+    { name: 'k8s openapi v3', method: 'GET', prepare: () => ({ path: '/k8s/openapi/v3' }), expect: anyUser },
     {
       name: 'k8s openapi v3 group',
       method: 'GET',
-      prepare: async () => ({ path: '/k8s/openapi/v3/apis/llo.aeros-project.eu/v1alpha1' }),
+      prepare: () => ({ path: '/k8s/openapi/v3/apis/llo.aeros-project.eu/v1alpha1' }),
       expect: anyUser,
     },
     {
       name: 'k8s namespaces',
       method: 'GET',
-      prepare: async () => ({ path: '/k8s/api/v1/namespaces' }),
+      prepare: () => ({ path: '/k8s/api/v1/namespaces' }),
       expect: anyUser,
     },
     {
       name: 'k8s namespace',
       method: 'GET',
-      prepare: async () => ({ path: '/k8s/api/v1/namespaces/default' }),
+      prepare: () => ({ path: '/k8s/api/v1/namespaces/default' }),
       expect: anyUser,
     },
     {
       name: 'k8s events',
       method: 'GET',
-      prepare: async () => ({ path: '/k8s/api/v1/namespaces/default/events' }),
+      prepare: () => ({ path: '/k8s/api/v1/namespaces/default/events' }),
       expect: anyUser,
     },
     {
       name: 'k8s list all namespaces',
       method: 'GET',
-      prepare: async () => ({ path: `${K8S}/servicecomponentdockers` }),
+      prepare: () => ({ path: `${K8S}/servicecomponentdockers` }),
       expect: anyUser,
     },
     {
       name: 'k8s list',
       method: 'GET',
-      prepare: async () => ({ path: `${K8S}/namespaces/default/servicecomponentk8s` }),
+      prepare: () => ({ path: `${K8S}/namespaces/default/servicecomponentk8s` }),
       expect: anyUser,
     },
     {
       name: 'k8s get unknown',
       method: 'GET',
-      prepare: async () => ({ path: `${K8S}/namespaces/default/servicecomponentdockers/nope` }),
+      prepare: () => ({ path: `${K8S}/namespaces/default/servicecomponentdockers/nope` }),
       expect: { other: 404, own: 404, admin: 404 },
     },
     {
       name: 'k8s create invalid',
       method: 'POST',
-      prepare: async () => ({
+      prepare: () => ({
         path: `${K8S}/namespaces/default/servicecomponentdockers`,
         body: { apiVersion: 'llo.aeros-project.eu/v1alpha1', kind: 'ServiceComponentDocker', metadata: { name: 'x' } },
       }),
@@ -479,7 +483,7 @@ describe('authorization matrix (real root over HTTP)', () => {
     {
       name: 'k8s replace unknown',
       method: 'PUT',
-      prepare: async () => ({
+      prepare: () => ({
         path: `${K8S}/namespaces/default/servicecomponentdockers/nope`,
         body: {
           apiVersion: 'llo.aeros-project.eu/v1alpha1',
@@ -492,20 +496,20 @@ describe('authorization matrix (real root over HTTP)', () => {
     {
       name: 'k8s patch unknown',
       method: 'PATCH',
-      prepare: async () => ({ path: `${K8S}/namespaces/default/servicecomponentdockers/nope`, body: {} }),
+      prepare: () => ({ path: `${K8S}/namespaces/default/servicecomponentdockers/nope`, body: {} }),
       // application/json is no patch type: 415 before any lookup.
       expect: { other: 415, own: 415, admin: 415 },
     },
     {
       name: 'k8s delete unknown',
       method: 'DELETE',
-      prepare: async () => ({ path: `${K8S}/namespaces/default/servicecomponentdockers/nope` }),
+      prepare: () => ({ path: `${K8S}/namespaces/default/servicecomponentdockers/nope` }),
       expect: { other: 404, own: 404, admin: 404 },
     },
     {
       name: 'k8s unknown path',
       method: 'GET',
-      prepare: async () => ({ path: '/k8s/apis/apps/v1' }),
+      prepare: () => ({ path: '/k8s/apis/apps/v1' }),
       expect: { other: 404, own: 404, admin: 404 },
     },
   ];
@@ -527,16 +531,18 @@ describe('authorization matrix (real root over HTTP)', () => {
       status: expected,
       body: undefined,
     });
-    if (caller === 'apitoken' && !route.aeros)
+    if (caller === 'apitoken' && !route.aeros) {
       expect(res.body.message).toContain('API tokens are accepted only on the aerOS routes');
-    if (res.status >= 400 && path.startsWith('/k8s/'))
+    }
+    if (res.status >= 400 && path.startsWith('/k8s/')) {
       expect(res.body).toEqual(
         expect.objectContaining({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: res.status }),
       );
-    else if (res.status >= 400)
+    } else if (res.status >= 400) {
       expect(res.body).toEqual(
         expect.objectContaining({ statusCode: res.status, code: expect.any(String), errors: expect.any(Array) }),
       );
+    }
   });
 
   it("never shows another user's objects in a list", async () => {

@@ -75,7 +75,9 @@ describe('cluster gateway (real Socket.IO)', () => {
   });
 
   afterAll(async () => {
-    for (const s of sockets) s.close();
+    for (const s of sockets) {
+      s.close();
+    }
     await root.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -181,7 +183,9 @@ describe('cluster gateway (real Socket.IO)', () => {
     socket.close();
     for (let i = 0; i < 50; i++) {
       const edge3 = (await clusters()).find((c) => c.cluster_name === 'edge-3');
-      if (edge3 && !edge3.active) return;
+      if (edge3 && !edge3.active) {
+        return;
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error('edge-3 still active after its connection closed');

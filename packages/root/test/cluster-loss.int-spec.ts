@@ -24,8 +24,12 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (value !== undefined) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -58,7 +62,9 @@ class FakeCluster {
   }
 
   async connected(): Promise<this> {
-    if (!this.socket.connected) await new Promise((r) => this.socket.once('connect', () => r(undefined)));
+    if (!this.socket.connected) {
+      await new Promise((r) => this.socket.once('connect', () => r(undefined)));
+    }
     return this;
   }
 
@@ -100,7 +106,7 @@ describe('cluster loss at the root (real Socket.IO, fake clusters)', () => {
     const res = await fetch(`${root.url}${path}`, {
       method,
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? null : JSON.stringify(body),
     });
     return { status: res.status, body: await res.json() };
   }
@@ -169,7 +175,9 @@ describe('cluster loss at the root (real Socket.IO, fake clusters)', () => {
   });
 
   afterAll(async () => {
-    for (const f of fakes) f.silence();
+    for (const f of fakes) {
+      f.silence();
+    }
     await root.stop();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -44,7 +44,9 @@ const CHROMIUM = '/usr/bin/chromium';
     const cdp = await tab.createCDPSession();
     await cdp.send('Network.enable');
     cdp.on('Network.requestWillBeSent', (e: { request: { method: string; url: string } }) => {
-      if (e.request.method === 'OPTIONS') preflights.push(e.request.url);
+      if (e.request.method === 'OPTIONS') {
+        preflights.push(e.request.url);
+      }
     });
     await tab.goto(pageUrl);
     const result = await tab.evaluate(

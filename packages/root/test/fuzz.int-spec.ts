@@ -60,7 +60,9 @@ function validSla(): Record<string, Json> {
 
 function firstApp(sla: Record<string, Json>): Record<string, Json> {
   const app = (sla.applications as Record<string, Json>[])[0];
-  if (!app) throw new Error('no application in the base body');
+  if (!app) {
+    throw new Error('no application in the base body');
+  }
   return app;
 }
 
@@ -115,7 +117,9 @@ const SERVICE_PATHS: Path[] = [['version'], ...MICROSERVICE_FIELDS.map((f) => [f
 
 const deep = (depth: number, leaf: Json): Json => {
   let value = leaf;
-  for (let i = 0; i < depth; i++) value = i % 2 === 0 ? { a: value } : [value];
+  for (let i = 0; i < depth; i++) {
+    value = i % 2 === 0 ? { a: value } : [value];
+  }
   return value;
 };
 
@@ -197,14 +201,21 @@ const badValue: fc.Arbitrary<Json | undefined> = fc.oneof(
 );
 
 function setAt(target: unknown, path: Path, value: Json | undefined): unknown {
-  if (path.length === 0) return value;
-  if (target === null || typeof target !== 'object') return target;
+  if (path.length === 0) {
+    return value;
+  }
+  if (target === null || typeof target !== 'object') {
+    return target;
+  }
   const [head, ...rest] = path;
   const container = target as Record<string | number, unknown>;
   if (rest.length === 0) {
     if (value === undefined) {
-      if (Array.isArray(container) && typeof head === 'number') container.splice(head, 1);
-      else delete container[head as string];
+      if (Array.isArray(container) && typeof head === 'number') {
+        container.splice(head, 1);
+      } else {
+        delete container[head as string];
+      }
     } else {
       // A copy: the bad values include shared constants, and a later edit of this run could
       // otherwise write into one of them (and even place it inside itself: a circular body).
@@ -220,7 +231,9 @@ function mutated(base: () => Record<string, Json>, paths: Path[]): fc.Arbitrary<
   const edits = fc.array(fc.tuple(fc.constantFrom(...paths), badValue), { minLength: 1, maxLength: 3 });
   const structured = edits.map((list): Body => {
     let body: unknown = base();
-    for (const [path, value] of list) body = setAt(body, path, value);
+    for (const [path, value] of list) {
+      body = setAt(body, path, value);
+    }
     return { json: body };
   });
   const raw = fc.oneof(
@@ -250,7 +263,9 @@ function mutated(base: () => Record<string, Json>, paths: Path[]): fc.Arbitrary<
 
 /** What the server will see after parsing, or `undefined` when the text is not JSON. */
 function parsed(body: Body): { value: unknown } | undefined {
-  if ('json' in body) return { value: JSON.parse(JSON.stringify(body.json ?? null)) as unknown };
+  if ('json' in body) {
+    return { value: JSON.parse(JSON.stringify(body.json ?? null)) as unknown };
+  }
   try {
     return { value: JSON.parse(body.raw) as unknown };
   } catch {
@@ -260,45 +275,83 @@ function parsed(body: Body): { value: unknown } | undefined {
 
 const isBadName = (v: unknown) => typeof v !== 'string' || !/^[A-Za-z0-9]{1,30}$/.test(v);
 // `null` on an optional field means absent (class-validator's @IsOptional, and Oakestra's files).
-const isBadCount = (v: unknown) => v != null && !(typeof v === 'number' && Number.isInteger(v) && v >= 0);
+const isBadCount = (v: unknown) =>
+  v !== null && v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= 0);
 
 /** Independent of the schema classes: rules a reader can check by eye against SPEC §3. */
 function handRules(ms: unknown): string[] {
   const problems: string[] = [];
-  if (ms === null || typeof ms !== 'object' || Array.isArray(ms)) return ['microservice is not an object'];
+  if (ms === null || typeof ms !== 'object' || Array.isArray(ms)) {
+    return ['microservice is not an object'];
+  }
   const m = ms as Record<string, unknown>;
-  if (isBadName(m.microservice_name)) problems.push('microservice_name');
-  if (isBadName(m.microservice_namespace)) problems.push('microservice_namespace');
-  if (m.virtualization !== 'container' && m.virtualization !== 'docker') problems.push('virtualization');
-  if (typeof m.code !== 'string' || m.code === '') problems.push('code');
-  for (const f of ['memory', 'vcpus', 'replicas']) if (isBadCount(m[f])) problems.push(f);
+  if (isBadName(m.microservice_name)) {
+    problems.push('microservice_name');
+  }
+  if (isBadName(m.microservice_namespace)) {
+    problems.push('microservice_namespace');
+  }
+  if (m.virtualization !== 'container' && m.virtualization !== 'docker') {
+    problems.push('virtualization');
+  }
+  if (typeof m.code !== 'string' || m.code === '') {
+    problems.push('code');
+  }
+  for (const f of ['memory', 'vcpus', 'replicas']) {
+    if (isBadCount(m[f])) {
+      problems.push(f);
+    }
+  }
   // Whitespace around entries is tolerated on purpose (see port-spec.spec.ts); anything else outside the syntax is not.
-  if (m.port != null && (typeof m.port !== 'string' || /[^0-9:;/a-z\s]/.test(m.port))) problems.push('port');
+  if (m.port !== null && m.port !== undefined && (typeof m.port !== 'string' || /[^0-9:;/a-z\s]/.test(m.port))) {
+    problems.push('port');
+  }
   return problems;
 }
 
 function slaHandRules(value: unknown): string[] {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return ['not an object'];
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return ['not an object'];
+  }
   const v = value as Record<string, unknown>;
   const problems: string[] = [];
-  if (v.sla_version !== 'v2.0') problems.push('sla_version');
-  if (!Array.isArray(v.applications)) return [...problems, 'applications'];
+  if (v.sla_version !== 'v2.0') {
+    problems.push('sla_version');
+  }
+  if (!Array.isArray(v.applications)) {
+    return [...problems, 'applications'];
+  }
   for (const a of v.applications as unknown[]) {
-    if (a === null || typeof a !== 'object') return [...problems, 'application'];
+    if (a === null || typeof a !== 'object') {
+      return [...problems, 'application'];
+    }
     const app = a as Record<string, unknown>;
-    if (isBadName(app.application_name)) problems.push('application_name');
-    if (isBadName(app.application_namespace)) problems.push('application_namespace');
+    if (isBadName(app.application_name)) {
+      problems.push('application_name');
+    }
+    if (isBadName(app.application_namespace)) {
+      problems.push('application_namespace');
+    }
     // Absent is Oakestra's "none yet" (its corpus accepts it, issue 11); anything else must be a list.
-    if (app.microservices === undefined) continue;
-    if (!Array.isArray(app.microservices)) problems.push('microservices');
-    else for (const ms of app.microservices as unknown[]) problems.push(...handRules(ms));
+    if (app.microservices === undefined) {
+      continue;
+    }
+    if (!Array.isArray(app.microservices)) {
+      problems.push('microservices');
+    } else {
+      for (const ms of app.microservices as unknown[]) {
+        problems.push(...handRules(ms));
+      }
+    }
   }
   return problems;
 }
 
 /** What the root's HTTP API validates: the body with a missing customerID filled in. */
 function withCaller(value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return value;
+  }
   const v = value as Record<string, unknown>;
   return v.customerID === undefined ? { ...v, customerID: 'the caller' } : v;
 }
@@ -331,7 +384,9 @@ function summary(body: Body, status: number, response: string): string {
 }
 
 function keep(list: string[], item: () => string): void {
-  if (list.length < 5) list.push(item());
+  if (list.length < 5) {
+    list.push(item());
+  }
 }
 
 describe('fuzzing the root API with malformed bodies (fast-check, real HTTP)', () => {
@@ -345,7 +400,7 @@ describe('fuzzing the root API with malformed bodies (fast-check, real HTTP)', (
     const res = await fetch(`${root.url}${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : 'raw' in body ? body.raw : JSON.stringify(body.json),
+      body: body === undefined ? null : 'raw' in body ? body.raw : JSON.stringify(body.json),
     });
     return { status: res.status, text: await res.text() };
   }
@@ -382,17 +437,27 @@ describe('fuzzing the root API with malformed bodies (fast-check, real HTTP)', (
           const handProblems = p === undefined ? ['not JSON'] : hand(p.value);
           t.sent++;
           t.statuses[status] = (t.statuses[status] ?? 0) + 1;
-          if (schemaInvalid) t.invalid++;
-          if (status >= 500) keep(t.serverErrors, () => summary(body, status, text));
-          if (schemaInvalid && status < 400) keep(t.acceptedInvalid, () => summary(body, status, text));
-          if (handProblems.length > 0 && status < 400)
+          if (schemaInvalid) {
+            t.invalid++;
+          }
+          if (status >= 500) {
+            keep(t.serverErrors, () => summary(body, status, text));
+          }
+          if (schemaInvalid && status < 400) {
+            keep(t.acceptedInvalid, () => summary(body, status, text));
+          }
+          if (handProblems.length > 0 && status < 400) {
             keep(t.acceptedByHand, () => `${handProblems.join(',')}: ${summary(body, status, text)}`);
-          if (status === 201) t.created += (JSON.parse(text) as { applications: unknown[] }).applications.length;
+          }
+          if (status === 201) {
+            t.created += (JSON.parse(text) as { applications: unknown[] }).applications.length;
+          }
           // Every rejection carries the API's error shape.
           if (status === 400) {
             const shape = JSON.parse(text) as { statusCode?: unknown; code?: unknown; errors?: unknown };
-            if (shape.statusCode !== 400 || typeof shape.code !== 'string' || !Array.isArray(shape.errors))
+            if (shape.statusCode !== 400 || typeof shape.code !== 'string' || !Array.isArray(shape.errors)) {
               keep(t.badErrorShape, () => summary(body, status, text));
+            }
           }
         });
       }
@@ -465,8 +530,9 @@ describe('fuzzing the root API with malformed bodies (fast-check, real HTTP)', (
       (v) => {
         const problems = handRules(v);
         const version = (v as Record<string, unknown> | null)?.version;
-        if (version !== undefined && !(typeof version === 'number' && Number.isInteger(version) && version >= 1))
+        if (version !== undefined && !(typeof version === 'number' && Number.isInteger(version) && version >= 1)) {
           problems.push('version');
+        }
         return problems;
       },
     );
@@ -487,7 +553,9 @@ describe('fuzzing the root API with malformed bodies (fast-check, real HTTP)', (
           const sla = validSla();
           const app = firstApp(sla);
           const target = field.startsWith('application') ? app : (app.microservices as Record<string, Json>[])[0];
-          if (!target) throw new Error('no microservice in the base body');
+          if (!target) {
+            throw new Error('no microservice in the base body');
+          }
           target[field] = `${left}.${right}`;
           const res = await send('POST', '/api/application', { json: sla });
           expect(res.status).toBe(400);

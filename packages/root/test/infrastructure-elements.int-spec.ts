@@ -72,8 +72,12 @@ describe('infrastructure elements at the root (real Socket.IO and HTTP)', () => 
     const deadline = Date.now() + 10_000;
     for (;;) {
       const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      if (value !== undefined) {
+        return value;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`timed out waiting for ${what}`);
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -100,7 +104,9 @@ describe('infrastructure elements at the root (real Socket.IO and HTTP)', () => 
   });
 
   afterAll(async () => {
-    for (const s of sockets) s.close();
+    for (const s of sockets) {
+      s.close();
+    }
     await root.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -206,9 +212,9 @@ describe('ClustersService.resolveInfrastructureElement (real SQLite store)', () 
   let clusters: ClustersService;
   const channel = (id: string): ClusterChannel => ({
     connectionId: id,
-    deploy: async () => ({ ok: true }),
-    delete: async () => ({ ok: true }),
-    logs: async () => ({ ok: true, lines: [] }),
+    deploy: () => Promise.resolve({ ok: true }),
+    delete: () => Promise.resolve({ ok: true }),
+    logs: () => Promise.resolve({ ok: true, lines: [] }),
   });
 
   beforeAll(async () => {

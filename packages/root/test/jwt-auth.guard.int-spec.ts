@@ -38,7 +38,9 @@ interface FakeRequest {
 /** The slice of ExecutionContext the guard reads, for one HTTP request to one handler. */
 function httpContext(cls: new () => object, handler: string, req: FakeRequest, type = 'http'): ExecutionContext {
   const fn = (cls.prototype as Record<string, () => void>)[handler];
-  if (!fn) throw new Error(`no handler ${handler}`);
+  if (!fn) {
+    throw new Error(`no handler ${handler}`);
+  }
   const ctx: Pick<ExecutionContext, 'getType' | 'getHandler' | 'getClass' | 'switchToHttp'> = {
     getType: <T extends string>() => type as T,
     getHandler: () => fn,

@@ -20,7 +20,7 @@ describe('GET /metrics (real root over HTTP)', () => {
     const res = await fetch(`${root.url}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? null : JSON.stringify(body),
     });
     return res.json();
   }

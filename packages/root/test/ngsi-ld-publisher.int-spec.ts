@@ -34,7 +34,9 @@ function captureLog(): { log: Logger; lines: LogLine[] } {
 async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -117,11 +119,15 @@ describe('NGSI-LD publisher over HTTP', () => {
 
   it(`(b) loses nothing and keeps each entity's order through a ${OUTAGE_MS / 1000} s broker outage`, async () => {
     const ids = ['a', 'b', 'c'].map((x) => `urn:ngsi-ld:Service:outage:Component:${x}`);
-    for (const id of ids) broker.seed(id);
+    for (const id of ids) {
+      broker.seed(id);
+    }
     const { log, lines } = captureLog();
     const p = publisher(log);
     p.start();
-    for (const id of ids) p.componentStatus(id, 'Starting', null);
+    for (const id of ids) {
+      p.componentStatus(id, 'Starting', null);
+    }
     await broker.waitFor('the first round', (rs) => ids.every((id) => delivered(id, 1)(rs)));
 
     await broker.close();
@@ -270,7 +276,9 @@ describe('NGSI-LD publisher over HTTP', () => {
     const sc = 'urn:ngsi-ld:Service:llo:Component:raced';
     // The HLO creates the entity between our PATCH and our POST.
     broker.script = (r) => {
-      if (r.method !== 'POST') return undefined;
+      if (r.method !== 'POST') {
+        return undefined;
+      }
       broker.seed(sc);
       return { status: 409, body: { type: 'https://uri.etsi.org/ngsi-ld/errors/AlreadyExists' } };
     };

@@ -52,7 +52,7 @@ describe("Oakestra's dashboard and CLI calls (real root over HTTP)", () => {
     ],
   });
 
-  it('login: token and refresh_token; the JWT carries sub, roles[] and exp as jwt-decode reads them', async () => {
+  it('login: token and refresh_token; the JWT carries sub, roles[] and exp as jwt-decode reads them', () => {
     const claims = jwtPayload(admin.token);
     expect(typeof claims.sub).toBe('string');
     expect(claims.roles).toEqual(['Admin']);
@@ -264,7 +264,9 @@ describe('sessions (issue 10, deliverable 4), real root over HTTP', () => {
       await jwt.signAsync(rest, { expiresIn: 60 }), // no iss
       await jwt.signAsync(rest, { expiresIn: 60, issuer: 'someone-else' }),
     ];
-    for (const token of forged) expect((await t.call('GET', '/api/users/me', { token })).status).toBe(401);
+    for (const token of forged) {
+      expect((await t.call('GET', '/api/users/me', { token })).status).toBe(401);
+    }
     // The same claims with both, as the root signs them, are accepted: the refusals above are about exp and iss.
     const good = await jwt.signAsync(rest, { expiresIn: 60, issuer: 'canopy-root' });
     expect((await t.call('GET', '/api/users/me', { token: good })).status).toBe(200);

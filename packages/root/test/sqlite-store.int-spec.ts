@@ -6,7 +6,7 @@ import type { Store } from '../src/persistence/store.port';
 import { describeStoreContract } from './store.contract';
 
 /** The store contract against a real SQLite file in a temp directory; reopen = a new SqliteStore on the file. */
-describeStoreContract('SqliteStore (real SQLite file)', async () => {
+describeStoreContract('SqliteStore (real SQLite file)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'canopy-store-'));
   let store: Store = new SqliteStore(dir);
   return {

@@ -99,7 +99,7 @@ const STORED: Record<string, unknown> = {
  */
 export function describeStoreContract(
   name: string,
-  open: () => Promise<StoreHarness>,
+  open: () => StoreHarness | Promise<StoreHarness>,
   describeFn: jest.Describe = describe,
 ): void {
   describeFn(`${name}: the store contract`, () => {
@@ -262,7 +262,9 @@ export function describeStoreContract(
         await store.instances.insert(instance('s1', 1, 'c2'));
         await store.instances.insert(instance('s2', 0, 'c1'));
         const first = await store.instances.get('s1:0');
-        if (!first) throw new Error('missing');
+        if (!first) {
+          throw new Error('missing');
+        }
         await store.instances.update({ ...first, desired: 'deleted' });
         expect((await store.instances.find({ serviceId: 's1' })).map((i) => i.id)).toEqual(['s1:0', 's1:1']);
         expect((await store.instances.find({ clusterId: 'c1', desired: 'running' })).map((i) => i.id)).toEqual([
@@ -356,7 +358,9 @@ export function describeStoreContract(
         const attempts = Array.from({ length: 8 }, (_, i) =>
           store.transaction(async () => {
             const clash = await store.applications.find({ ownerId: 'u1', application_name: 'web' });
-            if (clash.length > 0) throw new ConflictError('application web already exists');
+            if (clash.length > 0) {
+              throw new ConflictError('application web already exists');
+            }
             await new Promise((r) => setTimeout(r, 2));
             return store.applications.insert(app(`a${i}`, 'u1', 'web'));
           }),
@@ -364,7 +368,9 @@ export function describeStoreContract(
         const results = await Promise.allSettled(attempts);
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
         for (const r of results) {
-          if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConflictError);
+          if (r.status === 'rejected') {
+            expect(r.reason).toBeInstanceOf(ConflictError);
+          }
         }
         expect(await store.applications.find({ application_name: 'web' })).toHaveLength(1);
       });
@@ -397,11 +403,15 @@ export function describeStoreContract(
         const increments = Array.from({ length: 10 }, async () => {
           for (;;) {
             const current = await store.services.get('s1');
-            if (!current) throw new Error('missing');
+            if (!current) {
+              throw new Error('missing');
+            }
             try {
               return await store.services.update({ ...current, replicas: current.replicas + 1 });
             } catch (error) {
-              if (!(error instanceof StaleVersionError)) throw error;
+              if (!(error instanceof StaleVersionError)) {
+                throw error;
+              }
             }
           }
         });
@@ -433,7 +443,9 @@ export function describeStoreContract(
         expect(await store.instances.get('s1:0')).toMatchObject({ status: 'RUNNING', version: 2 });
         // Still writable, versions continue.
         const again = await store.applications.get('a1');
-        if (!again) throw new Error('missing');
+        if (!again) {
+          throw new Error('missing');
+        }
         expect((await store.applications.update(again)).version).toBe(2);
       });
     });

@@ -15,7 +15,7 @@ describe('root edges: encodings, security headers, write-only secrets, unique na
     const res = await fetch(`${root.url}${path}`, {
       method,
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? null : JSON.stringify(body),
     });
     const text = await res.text();
     return { status: res.status, text, body: text === '' ? undefined : JSON.parse(text) };
@@ -104,7 +104,9 @@ describe('root edges: encodings, security headers, write-only secrets, unique na
     expect(one.body.image_registry).toEqual({ url: 'registry.example.org', username: 'robot' });
     const list = await call('GET', `/api/services/${app.applicationID}`);
     expect(list.status).toBe(200);
-    for (const text of [one.text, list.text, created.text]) expect(text).not.toContain('hunter2-registry-pw');
+    for (const text of [one.text, list.text, created.text]) {
+      expect(text).not.toContain('hunter2-registry-pw');
+    }
   });
 
   it('creates one user when three identical POST /api/users race', async () => {

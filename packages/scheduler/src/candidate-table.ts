@@ -67,9 +67,15 @@ export class CandidateTable {
         copy.largestNodeFree = copyResources(c.largestNodeFree);
         hasLargest = true;
       }
-      if (c.location !== undefined) copy.location = Object.freeze({ lat: c.location.lat, long: c.location.long });
-      if (c.netRxBps !== undefined) copy.netRxBps = c.netRxBps;
-      if (c.cpuPercent !== undefined) copy.cpuPercent = c.cpuPercent;
+      if (c.location !== undefined) {
+        copy.location = Object.freeze({ lat: c.location.lat, long: c.location.long });
+      }
+      if (c.netRxBps !== undefined) {
+        copy.netRxBps = c.netRxBps;
+      }
+      if (c.cpuPercent !== undefined) {
+        copy.cpuPercent = c.cpuPercent;
+      }
       copies.push(Object.freeze(copy));
       this.active[i] = c.active ? 1 : 0;
       this.cpu[i] = c.allocatable.cpuMillis;

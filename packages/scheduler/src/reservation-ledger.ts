@@ -36,7 +36,9 @@ export class ReservationLedger {
   private index: SlotIndex | undefined;
 
   reserve(key: string, candidateId: string, resources: Resources): void {
-    if (this.byKey.has(key)) return;
+    if (this.byKey.has(key)) {
+      return;
+    }
     // Copy: the caller's object may be a request it goes on to mutate.
     const own: Resources = Object.freeze({
       cpuMillis: resources.cpuMillis,
@@ -49,7 +51,9 @@ export class ReservationLedger {
 
   release(key: string): void {
     const entry = this.byKey.get(key);
-    if (!entry) return;
+    if (!entry) {
+      return;
+    }
     this.byKey.delete(key);
     this.add(entry.candidateId, entry.resources, -1);
   }
@@ -74,7 +78,11 @@ export class ReservationLedger {
   /** The keys reserved on a candidate, e.g. to release them when it is removed. O(all keys). */
   keysOn(candidateId: string): string[] {
     const keys: string[] = [];
-    for (const [key, entry] of this.byKey) if (entry.candidateId === candidateId) keys.push(key);
+    for (const [key, entry] of this.byKey) {
+      if (entry.candidateId === candidateId) {
+        keys.push(key);
+      }
+    }
     return keys;
   }
 
@@ -93,7 +101,9 @@ export class ReservationLedger {
     options?: ScheduleOptions,
   ): Decision {
     const existing = this.byKey.get(key);
-    if (existing !== undefined) return { ok: true, candidateId: existing.candidateId };
+    if (existing !== undefined) {
+      return { ok: true, candidateId: existing.candidateId };
+    }
     const kind = options?.kind ?? 'candidate';
     const run = (slots: ReservedSlots | undefined): Decision | undefined =>
       candidates instanceof CandidateTable
@@ -106,7 +116,9 @@ export class ReservationLedger {
       return run(this.index) ?? (run(undefined) as Decision);
     };
     const decision = (this.index === undefined ? undefined : run(this.index)) ?? reindexed();
-    if (decision.ok) this.reserve(key, decision.candidateId, request.requests);
+    if (decision.ok) {
+      this.reserve(key, decision.candidateId, request.requests);
+    }
     return decision;
   }
 
@@ -122,7 +134,9 @@ export class ReservationLedger {
     for (let i = 0; i < n; i++) {
       const id = ids[i] as string;
       // One slot per id is what keeps the arrays in step; a list repeating an id goes the slow way.
-      if (index.slotOf.has(id)) return undefined;
+      if (index.slotOf.has(id)) {
+        return undefined;
+      }
       index.slotOf.set(id, i);
       const r = this.reserved(id);
       index.cpu[i] = r.cpuMillis;
@@ -140,8 +154,11 @@ export class ReservationLedger {
       gpus: cur.gpus + sign * delta.gpus,
     });
     // Drop empty totals so a long-lived ledger does not keep every candidate it ever saw.
-    if (next.cpuMillis === 0 && next.memoryMb === 0 && next.gpus === 0) this.byCandidate.delete(candidateId);
-    else this.byCandidate.set(candidateId, next);
+    if (next.cpuMillis === 0 && next.memoryMb === 0 && next.gpus === 0) {
+      this.byCandidate.delete(candidateId);
+    } else {
+      this.byCandidate.set(candidateId, next);
+    }
     const slot = this.index?.slotOf.get(candidateId);
     if (slot !== undefined && this.index !== undefined) {
       this.index.cpu[slot] = next.cpuMillis;

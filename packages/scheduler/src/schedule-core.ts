@@ -48,7 +48,7 @@ interface Filters {
 }
 
 // Docker/OCI say amd64/arm64, `uname -m` says x86_64/aarch64; nodes may report either.
-const ARCH_ALIASES: ReadonlyMap<string, string> = new Map([
+export const ARCH_ALIASES: ReadonlyMap<string, string> = new Map([
   ['amd64', 'x86_64'],
   ['x86_64', 'amd64'],
   ['arm64', 'aarch64'],
@@ -106,8 +106,12 @@ const TOO_FAR = 5;
 const TOO_FEW_GPUS = 6;
 
 function filterStage(c: Candidate, f: Filters): number {
-  if (!c.active) return INACTIVE;
-  if (f.pins !== undefined && !f.pins.has(c.id) && !f.pins.has(c.name)) return NOT_PINNED;
+  if (!c.active) {
+    return INACTIVE;
+  }
+  if (f.pins !== undefined && !f.pins.has(c.id) && !f.pins.has(c.name)) {
+    return NOT_PINNED;
+  }
   if (
     f.arch !== undefined &&
     !c.architectures.includes(f.arch) &&
@@ -118,7 +122,9 @@ function filterStage(c: Candidate, f: Filters): number {
   for (let k = 0; k < f.labelKeys.length; k++) {
     const key = f.labelKeys[k] as string;
     // hasOwn: a request label named e.g. `constructor` must not match Object.prototype.
-    if (!Object.hasOwn(c.labels, key) || c.labels[key] !== f.labelValues[k]) return WRONG_LABELS;
+    if (!Object.hasOwn(c.labels, key) || c.labels[key] !== f.labelValues[k]) {
+      return WRONG_LABELS;
+    }
   }
   if (f.near !== undefined && (c.location === undefined || distanceKm(f.near, c.location) > f.near.radiusKm)) {
     return TOO_FAR;
@@ -126,7 +132,9 @@ function filterStage(c: Candidate, f: Filters): number {
   // A GPU request is a hardware filter (SPEC §6 lists GPU count among the filters): a candidate
   // built with fewer GPUs can never take it, whatever is released. Too few *free* GPUs on a
   // candidate that has enough is a capacity problem instead.
-  if (c.allocatable.gpus < f.gpus) return TOO_FEW_GPUS;
+  if (c.allocatable.gpus < f.gpus) {
+    return TOO_FEW_GPUS;
+  }
   return PASS;
 }
 
@@ -147,7 +155,9 @@ export function scheduleCore(
   if (candidates.length === 0) {
     return { ok: false, reason: 'no-candidates', detail: `no ${kind} is registered yet, so nothing can be placed` };
   }
-  if (slots !== undefined && slots.ids.length !== candidates.length) return undefined;
+  if (slots !== undefined && slots.ids.length !== candidates.length) {
+    return undefined;
+  }
   const { f, filtering, mode, wantCpu, wantMem, wantGpu } = prepare(request, policy);
 
   const spread = request.spread !== undefined && request.spread.size > 0 ? request.spread : undefined;
@@ -158,14 +168,20 @@ export function scheduleCore(
   let bestLoad = 0;
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i] as Candidate;
-    if (!c.active) continue;
-    if (filtering && filterStage(c, f) !== PASS) continue;
+    if (!c.active) {
+      continue;
+    }
+    if (filtering && filterStage(c, f) !== PASS) {
+      continue;
+    }
     passed++;
     let rCpu: number;
     let rMem: number;
     let rGpu: number;
     if (slots !== undefined) {
-      if (c.id !== slots.ids[i]) return undefined;
+      if (c.id !== slots.ids[i]) {
+        return undefined;
+      }
       rCpu = slots.cpu[i] as number;
       rMem = slots.mem[i] as number;
       rGpu = slots.gpu[i] as number;
@@ -178,12 +194,18 @@ export function scheduleCore(
     const a = c.allocatable;
     const freeCpu = a.cpuMillis - rCpu;
     const freeMem = a.memoryMb - rMem;
-    if (freeCpu < wantCpu || freeMem < wantMem || a.gpus - rGpu < wantGpu) continue;
+    if (freeCpu < wantCpu || freeMem < wantMem || a.gpus - rGpu < wantGpu) {
+      continue;
+    }
     const l = c.largestNodeFree;
-    if (l !== undefined && (l.cpuMillis < wantCpu || l.memoryMb < wantMem || l.gpus < wantGpu)) continue;
+    if (l !== undefined && (l.cpuMillis < wantCpu || l.memoryMb < wantMem || l.gpus < wantGpu)) {
+      continue;
+    }
     // Spread: the fewest instances of the same service first; nothing can beat a candidate with none.
     const load = spread === undefined ? 0 : (spread.get(c.id) ?? 0);
-    if (mode === FIRST_FIT && load === 0) return { ok: true, candidateId: c.id };
+    if (mode === FIRST_FIT && load === 0) {
+      return { ok: true, candidateId: c.id };
+    }
 
     // Inlined `fitScore` (see scheduler.ts for why this score); keep the two in step.
     const score =
@@ -196,7 +218,9 @@ export function scheduleCore(
       bestLoad = load;
       continue;
     }
-    if (load > bestLoad || mode === FIRST_FIT) continue;
+    if (load > bestLoad || mode === FIRST_FIT) {
+      continue;
+    }
     let cmp: number; // < 0: c beats best
     if (mode === BEST_FIT) {
       cmp = score - bestScore;
@@ -212,8 +236,12 @@ export function scheduleCore(
       bestTraffic = c.netRxBps ?? 0;
     }
   }
-  if (best !== undefined) return { ok: true, candidateId: best.id };
-  if (passed === 0) return { ok: false, reason: 'filtered', detail: explainFiltered(candidates, request, f, kind) };
+  if (best !== undefined) {
+    return { ok: true, candidateId: best.id };
+  }
+  if (passed === 0) {
+    return { ok: false, reason: 'filtered', detail: explainFiltered(candidates, request, f, kind) };
+  }
   return { ok: false, reason: 'no-capacity', detail: explainNoCapacity(candidates, reserved, request, f, kind) };
 }
 
@@ -233,11 +261,17 @@ export function scheduleTableCore(
   if (n === 0) {
     return { ok: false, reason: 'no-candidates', detail: `no ${kind} is registered yet, so nothing can be placed` };
   }
-  if (slots === undefined) slots = slotsFrom(table.ids, reserved);
-  else if (slots.ids.length !== n) return undefined;
-  else if (slots.ids !== table.ids) {
+  if (slots === undefined) {
+    slots = slotsFrom(table.ids, reserved);
+  } else if (slots.ids.length !== n) {
+    return undefined;
+  } else if (slots.ids !== table.ids) {
     // An index built from another list with the same ids in the same order is still right.
-    for (let i = 0; i < n; i++) if (table.ids[i] !== slots.ids[i]) return undefined;
+    for (let i = 0; i < n; i++) {
+      if (table.ids[i] !== slots.ids[i]) {
+        return undefined;
+      }
+    }
   }
   const { f, filtering, mode, wantCpu, wantMem, wantGpu } = prepare(request, policy);
   const { candidates, ids, active, cpu, mem, gpu, largestCpu, largestMem, largestGpu, netRx } = table;
@@ -256,14 +290,20 @@ export function scheduleTableCore(
   let bestTraffic = 0;
   let bestLoad = 0;
   for (let i = 0; i < n; i++) {
-    if (active[i] === 0) continue;
-    if (filtering && filterStage(candidates[i] as Candidate, f) !== PASS) continue;
+    if (active[i] === 0) {
+      continue;
+    }
+    if (filtering && filterStage(candidates[i] as Candidate, f) !== PASS) {
+      continue;
+    }
     passed++;
     const aCpu = cpu[i] as number;
     const aMem = mem[i] as number;
     const freeCpu = aCpu - (rCpu[i] as number);
     const freeMem = aMem - (rMem[i] as number);
-    if (freeCpu < wantCpu || freeMem < wantMem || (gpu[i] as number) - (rGpu[i] as number) < wantGpu) continue;
+    if (freeCpu < wantCpu || freeMem < wantMem || (gpu[i] as number) - (rGpu[i] as number) < wantGpu) {
+      continue;
+    }
     if (
       checkLargest &&
       ((largestCpu[i] as number) < wantCpu ||
@@ -273,10 +313,14 @@ export function scheduleTableCore(
       continue;
     }
     const load = spread === undefined ? 0 : (spread.get(ids[i] as string) ?? 0);
-    if (mode === FIRST_FIT && load === 0) return { ok: true, candidateId: ids[i] as string };
+    if (mode === FIRST_FIT && load === 0) {
+      return { ok: true, candidateId: ids[i] as string };
+    }
 
     const key = sign * ((aCpu > 0 ? (freeCpu - wantCpu) / aCpu : 0) + (aMem > 0 ? (freeMem - wantMem) / aMem : 0));
-    if (best >= 0 && load > bestLoad) continue;
+    if (best >= 0 && load > bestLoad) {
+      continue;
+    }
     if (best < 0 || load < bestLoad) {
       best = i;
       bestKey = key;
@@ -284,10 +328,14 @@ export function scheduleTableCore(
       bestLoad = load;
       continue;
     }
-    if (mode === FIRST_FIT) continue;
+    if (mode === FIRST_FIT) {
+      continue;
+    }
     if (mode === MOST_TRAFFIC) {
       const traffic = netRx[i] as number;
-      if (best >= 0 && traffic < bestTraffic) continue;
+      if (best >= 0 && traffic < bestTraffic) {
+        continue;
+      }
       if (best < 0 || traffic > bestTraffic || key > bestKey || (key === bestKey && tableTieBreak(table, i, best))) {
         best = i;
         bestKey = key;
@@ -298,8 +346,12 @@ export function scheduleTableCore(
       bestKey = key;
     }
   }
-  if (best >= 0) return { ok: true, candidateId: ids[best] as string };
-  if (passed === 0) return { ok: false, reason: 'filtered', detail: explainFiltered(candidates, request, f, kind) };
+  if (best >= 0) {
+    return { ok: true, candidateId: ids[best] as string };
+  }
+  if (passed === 0) {
+    return { ok: false, reason: 'filtered', detail: explainFiltered(candidates, request, f, kind) };
+  }
   return { ok: false, reason: 'no-capacity', detail: explainNoCapacity(candidates, reserved, request, f, kind) };
 }
 
@@ -307,7 +359,9 @@ export function scheduleTableCore(
 function tableTieBreak(table: CandidateTable, i: number, incumbent: number): boolean {
   const p = table.cpuPercent[i] as number;
   const q = table.cpuPercent[incumbent] as number;
-  if (p !== q) return p < q;
+  if (p !== q) {
+    return p < q;
+  }
   return (table.ids[i] as string) < (table.ids[incumbent] as string);
 }
 
@@ -328,7 +382,9 @@ function slotsFrom(ids: readonly string[], reserved: (candidateId: string) => Re
 function breaksTie(c: Candidate, incumbent: Candidate): boolean {
   const p = c.cpuPercent ?? 0;
   const q = incumbent.cpuPercent ?? 0;
-  if (p !== q) return p < q;
+  if (p !== q) {
+    return p < q;
+  }
   return c.id < incumbent.id;
 }
 
@@ -342,7 +398,9 @@ function plural(kind: CandidateKind, n: number): string {
 
 function quoteList(items: readonly string[], joiner: 'or' | 'and'): string {
   const q = items.map((s) => JSON.stringify(s));
-  if (q.length <= 1) return q.join('');
+  if (q.length <= 1) {
+    return q.join('');
+  }
   return `${q.slice(0, -1).join(', ')} ${joiner} ${q[q.length - 1] as string}`;
 }
 
@@ -369,21 +427,37 @@ function explainFiltered(
   }
 
   const wants: string[] = [];
-  if (f.arch !== undefined) wants.push(`arch ${f.arch}`);
-  if (f.labelKeys.length > 0) wants.push(`labels ${formatLabels(f.labelKeys, f.labelValues)}`);
-  if (f.gpus > 0) wants.push(`at least ${f.gpus} ${gpuWord(f.gpus)}`);
+  if (f.arch !== undefined) {
+    wants.push(`arch ${f.arch}`);
+  }
+  if (f.labelKeys.length > 0) {
+    wants.push(`labels ${formatLabels(f.labelKeys, f.labelValues)}`);
+  }
+  if (f.gpus > 0) {
+    wants.push(`at least ${f.gpus} ${gpuWord(f.gpus)}`);
+  }
   let sentence = `no active ${kind}`;
-  if (pins !== undefined) sentence += ` named ${quoteList([...pins], 'or')}`;
-  if (wants.length > 0) sentence += ` with ${wants.join(' and ')}`;
+  if (pins !== undefined) {
+    sentence += ` named ${quoteList([...pins], 'or')}`;
+  }
+  if (wants.length > 0) {
+    sentence += ` with ${wants.join(' and ')}`;
+  }
   const near = request.near;
-  if (near !== undefined) sentence += ` within ${near.radiusKm} km of (${near.lat}, ${near.long})`;
+  if (near !== undefined) {
+    sentence += ` within ${near.radiusKm} km of (${near.lat}, ${near.long})`;
+  }
 
   const counts = [0, 0, 0, 0, 0, 0, 0];
-  for (const c of candidates) counts[filterStage(c, f)]!++;
+  for (const c of candidates) {
+    counts[filterStage(c, f)]!++;
+  }
   const why: string[] = [];
   const add = (stage: number, text: string): void => {
     const n = counts[stage] as number;
-    if (n > 0) why.push(`${n} ${text}`);
+    if (n > 0) {
+      why.push(`${n} ${text}`);
+    }
   };
   add(INACTIVE, 'inactive');
   add(NOT_PINNED, 'not named by the pin');
@@ -415,7 +489,9 @@ function explainNoCapacity(
   // root tier by what its largest node can still take.
   const rooms: Room[] = [];
   for (const c of candidates) {
-    if (filterStage(c, f) !== PASS) continue;
+    if (filterStage(c, f) !== PASS) {
+      continue;
+    }
     const r = reserved(c.id);
     const a = c.allocatable;
     let cpu = a.cpuMillis - r.cpuMillis;
@@ -433,7 +509,9 @@ function explainNoCapacity(
   }
   const first = rooms[0];
   // Unreachable when called after a pass that counted eligible candidates; kept for type safety.
-  if (first === undefined) return `no active ${kind} passes the filters`;
+  if (first === undefined) {
+    return `no active ${kind} passes the filters`;
+  }
   const matching = `${rooms.length} active ${plural(kind, rooms.length)}${filtersText(f)}`;
 
   if (want.gpus > 0 && rooms.every((e) => e.gpus < want.gpus)) {
@@ -453,9 +531,13 @@ function explainNoCapacity(
     );
   const closest = rooms.reduce((x, y) => (shortfall(y) < shortfall(x) ? y : x), first);
   let needs = `needs ${want.cpuMillis}m CPU and ${want.memoryMb} MB`;
-  if (want.gpus > 0) needs += ` and ${want.gpus} ${gpuWord(want.gpus)}`;
+  if (want.gpus > 0) {
+    needs += ` and ${want.gpus} ${gpuWord(want.gpus)}`;
+  }
   let has = `${closest.cpu}m / ${closest.mem} MB`;
-  if (want.gpus > 0) has += ` / ${closest.gpus} ${gpuWord(closest.gpus)}`;
+  if (want.gpus > 0) {
+    has += ` / ${closest.gpus} ${gpuWord(closest.gpus)}`;
+  }
   const where = closest.capped ? ` (its largest node)` : '';
   return (
     `${needs}; most free is ${has} on ${closest.c.name}${where}; none of ${matching} has room ` +
@@ -465,9 +547,17 @@ function explainNoCapacity(
 
 function filtersText(f: Filters): string {
   const parts: string[] = [];
-  if (f.pins !== undefined) parts.push(`named ${quoteList([...f.pins], 'or')}`);
-  if (f.arch !== undefined) parts.push(`with arch ${f.arch}`);
-  if (f.labelKeys.length > 0) parts.push(`with labels ${formatLabels(f.labelKeys, f.labelValues)}`);
-  if (f.near !== undefined) parts.push(`within ${f.near.radiusKm} km`);
+  if (f.pins !== undefined) {
+    parts.push(`named ${quoteList([...f.pins], 'or')}`);
+  }
+  if (f.arch !== undefined) {
+    parts.push(`with arch ${f.arch}`);
+  }
+  if (f.labelKeys.length > 0) {
+    parts.push(`with labels ${formatLabels(f.labelKeys, f.labelValues)}`);
+  }
+  if (f.near !== undefined) {
+    parts.push(`within ${f.near.radiusKm} km`);
+  }
   return parts.length > 0 ? ` ${parts.join(' ')}` : '';
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { CandidateTable } from './candidate-table';
 import { ReservationLedger } from './reservation-ledger';
-import { distanceKm, fitScore, schedule } from './scheduler';
+import { POLICIES, distanceKm, fitScore, schedule } from './scheduler';
 import type { Candidate, PlacementRequest, Policy, Resources } from './types';
 
 // An independent, obviously-correct model of placement (slow, allocation-happy on purpose), to
@@ -14,11 +14,21 @@ const ARCH_SAME: Record<string, string[]> = {
 };
 
 function passesFilters(c: Candidate, r: PlacementRequest): boolean {
-  if (!c.active) return false;
-  if (r.pinned && r.pinned.length > 0 && !r.pinned.includes(c.id) && !r.pinned.includes(c.name)) return false;
-  if (r.arch !== undefined && !(ARCH_SAME[r.arch] ?? [r.arch]).some((a) => c.architectures.includes(a))) return false;
-  if (r.labels && Object.entries(r.labels).some(([k, v]) => c.labels[k] !== v)) return false;
-  if (r.near && (!c.location || distanceKm(r.near, c.location) > r.near.radiusKm)) return false;
+  if (!c.active) {
+    return false;
+  }
+  if (r.pinned && r.pinned.length > 0 && !r.pinned.includes(c.id) && !r.pinned.includes(c.name)) {
+    return false;
+  }
+  if (r.arch !== undefined && !(ARCH_SAME[r.arch] ?? [r.arch]).some((a) => c.architectures.includes(a))) {
+    return false;
+  }
+  if (r.labels && Object.entries(r.labels).some(([k, v]) => c.labels[k] !== v)) {
+    return false;
+  }
+  if (r.near && (!c.location || distanceKm(r.near, c.location) > r.near.radiusKm)) {
+    return false;
+  }
   return c.allocatable.gpus >= r.requests.gpus;
 }
 
@@ -29,20 +39,32 @@ function fits(c: Candidate, reserved: Resources, want: Resources): boolean {
 }
 
 function modelChoice(feasible: Candidate[], scoreOf: (c: Candidate) => number, policy: Policy): Candidate | undefined {
-  if (policy === 'first-fit') return feasible[0];
+  if (policy === 'first-fit') {
+    return feasible[0];
+  }
   const key = (c: Candidate): [number, number] => {
     const s = scoreOf(c);
-    if (policy === 'best-fit') return [0, -s];
-    if (policy === 'worst-fit') return [0, s];
+    if (policy === 'best-fit') {
+      return [0, -s];
+    }
+    if (policy === 'worst-fit') {
+      return [0, s];
+    }
     return [c.netRxBps ?? 0, s];
   };
   const sorted = [...feasible].sort((x, y) => {
     const [a1, a2] = key(x);
     const [b1, b2] = key(y);
-    if (a1 !== b1) return b1 - a1;
-    if (a2 !== b2) return b2 - a2;
+    if (a1 !== b1) {
+      return b1 - a1;
+    }
+    if (a2 !== b2) {
+      return b2 - a2;
+    }
     const p = (x.cpuPercent ?? 0) - (y.cpuPercent ?? 0);
-    if (p !== 0) return p;
+    if (p !== 0) {
+      return p;
+    }
     return x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
   });
   return sorted[0];
@@ -52,7 +74,6 @@ function modelChoice(feasible: Candidate[], scoreOf: (c: Candidate) => number, p
 // Generators: small fleets with plenty of collisions (equal sizes, shared labels, nearby places) so
 // ties, filters and full candidates all happen often.
 
-const POLICIES: Policy[] = ['best-fit', 'worst-fit', 'first-fit', 'most-traffic'];
 const PLACES = [
   { lat: 48.1, long: 11.6 },
   { lat: 52.5, long: 13.4 },
@@ -87,10 +108,18 @@ const candidateArb = (i: number, rootTier: boolean) =>
         architectures: [g.arch],
         labels: { zone: g.zone },
       };
-      if (rootTier) c.largestNodeFree = g.largest;
-      if (g.place) c.location = g.place;
-      if (g.netRxBps !== undefined) c.netRxBps = g.netRxBps;
-      if (g.cpuPercent !== undefined) c.cpuPercent = g.cpuPercent;
+      if (rootTier) {
+        c.largestNodeFree = g.largest;
+      }
+      if (g.place) {
+        c.location = g.place;
+      }
+      if (g.netRxBps !== undefined) {
+        c.netRxBps = g.netRxBps;
+      }
+      if (g.cpuPercent !== undefined) {
+        c.cpuPercent = g.cpuPercent;
+      }
       return c;
     });
 
@@ -120,10 +149,18 @@ const requestArb = (maxIndex: number) =>
     })
     .map((g): PlacementRequest => {
       const r: PlacementRequest = { requests: g.requests };
-      if (g.arch) r.arch = g.arch;
-      if (g.zone) r.labels = { zone: g.zone };
-      if (g.pinned) r.pinned = g.pinned;
-      if (g.near) r.near = { ...g.near.at, radiusKm: g.near.radiusKm };
+      if (g.arch) {
+        r.arch = g.arch;
+      }
+      if (g.zone) {
+        r.labels = { zone: g.zone };
+      }
+      if (g.pinned) {
+        r.pinned = g.pinned;
+      }
+      if (g.near) {
+        r.near = { ...g.near.at, radiusKm: g.near.radiusKm };
+      }
       return r;
     });
 
@@ -158,7 +195,9 @@ describe('scheduler properties (random fleets and request sequences through the 
         let seq = 0;
         for (const op of ops) {
           if (op.kind === 'release') {
-            if (placed.length === 0) continue;
+            if (placed.length === 0) {
+              continue;
+            }
             const [key] = placed.splice(op.pick % placed.length, 1);
             ledger.release(key!);
             continue;
@@ -270,7 +309,9 @@ describe('spread (property)', () => {
           const spreadDecision = schedule(fleet, zero, withSpread, policy);
           expect(spreadDecision.ok).toBe(plain.ok);
           expect(schedule(new CandidateTable(fleet), zero, withSpread, policy)).toEqual(spreadDecision);
-          if (!spreadDecision.ok) return;
+          if (!spreadDecision.ok) {
+            return;
+          }
           const feasible = fleet.filter((c) => passesFilters(c, request) && fits(c, zero(), request.requests));
           const least = Math.min(...feasible.map((c) => spread.get(c.id) ?? 0));
           expect(spread.get(spreadDecision.candidateId)).toBe(least);

@@ -40,7 +40,9 @@ const viaLedger =
   (asTable: boolean): Run =>
   (candidates, reserved, request, policy, options) => {
     const ledger = new ReservationLedger();
-    for (const [id, r] of Object.entries(reserved)) ledger.reserve(`pre-${id}`, id, r);
+    for (const [id, r] of Object.entries(reserved)) {
+      ledger.reserve(`pre-${id}`, id, r);
+    }
     return ledger.place('k', asTable ? new CandidateTable(candidates) : candidates, request, policy, options);
   };
 const runs: [string, Run][] = [

@@ -1,3 +1,4 @@
+import { PLACEMENT_POLICIES, PLACEMENT_POLICY_ALIASES } from '@canopy/schema';
 import { CandidateTable } from './candidate-table';
 import { scheduleCore, scheduleTableCore } from './schedule-core';
 import type { Candidate, Decision, PlacementRequest, Policy, Resources, ScheduleOptions } from './types';
@@ -5,20 +6,14 @@ import type { Candidate, Decision, PlacementRequest, Policy, Resources, Schedule
 export { distanceKm } from './geo';
 export { CandidateTable } from './candidate-table';
 
-export const POLICIES: readonly Policy[] = ['best-fit', 'worst-fit', 'first-fit', 'most-traffic'];
+export { ARCH_ALIASES } from './schedule-core';
+
+/** The placement policies, as the SLA schema lists them (one list for the SLA classes and here). */
+export const POLICIES: readonly Policy[] = PLACEMENT_POLICIES;
 
 // A Map, not an object literal, so `normalizePolicy('constructor')` cannot hit Object.prototype.
-const POLICY_SPELLINGS: ReadonlyMap<string, Policy> = new Map<string, Policy>([
-  ['best-fit', 'best-fit'],
-  ['best_fit', 'best-fit'],
-  ['worst-fit', 'worst-fit'],
-  ['worst_fit', 'worst-fit'],
-  ['first-fit', 'first-fit'],
-  ['first_fit', 'first-fit'],
-  ['most-traffic', 'most-traffic'],
-  ['most_traffic', 'most-traffic'],
-  ['traffic-most', 'most-traffic'],
-]);
+// The spellings are the SLA schema's, so what an SLA may say and what the scheduler reads agree.
+const POLICY_SPELLINGS: ReadonlyMap<string, Policy> = new Map<string, Policy>(Object.entries(PLACEMENT_POLICY_ALIASES));
 
 /**
  * The policy an SLA or a default setting names, in any spelling Oakestra and ASSIST-IoT use

@@ -40,7 +40,9 @@ describe('instance status vocabulary', () => {
   });
 
   it('counts failures and the end states as terminal, and nothing on the happy path', () => {
-    for (const s of HAPPY_PATH) expect(TERMINAL_STATUSES.has(s)).toBe(false);
+    for (const s of HAPPY_PATH) {
+      expect(TERMINAL_STATUSES.has(s)).toBe(false);
+    }
     for (const s of [S.FAILED, S.DEAD, S.COMPLETED, S.UNDEPLOYED, ...SCHEDULING_FAILURES]) {
       expect(TERMINAL_STATUSES.has(s)).toBe(true);
     }
@@ -57,12 +59,16 @@ describe('isStatusAdvance', () => {
   it('ignores a late CREATING after RUNNING, and every other step back', () => {
     expect(isStatusAdvance(S.RUNNING, S.CREATING)).toBe(false);
     for (let i = 0; i < HAPPY_PATH.length; i++) {
-      for (let j = 0; j <= i; j++) expect(isStatusAdvance(HAPPY_PATH[i]!, HAPPY_PATH[j]!)).toBe(false);
+      for (let j = 0; j <= i; j++) {
+        expect(isStatusAdvance(HAPPY_PATH[i]!, HAPPY_PATH[j]!)).toBe(false);
+      }
     }
   });
 
   it('treats a repeat of the same status as no change', () => {
-    for (const s of INSTANCE_STATUSES) expect(isStatusAdvance(s, s)).toBe(false);
+    for (const s of INSTANCE_STATUSES) {
+      expect(isStatusAdvance(s, s)).toBe(false);
+    }
   });
 
   it('lets DEAD, FAILED and COMPLETED replace RUNNING', () => {
@@ -72,7 +78,9 @@ describe('isStatusAdvance', () => {
   });
 
   it('lets a scheduling failure replace REQUESTED', () => {
-    for (const s of SCHEDULING_FAILURES) expect(isStatusAdvance(S.REQUESTED, s)).toBe(true);
+    for (const s of SCHEDULING_FAILURES) {
+      expect(isStatusAdvance(S.REQUESTED, s)).toBe(true);
+    }
   });
 
   it('takes RUNNING after DEAD: the node restarted the container', () => {
@@ -81,7 +89,9 @@ describe('isStatusAdvance', () => {
 
   it('lets UNDEPLOYED replace anything, and nothing replace UNDEPLOYED', () => {
     for (const s of INSTANCE_STATUSES) {
-      if (s !== S.UNDEPLOYED) expect(isStatusAdvance(s, S.UNDEPLOYED)).toBe(true);
+      if (s !== S.UNDEPLOYED) {
+        expect(isStatusAdvance(s, S.UNDEPLOYED)).toBe(true);
+      }
       expect(isStatusAdvance(S.UNDEPLOYED, s)).toBe(false);
     }
   });
@@ -111,6 +121,8 @@ describe('toAerosStatus', () => {
 
   it('only ever answers with the aerOS vocabulary', () => {
     const vocabulary = new Set(['Starting', 'Running', 'Failed', 'Removing', 'Finished']);
-    for (const s of INSTANCE_STATUSES) expect(vocabulary.has(toAerosStatus(s))).toBe(true);
+    for (const s of INSTANCE_STATUSES) {
+      expect(vocabulary.has(toAerosStatus(s))).toBe(true);
+    }
   });
 });

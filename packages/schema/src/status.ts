@@ -47,13 +47,21 @@ const PROGRESS: readonly InstanceStatus[] = [
  * means the node restarted the container.
  */
 export function isStatusAdvance(current: InstanceStatus, next: InstanceStatus): boolean {
-  if (current === next) return false;
-  if (current === InstanceStatus.UNDEPLOYED) return false;
+  if (current === next) {
+    return false;
+  }
+  if (current === InstanceStatus.UNDEPLOYED) {
+    return false;
+  }
   // A one-shot instance that finished is never restarted: only its removal follows.
-  if (current === InstanceStatus.COMPLETED) return next === InstanceStatus.UNDEPLOYED;
+  if (current === InstanceStatus.COMPLETED) {
+    return next === InstanceStatus.UNDEPLOYED;
+  }
   const from = PROGRESS.indexOf(current);
   const to = PROGRESS.indexOf(next);
-  if (from >= 0 && to >= 0) return to > from;
+  if (from >= 0 && to >= 0) {
+    return to > from;
+  }
   return true;
 }
 

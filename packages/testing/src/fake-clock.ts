@@ -36,7 +36,9 @@ export class FakeClock implements Clock {
     const end = this.t + ms;
     for (;;) {
       const next = [...this.timers].sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
-      if (next === undefined || next.at > end) break;
+      if (next === undefined || next.at > end) {
+        break;
+      }
       this.timers = this.timers.filter((x) => x !== next);
       this.t = Math.max(this.t, next.at);
       next.fn();

@@ -29,7 +29,9 @@ export class RandomIdGenerator extends IdGenerator {
     // like a flag on command lines, so draw again in that (rare) case.
     for (;;) {
       const id = randomBytes(9).toString('base64url');
-      if (!id.startsWith('-')) return id;
+      if (!id.startsWith('-')) {
+        return id;
+      }
     }
   }
 

@@ -5,7 +5,9 @@ function configError(env: NodeJS.ProcessEnv): ConfigError {
   try {
     loadClusterConfig(env);
   } catch (err) {
-    if (err instanceof ConfigError) return err;
+    if (err instanceof ConfigError) {
+      return err;
+    }
     throw err;
   }
   throw new Error('expected a ConfigError');
@@ -27,7 +29,9 @@ describe('loadClusterConfig', () => {
     expect(config.nodeToken).toBeUndefined();
     expect(config.mqttUrl).toBeUndefined();
     expect(config.clusterName).toMatch(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/);
-    if (/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(hostname())) expect(config.clusterName).toBe(hostname());
+    if (/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(hostname())) {
+      expect(config.clusterName).toBe(hostname());
+    }
   });
 
   it('reads every variable', () => {

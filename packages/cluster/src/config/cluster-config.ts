@@ -12,59 +12,59 @@ export interface ClusterConfig {
   /** `CLUSTER_NAME`, default the host name */
   clusterName: string;
   /** `CLUSTER_LOCATION`: `lat,long` or a place name */
-  clusterLocation?: string;
+  clusterLocation?: string | undefined;
   /**
    * `CLUSTER_DOMAIN`, default the cluster name: the aerOS domain this cluster's nodes belong to, as
    * in their IE ids `urn:ngsi-ld:InfrastructureElement:<domain>:<node>` (without the URN prefix).
    * The loader always sets it; optional only so hand-built test configs need not.
    */
-  clusterDomain?: string;
+  clusterDomain?: string | undefined;
   /** `CLUSTER_PORT`, default 10100 (REST: node registration, /health); 0 = any free port */
   port: number;
   /** `CLUSTER_HOST`, default 0.0.0.0 */
   host: string;
   /** `NODE_TOKEN`: join token nodes present; generated once and persisted in dataDir when unset */
-  nodeToken?: string;
+  nodeToken?: string | undefined;
   /** `CANOPY_METRICS_TOKEN`: bearer token for `GET /metrics`; without it the endpoint refuses everyone */
-  metricsToken?: string;
+  metricsToken?: string | undefined;
   /** `MQTT_PORT`, default 10003 (in-process broker); 0 = any free port */
   mqttPort: number;
   /** `MQTT_HOST`, default 127.0.0.1: where the in-process broker listens (0.0.0.0 for nodes on other hosts) */
-  mqttHost?: string;
+  mqttHost?: string | undefined;
   /** `MQTT_MAX_PACKET_BYTES`, default 1048576: largest packet an authenticated client may send */
-  mqttMaxPacketBytes?: number;
+  mqttMaxPacketBytes?: number | undefined;
   /** `MQTT_MAX_CONNECTIONS`, default 1000: open broker connections in total */
-  mqttMaxConnections?: number;
+  mqttMaxConnections?: number | undefined;
   /** `MQTT_MAX_CONNECTIONS_PER_ADDRESS`, default 100: open broker connections from one address */
-  mqttMaxConnectionsPerAddress?: number;
+  mqttMaxConnectionsPerAddress?: number | undefined;
   /** `MQTT_URL`: an external broker (e.g. Mosquitto) instead of the in-process one */
-  mqttUrl?: string;
+  mqttUrl?: string | undefined;
   /** `MQTT_USERNAME` / `MQTT_PASSWORD`: the cluster's own login at an external broker */
-  mqttUsername?: string;
-  mqttPassword?: string;
+  mqttUsername?: string | undefined;
+  mqttPassword?: string | undefined;
   /** `MQTT_NODE_USERNAME` / `MQTT_NODE_PASSWORD`: the login handed to nodes with an external broker */
-  mqttNodeUsername?: string;
-  mqttNodePassword?: string;
+  mqttNodeUsername?: string | undefined;
+  mqttNodePassword?: string | undefined;
   /** `MQTT_ADVERTISED_HOST` / `MQTT_ADVERTISED_PORT`: what nodes dial (behind NAT, compose, ...) */
-  mqttAdvertisedHost?: string;
-  mqttAdvertisedPort?: number;
+  mqttAdvertisedHost?: string | undefined;
+  mqttAdvertisedPort?: number | undefined;
   /** `CLUSTER_DATA_DIR`, default `./.canopy/cluster` (SQLite file `cluster.db`) */
   dataDir: string;
   /** `NODE_LIVENESS_MS`, default 10000: a node with no heartbeat for this long is inactive */
   nodeLivenessMs: number;
   /** `NODE_LOST_MS`, default 60000: a node inactive this long is declared lost and its instances are placed elsewhere */
-  nodeLostMs?: number;
+  nodeLostMs?: number | undefined;
   /** `SYNC_INTERVAL_MS`, default 15000: periodic full resync with the root and with nodes */
   syncIntervalMs: number;
   /** `REGISTER_RATE_LIMIT`, default 20: registration attempts per minute per client address */
-  registerRateLimit?: number;
+  registerRateLimit?: number | undefined;
   /** `RESOURCES_INTERVAL_MS`, default 5000: how often aggregate resources go to the root */
-  resourcesIntervalMs?: number;
+  resourcesIntervalMs?: number | undefined;
   /**
    * `CLUSTER_PLACEMENT_POLICY`, default `best-fit`: the node policy for services that name none
    * (`best-fit`, `worst-fit`, `first-fit`, `most-traffic`, or their `_`/`traffic-most` spellings).
    */
-  placementPolicy?: Policy;
+  placementPolicy?: Policy | undefined;
 }
 
 const INT = /^\d+$/;
@@ -77,38 +77,38 @@ class ClusterEnv {
   @IsOptional()
   @IsString()
   @Matches(CLUSTER_NAME, { message: 'must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$' })
-  CLUSTER_NAME?: string;
+  CLUSTER_NAME?: string | undefined;
   @IsOptional() @IsString() CLUSTER_LOCATION?: string;
   @IsOptional()
   @IsString()
   @Matches(IE_DOMAIN_NAME_PATTERN, {
     message: 'must be a domain name of letters, digits, _ . - (up to 63), optionally as urn:ngsi-ld:Domain:<name>',
   })
-  CLUSTER_DOMAIN?: string;
+  CLUSTER_DOMAIN?: string | undefined;
   @IsOptional() @IsString() @Matches(INT, { message: 'must be a port number' }) CLUSTER_PORT?: string;
   @IsOptional() @IsString() @Matches(/\S/, { message: 'must not be empty' }) CLUSTER_HOST?: string;
   @IsOptional()
   @IsString()
   @Matches(/^\S{8,}$/, { message: 'must be at least 8 characters without spaces' })
-  NODE_TOKEN?: string;
+  NODE_TOKEN?: string | undefined;
   @IsOptional() @IsString() @Matches(INT, { message: 'must be a port number' }) MQTT_PORT?: string;
   @IsOptional() @IsString() @Matches(/^\S+$/, { message: 'must be an address without spaces' }) MQTT_HOST?: string;
   @IsOptional()
   @IsString()
   @Matches(/^[1-9]\d{0,8}$/, { message: 'must be a whole number of bytes from 1' })
-  MQTT_MAX_PACKET_BYTES?: string;
+  MQTT_MAX_PACKET_BYTES?: string | undefined;
   @IsOptional()
   @IsString()
   @Matches(/^[1-9]\d{0,5}$/, { message: 'must be a whole number from 1' })
-  MQTT_MAX_CONNECTIONS?: string;
+  MQTT_MAX_CONNECTIONS?: string | undefined;
   @IsOptional()
   @IsString()
   @Matches(/^[1-9]\d{0,5}$/, { message: 'must be a whole number from 1' })
-  MQTT_MAX_CONNECTIONS_PER_ADDRESS?: string;
+  MQTT_MAX_CONNECTIONS_PER_ADDRESS?: string | undefined;
   @IsOptional()
   @IsString()
   @Matches(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, { message: 'must be an mqtt(s):// URL' })
-  MQTT_URL?: string;
+  MQTT_URL?: string | undefined;
   @IsOptional() @IsString() MQTT_USERNAME?: string;
   @IsOptional() @IsString() MQTT_PASSWORD?: string;
   @IsOptional() @IsString() MQTT_NODE_USERNAME?: string;
@@ -119,35 +119,39 @@ class ClusterEnv {
   @IsOptional()
   @IsString()
   @Matches(INT, { message: 'must be a whole number of milliseconds' })
-  NODE_LIVENESS_MS?: string;
+  NODE_LIVENESS_MS?: string | undefined;
   @IsOptional()
   @IsString()
   @Matches(INT, { message: 'must be a whole number of milliseconds' })
-  SYNC_INTERVAL_MS?: string;
+  SYNC_INTERVAL_MS?: string | undefined;
   @IsOptional()
   @IsString()
   @Matches(INT, { message: 'must be a whole number of milliseconds' })
-  RESOURCES_INTERVAL_MS?: string;
+  RESOURCES_INTERVAL_MS?: string | undefined;
   @IsOptional()
   @IsString()
   @Matches(/^[1-9]\d{0,5}$/, { message: 'must be a whole number from 1' })
-  REGISTER_RATE_LIMIT?: string;
+  REGISTER_RATE_LIMIT?: string | undefined;
   @IsOptional()
   @IsString()
   @Matches(INT, { message: 'must be a whole number of milliseconds' })
-  NODE_LOST_MS?: string;
+  NODE_LOST_MS?: string | undefined;
   @IsOptional() @IsString() CLUSTER_PLACEMENT_POLICY?: string;
   @IsOptional()
   @IsString()
   @Matches(/^\S{16,}$/, { message: 'must be at least 16 characters without spaces' })
-  CANOPY_METRICS_TOKEN?: string;
+  CANOPY_METRICS_TOKEN?: string | undefined;
 }
 
 /** Reads and validates the cluster's configuration; throws {@link ConfigError} naming the first bad variable. */
 export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
   // Empty strings count as unset: compose files often carry `VAR=` placeholders.
   const present: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') present[k] = v;
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && v !== '') {
+      present[k] = v;
+    }
+  }
   const result = validateInput(ClusterEnv, present);
   if (!result.ok) {
     const first = result.errors[0] ?? { path: '$', message: 'invalid' };
@@ -199,17 +203,25 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
 }
 
 function port(variable: string, raw: string | undefined, fallback: number, min = 0): number {
-  if (raw === undefined) return fallback;
+  if (raw === undefined) {
+    return fallback;
+  }
   const n = Number(raw);
-  if (n < min || n > 65535) throw new ConfigError(variable, `must be between ${min} and 65535`);
+  if (n < min || n > 65535) {
+    throw new ConfigError(variable, `must be between ${min} and 65535`);
+  }
   return n;
 }
 
 function millis(variable: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
+  if (raw === undefined) {
+    return fallback;
+  }
   const n = Number(raw);
   // Below 100 ms the timers would spin; nothing useful happens that fast over MQTT.
-  if (n < 100 || n > 86_400_000) throw new ConfigError(variable, 'must be between 100 and 86400000');
+  if (n < 100 || n > 86_400_000) {
+    throw new ConfigError(variable, 'must be between 100 and 86400000');
+  }
   return n;
 }
 

@@ -152,8 +152,11 @@ describe('planConvergence(records, desired, allowDeletes)', () => {
     function apply(records: PlacementView[], steps: ConvergenceStep<InstanceKey>[]): Map<string, PlacementView> {
       const after = new Map(records.map((r) => [slotOf(r.spec), r]));
       for (const step of steps) {
-        if (step.kind === 'deploy') after.set(slotOf(step.spec), placed(step.spec, 'n1'));
-        else after.set(slotOf(step.key), { ...after.get(slotOf(step.key))!, deleting: true });
+        if (step.kind === 'deploy') {
+          after.set(slotOf(step.spec), placed(step.spec, 'n1'));
+        } else {
+          after.set(slotOf(step.key), { ...after.get(slotOf(step.key))!, deleting: true });
+        }
       }
       return after;
     }
@@ -166,7 +169,9 @@ describe('planConvergence(records, desired, allowDeletes)', () => {
           expect(new Set(slots).size).toBe(slots.length);
           const kinds = steps.map((s) => s.kind);
           const firstDelete = kinds.indexOf('delete');
-          if (firstDelete >= 0) expect(kinds.slice(firstDelete)).not.toContain('deploy');
+          if (firstDelete >= 0) {
+            expect(kinds.slice(firstDelete)).not.toContain('deploy');
+          }
         }),
       );
     });
@@ -180,12 +185,19 @@ describe('planConvergence(records, desired, allowDeletes)', () => {
             const record = after.get(slotOf(want));
             expect(record).toBeDefined();
             expect(record!.spec.generation).toBeGreaterThanOrEqual(top);
-            if (record!.spec.generation > top) expect(record!.deleting).toBe(true);
-            if (!record!.deleting && record!.spec.generation === top)
+            if (record!.spec.generation > top) {
+              expect(record!.deleting).toBe(true);
+            }
+            if (!record!.deleting && record!.spec.generation === top) {
               expect(record!.nodeId !== undefined || record!.deleting).toBe(true);
+            }
           }
           const wanted = new Set(desired.map(slotOf));
-          for (const [slot, record] of after) if (!wanted.has(slot)) expect(record.deleting).toBe(true);
+          for (const [slot, record] of after) {
+            if (!wanted.has(slot)) {
+              expect(record.deleting).toBe(true);
+            }
+          }
         }),
       );
     });
@@ -196,9 +208,12 @@ describe('planConvergence(records, desired, allowDeletes)', () => {
           const deletes = planConvergence(records, desired, allowDeletes).flatMap((s) =>
             s.kind === 'delete' ? [s.key] : [],
           );
-          if (!allowDeletes) expect(deletes).toEqual([]);
-          for (const d of deletes)
+          if (!allowDeletes) {
+            expect(deletes).toEqual([]);
+          }
+          for (const d of deletes) {
             expect(desired.some((w) => slotOf(w) === slotOf(d) && w.generation >= d.generation)).toBe(false);
+          }
         }),
       );
     });

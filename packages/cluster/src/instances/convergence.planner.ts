@@ -12,7 +12,7 @@ export function keyOf(key: InstanceKey): InstanceKey {
 /** What the decisions need to know of the cluster's record for one slot. */
 export interface PlacementView<S extends InstanceKey = InstanceKey> {
   spec: S;
-  nodeId?: string;
+  nodeId?: string | undefined;
   /** a delete was sent to the node and awaits its UNDEPLOYED */
   deleting: boolean;
 }
@@ -21,19 +21,29 @@ export type DeployDecision =
   /** stale: a higher generation is here; placed: the same key already is; deleting: wait for the node */
   | { action: 'ignore'; reason: 'stale' | 'placed' | 'deleting' }
   /** place the spec; a lower generation on `replacing.nodeId` gives up its reservation first */
-  | { action: 'place'; replacing?: { key: InstanceKey; nodeId: string } };
+  | { action: 'place'; replacing?: { key: InstanceKey; nodeId: string } | undefined };
 
 /** Idempotent by key: the same key again is a no-op, a higher generation replaces, a lower one is ignored. */
 export function decideDeploy(current: PlacementView | undefined, spec: InstanceKey): DeployDecision {
-  if (current === undefined) return { action: 'place' };
-  if (current.spec.generation > spec.generation) return { action: 'ignore', reason: 'stale' };
-  if (current.spec.generation === spec.generation) {
-    // Same key: already placed, or being deleted (the next sync brings it back if still wanted).
-    if (current.nodeId !== undefined) return { action: 'ignore', reason: 'placed' };
-    if (current.deleting) return { action: 'ignore', reason: 'deleting' };
+  if (current === undefined) {
     return { action: 'place' };
   }
-  if (current.nodeId === undefined) return { action: 'place' };
+  if (current.spec.generation > spec.generation) {
+    return { action: 'ignore', reason: 'stale' };
+  }
+  if (current.spec.generation === spec.generation) {
+    // Same key: already placed, or being deleted (the next sync brings it back if still wanted).
+    if (current.nodeId !== undefined) {
+      return { action: 'ignore', reason: 'placed' };
+    }
+    if (current.deleting) {
+      return { action: 'ignore', reason: 'deleting' };
+    }
+    return { action: 'place' };
+  }
+  if (current.nodeId === undefined) {
+    return { action: 'place' };
+  }
   return { action: 'place', replacing: { key: keyOf(current.spec), nodeId: current.nodeId } };
 }
 
@@ -51,12 +61,20 @@ export function decideDelete(
   key: InstanceKey,
   isActive: (nodeId: string) => boolean,
 ): DeleteDecision {
-  if (current === undefined || current.spec.generation > key.generation) return { action: 'gone' };
-  if (current.deleting) return { action: 'ignore' };
+  if (current === undefined || current.spec.generation > key.generation) {
+    return { action: 'gone' };
+  }
+  if (current.deleting) {
+    return { action: 'ignore' };
+  }
   const nodeId = current.nodeId;
   // A silent node cannot confirm; its own sync removes the container when it comes back.
-  if (nodeId === undefined) return { action: 'forget' };
-  if (!isActive(nodeId)) return { action: 'forget', tellNode: nodeId };
+  if (nodeId === undefined) {
+    return { action: 'forget' };
+  }
+  if (!isActive(nodeId)) {
+    return { action: 'forget', tellNode: nodeId };
+  }
   return { action: 'delete', nodeId };
 }
 
@@ -75,19 +93,29 @@ export function planConvergence<S extends InstanceKey>(
   allowDeletes: boolean,
 ): ConvergenceStep<S>[] {
   const current = new Map<string, PlacementView>();
-  for (const record of records) current.set(slotOf(record.spec), record);
+  for (const record of records) {
+    current.set(slotOf(record.spec), record);
+  }
   const wanted = new Map<string, S>();
   for (const spec of desired) {
     const seen = wanted.get(slotOf(spec));
-    if (seen === undefined || seen.generation < spec.generation) wanted.set(slotOf(spec), spec);
+    if (seen === undefined || seen.generation < spec.generation) {
+      wanted.set(slotOf(spec), spec);
+    }
   }
   const steps: ConvergenceStep<S>[] = [];
   for (const [slot, spec] of wanted) {
-    if (decideDeploy(current.get(slot), spec).action === 'place') steps.push({ kind: 'deploy', spec });
+    if (decideDeploy(current.get(slot), spec).action === 'place') {
+      steps.push({ kind: 'deploy', spec });
+    }
   }
-  if (!allowDeletes) return steps;
+  if (!allowDeletes) {
+    return steps;
+  }
   for (const [slot, record] of current) {
-    if (record.deleting) continue;
+    if (record.deleting) {
+      continue;
+    }
     const want = wanted.get(slot);
     if (want === undefined || want.generation < record.spec.generation) {
       steps.push({ kind: 'delete', key: keyOf(record.spec) });

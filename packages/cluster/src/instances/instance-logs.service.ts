@@ -44,7 +44,9 @@ export class InstanceLogsService implements OnApplicationShutdown {
       .reports()
       .find((r) => r.serviceId === request.serviceId && r.instanceNumber === request.instanceNumber);
     const nodeId = placed?.nodeId;
-    if (nodeId === undefined) return Promise.resolve({ ok: false, error: 'instance not found on this cluster' });
+    if (nodeId === undefined) {
+      return Promise.resolve({ ok: false, error: 'instance not found on this cluster' });
+    }
     const requestId = this.ids.secret();
     const command: LogsCommand = {
       requestId,
@@ -80,12 +82,16 @@ export class InstanceLogsService implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
-    for (const id of [...this.pending.keys()]) this.settle(id, { ok: false, error: 'cluster is shutting down' });
+    for (const id of [...this.pending.keys()]) {
+      this.settle(id, { ok: false, error: 'cluster is shutting down' });
+    }
   }
 
   private settle(requestId: string, reply: LogsReply): void {
     const pending = this.pending.get(requestId);
-    if (pending === undefined) return;
+    if (pending === undefined) {
+      return;
+    }
     this.pending.delete(requestId);
     clearTimeout(pending.timer);
     pending.resolve(reply);

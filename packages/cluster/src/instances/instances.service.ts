@@ -65,7 +65,9 @@ export class InstancesService {
       return;
     }
     const replacedOn = decision.replacing;
-    if (replacedOn !== undefined && current !== undefined) this.scheduling.release(current.spec);
+    if (replacedOn !== undefined && current !== undefined) {
+      this.scheduling.release(current.spec);
+    }
 
     if (spec.placementPolicy !== undefined && toPolicy(spec.placementPolicy) === undefined) {
       this.log.warn(
@@ -78,13 +80,19 @@ export class InstancesService {
       const status = failureStatus(placed.reason);
       const record: InstanceRecord = { spec, status, observed: { status_detail: placed.detail }, deleting: false };
       this.save(record);
-      if (replacedOn) this.sendDelete(replacedOn.nodeId, replacedOn.key);
+      if (replacedOn) {
+        this.sendDelete(replacedOn.nodeId, replacedOn.key);
+      }
       this.log.warn(
         { serviceId: spec.serviceId, instance: spec.instanceNumber, status, detail: placed.detail },
         'instance not placed',
       );
-      if (current?.status !== status || current.observed.status_detail !== placed.detail) this.forward(record);
-      if (replacedOn) this.outbox.resourcesChanged();
+      if (current?.status !== status || current.observed.status_detail !== placed.detail) {
+        this.forward(record);
+      }
+      if (replacedOn) {
+        this.outbox.resourcesChanged();
+      }
       return;
     }
 
@@ -103,7 +111,9 @@ export class InstancesService {
     );
     this.forward(record);
     // On the same node the higher generation replaces the container by itself; elsewhere the old one must go.
-    if (replacedOn && replacedOn.nodeId !== nodeId) this.sendDelete(replacedOn.nodeId, replacedOn.key);
+    if (replacedOn && replacedOn.nodeId !== nodeId) {
+      this.sendDelete(replacedOn.nodeId, replacedOn.key);
+    }
     this.send(NodeTopics.deploy(nodeId), spec);
     this.outbox.resourcesChanged();
   }
@@ -116,9 +126,13 @@ export class InstancesService {
       this.outbox.report({ ...keyOf(key), status: InstanceStatus.UNDEPLOYED });
       return;
     }
-    if (decision.action === 'ignore' || current === undefined) return;
+    if (decision.action === 'ignore' || current === undefined) {
+      return;
+    }
     if (decision.action === 'forget') {
-      if (decision.tellNode !== undefined) this.sendDelete(decision.tellNode, keyOf(current.spec));
+      if (decision.tellNode !== undefined) {
+        this.sendDelete(decision.tellNode, keyOf(current.spec));
+      }
       this.forget(current);
       return;
     }
@@ -138,8 +152,11 @@ export class InstancesService {
    */
   reconcile(desired: readonly InstanceSpecDto[], allowDeletes = true): void {
     for (const step of planConvergence(this.records.values(), desired, allowDeletes)) {
-      if (step.kind === 'deploy') this.deploy(step.spec);
-      else this.delete(step.key);
+      if (step.kind === 'deploy') {
+        this.deploy(step.spec);
+      } else {
+        this.delete(step.key);
+      }
     }
   }
 
@@ -147,14 +164,19 @@ export class InstancesService {
   nodeReported(nodeId: string, report: InstanceReportDto): void {
     const record = this.records.get(slotOf(report));
     // Another generation, or a node that no longer runs this slot: stale news.
-    if (!record || record.spec.generation !== report.generation || record.nodeId !== nodeId) return;
+    if (!record || record.spec.generation !== report.generation || record.nodeId !== nodeId) {
+      return;
+    }
     if (report.status === InstanceStatus.UNDEPLOYED) {
-      if (!record.deleting)
+      if (!record.deleting) {
         this.log.warn({ serviceId: report.serviceId, nodeId }, 'node dropped an instance on its own');
+      }
       this.forget(record);
       return;
     }
-    if (record.deleting) return;
+    if (record.deleting) {
+      return;
+    }
     const observed: ObservedState = {
       status_detail: report.status_detail,
       containerId: report.containerId ?? record.observed.containerId,
@@ -162,12 +184,16 @@ export class InstancesService {
       at: report.at,
     };
     const statusChanged = record.status !== report.status;
-    if (statusChanged && !isStatusAdvance(record.status, report.status)) return;
+    if (statusChanged && !isStatusAdvance(record.status, report.status)) {
+      return;
+    }
     const detailsChanged =
       observed.containerId !== record.observed.containerId ||
       JSON.stringify(observed.hostPorts) !== JSON.stringify(record.observed.hostPorts) ||
       observed.status_detail !== record.observed.status_detail;
-    if (!statusChanged && !detailsChanged) return;
+    if (!statusChanged && !detailsChanged) {
+      return;
+    }
     record.status = report.status;
     record.observed = observed;
     this.repo.saveInstance(record);
@@ -186,7 +212,9 @@ export class InstancesService {
   nodeLost(nodeId: string): void {
     const name = this.nodes.get(nodeId)?.name ?? nodeId;
     for (const record of this.records.values()) {
-      if (record.nodeId !== nodeId || record.deleting || TERMINAL_STATUSES.has(record.status)) continue;
+      if (record.nodeId !== nodeId || record.deleting || TERMINAL_STATUSES.has(record.status)) {
+        continue;
+      }
       record.status = InstanceStatus.DEAD;
       record.observed = {
         ...record.observed,
@@ -205,13 +233,17 @@ export class InstancesService {
    */
   nodeDeclaredLost(nodeId: string): void {
     for (const record of [...this.records.values()]) {
-      if (record.nodeId !== nodeId) continue;
+      if (record.nodeId !== nodeId) {
+        continue;
+      }
       this.scheduling.release(record.spec);
       if (record.deleting) {
         this.forget(record);
         continue;
       }
-      if (TERMINAL_STATUSES.has(record.status) && record.status !== InstanceStatus.DEAD) continue;
+      if (TERMINAL_STATUSES.has(record.status) && record.status !== InstanceStatus.DEAD) {
+        continue;
+      }
       this.records.delete(slotOf(record.spec));
       this.log.warn(
         { serviceId: record.spec.serviceId, instance: record.spec.instanceNumber, nodeId },
@@ -224,7 +256,9 @@ export class InstancesService {
 
   /** A node's periodic full report: anything it was asked to delete and no longer lists is gone. */
   nodeFullReport(nodeId: string, reports: readonly InstanceReportDto[]): void {
-    for (const r of reports) this.nodeReported(nodeId, r);
+    for (const r of reports) {
+      this.nodeReported(nodeId, r);
+    }
     const listed = new Set(
       reports.filter((r) => r.status !== InstanceStatus.UNDEPLOYED).map((r) => `${slotOf(r)}@${r.generation}`),
     );
@@ -248,7 +282,9 @@ export class InstancesService {
   }
 
   syncActiveNodes(): void {
-    for (const nodeId of this.nodes.activeIds()) this.syncNode(nodeId);
+    for (const nodeId of this.nodes.activeIds()) {
+      this.syncNode(nodeId);
+    }
   }
 
   /** Everything this cluster knows, as reports for the root's sync. */
@@ -265,7 +301,9 @@ export class InstancesService {
   }
 
   private forget(record: InstanceRecord): void {
-    if (record.nodeId !== undefined) this.scheduling.release(record.spec);
+    if (record.nodeId !== undefined) {
+      this.scheduling.release(record.spec);
+    }
     this.records.delete(slotOf(record.spec));
     this.repo.deleteInstance(record.spec.serviceId, record.spec.instanceNumber);
     this.log.info({ serviceId: record.spec.serviceId, instance: record.spec.instanceNumber }, 'instance undeployed');

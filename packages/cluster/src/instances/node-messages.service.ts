@@ -47,7 +47,9 @@ export class NodeMessagesService {
 
   private dispatch(topic: string, payload: Buffer): void {
     const parsed = parseNodeTopic(topic);
-    if (!parsed || !FROM_NODES.has(parsed.kind)) return;
+    if (!parsed || !FROM_NODES.has(parsed.kind)) {
+      return;
+    }
     const { nodeId, kind } = parsed;
     if (!this.nodes.get(nodeId)) {
       this.log.warn({ nodeId, topic }, 'message from unknown node dropped');
@@ -63,7 +65,9 @@ export class NodeMessagesService {
     switch (kind) {
       case 'information': {
         const info = validateInput(NodeInformation, body);
-        if (!info.ok) return this.invalid(nodeId, topic, info.errors);
+        if (!info.ok) {
+          return this.invalid(nodeId, topic, info.errors);
+        }
         if (this.nodes.heartbeat(nodeId, info.value)) {
           // Became active (first beat, back from silence, or the cluster restarted): send its full desired set.
           this.instances.syncNode(nodeId);
@@ -73,19 +77,25 @@ export class NodeMessagesService {
       }
       case 'jobs/resources': {
         const report = validateInput(NodeJobsReport, body);
-        if (!report.ok) return this.invalid(nodeId, topic, report.errors);
+        if (!report.ok) {
+          return this.invalid(nodeId, topic, report.errors);
+        }
         this.instances.nodeFullReport(nodeId, report.value.instances);
         return;
       }
       case 'job': {
         const status = validateInput(JobStatusMessage, body);
-        if (!status.ok) return this.invalid(nodeId, topic, status.errors);
+        if (!status.ok) {
+          return this.invalid(nodeId, topic, status.errors);
+        }
         this.instances.nodeReported(nodeId, status.value);
         return;
       }
       case 'logs': {
         const reply = validateInput(LogsReplyMessage, body);
-        if (!reply.ok) return this.invalid(nodeId, topic, reply.errors);
+        if (!reply.ok) {
+          return this.invalid(nodeId, topic, reply.errors);
+        }
         this.logs.onReply(nodeId, reply.value);
         return;
       }

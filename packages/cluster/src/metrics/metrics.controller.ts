@@ -42,8 +42,12 @@ export class MetricsController {
       registers: [this.registry],
       collect() {
         const counts = new Map<string, number>(INSTANCE_STATUSES.map((s) => [s, 0]));
-        for (const r of instances.reports()) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
-        for (const [status, n] of counts) this.set({ status }, n);
+        for (const r of instances.reports()) {
+          counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+        }
+        for (const [status, n] of counts) {
+          this.set({ status }, n);
+        }
       },
     });
     new Gauge({

@@ -11,7 +11,7 @@ export interface MqttLogin {
 /** Where nodes dial the broker and with which login, as told in the registration reply. */
 export interface NodeBrokerAccess {
   port: number;
-  host?: string;
+  host?: string | undefined;
   login: MqttLogin;
 }
 
@@ -44,7 +44,7 @@ export class MqttAccess {
   }
 
   /** URL and login for the cluster's own client. */
-  clusterConnection(): { url: string; login?: MqttLogin } {
+  clusterConnection(): { url: string; login?: MqttLogin | undefined } {
     if (this.config.mqttUrl !== undefined) {
       const { mqttUsername: username, mqttPassword: password } = this.config;
       return {

@@ -15,8 +15,12 @@ function hasWildcard(level: string): boolean {
  */
 export function mayPublish(user: MqttUser, topic: string): boolean {
   const levels = topic.split('/');
-  if (levels.some(hasWildcard) || levels[0] !== NODE_TOPIC_ROOT) return false;
-  if (user.kind === 'cluster') return levels.length >= 3 && isValidNodeId(levels[1] ?? '');
+  if (levels.some(hasWildcard) || levels[0] !== NODE_TOPIC_ROOT) {
+    return false;
+  }
+  if (user.kind === 'cluster') {
+    return levels.length >= 3 && isValidNodeId(levels[1] ?? '');
+  }
   return levels[1] === user.nodeId && NODE_PUBLISH_KINDS.has(levels.slice(2).join('/'));
 }
 
@@ -27,8 +31,12 @@ export function mayPublish(user: MqttUser, topic: string): boolean {
  */
 export function maySubscribe(user: MqttUser, filter: string): boolean {
   const levels = filter.split('/');
-  if (levels[0] !== NODE_TOPIC_ROOT) return false;
-  if (user.kind === 'cluster') return levels.length >= 2;
+  if (levels[0] !== NODE_TOPIC_ROOT) {
+    return false;
+  }
+  if (user.kind === 'cluster') {
+    return levels.length >= 2;
+  }
   return levels.length >= 4 && levels[1] === user.nodeId && levels[2] === 'control' && (levels[3] ?? '') !== '';
 }
 
@@ -39,8 +47,12 @@ export function maySubscribe(user: MqttUser, filter: string): boolean {
  */
 export function mayReceive(user: MqttUser, topic: string): boolean {
   const levels = topic.split('/');
-  if (levels[0] !== NODE_TOPIC_ROOT) return false;
-  if (user.kind === 'cluster') return levels.length >= 3;
+  if (levels[0] !== NODE_TOPIC_ROOT) {
+    return false;
+  }
+  if (user.kind === 'cluster') {
+    return levels.length >= 3;
+  }
   return levels.length >= 4 && levels[1] === user.nodeId && levels[2] === 'control';
 }
 

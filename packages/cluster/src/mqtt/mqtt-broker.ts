@@ -71,15 +71,21 @@ export class MqttBroker {
       },
       authorizePublish: (client, packet, done) => {
         // A null client is the broker itself ($SYS heartbeats).
-        if (client === null) return done(null);
+        if (client === null) {
+          return done(null);
+        }
         const user = this.users.get(client);
-        if (user && mayPublish(user, packet.topic)) return done(null);
+        if (user && mayPublish(user, packet.topic)) {
+          return done(null);
+        }
         this.log.warn({ clientId: client.id, topic: packet.topic }, 'mqtt publish refused');
         done(new Error('publish not authorized'));
       },
       authorizeForward: (client, packet) => {
         const user = this.users.get(client);
-        if (user && mayReceive(user, packet.topic)) return packet;
+        if (user && mayReceive(user, packet.topic)) {
+          return packet;
+        }
         if (!packet.topic.startsWith('$SYS/')) {
           this.log.warn({ clientId: client.id, topic: packet.topic }, 'mqtt delivery refused');
         }
@@ -87,7 +93,9 @@ export class MqttBroker {
       },
       authorizeSubscribe: (client, sub, done) => {
         const user = this.users.get(client);
-        if (user && maySubscribe(user, sub.topic)) return done(null, sub);
+        if (user && maySubscribe(user, sub.topic)) {
+          return done(null, sub);
+        }
         this.log.warn({ clientId: client.id, topic: sub.topic }, 'mqtt subscribe refused');
         // A null subscription answers SUBACK 0x80 (failure) without dropping the connection.
         done(null, null);
@@ -116,8 +124,12 @@ export class MqttBroker {
     const { aedes, server } = this;
     this.aedes = undefined;
     this.server = undefined;
-    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (aedes) {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    }
+    if (server) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   }
 
   /** Connection limits first, then the packet-size gate, then aedes. */
@@ -138,8 +150,11 @@ export class MqttBroker {
     socket.once('close', () => {
       this.open--;
       const left = (this.perAddress.get(address) ?? 1) - 1;
-      if (left <= 0) this.perAddress.delete(address);
-      else this.perAddress.set(address, left);
+      if (left <= 0) {
+        this.perAddress.delete(address);
+      } else {
+        this.perAddress.set(address, left);
+      }
     });
     const gate = new PacketSizeGate(MAX_UNAUTHENTICATED_PACKET_BYTES);
     const conn = gatedConnection(socket, gate, (reason) =>
@@ -150,9 +165,15 @@ export class MqttBroker {
   }
 
   private login(username: string | undefined, password: string | undefined): MqttUser | undefined {
-    if (username === undefined || password === undefined) return undefined;
-    if (this.access.isClusterLogin(username, password, constantTimeEqual)) return { kind: 'cluster' };
-    if (this.nodes.verifyPassword(username, password)) return { kind: 'node', nodeId: username };
+    if (username === undefined || password === undefined) {
+      return undefined;
+    }
+    if (this.access.isClusterLogin(username, password, constantTimeEqual)) {
+      return { kind: 'cluster' };
+    }
+    if (this.nodes.verifyPassword(username, password)) {
+      return { kind: 'node', nodeId: username };
+    }
     return undefined;
   }
 }

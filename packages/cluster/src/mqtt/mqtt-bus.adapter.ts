@@ -25,8 +25,7 @@ export class MqttBusAdapter extends MessageBus {
   async connect(url: string, login: { username: string; password: string } | undefined): Promise<void> {
     const client = await connectAsync(url, {
       clientId: `canopy-cluster-${this.config.clusterName}-${randomBytes(4).toString('hex')}`,
-      username: login?.username,
-      password: login?.password,
+      ...(login === undefined ? {} : { username: login.username, password: login.password }),
       // Aedes speaks 3.1.1. A clean session is fine: what a reconnect loses, the periodic sync heals.
       protocolVersion: 4,
       clean: true,
@@ -40,13 +39,17 @@ export class MqttBusAdapter extends MessageBus {
     const filters = NODE_TO_CLUSTER.map((kind) => `${NODE_TOPIC_ROOT}/+/${kind}`);
     const granted = await client.subscribeAsync(filters, { qos: 1 });
     const refused = granted.filter((g) => g.qos === 128).map((g) => g.topic);
-    if (refused.length > 0) this.log.error({ refused }, 'mqtt subscription refused');
+    if (refused.length > 0) {
+      this.log.error({ refused }, 'mqtt subscription refused');
+    }
     this.client = client;
     this.log.info({ url: redact(url) }, 'mqtt bus connected');
   }
 
   async publish(topic: string, payload: object): Promise<void> {
-    if (!this.client) throw new Error('mqtt bus is not connected');
+    if (!this.client) {
+      throw new Error('mqtt bus is not connected');
+    }
     await this.client.publishAsync(topic, JSON.stringify(payload), { qos: 1 });
   }
 
@@ -57,7 +60,9 @@ export class MqttBusAdapter extends MessageBus {
   async close(): Promise<void> {
     const client = this.client;
     this.client = undefined;
-    if (client) await client.endAsync(true);
+    if (client) {
+      await client.endAsync(true);
+    }
   }
 }
 

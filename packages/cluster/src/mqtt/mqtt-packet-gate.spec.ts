@@ -6,7 +6,9 @@ function packet(type: number, bodyLength: number): Buffer {
   do {
     let byte = n % 128;
     n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
+    if (n > 0) {
+      byte |= 0x80;
+    }
     len.push(byte);
   } while (n > 0);
   return Buffer.concat([Buffer.from([type, ...len]), Buffer.alloc(bodyLength)]);
@@ -16,7 +18,9 @@ describe('PacketSizeGate', () => {
   it('passes packets up to the limit, however the bytes are split', () => {
     const gate = new PacketSizeGate(200);
     const stream = Buffer.concat([packet(0x10, 200), packet(0x30, 0), packet(0x30, 130)]);
-    for (let i = 0; i < stream.length; i += 7) expect(gate.check(stream.subarray(i, i + 7))).toBeUndefined();
+    for (let i = 0; i < stream.length; i += 7) {
+      expect(gate.check(stream.subarray(i, i + 7))).toBeUndefined();
+    }
   });
 
   it('refuses a packet whose declared length is over the limit from its header alone', () => {

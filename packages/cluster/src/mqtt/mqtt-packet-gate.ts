@@ -43,10 +43,14 @@ export class PacketSizeGate {
       this.multiplier *= 128;
       this.headerBytes++;
       if ((byte & 0x80) !== 0) {
-        if (this.headerBytes >= 5) return 'malformed remaining length';
+        if (this.headerBytes >= 5) {
+          return 'malformed remaining length';
+        }
         continue;
       }
-      if (this.length > this.limit) return `packet of ${this.length} bytes is over the limit of ${this.limit}`;
+      if (this.length > this.limit) {
+        return `packet of ${this.length} bytes is over the limit of ${this.limit}`;
+      }
       this.skip = this.length;
       this.headerBytes = 0;
     }
@@ -82,7 +86,9 @@ export function gatedConnection(socket: Socket, gate: PacketSizeGate, onRefused:
       conn.destroy();
       return;
     }
-    if (!conn.push(chunk)) socket.pause();
+    if (!conn.push(chunk)) {
+      socket.pause();
+    }
   });
   socket.on('end', () => conn.push(null));
   socket.on('error', () => conn.destroy());

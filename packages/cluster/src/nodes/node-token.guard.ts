@@ -14,8 +14,12 @@ export class NodeTokenGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const header = context.switchToHttp().getRequest<HeaderRequest>().headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match?.[1]) throw new UnauthorizedError('missing bearer token');
-    if (!this.tokens.matches(match[1])) throw new UnauthorizedError('invalid node token');
+    if (!match?.[1]) {
+      throw new UnauthorizedError('missing bearer token');
+    }
+    if (!this.tokens.matches(match[1])) {
+      throw new UnauthorizedError('invalid node token');
+    }
     return true;
   }
 }

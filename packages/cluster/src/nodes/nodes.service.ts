@@ -23,7 +23,7 @@ export interface NodeLiveState {
 
 export interface NodeView extends NodeRecord {
   active: boolean;
-  live?: NodeLiveState;
+  live?: NodeLiveState | undefined;
 }
 
 /** The node registry: who may log in, who is alive, what each said last. */
@@ -49,7 +49,9 @@ export class NodesService {
     private readonly ids: IdGenerator,
   ) {
     this.log = logger.child({ component: 'nodes' });
-    for (const node of repo.listNodes()) this.nodes.set(node.id, node);
+    for (const node of repo.listNodes()) {
+      this.nodes.set(node.id, node);
+    }
   }
 
   /**
@@ -116,7 +118,9 @@ export class NodesService {
   heartbeat(nodeId: string, info: NodeInformation): boolean {
     this.live.set(nodeId, { lastSeen: this.clock.now(), info });
     this.usage++;
-    if (this.active.has(nodeId)) return false;
+    if (this.active.has(nodeId)) {
+      return false;
+    }
     this.active.add(nodeId);
     this.inactiveSince.delete(nodeId);
     this.lost.delete(nodeId);
@@ -151,7 +155,9 @@ export class NodesService {
     const lostAfter = Math.max(this.config.nodeLostMs ?? 60_000, this.config.nodeLivenessMs);
     const newlyLost: string[] = [];
     for (const nodeId of this.nodes.keys()) {
-      if (this.active.has(nodeId) || this.lost.has(nodeId)) continue;
+      if (this.active.has(nodeId) || this.lost.has(nodeId)) {
+        continue;
+      }
       const since = this.inactiveSince.get(nodeId) ?? this.live.get(nodeId)?.lastSeen;
       if (since === undefined) {
         this.inactiveSince.set(nodeId, now);

@@ -8,18 +8,20 @@ export interface NodeRecord {
   cpuCores: number;
   memoryMb: number;
   gpus: number;
-  publicIp?: string;
+  publicIp?: string | undefined;
   labels: Record<string, string>;
   /** `lat,long` */
-  location?: string;
+  location?: string | undefined;
   /** The aerOS IE id the node configured (`NODE_IE_ID`); absent: the cluster derives one. */
-  ieId?: string;
+  ieId?: string | undefined;
   passwordSha256: string;
   registeredAt: number;
 }
 
 /** What the node last said about an instance, beyond the status itself. */
-export type ObservedState = Pick<InstanceReportDto, 'status_detail' | 'containerId' | 'hostPorts' | 'at'>;
+export type ObservedState = {
+  [K in 'status_detail' | 'containerId' | 'hostPorts' | 'at']?: InstanceReportDto[K] | undefined;
+};
 
 /**
  * One instance this cluster is responsible for: the spec the root asked for, where it runs (if
@@ -28,7 +30,7 @@ export type ObservedState = Pick<InstanceReportDto, 'status_detail' | 'container
  */
 export interface InstanceRecord {
   spec: InstanceSpecDto;
-  nodeId?: string;
+  nodeId?: string | undefined;
   status: InstanceStatus;
   observed: ObservedState;
   /** A delete was sent to the node; the record goes when the node reports UNDEPLOYED. */

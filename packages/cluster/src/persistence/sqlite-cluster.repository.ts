@@ -74,7 +74,9 @@ export class SqliteClusterRepository extends ClusterRepository {
     const columns = new Set(
       (this.db.prepare('PRAGMA table_info(nodes)').all() as { name: string }[]).map((c) => c.name),
     );
-    if (!columns.has('ie_id')) this.db.exec('ALTER TABLE nodes ADD COLUMN ie_id TEXT');
+    if (!columns.has('ie_id')) {
+      this.db.exec('ALTER TABLE nodes ADD COLUMN ie_id TEXT');
+    }
   }
 
   listNodes(): NodeRecord[] {
@@ -152,6 +154,8 @@ export class SqliteClusterRepository extends ClusterRepository {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (this.db.open) {
+      this.db.close();
+    }
   }
 }

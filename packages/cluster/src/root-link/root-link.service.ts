@@ -90,12 +90,16 @@ export class RootLinkService {
     socket.on('disconnect', (reason) => {
       this.log.warn({ reason }, 'disconnected from root');
       // The server hung up on purpose; socket.io does not redial in that case, but a cluster must.
-      if (reason === 'io server disconnect') this.redialLater();
+      if (reason === 'io server disconnect') {
+        this.redialLater();
+      }
     });
     socket.on('connect_error', (err) => {
       this.log.warn({ err: err.message, rootUrl: this.config.rootUrl }, 'root connection failed');
       // A refusal by the root's middleware (e.g. a bad token) stops socket.io's own retries.
-      if (!socket.active) this.redialLater();
+      if (!socket.active) {
+        this.redialLater();
+      }
     });
     socket.on('instance:deploy', (payload: unknown, ack?: (reply: Ack) => void) => {
       const spec = validateInput(InstanceSpecDto, payload);
@@ -119,11 +123,15 @@ export class RootLinkService {
       const request = validateInput(LogsRequestDto, payload);
       if (!request.ok) {
         this.log.warn({ errors: request.errors.slice(0, 5) }, 'invalid logs request from root refused');
-        if (typeof ack === 'function') ack({ ok: false, error: describe(request.errors) });
+        if (typeof ack === 'function') {
+          ack({ ok: false, error: describe(request.errors) });
+        }
         return;
       }
       void this.logs.fetch(request.value).then((answer) => {
-        if (typeof ack === 'function') ack(answer);
+        if (typeof ack === 'function') {
+          ack(answer);
+        }
       });
     });
 
@@ -140,7 +148,9 @@ export class RootLinkService {
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) {
+      clearInterval(t);
+    }
     this.timers = [];
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.resourcesTimer);
@@ -152,12 +162,16 @@ export class RootLinkService {
   /** Full state up, full desired set back, converge. */
   private async sync(): Promise<void> {
     const socket = this.socket;
-    if (!socket?.connected || this.syncing) return;
+    if (!socket?.connected || this.syncing) {
+      return;
+    }
     this.syncing = true;
     try {
       const payload: ClusterSyncDto = { resources: this.instances.resources(), instances: this.instances.reports() };
       const reply: unknown = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('cluster:sync', payload);
-      if (this.stopped) return;
+      if (this.stopped) {
+        return;
+      }
       this.applySyncReply(reply);
     } catch (err) {
       this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'cluster sync failed');
@@ -180,23 +194,32 @@ export class RootLinkService {
     let invalid = 0;
     for (const entry of desired) {
       const spec = validateInput(InstanceSpecDto, entry);
-      if (spec.ok) specs.push(spec.value);
-      else invalid += 1;
+      if (spec.ok) {
+        specs.push(spec.value);
+      } else {
+        invalid += 1;
+      }
     }
-    if (invalid > 0) this.log.warn({ invalid }, 'invalid desired instances in sync reply ignored');
+    if (invalid > 0) {
+      this.log.warn({ invalid }, 'invalid desired instances in sync reply ignored');
+    }
     this.instances.reconcile(specs, invalid === 0);
   }
 
   /** Delivers pending statuses in order; stops at the first timeout and tries again later. */
   private async flushStatuses(): Promise<void> {
-    if (this.flushing || !this.socket?.connected || this.outbox.size === 0) return;
+    if (this.flushing || !this.socket?.connected || this.outbox.size === 0) {
+      return;
+    }
     this.flushing = true;
     try {
       // Reports raised while this loop awaits acks join the next round instead of waiting for the timer.
       for (let batch = this.outbox.snapshot(); batch.length > 0; batch = this.outbox.snapshot()) {
         for (const report of batch) {
           const socket = this.socket;
-          if (!socket?.connected) return;
+          if (!socket?.connected) {
+            return;
+          }
           const ack: unknown = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('instance:status', report);
           if ((ack as { ok?: unknown } | null)?.ok !== true) {
             // The root read it and said no (e.g. an instance it no longer knows): retrying would not help.
@@ -213,11 +236,15 @@ export class RootLinkService {
   }
 
   private heartbeat(): void {
-    if (this.socket?.connected) this.socket.emit('cluster:heartbeat', { sentAt: Date.now() });
+    if (this.socket?.connected) {
+      this.socket.emit('cluster:heartbeat', { sentAt: Date.now() });
+    }
   }
 
   private resourcesSoon(): void {
-    if (this.resourcesTimer !== undefined) return;
+    if (this.resourcesTimer !== undefined) {
+      return;
+    }
     this.resourcesTimer = setTimeout(() => {
       this.resourcesTimer = undefined;
       this.emitResources(false);
@@ -225,28 +252,38 @@ export class RootLinkService {
   }
 
   private emitResources(always: boolean): void {
-    if (!this.socket?.connected) return;
+    if (!this.socket?.connected) {
+      return;
+    }
     const resources: ClusterResourcesDto = this.instances.resources();
     const json = JSON.stringify(resources);
-    if (!always && json === this.lastResources) return;
+    if (!always && json === this.lastResources) {
+      return;
+    }
     this.lastResources = json;
     this.socket.emit('cluster:resources', resources);
   }
 
   private redialLater(): void {
-    if (this.stopped || this.reconnectTimer !== undefined) return;
+    if (this.stopped || this.reconnectTimer !== undefined) {
+      return;
+    }
     const exp = Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** this.reconnectAttempts);
     const delay = exp * (0.5 + Math.random() * 0.5);
     this.reconnectAttempts += 1;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      if (!this.stopped && this.socket && !this.socket.connected) this.socket.connect();
+      if (!this.stopped && this.socket && !this.socket.connected) {
+        this.socket.connect();
+      }
     }, delay);
   }
 }
 
 function reply(ack: ((reply: Ack) => void) | undefined, value: Ack): void {
-  if (typeof ack === 'function') ack(value);
+  if (typeof ack === 'function') {
+    ack(value);
+  }
 }
 
 function describe(errors: { path: string; message: string }[]): string {

@@ -29,7 +29,9 @@ export class RootOutbox {
   /** Drops a delivered report unless a newer one for the same instance replaced it meanwhile. */
   delivered(report: InstanceReportDto): void {
     const key = instanceKeyString(report);
-    if (this.pending.get(key) === report) this.pending.delete(key);
+    if (this.pending.get(key) === report) {
+      this.pending.delete(key);
+    }
   }
 
   get size(): number {

@@ -61,10 +61,18 @@ function archOf(node: Pick<NodeView, 'arch' | 'live'>): string {
 export function toPlacementRequest(spec: InstanceSpecDto): PlacementRequest {
   const request: PlacementRequest = { requests: requestOf(spec) };
   const filters = placementFiltersOf(spec);
-  if (filters.nodes !== undefined) request.pinned = filters.nodes;
-  if (filters.arch !== undefined) request.arch = filters.arch;
-  if (filters.labels !== undefined) request.labels = filters.labels;
-  if (filters.near !== undefined) request.near = filters.near;
+  if (filters.nodes !== undefined) {
+    request.pinned = filters.nodes;
+  }
+  if (filters.arch !== undefined) {
+    request.arch = filters.arch;
+  }
+  if (filters.labels !== undefined) {
+    request.labels = filters.labels;
+  }
+  if (filters.near !== undefined) {
+    request.near = filters.near;
+  }
   return request;
 }
 
@@ -109,7 +117,9 @@ export function aggregateResources(
   const largest: Resources = { cpuMillis: 0, memoryMb: 0, gpus: 0 };
   const byArch = new Map<string, Resources>();
   for (const n of nodes) {
-    if (!n.active) continue;
+    if (!n.active) {
+      continue;
+    }
     active++;
     const alloc = allocatableOf(n);
     const r = reserved(n.id);
@@ -124,16 +134,23 @@ export function aggregateResources(
     memFree += free.memoryMb;
     gpusFree += free.gpus;
     const rx = n.live?.info.netRxBps;
-    if (rx !== undefined) netRx = (netRx ?? 0) + rx;
+    if (rx !== undefined) {
+      netRx = (netRx ?? 0) + rx;
+    }
     maxInto(largest, free);
     const arch = archOf(n);
     const ofArch = byArch.get(arch);
-    if (ofArch === undefined) byArch.set(arch, { ...free });
-    else maxInto(ofArch, free);
+    if (ofArch === undefined) {
+      byArch.set(arch, { ...free });
+    } else {
+      maxInto(ofArch, free);
+    }
   }
   const archs = [...byArch.keys()].sort();
   const largestNodeFreeByArch: Record<string, Resources> = {};
-  for (const arch of archs) largestNodeFreeByArch[arch] = byArch.get(arch) as Resources;
+  for (const arch of archs) {
+    largestNodeFreeByArch[arch] = byArch.get(arch) as Resources;
+  }
   return {
     nodes: nodes.length,
     activeNodes: active,

@@ -133,7 +133,9 @@ describe('SchedulingService', () => {
     clock.advance(USAGE_REFRESH_MS);
     expect(scheduling.place(spec(2, { vcpus: 0 }), nodes)).toEqual({ ok: true, candidateId: 'b' });
     expect(scheduling.tableRebuilds).toBe(2);
-    for (let i = 3; i < 50; i++) scheduling.place(spec(i, { vcpus: 0 }), nodes);
+    for (let i = 3; i < 50; i++) {
+      scheduling.place(spec(i, { vcpus: 0 }), nodes);
+    }
     expect(scheduling.tableRebuilds).toBe(2);
 
     // A new node is placement news: rebuilt at once.

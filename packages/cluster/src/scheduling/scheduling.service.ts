@@ -85,7 +85,9 @@ export class SchedulingService {
       );
     }
     const decision = this.ledger.place(key, this.tableFor(nodes), request, policy, { kind: 'node' });
-    if (!decision.ok || nodes.isActive(decision.candidateId)) return decision;
+    if (!decision.ok || nodes.isActive(decision.candidateId)) {
+      return decision;
+    }
     // The table said active, but the node fell silent since the last liveness check: decide again
     // on a fresh table, which reads liveness as of now.
     this.ledger.release(key);

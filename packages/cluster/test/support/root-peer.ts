@@ -38,7 +38,9 @@ export class RootPeer {
     io.of(SOCKET_NAMESPACE).use((socket, next) => {
       const auth = socket.handshake.auth as { token?: unknown };
       this.handshakes.push(socket.handshake.auth);
-      if (auth.token !== this.token) return next(new Error('unauthorized'));
+      if (auth.token !== this.token) {
+        return next(new Error('unauthorized'));
+      }
       next();
     });
     io.of(SOCKET_NAMESPACE).on('connection', (socket) => {
@@ -73,7 +75,9 @@ export class RootPeer {
   }
 
   async emit(event: string, payload: unknown): Promise<Ack> {
-    if (!this.socket?.connected) throw new Error('cluster not connected');
+    if (!this.socket?.connected) {
+      throw new Error('cluster not connected');
+    }
     return (await this.socket.timeout(5000).emitWithAck(event, payload)) as Ack;
   }
 
@@ -85,7 +89,9 @@ export class RootPeer {
     const io = this.io;
     this.io = undefined;
     this.socket = undefined;
-    if (io) await new Promise<void>((resolve) => void io.close(() => resolve()));
+    if (io) {
+      await new Promise<void>((resolve) => void io.close(() => resolve()));
+    }
     this.http = undefined;
   }
 }

@@ -34,7 +34,9 @@ export async function collectStatus(
 ): Promise<StatusView> {
   const status: EngineStatus | undefined = await readEngineStatus(dataDir);
   const view: StatusView = { engine: 'unknown', mqtt: 'unknown', instances: [] };
-  if (status === undefined) return view;
+  if (status === undefined) {
+    return view;
+  }
   const alive = status.stoppedAt === undefined && isAlive(status.pid);
   view.nodeId = status.nodeId;
   view.nodeName = status.nodeName;
@@ -49,7 +51,9 @@ export async function collectStatus(
   const seen = new Set<string>();
   for (const c of containers) {
     const key = instanceFromLabels(c.labels);
-    if (key === undefined) continue;
+    if (key === undefined) {
+      continue;
+    }
     const isDesired = desired.some(
       (d) =>
         d.serviceId === key.serviceId && d.instanceNumber === key.instanceNumber && d.generation === key.generation,
@@ -66,7 +70,9 @@ export async function collectStatus(
     });
   }
   for (const d of desired) {
-    if (seen.has(`${d.serviceId}/${d.instanceNumber}/${d.generation}`)) continue;
+    if (seen.has(`${d.serviceId}/${d.instanceNumber}/${d.generation}`)) {
+      continue;
+    }
     view.instances.push({
       serviceId: d.serviceId,
       instance: d.instanceNumber,
@@ -111,7 +117,11 @@ export function renderStatus(view: StatusView): string {
       .join('  ')
       .trimEnd();
   lines.push(fmt(header));
-  for (const row of rows) lines.push(fmt(row));
-  if (rows.length === 0) lines.push('(no instances)');
+  for (const row of rows) {
+    lines.push(fmt(row));
+  }
+  if (rows.length === 0) {
+    lines.push('(no instances)');
+  }
   return `${lines.join('\n')}\n`;
 }

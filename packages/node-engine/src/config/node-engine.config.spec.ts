@@ -10,7 +10,9 @@ function errorFor(env: NodeJS.ProcessEnv): ConfigError {
   try {
     loadNodeEngineConfig(env);
   } catch (err) {
-    if (err instanceof ConfigError) return err;
+    if (err instanceof ConfigError) {
+      return err;
+    }
     throw err;
   }
   throw new Error('expected a ConfigError');

@@ -17,48 +17,48 @@ export interface NodeEngineConfig {
   /** env NODE_DATA_DIR, default ./.canopy/node; the desired-state file lives here */
   dataDir: string;
   /** env DOCKER_HOST (`unix:///path` or `tcp://host:port`), else /var/run/docker.sock */
-  dockerSocket?: string;
+  dockerSocket?: string | undefined;
   /** env NODE_PUBLIC_IP, default 127.0.0.1: the address users reach published ports on */
-  publicIp?: string;
+  publicIp?: string | undefined;
   /** env REPORT_INTERVAL_MS, default 2000 */
   reportIntervalMs: number;
   /** env NODE_LOCATION="lat,long": where this node is, for geographic placement; default the cluster's location */
-  location?: string;
+  location?: string | undefined;
   /** env NODE_LABELS="k=v,k2=v2"; `realtime=true` also makes the node's aerOS IE `realTimeCapable` */
-  labels?: Record<string, string>;
+  labels?: Record<string, string> | undefined;
   /** env NODE_IE_ID: this node's aerOS Infrastructure Element id (a URN); default chosen by the cluster */
-  ieId?: string;
+  ieId?: string | undefined;
   /** env NODE_ALLOW_PRIVILEGED=true|false, default false */
   allowPrivileged: boolean;
   /** env NODE_ALLOW_HOST_NAMESPACES: host network, PID and IPC; default false */
-  allowHostNamespaces?: boolean;
+  allowHostNamespaces?: boolean | undefined;
   /** env NODE_ALLOW_BIND_MOUNTS: host path binds (not the Docker socket); default false */
-  allowBindMounts?: boolean;
+  allowBindMounts?: boolean | undefined;
   /** env NODE_ALLOW_DOCKER_SOCKET; default false */
-  allowDockerSocket?: boolean;
+  allowDockerSocket?: boolean | undefined;
   /** env NODE_ALLOW_CAPABILITIES=NET_ADMIN,SYS_TIME (or ALL); default none */
-  allowCapabilities?: string[];
+  allowCapabilities?: string[] | undefined;
   /** env NODE_IMAGE_ALLOWLIST=prefix,glob*; default empty = any image */
-  imageAllowlist?: string[];
+  imageAllowlist?: string[] | undefined;
   /** env NODE_ALLOW_NAMED_VOLUMES: named Docker volumes (shared across tenants); default false */
-  allowNamedVolumes?: boolean;
+  allowNamedVolumes?: boolean | undefined;
   /** env NODE_ALLOW_PRIVATE_REGISTRIES: images from loopback, link-local and private registry addresses; default false */
-  allowPrivateRegistries?: boolean;
+  allowPrivateRegistries?: boolean | undefined;
   /** env NODE_HOST_PORT_RANGE=min-max: host ports instances may publish on; default 1024-65535 */
-  hostPortMin?: number;
-  hostPortMax?: number;
+  hostPortMin?: number | undefined;
+  hostPortMax?: number | undefined;
   /** env NODE_MAX_PORTS: port entries per instance; default 16 */
-  maxPorts?: number;
+  maxPorts?: number | undefined;
   /** env NODE_PIDS_LIMIT: processes per container; default 512 */
-  pidsLimit?: number;
+  pidsLimit?: number | undefined;
   /** env NODE_DEFAULT_MEMORY_MB: a container's memory limit when its descriptor says 0; default 512 */
-  defaultMemoryMb?: number;
+  defaultMemoryMb?: number | undefined;
   /** env NODE_DEFAULT_VCPUS: a container's CPU limit when its descriptor says 0; default 1 */
-  defaultVcpus?: number;
+  defaultVcpus?: number | undefined;
   /** env NODE_GPUS; default: the number of /dev/nvidia<N> devices */
-  gpus?: number;
+  gpus?: number | undefined;
   /** env RESTART_BACKOFF_BASE_MS / RESTART_BACKOFF_MAX_MS / RESTART_RESET_AFTER_MS */
-  restartBackoff?: RestartBackoffSettings;
+  restartBackoff?: RestartBackoffSettings | undefined;
 }
 
 export const DEFAULT_CLUSTER_URL = 'http://127.0.0.1:10100';
@@ -79,35 +79,35 @@ class NodeEngineEnv {
     { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
     { message: 'must be an http(s) URL' },
   )
-  CLUSTER_URL?: string;
+  CLUSTER_URL?: string | undefined;
 
   @IsString({ message: 'is required' }) @IsNotEmpty({ message: 'is required' }) NODE_TOKEN!: string;
 
   @IsOptional()
   @Matches(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, { message: 'must be 1-63 characters of letters, digits, _ . -' })
-  NODE_NAME?: string;
+  NODE_NAME?: string | undefined;
 
   @IsOptional() @IsString() NODE_DATA_DIR?: string;
 
   @IsOptional()
   @Matches(/^(unix:\/\/\/\S+|tcp:\/\/[^\s:/]+:\d{1,5}\/?)$/, { message: 'must be unix:///path or tcp://host:port' })
-  DOCKER_HOST?: string;
+  DOCKER_HOST?: string | undefined;
 
   @IsOptional() @IsString() @MaxLength(256) NODE_PUBLIC_IP?: string;
 
   @IsOptional()
   @Matches(/^\d{2,7}$/, { message: 'must be a whole number of milliseconds (>= 10)' })
-  REPORT_INTERVAL_MS?: string;
+  REPORT_INTERVAL_MS?: string | undefined;
 
   @IsOptional() @Matches(LABEL_LIST, { message: 'must look like k=v,k2=v2' }) NODE_LABELS?: string;
   @IsOptional()
   @Matches(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/, { message: 'must look like lat,long (e.g. 48.14,11.58)' })
-  NODE_LOCATION?: string;
+  NODE_LOCATION?: string | undefined;
 
   @IsOptional()
   @MaxLength(IE_ID_MAX_LENGTH, { message: `must be at most ${IE_ID_MAX_LENGTH} characters` })
   @Matches(IE_ID_PATTERN, { message: 'must be a URN such as urn:ngsi-ld:InfrastructureElement:<domain>:<name>' })
-  NODE_IE_ID?: string;
+  NODE_IE_ID?: string | undefined;
 
   @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_PRIVILEGED?: string;
   @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_HOST_NAMESPACES?: string;
@@ -118,7 +118,7 @@ class NodeEngineEnv {
   @Matches(/^\s*(CAP_)?[A-Za-z_]{2,32}\s*(,\s*(CAP_)?[A-Za-z_]{2,32}\s*)*$/, {
     message: 'must be a comma-separated list of capabilities such as NET_ADMIN,SYS_TIME (or ALL)',
   })
-  NODE_ALLOW_CAPABILITIES?: string;
+  NODE_ALLOW_CAPABILITIES?: string | undefined;
 
   @IsOptional() @IsString() @MaxLength(8192) NODE_IMAGE_ALLOWLIST?: string;
 
@@ -131,10 +131,10 @@ class NodeEngineEnv {
   @IsOptional() @Matches(/^[1-9]\d{0,6}$/, { message: 'must be a whole number from 1' }) NODE_PIDS_LIMIT?: string;
   @IsOptional()
   @Matches(/^[1-9]\d{0,7}$/, { message: 'must be a whole number of MB from 1' })
-  NODE_DEFAULT_MEMORY_MB?: string;
+  NODE_DEFAULT_MEMORY_MB?: string | undefined;
   @IsOptional()
   @Matches(/^\d{1,4}(\.\d{1,3})?$/, { message: 'must be a number of CPUs such as 0.5' })
-  NODE_DEFAULT_VCPUS?: string;
+  NODE_DEFAULT_VCPUS?: string | undefined;
 
   @IsOptional() @Matches(MS, { message: 'must be a whole number of milliseconds' }) RESTART_BACKOFF_BASE_MS?: string;
   @IsOptional() @Matches(MS, { message: 'must be a whole number of milliseconds' }) RESTART_BACKOFF_MAX_MS?: string;
@@ -178,24 +178,24 @@ const KNOWN_VARIABLES: ReadonlySet<string> = new Set(Object.values(FILE_KEYS));
 /** Command-line flags (Oakestra NodeEngine's `-a <address> -p <port>` plus Canopy's own). */
 export interface NodeEngineFlags {
   /** `-a`: cluster host or IP (a full http(s) URL is accepted too) */
-  clusterAddress?: string;
+  clusterAddress?: string | undefined;
   /** `-p`: cluster manager port, default 10100 */
-  clusterPort?: string | number;
-  token?: string;
-  name?: string;
-  dataDir?: string;
-  publicIp?: string;
+  clusterPort?: string | number | undefined;
+  token?: string | undefined;
+  name?: string | undefined;
+  dataDir?: string | undefined;
+  publicIp?: string | undefined;
 }
 
 export interface ConfigSources {
   env: NodeJS.ProcessEnv;
-  flags?: NodeEngineFlags;
+  flags?: NodeEngineFlags | undefined;
   /** Parsed config-file contents (see {@link readConfigFile}) and where they came from. */
   file?: { path: string; values: Record<string, unknown> };
   /** `node-engine status` reads the data dir only and has no use for the token. */
-  requireToken?: boolean;
+  requireToken?: boolean | undefined;
   /** GPUs found on this machine when neither NODE_GPUS nor the file say otherwise. */
-  detectedGpus?: number;
+  detectedGpus?: number | undefined;
 }
 
 /**
@@ -214,12 +214,18 @@ export function loadNodeEngineConfig(env: NodeJS.ProcessEnv): NodeEngineConfig {
  */
 export function resolveNodeEngineConfig(sources: ConfigSources): NodeEngineConfig {
   const raw: Record<string, string> = {};
-  if (sources.file !== undefined) Object.assign(raw, fileToVariables(sources.file.path, sources.file.values));
+  if (sources.file !== undefined) {
+    Object.assign(raw, fileToVariables(sources.file.path, sources.file.values));
+  }
   for (const [key, value] of Object.entries(sources.env)) {
-    if (value !== undefined && value !== '' && KNOWN_VARIABLES.has(key)) raw[key] = value;
+    if (value !== undefined && value !== '' && KNOWN_VARIABLES.has(key)) {
+      raw[key] = value;
+    }
   }
   Object.assign(raw, flagsToVariables(sources.flags ?? {}, raw.CLUSTER_URL));
-  if (sources.requireToken === false && raw.NODE_TOKEN === undefined) raw.NODE_TOKEN = '-';
+  if (sources.requireToken === false && raw.NODE_TOKEN === undefined) {
+    raw.NODE_TOKEN = '-';
+  }
 
   const result = validateInput(NodeEngineEnv, raw);
   if (!result.ok) {
@@ -249,7 +255,9 @@ export function resolveNodeEngineConfig(sources: ConfigSources): NodeEngineConfi
     throw new ConfigError('NODE_HOST_PORT_RANGE', 'must be min-max with 1 <= min <= max <= 65535');
   }
   const defaultVcpus = v.NODE_DEFAULT_VCPUS === undefined ? 1 : Number(v.NODE_DEFAULT_VCPUS);
-  if (defaultVcpus < 0.01) throw new ConfigError('NODE_DEFAULT_VCPUS', 'must be at least 0.01');
+  if (defaultVcpus < 0.01) {
+    throw new ConfigError('NODE_DEFAULT_VCPUS', 'must be at least 0.01');
+  }
   return {
     allowNamedVolumes: v.NODE_ALLOW_NAMED_VOLUMES === 'true',
     allowPrivateRegistries: v.NODE_ALLOW_PRIVATE_REGISTRIES === 'true',
@@ -297,7 +305,9 @@ export function readConfigFile(file: string): Record<string, unknown> {
   } catch (err) {
     throw new ConfigError('--config', `config file ${file} is not valid JSON or YAML: ${(err as Error).message}`);
   }
-  if (parsed === null || parsed === undefined) return {};
+  if (parsed === null || parsed === undefined) {
+    return {};
+  }
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigError('--config', `config file ${file} must hold a mapping of settings`);
   }
@@ -310,9 +320,13 @@ export function configFilePath(
   env: NodeJS.ProcessEnv,
   exists: (p: string) => boolean,
 ): string | undefined {
-  if (flag !== undefined && flag !== '') return flag;
+  if (flag !== undefined && flag !== '') {
+    return flag;
+  }
   const fromEnv = env.NODE_ENGINE_CONFIG;
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    return fromEnv;
+  }
   return exists(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined;
 }
 
@@ -323,13 +337,18 @@ function fileToVariables(file: string, values: Record<string, unknown>): Record<
     if (variable === undefined) {
       throw new ConfigError(key, `invalid node engine configuration: unknown key "${key}" in ${file}`);
     }
-    if (value === null || value === undefined) continue;
-    if (Array.isArray(value)) out[variable] = value.map(scalarText).join(',');
-    else if (typeof value === 'object') {
+    if (value === null || value === undefined) {
+      continue;
+    }
+    if (Array.isArray(value)) {
+      out[variable] = value.map(scalarText).join(',');
+    } else if (typeof value === 'object') {
       out[variable] = Object.entries(value as Record<string, unknown>)
         .map(([k, v]) => `${k}=${scalarText(v)}`)
         .join(',');
-    } else out[variable] = scalarText(value);
+    } else {
+      out[variable] = scalarText(value);
+    }
   }
   return out;
 }
@@ -355,10 +374,18 @@ function flagsToVariables(flags: NodeEngineFlags, lowerClusterUrl: string | unde
   } else if (port !== undefined) {
     out.CLUSTER_URL = withPort(lowerClusterUrl ?? DEFAULT_CLUSTER_URL, port);
   }
-  if (flags.token !== undefined && flags.token !== '') out.NODE_TOKEN = flags.token;
-  if (flags.name !== undefined && flags.name !== '') out.NODE_NAME = flags.name;
-  if (flags.dataDir !== undefined && flags.dataDir !== '') out.NODE_DATA_DIR = flags.dataDir;
-  if (flags.publicIp !== undefined && flags.publicIp !== '') out.NODE_PUBLIC_IP = flags.publicIp;
+  if (flags.token !== undefined && flags.token !== '') {
+    out.NODE_TOKEN = flags.token;
+  }
+  if (flags.name !== undefined && flags.name !== '') {
+    out.NODE_NAME = flags.name;
+  }
+  if (flags.dataDir !== undefined && flags.dataDir !== '') {
+    out.NODE_DATA_DIR = flags.dataDir;
+  }
+  if (flags.publicIp !== undefined && flags.publicIp !== '') {
+    out.NODE_PUBLIC_IP = flags.publicIp;
+  }
   return out;
 }
 
@@ -378,7 +405,9 @@ function numberOr(value: string | undefined, fallback: number): number {
 }
 
 function splitList(value: string | undefined): string[] {
-  if (value === undefined) return [];
+  if (value === undefined) {
+    return [];
+  }
   return value
     .split(',')
     .map((s) => s.trim())

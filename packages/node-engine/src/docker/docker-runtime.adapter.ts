@@ -32,8 +32,12 @@ const RESUBSCRIBE_DELAY_MS = 1000;
 
 /** `unix:///path` or `tcp://host:port` (the DOCKER_HOST spellings) into dockerode options. */
 export function dockerOptionsFromHost(dockerHost: string | undefined): Docker.DockerOptions {
-  if (dockerHost === undefined || dockerHost === '') return { socketPath: '/var/run/docker.sock' };
-  if (dockerHost.startsWith('unix://')) return { socketPath: dockerHost.slice('unix://'.length) };
+  if (dockerHost === undefined || dockerHost === '') {
+    return { socketPath: '/var/run/docker.sock' };
+  }
+  if (dockerHost.startsWith('unix://')) {
+    return { socketPath: dockerHost.slice('unix://'.length) };
+  }
   const url = new URL(dockerHost.replace(/^tcp:/, 'http:'));
   return { host: url.hostname, port: Number(url.port || 2375), protocol: 'http' };
 }
@@ -58,7 +62,9 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
       await this.docker.getImage(ref).inspect();
       return true;
     } catch (err) {
-      if (statusOf(err) === 404) return false;
+      if (statusOf(err) === 404) {
+        return false;
+      }
       throw toRuntimeError(err);
     }
   }
@@ -79,14 +85,22 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
       this.docker.modem.followProgress(
         stream,
         (err: Error | null) => {
-          if (err) reject(pullError(err));
-          else if (streamError !== undefined) reject(new ContainerRuntimeError(describePullFailure(streamError)));
-          else resolve();
+          if (err) {
+            reject(pullError(err));
+          } else if (streamError !== undefined) {
+            reject(new ContainerRuntimeError(describePullFailure(streamError)));
+          } else {
+            resolve();
+          }
         },
         (event: PullEvent) => {
-          if (event.error !== undefined) streamError = event.errorDetail?.message ?? event.error;
+          if (event.error !== undefined) {
+            streamError = event.errorDetail?.message ?? event.error;
+          }
           const percent = progress.update(event);
-          if (percent !== undefined) onProgress?.(percent);
+          if (percent !== undefined) {
+            onProgress?.(percent);
+          }
         },
       );
     });
@@ -143,7 +157,9 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
     try {
       info = await this.docker.getContainer(idOrName).inspect();
     } catch (err) {
-      if (statusOf(err) === 404) return undefined;
+      if (statusOf(err) === 404) {
+        return undefined;
+      }
       throw toRuntimeError(err);
     }
     const running = info.State.Running || info.State.Restarting;
@@ -163,7 +179,9 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
     } catch (err) {
       // 304: already stopped; 404: already gone. Both are where we want to be.
       const status = statusOf(err);
-      if (status !== 404 && status !== 304) throw toRuntimeError(err);
+      if (status !== 404 && status !== 304) {
+        throw toRuntimeError(err);
+      }
     }
   }
 
@@ -174,13 +192,19 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
     } catch (err) {
       // 304: already stopped; 404: already gone. Both are where we want to be.
       const status = statusOf(err);
-      if (status === 404) return;
-      if (status !== 304) throw toRuntimeError(err);
+      if (status === 404) {
+        return;
+      }
+      if (status !== 304) {
+        throw toRuntimeError(err);
+      }
     }
     try {
       await container.remove({ force: true, v: true });
     } catch (err) {
-      if (statusOf(err) !== 404) throw toRuntimeError(err);
+      if (statusOf(err) !== 404) {
+        throw toRuntimeError(err);
+      }
     }
   }
 
@@ -210,7 +234,9 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
       stats = await this.docker.getContainer(id).stats({ stream: false });
     } catch (err) {
       const status = statusOf(err);
-      if (status === 404 || status === 409) return undefined;
+      if (status === 404 || status === 409) {
+        return undefined;
+      }
       throw toRuntimeError(err);
     }
     return usageFromStats(stats);
@@ -223,7 +249,9 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
     let since: number | undefined;
 
     const subscribe = (): void => {
-      if (closed) return;
+      if (closed) {
+        return;
+      }
       const opts: Docker.GetEventsOptions = {
         filters: { type: ['container'], event: ['die'], label: labelFilters(labels) },
         ...(since === undefined ? {} : { since }),
@@ -243,7 +271,9 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
               const line = buffer.slice(0, newline).trim();
               buffer = buffer.slice(newline + 1);
               const exit = parseDieEvent(line);
-              if (exit !== undefined) onExit(exit);
+              if (exit !== undefined) {
+                onExit(exit);
+              }
             }
           });
           const again = (): void => {
@@ -260,7 +290,9 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
       );
     };
     const scheduleResubscribe = (): void => {
-      if (closed || timer !== undefined) return;
+      if (closed || timer !== undefined) {
+        return;
+      }
       timer = setTimeout(() => {
         timer = undefined;
         subscribe();
@@ -271,7 +303,9 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
     return {
       close: () => {
         closed = true;
-        if (timer !== undefined) clearTimeout(timer);
+        if (timer !== undefined) {
+          clearTimeout(timer);
+        }
         stream?.removeAllListeners('end');
         stream?.removeAllListeners('error');
         stream?.on('error', () => undefined);

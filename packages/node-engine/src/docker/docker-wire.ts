@@ -25,11 +25,15 @@ export function usageFromStats(stats: Docker.ContainerStats): InstanceStats | un
 }
 
 export function parseDieEvent(line: string): ContainerExit | undefined {
-  if (line === '') return undefined;
+  if (line === '') {
+    return undefined;
+  }
   try {
     const event = JSON.parse(line) as { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
     const id = event.Actor?.ID;
-    if (event.Action !== 'die' || id === undefined) return undefined;
+    if (event.Action !== 'die' || id === undefined) {
+      return undefined;
+    }
     const code = Number(event.Actor?.Attributes?.exitCode);
     return { containerId: id, ...(Number.isInteger(code) ? { exitCode: code } : {}) };
   } catch {
@@ -42,7 +46,9 @@ export function labelFilters(labels: Record<string, string>): string[] {
 }
 
 export function withDefaultTag(ref: string): string {
-  if (ref.includes('@')) return ref;
+  if (ref.includes('@')) {
+    return ref;
+  }
   const lastSegment = ref.slice(ref.lastIndexOf('/') + 1);
   return lastSegment.includes(':') ? ref : `${ref}:latest`;
 }
@@ -63,7 +69,9 @@ export function toState(state: string): ContainerState {
 
 /** `docker ps` only carries the exit code inside its human status text: "Exited (3) 5 seconds ago". */
 export function exitFromStatus(state: string, status: string): { exitCode?: number } {
-  if (state !== 'exited') return {};
+  if (state !== 'exited') {
+    return {};
+  }
   const match = /^Exited \((-?\d+)\)/.exec(status);
   return match?.[1] === undefined ? {} : { exitCode: Number(match[1]) };
 }
@@ -75,7 +83,9 @@ export function boundPortsFromInspect(
   for (const [key, bindings] of Object.entries(ports)) {
     const [port, proto] = key.split('/');
     const binding = bindings?.[0];
-    if (binding === undefined || (proto !== 'tcp' && proto !== 'udp')) continue;
+    if (binding === undefined || (proto !== 'tcp' && proto !== 'udp')) {
+      continue;
+    }
     out.push({ containerPort: Number(port), hostPort: Number(binding.HostPort), protocol: proto });
   }
   return out.sort((a, b) => a.containerPort - b.containerPort);
@@ -84,10 +94,14 @@ export function boundPortsFromInspect(
 export function boundPortsFromList(ports: Docker.Port[]): BoundPortDto[] {
   const seen = new Map<string, BoundPortDto>();
   for (const p of ports) {
-    if (p.PublicPort === undefined || (p.Type !== 'tcp' && p.Type !== 'udp')) continue;
+    if (p.PublicPort === undefined || (p.Type !== 'tcp' && p.Type !== 'udp')) {
+      continue;
+    }
     const key = `${p.PrivatePort}/${p.Type}`;
     // Docker lists one entry per address family (0.0.0.0 and ::) for the same binding.
-    if (!seen.has(key)) seen.set(key, { containerPort: p.PrivatePort, hostPort: p.PublicPort, protocol: p.Type });
+    if (!seen.has(key)) {
+      seen.set(key, { containerPort: p.PrivatePort, hostPort: p.PublicPort, protocol: p.Type });
+    }
   }
   return [...seen.values()].sort((a, b) => a.containerPort - b.containerPort);
 }
@@ -101,7 +115,9 @@ export function statusOf(err: unknown): number | undefined {
 
 /** Docker's own sentence (`json.message`) is what an operator wants in status_detail. */
 export function toRuntimeError(err: unknown): ContainerRuntimeError {
-  if (err instanceof ContainerRuntimeError) return err;
+  if (err instanceof ContainerRuntimeError) {
+    return err;
+  }
   // docker-modem wraps Docker's sentence as "(HTTP code 500) server error - <sentence> ".
   let message = (err instanceof Error ? err.message : String(err)).replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
   if (typeof err === 'object' && err !== null && 'json' in err) {

@@ -24,7 +24,9 @@ export class PullProgressTracker {
         layer.total = detail.total;
         layer.current = Math.min(detail.total, detail.current ?? 0);
       } else if (/^(Download complete|Pull complete|Already exists|Extracting)/.test(event.status)) {
-        if (layer.total === 0) layer.total = 1;
+        if (layer.total === 0) {
+          layer.total = 1;
+        }
         layer.current = layer.total;
       } else if (!/^Pulling fs layer|^Waiting/.test(event.status)) {
         return this.percent();
@@ -41,7 +43,9 @@ export class PullProgressTracker {
       current += layer.current;
       total += layer.total;
     }
-    if (total === 0) return undefined;
+    if (total === 0) {
+      return undefined;
+    }
     return Math.floor((100 * current) / total);
   }
 }

@@ -47,22 +47,30 @@ export function commandHandler({
     switch (parsed.kind) {
       case 'control/deploy': {
         const result = validateInput(DeployCommand, body);
-        if (!result.ok) return dropInvalid(topic, result.errors);
+        if (!result.ok) {
+          return dropInvalid(topic, result.errors);
+        }
         return manager.deploy(result.value);
       }
       case 'control/delete': {
         const result = validateInput(DeleteCommand, body);
-        if (!result.ok) return dropInvalid(topic, result.errors);
+        if (!result.ok) {
+          return dropInvalid(topic, result.errors);
+        }
         return manager.delete(result.value);
       }
       case 'control/sync': {
         const result = validateInput(SyncCommand, body);
-        if (!result.ok) return dropInvalid(topic, result.errors);
+        if (!result.ok) {
+          return dropInvalid(topic, result.errors);
+        }
         return manager.sync(result.value.instances);
       }
       case 'control/logs': {
         const result = validateInput(LogsCommand, body);
-        if (!result.ok) return dropInvalid(topic, result.errors);
+        if (!result.ok) {
+          return dropInvalid(topic, result.errors);
+        }
         return answerLogs(result.value);
       }
       case 'information':

@@ -62,9 +62,15 @@ export function instanceFromLabels(labels: Record<string, string>): LabelledInst
   const serviceId = labels[CanopyLabels.serviceId];
   const instanceNumber = Number(labels[CanopyLabels.instance]);
   const generation = Number(labels[CanopyLabels.generation]);
-  if (serviceId === undefined || serviceId === '') return undefined;
-  if (!Number.isInteger(instanceNumber) || instanceNumber < 0) return undefined;
-  if (!Number.isInteger(generation) || generation < 0) return undefined;
+  if (serviceId === undefined || serviceId === '') {
+    return undefined;
+  }
+  if (!Number.isInteger(instanceNumber) || instanceNumber < 0) {
+    return undefined;
+  }
+  if (!Number.isInteger(generation) || generation < 0) {
+    return undefined;
+  }
   const jobName = labels[CanopyLabels.jobName];
   return {
     serviceId,

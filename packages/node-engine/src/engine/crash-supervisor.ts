@@ -73,11 +73,17 @@ export class CrashSupervisor {
 
   /** Converges `slot` again at `notBefore` (one pending wake-up per slot; a later one replaces it). */
   wakeAt(slot: string, notBefore: number): void {
-    if (this.closed) return;
+    if (this.closed) {
+      return;
+    }
     this.wakeups.get(slot)?.();
     const cancel = this.clock.setTimer(Math.max(0, notBefore - this.clock.now()), () => {
-      if (this.wakeups.get(slot) === cancel) this.wakeups.delete(slot);
-      if (this.closed) return;
+      if (this.wakeups.get(slot) === cancel) {
+        this.wakeups.delete(slot);
+      }
+      if (this.closed) {
+        return;
+      }
       this.instances
         ?.settle(slot, () => Promise.resolve(true))
         .catch((err: unknown) => {
@@ -90,7 +96,9 @@ export class CrashSupervisor {
   /** A container of this node stopped (Docker `die` event). */
   onContainerExit(exit: ContainerExit): void {
     const record = this.byContainer(exit.containerId);
-    if (record === undefined || this.instances === undefined) return;
+    if (record === undefined || this.instances === undefined) {
+      return;
+    }
     this.instances
       .settle(slotKey(record), () => this.observeExit(exit.containerId, exit.exitCode))
       .catch((err: unknown) =>
@@ -104,13 +112,17 @@ export class CrashSupervisor {
    */
   async checkDrift(): Promise<void> {
     const instances = this.instances;
-    if (instances === undefined) return;
+    if (instances === undefined) {
+      return;
+    }
     const containers = await this.runtime.listContainers(nodeSelector(this.nodeId));
     const byId = new Map(containers.map((c) => [c.id, c]));
     for (const record of [...instances.records()]) {
       const slot = slotKey(record);
       const containerId = record.containerId;
-      if (containerId === undefined || instances.isBusy(slot)) continue;
+      if (containerId === undefined || instances.isBusy(slot)) {
+        continue;
+      }
       const container = byId.get(containerId);
       const running = container !== undefined && isUp(container);
       if (record.phase === 'up' && !running) {
@@ -128,16 +140,22 @@ export class CrashSupervisor {
   /** Cancels pending restarts (the engine is stopping; the containers stay as they are). */
   close(): void {
     this.closed = true;
-    for (const cancel of this.wakeups.values()) cancel();
+    for (const cancel of this.wakeups.values()) {
+      cancel();
+    }
     this.wakeups.clear();
   }
 
   /** Must run under the slot's lock. Records how the container ended; `false` when it still runs. */
   private async observeExit(containerId: string, eventExitCode: number | undefined): Promise<boolean> {
     const record = this.byContainer(containerId);
-    if (record === undefined || record.phase !== 'up') return false;
+    if (record === undefined || record.phase !== 'up') {
+      return false;
+    }
     const info = await this.runtime.inspectContainer(containerId).catch(() => undefined);
-    if (info !== undefined && isUp(info)) return false;
+    if (info !== undefined && isUp(info)) {
+      return false;
+    }
     const at = this.clock.now();
     if (info === undefined) {
       delete record.containerId;
@@ -158,7 +176,11 @@ export class CrashSupervisor {
   }
 
   private byContainer(containerId: string): InstanceRecord | undefined {
-    for (const record of this.instances?.records() ?? []) if (record.containerId === containerId) return record;
+    for (const record of this.instances?.records() ?? []) {
+      if (record.containerId === containerId) {
+        return record;
+      }
+    }
     return undefined;
   }
 }

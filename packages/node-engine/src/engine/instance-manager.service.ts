@@ -33,14 +33,14 @@ export interface InstanceManagerDeps {
   store: DesiredStateRepository;
   nodeId: string;
   nodeName: string;
-  publicIp?: string;
+  publicIp?: string | undefined;
   /** What this node allows containers to do; checked before anything is pulled or created. */
   policy: SafetyPolicy;
-  backoff?: RestartBackoffSettings;
+  backoff?: RestartBackoffSettings | undefined;
   /** Sends one status change up to the cluster (`nodes/<id>/job`). Must not throw. */
   publish: (message: JobStatusMessage) => void;
   log: Logger;
-  clock?: EngineClock;
+  clock?: EngineClock | undefined;
 }
 
 interface ConvergeOptions {
@@ -97,7 +97,9 @@ export class InstanceManager {
       isBusy: (slot) => this.locks.isBusy(slot),
       settle: (slot, observe) =>
         this.locks.run(slot, async () => {
-          if (await observe()) await this.convergeSlot(slot, SUPERVISION);
+          if (await observe()) {
+            await this.convergeSlot(slot, SUPERVISION);
+          }
         }),
     });
   }
@@ -110,12 +112,16 @@ export class InstanceManager {
   async restore(persisted: readonly InstanceSpecDto[]): Promise<void> {
     for (const spec of persisted) {
       const current = this.desired.get(slotKey(spec));
-      if (current === undefined || spec.generation > current.generation) this.desired.set(slotKey(spec), spec);
+      if (current === undefined || spec.generation > current.generation) {
+        this.desired.set(slotKey(spec), spec);
+      }
     }
     const containers = await this.deps.runtime.listContainers(nodeSelector(this.deps.nodeId));
     for (const container of containers) {
       const record = await adoptContainer(container, this.desired, this.ctx);
-      if (record !== undefined) this.records.set(instanceKeyString(record), record);
+      if (record !== undefined) {
+        this.records.set(instanceKeyString(record), record);
+      }
     }
     this.log.info({ desired: this.desired.size, adopted: this.records.size }, 'instances restored');
     const work = this.convergeAll(SUPERVISION).catch((err: unknown) =>
@@ -145,7 +151,9 @@ export class InstanceManager {
       if (!steps.some((s) => s.kind === 'refuse' || s.kind === 'pull' || s.kind === 'create')) {
         // At-least-once delivery: the sender may have missed our answer, so answer again.
         const record = this.records.get(instanceKeyString(spec));
-        if (record !== undefined) this.reporter.publish(record);
+        if (record !== undefined) {
+          this.reporter.publish(record);
+        }
       }
     });
   }
@@ -174,14 +182,20 @@ export class InstanceManager {
     const next = new Map<string, InstanceSpecDto>();
     for (const spec of specs) {
       const seen = next.get(slotKey(spec));
-      if (seen === undefined || spec.generation > seen.generation) next.set(slotKey(spec), spec);
+      if (seen === undefined || spec.generation > seen.generation) {
+        next.set(slotKey(spec), spec);
+      }
     }
     for (const [slot, spec] of next) {
       const current = this.desired.get(slot);
-      if (current !== undefined && current.generation > spec.generation) next.set(slot, current);
+      if (current !== undefined && current.generation > spec.generation) {
+        next.set(slot, current);
+      }
     }
     this.desired.clear();
-    for (const [slot, spec] of next) this.desired.set(slot, spec);
+    for (const [slot, spec] of next) {
+      this.desired.set(slot, spec);
+    }
     await this.persist();
     await this.convergeAll({ removeUndesired: true, announceRemovals: true });
   }
@@ -205,7 +219,9 @@ export class InstanceManager {
   runningContainerIds(): string[] {
     const ids: string[] = [];
     for (const r of this.records.values()) {
-      if (r.status === InstanceStatus.RUNNING && r.containerId !== undefined) ids.push(r.containerId);
+      if (r.status === InstanceStatus.RUNNING && r.containerId !== undefined) {
+        ids.push(r.containerId);
+      }
     }
     return ids;
   }
@@ -216,7 +232,9 @@ export class InstanceManager {
    */
   containerFor(key: InstanceKey): string | undefined {
     const exact = this.records.get(instanceKeyString(key))?.containerId;
-    if (exact !== undefined) return exact;
+    if (exact !== undefined) {
+      return exact;
+    }
     const newest = this.recordsIn(slotKey(key))
       .filter((r) => r.containerId !== undefined)
       .sort((a, b) => b.generation - a.generation)[0];
@@ -262,10 +280,15 @@ export class InstanceManager {
       const steps = planSteps(records, wanted, this.clock.now(), supervisor.history, planning);
       let progressed = steps.length > 0;
       for (const step of steps) {
-        if ((await execute(step, this.ctx)) === 'done') done.push(step);
-        else progressed = false;
+        if ((await execute(step, this.ctx)) === 'done') {
+          done.push(step);
+        } else {
+          progressed = false;
+        }
       }
-      if (!progressed) return done;
+      if (!progressed) {
+        return done;
+      }
     }
     this.log.warn({ slot, steps: done.map((s) => s.kind) }, 'convergence still had steps after the round limit');
     return done;
@@ -273,13 +296,17 @@ export class InstanceManager {
 
   /** Whether the desired image is here, asked only when the slot may need a new container. */
   private async imagesFor(desired: InstanceSpecDto | undefined, records: InstanceRecord[]): Promise<Set<string>> {
-    if (desired === undefined) return new Set();
+    if (desired === undefined) {
+      return new Set();
+    }
     const settled = records.some(
       (r) =>
         r.generation >= desired.generation &&
         (r.containerId !== undefined || r.status === InstanceStatus.FAILED || r.status === InstanceStatus.COMPLETED),
     );
-    if (settled) return new Set();
+    if (settled) {
+      return new Set();
+    }
     const present = await this.deps.runtime.imageExists(desired.image).catch(() => false);
     return present ? new Set([desired.image]) : new Set();
   }

@@ -15,7 +15,9 @@ export class KeyedMutex {
     );
     this.tails.set(key, tail);
     void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
+      if (this.tails.get(key) === tail) {
+        this.tails.delete(key);
+      }
     });
     return result;
   }
@@ -26,6 +28,8 @@ export class KeyedMutex {
 
   /** Resolves when no work is queued under any key (including work queued while waiting). */
   async idle(): Promise<void> {
-    while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
+    while (this.tails.size > 0) {
+      await Promise.all([...this.tails.values()]);
+    }
   }
 }

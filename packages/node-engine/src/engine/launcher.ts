@@ -18,7 +18,9 @@ export function recordFor(
   step: { spec: InstanceSpecDto; record?: InstanceRecord },
   ctx: ExecutorContext,
 ): InstanceRecord {
-  if (step.record !== undefined) return step.record;
+  if (step.record !== undefined) {
+    return step.record;
+  }
   const spec = step.spec;
   const record: InstanceRecord = {
     serviceId: spec.serviceId,
@@ -63,7 +65,9 @@ export async function pull(step: StepOf<'pull'>, ctx: ExecutorContext): Promise<
   try {
     await ctx.runtime.pullImage(spec.image, spec.registryAuth, (percent) => {
       const now = ctx.clock.now();
-      if (percent === lastPercent || now - lastProgressAt < PULL_PROGRESS_EVERY_MS) return;
+      if (percent === lastPercent || now - lastProgressAt < PULL_PROGRESS_EVERY_MS) {
+        return;
+      }
       lastProgressAt = now;
       lastPercent = percent;
       ctx.reporter.update(record, {}, `pulling ${spec.image}: ${percent}%`);
@@ -85,7 +89,9 @@ export async function create(step: StepOf<'create'>, ctx: ExecutorContext): Prom
     try {
       containerId = await ctx.runtime.createContainer(createSpec);
     } catch (err) {
-      if ((err as { httpStatus?: number }).httpStatus !== 409) throw err;
+      if ((err as { httpStatus?: number }).httpStatus !== 409) {
+        throw err;
+      }
       // A container with this exact key's name is left over (e.g. a crash between create and
       // start). It is ours and not in use, so replace it.
       ctx.log.warn(
@@ -106,12 +112,16 @@ export async function create(step: StepOf<'create'>, ctx: ExecutorContext): Prom
 export async function start(step: StepOf<'start'>, ctx: ExecutorContext): Promise<StepOutcome> {
   const { record } = step;
   const containerId = record.containerId;
-  if (containerId === undefined) return 'failed';
+  if (containerId === undefined) {
+    return 'failed';
+  }
   let info: ContainerInfo | undefined;
   try {
     await ctx.runtime.startContainer(containerId);
     info = await ctx.runtime.inspectContainer(containerId);
-    if (info === undefined) throw new Error('container vanished right after start');
+    if (info === undefined) {
+      throw new Error('container vanished right after start');
+    }
   } catch (err) {
     // Keep no half-made container: the next command for this slot starts from scratch.
     await ctx.runtime.removeContainer(containerId, 0).catch(() => undefined);
@@ -143,7 +153,9 @@ export async function restart(step: StepOf<'restart'>, ctx: ExecutorContext): Pr
   const key = instanceKeyString(record);
   const containerId = record.containerId;
   // No container to start: the planner makes a fresh one for the same key next.
-  if (containerId === undefined) return 'done';
+  if (containerId === undefined) {
+    return 'done';
+  }
   let info: ContainerInfo | undefined;
   try {
     await ctx.runtime.startContainer(containerId);

@@ -144,7 +144,9 @@ export async function startNodeEngine(
   let reporting = false;
   let lastDriftCheck = 0;
   const report = async (): Promise<void> => {
-    if (reporting || link === undefined) return;
+    if (reporting || link === undefined) {
+      return;
+    }
     reporting = true;
     try {
       // Heartbeat first: a slow Docker must not make the cluster think the node is gone.
@@ -215,17 +217,23 @@ export async function startNodeEngine(
   // The broker refused our credentials (e.g. the cluster restarted and forgot them): register again
   // for fresh ones, then reconnect.
   const relink = (reason: string): void => {
-    if (relinking !== undefined || lifetime.signal.aborted) return;
+    if (relinking !== undefined || lifetime.signal.aborted) {
+      return;
+    }
     nodeLog.warn({ reason }, 'broker refused the node, registering again');
     relinking = (async () => {
       await link?.close();
       link = undefined;
       registration = await register();
-      if (lifetime.signal.aborted) return;
+      if (lifetime.signal.aborted) {
+        return;
+      }
       link = connect(registration);
     })()
       .catch((err: unknown) => {
-        if (!lifetime.signal.aborted) nodeLog.error({ err: (err as Error).message }, 're-registration failed');
+        if (!lifetime.signal.aborted) {
+          nodeLog.error({ err: (err as Error).message }, 're-registration failed');
+        }
       })
       .finally(() => {
         relinking = undefined;

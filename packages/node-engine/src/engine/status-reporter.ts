@@ -33,8 +33,11 @@ export class StatusReporter {
   ): void {
     Object.assign(record, change);
     record.at = this.deps.clock.now();
-    if (detail === undefined) delete record.statusDetail;
-    else record.statusDetail = detail.slice(0, MAX_DETAIL);
+    if (detail === undefined) {
+      delete record.statusDetail;
+    } else {
+      record.statusDetail = detail.slice(0, MAX_DETAIL);
+    }
     this.publish(record);
   }
 

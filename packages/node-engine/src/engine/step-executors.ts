@@ -45,13 +45,17 @@ export const EXECUTORS: { [K in EngineStepKind]: Executor<K> } = {
   start,
   restart,
   complete: ({ record, detail }, ctx) => {
-    if (record.exit !== undefined) record.exit.settled = true;
+    if (record.exit !== undefined) {
+      record.exit.settled = true;
+    }
     ctx.reporter.update(record, { status: InstanceStatus.COMPLETED }, detail);
     ctx.log.info({ key: instanceKeyString(record), status: record.status }, 'instance completed');
     return Promise.resolve('done');
   },
   crash: ({ record, detail, restart: next }, ctx) => {
-    if (record.exit !== undefined) record.exit.settled = true;
+    if (record.exit !== undefined) {
+      record.exit.settled = true;
+    }
     const key = instanceKeyString(record);
     if (next === undefined) {
       ctx.reporter.update(record, { status: InstanceStatus.DEAD }, detail);
@@ -97,7 +101,9 @@ export const EXECUTORS: { [K in EngineStepKind]: Executor<K> } = {
     const key = instanceKeyString(record);
     ctx.records.delete(key);
     ctx.log.info({ key, containerId: record.containerId, reason }, 'instance removed');
-    if (announce) ctx.reporter.update({ ...record }, { status: InstanceStatus.UNDEPLOYED, hostPorts: [] }, undefined);
+    if (announce) {
+      ctx.reporter.update({ ...record }, { status: InstanceStatus.UNDEPLOYED, hostPorts: [] }, undefined);
+    }
     ctx.supervisor.forget(record);
     return 'done';
   },

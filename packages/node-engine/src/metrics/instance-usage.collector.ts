@@ -44,13 +44,19 @@ export class InstanceUsageCollector {
   async sample(containerIds: readonly string[]): Promise<Map<string, InstanceUsage>> {
     const wanted = new Set(containerIds);
     for (const map of [this.files, this.lastCpu, this.fallback] as Map<string, unknown>[]) {
-      for (const id of map.keys()) if (!wanted.has(id)) map.delete(id);
+      for (const id of map.keys()) {
+        if (!wanted.has(id)) {
+          map.delete(id);
+        }
+      }
     }
     const out = new Map<string, InstanceUsage>();
     await Promise.all(
       containerIds.map(async (id) => {
         const usage = await this.sampleOne(id).catch(() => undefined);
-        if (usage !== undefined) out.set(id, usage);
+        if (usage !== undefined) {
+          out.set(id, usage);
+        }
       }),
     );
     return out;
@@ -60,7 +66,9 @@ export class InstanceUsageCollector {
     const files = this.cgroupFiles(id);
     if (files !== null) {
       const usage = this.fromCgroup(id, files);
-      if (usage !== undefined) return usage;
+      if (usage !== undefined) {
+        return usage;
+      }
       this.files.delete(id); // the cgroup went away (container restarted); look again next time
     }
     return this.fromStats(id);
@@ -83,12 +91,16 @@ export class InstanceUsageCollector {
     const usageNs = files.cpuFormat === 'v1-ns' ? Number(cpuText.trim()) : parseCpuStatUsec(cpuText) * 1000;
     const memoryBytes = Number(memoryText.trim()) - inactiveFile(statText);
     const usage: InstanceUsage = {};
-    if (Number.isFinite(memoryBytes)) usage.memoryMb = round1(Math.max(0, memoryBytes) / MB);
+    if (Number.isFinite(memoryBytes)) {
+      usage.memoryMb = round1(Math.max(0, memoryBytes) / MB);
+    }
     const previous = this.lastCpu.get(id);
     if (Number.isFinite(usageNs)) {
       this.lastCpu.set(id, { usageNs, at: now });
       const cpu = cpuPercent(previous, { usageNs, at: now });
-      if (cpu !== undefined) usage.cpuPercent = cpu;
+      if (cpu !== undefined) {
+        usage.cpuPercent = cpu;
+      }
     }
     return usage;
   }
@@ -96,7 +108,9 @@ export class InstanceUsageCollector {
   private async fromStats(id: string): Promise<InstanceUsage | undefined> {
     const now = (this.options.clock ?? systemClock).now();
     const cached = this.fallback.get(id);
-    if (cached !== undefined && now - cached.at < (this.options.fallbackIntervalMs ?? 10_000)) return cached.usage;
+    if (cached !== undefined && now - cached.at < (this.options.fallbackIntervalMs ?? 10_000)) {
+      return cached.usage;
+    }
     const usage = await this.stats(id).catch(() => undefined);
     this.fallback.set(id, { at: now, usage });
     return usage;
@@ -104,7 +118,9 @@ export class InstanceUsageCollector {
 
   private cgroupFiles(id: string): CgroupFiles | null {
     const known = this.files.get(id);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      return known;
+    }
     const root = this.options.cgroupRoot ?? '/sys/fs/cgroup';
     const candidates: CgroupFiles[] = [];
     for (const parent of ['docker', 'system.slice']) {
@@ -135,7 +151,9 @@ export class InstanceUsageCollector {
 
 /** CPU percent of one core between two cumulative usage samples; `undefined` without a usable pair. */
 export function cpuPercent(previous: CpuSample | undefined, current: CpuSample): number | undefined {
-  if (previous === undefined || current.at <= previous.at || current.usageNs < previous.usageNs) return undefined;
+  if (previous === undefined || current.at <= previous.at || current.usageNs < previous.usageNs) {
+    return undefined;
+  }
   return round1(((current.usageNs - previous.usageNs) / ((current.at - previous.at) * 1e6)) * 100);
 }
 
@@ -147,7 +165,9 @@ export function parseCpuStatUsec(text: string): number {
 
 /** Page cache that can be dropped at once; Docker subtracts it too, so `docker stats` and we agree. */
 export function inactiveFile(memoryStat: string | undefined): number {
-  if (memoryStat === undefined) return 0;
+  if (memoryStat === undefined) {
+    return 0;
+  }
   const match = /^(?:total_inactive_file|inactive_file) (\d+)$/m.exec(memoryStat);
   return match?.[1] === undefined ? 0 : Number(match[1]);
 }

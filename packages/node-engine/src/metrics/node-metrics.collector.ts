@@ -52,7 +52,9 @@ export class NodeMetricsCollector {
     this.lastCpu = sample;
     const idle = sample.idle - (previous?.idle ?? 0);
     const total = sample.total - (previous?.total ?? 0);
-    if (total <= 0) return 0;
+    if (total <= 0) {
+      return 0;
+    }
     return round1(Math.min(100, Math.max(0, (100 * (total - idle)) / total)));
   }
 
@@ -70,10 +72,14 @@ export class NodeMetricsCollector {
 
   private async netRates(at: number): Promise<Pick<NodeInformation, 'netRxBps' | 'netTxBps'>> {
     const totals = await readProcNetDev();
-    if (totals === undefined) return {};
+    if (totals === undefined) {
+      return {};
+    }
     const previous = this.lastNet;
     this.lastNet = { ...totals, at };
-    if (previous === undefined || at <= previous.at) return { netRxBps: 0, netTxBps: 0 };
+    if (previous === undefined || at <= previous.at) {
+      return { netRxBps: 0, netTxBps: 0 };
+    }
     const seconds = (at - previous.at) / 1000;
     // Counters reset when an interface goes away; a negative delta is reported as no traffic.
     return {
@@ -86,9 +92,13 @@ export class NodeMetricsCollector {
 /** First line of /proc/stat: `cpu user nice system idle iowait irq softirq steal ...` (jiffies). */
 export function parseProcStat(text: string): CpuSample | undefined {
   const line = text.split('\n').find((l) => l.startsWith('cpu '));
-  if (line === undefined) return undefined;
+  if (line === undefined) {
+    return undefined;
+  }
   const fields = line.trim().split(/\s+/).slice(1, 9).map(Number);
-  if (fields.length < 4 || fields.some((n) => !Number.isFinite(n))) return undefined;
+  if (fields.length < 4 || fields.some((n) => !Number.isFinite(n))) {
+    return undefined;
+  }
   const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
   return { idle, total: fields.reduce((a, b) => a + b, 0) };
 }
@@ -99,9 +109,13 @@ export function parseProcNetDev(text: string): { rx: number; tx: number } {
   let tx = 0;
   for (const line of text.split('\n').slice(2)) {
     const colon = line.indexOf(':');
-    if (colon < 0) continue;
+    if (colon < 0) {
+      continue;
+    }
     const name = line.slice(0, colon).trim();
-    if (name === 'lo') continue;
+    if (name === 'lo') {
+      continue;
+    }
     const cols = line
       .slice(colon + 1)
       .trim()

@@ -53,13 +53,17 @@ export function openMqttLink(options: MqttLinkOptions, events: MqttLinkEvents, l
   client.on('connect', () => {
     log.info({ host: options.host, port: options.port }, 'mqtt connected');
     client.subscribe(options.subscriptions, { qos: 1 }, (err) => {
-      if (err) log.error({ err }, 'mqtt subscribe failed');
+      if (err) {
+        log.error({ err }, 'mqtt subscribe failed');
+      }
     });
     events.onConnect();
   });
   client.on('message', (topic, payload) => events.onMessage(topic, payload));
   client.on('offline', () => {
-    if (closed) return;
+    if (closed) {
+      return;
+    }
     log.warn({ host: options.host, port: options.port }, 'mqtt offline');
     events.onOffline?.();
   });
@@ -68,7 +72,9 @@ export function openMqttLink(options: MqttLinkOptions, events: MqttLinkEvents, l
     // CONNACK refusals carry a numeric reason code; socket errors carry strings like ECONNREFUSED.
     if (typeof code === 'number') {
       log.warn({ code, reason: err.message }, 'mqtt connection refused by broker');
-      if (!closed) events.onRefused(err.message);
+      if (!closed) {
+        events.onRefused(err.message);
+      }
       return;
     }
     log.warn({ err: err.message }, 'mqtt error');
@@ -79,13 +85,19 @@ export function openMqttLink(options: MqttLinkOptions, events: MqttLinkEvents, l
       return client.connected;
     },
     publish(topic, payload, qos) {
-      if (closed || (qos === 0 && !client.connected)) return;
+      if (closed || (qos === 0 && !client.connected)) {
+        return;
+      }
       client.publish(topic, JSON.stringify(payload), { qos }, (err) => {
-        if (err && !closed) log.warn({ topic, err: err.message }, 'mqtt publish failed');
+        if (err && !closed) {
+          log.warn({ topic, err: err.message }, 'mqtt publish failed');
+        }
       });
     },
     async close() {
-      if (closed) return;
+      if (closed) {
+        return;
+      }
       closed = true;
       // Force: a graceful end waits for in-flight acks from a broker that may be gone.
       await client.endAsync(!client.connected);

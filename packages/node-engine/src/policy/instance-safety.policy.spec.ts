@@ -124,7 +124,11 @@ describe('refusals (node safety policy)', () => {
   });
 
   it("keeps host ports inside the node's range and caps the port entries", () => {
-    const port = (hostPort?: number) => ({ containerPort: 80, protocol: 'tcp' as const, hostPort });
+    const port = (hostPort?: number) => ({
+      containerPort: 80,
+      protocol: 'tcp' as const,
+      ...(hostPort === undefined ? {} : { hostPort }),
+    });
     expect(refusals({ ...spec, ports: [port(80)] }, strict)[0]).toContain("outside this node's range 1024-65535");
     expect(refusals({ ...spec, ports: [port(8080), port()] }, strict)).toEqual([]);
     expect(refusals({ ...spec, ports: [port(80)] }, { ...strict, hostPortMin: 1 })).toEqual([]);

@@ -154,7 +154,9 @@ export function normaliseCapability(cap: string): string {
 /** The host side of a Docker bind spec, normalised; `undefined` for a named volume. */
 export function bindSource(bind: string): string | undefined {
   const source = bind.split(':')[0] ?? '';
-  if (!source.startsWith('/') && !source.startsWith('.') && !source.startsWith('~')) return undefined;
+  if (!source.startsWith('/') && !source.startsWith('.') && !source.startsWith('~')) {
+    return undefined;
+  }
   return canonical(source);
 }
 
@@ -170,7 +172,9 @@ export function resolveHostPath(p: string): string {
     try {
       return path.posix.join(realpathSync(head), ...tail);
     } catch {
-      if (head === '/') return absolute;
+      if (head === '/') {
+        return absolute;
+      }
       tail.unshift(path.posix.basename(head));
       head = path.posix.dirname(head);
     }
@@ -207,14 +211,22 @@ export function imageAllowed(image: string, allowlist: readonly string[]): boole
 }
 
 function matchesEntry(image: string, entry: string): boolean {
-  if (entry === '') return false;
+  if (entry === '') {
+    return false;
+  }
   if (entry.includes('*')) {
     const pattern = entry.split('*').map(escapeRegExp).join('.*');
     return new RegExp(`^${pattern}$`).test(image);
   }
-  if (image === entry) return true;
-  if (!image.startsWith(entry)) return false;
-  if (/[/:@]$/.test(entry)) return true;
+  if (image === entry) {
+    return true;
+  }
+  if (!image.startsWith(entry)) {
+    return false;
+  }
+  if (/[/:@]$/.test(entry)) {
+    return true;
+  }
   return /[/:@]/.test(image.charAt(entry.length));
 }
 
@@ -222,7 +234,9 @@ function matchesEntry(image: string, entry: string): boolean {
 export function qualifiedImage(image: string): string {
   const first = image.split('/')[0] ?? '';
   const hasRegistry = image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
-  if (hasRegistry) return image;
+  if (hasRegistry) {
+    return image;
+  }
   return image.includes('/') ? `docker.io/${image}` : `docker.io/library/${image}`;
 }
 

@@ -7,8 +7,12 @@ import { isIPv4, isIPv6 } from 'node:net';
 export function registryHost(image: string): string | undefined {
   const first = image.split('/')[0] ?? '';
   const named = image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
-  if (!named) return undefined;
-  if (first.startsWith('[')) return first.slice(1, first.indexOf(']'));
+  if (!named) {
+    return undefined;
+  }
+  if (first.startsWith('[')) {
+    return first.slice(1, first.indexOf(']'));
+  }
   return first.replace(/:\d+$/, '').toLowerCase();
 }
 
@@ -19,7 +23,9 @@ export function registryHost(image: string): string | undefined {
  * a public name that resolves to a private address is not caught here.
  */
 export function isInternalHost(host: string): boolean {
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === 'localhost' || host.endsWith('.localhost')) {
+    return true;
+  }
   if (isIPv4(host)) {
     const [a = 0, b = 0] = host.split('.').map(Number);
     return (
@@ -34,9 +40,13 @@ export function isInternalHost(host: string): boolean {
   }
   if (isIPv6(host)) {
     const h = host.toLowerCase();
-    if (h === '::1' || h === '::') return true;
+    if (h === '::1' || h === '::') {
+      return true;
+    }
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)?.[1];
-    if (mapped !== undefined) return isInternalHost(mapped);
+    if (mapped !== undefined) {
+      return isInternalHost(mapped);
+    }
     return /^f[cd]/.test(h) || /^fe[89ab]/.test(h);
   }
   return false;

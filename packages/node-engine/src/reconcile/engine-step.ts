@@ -6,8 +6,8 @@ export type ContainerPhase = 'created' | 'up' | 'exited';
 
 /** A container that stopped on its own (or vanished), as observed; settled once a step reported it. */
 export interface ExitObservation {
-  code?: number;
-  oomKilled?: boolean;
+  code?: number | undefined;
+  oomKilled?: boolean | undefined;
   /** the container is gone altogether (removed outside Canopy) */
   vanished: boolean;
   at: number;
@@ -20,11 +20,11 @@ export interface InstanceRecord extends InstanceKey {
   oneShot: boolean;
   /** what was last reported up; the planner never infers the container's state from it */
   status: InstanceStatus;
-  statusDetail?: string;
-  containerId?: string;
+  statusDetail?: string | undefined;
+  containerId?: string | undefined;
   /** `undefined` while there is no container */
-  phase?: ContainerPhase;
-  exit?: ExitObservation;
+  phase?: ContainerPhase | undefined;
+  exit?: ExitObservation | undefined;
   hostPorts: BoundPortDto[];
   at: number;
 }

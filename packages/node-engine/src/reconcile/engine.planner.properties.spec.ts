@@ -98,7 +98,9 @@ describe('planSteps(actual, desired, now, history): properties', () => {
       fc.assert(
         fc.property(input, (args) => {
           for (const step of run(args)) {
-            if (step.kind !== 'restart') continue;
+            if (step.kind !== 'restart') {
+              continue;
+            }
             const exitAt = step.record.exit?.at ?? Number.NaN;
             expect(step.notBefore - exitAt).toBeGreaterThanOrEqual(BACKOFF.baseMs);
             expect(step.notBefore - exitAt).toBeLessThanOrEqual(BACKOFF.maxMs);
@@ -111,7 +113,9 @@ describe('planSteps(actual, desired, now, history): properties', () => {
       fc.assert(
         fc.property(input, (args) => {
           for (const step of run(args)) {
-            if (step.kind !== 'restart' && !(step.kind === 'crash' && step.restart !== undefined)) continue;
+            if (step.kind !== 'restart' && !(step.kind === 'crash' && step.restart !== undefined)) {
+              continue;
+            }
             expect(step.record.status).not.toBe(InstanceStatus.COMPLETED);
             const e = step.record.exit;
             expect(step.record.oneShot && e?.code === 0 && !e.vanished).toBe(false);
@@ -125,13 +129,16 @@ describe('planSteps(actual, desired, now, history): properties', () => {
         fc.property(input, (args) => {
           const steps = run(args);
           const [, desired, , , removeUndesired, restartCrashed] = args;
-          if (!restartCrashed)
+          if (!restartCrashed) {
             expect(steps.some((s) => s.kind === 'restart' || (s.kind === 'crash' && s.restart))).toBe(false);
+          }
           if (!removeUndesired) {
             const wantedSlots = new Set(desired.map((d) => `${d.serviceId}/${d.instanceNumber}`));
-            for (const s of steps)
-              if (s.kind === 'stop' || s.kind === 'remove')
+            for (const s of steps) {
+              if (s.kind === 'stop' || s.kind === 'remove') {
                 expect(wantedSlots.has(`${s.record.serviceId}/${s.record.instanceNumber}`)).toBe(true);
+              }
+            }
           }
         }),
       );
@@ -142,7 +149,9 @@ describe('planSteps(actual, desired, now, history): properties', () => {
         fc.property(input, (args) => {
           const isRemoval = run(args).map((s) => s.kind === 'stop' || s.kind === 'remove');
           const firstOther = isRemoval.indexOf(false);
-          if (firstOther >= 0) expect(isRemoval.slice(firstOther)).not.toContain(true);
+          if (firstOther >= 0) {
+            expect(isRemoval.slice(firstOther)).not.toContain(true);
+          }
         }),
       );
     });
@@ -200,7 +209,9 @@ describe('planSteps(actual, desired, now, history): properties', () => {
               throw new Error(`unexpected step ${step.kind}`);
             }
           }
-          if (!progressed) return;
+          if (!progressed) {
+            return;
+          }
         }
       };
       converge();

@@ -44,23 +44,31 @@ export function planSteps(
       launches.push(launch(step.spec, undefined, options));
       continue;
     }
-    if (step.reason === 'not-desired' && !options.removeUndesired) continue;
+    if (step.reason === 'not-desired' && !options.removeUndesired) {
+      continue;
+    }
     going.add(step.instance);
     removals.push(removal(step.instance, step.reason, options));
   }
   const wanted = new Map<string, InstanceSpecDto>();
   for (const spec of desired) {
     const seen = wanted.get(slotKey(spec));
-    if (seen === undefined || spec.generation > seen.generation) wanted.set(slotKey(spec), spec);
+    if (seen === undefined || spec.generation > seen.generation) {
+      wanted.set(slotKey(spec), spec);
+    }
   }
   const upkeep: EngineStep[] = [];
   for (const record of actual) {
-    if (going.has(record)) continue;
+    if (going.has(record)) {
+      continue;
+    }
     const spec = wanted.get(slotKey(record));
     const own = spec?.generation === record.generation ? spec : undefined;
     const h = history.get(instanceKeyString(record)) ?? NO_HISTORY;
     const step = maintain(record, own, now, h, options);
-    if (step !== undefined) upkeep.push(step);
+    if (step !== undefined) {
+      upkeep.push(step);
+    }
   }
   return [...removals, ...upkeep, ...launches];
 }
@@ -74,7 +82,9 @@ function maintain(
   options: PlanOptions,
 ): EngineStep | undefined {
   // Final: a completed job is never restarted, whatever is observed later (unless run by hand).
-  if (record.status === InstanceStatus.COMPLETED) return record.phase === 'up' ? { kind: 'resume', record } : undefined;
+  if (record.status === InstanceStatus.COMPLETED) {
+    return record.phase === 'up' ? { kind: 'resume', record } : undefined;
+  }
   const exit = record.exit;
   // A one-shot job that exited 0 has finished, however it was last reported.
   if (exit !== undefined && record.oneShot && exit.code === 0 && !exit.vanished) {
@@ -82,15 +92,23 @@ function maintain(
   }
   if (exit !== undefined && !exit.settled) {
     const detail = exitDetail(exit);
-    if (spec === undefined || !options.restartCrashed) return { kind: 'crash', record, detail };
+    if (spec === undefined || !options.restartCrashed) {
+      return { kind: 'crash', record, detail };
+    }
     const next = nextRestart(exit, history, options.backoff);
     return { kind: 'crash', record, detail, restart: { inMs: next.notBefore - exit.at, number: history.restarts + 1 } };
   }
   if (record.status === InstanceStatus.DEAD) {
-    if (record.phase === 'up') return { kind: 'resume', record };
-    if (spec === undefined || exit === undefined || !options.restartCrashed) return undefined;
+    if (record.phase === 'up') {
+      return { kind: 'resume', record };
+    }
+    if (spec === undefined || exit === undefined || !options.restartCrashed) {
+      return undefined;
+    }
     // The restart already happened and found no container to start: make a fresh one.
-    if (record.containerId === undefined && history.startedAt > exit.at) return launch(spec, record, options);
+    if (record.containerId === undefined && history.startedAt > exit.at) {
+      return launch(spec, record, options);
+    }
     const next = nextRestart(exit, history, options.backoff);
     const number = history.restarts + 1;
     return {
@@ -103,7 +121,9 @@ function maintain(
     };
   }
   if (record.status === InstanceStatus.CREATING) {
-    if (record.containerId === undefined) return spec === undefined ? undefined : launch(spec, record, options);
+    if (record.containerId === undefined) {
+      return spec === undefined ? undefined : launch(spec, record, options);
+    }
     return record.phase === 'created' ? { kind: 'start', record } : undefined;
   }
   // RUNNING is left alone until an exit is observed; FAILED stays until a new generation comes.
@@ -124,7 +144,9 @@ function launch(spec: InstanceSpecDto, record: InstanceRecord | undefined, optio
   const withRecord = record === undefined ? {} : { record };
   // Checked here, on the node, whatever the cluster decided: the operator's word is final.
   const reasons = refusals(spec, options.policy);
-  if (reasons.length > 0) return { kind: 'refuse', spec, reasons, ...withRecord };
+  if (reasons.length > 0) {
+    return { kind: 'refuse', spec, reasons, ...withRecord };
+  }
   return { kind: options.images.has(spec.image) ? 'create' : 'pull', spec, ...withRecord };
 }
 
@@ -134,7 +156,9 @@ function removal(record: InstanceRecord, reason: RemoveReason, options: PlanOpti
 }
 
 export function exitDetail(exit: ExitObservation): string {
-  if (exit.vanished) return 'container disappeared (removed outside Canopy)';
+  if (exit.vanished) {
+    return 'container disappeared (removed outside Canopy)';
+  }
   const text = exit.code === undefined ? 'container exited' : `container exited with code ${exit.code}`;
   return exit.oomKilled === true ? `${text} (killed: out of memory)` : text;
 }

@@ -155,7 +155,9 @@ describe('plan(actual, desired)', () => {
             const wanted = Math.max(...d.filter((x) => slotKey(x) === slotKey(inst)).map((x) => x.generation));
             const had = a.filter((x) => slotKey(x) === slotKey(inst)).map((x) => x.generation);
             expect(inst.generation).toBeGreaterThanOrEqual(wanted);
-            if (inst.generation > wanted) expect(had).toContain(inst.generation);
+            if (inst.generation > wanted) {
+              expect(had).toContain(inst.generation);
+            }
           }
         }),
       );
@@ -174,13 +176,17 @@ describe('plan(actual, desired)', () => {
       fc.assert(
         fc.property(actuals, desireds, (a, d) => {
           for (const step of plan(a, d)) {
-            if (step.action !== 'remove') continue;
+            if (step.action !== 'remove') {
+              continue;
+            }
             const sameSlot = a.filter((x) => slotKey(x) === slotKey(step.instance));
             const wanted = Math.max(
               -1,
               ...d.filter((x) => slotKey(x) === slotKey(step.instance)).map((x) => x.generation),
             );
-            if (sameSlot.length === 1) expect(step.instance.generation).not.toBe(wanted);
+            if (sameSlot.length === 1) {
+              expect(step.instance.generation).not.toBe(wanted);
+            }
           }
         }),
       );
@@ -191,7 +197,9 @@ describe('plan(actual, desired)', () => {
         fc.property(actuals, desireds, (a, d) => {
           const kinds = plan(a, d).map((s) => s.action);
           const firstCreate = kinds.indexOf('create');
-          if (firstCreate >= 0) expect(kinds.slice(firstCreate).every((k) => k === 'create')).toBe(true);
+          if (firstCreate >= 0) {
+            expect(kinds.slice(firstCreate).every((k) => k === 'create')).toBe(true);
+          }
         }),
       );
     });

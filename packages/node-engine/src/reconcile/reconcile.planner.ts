@@ -37,14 +37,19 @@ export function plan<A extends ActualRef, D extends InstanceKey>(
   for (const spec of desired) {
     const slot = slotKey(spec);
     const current = want.get(slot);
-    if (current === undefined || spec.generation > current.generation) want.set(slot, spec);
+    if (current === undefined || spec.generation > current.generation) {
+      want.set(slot, spec);
+    }
   }
   const have = new Map<string, A[]>();
   for (const instance of actual) {
     const slot = slotKey(instance);
     const list = have.get(slot);
-    if (list === undefined) have.set(slot, [instance]);
-    else list.push(instance);
+    if (list === undefined) {
+      have.set(slot, [instance]);
+    } else {
+      list.push(instance);
+    }
   }
 
   const removes: Step<A, D>[] = [];
@@ -54,19 +59,25 @@ export function plan<A extends ActualRef, D extends InstanceKey>(
     const spec = want.get(slot);
     const instances = [...(have.get(slot) ?? [])].sort((a, b) => b.generation - a.generation);
     if (spec === undefined) {
-      for (const instance of instances) removes.push({ action: 'remove', instance, reason: 'not-desired' });
+      for (const instance of instances) {
+        removes.push({ action: 'remove', instance, reason: 'not-desired' });
+      }
       continue;
     }
     // Sorted newest first: the newest instance stays if it is at least the desired generation.
     const newest = instances[0];
     const keep = newest !== undefined && newest.generation >= spec.generation ? newest : undefined;
     for (const instance of instances) {
-      if (instance === keep) continue;
+      if (instance === keep) {
+        continue;
+      }
       const reason: RemoveReason =
         keep === undefined || instance.generation < keep.generation ? 'superseded' : 'duplicate';
       removes.push({ action: 'remove', instance, reason });
     }
-    if (keep === undefined) creates.push({ action: 'create', spec });
+    if (keep === undefined) {
+      creates.push({ action: 'create', spec });
+    }
   }
   return [...removes, ...creates];
 }
@@ -74,7 +85,9 @@ export function plan<A extends ActualRef, D extends InstanceKey>(
 function compareSlots(a: string, b: string): number {
   const [sa = '', na = '0'] = splitSlot(a);
   const [sb = '', nb = '0'] = splitSlot(b);
-  if (sa !== sb) return sa < sb ? -1 : 1;
+  if (sa !== sb) {
+    return sa < sb ? -1 : 1;
+  }
   return Number(na) - Number(nb);
 }
 

@@ -85,7 +85,9 @@ async function registerOnce(
       signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
     });
   } catch (err) {
-    if (signal.aborted) throw err;
+    if (signal.aborted) {
+      throw err;
+    }
     const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : undefined;
     throw new RegistrationUnavailableError(`cluster unreachable: ${cause ?? (err as Error).message}`);
   }
@@ -120,7 +122,9 @@ async function registerOnce(
 }
 
 function isRegisterResponse(body: unknown): body is NodeRegisterResponse {
-  if (typeof body !== 'object' || body === null) return false;
+  if (typeof body !== 'object' || body === null) {
+    return false;
+  }
   const b = body as Record<string, unknown>;
   const mqttCreds = b.mqtt as Record<string, unknown> | undefined;
   return (

@@ -36,7 +36,9 @@ export class DesiredStateRepository {
     try {
       text = await fs.readFile(this.file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        return [];
+      }
       throw err;
     }
     let parsed: Partial<DesiredStateFile>;
@@ -56,8 +58,11 @@ export class DesiredStateRepository {
     const specs: InstanceSpecDto[] = [];
     for (const entry of Array.isArray(parsed.instances) ? parsed.instances : []) {
       const result = validateInput(InstanceSpecDto, entry);
-      if (result.ok) specs.push(result.value);
-      else this.log.warn({ file: this.file, errors: result.errors }, 'invalid desired state entry dropped');
+      if (result.ok) {
+        specs.push(result.value);
+      } else {
+        this.log.warn({ file: this.file, errors: result.errors }, 'invalid desired state entry dropped');
+      }
     }
     return specs;
   }

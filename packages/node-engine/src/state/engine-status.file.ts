@@ -33,7 +33,9 @@ export async function readEngineStatus(dataDir: string): Promise<EngineStatus | 
     const parsed = JSON.parse(
       await fs.readFile(path.join(dataDir, ENGINE_STATUS_FILE), 'utf8'),
     ) as Partial<EngineStatus>;
-    if (typeof parsed.pid !== 'number' || typeof parsed.nodeId !== 'string') return undefined;
+    if (typeof parsed.pid !== 'number' || typeof parsed.nodeId !== 'string') {
+      return undefined;
+    }
     return parsed as EngineStatus;
   } catch {
     return undefined;

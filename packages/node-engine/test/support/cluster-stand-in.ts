@@ -75,7 +75,9 @@ export class ClusterStandIn {
     this.broker = createBroker({
       authenticate: (_client, username, password, done) => {
         const ok = username === `node-${this.nodeId}` && password?.toString() === this.password;
-        if (ok) return done(null, true);
+        if (ok) {
+          return done(null, true);
+        }
         const err = Object.assign(new Error('bad credentials'), { returnCode: 4 as const });
         done(err, false);
       },
@@ -113,7 +115,9 @@ export class ClusterStandIn {
           res.writeHead(status, { 'content-type': 'application/json' });
           res.end(JSON.stringify(body));
         };
-        if (req.method !== 'POST' || req.url !== '/api/node/register') return reply(404, { message: 'not found' });
+        if (req.method !== 'POST' || req.url !== '/api/node/register') {
+          return reply(404, { message: 'not found' });
+        }
         let body: unknown;
         try {
           body = JSON.parse(Buffer.concat(chunks).toString());
@@ -122,9 +126,12 @@ export class ClusterStandIn {
         }
         this.registrations.push({ authorization: req.headers.authorization, body: body as NodeRegisterRequest });
         const failure = this.failNextRegistrations.shift();
-        if (failure !== undefined)
+        if (failure !== undefined) {
           return reply(failure, { message: failure === 429 ? 'too many attempts' : 'starting up' });
-        if (req.headers.authorization !== `Bearer ${this.token}`) return reply(401, { message: 'bad node token' });
+        }
+        if (req.headers.authorization !== `Bearer ${this.token}`) {
+          return reply(401, { message: 'bad node token' });
+        }
         reply(200, {
           id: this.nodeId,
           MQTT_BROKER_PORT: this.mqttPort,
@@ -157,7 +164,9 @@ export class ClusterStandIn {
 
   /** Drops every connected client, e.g. to make the node reconnect with credentials that no longer work. */
   disconnectAll(): void {
-    for (const client of this.clients.values()) client.close();
+    for (const client of this.clients.values()) {
+      client.close();
+    }
   }
 
   connectedClientIds(): string[] {
@@ -198,8 +207,12 @@ export async function waitFor<T>(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (value !== undefined && value !== false) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }

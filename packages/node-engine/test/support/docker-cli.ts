@@ -34,7 +34,9 @@ export async function containersOfNode(nodeId: string): Promise<string[]> {
 
 export async function removeContainersOfNode(nodeId: string): Promise<void> {
   const ids = await containersOfNode(nodeId);
-  if (ids.length > 0) await docker('rm', '-f', '-v', ...ids);
+  if (ids.length > 0) {
+    await docker('rm', '-f', '-v', ...ids);
+  }
 }
 
 /** Builds the local test image when it is missing (no registry is reachable here). */

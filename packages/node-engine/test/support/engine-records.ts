@@ -62,8 +62,12 @@ export function historyOf(r: InstanceRecord, h: Partial<RestartHistory> = {}): M
 /** Steps as short strings, so expectations read like what an operator would expect. */
 export function kinds(steps: EngineStep[]): string[] {
   return steps.map((s) => {
-    if (s.kind === 'restart') return `restart@+${s.notBefore - (s.record.exit?.at ?? 0)}`;
-    if (s.kind === 'crash') return s.restart === undefined ? 'crash' : `crash(restart in ${s.restart.inMs})`;
+    if (s.kind === 'restart') {
+      return `restart@+${s.notBefore - (s.record.exit?.at ?? 0)}`;
+    }
+    if (s.kind === 'crash') {
+      return s.restart === undefined ? 'crash' : `crash(restart in ${s.restart.inMs})`;
+    }
     return s.kind;
   });
 }

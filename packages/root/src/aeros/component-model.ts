@@ -39,7 +39,9 @@ export const ENTITY_ID_ANNOTATION = 'canopy.io/ngsi-ld-id';
  */
 export function entityIdOf(cr: AerosServiceComponent, namespace: string): string {
   const annotated = cr.metadata.annotations?.[ENTITY_ID_ANNOTATION];
-  if (annotated !== undefined && annotated.startsWith('urn:ngsi-ld:')) return annotated;
+  if (annotated !== undefined && annotated.startsWith('urn:ngsi-ld:')) {
+    return annotated;
+  }
   const instance = cr.metadata.labels?.['app.kubernetes.io/instance'];
   if (instance !== undefined && /^Service_.+_Component_.+$/.test(instance)) {
     return `urn:ngsi-ld:${instance.replace(/_/g, ':')}`;
@@ -97,22 +99,34 @@ export function componentState(instances: readonly InstanceRecord[], generation:
     return { status: toAerosStatus(current.status), instance: current };
   }
   const serving = live.find((i) => i.status === InstanceStatus.RUNNING);
-  if (serving !== undefined) return { status: 'Running', instance: serving };
-  if (current !== undefined) return { status: toAerosStatus(current.status), instance: current };
-  if (live[0] !== undefined) return { status: toAerosStatus(live[0].status), instance: live[0] };
+  if (serving !== undefined) {
+    return { status: 'Running', instance: serving };
+  }
+  if (current !== undefined) {
+    return { status: toAerosStatus(current.status), instance: current };
+  }
+  if (live[0] !== undefined) {
+    return { status: toAerosStatus(live[0].status), instance: live[0] };
+  }
   const removing = byNewest.find(
     (i) => i.status !== InstanceStatus.UNDEPLOYED && i.status !== InstanceStatus.COMPLETED,
   );
-  if (removing !== undefined) return { status: 'Removing', instance: removing };
+  if (removing !== undefined) {
+    return { status: 'Removing', instance: removing };
+  }
   const last = byNewest[0];
-  if (last === undefined) return { status: 'Starting' };
+  if (last === undefined) {
+    return { status: 'Starting' };
+  }
   return { status: 'Finished', instance: last };
 }
 
 /** Registry passwords are write-only (SPEC §9): every read shows a placeholder. */
 export function redactSpec(spec: Record<string, unknown>): Record<string, unknown> {
   const registry = spec.imageRegistry;
-  if (registry === null || typeof registry !== 'object' || Array.isArray(registry)) return spec;
+  if (registry === null || typeof registry !== 'object' || Array.isArray(registry)) {
+    return spec;
+  }
   return { ...spec, imageRegistry: { ...(registry as Record<string, unknown>), password: REDACTED_SECRET } };
 }
 
@@ -121,14 +135,20 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 export function redactAnnotations(annotations: Record<string, string>): Record<string, string> {
   const raw = annotations[LAST_APPLIED];
-  if (raw === undefined) return annotations;
+  if (raw === undefined) {
+    return annotations;
+  }
   try {
     const applied = JSON.parse(raw) as { spec?: Record<string, unknown> };
-    if (applied.spec === undefined) return annotations;
+    if (applied.spec === undefined) {
+      return annotations;
+    }
     const spec = redactSpec(applied.spec);
     // Nothing secret: keep kubectl's exact bytes (its trailing newline included), or a second
     // `kubectl apply` of the same file sees a changed annotation and says "configured".
-    if (spec === applied.spec) return annotations;
+    if (spec === applied.spec) {
+      return annotations;
+    }
     const newline = raw.endsWith('\n') ? '\n' : '';
     return { ...annotations, [LAST_APPLIED]: `${JSON.stringify({ ...applied, spec })}${newline}` };
   } catch {
@@ -143,20 +163,27 @@ export function restoreSecrets(
 ): Record<string, unknown> {
   const registry = next.imageRegistry as Record<string, unknown> | undefined;
   const old = stored.imageRegistry as Record<string, unknown> | undefined;
-  if (registry?.password !== REDACTED_SECRET || old === undefined) return next;
+  if (registry?.password !== REDACTED_SECRET || old === undefined) {
+    return next;
+  }
   return { ...next, imageRegistry: { ...registry, password: old.password } };
 }
 
 /** RFC 7386 JSON merge patch: objects merge, `null` deletes, anything else replaces. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
+    return patch;
+  }
   const base: Record<string, unknown> =
     target !== null && typeof target === 'object' && !Array.isArray(target)
       ? { ...(target as Record<string, unknown>) }
       : {};
   for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete base[key];
-    else base[key] = mergePatch(base[key], value);
+    if (value === null) {
+      delete base[key];
+    } else {
+      base[key] = mergePatch(base[key], value);
+    }
   }
   return base;
 }
@@ -171,7 +198,11 @@ export function toComponentObject(record: ComponentRecord, status: ComponentStat
     generation: record.generation,
     creationTimestamp: record.createdAt.replace(/\.\d+Z$/, 'Z'),
   };
-  if (Object.keys(record.labels).length > 0) metadata.labels = record.labels;
-  if (Object.keys(record.annotations).length > 0) metadata.annotations = redactAnnotations(record.annotations);
+  if (Object.keys(record.labels).length > 0) {
+    metadata.labels = record.labels;
+  }
+  if (Object.keys(record.annotations).length > 0) {
+    metadata.annotations = redactAnnotations(record.annotations);
+  }
   return { apiVersion: AEROS_API_VERSION, kind: record.kind, metadata, spec: redactSpec(record.spec), status };
 }

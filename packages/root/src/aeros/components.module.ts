@@ -38,14 +38,18 @@ class NgsiLdLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) {
+      clearInterval(this.timer);
+    }
     await this.publisher.stop();
   }
 
   private async upsertIes(): Promise<void> {
     try {
       const ies = await this.clusters.infrastructureElements();
-      if (ies.length > 0) this.publisher.upsertInfrastructureElements(ies);
+      if (ies.length > 0) {
+        this.publisher.upsertInfrastructureElements(ies);
+      }
     } catch (error) {
       this.log.error({ err: error }, 'IE upsert not queued');
     }

@@ -135,13 +135,21 @@ export class ComponentsService implements ComponentsPort, OnModuleInit {
     const stored = await this.owned(user, kind, namespace, name);
     const cr = this.validate(body);
     const errors = [];
-    if (cr.kind !== kind) errors.push({ path: 'kind', message: `must stay ${kind}` });
-    if (cr.metadata.name !== name) errors.push({ path: 'metadata.name', message: `must be ${name}` });
-    if (cr.metadata.namespace !== undefined && cr.metadata.namespace !== namespace)
+    if (cr.kind !== kind) {
+      errors.push({ path: 'kind', message: `must stay ${kind}` });
+    }
+    if (cr.metadata.name !== name) {
+      errors.push({ path: 'metadata.name', message: `must be ${name}` });
+    }
+    if (cr.metadata.namespace !== undefined && cr.metadata.namespace !== namespace) {
       errors.push({ path: 'metadata.namespace', message: `must be ${namespace}` });
-    if (errors.length > 0) throw new ValidationFailedError(errors);
-    if (sentVersion !== undefined && sentVersion !== String(stored.version))
+    }
+    if (errors.length > 0) {
+      throw new ValidationFailedError(errors);
+    }
+    if (sentVersion !== undefined && sentVersion !== String(stored.version)) {
       throw new StaleVersionError(AEROS_KIND_INFO[kind].plural, name);
+    }
     cr.spec = restoreSecrets(plain(cr.spec), stored.spec) as unknown as AerosServiceComponent['spec'];
     const pin = await this.resolve(cr);
     const updated = await this.writes.runExclusive(async () => {
@@ -150,7 +158,9 @@ export class ComponentsService implements ComponentsPort, OnModuleInit {
       const ms = this.checkedMicroservice(cr, service.sla.microservice_name, pin);
       const samePin = current.hostname === pin.hostname && current.clusterName === pin.clusterName;
       const rollout = needsRecreate(service.sla, ms, samePin) ? 'recreate' : 'surge';
-      if (service.rollout !== rollout) await this.store.services.update({ ...service, rollout });
+      if (service.rollout !== rollout) {
+        await this.store.services.update({ ...service, rollout });
+      }
       await this.services.update(user, current.serviceId, ms);
       const specChanged = JSON.stringify(plain(cr.spec)) !== JSON.stringify(current.spec);
       return this.store.components.update({
@@ -218,7 +228,9 @@ export class ComponentsService implements ComponentsPort, OnModuleInit {
 
   private validate(body: unknown): AerosServiceComponent {
     const result = validateInput(AerosServiceComponent, body);
-    if (!result.ok) throw new ValidationFailedError(result.errors, 'the custom resource is invalid');
+    if (!result.ok) {
+      throw new ValidationFailedError(result.errors, 'the custom resource is invalid');
+    }
     return result.value;
   }
 
@@ -245,7 +257,9 @@ export class ComponentsService implements ComponentsPort, OnModuleInit {
       throw new ValidationFailedError([{ path: 'spec.selectedIE', message: 'must name the Infrastructure Element' }]);
     }
     const found = await this.ies.resolveInfrastructureElement(ref);
-    if (!found.ok) throw new ValidationFailedError([{ path: 'spec.selectedIE', message: found.message }]);
+    if (!found.ok) {
+      throw new ValidationFailedError([{ path: 'spec.selectedIE', message: found.message }]);
+    }
     return { clusterName: found.ie.clusterName, hostname: found.ie.hostname, ieId: found.ie.id };
   }
 
@@ -274,11 +288,15 @@ export class ComponentsService implements ComponentsPort, OnModuleInit {
     const taken = new Set<string>();
     for (const id of existing?.microservices ?? []) {
       const s = await this.store.services.get(id);
-      if (s) taken.add(s.sla.microservice_name);
+      if (s) {
+        taken.add(s.sla.microservice_name);
+      }
     }
     const base = slaName(cr.metadata.name, 'component');
     let serviceName = base;
-    for (let n = 2; taken.has(serviceName); n++) serviceName = `${base.slice(0, 30 - String(n).length)}${n}`;
+    for (let n = 2; taken.has(serviceName); n++) {
+      serviceName = `${base.slice(0, 30 - String(n).length)}${n}`;
+    }
     const ms = this.checkedMicroservice(cr, serviceName, pin);
     const sla: SlaDescriptor = {
       sla_version: 'v2.0',
@@ -296,10 +314,14 @@ export class ComponentsService implements ComponentsPort, OnModuleInit {
     const application = existing
       ? await this.services.create(user, sla)
       : (await this.applications.create(user, sla))[0];
-    if (!application) throw new Error('application not created');
+    if (!application) {
+      throw new Error('application not created');
+    }
     for (const id of application.microservices) {
       const s = await this.store.services.get(id);
-      if (s?.sla.microservice_name === serviceName) return { applicationId: application.id, serviceId: s.id };
+      if (s?.sla.microservice_name === serviceName) {
+        return { applicationId: application.id, serviceId: s.id };
+      }
     }
     throw new Error(`service ${serviceName} not found after create`);
   }
@@ -337,7 +359,9 @@ export class ComponentsService implements ComponentsPort, OnModuleInit {
   /** The IE the component's status is about: during a move, the old one until the new one runs. */
   private async ieOf(record: ComponentRecord, instance: InstanceRecord | undefined): Promise<string> {
     const node = instance?.nodeName;
-    if (node === undefined || node === record.hostname) return record.ieId;
+    if (node === undefined || node === record.hostname) {
+      return record.ieId;
+    }
     const found = await this.ies.resolveInfrastructureElement({ hostname: node });
     return found.ok ? found.ie.id : record.ieId;
   }
@@ -366,11 +390,15 @@ export class ComponentsService implements ComponentsPort, OnModuleInit {
         return;
       }
       const retired = this.retired.get(instance.serviceId);
-      if (!retired) return;
+      if (!retired) {
+        return;
+      }
       const state = componentState(await this.instances.listForService(instance.serviceId), retired.generation);
       const status: AerosComponentStatus = state.status === 'Finished' ? 'Finished' : 'Removing';
       this.send(retired.entityId, status, null);
-      if (status === 'Finished') this.retired.delete(instance.serviceId);
+      if (status === 'Finished') {
+        this.retired.delete(instance.serviceId);
+      }
     } catch (error) {
       this.log.error({ err: error, serviceId: instance.serviceId }, 'aerOS status update failed');
     }
@@ -385,7 +413,9 @@ export class ComponentsService implements ComponentsPort, OnModuleInit {
 
   private send(entityId: string, status: AerosComponentStatus, ie: string | null): void {
     const key = `${status}|${ie ?? ''}`;
-    if (this.published.get(entityId) === key) return;
+    if (this.published.get(entityId) === key) {
+      return;
+    }
     this.published.set(entityId, key);
     this.sink.componentStatus(entityId, status, ie);
   }

@@ -34,8 +34,9 @@ export class ApiTokensService {
       userId: account.id,
       createdBy: admin.userId,
     };
-    if (expiresInDays !== undefined)
+    if (expiresInDays !== undefined) {
       doc.expiresAt = new Date(this.clock.now().getTime() + expiresInDays * DAY_MS).toISOString();
+    }
     const record = await this.store.apiTokens.insert(doc);
     // The id only: the value is never logged.
     this.log.info({ tokenId: record.id, name, by: admin.username, actsAs: account.username }, 'API token minted');
@@ -47,7 +48,9 @@ export class ApiTokensService {
   }
 
   async revoke(admin: Principal, id: string): Promise<void> {
-    if (!(await this.store.apiTokens.delete(id))) throw new NotFoundError('API token', id);
+    if (!(await this.store.apiTokens.delete(id))) {
+      throw new NotFoundError('API token', id);
+    }
     this.log.info({ tokenId: id, by: admin.username }, 'API token revoked');
   }
 
@@ -57,7 +60,9 @@ export class ApiTokensService {
    */
   async authenticate(token: string): Promise<Principal> {
     const parsed = parseApiToken(token);
-    if (!parsed) throw new UnauthorizedError('malformed API token');
+    if (!parsed) {
+      throw new UnauthorizedError('malformed API token');
+    }
     const record = await this.store.apiTokens.get(parsed.id);
     // The same answer for an unknown id and a wrong secret; the hash of the secret is compared in constant time.
     if (!record || !constantTimeEqual(sha256Hex(parsed.secret), record.secretHash)) {
@@ -67,7 +72,9 @@ export class ApiTokensService {
       throw new UnauthorizedError(`the API token expired at ${record.expiresAt}`);
     }
     const user = await this.store.users.get(record.userId);
-    if (!user) throw new UnauthorizedError("the API token's account no longer exists");
+    if (!user) {
+      throw new UnauthorizedError("the API token's account no longer exists");
+    }
     return principalOf(user, { kind: 'api-token', tokenId: record.id });
   }
 }

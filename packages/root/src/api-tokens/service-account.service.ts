@@ -31,12 +31,16 @@ export class ServiceAccountService {
   async ensure(): Promise<UserRecord> {
     const username = this.config.aerosServiceAccount;
     const found = await this.find(username);
-    if (found) return found;
+    if (found) {
+      return found;
+    }
     // Check-then-insert inside a transaction: both stores serialize them, so concurrent first
     // requests create one account, not two of the same name.
     return this.store.transaction(async () => {
       const again = await this.find(username);
-      if (again) return again;
+      if (again) {
+        return again;
+      }
       const user = await this.store.users.insert({
         id: randomUUID(),
         username,
@@ -64,6 +68,8 @@ export class ServiceAccountService {
 
 export function principalOf(user: UserRecord, credential: Principal['credential']): Principal {
   const p: Principal = { userId: user.id, username: user.username, role: user.role };
-  if (credential !== undefined) p.credential = credential;
+  if (credential !== undefined) {
+    p.credential = credential;
+  }
   return p;
 }

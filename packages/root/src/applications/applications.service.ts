@@ -66,9 +66,13 @@ export class ApplicationsService {
   /** Creates every application of the descriptor and their services, all or nothing. */
   async create(user: Principal, sla: SlaDescriptor): Promise<ApplicationRecord[]> {
     const duplicates = duplicateServiceNames(sla);
-    if (duplicates.length > 0) throw new ValidationFailedError(duplicates);
+    if (duplicates.length > 0) {
+      throw new ValidationFailedError(duplicates);
+    }
     const invalid = specErrors(sla);
-    if (invalid.length > 0) throw new ValidationFailedError(invalid);
+    if (invalid.length > 0) {
+      throw new ValidationFailedError(invalid);
+    }
     const scheduled: string[] = [];
     const created = await this.store.transaction(async () => {
       const out: ApplicationRecord[] = [];
@@ -100,7 +104,9 @@ export class ApplicationsService {
         for (const ms of app.microservices) {
           const service = await this.store.services.insert(newServiceRecord(user.userId, { ...app, id: appId }, ms));
           serviceIds.push(service.id);
-          if (service.scheduled) scheduled.push(service.id);
+          if (service.scheduled) {
+            scheduled.push(service.id);
+          }
         }
         out.push(
           await this.store.applications.insert({
@@ -116,7 +122,9 @@ export class ApplicationsService {
       }
       return out;
     });
-    for (const id of scheduled) this.reconciler.kick(id);
+    for (const id of scheduled) {
+      this.reconciler.kick(id);
+    }
     this.log.info({ userId: user.userId, applications: created.map((a) => a.id) }, 'applications created');
     return created;
   }
@@ -126,7 +134,9 @@ export class ApplicationsService {
   }
 
   async listOfUser(user: Principal, userId: string): Promise<ApplicationRecord[]> {
-    if (!isAdmin(user) && userId !== user.userId && userId !== user.username) return [];
+    if (!isAdmin(user) && userId !== user.userId && userId !== user.username) {
+      return [];
+    }
     const [byName] = isAdmin(user) ? await this.store.users.find({ username: userId }) : [];
     return this.store.applications.find({ ownerId: byName?.id ?? (userId === user.username ? user.userId : userId) });
   }
@@ -134,7 +144,9 @@ export class ApplicationsService {
   /** Another user's application is a 404, never a 403: its existence is not revealed. */
   async get(user: Principal, id: string): Promise<ApplicationRecord> {
     const app = await this.store.applications.get(id);
-    if (!app || (!isAdmin(user) && app.ownerId !== user.userId)) throw new NotFoundError('application', id);
+    if (!app || (!isAdmin(user) && app.ownerId !== user.userId)) {
+      throw new NotFoundError('application', id);
+    }
     return app;
   }
 
@@ -153,8 +165,12 @@ export class ApplicationsService {
         message: `an application cannot be renamed (is ${app.application_namespace})`,
       });
     }
-    if (errors.length > 0) throw new ValidationFailedError(errors);
-    if (body.version !== undefined && body.version !== app.version) throw new StaleVersionError('application', id);
+    if (errors.length > 0) {
+      throw new ValidationFailedError(errors);
+    }
+    if (body.version !== undefined && body.version !== app.version) {
+      throw new StaleVersionError('application', id);
+    }
     return this.store.applications.update({ ...app, application_desc: body.application_desc ?? app.application_desc });
   }
 
@@ -165,15 +181,21 @@ export class ApplicationsService {
       // Unschedule under the service's lock first, so the reconciler cannot bring instances back.
       await this.locks.run(serviceId, async () => {
         const service = await this.store.services.get(serviceId);
-        if (!service) return;
+        if (!service) {
+          return;
+        }
         const stopped = await this.store.services.update({ ...service, scheduled: false, replicas: 0 });
         for (const instance of await this.instances.listForService(serviceId)) {
-          if (instance.desired === 'running') await this.instances.undeploy(stopped, instance.instanceNumber);
+          if (instance.desired === 'running') {
+            await this.instances.undeploy(stopped, instance.instanceNumber);
+          }
         }
       });
     }
     await this.store.transaction(async () => {
-      for (const serviceId of app.microservices) await this.store.services.delete(serviceId);
+      for (const serviceId of app.microservices) {
+        await this.store.services.delete(serviceId);
+      }
       await this.store.applications.delete(app.id);
     });
     this.log.info({ applicationId: id }, 'application deleted');

@@ -27,8 +27,9 @@ export class AuthController {
   refresh(@Body() body: RefreshDto, @Headers('authorization') authorization?: string): Promise<TokenPair> {
     const bearer = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length).trim() : '';
     const token = body.refresh_token ?? bearer;
-    if (token === '')
+    if (token === '') {
       throw new UnauthorizedError('a refresh token is required (body refresh_token or a Bearer header)');
+    }
     return this.auth.refresh(token);
   }
 }

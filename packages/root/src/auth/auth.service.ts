@@ -57,10 +57,16 @@ export class AuthService {
     const claims = await this.verify(refreshToken, 'refresh');
     // Re-read the user: a deleted account or changed role must not live on through refreshes.
     const user = await this.users.get(claims.sub);
-    if (!user) throw new UnauthorizedError('the account no longer exists');
-    if ((user.tokenVersion ?? 0) !== claims.ver) throw new UnauthorizedError('the session was revoked');
+    if (!user) {
+      throw new UnauthorizedError('the account no longer exists');
+    }
+    if ((user.tokenVersion ?? 0) !== claims.ver) {
+      throw new UnauthorizedError('the session was revoked');
+    }
     const family = (user.refreshFamilies ?? []).find((f) => f.id === claims.fam);
-    if (!family) throw new UnauthorizedError('the session was revoked');
+    if (!family) {
+      throw new UnauthorizedError('the session was revoked');
+    }
     if (family.currentJti !== claims.jti) {
       await this.updateFamilies(user, (families) => families.filter((f) => f.id !== family.id)).catch(() => undefined);
       throw new UnauthorizedError('this refresh token was already used; the session is revoked');
@@ -72,8 +78,12 @@ export class AuthService {
   async verifyAccessToken(token: string): Promise<Principal> {
     const claims = await this.verify(token, 'access');
     const user = await this.users.get(claims.sub);
-    if (!user || user.serviceAccount === true) throw new UnauthorizedError('the account no longer exists');
-    if ((user.tokenVersion ?? 0) !== claims.ver) throw new UnauthorizedError('the session was revoked');
+    if (!user || user.serviceAccount === true) {
+      throw new UnauthorizedError('the account no longer exists');
+    }
+    if ((user.tokenVersion ?? 0) !== claims.ver) {
+      throw new UnauthorizedError('the session was revoked');
+    }
     return { userId: user.id, username: user.username, role: user.role };
   }
 
@@ -84,13 +94,16 @@ export class AuthService {
       await this.updateFamilies(user, (families) => {
         const current = families.find((f) => f.id === familyId);
         // A concurrent refresh with the same token already rotated it: treat this one as the replay.
-        if (expectedJti !== undefined && current?.currentJti !== expectedJti)
+        if (expectedJti !== undefined && current?.currentJti !== expectedJti) {
           throw new StaleVersionError('user', user.id);
+        }
         const next: RefreshFamily = { id: familyId, currentJti: jti, expiresAt };
         return [...families.filter((f) => f.id !== familyId), next].slice(-MAX_FAMILIES);
       });
     } catch (e) {
-      if (e instanceof StaleVersionError) throw new UnauthorizedError('this refresh token was already used');
+      if (e instanceof StaleVersionError) {
+        throw new UnauthorizedError('this refresh token was already used');
+      }
       throw e;
     }
     const base = {
@@ -129,11 +142,15 @@ export class AuthService {
       throw new UnauthorizedError('invalid or expired token');
     }
     // `exp` and `iss` are required: a token signed without them (a leaked key's forgery) is refused.
-    if (typeof claims.exp !== 'number' || claims.iss !== JWT_ISSUER)
+    if (typeof claims.exp !== 'number' || claims.iss !== JWT_ISSUER) {
       throw new UnauthorizedError('invalid or expired token');
-    if (claims.typ !== typ) throw new UnauthorizedError(`a ${typ} token is required`);
-    if (typeof claims.sub !== 'string' || typeof claims.ver !== 'number')
+    }
+    if (claims.typ !== typ) {
+      throw new UnauthorizedError(`a ${typ} token is required`);
+    }
+    if (typeof claims.sub !== 'string' || typeof claims.ver !== 'number') {
       throw new UnauthorizedError('invalid or expired token');
+    }
     return claims;
   }
 }

@@ -30,8 +30,12 @@ export function credentialOf(req: RequestFacts, trusted: TrustedNetworks): Crede
     }
     return { kind: 'none', reason: 'missing bearer token' };
   }
-  if (!header.startsWith('Bearer ')) return { kind: 'none', reason: 'missing bearer token' };
+  if (!header.startsWith('Bearer ')) {
+    return { kind: 'none', reason: 'missing bearer token' };
+  }
   const token = header.slice('Bearer '.length).trim();
-  if (token === '') return { kind: 'none', reason: 'missing bearer token' };
+  if (token === '') {
+    return { kind: 'none', reason: 'missing bearer token' };
+  }
   return looksLikeApiToken(token) ? { kind: 'api-token', token, allowedHere: req.aerosRoute } : { kind: 'jwt', token };
 }

@@ -32,16 +32,21 @@ export class JwtAuthGuard implements CanActivate {
   }
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    if (ctx.getType() !== 'http') return true;
+    if (ctx.getType() !== 'http') {
+      return true;
+    }
     const targets = [ctx.getHandler(), ctx.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) {
+      return true;
+    }
     const aeros = this.reflector.getAllAndOverride<boolean>(AEROS_API, targets) === true;
     const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>();
     const principal = await this.authenticate(req, aeros);
     req.principal = principal;
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);
-    if (roles && !roles.includes(principal.role))
+    if (roles && !roles.includes(principal.role)) {
       throw new ForbiddenError(`this route needs the role ${roles.join(' or ')}`);
+    }
     return true;
   }
 

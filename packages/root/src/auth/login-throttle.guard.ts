@@ -7,9 +7,9 @@ import { ThrottlerGuard } from '@nestjs/throttler';
  */
 @Injectable()
 export class LoginThrottleGuard extends ThrottlerGuard {
-  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
+  protected override getTracker(req: Record<string, unknown>): Promise<string> {
     const body = req.body as { username?: unknown } | undefined;
     const username = typeof body?.username === 'string' ? body.username.slice(0, 64) : '';
-    return `${String(req.ip)}|${username}`;
+    return Promise.resolve(`${String(req.ip)}|${username}`);
   }
 }

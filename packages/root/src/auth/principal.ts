@@ -37,6 +37,8 @@ export const AdminOnly = () => SetMetadata(ROLES, ['Admin'] satisfies Role[]);
 
 export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal => {
   const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>();
-  if (!req.principal) throw new Error('CurrentUser used on a public route');
+  if (!req.principal) {
+    throw new Error('CurrentUser used on a public route');
+  }
   return req.principal;
 });

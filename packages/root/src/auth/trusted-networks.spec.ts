@@ -24,7 +24,9 @@ describe('trusted networks (AEROS_TRUSTED_NETWORKS)', () => {
   ])('refuses %s', (cidr, message) => {
     const parsed = parseCidr(cidr);
     expect(parsed.ok).toBe(false);
-    if (!parsed.ok) expect(parsed.message).toContain(message);
+    if (!parsed.ok) {
+      expect(parsed.message).toContain(message);
+    }
   });
 
   it('reads the variable: comma-separated, blanks ignored, empty = nothing trusted', () => {

@@ -12,7 +12,9 @@ export class TrustedNetworks {
   constructor(readonly cidrs: readonly string[]) {
     for (const cidr of cidrs) {
       const parsed = parseCidr(cidr);
-      if (!parsed.ok) throw new TypeError(parsed.message);
+      if (!parsed.ok) {
+        throw new TypeError(parsed.message);
+      }
       this.list.addSubnet(parsed.address, parsed.prefix, parsed.family);
     }
   }
@@ -23,9 +25,13 @@ export class TrustedNetworks {
 
   /** Whether a socket's remote address is in one of the networks; an unknown address never is. */
   contains(address: string | undefined): boolean {
-    if (address === undefined || this.cidrs.length === 0) return false;
+    if (address === undefined || this.cidrs.length === 0) {
+      return false;
+    }
     const family = isIP(address);
-    if (family === 0) return false;
+    if (family === 0) {
+      return false;
+    }
     return this.list.check(address, family === 4 ? 'ipv4' : 'ipv6');
   }
 }
@@ -36,15 +42,20 @@ export type CidrParse =
 /** `10.0.0.0/8`, `fd00::/8`; a bare address is a single host (/32, /128). */
 export function parseCidr(text: string): CidrParse {
   const [address = '', prefixText, extra] = text.split('/');
-  if (extra !== undefined) return { ok: false, message: `"${text}" is not a CIDR` };
+  if (extra !== undefined) {
+    return { ok: false, message: `"${text}" is not a CIDR` };
+  }
   const version = isIP(address);
-  if (version === 0) return { ok: false, message: `"${text}": "${address}" is not an IPv4 or IPv6 address` };
+  if (version === 0) {
+    return { ok: false, message: `"${text}": "${address}" is not an IPv4 or IPv6 address` };
+  }
   const max = version === 4 ? 32 : 128;
   let prefix = max;
   if (prefixText !== undefined) {
     prefix = /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
-    if (!(prefix >= 0 && prefix <= max))
+    if (!(prefix >= 0 && prefix <= max)) {
       return { ok: false, message: `"${text}": the prefix length must be 0..${max}` };
+    }
   }
   return { ok: true, address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
 }
@@ -59,7 +70,9 @@ export function parseTrustedNetworks(
     .filter((s) => s !== '');
   for (const cidr of cidrs) {
     const parsed = parseCidr(cidr);
-    if (!parsed.ok) return parsed;
+    if (!parsed.ok) {
+      return parsed;
+    }
   }
   return { ok: true, cidrs };
 }

@@ -31,7 +31,9 @@ describe('SilenceClock', () => {
   it('forgives the gap of a pause of its own, so no cluster is judged by it', () => {
     const clock = new SilenceClock(0, 1000);
     clock.heard('a', 1_000);
-    for (let t = 1_000; t <= 3_000; t += 1000) expect(clock.tick(t)).toBe(0);
+    for (let t = 1_000; t <= 3_000; t += 1000) {
+      expect(clock.tick(t)).toBe(0);
+    }
     // The root was frozen for 90 s: the next tick arrives 90 s late.
     expect(clock.tick(93_000)).toBe(89_000);
     expect(clock.silentFor('a', 93_000)).toBe(3_000);

@@ -13,8 +13,12 @@ export interface LivenessTimers {
 }
 
 export function clusterState(silentMs: number, timers: LivenessTimers): ClusterState {
-  if (silentMs >= timers.lostMs) return 'lost';
-  if (silentMs >= timers.suspectMs) return 'suspect';
+  if (silentMs >= timers.lostMs) {
+    return 'lost';
+  }
+  if (silentMs >= timers.suspectMs) {
+    return 'suspect';
+  }
   return 'live';
 }
 
@@ -51,8 +55,12 @@ export class SilenceClock {
     const late = now - this.lastTick - this.tickMs;
     this.lastTick = now;
     // Timers under load run somewhat late; only a gap of several ticks is a pause of our own.
-    if (late <= 2 * this.tickMs) return 0;
-    for (const [id, at] of this.lastHeard) this.lastHeard.set(id, at + late);
+    if (late <= 2 * this.tickMs) {
+      return 0;
+    }
+    for (const [id, at] of this.lastHeard) {
+      this.lastHeard.set(id, at + late);
+    }
     this.startedAt += late;
     return late;
   }

@@ -59,7 +59,9 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
   afterInit(namespace: Namespace): void {
     namespace.use((socket, next) => {
       const hs = validateInput(ClusterHandshakeDto, socket.handshake.auth);
-      if (!hs.ok) return next(new Error(`invalid handshake: ${fieldErrors(hs.errors)}`));
+      if (!hs.ok) {
+        return next(new Error(`invalid handshake: ${fieldErrors(hs.errors)}`));
+      }
       if (!sameSecret(hs.value.token, this.secrets.clusterToken)) {
         this.log.warn({ cluster: hs.value.name, address: socket.handshake.address }, 'cluster rejected: bad token');
         return next(new Error('unauthorized'));
@@ -101,7 +103,9 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       ready
         .then((clusterId) => {
           const beat = validateInput(ClusterHeartbeatDto, payload);
-          if (!beat.ok) this.log.warn({ clusterId, errors: beat.errors }, 'invalid cluster heartbeat');
+          if (!beat.ok) {
+            this.log.warn({ clusterId, errors: beat.errors }, 'invalid cluster heartbeat');
+          }
         })
         .catch(() => undefined);
     });
@@ -110,7 +114,9 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
         this.guard(ack, async () => {
           const clusterId = await ready;
           const sync = validateInput(ClusterSyncDto, payload);
-          if (!sync.ok) return { ok: false, error: fieldErrors(sync.errors) };
+          if (!sync.ok) {
+            return { ok: false, error: fieldErrors(sync.errors) };
+          }
           this.clusters.setResources(clusterId, sync.value.resources);
           const desired = await this.instances.syncCluster(clusterId, sync.value.instances);
           return { clusterId, desired };
@@ -120,8 +126,11 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     socket.on('cluster:resources', (payload) => {
       void ready.then((clusterId) => {
         const resources = validateInput(ClusterResourcesDto, payload);
-        if (resources.ok) this.clusters.setResources(clusterId, resources.value);
-        else this.log.warn({ clusterId, errors: resources.errors }, 'invalid cluster resources dropped');
+        if (resources.ok) {
+          this.clusters.setResources(clusterId, resources.value);
+        } else {
+          this.log.warn({ clusterId, errors: resources.errors }, 'invalid cluster resources dropped');
+        }
       });
     });
     socket.on('instance:status', (payload, ack) => {
@@ -129,7 +138,9 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
         this.guard(ack, async () => {
           const clusterId = await ready;
           const report = validateInput(InstanceReportDto, payload);
-          if (!report.ok) return { ok: false, error: fieldErrors(report.errors) };
+          if (!report.ok) {
+            return { ok: false, error: fieldErrors(report.errors) };
+          }
           await this.instances.applyReport(clusterId, report.value);
           return { ok: true };
         }),
@@ -142,7 +153,9 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
   }
 
   handleDisconnect(socket: ClusterSocket): void {
-    if (socket.data.clusterId) this.clusters.detach(socket.data.clusterId, socket.id);
+    if (socket.data.clusterId) {
+      this.clusters.detach(socket.data.clusterId, socket.id);
+    }
   }
 
   /** Runs a handler and always answers the ack, even when the handler throws. */

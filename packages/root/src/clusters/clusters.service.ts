@@ -108,7 +108,9 @@ export class ClustersService {
       const now = this.clock.now().toISOString();
       if (existing) {
         const next: ClusterRecord = { ...existing, lastSeenAt: now };
-        if (location !== undefined) next.location = location;
+        if (location !== undefined) {
+          next.location = location;
+        }
         return this.store.clusters.update(next);
       }
       const fresh: Omit<ClusterRecord, 'version' | 'createdAt' | 'updatedAt'> = {
@@ -116,7 +118,9 @@ export class ClustersService {
         name,
         lastSeenAt: now,
       };
-      if (location !== undefined) fresh.location = location;
+      if (location !== undefined) {
+        fresh.location = location;
+      }
       return this.store.clusters.insert(fresh);
     });
     this.channels.set(record.id, channel);
@@ -126,7 +130,9 @@ export class ClustersService {
   }
 
   detach(clusterId: string, connectionId: string): void {
-    if (this.channels.get(clusterId)?.connectionId !== connectionId) return;
+    if (this.channels.get(clusterId)?.connectionId !== connectionId) {
+      return;
+    }
     this.channels.delete(clusterId);
     this.log.warn({ clusterId }, 'cluster disconnected');
   }
@@ -136,8 +142,11 @@ export class ClustersService {
     const { infrastructureElements, ...aggregates } = resources;
     this.resources.set(clusterId, aggregates);
     // A cluster that sends no list predates IEs (or was downgraded): it has none.
-    if (infrastructureElements === undefined) this.ies.delete(clusterId);
-    else this.ies.set(clusterId, infrastructureElements);
+    if (infrastructureElements === undefined) {
+      this.ies.delete(clusterId);
+    } else {
+      this.ies.set(clusterId, infrastructureElements);
+    }
   }
 
   /**
@@ -163,7 +172,9 @@ export class ClustersService {
    */
   async infrastructureElement(id: string): Promise<InfrastructureElementView> {
     const found = findInfrastructureElementById(await this.infrastructureElements(), id);
-    if (found.ok) return found.ie;
+    if (found.ok) {
+      return found.ie;
+    }
     if (found.reason === 'ambiguous') {
       throw new ConflictError(found.message, [{ path: 'id', message: found.message }], 'IE_AMBIGUOUS');
     }
@@ -225,11 +236,19 @@ export class ClustersService {
         architectures: r?.architectures ?? [],
         labels: {},
       };
-      if (r) candidate.largestNodeFree = { ...r.largestNodeFree };
-      if (r?.largestNodeFreeByArch !== undefined) candidate.largestNodeFreeByArch = r.largestNodeFreeByArch;
-      if (r?.netRxBps !== undefined) candidate.netRxBps = r.netRxBps;
+      if (r) {
+        candidate.largestNodeFree = { ...r.largestNodeFree };
+      }
+      if (r?.largestNodeFreeByArch !== undefined) {
+        candidate.largestNodeFreeByArch = r.largestNodeFreeByArch;
+      }
+      if (r?.netRxBps !== undefined) {
+        candidate.netRxBps = r.netRxBps;
+      }
       const location = parseLatLong(c.location);
-      if (location !== undefined) candidate.location = location;
+      if (location !== undefined) {
+        candidate.location = location;
+      }
       return candidate;
     });
   }

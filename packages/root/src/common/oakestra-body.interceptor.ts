@@ -19,11 +19,19 @@ export class OakestraSlaBodyInterceptor implements NestInterceptor {
     const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>();
     const body: unknown = req.body;
     if (isRecord(body) && req.principal) {
-      if (body.customerID === undefined) body.customerID = req.principal.userId;
+      if (body.customerID === undefined) {
+        body.customerID = req.principal.userId;
+      }
       if (this.dropMicroserviceIds && Array.isArray(body.applications)) {
         for (const app of body.applications) {
-          if (!isRecord(app) || !Array.isArray(app.microservices)) continue;
-          for (const ms of app.microservices) if (isRecord(ms)) delete ms.microserviceID;
+          if (!isRecord(app) || !Array.isArray(app.microservices)) {
+            continue;
+          }
+          for (const ms of app.microservices) {
+            if (isRecord(ms)) {
+              delete ms.microserviceID;
+            }
+          }
         }
       }
     }
@@ -51,7 +59,9 @@ export class OakestraServiceUpdateBodyInterceptor implements NestInterceptor {
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = ctx.switchToHttp().getRequest<Request>();
     const body: unknown = req.body;
-    if (isRecord(body) && body.microserviceID === req.params.id) delete body.microserviceID;
+    if (isRecord(body) && body.microserviceID === req.params.id) {
+      delete body.microserviceID;
+    }
     return next.handle();
   }
 }

@@ -10,7 +10,9 @@ function variableOf(env: NodeJS.ProcessEnv): string | undefined {
     ngsiLd(env);
     return undefined;
   } catch (error) {
-    if (error instanceof ConfigError) return error.variable;
+    if (error instanceof ConfigError) {
+      return error.variable;
+    }
     throw error;
   }
 }

@@ -97,10 +97,13 @@ const DEFAULT_CB_PORT = 1026;
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+  if (raw === undefined || raw === '') {
+    return fallback;
+  }
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
+  if (!Number.isInteger(n) || n < min || n > max) {
     throw new ConfigError(name, `must be an integer in ${min}..${max}, got "${raw}"`);
+  }
   return n;
 }
 
@@ -115,25 +118,36 @@ export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
     throw new ConfigError('CANOPY_ADMIN_PASSWORD', 'must be at least 8 characters');
   }
   const jwtSecret = optional(env, 'CANOPY_JWT_SECRET');
-  if (jwtSecret !== undefined && jwtSecret.length < 32)
+  if (jwtSecret !== undefined && jwtSecret.length < 32) {
     throw new ConfigError('CANOPY_JWT_SECRET', 'must be at least 32 characters');
+  }
   const clusterToken = optional(env, 'CANOPY_CLUSTER_TOKEN');
-  if (clusterToken !== undefined && clusterToken.length < 16)
+  if (clusterToken !== undefined && clusterToken.length < 16) {
     throw new ConfigError('CANOPY_CLUSTER_TOKEN', 'must be at least 16 characters');
+  }
   const adminUsername = optional(env, 'CANOPY_ADMIN_USER') ?? 'Admin';
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(adminUsername))
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(adminUsername)) {
     throw new ConfigError('CANOPY_ADMIN_USER', 'must be 1-64 letters, digits, _ . -');
+  }
   const bodyLimit = optional(env, 'ROOT_BODY_LIMIT') ?? '1mb';
-  if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) throw new ConfigError('ROOT_BODY_LIMIT', 'must look like 512kb or 1mb');
+  if (!/^\d+(b|kb|mb)$/i.test(bodyLimit)) {
+    throw new ConfigError('ROOT_BODY_LIMIT', 'must look like 512kb or 1mb');
+  }
   const policy = parseRootPlacementPolicy(optional(env, 'ROOT_PLACEMENT_POLICY'));
-  if (!policy.ok) throw new ConfigError('ROOT_PLACEMENT_POLICY', policy.message);
+  if (!policy.ok) {
+    throw new ConfigError('ROOT_PLACEMENT_POLICY', policy.message);
+  }
   const trusted = parseTrustedNetworks(optional(env, 'AEROS_TRUSTED_NETWORKS'));
-  if (!trusted.ok) throw new ConfigError('AEROS_TRUSTED_NETWORKS', trusted.message);
+  if (!trusted.ok) {
+    throw new ConfigError('AEROS_TRUSTED_NETWORKS', trusted.message);
+  }
   const aerosServiceAccount = optional(env, 'AEROS_SERVICE_ACCOUNT') ?? 'aeros';
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(aerosServiceAccount))
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(aerosServiceAccount)) {
     throw new ConfigError('AEROS_SERVICE_ACCOUNT', 'must be 1-64 letters, digits, _ . -');
-  if (aerosServiceAccount === adminUsername)
+  }
+  if (aerosServiceAccount === adminUsername) {
     throw new ConfigError('AEROS_SERVICE_ACCOUNT', 'must not be the admin user (CANOPY_ADMIN_USER)');
+  }
   const config: RootConfig = {
     aerosTrustedNetworks: trusted.cidrs,
     aerosServiceAccount,
@@ -154,25 +168,43 @@ export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
     ngsiLd: loadNgsiLdConfig(env),
     corsOrigins: parseCorsOrigins(optional(env, 'CANOPY_CORS_ORIGINS')),
   };
-  if (config.clusterLostMs <= config.clusterSuspectMs)
+  if (config.clusterLostMs <= config.clusterSuspectMs) {
     throw new ConfigError('CLUSTER_LOST_MS', `must be longer than CLUSTER_SUSPECT_MS (${config.clusterSuspectMs})`);
-  if (adminPassword !== undefined) config.adminPassword = adminPassword;
-  if (jwtSecret !== undefined) config.jwtSecret = jwtSecret;
-  if (clusterToken !== undefined) config.clusterToken = clusterToken;
+  }
+  if (adminPassword !== undefined) {
+    config.adminPassword = adminPassword;
+  }
+  if (jwtSecret !== undefined) {
+    config.jwtSecret = jwtSecret;
+  }
+  if (clusterToken !== undefined) {
+    config.clusterToken = clusterToken;
+  }
   const metricsToken = optional(env, 'CANOPY_METRICS_TOKEN');
-  if (metricsToken !== undefined && metricsToken.length < 16)
+  if (metricsToken !== undefined && metricsToken.length < 16) {
     throw new ConfigError('CANOPY_METRICS_TOKEN', 'must be at least 16 characters');
-  if (metricsToken !== undefined) config.metricsToken = metricsToken;
+  }
+  if (metricsToken !== undefined) {
+    config.metricsToken = metricsToken;
+  }
   const mongodbUri = optional(env, 'MONGODB_URI');
-  if (mongodbUri !== undefined) config.mongodbUri = mongodbUri;
+  if (mongodbUri !== undefined) {
+    config.mongodbUri = mongodbUri;
+  }
   return config;
 }
 
 function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
+  if (raw === undefined) {
+    return fallback;
+  }
+  if (raw === 'true') {
+    return true;
+  }
+  if (raw === 'false') {
+    return false;
+  }
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
 }
 
@@ -184,7 +216,9 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
 function loadNgsiLdConfig(env: NodeJS.ProcessEnv): NgsiLdConfig | null {
   const rawUrl = optional(env, 'CB_URL');
   const rawPort = optional(env, 'CB_PORT');
-  if (rawUrl === undefined) return null;
+  if (rawUrl === undefined) {
+    return null;
+  }
   const withScheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(rawUrl) ? rawUrl : `http://${rawUrl}`;
   let url: URL;
   try {
@@ -192,29 +226,35 @@ function loadNgsiLdConfig(env: NodeJS.ProcessEnv): NgsiLdConfig | null {
   } catch {
     throw new ConfigError('CB_URL', `must be a URL such as http://orion-ld, got "${rawUrl}"`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ConfigError('CB_URL', `must use http or https, got "${rawUrl}"`);
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '')
+  }
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
     throw new ConfigError('CB_URL', 'must have no credentials, query or fragment (use CB_TOKEN for a token)');
+  }
   // URL drops a port equal to the scheme's default, so read an explicit one from the text itself.
   const authority = withScheme.replace(/^[^:]+:\/\//, '').split('/')[0] ?? '';
   const explicitPort = /:(\d+)$/.exec(authority)?.[1];
   const port = int(env, 'CB_PORT', explicitPort === undefined ? DEFAULT_CB_PORT : Number(explicitPort), 1, 65535);
-  if (explicitPort !== undefined && rawPort !== undefined && Number(explicitPort) !== port)
+  if (explicitPort !== undefined && rawPort !== undefined && Number(explicitPort) !== port) {
     throw new ConfigError('CB_PORT', `is ${port} but CB_URL names port ${explicitPort}`);
+  }
   url.port = String(port);
   const brokerUrl = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
 
   const contextUrl = optional(env, 'NGSI_LD_CONTEXT') ?? null;
-  if (contextUrl !== null && !/^https?:\/\/\S+$/.test(contextUrl))
+  if (contextUrl !== null && !/^https?:\/\/\S+$/.test(contextUrl)) {
     throw new ConfigError('NGSI_LD_CONTEXT', `must be an http(s) URL of a JSON-LD context, got "${contextUrl}"`);
+  }
   const token = optional(env, 'CB_TOKEN') ?? null;
-  if (token !== null && !/^[\x21-\x7e]+$/.test(token))
+  if (token !== null && !/^[\x21-\x7e]+$/.test(token)) {
     throw new ConfigError('CB_TOKEN', 'must be printable ASCII without spaces');
+  }
   const retryBaseMs = int(env, 'NGSI_LD_RETRY_BASE_MS', 500, 1, 3_600_000);
   const retryMaxMs = int(env, 'NGSI_LD_RETRY_MAX_MS', 30_000, 1, 3_600_000);
-  if (retryMaxMs < retryBaseMs)
+  if (retryMaxMs < retryBaseMs) {
     throw new ConfigError('NGSI_LD_RETRY_MAX_MS', `must be at least NGSI_LD_RETRY_BASE_MS (${retryBaseMs})`);
+  }
   return {
     brokerUrl,
     token,
@@ -263,7 +303,9 @@ export function parseCorsOrigins(raw: string | undefined): '*' | string[] {
     .map((s) => s.trim())
     .filter((s) => s !== '');
   if (entries.length === 0 || entries.includes('*')) {
-    if (entries.length > 1) throw new ConfigError('CANOPY_CORS_ORIGINS', '"*" cannot be combined with other origins');
+    if (entries.length > 1) {
+      throw new ConfigError('CANOPY_CORS_ORIGINS', '"*" cannot be combined with other origins');
+    }
     return '*';
   }
   for (const entry of entries) {
@@ -273,8 +315,9 @@ export function parseCorsOrigins(raw: string | undefined): '*' | string[] {
     } catch {
       throw new ConfigError('CANOPY_CORS_ORIGINS', `"${entry}" is not an origin such as https://dash.example.org`);
     }
-    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== entry)
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== entry) {
       throw new ConfigError('CANOPY_CORS_ORIGINS', `"${entry}" is not an origin such as https://dash.example.org`);
+    }
   }
   return entries;
 }

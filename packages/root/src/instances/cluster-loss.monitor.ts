@@ -37,33 +37,42 @@ export class ClusterLossMonitor implements OnApplicationBootstrap, OnModuleDestr
   }
 
   onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) {
+      clearInterval(this.timer);
+    }
     this.timer = undefined;
   }
 
   async check(): Promise<void> {
-    if (this.checking) return;
+    if (this.checking) {
+      return;
+    }
     this.checking = true;
     try {
       const forgiven = this.clusters.tick();
-      if (forgiven > 0)
+      if (forgiven > 0) {
         this.log.warn(
           { pausedMs: forgiven },
           'root was paused: cluster silence during the pause is not held against them',
         );
+      }
       for (const cluster of await this.store.clusters.find()) {
         const state = this.clusters.state(cluster.id);
         const before = this.judged.get(cluster.id) ?? 'live';
         this.judged.set(cluster.id, state);
         if (state === 'live') {
-          if (before !== 'live')
+          if (before !== 'live') {
             this.log.info({ clusterId: cluster.id, cluster: cluster.name }, 'cluster reporting again');
+          }
           continue;
         }
-        if (before === 'live')
+        if (before === 'live') {
           await this.instances.clusterSuspected(cluster.id, this.clusters.silentMs(cluster.id), this.lock);
+        }
         if (state === 'lost') {
-          if (before !== 'lost') this.log.warn({ clusterId: cluster.id, cluster: cluster.name }, 'cluster lost');
+          if (before !== 'lost') {
+            this.log.warn({ clusterId: cluster.id, cluster: cluster.name }, 'cluster lost');
+          }
           await this.instances.clusterLost(cluster.id, this.lock);
         }
       }

@@ -55,7 +55,9 @@ export class InstancesService {
   /** Tries again to place an instance the root could not hand to any cluster. */
   async retryPlacement(service: ServiceRecord, instanceNumber: number): Promise<InstanceRecord> {
     const instance = await this.store.instances.get(instanceId(service.id, instanceNumber));
-    if (!instance) throw new NotFoundError('instance', `${instanceNumber} of service ${service.id}`);
+    if (!instance) {
+      throw new NotFoundError('instance', `${instanceNumber} of service ${service.id}`);
+    }
     return this.place(service, instance);
   }
 
@@ -67,7 +69,9 @@ export class InstancesService {
   async deploy(service: ServiceRecord): Promise<InstanceRecord> {
     const instance = await this.store.transaction(async () => {
       const fresh = await this.store.services.get(service.id);
-      if (!fresh) throw new NotFoundError('service', service.id);
+      if (!fresh) {
+        throw new NotFoundError('service', service.id);
+      }
       const n = fresh.nextInstance;
       await this.store.services.update({ ...fresh, nextInstance: n + 1 });
       const now = this.clock.now().toISOString();
@@ -118,11 +122,12 @@ export class InstancesService {
     );
     const ack = await this.clusters.sendDeploy(choice.clusterId, this.specOf(service, placed));
     // A failed send is not a failed instance: the cluster's next sync receives the desired set.
-    if (!ack.ok)
+    if (!ack.ok) {
       this.log.warn(
         { clusterId: choice.clusterId, error: ack.error },
         'deploy not acknowledged; the next sync delivers it',
       );
+    }
     return (await this.store.instances.get(placed.id)) ?? placed;
   }
 
@@ -154,11 +159,12 @@ export class InstancesService {
         instanceNumber,
         generation: current.generation,
       });
-      if (!ack.ok)
+      if (!ack.ok) {
         this.log.warn(
           { clusterId: current.clusterId, error: ack.error },
           'delete not acknowledged; the next sync delivers it',
         );
+      }
     }
     return marked;
   }
@@ -176,8 +182,9 @@ export class InstancesService {
   /** The tail of an instance's container log, fetched through its cluster from its node. */
   async logs(service: ServiceRecord, instanceNumber: number, tail: number): Promise<string[]> {
     const instance = await this.store.instances.get(instanceId(service.id, instanceNumber));
-    if (!instance || instance.desired === 'deleted')
+    if (!instance || instance.desired === 'deleted') {
       throw new NotFoundError('instance', `${instanceNumber} of service ${service.id}`);
+    }
     if (!instance.clusterId || !instance.nodeId) {
       throw new ConflictError(
         `instance ${instanceNumber} has no container yet (status ${instance.status})`,
@@ -191,7 +198,9 @@ export class InstancesService {
       generation: instance.generation,
       tail,
     });
-    if (!reply.ok) throw new UpstreamUnavailableError(`logs unavailable: ${reply.error}`);
+    if (!reply.ok) {
+      throw new UpstreamUnavailableError(`logs unavailable: ${reply.error}`);
+    }
     return reply.lines;
   }
 
@@ -206,10 +215,16 @@ export class InstancesService {
       const current = await this.store.instances.get(id);
       // Reports about instances we never made, or from a cluster that does not hold them, are
       // ignored here; the sync reply's desired set tells that cluster to drop them.
-      if (!current || current.clusterId !== clusterId || report.generation < current.generation) return false;
+      if (!current || current.clusterId !== clusterId || report.generation < current.generation) {
+        return false;
+      }
       // News about an older placement (a cluster that echoes the epoch it was given) never changes a newer one.
-      if (report.epoch !== undefined && report.epoch < (current.epoch ?? 0)) return false;
-      if (current.desired === 'deleted' && report.status !== InstanceStatus.UNDEPLOYED) return false;
+      if (report.epoch !== undefined && report.epoch < (current.epoch ?? 0)) {
+        return false;
+      }
+      if (current.desired === 'deleted' && report.status !== InstanceStatus.UNDEPLOYED) {
+        return false;
+      }
       // (A one-shot instance that COMPLETED has done its work: its removal replaces nothing.)
       if (
         current.desired === 'running' &&
@@ -231,10 +246,18 @@ export class InstancesService {
         return true;
       }
       const patch: Partial<InstanceRecord> = {};
-      if (report.nodeId !== undefined) patch.nodeId = report.nodeId;
-      if (report.nodeName !== undefined) patch.nodeName = report.nodeName;
-      if (report.publicIp !== undefined) patch.publicIp = report.publicIp;
-      if (report.containerId !== undefined) patch.containerId = report.containerId;
+      if (report.nodeId !== undefined) {
+        patch.nodeId = report.nodeId;
+      }
+      if (report.nodeName !== undefined) {
+        patch.nodeName = report.nodeName;
+      }
+      if (report.publicIp !== undefined) {
+        patch.publicIp = report.publicIp;
+      }
+      if (report.containerId !== undefined) {
+        patch.containerId = report.containerId;
+      }
       if (report.hostPorts !== undefined) {
         patch.hostPorts = report.hostPorts.map((p) => ({
           container_port: p.containerPort,
@@ -247,18 +270,21 @@ export class InstancesService {
         patch.status = report.status;
         patch.statusDetail = report.status_detail ?? '';
       }
-      if (!advances && !changes(current, patch)) return false;
+      if (!advances && !changes(current, patch)) {
+        return false;
+      }
       await this.transition(id, patch);
       return advances;
     });
     if (report.status !== InstanceStatus.CLUSTER_SCHEDULED && report.status !== InstanceStatus.REQUESTED) {
       this.inFlight.release(id);
     }
-    if (applied)
+    if (applied) {
       this.log.info(
         { serviceId: report.serviceId, instance: report.instanceNumber, status: report.status },
         'instance status',
       );
+    }
   }
 
   /**
@@ -267,15 +293,20 @@ export class InstancesService {
    * one the cluster could not place is tried again there.
    */
   async syncCluster(clusterId: string, reports: InstanceReportDto[]): Promise<InstanceSpecDto[]> {
-    for (const report of reports) await this.applyReport(clusterId, report);
+    for (const report of reports) {
+      await this.applyReport(clusterId, report);
+    }
     const assigned = await this.store.instances.find({ clusterId, desired: 'running' });
     const services = new Map<string, ServiceRecord | undefined>();
     const desired: InstanceSpecDto[] = [];
     for (const instance of assigned) {
-      if (!services.has(instance.serviceId))
+      if (!services.has(instance.serviceId)) {
         services.set(instance.serviceId, await this.store.services.get(instance.serviceId));
+      }
       const service = services.get(instance.serviceId);
-      if (service) desired.push(this.specOf(service, instance));
+      if (service) {
+        desired.push(this.specOf(service, instance));
+      }
     }
     return desired;
   }
@@ -287,7 +318,9 @@ export class InstancesService {
       { serviceId: service.id, instanceNumber: instance.instanceNumber, generation: instance.generation },
       service.jobName,
     );
-    if (instance.epoch !== undefined) spec.epoch = instance.epoch;
+    if (instance.epoch !== undefined) {
+      spec.epoch = instance.epoch;
+    }
     return spec;
   }
 
@@ -295,7 +328,9 @@ export class InstancesService {
   private async spreadOf(serviceId: string, exceptId: string): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     for (const i of await this.store.instances.find({ serviceId, desired: 'running' })) {
-      if (i.id === exceptId || i.clusterId === undefined) continue;
+      if (i.id === exceptId || i.clusterId === undefined) {
+        continue;
+      }
       counts.set(i.clusterId, (counts.get(i.clusterId) ?? 0) + 1);
     }
     return counts;
@@ -316,13 +351,18 @@ export class InstancesService {
     for (const held of await this.store.instances.find({ clusterId })) {
       await lock(held.serviceId, async () => {
         const i = await this.store.instances.get(held.id);
-        if (!i || i.clusterId !== clusterId) return;
-        if (i.desired === 'deleted') {
-          if (i.status !== InstanceStatus.UNDEPLOYED)
-            await this.transition(i.id, { status: InstanceStatus.UNDEPLOYED, statusDetail: removedWhileSilent(name) });
+        if (!i || i.clusterId !== clusterId) {
           return;
         }
-        if (KEEP_WHEN_SILENT.has(i.status)) return;
+        if (i.desired === 'deleted') {
+          if (i.status !== InstanceStatus.UNDEPLOYED) {
+            await this.transition(i.id, { status: InstanceStatus.UNDEPLOYED, statusDetail: removedWhileSilent(name) });
+          }
+          return;
+        }
+        if (KEEP_WHEN_SILENT.has(i.status)) {
+          return;
+        }
         await this.transition(i.id, {
           status: InstanceStatus.DEAD,
           statusDetail:
@@ -347,8 +387,12 @@ export class InstancesService {
       await lock(held.serviceId, async () => {
         const i = await this.store.instances.get(held.id);
         const service = await this.store.services.get(held.serviceId);
-        if (!i || !service || i.clusterId !== clusterId || i.desired !== 'running') return;
-        if (i.status === InstanceStatus.COMPLETED) return;
+        if (!i || !service || i.clusterId !== clusterId || i.desired !== 'running') {
+          return;
+        }
+        if (i.status === InstanceStatus.COMPLETED) {
+          return;
+        }
         const sla = i.sla ?? service.sla;
         const choice = chooseCluster(
           (await this.clusters.candidates()).filter((c) => c.id !== clusterId),
@@ -359,8 +403,9 @@ export class InstancesService {
         );
         if (!choice.ok) {
           const detail = `cluster ${name} is lost (silent for over ${Math.round(this.config.clusterLostMs / 1000)} s); no other cluster can take the instance yet: ${choice.detail}`;
-          if (i.statusDetail !== detail || i.status !== InstanceStatus.DEAD)
+          if (i.statusDetail !== detail || i.status !== InstanceStatus.DEAD) {
             await this.transition(i.id, { status: InstanceStatus.DEAD, statusDetail: detail });
+          }
           return;
         }
         this.inFlight.reserve(i.id, choice.clusterId, requestsOf(sla));
@@ -381,11 +426,12 @@ export class InstancesService {
           'instance of a lost cluster placed again',
         );
         const ack = await this.clusters.sendDeploy(choice.clusterId, this.specOf(service, placed));
-        if (!ack.ok)
+        if (!ack.ok) {
           this.log.warn(
             { clusterId: choice.clusterId, error: ack.error },
             'deploy not acknowledged; the next sync delivers it',
           );
+        }
       });
     }
     return moved;
@@ -395,10 +441,16 @@ export class InstancesService {
   private async transition(id: string, patch: Partial<InstanceRecord>): Promise<InstanceRecord> {
     return this.store.transaction(async () => {
       const current = await this.store.instances.get(id);
-      if (!current) throw new NotFoundError('instance', id);
+      if (!current) {
+        throw new NotFoundError('instance', id);
+      }
       const next: InstanceRecord = { ...current, ...patch };
       // A patch clears a field by setting it undefined; no store should see the key at all.
-      for (const key of Object.keys(next) as (keyof InstanceRecord)[]) if (next[key] === undefined) delete next[key];
+      for (const key of Object.keys(next) as (keyof InstanceRecord)[]) {
+        if (next[key] === undefined) {
+          delete next[key];
+        }
+      }
       if (patch.status !== undefined && patch.status !== current.status) {
         const entry = { status: patch.status, at: this.clock.now().toISOString() };
         next.history = [
@@ -414,8 +466,14 @@ export class InstancesService {
   }
 
   private notify(instance: InstanceRecord, statusChanged: boolean): void {
-    for (const listener of this.changeListeners) listener(instance);
-    if (statusChanged) for (const listener of this.statusListeners) listener(instance.serviceId, instance.status);
+    for (const listener of this.changeListeners) {
+      listener(instance);
+    }
+    if (statusChanged) {
+      for (const listener of this.statusListeners) {
+        listener(instance.serviceId, instance.status);
+      }
+    }
   }
 }
 

@@ -28,7 +28,9 @@ type PlannedInstance = Pick<InstanceRecord, 'instanceNumber' | 'generation' | 'd
  * the rollout rather than taking the old ones down.
  */
 export function planReplicas(service: PlannedService, instances: readonly PlannedInstance[]): ReplicaStep[] {
-  if (!service.scheduled) return [];
+  if (!service.scheduled) {
+    return [];
+  }
   const wanted = instances.filter((i) => i.desired === 'running');
   // An instance that ended on its own never comes back (UNDEPLOYED is final): it counts as missing.
   const ended = wanted.filter((i) => i.status === InstanceStatus.UNDEPLOYED);
@@ -43,7 +45,9 @@ export function planReplicas(service: PlannedService, instances: readonly Planne
   const fresh = live.filter((i) => i.generation >= service.generation).sort(byNumber);
 
   if (old.length > 0 && service.rollout === 'recreate') {
-    for (const o of old) steps.push({ kind: 'undeploy', instanceNumber: o.instanceNumber });
+    for (const o of old) {
+      steps.push({ kind: 'undeploy', instanceNumber: o.instanceNumber });
+    }
     return steps;
   }
   // Recreate: new instances only once every old container is confirmed gone.
@@ -56,7 +60,9 @@ export function planReplicas(service: PlannedService, instances: readonly Planne
     return steps;
   }
   if (old.length > 0) {
-    if (fresh.some((i) => i.status !== InstanceStatus.RUNNING)) return steps;
+    if (fresh.some((i) => i.status !== InstanceStatus.RUNNING)) {
+      return steps;
+    }
     const oldest = old[0];
     if (oldest && fresh.length + old.length > service.replicas) {
       steps.push({ kind: 'undeploy', instanceNumber: oldest.instanceNumber });
@@ -65,7 +71,9 @@ export function planReplicas(service: PlannedService, instances: readonly Planne
     }
     return steps;
   }
-  for (let n = fresh.length; n < service.replicas; n++) steps.push({ kind: 'deploy' });
+  for (let n = fresh.length; n < service.replicas; n++) {
+    steps.push({ kind: 'deploy' });
+  }
   // Scale down from the newest: the oldest instances have proven themselves longest.
   for (const extra of fresh.slice(service.replicas).reverse()) {
     steps.push({ kind: 'undeploy', instanceNumber: extra.instanceNumber });

@@ -33,7 +33,9 @@ export class ReplicasReconciler implements OnApplicationBootstrap, OnModuleDestr
   onApplicationBootstrap(): void {
     this.instances.onStatusChange((serviceId, status) => {
       // RUNNING moves a rollout on; UNDEPLOYED may be an instance that ended unasked and needs a replacement.
-      if (status === InstanceStatus.RUNNING || status === InstanceStatus.UNDEPLOYED) this.kick(serviceId);
+      if (status === InstanceStatus.RUNNING || status === InstanceStatus.UNDEPLOYED) {
+        this.kick(serviceId);
+      }
     });
     this.timer = setInterval(() => void this.reconcileAll(), this.config.reconcileIntervalMs);
     this.timer.unref();
@@ -43,7 +45,9 @@ export class ReplicasReconciler implements OnApplicationBootstrap, OnModuleDestr
 
   onModuleDestroy(): void {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) {
+      clearInterval(this.timer);
+    }
   }
 
   /** Reconcile one service soon, without waiting for the timer. */
@@ -53,11 +57,15 @@ export class ReplicasReconciler implements OnApplicationBootstrap, OnModuleDestr
 
   async reconcileAll(): Promise<void> {
     const services = await this.store.services.find({ scheduled: true });
-    for (const service of services) await this.reconcile(service.id);
+    for (const service of services) {
+      await this.reconcile(service.id);
+    }
   }
 
   async reconcile(serviceId: string): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped) {
+      return;
+    }
     try {
       await this.locks.run(serviceId, () => this.converge(serviceId));
     } catch (error) {
@@ -69,11 +77,17 @@ export class ReplicasReconciler implements OnApplicationBootstrap, OnModuleDestr
   async converge(serviceId: string): Promise<void> {
     for (let round = 0; round < MAX_ROUNDS_PER_PASS && !this.stopped; round++) {
       const service = await this.store.services.get(serviceId);
-      if (!service) return;
+      if (!service) {
+        return;
+      }
       const steps = planReplicas(service, await this.instances.listForService(serviceId));
-      for (const step of steps) await this.execute(service, step);
+      for (const step of steps) {
+        await this.execute(service, step);
+      }
       // Placement retries that fail again would fail again at once: leave them to the next tick.
-      if (steps.every((s) => s.kind === 'place')) return;
+      if (steps.every((s) => s.kind === 'place')) {
+        return;
+      }
     }
   }
 

@@ -17,7 +17,9 @@ export class ServiceLocks {
     }
     const held = lock;
     return held.runExclusive(fn).finally(() => {
-      if (!held.isLocked() && this.locks.get(serviceId) === held) this.locks.delete(serviceId);
+      if (!held.isLocked() && this.locks.get(serviceId) === held) {
+        this.locks.delete(serviceId);
+      }
     });
   }
 }

@@ -15,12 +15,18 @@ export class MetricsAuthGuard implements CanActivate {
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const header = ctx.switchToHttp().getRequest<Request>().headers.authorization;
-    if (!header?.startsWith('Bearer ')) throw new UnauthorizedError('missing bearer token');
+    if (!header?.startsWith('Bearer ')) {
+      throw new UnauthorizedError('missing bearer token');
+    }
     const token = header.slice('Bearer '.length).trim();
     const expected = this.config.metricsToken;
-    if (expected !== undefined && constantTimeEqual(token, expected)) return true;
+    if (expected !== undefined && constantTimeEqual(token, expected)) {
+      return true;
+    }
     const principal = await this.auth.verifyAccessToken(token);
-    if (principal.role !== 'Admin') throw new ForbiddenError('metrics need the scrape token or an admin');
+    if (principal.role !== 'Admin') {
+      throw new ForbiddenError('metrics need the scrape token or an admin');
+    }
     return true;
   }
 }

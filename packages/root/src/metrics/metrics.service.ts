@@ -22,10 +22,13 @@ export class MetricsService {
       registers: [this.registry],
       async collect() {
         const counts = new Map<string, number>(INSTANCE_STATUSES.map((s) => [s, 0]));
-        for (const i of await store.instances.find({ desired: 'running' }))
+        for (const i of await store.instances.find({ desired: 'running' })) {
           counts.set(i.status, (counts.get(i.status) ?? 0) + 1);
+        }
         this.reset();
-        for (const [status, n] of counts) this.set({ status }, n);
+        for (const [status, n] of counts) {
+          this.set({ status }, n);
+        }
       },
     });
     new Gauge({

@@ -32,12 +32,13 @@ export class OrganizationsService {
   }
 
   async create(body: CreateOrganizationDto): Promise<OrganizationWithMembers> {
-    if ((await this.store.organizations.find({ name: body.name })).length > 0)
+    if ((await this.store.organizations.find({ name: body.name })).length > 0) {
       throw new ConflictError(
         `organization ${body.name} already exists`,
         [{ path: 'name', message: 'is taken' }],
         'ORGANIZATION_NAME_TAKEN',
       );
+    }
     const members = await this.resolveMembers(body.member ?? []);
     const organization = await this.store.organizations.insert({
       id: randomUUID(),
@@ -50,28 +51,35 @@ export class OrganizationsService {
 
   async update(id: string, body: UpdateOrganizationDto): Promise<OrganizationWithMembers> {
     const org = await this.record(id);
-    if (body.version !== undefined && body.version !== org.version) throw new StaleVersionError('organization', id);
+    if (body.version !== undefined && body.version !== org.version) {
+      throw new StaleVersionError('organization', id);
+    }
     const members = body.member === undefined ? undefined : await this.resolveMembers(body.member);
     await this.store.organizations.update({ ...org, description: body.description ?? org.description });
-    if (members !== undefined) await this.setMembers(id, members);
+    if (members !== undefined) {
+      await this.setMembers(id, members);
+    }
     return this.get(id);
   }
 
   async delete(id: string): Promise<void> {
     const org = await this.record(id);
     const members = await this.store.users.find({ organizationId: id });
-    if (members.length > 0)
+    if (members.length > 0) {
       throw new ConflictError(
         `organization ${org.name} still has ${members.length} member(s)`,
         [],
         'ORGANIZATION_HAS_MEMBERS',
       );
+    }
     await this.store.organizations.delete(id);
   }
 
   private async record(id: string): Promise<OrganizationRecord> {
     const org = await this.store.organizations.get(id);
-    if (!org) throw new NotFoundError('organization', id);
+    if (!org) {
+      throw new NotFoundError('organization', id);
+    }
     return org;
   }
 
@@ -79,10 +87,11 @@ export class OrganizationsService {
     const users: UserRecord[] = [];
     for (const [i, m] of member.entries()) {
       const user = await this.store.users.get(m.user_id);
-      if (!user)
+      if (!user) {
         throw new ValidationFailedError([
           { path: `member[${i}].user_id`, message: `user ${m.user_id} does not exist` },
         ]);
+      }
       users.push(user);
     }
     return users;
@@ -99,7 +108,9 @@ export class OrganizationsService {
     }
     for (const u of members) {
       const fresh = await this.store.users.get(u.id);
-      if (fresh && fresh.organizationId !== id) await this.store.users.update({ ...fresh, organizationId: id });
+      if (fresh && fresh.organizationId !== id) {
+        await this.store.users.update({ ...fresh, organizationId: id });
+      }
     }
   }
 }

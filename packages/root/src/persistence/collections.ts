@@ -26,7 +26,9 @@ export const UNIQUE: Partial<Record<CollectionName, { field: string; code: Confl
 /** The conflict a unique-index clash on `name` is reported as. */
 export function uniqueClash(name: CollectionName): ConflictError {
   const unique = UNIQUE[name];
-  if (unique === undefined) return new ConflictError(`${name} record already exists`, [], 'RECORD_EXISTS');
+  if (unique === undefined) {
+    return new ConflictError(`${name} record already exists`, [], 'RECORD_EXISTS');
+  }
   return new ConflictError(`${unique.field} is taken`, [{ path: unique.field, message: 'is taken' }], unique.code);
 }
 

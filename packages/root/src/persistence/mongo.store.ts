@@ -79,7 +79,11 @@ function toStored<T extends Doc>(doc: T, ord: string): Stored {
 function fromStored<T extends Doc>(raw: Stored): T {
   // Keys starting with `_` are storage internals (`_id`, `_ord`, and `__v` should one ever appear).
   const record: Record<string, unknown> = { id: String(raw._id) };
-  for (const [key, value] of Object.entries(raw)) if (!key.startsWith('_')) record[key] = value;
+  for (const [key, value] of Object.entries(raw)) {
+    if (!key.startsWith('_')) {
+      record[key] = value;
+    }
+  }
   return record as T;
 }
 
@@ -141,7 +145,9 @@ export class MongoStore implements Store {
     try {
       await conn.asPromise();
       const db = conn.db;
-      if (!db) throw new Error('MongoDB connection has no database');
+      if (!db) {
+        throw new Error('MongoDB connection has no database');
+      }
       const hello = await db.admin().command({ hello: 1 });
       const transactional = typeof hello.setName === 'string' || hello.msg === 'isdbgrid';
       const store = new MongoStore(conn, transactional);
@@ -158,9 +164,13 @@ export class MongoStore implements Store {
   }
 
   async transaction<R>(fn: () => Promise<R>): Promise<R> {
-    if (this.tx.getStore()) return fn();
+    if (this.tx.getStore()) {
+      return fn();
+    }
     // Re-check after every wake-up: another waiter may have taken the gate first.
-    while (this.active) await this.active;
+    while (this.active) {
+      await this.active;
+    }
     let release!: () => void;
     this.active = new Promise<void>((resolve) => (release = resolve));
     try {
@@ -172,7 +182,9 @@ export class MongoStore implements Store {
   }
 
   async close(): Promise<void> {
-    while (this.active) await this.active;
+    while (this.active) {
+      await this.active;
+    }
     await this.conn.close();
   }
 
@@ -190,12 +202,16 @@ export class MongoStore implements Store {
         await session.commitTransaction();
       } catch (error) {
         // The driver allows retrying a commit whose outcome is unknown (e.g. a failover); it is idempotent.
-        if (!hasLabel(error, 'UnknownTransactionCommitResult')) throw error;
+        if (!hasLabel(error, 'UnknownTransactionCommitResult')) {
+          throw error;
+        }
         await session.commitTransaction();
       }
       return result;
     } catch (error) {
-      if (session.inTransaction()) await session.abortTransaction();
+      if (session.inTransaction()) {
+        await session.abortTransaction();
+      }
       throw error;
     } finally {
       await session.endSession();
@@ -225,8 +241,14 @@ export class MongoStore implements Store {
   /** Outside a transaction, wait for a running fallback transaction (no isolation from the server there). */
   private async context(): Promise<TxContext | undefined> {
     const ctx = this.tx.getStore();
-    if (ctx) return ctx;
-    if (!this.transactional) while (this.active) await this.active;
+    if (ctx) {
+      return ctx;
+    }
+    if (!this.transactional) {
+      while (this.active) {
+        await this.active;
+      }
+    }
     return undefined;
   }
 
@@ -248,9 +270,13 @@ export class MongoStore implements Store {
     schema.index({ _ord: 1 });
     const unique = UNIQUE[name];
     for (const field of INDEXED[name]) {
-      if (field !== unique?.field) schema.index({ [field]: 1 });
+      if (field !== unique?.field) {
+        schema.index({ [field]: 1 });
+      }
     }
-    if (unique !== undefined) schema.index({ [unique.field]: 1 }, { unique: true });
+    if (unique !== undefined) {
+      schema.index({ [unique.field]: 1 }, { unique: true });
+    }
     const model = this.conn.model<Stored>(name, schema, name);
     this.models.push(model);
     const session = (ctx: TxContext | undefined) => (ctx?.session ? { session: ctx.session } : {});
@@ -272,7 +298,9 @@ export class MongoStore implements Store {
         // `$eq` on every value: a filter value can never be read as an operator.
         const query: Record<string, { $eq: unknown }> = {};
         for (const [field, value] of Object.entries(filter as Record<string, unknown>)) {
-          if (value === undefined) continue;
+          if (value === undefined) {
+            continue;
+          }
           query[field === 'id' ? '_id' : field] = { $eq: value };
         }
         const rows = await model.find(query, null, session(ctx)).sort({ _ord: 1 }).lean<Stored[]>().exec();
@@ -286,7 +314,9 @@ export class MongoStore implements Store {
           await model.create([toStored(full, nextOrd())], session(ctx));
         } catch (error) {
           if (hasCode(error, DUPLICATE_KEY)) {
-            if (isUniqueFieldClash(error, name)) throw uniqueClash(name);
+            if (isUniqueFieldClash(error, name)) {
+              throw uniqueClash(name);
+            }
             throw new ConflictError(`${name} ${full.id} already exists`, [], 'RECORD_EXISTS');
           }
           throw error;
@@ -302,7 +332,9 @@ export class MongoStore implements Store {
         try {
           // Read first to keep `_ord`; the replace below only matches if nobody wrote in between.
           const before = await getRaw(doc.id, ctx);
-          if (!before || before.version !== doc.version) throw new StaleVersionError(name, doc.id);
+          if (!before || before.version !== doc.version) {
+            throw new StaleVersionError(name, doc.id);
+          }
           const result = await model
             .replaceOne(
               { _id: { $eq: doc.id }, version: { $eq: doc.version } },
@@ -310,14 +342,20 @@ export class MongoStore implements Store {
               session(ctx),
             )
             .exec();
-          if (result.matchedCount === 0) throw new StaleVersionError(name, doc.id);
+          if (result.matchedCount === 0) {
+            throw new StaleVersionError(name, doc.id);
+          }
           ctx?.undo?.push(async () => {
             await model.replaceOne({ _id: { $eq: doc.id }, version: { $eq: next.version } }, before).exec();
           });
         } catch (error) {
           // Inside a real transaction a concurrent writer surfaces as a write conflict: same meaning.
-          if (hasCode(error, WRITE_CONFLICT)) throw new StaleVersionError(name, doc.id);
-          if (hasCode(error, DUPLICATE_KEY) && isUniqueFieldClash(error, name)) throw uniqueClash(name);
+          if (hasCode(error, WRITE_CONFLICT)) {
+            throw new StaleVersionError(name, doc.id);
+          }
+          if (hasCode(error, DUPLICATE_KEY) && isUniqueFieldClash(error, name)) {
+            throw uniqueClash(name);
+          }
           throw error;
         }
         return fromStored<T>(toStored(next, ''));
@@ -329,13 +367,17 @@ export class MongoStore implements Store {
             .findOneAndDelete({ _id: { $eq: id } }, session(ctx))
             .lean<Stored>()
             .exec();
-          if (!before) return false;
+          if (!before) {
+            return false;
+          }
           ctx?.undo?.push(async () => {
             await model.create([before]);
           });
           return true;
         } catch (error) {
-          if (hasCode(error, WRITE_CONFLICT)) throw new StaleVersionError(name, id);
+          if (hasCode(error, WRITE_CONFLICT)) {
+            throw new StaleVersionError(name, id);
+          }
           throw error;
         }
       },

@@ -16,21 +16,21 @@ export interface UserRecord extends Doc {
   username: string;
   passwordHash: string;
   role: Role;
-  organizationId?: string;
+  organizationId?: string | undefined;
   /**
    * A machine identity (the aerOS service account): created on demand, no password (its hash is
    * not an argon2 hash, so no login can succeed), refused by `POST /api/auth/login`.
    */
-  serviceAccount?: boolean;
+  serviceAccount?: boolean | undefined;
   /** Oakestra's user field; optional (Canopy sends no mail). */
-  email?: string;
+  email?: string | undefined;
   /**
    * Bumped when the user's role or password changes: every token carries the version it was
    * issued under, and a token of an older version is refused at once (SPEC §9).
    */
-  tokenVersion?: number;
+  tokenVersion?: number | undefined;
   /** Live refresh-token families (one per login), each with the one refresh token id still good. */
-  refreshFamilies?: RefreshFamily[];
+  refreshFamilies?: RefreshFamily[] | undefined;
 }
 
 /**
@@ -82,7 +82,7 @@ export interface ServiceRecord extends Doc {
    * old one once it runs; `recreate` removes the old ones first, for instances that cannot run side
    * by side (the same node and fixed host ports).
    */
-  rollout?: 'surge' | 'recreate';
+  rollout?: 'surge' | 'recreate' | undefined;
 }
 
 export type DesiredState = 'running' | 'deleted';
@@ -90,7 +90,7 @@ export type DesiredState = 'running' | 'deleted';
 export interface StatusChange {
   status: InstanceStatus;
   at: string;
-  detail?: string;
+  detail?: string | undefined;
 }
 
 export interface HostPort {
@@ -108,30 +108,30 @@ export interface InstanceRecord extends Doc {
    * The service's spec when this instance was made (its generation's). Older records may lack it;
    * the service's current spec stands in then.
    */
-  sla?: SlaMicroservice;
+  sla?: SlaMicroservice | undefined;
   desired: DesiredState;
   status: InstanceStatus;
   statusDetail: string;
-  clusterId?: string;
+  clusterId?: string | undefined;
   /**
    * Placement epoch: bumped each time the root (re)places the instance on a cluster, never lowered
    * (records that predate it count as 0). Sent down in the spec; a report naming an older epoch
    * never changes the record.
    */
-  epoch?: number;
-  nodeId?: string;
-  nodeName?: string;
-  publicIp?: string;
-  containerId?: string;
+  epoch?: number | undefined;
+  nodeId?: string | undefined;
+  nodeName?: string | undefined;
+  publicIp?: string | undefined;
+  containerId?: string | undefined;
   hostPorts: HostPort[];
   history: StatusChange[];
 }
 
 export interface ClusterRecord extends Doc {
   name: string;
-  location?: string;
-  lastSeenAt?: string;
-  resources?: ClusterResourcesDto;
+  location?: string | undefined;
+  lastSeenAt?: string | undefined;
+  resources?: ClusterResourcesDto | undefined;
 }
 
 /**
@@ -147,7 +147,7 @@ export interface ApiTokenRecord extends Doc {
   /** The admin who minted it. */
   createdBy: string;
   /** ISO time after which the token is refused; absent = no expiry. */
-  expiresAt?: string;
+  expiresAt?: string | undefined;
 }
 
 /**

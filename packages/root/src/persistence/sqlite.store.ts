@@ -70,9 +70,13 @@ export class SqliteStore implements Store {
   }
 
   async transaction<R>(fn: () => Promise<R>): Promise<R> {
-    if (this.inTx.getStore()) return fn();
+    if (this.inTx.getStore()) {
+      return fn();
+    }
     // Re-check after every wake-up: another waiter may have taken the gate first.
-    while (this.active) await this.active;
+    while (this.active) {
+      await this.active;
+    }
     let release!: () => void;
     this.active = new Promise<void>((resolve) => (release = resolve));
     try {
@@ -81,7 +85,9 @@ export class SqliteStore implements Store {
       this.db.exec('COMMIT');
       return result;
     } catch (error) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      if (this.db.inTransaction) {
+        this.db.exec('ROLLBACK');
+      }
       throw error;
     } finally {
       this.active = undefined;
@@ -90,12 +96,16 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    while (this.active) await this.active;
+    while (this.active) {
+      await this.active;
+    }
     this.db.close();
   }
 
   private async gate(): Promise<void> {
-    while (this.active && !this.inTx.getStore()) await this.active;
+    while (this.active && !this.inTx.getStore()) {
+      await this.active;
+    }
   }
 
   private collection<T extends Doc>(name: CollectionName): Collection<T> {
@@ -119,9 +129,13 @@ export class SqliteStore implements Store {
         const entries: [string, unknown][] = Object.entries(filter as Record<string, unknown>).filter(
           ([, v]) => v !== undefined,
         );
-        if (entries.length === 0) return allStmt.all().map(parse);
+        if (entries.length === 0) {
+          return allStmt.all().map(parse);
+        }
         const fields = entries.map(([k]) => k);
-        if (!fields.every((f) => FIELD.test(f))) throw new TypeError('invalid filter field');
+        if (!fields.every((f) => FIELD.test(f))) {
+          throw new TypeError('invalid filter field');
+        }
         const sqlKey = fields.join(',');
         let stmt = findStmts.get(sqlKey);
         if (!stmt) {
@@ -143,7 +157,9 @@ export class SqliteStore implements Store {
           if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
             throw new ConflictError(`${name} ${full.id} already exists`, [], 'RECORD_EXISTS');
           }
-          if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw uniqueClash(name);
+          if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+            throw uniqueClash(name);
+          }
           throw error;
         }
         return full;
@@ -155,10 +171,14 @@ export class SqliteStore implements Store {
         try {
           result = updateStmt.run(next.version, JSON.stringify(next), doc.id, doc.version);
         } catch (error) {
-          if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw uniqueClash(name);
+          if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+            throw uniqueClash(name);
+          }
           throw error;
         }
-        if (result.changes === 0) throw new StaleVersionError(name, doc.id);
+        if (result.changes === 0) {
+          throw new StaleVersionError(name, doc.id);
+        }
         return next;
       },
       delete: async (id) => {

@@ -12,7 +12,9 @@ import type {
 } from './records';
 
 /** Equality filter on top-level scalar fields. */
-export type Filter<T> = { [K in keyof T]?: T[K] extends string | number | boolean | undefined ? T[K] : never };
+export type Filter<T> = {
+  [K in keyof T]?: (T[K] extends string | number | boolean | undefined ? T[K] : never) | undefined;
+};
 
 /**
  * One collection of versioned records. The contract both stores (SQLite, MongoDB) implement and

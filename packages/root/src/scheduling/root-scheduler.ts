@@ -1,5 +1,6 @@
 import { InstanceStatus, placementFiltersOf, placementPolicyOf, type SlaMicroservice } from '@canopy/schema';
 import {
+  ARCH_ALIASES,
   normalizePolicy,
   schedule,
   type Candidate,
@@ -52,19 +53,17 @@ export function pinnedClusters(ms: SlaMicroservice): string[] | undefined {
 export function rootPlacementRequest(ms: SlaMicroservice): PlacementRequest {
   const filters = placementFiltersOf(ms);
   const request: PlacementRequest = { requests: requestsOf(ms) };
-  if (filters.clusters !== undefined) request.pinned = filters.clusters;
-  if (filters.arch !== undefined) request.arch = filters.arch;
-  if (filters.near !== undefined) request.near = filters.near;
+  if (filters.clusters !== undefined) {
+    request.pinned = filters.clusters;
+  }
+  if (filters.arch !== undefined) {
+    request.arch = filters.arch;
+  }
+  if (filters.near !== undefined) {
+    request.near = filters.near;
+  }
   return request;
 }
-
-// As the scheduler's arch filter: Docker/OCI names and `uname -m` names are the same machines.
-const ARCH_ALIASES: ReadonlyMap<string, string> = new Map([
-  ['amd64', 'x86_64'],
-  ['x86_64', 'amd64'],
-  ['arm64', 'aarch64'],
-  ['aarch64', 'arm64'],
-]);
 
 const NO_ROOM: Resources = Object.freeze({ cpuMillis: 0, memoryMb: 0, gpus: 0 });
 
@@ -74,11 +73,15 @@ const NO_ROOM: Resources = Object.freeze({ cpuMillis: 0, memoryMb: 0, gpus: 0 })
  * amd64. Clusters that do not report per-arch figures keep their overall ones.
  */
 export function forArch(candidates: readonly ClusterCandidate[], arch: string | undefined): ClusterCandidate[] {
-  if (arch === undefined) return [...candidates];
+  if (arch === undefined) {
+    return [...candidates];
+  }
   const alias = ARCH_ALIASES.get(arch);
   return candidates.map((c) => {
     const byArch = c.largestNodeFreeByArch;
-    if (byArch === undefined) return c;
+    if (byArch === undefined) {
+      return c;
+    }
     const own = Object.hasOwn(byArch, arch) ? byArch[arch] : undefined;
     const aliased = alias !== undefined && Object.hasOwn(byArch, alias) ? byArch[alias] : undefined;
     return { ...c, largestNodeFree: own ?? aliased ?? NO_ROOM };
@@ -101,10 +104,14 @@ export function chooseCluster(
 ): ClusterChoice {
   const request = rootPlacementRequest(ms);
   // Replicas of one service spread across clusters by default (soft: see PlacementRequest.spread).
-  if (spread !== undefined && spread.size > 0) request.spread = spread;
+  if (spread !== undefined && spread.size > 0) {
+    request.spread = spread;
+  }
   const policy = placementPolicyOf(ms) ?? defaultPolicy;
   const decision = schedule(forArch(candidates, request.arch), reserved, request, policy, { kind: 'cluster' });
-  if (decision.ok) return { ok: true, clusterId: decision.candidateId };
+  if (decision.ok) {
+    return { ok: true, clusterId: decision.candidateId };
+  }
 
   let detail = decision.detail;
   if (request.near !== undefined && candidates.some((c) => c.location === undefined)) {
@@ -134,7 +141,9 @@ export function chooseCluster(
 export function parseRootPlacementPolicy(
   raw: string | undefined,
 ): { ok: true; policy: Policy } | { ok: false; message: string } {
-  if (raw === undefined || raw.trim() === '') return { ok: true, policy: DEFAULT_ROOT_POLICY };
+  if (raw === undefined || raw.trim() === '') {
+    return { ok: true, policy: DEFAULT_ROOT_POLICY };
+  }
   const policy = normalizePolicy(raw);
   return policy !== undefined
     ? { ok: true, policy }

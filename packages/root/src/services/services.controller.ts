@@ -83,8 +83,9 @@ export class ServicesController {
   ): Promise<{ instance_number: number; lines: string[] }> {
     const instanceNumber = parseIndexParam('n', n);
     const count = tail === undefined ? 100 : parseIndexParam('tail', tail);
-    if (count < 1 || count > 10_000)
+    if (count < 1 || count > 10_000) {
       throw new ValidationFailedError([{ path: 'tail', message: 'tail must be 1-10000' }]);
+    }
     return {
       instance_number: instanceNumber,
       lines: await this.services.instanceLogs(user, id, instanceNumber, count),

@@ -49,7 +49,9 @@ export class ServicesService {
   /** Another user's service is a 404, never a 403. */
   async get(user: Principal, id: string): Promise<ServiceWithInstances> {
     const service = await this.store.services.get(id);
-    if (!service || (!isAdmin(user) && service.ownerId !== user.userId)) throw new NotFoundError('service', id);
+    if (!service || (!isAdmin(user) && service.ownerId !== user.userId)) {
+      throw new NotFoundError('service', id);
+    }
     return { service, instances: await this.instances.listForService(id) };
   }
 
@@ -63,7 +65,9 @@ export class ServicesService {
     const out: ServiceWithInstances[] = [];
     for (const id of app.microservices) {
       const service = await this.store.services.get(id);
-      if (service) out.push({ service, instances: await this.instances.listForService(id) });
+      if (service) {
+        out.push({ service, instances: await this.instances.listForService(id) });
+      }
     }
     return out;
   }
@@ -94,14 +98,20 @@ export class ServicesService {
         `applications[0].microservices[${m}]`,
       ),
     );
-    if (invalid.length > 0) throw new ValidationFailedError(invalid);
+    if (invalid.length > 0) {
+      throw new ValidationFailedError(invalid);
+    }
     const created = await this.store.transaction(async () => {
       const fresh = await this.store.applications.get(app.id);
-      if (!fresh) throw new NotFoundError('application', app.id);
+      if (!fresh) {
+        throw new NotFoundError('application', app.id);
+      }
       const existing = new Set<string>();
       for (const id of fresh.microservices) {
         const s = await this.store.services.get(id);
-        if (s) existing.add(`${s.sla.microservice_name}.${s.sla.microservice_namespace}`);
+        if (s) {
+          existing.add(`${s.sla.microservice_name}.${s.sla.microservice_namespace}`);
+        }
       }
       const ids: string[] = [];
       for (const [m, ms] of target.microservices.entries()) {
@@ -129,12 +139,13 @@ export class ServicesService {
     return this.locks.run(service.id, async () => {
       const current = (await this.store.services.get(service.id)) ?? service;
       const live = (await this.instances.listForService(service.id)).filter((i) => i.desired === 'running').length;
-      if (live + 1 > MAX_REPLICAS)
+      if (live + 1 > MAX_REPLICAS) {
         throw new ConflictError(
           `service ${id} already runs the maximum of ${MAX_REPLICAS} instances`,
           [{ path: 'replicas', message: `at most ${MAX_REPLICAS}` }],
           'REPLICA_LIMIT_REACHED',
         );
+      }
       const updated = await this.store.services.update({ ...current, scheduled: true, replicas: live + 1 });
       const instance = await this.instances.deploy(updated);
       return { service: updated, instance };
@@ -165,18 +176,27 @@ export class ServicesService {
   async update(user: Principal, id: string, body: ServiceUpdateDto): Promise<ServiceWithInstances> {
     const { service } = await this.get(user, id);
     const renamed: { path: string; message: string }[] = [];
-    if (body.microservice_name !== service.sla.microservice_name)
+    if (body.microservice_name !== service.sla.microservice_name) {
       renamed.push({ path: 'microservice_name', message: `must stay ${service.sla.microservice_name}` });
+    }
     if (body.microservice_namespace !== service.sla.microservice_namespace) {
       renamed.push({ path: 'microservice_namespace', message: `must stay ${service.sla.microservice_namespace}` });
     }
-    if (renamed.length > 0) throw new ValidationFailedError(renamed, 'a service cannot be renamed');
+    if (renamed.length > 0) {
+      throw new ValidationFailedError(renamed, 'a service cannot be renamed');
+    }
     const invalid = instanceSpecErrors(body, service.jobName, '', service.id);
-    if (invalid.length > 0) throw new ValidationFailedError(invalid);
+    if (invalid.length > 0) {
+      throw new ValidationFailedError(invalid);
+    }
     const updated = await this.locks.run(service.id, async () => {
       const current = await this.store.services.get(service.id);
-      if (!current) throw new NotFoundError('service', id);
-      if (body.version !== undefined && body.version !== current.version) throw new StaleVersionError('service', id);
+      if (!current) {
+        throw new NotFoundError('service', id);
+      }
+      if (body.version !== undefined && body.version !== current.version) {
+        throw new StaleVersionError('service', id);
+      }
       const { version: _version, ...ms } = body;
       const specChanged = specOf(ms) !== specOf(current.sla);
       return this.store.services.update({
@@ -202,12 +222,15 @@ export class ServicesService {
     const { service } = await this.get(user, id);
     await this.locks.run(service.id, async () => {
       for (const instance of await this.instances.listForService(id)) {
-        if (instance.desired === 'running') await this.instances.undeploy(service, instance.instanceNumber);
+        if (instance.desired === 'running') {
+          await this.instances.undeploy(service, instance.instanceNumber);
+        }
       }
       await this.store.transaction(async () => {
         const app = await this.store.applications.get(service.applicationId);
-        if (app)
+        if (app) {
           await this.store.applications.update({ ...app, microservices: app.microservices.filter((s) => s !== id) });
+        }
         await this.store.services.delete(id);
       });
     });
@@ -216,6 +239,8 @@ export class ServicesService {
 
   /** Services whose descriptor stated `replicas` start at once. */
   kickScheduled(serviceIds: string[]): void {
-    for (const id of serviceIds) this.reconciler.kick(id);
+    for (const id of serviceIds) {
+      this.reconciler.kick(id);
+    }
   }
 }

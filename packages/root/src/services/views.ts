@@ -79,7 +79,9 @@ export type ServiceView = Record<string, unknown> & {
 /** Registry passwords are write-only (SPEC §9): a view keeps the registry and user name, never the password. */
 function withoutSecrets(sla: ServiceRecord['sla']): Record<string, unknown> {
   const { image_registry: registry, ...rest } = sla;
-  if (registry === undefined) return { ...rest };
+  if (registry === undefined) {
+    return { ...rest };
+  }
   const { password: _password, ...visible } = registry;
   return { ...rest, image_registry: visible };
 }

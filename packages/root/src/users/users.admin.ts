@@ -27,31 +27,39 @@ export class UsersAdmin {
 
   /** Oakestra's `GET /api/users/<organization_id>`: the organization's members. */
   async listForOrganization(organizationId: string): Promise<UserRecord[]> {
-    if (!(await this.store.organizations.get(organizationId))) throw new NotFoundError('organization', organizationId);
+    if (!(await this.store.organizations.get(organizationId))) {
+      throw new NotFoundError('organization', organizationId);
+    }
     return this.store.users.find({ organizationId });
   }
 
   async get(caller: Principal, key: string): Promise<UserRecord> {
     const user = await this.users.findByIdOrName(key);
-    if (!user || (!isAdmin(caller) && caller.userId !== user.id)) throw new NotFoundError('user', key);
+    if (!user || (!isAdmin(caller) && caller.userId !== user.id)) {
+      throw new NotFoundError('user', key);
+    }
     return user;
   }
 
   async create(body: CreateUserDto): Promise<UserRecord> {
     // The name stays free for the service account, which is created on first use (never a human's).
-    if (body.username === this.config.aerosServiceAccount)
+    if (body.username === this.config.aerosServiceAccount) {
       throw new ConflictError(
         `user name ${body.username} is reserved for the aerOS service account`,
         [{ path: 'username', message: 'is reserved' }],
         'USER_NAME_TAKEN',
       );
-    if (await this.users.findByUsername(body.username))
+    }
+    if (await this.users.findByUsername(body.username)) {
       throw new ConflictError(
         `user ${body.username} already exists`,
         [{ path: 'username', message: 'is taken' }],
         'USER_NAME_TAKEN',
       );
-    if (body.organizationId !== undefined) await this.requireOrganization(body.organizationId);
+    }
+    if (body.organizationId !== undefined) {
+      await this.requireOrganization(body.organizationId);
+    }
     const user = await this.users.create(body.username, body.password, body.role, body.email);
     return body.organizationId === undefined
       ? user
@@ -61,10 +69,16 @@ export class UsersAdmin {
   /** Oakestra's `POST /api/auth/register` `{name, email, password, roles}`. */
   async register(body: RegisterUserDto): Promise<UserRecord> {
     const role = roleOf(body.roles ?? []);
-    if (role === undefined) throw new ValidationFailedError([{ path: 'roles', message: 'unknown role' }]);
+    if (role === undefined) {
+      throw new ValidationFailedError([{ path: 'roles', message: 'unknown role' }]);
+    }
     const create: CreateUserDto = { username: body.name, password: body.password, role };
-    if (body.email !== undefined) create.email = body.email;
-    if (body.organization_id !== undefined) create.organizationId = body.organization_id;
+    if (body.email !== undefined) {
+      create.email = body.email;
+    }
+    if (body.organization_id !== undefined) {
+      create.organizationId = body.organization_id;
+    }
     return this.create(create);
   }
 
@@ -73,14 +87,20 @@ export class UsersAdmin {
     let role: Role | undefined = body.role;
     if (role === undefined && body.roles !== undefined) {
       role = roleOf(body.roles);
-      if (role === undefined) throw new ValidationFailedError([{ path: 'roles', message: 'unknown role' }]);
+      if (role === undefined) {
+        throw new ValidationFailedError([{ path: 'roles', message: 'unknown role' }]);
+      }
     }
     const roleChange = role !== undefined && role !== user.role;
     if (!isAdmin(caller) && (roleChange || body.organizationId !== undefined)) {
       throw new ForbiddenError('only an admin may change roles or organizations');
     }
-    if (body.version !== undefined && body.version !== user.version) throw new StaleVersionError('user', user.id);
-    if (body.organizationId !== undefined) await this.requireOrganization(body.organizationId);
+    if (body.version !== undefined && body.version !== user.version) {
+      throw new StaleVersionError('user', user.id);
+    }
+    if (body.organizationId !== undefined) {
+      await this.requireOrganization(body.organizationId);
+    }
     if (caller.userId === user.id && roleChange) {
       throw new ValidationFailedError([{ path: 'role', message: 'you cannot change your own role' }]);
     }
@@ -89,23 +109,37 @@ export class UsersAdmin {
     const passwordChange = body.password !== undefined && !(await this.users.verifyPassword(user, body.password));
     if (passwordChange && body.password !== undefined) {
       // An admin resets another user's password; anyone changing their own proves they know it.
-      if (caller.userId === user.id || !isAdmin(caller)) await this.requireCurrentPassword(user, body.current_password);
+      if (caller.userId === user.id || !isAdmin(caller)) {
+        await this.requireCurrentPassword(user, body.current_password);
+      }
       next.passwordHash = await hash(body.password);
     }
-    if (role !== undefined) next.role = role;
-    if (body.organizationId !== undefined) next.organizationId = body.organizationId;
-    if (body.email !== undefined) next.email = body.email;
-    if (passwordChange || roleChange) this.revokeSessions(next);
+    if (role !== undefined) {
+      next.role = role;
+    }
+    if (body.organizationId !== undefined) {
+      next.organizationId = body.organizationId;
+    }
+    if (body.email !== undefined) {
+      next.email = body.email;
+    }
+    if (passwordChange || roleChange) {
+      this.revokeSessions(next);
+    }
     return this.store.users.update(next);
   }
 
   /** Oakestra's `POST /api/user/<name>` `{oldPassword, newPassword}`: always needs the current password. */
   async changePassword(caller: Principal, key: string, oldPassword: string, newPassword: string): Promise<UserRecord> {
     const user = await this.get(caller, key);
-    if (caller.userId !== user.id) throw new ForbiddenError('only the user may change its password this way');
+    if (caller.userId !== user.id) {
+      throw new ForbiddenError('only the user may change its password this way');
+    }
     await this.requireCurrentPassword(user, oldPassword);
     // The same password again changes nothing, and ends no session.
-    if (newPassword === oldPassword) return user;
+    if (newPassword === oldPassword) {
+      return user;
+    }
     const next: UserRecord = { ...user, passwordHash: await hash(newPassword) };
     this.revokeSessions(next);
     return this.store.users.update(next);
@@ -113,15 +147,17 @@ export class UsersAdmin {
 
   async delete(caller: Principal, key: string): Promise<UserRecord> {
     const user = await this.get(caller, key);
-    if (caller.userId === user.id)
+    if (caller.userId === user.id) {
       throw new ValidationFailedError([{ path: 'id', message: 'you cannot delete yourself' }]);
+    }
     const owned = await this.store.applications.find({ ownerId: user.id });
-    if (owned.length > 0)
+    if (owned.length > 0) {
       throw new ConflictError(
         `user ${user.username} still owns ${owned.length} application(s); delete them first`,
         [],
         'USER_OWNS_APPLICATIONS',
       );
+    }
     await this.store.users.delete(user.id);
     return user;
   }
@@ -133,11 +169,14 @@ export class UsersAdmin {
   }
 
   private async requireCurrentPassword(user: UserRecord, current: string | undefined): Promise<void> {
-    if (current === undefined)
+    if (current === undefined) {
       throw new ValidationFailedError([
         { path: 'current_password', message: 'changing your password needs your current password' },
       ]);
-    if (!(await this.users.verifyPassword(user, current))) throw new ForbiddenError('the current password is wrong');
+    }
+    if (!(await this.users.verifyPassword(user, current))) {
+      throw new ForbiddenError('the current password is wrong');
+    }
   }
 
   private async requireOrganization(id: string): Promise<void> {

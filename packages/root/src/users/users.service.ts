@@ -35,7 +35,9 @@ export function toPublicUser(u: UserRecord): PublicUser {
     roles: [u.role],
     created_at: u.createdAt,
   };
-  if (u.organizationId !== undefined) out.organizationId = u.organizationId;
+  if (u.organizationId !== undefined) {
+    out.organizationId = u.organizationId;
+  }
   return out;
 }
 
@@ -74,7 +76,9 @@ export class UsersService {
       role,
       passwordHash: await hash(password),
     };
-    if (email !== undefined && email !== '') user.email = email;
+    if (email !== undefined && email !== '') {
+      user.email = email;
+    }
     return this.store.users.insert(user);
   }
 
@@ -88,7 +92,9 @@ export class UsersService {
    * unknown name costs the same argon2 work as a known one (no timing oracle for names).
    */
   async verifyPasswordOrDummy(user: UserRecord | undefined, password: string): Promise<boolean> {
-    if (user) return this.verifyPassword(user, password);
+    if (user) {
+      return this.verifyPassword(user, password);
+    }
     this.dummyHash ??= hash(randomBytes(16).toString('base64url'));
     await this.verifyPassword({ passwordHash: await this.dummyHash }, password);
     return false;

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/require-await -- the fake implements the async ComponentsPort synchronously, in memory */
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, StaleVersionError, ValidationFailedError } from '@canopy/nest-edge';
 import { AEROS_API_VERSION, AEROS_KINDS, type AerosKind, type FieldError } from '@canopy/schema';
@@ -21,7 +22,9 @@ export class FakeComponents implements ComponentsPort {
     const cr = check(body);
     const ns = namespace ?? cr.metadata.namespace ?? 'default';
     const id = key(cr.kind, ns, cr.metadata.name);
-    if (this.objects.has(id)) throw new ConflictError(`${cr.metadata.name} exists`);
+    if (this.objects.has(id)) {
+      throw new ConflictError(`${cr.metadata.name} exists`);
+    }
     const object: ComponentObject = {
       apiVersion: AEROS_API_VERSION,
       kind: cr.kind,
@@ -74,7 +77,9 @@ export class FakeComponents implements ComponentsPort {
     const entry = this.owned(user, kind, namespace, name);
     const cr = check(body);
     const sent = (body as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion;
-    if (sent !== undefined && sent !== entry.object.metadata.resourceVersion) throw new StaleVersionError(kind, name);
+    if (sent !== undefined && sent !== entry.object.metadata.resourceVersion) {
+      throw new StaleVersionError(kind, name);
+    }
     const specChanged = JSON.stringify(cr.spec) !== JSON.stringify(entry.object.spec);
     const { labels: _l, annotations: _a, ...meta } = entry.object.metadata;
     entry.object = {
@@ -137,12 +142,16 @@ export class FakeComponents implements ComponentsPort {
 
   private owned(user: Principal, kind: AerosKind, namespace: string, name: string) {
     const entry = this.objects.get(key(kind, namespace, name));
-    if (!entry || (user.role !== 'Admin' && entry.owner !== user.userId)) throw new NotFoundError(kind, name);
+    if (!entry || (user.role !== 'Admin' && entry.owner !== user.userId)) {
+      throw new NotFoundError(kind, name);
+    }
     return entry;
   }
 
   private emit(type: Event['type'], object: ComponentObject): void {
-    for (const l of this.listeners) l({ type, object: structuredClone(object) });
+    for (const l of this.listeners) {
+      l({ type, object: structuredClone(object) });
+    }
   }
 }
 
@@ -155,13 +164,19 @@ interface CheckedCr {
 function check(body: unknown): CheckedCr {
   const b = (body ?? {}) as Partial<CheckedCr> & { kind?: unknown };
   const errors: FieldError[] = [];
-  if (!AEROS_KINDS.includes(b.kind as AerosKind)) errors.push({ path: 'kind', message: 'kind is not an aerOS kind' });
+  if (!AEROS_KINDS.includes(b.kind as AerosKind)) {
+    errors.push({ path: 'kind', message: 'kind is not an aerOS kind' });
+  }
   const name = b.metadata?.name;
   if (typeof name !== 'string' || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) {
     errors.push({ path: 'metadata.name', message: 'metadata.name must be a DNS-1123 label' });
   }
-  if (typeof b.spec?.image !== 'string') errors.push({ path: 'spec.image', message: 'image must be a string' });
-  if (errors.length > 0) throw new ValidationFailedError(errors);
+  if (typeof b.spec?.image !== 'string') {
+    errors.push({ path: 'spec.image', message: 'image must be a string' });
+  }
+  if (errors.length > 0) {
+    throw new ValidationFailedError(errors);
+  }
   return b as CheckedCr;
 }
 
@@ -170,12 +185,17 @@ function key(kind: AerosKind, namespace: string, name: string): string {
 }
 
 function merge(target: unknown, patch: unknown): unknown {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+    return patch;
+  }
   const base: Record<string, unknown> =
     typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete base[k];
-    else base[k] = merge(base[k], v);
+    if (v === null) {
+      delete base[k];
+    } else {
+      base[k] = merge(base[k], v);
+    }
   }
   return base;
 }

@@ -40,12 +40,16 @@ export async function startHttpRoot(env: Record<string, string> = {}): Promise<T
   );
   const call: TestRoot['call'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
-    if (opts.body !== undefined) headers['content-type'] = 'application/json';
-    if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
+    if (opts.body !== undefined) {
+      headers['content-type'] = 'application/json';
+    }
+    if (opts.token !== undefined) {
+      headers.authorization = `Bearer ${opts.token}`;
+    }
     const res = await fetch(`${root.url}${path}`, {
       method,
       headers,
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      body: opts.body === undefined ? null : JSON.stringify(opts.body),
     });
     const text = await res.text();
     const body: unknown = text ? JSON.parse(text) : undefined;
@@ -53,7 +57,9 @@ export async function startHttpRoot(env: Record<string, string> = {}): Promise<T
   };
   const login: TestRoot['login'] = async (username, password) => {
     const res = await call('POST', '/api/auth/login', { body: { username, password } });
-    if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== 200) {
+      throw new Error(`login ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+    }
     return res.body as { token: string; refresh_token: string };
   };
   return {

@@ -29,9 +29,13 @@ export class ScriptedNgsiLdTransport implements NgsiLdTransport {
 
   async send(request: NgsiLdRequest, signal: AbortSignal): Promise<NgsiLdReply> {
     const index = this.sent.push(request) - 1;
-    for (const w of this.waiters.splice(0)) w();
+    for (const w of this.waiters.splice(0)) {
+      w();
+    }
     const answer = this.answer(request, index);
-    if (answer === 'no-reply') throw Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+    if (answer === 'no-reply') {
+      throw Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+    }
     if (answer === 'hang') {
       // Never answers; rejects as fetch does when its request is aborted.
       return new Promise<NgsiLdReply>((_, reject) =>
@@ -43,7 +47,9 @@ export class ScriptedNgsiLdTransport implements NgsiLdTransport {
 
   /** Resolves when at least `n` requests were sent. */
   async untilSent(n: number): Promise<void> {
-    while (this.sent.length < n) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    while (this.sent.length < n) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
   }
 
   /** A compact trace: `PATCH <entity> <status>` or `POST create <id>` / `POST upsert <id>`. */
@@ -55,7 +61,9 @@ export class ScriptedNgsiLdTransport implements NgsiLdTransport {
           .object;
         return `PATCH ${id} ${status.replace('urn:ngsi-ld:ServiceComponentStatus:', '')}`;
       }
-      if (r.path.includes('upsert')) return `POST upsert ${(JSON.parse(r.body) as { id: string }[])[0]?.id ?? ''}`;
+      if (r.path.includes('upsert')) {
+        return `POST upsert ${(JSON.parse(r.body) as { id: string }[])[0]?.id ?? ''}`;
+      }
       return `POST create ${(JSON.parse(r.body) as { id: string }).id}`;
     });
   }

@@ -75,7 +75,9 @@ export class NgsiLdTestBroker {
   /** Stops listening and cuts every open connection: new connections are refused from now on. */
   async close(): Promise<void> {
     const server = this.server;
-    if (server === undefined) return;
+    if (server === undefined) {
+      return;
+    }
     this.server = undefined;
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
@@ -90,10 +92,14 @@ export class NgsiLdTestBroker {
 
   /** Resolves once `predicate` holds over the requests received so far; checked on every request. */
   async waitFor(what: string, predicate: (requests: RecordedRequest[]) => boolean, timeoutMs = 10_000): Promise<void> {
-    if (predicate(this.requests)) return;
+    if (predicate(this.requests)) {
+      return;
+    }
     await new Promise<void>((resolve, reject) => {
       const check = (): void => {
-        if (!predicate(this.requests)) return;
+        if (!predicate(this.requests)) {
+          return;
+        }
         clearTimeout(timer);
         this.listeners = this.listeners.filter((l) => l !== check);
         resolve();
@@ -156,13 +162,17 @@ export class NgsiLdTestBroker {
       }
       if (reply === 'hang') {
         this.requests.push({ ...seen, status: 0 });
-        for (const listener of [...this.listeners]) listener();
+        for (const listener of [...this.listeners]) {
+          listener();
+        }
         return;
       }
       this.requests.push({ ...seen, status: reply.status });
       res.writeHead(reply.status, reply.body === undefined ? {} : { 'Content-Type': 'application/json' });
       res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
-      for (const listener of [...this.listeners]) listener();
+      for (const listener of [...this.listeners]) {
+        listener();
+      }
     });
   }
 
@@ -174,21 +184,33 @@ export class NgsiLdTestBroker {
     body: unknown,
     problems: string[],
   ): string[] {
-    if (headers['content-type'] !== 'application/json') problems.push(`Content-Type is ${headers['content-type']}`);
-    if (headers['aeros'] !== 'true') problems.push('no "aerOS: true" header');
-    if (this.expectToken !== undefined && headers['authorization'] !== `Bearer ${this.expectToken}`)
+    if (headers['content-type'] !== 'application/json') {
+      problems.push(`Content-Type is ${headers['content-type']}`);
+    }
+    if (headers['aeros'] !== 'true') {
+      problems.push('no "aerOS: true" header');
+    }
+    if (this.expectToken !== undefined && headers['authorization'] !== `Bearer ${this.expectToken}`) {
       problems.push('missing or wrong bearer token');
+    }
     const link = headers['link'] === undefined ? undefined : String(headers['link']);
-    if (link !== undefined && !/^<https?:\/\/\S+>; rel="http:\/\/www\.w3\.org\/ns\/json-ld#context"/.test(link))
+    if (link !== undefined && !/^<https?:\/\/\S+>; rel="http:\/\/www\.w3\.org\/ns\/json-ld#context"/.test(link)) {
       problems.push(`malformed Link header ${link}`);
-    if (isObject(body) && '@context' in body) problems.push('@context in an application/json body');
+    }
+    if (isObject(body) && '@context' in body) {
+      problems.push('@context in an application/json body');
+    }
 
     const patch = PATCH_PATH.exec(url);
     if (method === 'PATCH' && patch) {
       const encoded = patch[1]!;
       const id = decodeURIComponent(encoded);
-      if (encodeURIComponent(id) !== encoded) problems.push(`entity id not URL-encoded: ${encoded}`);
-      if (!URI.test(id)) problems.push(`entity id is not a URI: ${id}`);
+      if (encodeURIComponent(id) !== encoded) {
+        problems.push(`entity id not URL-encoded: ${encoded}`);
+      }
+      if (!URI.test(id)) {
+        problems.push(`entity id is not a URI: ${id}`);
+      }
       checkStatusAttrs(body, problems);
       return [id];
     }
@@ -198,8 +220,12 @@ export class NgsiLdTestBroker {
         return [];
       }
       const { id, type, ...attrs } = body;
-      if (typeof id !== 'string' || !URI.test(id)) problems.push(`entity id is not a URI: ${String(id)}`);
-      if (type !== 'ServiceComponent') problems.push(`entity type ${String(type)}`);
+      if (typeof id !== 'string' || !URI.test(id)) {
+        problems.push(`entity id is not a URI: ${String(id)}`);
+      }
+      if (type !== 'ServiceComponent') {
+        problems.push(`entity type ${String(type)}`);
+      }
       checkStatusAttrs(attrs, problems);
       return typeof id === 'string' ? [id] : [];
     }
@@ -219,12 +245,16 @@ export class NgsiLdTestBroker {
     const id = ids[0] ?? '';
     if (method === 'PATCH') {
       const entity = this.entities.get(id);
-      if (entity === undefined) return problem(404, 'ResourceNotFound', `Entity not found: ${id}`);
+      if (entity === undefined) {
+        return problem(404, 'ResourceNotFound', `Entity not found: ${id}`);
+      }
       Object.assign(entity, body);
       return { status: 204 };
     }
     if (url === '/ngsi-ld/v1/entities') {
-      if (this.entities.has(id)) return problem(409, 'AlreadyExists', `Entity already exists: ${id}`);
+      if (this.entities.has(id)) {
+        return problem(409, 'AlreadyExists', `Entity already exists: ${id}`);
+      }
       this.entities.set(id, { ...(body as Record<string, unknown>) });
       return { status: 201 };
     }
@@ -252,8 +282,12 @@ function checkRelationship(name: string, attr: unknown, pattern: RegExp, problem
     return;
   }
   const object = attr['object'];
-  if (typeof object !== 'string' || !pattern.test(object)) problems.push(`${name}.object ${String(object)}`);
-  if ('value' in attr) problems.push(`${name} is a Relationship with a value`);
+  if (typeof object !== 'string' || !pattern.test(object)) {
+    problems.push(`${name}.object ${String(object)}`);
+  }
+  if ('value' in attr) {
+    problems.push(`${name} is a Relationship with a value`);
+  }
 }
 
 function checkStatusAttrs(body: unknown, problems: string[]): void {
@@ -262,7 +296,9 @@ function checkStatusAttrs(body: unknown, problems: string[]): void {
     return;
   }
   const names = Object.keys(body).sort().join(',');
-  if (names !== 'infrastructureElement,serviceComponentStatus') problems.push(`attributes ${names}`);
+  if (names !== 'infrastructureElement,serviceComponentStatus') {
+    problems.push(`attributes ${names}`);
+  }
   checkRelationship('serviceComponentStatus', body['serviceComponentStatus'], STATUS_URN, problems);
   const ie = /^urn:ngsi-ld:null$|^urn:ngsi-ld:InfrastructureElement:\S+$/;
   checkRelationship('infrastructureElement', body['infrastructureElement'], ie, problems);
@@ -274,16 +310,23 @@ function checkInfrastructureElement(entity: unknown, problems: string[]): string
     return '';
   }
   const { id, type, ...attrs } = entity;
-  if (typeof id !== 'string' || !IE_URN.test(id)) problems.push(`IE id ${String(id)}`);
-  if (type !== 'InfrastructureElement') problems.push(`IE type ${String(type)}`);
+  if (typeof id !== 'string' || !IE_URN.test(id)) {
+    problems.push(`IE id ${String(id)}`);
+  }
+  if (type !== 'InfrastructureElement') {
+    problems.push(`IE type ${String(type)}`);
+  }
   for (const [name, attr] of Object.entries(attrs)) {
     if (!isObject(attr) || !ATTR_TYPES.has(attr['type'] as string)) {
       problems.push(`IE attribute ${name} is not normalized`);
       continue;
     }
-    if (attr['type'] === 'Relationship' && (typeof attr['object'] !== 'string' || !URI.test(attr['object'])))
+    if (attr['type'] === 'Relationship' && (typeof attr['object'] !== 'string' || !URI.test(attr['object']))) {
       problems.push(`IE relationship ${name} has no URI object`);
-    if (attr['type'] !== 'Relationship' && !('value' in attr)) problems.push(`IE attribute ${name} has no value`);
+    }
+    if (attr['type'] !== 'Relationship' && !('value' in attr)) {
+      problems.push(`IE attribute ${name} has no value`);
+    }
   }
   return typeof id === 'string' ? id : '';
 }

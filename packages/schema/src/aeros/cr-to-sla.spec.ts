@@ -12,7 +12,9 @@ function component(spec: Record<string, unknown>, name = 'nginx-web'): AerosServ
     metadata: { name },
     spec: { image: 'docker.io/library/nginx:latest', ...spec },
   });
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  if (!result.ok) {
+    throw new Error(JSON.stringify(result.errors));
+  }
   return result.value;
 }
 
@@ -62,6 +64,7 @@ describe('serviceComponentToMicroservice', () => {
         ],
         isJob: false,
         privileged: true,
+        exposePorts: true,
       }),
     );
     expect(ms).toEqual({
@@ -101,15 +104,21 @@ describe('serviceComponentToMicroservice', () => {
     expect(serviceComponentToMicroservice(component({ isJob: true })).one_shot).toBe(true);
   });
 
-  it('publishes ports on the same host port unless exposePorts is false', () => {
-    expect(serviceComponentToMicroservice(component({ ports: [{ number: 80 }] })).port).toBe('80:80');
+  it('publishes ports on the same host port only when exposePorts is true', () => {
+    expect(serviceComponentToMicroservice(component({ ports: [{ number: 80 }], exposePorts: true })).port).toBe(
+      '80:80',
+    );
     expect(serviceComponentToMicroservice(component({ ports: [{ number: 80 }], exposePorts: false })).port).toBe('80');
+    expect(serviceComponentToMicroservice(component({ ports: [{ number: 80 }] })).port).toBe('80');
     expect(serviceComponentToMicroservice(component({}))).not.toHaveProperty('port');
   });
 
   it('merges a port listed twice instead of producing an SLA that fails validation', () => {
     const ms = serviceComponentToMicroservice(
-      component({ ports: [{ number: 80 }, { number: 80, protocol: 'tcp' }, { number: 80, protocol: 'udp' }] }),
+      component({
+        exposePorts: true,
+        ports: [{ number: 80 }, { number: 80, protocol: 'tcp' }, { number: 80, protocol: 'udp' }],
+      }),
     );
     expect(ms.port).toBe('80:80;80:80/udp');
     expect(validateInput(SlaMicroservice, JSON.parse(JSON.stringify(ms))).ok).toBe(true);

@@ -9,7 +9,9 @@ export function flattenCliArgs(args: ReadonlyArray<{ key: string; value?: string
 /** The node a CR pins to, from either spelling of `selectedIE`. */
 export function selectedNode(cr: AerosServiceComponent): string | undefined {
   const ie = cr.spec.selectedIE;
-  if (ie === undefined || ie === null) return undefined;
+  if (ie === undefined || ie === null) {
+    return undefined;
+  }
   return typeof ie === 'string' ? ie : ie.hostname || ie.id;
 }
 
@@ -26,7 +28,9 @@ export function serviceComponentToMicroservice(cr: AerosServiceComponent): SlaMi
     ...new Set(
       (cr.spec.ports ?? []).map((p) => {
         const proto = (p.protocol ?? 'tcp').toLowerCase();
-        const entry = cr.spec.exposePorts === false ? `${p.number}` : `${p.number}:${p.number}`;
+        // exposePorts (false when absent, as in aerOS's Go model) publishes on the same host port;
+        // otherwise the node publishes the container port on one Docker picks.
+        const entry = cr.spec.exposePorts === true ? `${p.number}:${p.number}` : `${p.number}`;
         return proto === 'udp' ? `${entry}/udp` : entry;
       }),
     ),
@@ -41,7 +45,9 @@ export function serviceComponentToMicroservice(cr: AerosServiceComponent): SlaMi
     one_shot: cr.spec.isJob ?? false,
     privileged: cr.spec.privileged ?? false,
   };
-  if (ports.length > 0) ms.port = ports.join(';');
+  if (ports.length > 0) {
+    ms.port = ports.join(';');
+  }
   const registry = cr.spec.imageRegistry;
   // @IsOptional lets `null` through as well as a missing field.
   if (registry !== undefined && registry !== null) {
@@ -51,6 +57,8 @@ export function serviceComponentToMicroservice(cr: AerosServiceComponent): SlaMi
       ...(registry.url === undefined || registry.url === '' ? {} : { url: registry.url }),
     };
   }
-  if (node !== undefined) ms.constraints = [{ type: 'direct', node }];
+  if (node !== undefined) {
+    ms.constraints = [{ type: 'direct', node }];
+  }
   return ms;
 }

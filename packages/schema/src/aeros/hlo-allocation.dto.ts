@@ -57,7 +57,9 @@ const scalar = (v: unknown): v is string | number | boolean =>
 
 /** The entries of any accepted spelling, in order; undefined when the value is none of them. */
 export function keyValues(value: unknown): KeyValue[] | undefined {
-  if (value === undefined || value === null) return [];
+  if (value === undefined || value === null) {
+    return [];
+  }
   const entry = (key: string, v: unknown): KeyValue | undefined =>
     key === '' || key.length > 4096
       ? undefined
@@ -68,17 +70,27 @@ export function keyValues(value: unknown): KeyValue[] | undefined {
           : undefined;
   const out: (KeyValue | undefined)[] = [];
   if (Array.isArray(value)) {
-    if (value.length > 256) return undefined;
+    if (value.length > 256) {
+      return undefined;
+    }
     for (const item of value) {
-      if (item === null || typeof item !== 'object' || Array.isArray(item)) return undefined;
+      if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+        return undefined;
+      }
       const o = item as Record<string, unknown>;
-      if (typeof o.key === 'string') out.push(entry(o.key, o.value));
-      else if (Object.keys(o).length === 1) out.push(...Object.entries(o).map(([k, v]) => entry(k, v)));
-      else return undefined;
+      if (typeof o.key === 'string') {
+        out.push(entry(o.key, o.value));
+      } else if (Object.keys(o).length === 1) {
+        out.push(...Object.entries(o).map(([k, v]) => entry(k, v)));
+      } else {
+        return undefined;
+      }
     }
   } else if (typeof value === 'object') {
     const entries = Object.entries(value);
-    if (entries.length > 256) return undefined;
+    if (entries.length > 256) {
+      return undefined;
+    }
     out.push(...entries.map(([k, v]) => entry(k, v)));
   } else {
     return undefined;

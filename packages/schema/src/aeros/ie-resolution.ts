@@ -22,8 +22,12 @@ export type IEResolution<T> =
  * one into the other.
  */
 export function ieIdSpellings(id: string): string[] {
-  if (id.startsWith(IE_SHORT_ID_PREFIX)) return [id, IE_ID_PREFIX + id.slice(IE_SHORT_ID_PREFIX.length)];
-  if (id.startsWith(IE_ID_PREFIX)) return [id, IE_SHORT_ID_PREFIX + id.slice(IE_ID_PREFIX.length)];
+  if (id.startsWith(IE_SHORT_ID_PREFIX)) {
+    return [id, IE_ID_PREFIX + id.slice(IE_SHORT_ID_PREFIX.length)];
+  }
+  if (id.startsWith(IE_ID_PREFIX)) {
+    return [id, IE_SHORT_ID_PREFIX + id.slice(IE_ID_PREFIX.length)];
+  }
   return [id];
 }
 
@@ -33,8 +37,12 @@ type Lookup<T> = { kind: 'one'; ie: T } | { kind: 'many'; message: string } | { 
 function lookup<T>(tiers: readonly (readonly T[])[], what: string): Lookup<T> {
   for (const matches of tiers) {
     const [first] = matches;
-    if (first === undefined) continue;
-    if (matches.length === 1) return { kind: 'one', ie: first };
+    if (first === undefined) {
+      continue;
+    }
+    if (matches.length === 1) {
+      return { kind: 'one', ie: first };
+    }
     return { kind: 'many', message: `${matches.length} infrastructure elements have ${what}; name one by its id` };
   }
   return { kind: 'none', message: `no infrastructure element has ${what}` };
@@ -96,12 +104,16 @@ export function resolveSelectedIE<T extends ResolvableIE>(ies: readonly T[], ref
   const misses: string[] = [];
   if (id !== '') {
     const byId = lookupById(ies, id);
-    if (byId.kind !== 'none') return toResolution(byId);
+    if (byId.kind !== 'none') {
+      return toResolution(byId);
+    }
     misses.push(`id ${id}`);
   }
   if (hostname !== '') {
     const byHost = lookupByHostname(ies, hostname);
-    if (byHost.kind !== 'none') return toResolution(byHost);
+    if (byHost.kind !== 'none') {
+      return toResolution(byHost);
+    }
     misses.push(`hostname ${hostname}`);
   }
   const named = typeof ref === 'string' ? `id or hostname ${id}` : misses.join(' or ');

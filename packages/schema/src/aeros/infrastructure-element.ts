@@ -190,14 +190,20 @@ export function buildInfrastructureElement(
   };
   const where = parseLatLong(node.location) ?? parseLatLong(context.fallbackLocation);
   // GeoJSON orders coordinates longitude first, the reverse of Canopy's `lat,long` text.
-  if (where !== undefined) ie.location = { type: 'Point', coordinates: [where.long, where.lat] };
-  if (node.publicIp !== undefined && node.publicIp !== '') ie.internalIpAddress = node.publicIp;
+  if (where !== undefined) {
+    ie.location = { type: 'Point', coordinates: [where.long, where.lat] };
+  }
+  if (node.publicIp !== undefined && node.publicIp !== '') {
+    ie.internalIpAddress = node.publicIp;
+  }
   return ie;
 }
 
 /** aerOS's usage attributes are whole percents in 0..100. */
 function percent(value: number): number {
-  if (!Number.isFinite(value)) return 0;
+  if (!Number.isFinite(value)) {
+    return 0;
+  }
   return Math.min(100, Math.max(0, Math.round(value)));
 }
 

@@ -127,7 +127,9 @@ describe('SLA placement fields: validation', () => {
 describe('what the instance spec carries for the cluster', () => {
   it('carries arch and required node labels, and they pass the wire validation', () => {
     const ms = validateInput(SlaMicroservice, { ...BASE, arch: 'amd64', node_labels: { zone: 'a' }, realtime: true });
-    if (!ms.ok) throw new Error(JSON.stringify(ms.errors));
+    if (!ms.ok) {
+      throw new Error(JSON.stringify(ms.errors));
+    }
     const spec = microserviceToInstanceSpec(ms.value, { serviceId: 's', instanceNumber: 0, generation: 1 }, 'a.b.c.d');
     expect(spec).toMatchObject({ arch: 'amd64', nodeLabels: { zone: 'a', realtime: 'true' } });
     const wire = validateInput(InstanceSpecDto, JSON.parse(JSON.stringify(spec)));

@@ -46,7 +46,9 @@ function inRange(lat: number, long: number): boolean {
  * be a place name, which has no coordinates).
  */
 export function parseLatLong(raw: string | undefined): LatLong | undefined {
-  if (raw === undefined || !LAT_LONG.test(raw)) return undefined;
+  if (raw === undefined || !LAT_LONG.test(raw)) {
+    return undefined;
+  }
   const [lat, long] = raw.split(',').map(Number) as [number, number];
   return inRange(lat, long) ? { lat, long } : undefined;
 }
@@ -117,17 +119,25 @@ export function placementFiltersOf(input: {
   for (const c of input.constraints ?? []) {
     switch (constraintType(c)) {
       case 'direct':
-        if (c.cluster !== undefined) clusters.push(...splitList(c.cluster));
-        if (c.node !== undefined) nodes.push(...splitList(c.node));
+        if (c.cluster !== undefined) {
+          clusters.push(...splitList(c.cluster));
+        }
+        if (c.node !== undefined) {
+          nodes.push(...splitList(c.node));
+        }
         break;
       case 'geo':
         if (near === undefined && c.location !== undefined) {
           const parsed = parseGeoArea(c.location, c.threshold);
-          if (parsed.ok) near = parsed.area;
+          if (parsed.ok) {
+            near = parsed.area;
+          }
         }
         break;
       case 'label':
-        if (c.key !== undefined && c.value !== undefined) labels[c.key] = c.value;
+        if (c.key !== undefined && c.value !== undefined) {
+          labels[c.key] = c.value;
+        }
         break;
       case 'arch':
         arch ??= c.value;
@@ -137,11 +147,21 @@ export function placementFiltersOf(input: {
     }
   }
   const filters: PlacementFilters = {};
-  if (clusters.length > 0) filters.clusters = [...new Set(clusters)];
-  if (nodes.length > 0) filters.nodes = [...new Set(nodes)];
-  if (arch !== undefined && arch !== '') filters.arch = arch;
-  if (Object.keys(labels).length > 0) filters.labels = labels;
-  if (near !== undefined) filters.near = near;
+  if (clusters.length > 0) {
+    filters.clusters = [...new Set(clusters)];
+  }
+  if (nodes.length > 0) {
+    filters.nodes = [...new Set(nodes)];
+  }
+  if (arch !== undefined && arch !== '') {
+    filters.arch = arch;
+  }
+  if (Object.keys(labels).length > 0) {
+    filters.labels = labels;
+  }
+  if (near !== undefined) {
+    filters.near = near;
+  }
   return filters;
 }
 
@@ -151,7 +171,9 @@ export function requiredNodeLabels(ms: {
   realtime?: boolean | undefined;
 }): Record<string, string> | undefined {
   const labels: Record<string, string> = { ...(ms.node_labels ?? {}) };
-  if (ms.realtime === true) labels[REALTIME_LABEL.key] = REALTIME_LABEL.value;
+  if (ms.realtime === true) {
+    labels[REALTIME_LABEL.key] = REALTIME_LABEL.value;
+  }
   return Object.keys(labels).length > 0 ? labels : undefined;
 }
 
@@ -168,7 +190,7 @@ export function IsLabelMap(options?: ValidationOptions): PropertyDecorator {
       name: 'isLabelMap',
       target: object.constructor,
       propertyName: String(propertyName),
-      options,
+      ...(options === undefined ? {} : { options }),
       validator: {
         validate: (value: unknown) => labelMapProblem(value) === undefined,
         defaultMessage: (args?: ValidationArguments) =>
@@ -179,12 +201,20 @@ export function IsLabelMap(options?: ValidationOptions): PropertyDecorator {
 }
 
 function labelMapProblem(value: unknown): string | undefined {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'must be an object of key: "value"';
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return 'must be an object of key: "value"';
+  }
   const entries = Object.entries(value);
-  if (entries.length > 64) return 'must have at most 64 labels';
+  if (entries.length > 64) {
+    return 'must have at most 64 labels';
+  }
   for (const [k, v] of entries) {
-    if (!LABEL_KEY_PATTERN.test(k)) return `key "${k}" must be letters, digits and _ . / - (max 63)`;
-    if (typeof v !== 'string' || v.length > 256) return `value of "${k}" must be a string (max 256)`;
+    if (!LABEL_KEY_PATTERN.test(k)) {
+      return `key "${k}" must be letters, digits and _ . / - (max 63)`;
+    }
+    if (typeof v !== 'string' || v.length > 256) {
+      return `value of "${k}" must be a string (max 256)`;
+    }
   }
   return undefined;
 }
@@ -204,17 +234,25 @@ export function IsConstraintField(
     const problem = (value: unknown, constraint: SlaConstraint): string | undefined => {
       const type = typeof constraint.type === 'string' ? constraintType(constraint) : '';
       const required = types.includes(type);
-      if (value === undefined || value === null) return required ? `is required for a "${type}" constraint` : undefined;
-      if (typeof value !== 'string') return 'must be a string';
-      if (!required) return undefined;
-      if (value.trim() === '') return `must not be empty in a "${type}" constraint`;
+      if (value === undefined || value === null) {
+        return required ? `is required for a "${type}" constraint` : undefined;
+      }
+      if (typeof value !== 'string') {
+        return 'must be a string';
+      }
+      if (!required) {
+        return undefined;
+      }
+      if (value.trim() === '') {
+        return `must not be empty in a "${type}" constraint`;
+      }
       return check?.(value, constraint);
     };
     registerDecorator({
       name: 'isConstraintField',
       target: object.constructor,
       propertyName: property,
-      options,
+      ...(options === undefined ? {} : { options }),
       validator: {
         validate: (value: unknown, args?: ValidationArguments) =>
           problem(value, args?.object as SlaConstraint) === undefined,

@@ -3,13 +3,17 @@ import { parsePortSpec, type PortMapping } from './port-spec';
 
 function mappings(spec: string): PortMapping[] {
   const result = parsePortSpec(spec);
-  if (!result.ok) throw new Error(`"${spec}" rejected: ${result.message}`);
+  if (!result.ok) {
+    throw new Error(`"${spec}" rejected: ${result.message}`);
+  }
   return result.mappings;
 }
 
 function rejection(spec: string): string {
   const result = parsePortSpec(spec);
-  if (result.ok) throw new Error(`"${spec}" accepted as ${JSON.stringify(result.mappings)}`);
+  if (result.ok) {
+    throw new Error(`"${spec}" accepted as ${JSON.stringify(result.mappings)}`);
+  }
   return result.message;
 }
 

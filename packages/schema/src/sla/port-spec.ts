@@ -26,7 +26,9 @@ function validPort(n: number): boolean {
  */
 export function parsePortSpec(spec: string): PortSpecResult {
   const trimmed = spec.trim();
-  if (trimmed === '') return { ok: true, mappings: [] };
+  if (trimmed === '') {
+    return { ok: true, mappings: [] };
+  }
   const mappings: PortMapping[] = [];
   const entries = trimmed.split(';');
   if (entries.length > MAX_PORT_ENTRIES) {

@@ -29,13 +29,17 @@ describe('SLA corpus: valid descriptors', () => {
 
   it.each(validFiles)('accepts %s', (file) => {
     const result = validateInput(SlaDescriptor, load(validDir, file));
-    if (!result.ok) throw new Error(`${file} rejected: ${JSON.stringify(result.errors)}`);
+    if (!result.ok) {
+      throw new Error(`${file} rejected: ${JSON.stringify(result.errors)}`);
+    }
     expect(result.value).toBeInstanceOf(SlaDescriptor);
   });
 
   it.each(validFiles)('turns every microservice of %s into an instance spec', (file) => {
     const result = validateInput(SlaDescriptor, load(validDir, file));
-    if (!result.ok) throw new Error(`${file} rejected`);
+    if (!result.ok) {
+      throw new Error(`${file} rejected`);
+    }
     for (const app of result.value.applications) {
       for (const ms of app.microservices) {
         const spec = microserviceToInstanceSpec(ms, { serviceId: 's1', instanceNumber: 0, generation: 1 }, 'job');
@@ -53,10 +57,14 @@ describe('SLA corpus: flawed descriptors', () => {
 
   it.each(invalidFiles)('rejects %s naming exactly the expected paths', (file) => {
     const result = validateInput(SlaDescriptor, load(invalidDir, file));
-    if (result.ok) throw new Error(`${file} was accepted`);
+    if (result.ok) {
+      throw new Error(`${file} was accepted`);
+    }
     const paths = [...new Set(result.errors.map((e) => e.path))].sort();
     expect(paths).toEqual([...(expected[file] ?? [])].sort());
-    for (const error of result.errors) expect(error.message).not.toBe('');
+    for (const error of result.errors) {
+      expect(error.message).not.toBe('');
+    }
   });
 });
 
@@ -75,19 +83,27 @@ describe("SLA corpus: Oakestra's verdicts", () => {
 
   it.each(files.filter((f) => f.startsWith('correct-')))('accepts %s, as Oakestra does', (file) => {
     const result = validateInput(SlaDescriptor, load(dir, file));
-    if (!result.ok) throw new Error(`${file} rejected: ${JSON.stringify(result.errors)}`);
-    for (const app of result.value.applications) expect(Array.isArray(app.microservices)).toBe(true);
+    if (!result.ok) {
+      throw new Error(`${file} rejected: ${JSON.stringify(result.errors)}`);
+    }
+    for (const app of result.value.applications) {
+      expect(Array.isArray(app.microservices)).toBe(true);
+    }
   });
 
   it.each(files.filter((f) => f.startsWith('flawed-')))('rejects %s naming sla_version, as Oakestra does', (file) => {
     const result = validateInput(SlaDescriptor, load(dir, file));
-    if (result.ok) throw new Error(`${file} was accepted`);
+    if (result.ok) {
+      throw new Error(`${file} was accepted`);
+    }
     expect(result.errors.map((e) => e.path)).toContain('sla_version');
   });
 
   it('an application without applicationID gets an empty one, without microservices an empty list', () => {
     const result = validateInput(SlaDescriptor, load(dir, 'correct-application-without-microservices.json'));
-    if (!result.ok) throw new Error('rejected');
+    if (!result.ok) {
+      throw new Error('rejected');
+    }
     expect(result.value.applications[0]).toMatchObject({ applicationID: '', microservices: [] });
   });
 });

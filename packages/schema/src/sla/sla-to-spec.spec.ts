@@ -15,7 +15,9 @@ function validated(fields: Record<string, unknown>): SlaMicroservice {
     code: 'docker.io/library/nginx:latest',
     ...fields,
   });
-  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  if (!result.ok) {
+    throw new Error(JSON.stringify(result.errors));
+  }
   return result.value;
 }
 
@@ -111,7 +113,9 @@ describe('microserviceToInstanceSpec', () => {
   });
 
   it('only normalizes to canonical policies', () => {
-    for (const canonical of Object.values(PLACEMENT_POLICY_ALIASES)) expect(PLACEMENT_POLICIES).toContain(canonical);
+    for (const canonical of Object.values(PLACEMENT_POLICY_ALIASES)) {
+      expect(PLACEMENT_POLICIES).toContain(canonical);
+    }
   });
 
   it('rejects an unknown policy at validation', () => {

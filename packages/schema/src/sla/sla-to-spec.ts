@@ -18,7 +18,9 @@ export function placementPolicyOf(
  */
 export function microserviceToInstanceSpec(ms: SlaMicroservice, key: InstanceKey, jobName: string): InstanceSpecDto {
   const ports = parsePortSpec(ms.port ?? '');
-  if (!ports.ok) throw new TypeError(`unvalidated port spec: ${ports.message}`);
+  if (!ports.ok) {
+    throw new TypeError(`unvalidated port spec: ${ports.message}`);
+  }
   const spec: InstanceSpecDto = {
     serviceId: key.serviceId,
     instanceNumber: key.instanceNumber,
@@ -34,20 +36,38 @@ export function microserviceToInstanceSpec(ms: SlaMicroservice, key: InstanceKey
     oneShot: ms.one_shot ?? false,
     privileged: ms.privileged ?? false,
   };
-  if (ms.constraints && ms.constraints.length > 0) spec.constraints = ms.constraints.map((c) => ({ ...c }));
+  if (ms.constraints && ms.constraints.length > 0) {
+    spec.constraints = ms.constraints.map((c) => ({ ...c }));
+  }
   if (ms.image_registry !== undefined) {
     const { url, username, password } = ms.image_registry;
     spec.registryAuth = { username, password, ...(url === undefined || url === '' ? {} : { serveraddress: url }) };
   }
-  if (ms.host_network === true) spec.hostNetwork = true;
-  if (ms.host_pid === true) spec.hostPid = true;
-  if (ms.host_ipc === true) spec.hostIpc = true;
-  if (ms.binds !== undefined && ms.binds.length > 0) spec.binds = [...ms.binds];
-  if (ms.cap_add !== undefined && ms.cap_add.length > 0) spec.capAdd = [...ms.cap_add];
+  if (ms.host_network === true) {
+    spec.hostNetwork = true;
+  }
+  if (ms.host_pid === true) {
+    spec.hostPid = true;
+  }
+  if (ms.host_ipc === true) {
+    spec.hostIpc = true;
+  }
+  if (ms.binds !== undefined && ms.binds.length > 0) {
+    spec.binds = [...ms.binds];
+  }
+  if (ms.cap_add !== undefined && ms.cap_add.length > 0) {
+    spec.capAdd = [...ms.cap_add];
+  }
   const policy = placementPolicyOf(ms);
-  if (policy !== undefined) spec.placementPolicy = policy;
-  if (ms.arch !== undefined) spec.arch = ms.arch;
+  if (policy !== undefined) {
+    spec.placementPolicy = policy;
+  }
+  if (ms.arch !== undefined) {
+    spec.arch = ms.arch;
+  }
   const nodeLabels = requiredNodeLabels(ms);
-  if (nodeLabels !== undefined) spec.nodeLabels = nodeLabels;
+  if (nodeLabels !== undefined) {
+    spec.nodeLabels = nodeLabels;
+  }
   return spec;
 }

@@ -28,7 +28,9 @@ describe('early refusals at the root (the node enforces them again)', () => {
   ])('refuses bind %s, naming the field', (bind) => {
     const result = validateInput(SlaMicroservice, ms({ binds: [bind] }));
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.errors[0]?.path).toMatch(/^binds/);
+    if (!result.ok) {
+      expect(result.errors[0]?.path).toMatch(/^binds/);
+    }
   });
 
   it.each(['/data:/data', '/srv/proceeds:/p', '/device-files:/d', 'cache:/cache'])(

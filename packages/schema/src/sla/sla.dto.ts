@@ -74,12 +74,14 @@ export function IsPortSpec(options?: ValidationOptions): PropertyDecorator {
       name: 'isPortSpec',
       target: object.constructor,
       propertyName: String(propertyName),
-      options,
+      ...(options === undefined ? {} : { options }),
       validator: {
         validate: (value: unknown) => typeof value === 'string' && parsePortSpec(value).ok,
         defaultMessage: (args) => {
           const value: unknown = args?.value;
-          if (typeof value !== 'string') return `${args?.property ?? 'port'} must be a string`;
+          if (typeof value !== 'string') {
+            return `${args?.property ?? 'port'} must be a string`;
+          }
           const parsed = parsePortSpec(value);
           return parsed.ok ? 'valid' : `${args?.property ?? 'port'}: ${parsed.message}`;
         },

@@ -14,7 +14,9 @@ const base = {
 
 function sla(extra: Record<string, unknown>): SlaMicroservice {
   const result = validateInput(SlaMicroservice, { ...base, ...extra });
-  if (!result.ok) throw new Error(`test SLA refused: ${JSON.stringify(result.errors)}`);
+  if (!result.ok) {
+    throw new Error(`test SLA refused: ${JSON.stringify(result.errors)}`);
+  }
   return result.value;
 }
 
@@ -86,7 +88,9 @@ describe('one contract across tiers (property)', () => {
     fc.assert(
       fc.property(microservice, appName, appName, (raw, app, ns) => {
         const parsed = validateInput(SlaMicroservice, raw);
-        if (!parsed.ok) return;
+        if (!parsed.ok) {
+          return;
+        }
         const job = `${app}.${ns}.${parsed.value.microservice_name}.${parsed.value.microservice_namespace}`;
         const errors = instanceSpecErrors(parsed.value, job);
         if (errors.length === 0) {
@@ -99,7 +103,9 @@ describe('one contract across tiers (property)', () => {
           const checked = validateInput(InstanceSpecDto, JSON.parse(JSON.stringify(spec)));
           expect(checked.ok ? [] : checked.errors).toEqual([]);
         } else {
-          for (const e of errors) expect(SLA_FIELDS).toContain(e.path.split(/[.[]/)[0]);
+          for (const e of errors) {
+            expect(SLA_FIELDS).toContain(e.path.split(/[.[]/)[0]);
+          }
         }
       }),
       { numRuns: 2_500 },

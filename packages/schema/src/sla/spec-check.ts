@@ -55,14 +55,18 @@ export function instanceSpecErrors(
     return [{ path: at('port'), message: error instanceof Error ? error.message : String(error) }];
   }
   const result = validateInput(InstanceSpecDto, spec);
-  if (result.ok) return [];
+  if (result.ok) {
+    return [];
+  }
   const cmdLength = ms.cmd?.length ?? 0;
   return result.errors.map((e) => {
     const match = /^([A-Za-z]+)(.*)$/.exec(e.path);
     const field = match?.[1] ?? '';
     let rest = match?.[2] ?? '';
     let slaField = SLA_FIELD_OF[field];
-    if (slaField === undefined) return { path: at(e.path), message: e.message };
+    if (slaField === undefined) {
+      return { path: at(e.path), message: e.message };
+    }
     if (field === 'cmd') {
       // The spec's cmd is the SLA's cmd followed by its args.
       const index = /^\[(\d+)\]/.exec(rest);
@@ -71,8 +75,12 @@ export function instanceSpecErrors(
         rest = `[${Number(index[1]) - cmdLength}]${rest.slice(index[0].length)}`;
       }
     }
-    if (field === 'registryAuth') rest = rest.replace(/^\.(\w+)/, (_m, k: string) => `.${REGISTRY_FIELD_OF[k] ?? k}`);
-    if (field === 'ports') rest = '';
+    if (field === 'registryAuth') {
+      rest = rest.replace(/^\.(\w+)/, (_m, k: string) => `.${REGISTRY_FIELD_OF[k] ?? k}`);
+    }
+    if (field === 'ports') {
+      rest = '';
+    }
     const message = e.message.startsWith(field) ? `${slaField}${e.message.slice(field.length)}` : e.message;
     return { path: at(`${slaField}${rest}`), message: `${message} (in the instance spec sent to clusters)` };
   });

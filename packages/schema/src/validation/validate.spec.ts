@@ -14,7 +14,9 @@ class Tree {
 
 function errorsOf<T extends object>(cls: new () => T, input: unknown): FieldError[] {
   const result = validateInput(cls, input);
-  if (result.ok) throw new Error(`accepted: ${JSON.stringify(result.value)}`);
+  if (result.ok) {
+    throw new Error(`accepted: ${JSON.stringify(result.value)}`);
+  }
   return result.errors;
 }
 
@@ -86,7 +88,9 @@ describe('validateInput', () => {
         },
       ],
     });
-    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    if (!result.ok) {
+      throw new Error(JSON.stringify(result.errors));
+    }
     const json = JSON.parse(JSON.stringify(result.value));
     expect(json).not.toHaveProperty('api_version');
     expect(json.applications[0]).not.toHaveProperty('userId');
@@ -105,7 +109,9 @@ describe('validateInput', () => {
 
   it('rejects hostile shapes as bad input instead of throwing (found by the root API fuzzer)', () => {
     let deep: unknown = 'x';
-    for (let i = 0; i < 50_000; i++) deep = { a: deep };
+    for (let i = 0; i < 50_000; i++) {
+      deep = { a: deep };
+    }
     const tooDeep = validateInput(SlaDescriptor, { sla_version: 'v2.0', customerID: 'a', applications: deep });
     expect(tooDeep).toEqual({ ok: false, errors: [{ path: '$', message: expect.stringContaining('nested deeper') }] });
     const ctor = validateInput(SlaMicroservice, {

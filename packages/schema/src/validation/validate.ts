@@ -38,7 +38,9 @@ export function validateInput<T extends object>(cls: ClassConstructor<T>, input:
     // call that object as a class). Such input is bad input, never a crash.
     return { ok: false, errors: [{ path: '$', message: 'contains a value that cannot be read' }] };
   }
-  if (errors.length > 0) return { ok: false, errors: flattenErrors(errors) };
+  if (errors.length > 0) {
+    return { ok: false, errors: flattenErrors(errors) };
+  }
   return { ok: true, value: instance };
 }
 
@@ -53,9 +55,15 @@ function nestedDeeperThan(input: unknown, max: number): boolean {
   const pending: [unknown, number][] = [[input, 1]];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const [value, depth] = next;
-    if (value === null || typeof value !== 'object') continue;
-    if (depth > max) return true;
-    for (const child of Object.values(value)) pending.push([child, depth + 1]);
+    if (value === null || typeof value !== 'object') {
+      continue;
+    }
+    if (depth > max) {
+      return true;
+    }
+    for (const child of Object.values(value)) {
+      pending.push([child, depth + 1]);
+    }
   }
   return false;
 }
@@ -97,7 +105,9 @@ export function flattenErrors(errors: ValidationError[], parent = ''): FieldErro
     for (const message of Object.values(error.constraints ?? {})) {
       out.push({ path, message });
     }
-    if (error.children && error.children.length > 0) out.push(...flattenErrors(error.children, path));
+    if (error.children && error.children.length > 0) {
+      out.push(...flattenErrors(error.children, path));
+    }
   }
   return out;
 }

@@ -23,12 +23,20 @@ export function parseYamlDocument(text: string): YamlResult {
     return fail('the body is not valid YAML');
   }
   const list = Array.isArray(docs) ? docs : [];
-  if (list.length === 0) return fail('the body holds no YAML document');
-  if (list.length > 1) return fail(`the body holds ${list.length} YAML documents; send one per request`);
+  if (list.length === 0) {
+    return fail('the body holds no YAML document');
+  }
+  if (list.length > 1) {
+    return fail(`the body holds ${list.length} YAML documents; send one per request`);
+  }
   const [doc] = list;
-  if (doc === undefined) return fail('the body holds no YAML document');
+  if (doc === undefined) {
+    return fail('the body holds no YAML document');
+  }
   const firstError = doc.errors[0];
-  if (firstError !== undefined) return fail(`the body is not valid YAML: ${firstError.message.split('\n')[0] ?? ''}`);
+  if (firstError !== undefined) {
+    return fail(`the body is not valid YAML: ${firstError.message.split('\n')[0] ?? ''}`);
+  }
   try {
     return { ok: true, value: doc.toJS({ maxAliasCount: MAX_ALIASES }) as unknown };
   } catch (error) {

@@ -63,9 +63,13 @@ export class ClusterResourcesDto {
 /** A plain object of architecture name → {@link NodeCapacityDto}-shaped free capacity. */
 function IsCapacityMap(options?: ValidationOptions): PropertyDecorator {
   const fine = (value: unknown): boolean => {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      return false;
+    }
     const entries = Object.entries(value);
-    if (entries.length > 64) return false;
+    if (entries.length > 64) {
+      return false;
+    }
     return entries.every(
       ([arch, cap]) =>
         /^\S{1,32}$/.test(arch) &&
@@ -82,7 +86,7 @@ function IsCapacityMap(options?: ValidationOptions): PropertyDecorator {
       name: 'isCapacityMap',
       target: object.constructor,
       propertyName: String(propertyName),
-      options,
+      ...(options === undefined ? {} : { options }),
       validator: {
         validate: fine,
         defaultMessage: (args) =>

@@ -25,7 +25,9 @@ describe('MQTT topic builders', () => {
 
   it('splits the directions without overlap', () => {
     expect(NODE_TO_CLUSTER.filter((k) => CLUSTER_TO_NODE.includes(k))).toEqual([]);
-    for (const k of CLUSTER_TO_NODE) expect(k.startsWith('control/')).toBe(true);
+    for (const k of CLUSTER_TO_NODE) {
+      expect(k.startsWith('control/')).toBe(true);
+    }
   });
 
   it.each(['', '+', '#', 'a/b', 'node 1', 'nöde', 'a'.repeat(65), 'n1/../n2'])(
@@ -80,7 +82,9 @@ describe('parseNodeTopic', () => {
     fc.assert(
       fc.property(fc.string(), (topic) => {
         const parsed = parseNodeTopic(topic);
-        if (parsed !== undefined) expect(nodeTopic(parsed.nodeId, parsed.kind)).toBe(topic);
+        if (parsed !== undefined) {
+          expect(nodeTopic(parsed.nodeId, parsed.kind)).toBe(topic);
+        }
       }),
     );
   });

@@ -49,7 +49,9 @@ export const NodeTopics = {
 
 /** An id such as `+`, `#` or `a/b` would turn a node's own topic into another node's or a wildcard. */
 function checkedNodeId(nodeId: string): string {
-  if (!isValidNodeId(nodeId)) throw new RangeError(`invalid node id "${nodeId}"`);
+  if (!isValidNodeId(nodeId)) {
+    throw new RangeError(`invalid node id "${nodeId}"`);
+  }
   return nodeId;
 }
 
@@ -67,9 +69,13 @@ const KINDS: ReadonlySet<string> = new Set<NodeTopicKind>([...NODE_TO_CLUSTER, .
 /** Parses `nodes/<id>/<kind>`; anything else (or an unknown kind) is `undefined`. */
 export function parseNodeTopic(topic: string): ParsedNodeTopic | undefined {
   const parts = topic.split('/');
-  if (parts.length < 3 || parts[0] !== NODE_TOPIC_ROOT) return undefined;
+  if (parts.length < 3 || parts[0] !== NODE_TOPIC_ROOT) {
+    return undefined;
+  }
   const nodeId = parts[1] ?? '';
   const kind = parts.slice(2).join('/');
-  if (!isValidNodeId(nodeId) || !KINDS.has(kind)) return undefined;
+  if (!isValidNodeId(nodeId) || !KINDS.has(kind)) {
+    return undefined;
+  }
   return { nodeId, kind: kind as NodeTopicKind };
 }

@@ -75,14 +75,18 @@ export class HloAllocationController {
     const scId = idOf('service_component_id', pathScId, queryScId);
     const current = await this.find(user, scId);
     const params = validateInput(HloServiceComponentParameters, body);
-    if (!params.ok) throw new ValidationFailedError(params.errors, 'invalid service component parameters');
+    if (!params.ok) {
+      throw new ValidationFailedError(params.errors, 'invalid service component parameters');
+    }
     const kind = this.kindOf(params.value.orchestration_type, 'orchestration_type');
     if (kind !== current.kind) {
       throw new ValidationFailedError([{ path: 'orchestration_type', message: `must stay ${current.kind}` }]);
     }
     const overlay = (current.spec.networkOverlay as Record<string, unknown> | undefined) ?? undefined;
     const cr = allocationToCr(serviceId, scId, kind, params.value);
-    if (overlay !== undefined) (cr.spec as Record<string, unknown>).networkOverlay = overlay;
+    if (overlay !== undefined) {
+      (cr.spec as Record<string, unknown>).networkOverlay = overlay;
+    }
     await this.components.replace(user, kind, NAMESPACE, current.metadata.name, cr);
     return { status: 'service component updated' };
   }
@@ -104,7 +108,9 @@ export class HloAllocationController {
     const wrapped =
       body !== null && typeof body === 'object' && 'service_component' in body ? body : { service_component: body };
     const request = validateInput(HloAllocationRequest, wrapped);
-    if (!request.ok) throw new ValidationFailedError(request.errors, 'invalid service component');
+    if (!request.ok) {
+      throw new ValidationFailedError(request.errors, 'invalid service component');
+    }
     const sc: HloServiceComponentAllocation = request.value.service_component;
     const kind = this.kindOf(sc.orchestration_type, 'service_component.orchestration_type');
     const cr = allocationToCr(serviceId, sc.id, kind, sc, request.value.scomponent_network_conf);
@@ -126,7 +132,9 @@ export class HloAllocationController {
       try {
         return await this.components.get(user, kind, NAMESPACE, componentName(componentId));
       } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error;
+        if (!(error instanceof NotFoundError)) {
+          throw error;
+        }
       }
     }
     throw new NotFoundError('service component', `${componentId} (not allocated)`);
@@ -137,8 +145,11 @@ export class HloAllocationController {
 function idOf(name: string, path: string | undefined, query: string | undefined): string {
   const fromPath = path !== undefined && !/^\{.*\}$/.test(path) && path !== '' ? path : undefined;
   const id = query !== undefined && query !== '' ? query : fromPath;
-  if (id === undefined)
+  if (id === undefined) {
     throw new ValidationFailedError([{ path: name, message: 'is required (in the path or the query)' }]);
-  if (id.length > 256) throw new ValidationFailedError([{ path: name, message: 'must be at most 256 characters' }]);
+  }
+  if (id.length > 256) {
+    throw new ValidationFailedError([{ path: name, message: 'must be at most 256 characters' }]);
+  }
   return id;
 }

@@ -21,8 +21,9 @@ describe('HLO allocation → CR', () => {
       { key: 'B', value: 'true' },
     ]);
     expect(keyValues(undefined)).toEqual([]);
-    for (const bad of ['x', 3, [1], [{ a: 1, b: 2 }], { a: { nested: 1 } }, [{ key: '' }]])
+    for (const bad of ['x', 3, [1], [{ a: 1, b: 2 }], { a: { nested: 1 } }, [{ key: '' }]]) {
       expect(keyValues(bad)).toBeUndefined();
+    }
   });
 
   it('maps the orchestration type spellings', () => {

@@ -29,8 +29,12 @@ export function componentName(componentId: string): string {
 
 export function kindOfOrchestration(type: string): AerosKind | undefined {
   const t = type.toLowerCase();
-  if (t === 'servicecomponentdocker' || t.endsWith(':docker') || t === 'docker') return 'ServiceComponentDocker';
-  if (t === 'servicecomponentk8s' || t.endsWith(':kubernetes') || t === 'k8s') return 'ServiceComponentK8s';
+  if (t === 'servicecomponentdocker' || t.endsWith(':docker') || t === 'docker') {
+    return 'ServiceComponentDocker';
+  }
+  if (t === 'servicecomponentk8s' || t.endsWith(':kubernetes') || t === 'k8s') {
+    return 'ServiceComponentK8s';
+  }
   return undefined;
 }
 
@@ -52,7 +56,9 @@ export function allocationToCr(
     cliArgs: keyValues(p.cliArgs) ?? [],
     envVars: keyValues(p.envVars) ?? [],
   };
-  if (p.isPrivate === true) spec.imageRegistry = { username: p.repoUsername ?? '', password: p.repoPassword ?? '' };
+  if (p.isPrivate === true) {
+    spec.imageRegistry = { username: p.repoUsername ?? '', password: p.repoPassword ?? '' };
+  }
   if (overlay !== undefined && overlay !== null) {
     spec.networkOverlay = {
       internalIp: overlay.Address,
@@ -69,7 +75,9 @@ export function allocationToCr(
     'app.kubernetes.io/part-of': shortLabel(serviceId),
     'app.kubernetes.io/managed-by': 'aeros-project.eu',
   };
-  if (p.llo_id) labels['app.kubernetes.io/created-by'] = shortLabel(p.llo_id);
+  if (p.llo_id) {
+    labels['app.kubernetes.io/created-by'] = shortLabel(p.llo_id);
+  }
   return {
     apiVersion: 'llo.aeros-project.eu/v1alpha1',
     kind,

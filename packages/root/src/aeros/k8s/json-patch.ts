@@ -23,21 +23,29 @@ type Container = Record<string, unknown> | unknown[];
  * first failing operation (a missing path, a failed `test`) throws and nothing is returned.
  */
 export function applyJsonPatch<T>(document: T, patch: unknown): T {
-  if (!Array.isArray(patch))
+  if (!Array.isArray(patch)) {
     throw new JsonPatchError([{ path: '$', message: 'a JSON patch must be an array of operations' }]);
+  }
   let doc: unknown = structuredClone(document);
   patch.forEach((raw: unknown, i) => {
     const fail = (field: string, message: string): never => {
       throw new JsonPatchError([{ path: `[${i}]${field}`, message }]);
     };
-    if (typeof raw !== 'object' || raw === null) fail('', 'an operation must be an object');
+    if (typeof raw !== 'object' || raw === null) {
+      fail('', 'an operation must be an object');
+    }
     const op = raw as Partial<JsonPatchOperation>;
-    if (typeof op.op !== 'string' || !OPS.has(op.op))
+    if (typeof op.op !== 'string' || !OPS.has(op.op)) {
       fail('.op', 'must be one of add, remove, replace, move, copy, test');
-    if (typeof op.path !== 'string') fail('.path', 'is required');
+    }
+    if (typeof op.path !== 'string') {
+      fail('.path', 'is required');
+    }
     const path = parsePointer(op.path!, () => fail('.path', 'is not a JSON pointer'));
     const needsValue = op.op === 'add' || op.op === 'replace' || op.op === 'test';
-    if (needsValue && !('value' in op)) fail('.value', 'is required');
+    if (needsValue && !('value' in op)) {
+      fail('.value', 'is required');
+    }
     const from =
       op.op === 'move' || op.op === 'copy'
         ? parsePointer(typeof op.from === 'string' ? op.from : '\u0000', () => fail('.from', 'is not a JSON pointer'))
@@ -56,7 +64,9 @@ export function applyJsonPatch<T>(document: T, patch: unknown): T {
         doc = add(doc, path, structuredClone(op.value), () => missing('path'));
         break;
       case 'move': {
-        if (op.path!.startsWith(`${op.from}/`)) fail('.from', 'cannot move a value into itself');
+        if (op.path!.startsWith(`${op.from}/`)) {
+          fail('.from', 'cannot move a value into itself');
+        }
         const taken = remove(doc, from, () => missing('from'));
         doc = add(taken.doc, path, taken.value, () => missing('path'));
         break;
@@ -70,8 +80,9 @@ export function applyJsonPatch<T>(document: T, patch: unknown): T {
             get(doc, path, () => missing('path')),
             op.value,
           )
-        )
+        ) {
           fail('.value', `test failed at ${op.path}`);
+        }
         break;
     }
   });
@@ -79,8 +90,12 @@ export function applyJsonPatch<T>(document: T, patch: unknown): T {
 }
 
 function parsePointer(pointer: string, bad: () => never): string[] {
-  if (pointer === '') return [];
-  if (!pointer.startsWith('/')) bad();
+  if (pointer === '') {
+    return [];
+  }
+  if (!pointer.startsWith('/')) {
+    bad();
+  }
   return pointer
     .slice(1)
     .split('/')
@@ -97,8 +112,12 @@ function hasOwn(c: Container, key: string): boolean {
 }
 
 function arrayIndex(arr: unknown[], token: string, allowEnd: boolean): number | undefined {
-  if (allowEnd && token === '-') return arr.length;
-  if (!/^(0|[1-9][0-9]*)$/.test(token)) return undefined;
+  if (allowEnd && token === '-') {
+    return arr.length;
+  }
+  if (!/^(0|[1-9][0-9]*)$/.test(token)) {
+    return undefined;
+  }
   const i = Number(token);
   return i < arr.length || (allowEnd && i === arr.length) ? i : undefined;
 }
@@ -106,38 +125,56 @@ function arrayIndex(arr: unknown[], token: string, allowEnd: boolean): number | 
 function parentOf(doc: unknown, path: string[], missing: () => never): { parent: Container; key: string } {
   let cur = doc;
   for (const token of path.slice(0, -1)) {
-    if (!isContainer(cur)) missing();
+    if (!isContainer(cur)) {
+      missing();
+    }
     if (Array.isArray(cur)) {
       const i = arrayIndex(cur, token, false);
-      if (i === undefined) missing();
+      if (i === undefined) {
+        missing();
+      }
       cur = cur[i];
     } else {
-      if (!hasOwn(cur, token)) missing();
+      if (!hasOwn(cur, token)) {
+        missing();
+      }
       cur = cur[token];
     }
   }
-  if (!isContainer(cur)) missing();
+  if (!isContainer(cur)) {
+    missing();
+  }
   return { parent: cur, key: path[path.length - 1]! };
 }
 
 function get(doc: unknown, path: string[], missing: () => never): unknown {
-  if (path.length === 0) return doc;
+  if (path.length === 0) {
+    return doc;
+  }
   const { parent, key } = parentOf(doc, path, missing);
   if (Array.isArray(parent)) {
     const i = arrayIndex(parent, key, false);
-    if (i === undefined) missing();
+    if (i === undefined) {
+      missing();
+    }
     return parent[i];
   }
-  if (!hasOwn(parent, key)) missing();
+  if (!hasOwn(parent, key)) {
+    missing();
+  }
   return parent[key];
 }
 
 function add(doc: unknown, path: string[], value: unknown, missing: () => never): unknown {
-  if (path.length === 0) return value;
+  if (path.length === 0) {
+    return value;
+  }
   const { parent, key } = parentOf(doc, path, missing);
   if (Array.isArray(parent)) {
     const i = arrayIndex(parent, key, true);
-    if (i === undefined) missing();
+    if (i === undefined) {
+      missing();
+    }
     parent.splice(i, 0, value);
   } else {
     Object.defineProperty(parent, key, { value, enumerable: true, writable: true, configurable: true });
@@ -146,25 +183,37 @@ function add(doc: unknown, path: string[], value: unknown, missing: () => never)
 }
 
 function remove(doc: unknown, path: string[], missing: () => never): { doc: unknown; value: unknown } {
-  if (path.length === 0) return { doc: undefined, value: doc };
+  if (path.length === 0) {
+    return { doc: undefined, value: doc };
+  }
   const { parent, key } = parentOf(doc, path, missing);
   if (Array.isArray(parent)) {
     const i = arrayIndex(parent, key, false);
-    if (i === undefined) missing();
+    if (i === undefined) {
+      missing();
+    }
     return { doc, value: parent.splice(i, 1)[0] };
   }
-  if (!hasOwn(parent, key)) missing();
+  if (!hasOwn(parent, key)) {
+    missing();
+  }
   const value = parent[key];
   delete parent[key];
   return { doc, value };
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (!isContainer(a) || !isContainer(b) || Array.isArray(a) !== Array.isArray(b)) return false;
+  if (a === b) {
+    return true;
+  }
+  if (!isContainer(a) || !isContainer(b) || Array.isArray(a) !== Array.isArray(b)) {
+    return false;
+  }
   const ka = Object.keys(a);
   const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
+  if (ka.length !== kb.length) {
+    return false;
+  }
   return ka.every(
     (k) => hasOwn(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
   );

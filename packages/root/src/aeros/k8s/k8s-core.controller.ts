@@ -22,7 +22,9 @@ export class K8sCoreController {
   async namespaces(@CurrentUser() user: Principal): Promise<object> {
     const names = new Set(['default']);
     for (const kind of AEROS_KINDS) {
-      for (const o of await this.components.list(user, kind)) names.add(o.metadata.namespace);
+      for (const o of await this.components.list(user, kind)) {
+        names.add(o.metadata.namespace);
+      }
     }
     return namespaceList([...names].sort());
   }

@@ -62,8 +62,9 @@ describe('discovery documents', () => {
       ['servicecomponentdockers', 'servicecomponentdocker', 'ServiceComponentDocker', true, ['scd']],
       ['servicecomponentk8s', 'servicecomponentk8s', 'ServiceComponentK8s', true, ['sck']],
     ]);
-    for (const r of list.resources)
+    for (const r of list.resources) {
       expect(r.verbs).toEqual(expect.arrayContaining(['get', 'list', 'create', 'update', 'patch', 'delete', 'watch']));
+    }
   });
 
   it('serves the core resources kubectl reads around a CR', () => {

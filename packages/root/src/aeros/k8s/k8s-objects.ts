@@ -111,13 +111,19 @@ export function matchesSelectors(obj: ComponentObject, fieldSelector?: string, l
         : term.field === 'metadata.namespace'
           ? obj.metadata.namespace
           : undefined;
-    if ((value === term.value) === term.negate) return false;
+    if ((value === term.value) === term.negate) {
+      return false;
+    }
   }
   for (const term of splitTerms(labelSelector)) {
     const labels = obj.metadata.labels ?? {};
     if (term.value === undefined) {
-      if (term.field in labels === term.negate) return false;
-    } else if ((labels[term.field] === term.value) === term.negate) return false;
+      if (term.field in labels === term.negate) {
+        return false;
+      }
+    } else if ((labels[term.field] === term.value) === term.negate) {
+      return false;
+    }
   }
   return true;
 }
@@ -129,14 +135,18 @@ interface SelectorTerm {
 }
 
 function splitTerms(selector: string | undefined): SelectorTerm[] {
-  if (!selector) return [];
+  if (!selector) {
+    return [];
+  }
   return selector
     .split(',')
     .map((t) => t.trim())
     .filter((t) => t.length > 0)
     .map((t) => {
       const m = /^(!?)([^!=]+?)\s*(?:(!=|==|=)\s*(.*))?$/.exec(t);
-      if (!m) throw new SelectorError(t);
+      if (!m) {
+        throw new SelectorError(t);
+      }
       const [, bang, field, op, value] = m;
       return {
         field: field!.trim(),
@@ -155,18 +165,35 @@ export class SelectorError extends Error {
 /** Kubernetes' `duration.HumanDuration`, which `kubectl get` shows in the AGE column. */
 export function humanDuration(ms: number): string {
   const seconds = Math.floor(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 60 * 2) return `${seconds}s`;
+  if (seconds < -1) {
+    return '<invalid>';
+  }
+  if (seconds < 0) {
+    return '0s';
+  }
+  if (seconds < 60 * 2) {
+    return `${seconds}s`;
+  }
   const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
-  if (minutes < 60 * 3) return `${minutes}m`;
+  if (minutes < 10) {
+    return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
+  }
+  if (minutes < 60 * 3) {
+    return `${minutes}m`;
+  }
   const hours = Math.floor(minutes / 60);
-  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8)
+  if (hours < 8) {
+    return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
+  }
+  if (hours < 48) {
+    return `${hours}h`;
+  }
+  if (hours < 24 * 8) {
     return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
+  }
+  if (hours < 24 * 365 * 2) {
+    return `${Math.floor(hours / 24)}d`;
+  }
   if (hours < 24 * 365 * 8) {
     const days = Math.floor(hours / 24) % 365;
     return days === 0 ? `${Math.floor(hours / 24 / 365)}y` : `${Math.floor(hours / 24 / 365)}y${days}d`;
@@ -184,11 +211,17 @@ export function wantsTable(accept: string | undefined): boolean {
 
 function selectedIE(spec: Record<string, unknown>): string {
   const ie = spec.selectedIE;
-  if (typeof ie === 'string') return ie;
+  if (typeof ie === 'string') {
+    return ie;
+  }
   if (ie && typeof ie === 'object') {
     const { id, hostname } = ie as { id?: unknown; hostname?: unknown };
-    if (typeof id === 'string' && id) return id;
-    if (typeof hostname === 'string') return hostname;
+    if (typeof id === 'string' && id) {
+      return id;
+    }
+    if (typeof hostname === 'string') {
+      return hostname;
+    }
   }
   return '';
 }

@@ -5,7 +5,9 @@ import { K8sRequestError } from './k8s-status';
 /** The kind a URL's resource segment names; the API server accepts only the plural there. */
 export function kindOfPlural(plural: string): AerosKind {
   const info = Object.values(AEROS_KIND_INFO).find((i) => i.plural === plural);
-  if (!info) throw new ResourceNotServedError();
+  if (!info) {
+    throw new ResourceNotServedError();
+  }
   return info.kind;
 }
 
@@ -21,9 +23,13 @@ export class ResourceNotServedError extends K8sRequestError {
  * `application/apply-patch+yaml`) as text, which must hold exactly one document (aliases limited).
  */
 export function bodyObject(body: unknown): unknown {
-  if (typeof body !== 'string') return body;
+  if (typeof body !== 'string') {
+    return body;
+  }
   const parsed = parseYamlDocument(body);
-  if (!parsed.ok) throw new ValidationFailedError(parsed.errors);
+  if (!parsed.ok) {
+    throw new ValidationFailedError(parsed.errors);
+  }
   return parsed.value;
 }
 

@@ -21,10 +21,14 @@ const USERS: Record<string, Principal> = {
 class TestAuthGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
   canActivate(ctx: ExecutionContext): boolean {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()])) return true;
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()])) {
+      return true;
+    }
     const req = ctx.switchToHttp().getRequest<{ headers: Record<string, string>; principal?: Principal }>();
     const user = USERS[(req.headers.authorization ?? '').replace(/^Bearer /, '')];
-    if (!user) throw new UnauthorizedError('missing bearer token');
+    if (!user) {
+      throw new UnauthorizedError('missing bearer token');
+    }
     req.principal = user;
     return true;
   }
@@ -71,13 +75,19 @@ describe('/k8s resources (controllers over HTTP, fake components port)', () => {
     opts: { user?: string | null; body?: unknown; type?: string; accept?: string } = {},
   ): Promise<{ status: number; body: any; type: string | null }> {
     const headers: Record<string, string> = {};
-    if (opts.user !== null) headers.authorization = `Bearer ${opts.user ?? 'alice'}`;
-    if (opts.body !== undefined) headers['content-type'] = opts.type ?? 'application/json';
-    if (opts.accept) headers.accept = opts.accept;
+    if (opts.user !== null) {
+      headers.authorization = `Bearer ${opts.user ?? 'alice'}`;
+    }
+    if (opts.body !== undefined) {
+      headers['content-type'] = opts.type ?? 'application/json';
+    }
+    if (opts.accept) {
+      headers.accept = opts.accept;
+    }
     const res = await fetch(`${url}${path}`, {
       method,
       headers,
-      body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+      body: opts.body === undefined ? null : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
     });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined, type: res.headers.get('content-type') };
@@ -336,7 +346,9 @@ describe('/k8s resources (controllers over HTTP, fake components port)', () => {
     const readUntil = async (n: number) => {
       while (lines.length < n) {
         const { value, done } = await reader.read();
-        if (done) break;
+        if (done) {
+          break;
+        }
         buffered += new TextDecoder().decode(value);
         const parts = buffered.split('\n');
         buffered = parts.pop() ?? '';
@@ -354,8 +366,9 @@ describe('/k8s resources (controllers over HTTP, fake components port)', () => {
     controller.abort();
     const before = fake.subscribers;
     // The closed watch unsubscribes from the port.
-    for (let i = 0; i < 50 && fake.subscribers >= before && before > 0; i++)
+    for (let i = 0; i < 50 && fake.subscribers >= before && before > 0; i++) {
       await new Promise((r) => setTimeout(r, 20));
+    }
     expect(fake.subscribers).toBe(0);
   });
 });

@@ -152,7 +152,9 @@ export class K8sResourcesController {
         try {
           next = applyJsonPatch(current, raw);
         } catch (e) {
-          if (e instanceof JsonPatchError) throw new ValidationFailedError(e.errors, e.message);
+          if (e instanceof JsonPatchError) {
+            throw new ValidationFailedError(e.errors, e.message);
+          }
           throw e;
         }
         // The read's resourceVersion travels with the result: a write in between is a 409, not lost.
@@ -167,7 +169,9 @@ export class K8sResourcesController {
         try {
           await this.components.get(user, kind, namespace, name);
         } catch (e) {
-          if (!(e instanceof NotFoundError)) throw e;
+          if (!(e instanceof NotFoundError)) {
+            throw e;
+          }
           res.status(201);
           return this.components.create(user, body, namespace);
         }
@@ -225,7 +229,9 @@ export class K8sResourcesController {
         matchesSelectors(o, query.fieldSelector, query.labelSelector),
       );
     } catch (e) {
-      if (e instanceof SelectorError) throw new K8sRequestError(400, 'BadRequest', e.message);
+      if (e instanceof SelectorError) {
+        throw new K8sRequestError(400, 'BadRequest', e.message);
+      }
       throw e;
     }
     const asTable = wantsTable(accept);
@@ -254,13 +260,21 @@ export class K8sResourcesController {
 
 function table(items: ComponentObject[], query: ReadQuery): object {
   const t = componentTable(items, Date.now()) as { rows: { object?: unknown }[] };
-  if (query.includeObject === 'None') for (const row of t.rows) delete row.object;
-  if (query.includeObject === 'Object') t.rows.forEach((row, i) => (row.object = items[i]));
+  if (query.includeObject === 'None') {
+    for (const row of t.rows) {
+      delete row.object;
+    }
+  }
+  if (query.includeObject === 'Object') {
+    t.rows.forEach((row, i) => (row.object = items[i]));
+  }
   return t;
 }
 
 function refuseDryRun(query: WriteQuery): void {
-  if (query.dryRun) throw new K8sRequestError(400, 'BadRequest', 'dry run is not supported by this server');
+  if (query.dryRun) {
+    throw new K8sRequestError(400, 'BadRequest', 'dry run is not supported by this server');
+  }
 }
 
 /**

@@ -13,12 +13,16 @@ export class K8sStatusFilter implements ExceptionFilter {
   constructor(@Inject(LOGGER) private readonly log: Logger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    if (host.getType() !== 'http') return;
+    if (host.getType() !== 'http') {
+      return;
+    }
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
     const status = toK8sStatus(exception, subjectOf(req));
-    if (status.code >= 500) this.log.error({ err: exception }, 'unhandled error');
+    if (status.code >= 500) {
+      this.log.error({ err: exception }, 'unhandled error');
+    }
     if (res.headersSent) {
       res.end();
       return;
@@ -27,7 +31,7 @@ export class K8sStatusFilter implements ExceptionFilter {
   }
 }
 
-function subjectOf(req: Request): { resource?: string; name?: string } {
+function subjectOf(req: Request): { resource?: string | undefined; name?: string | undefined } {
   const params = (req.params ?? {}) as Record<string, string | undefined>;
   const body = req.body as { metadata?: { name?: unknown } } | undefined;
   const bodyName =

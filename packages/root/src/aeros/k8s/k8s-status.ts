@@ -48,8 +48,8 @@ export interface K8sStatus {
 /** What the failing request was about, to phrase the message the way the API server does. */
 export interface StatusSubject {
   /** The resource in the path (plural, singular or short name) when there is one. */
-  resource?: string;
-  name?: string;
+  resource?: string | undefined;
+  name?: string | undefined;
 }
 
 interface BodyParserError {
@@ -144,12 +144,24 @@ export function toK8sStatus(error: unknown, subject: StatusSubject = {}): K8sSta
       'AlreadyExists',
     );
   }
-  if (error instanceof UnauthorizedError) return failure(401, error.message);
-  if (error instanceof ForbiddenError) return failure(403, error.message, resourceDetails);
-  if (error instanceof TooManyRequestsError) return failure(429, error.message);
-  if (error instanceof UpstreamUnavailableError) return failure(503, error.message);
-  if (error instanceof K8sRequestError) return failure(error.status, error.message, undefined, error.reason);
-  if (error instanceof DomainError) return failure(HTTP_STATUS_OF[error.code], error.message);
+  if (error instanceof UnauthorizedError) {
+    return failure(401, error.message);
+  }
+  if (error instanceof ForbiddenError) {
+    return failure(403, error.message, resourceDetails);
+  }
+  if (error instanceof TooManyRequestsError) {
+    return failure(429, error.message);
+  }
+  if (error instanceof UpstreamUnavailableError) {
+    return failure(503, error.message);
+  }
+  if (error instanceof K8sRequestError) {
+    return failure(error.status, error.message, undefined, error.reason);
+  }
+  if (error instanceof DomainError) {
+    return failure(HTTP_STATUS_OF[error.code], error.message);
+  }
   // Errors of express' body parser (too large, bad charset) and of Nest's router (no such route).
   const bp = error as BodyParserError | null;
   if (bp && typeof bp.status === 'number' && bp.status >= 400 && bp.status < 500) {

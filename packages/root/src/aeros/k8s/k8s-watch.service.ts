@@ -44,15 +44,23 @@ export class K8sWatchService implements OnModuleDestroy {
     };
     const unsubscribe = this.components.subscribe((event) => {
       const o = event.object;
-      if (o.kind !== w.kind || (w.namespace !== undefined && o.metadata.namespace !== w.namespace)) return;
-      if (!matchesSelectors(o, w.fieldSelector, w.labelSelector)) return;
+      if (o.kind !== w.kind || (w.namespace !== undefined && o.metadata.namespace !== w.namespace)) {
+        return;
+      }
+      if (!matchesSelectors(o, w.fieldSelector, w.labelSelector)) {
+        return;
+      }
       // Serialised, so the stream keeps the port's order even though visibility checks are async.
       chain = chain.then(async () => {
         if (event.type === 'DELETED') {
-          if (visible.delete(key(o))) send('DELETED', o);
+          if (visible.delete(key(o))) {
+            send('DELETED', o);
+          }
           return;
         }
-        if (!(await this.canSee(w.user, o))) return;
+        if (!(await this.canSee(w.user, o))) {
+          return;
+        }
         const type = visible.has(key(o)) ? 'MODIFIED' : 'ADDED';
         visible.add(key(o));
         send(event.type === 'ADDED' ? type : 'MODIFIED', o);
@@ -61,7 +69,9 @@ export class K8sWatchService implements OnModuleDestroy {
     await new Promise<void>((resolve) => {
       let stopped = false;
       const stop = () => {
-        if (stopped) return;
+        if (stopped) {
+          return;
+        }
         stopped = true;
         clearTimeout(timer);
         unsubscribe();
@@ -86,7 +96,9 @@ export class K8sWatchService implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
-    for (const stop of [...this.open]) stop();
+    for (const stop of [...this.open]) {
+      stop();
+    }
   }
 }
 

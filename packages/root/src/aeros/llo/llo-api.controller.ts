@@ -100,7 +100,9 @@ export class LloApiController {
   async replace(@CurrentUser() user: Principal, @Req() req: Request): Promise<void> {
     const body = yamlBody(req);
     const checked = validateInput(AerosServiceComponent, body);
-    if (!checked.ok) throw new ValidationFailedError(checked.errors, 'the custom resource is invalid');
+    if (!checked.ok) {
+      throw new ValidationFailedError(checked.errors, 'the custom resource is invalid');
+    }
     const { kind, metadata } = checked.value;
     await this.components.replace(user, kind, NAMESPACE, metadata.name, body);
   }
@@ -144,8 +146,12 @@ function lloKind(type: string | undefined): AerosKind {
 }
 
 function parseBool(raw: string): boolean {
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
+  if (raw === 'true') {
+    return true;
+  }
+  if (raw === 'false') {
+    return false;
+  }
   throw new ValidationFailedError(
     [{ path: 'onlyNames', message: 'must be true or false' }],
     'The onlyNames parameter must be true or false',
@@ -161,6 +167,8 @@ function yamlBody(req: Request): unknown {
     throw new ValidationFailedError([{ path: '$', message: 'Body cannot be empty' }], 'Body cannot be empty');
   }
   const parsed = parseYamlDocument(req.body);
-  if (!parsed.ok) throw new ValidationFailedError(parsed.errors, parsed.errors[0]?.message ?? 'bad YAML');
+  if (!parsed.ok) {
+    throw new ValidationFailedError(parsed.errors, parsed.errors[0]?.message ?? 'bad YAML');
+  }
   return parsed.value;
 }

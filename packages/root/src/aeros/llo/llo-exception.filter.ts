@@ -18,7 +18,9 @@ export class LloExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const body = toErrorBody(exception);
-    if (body.statusCode >= 500) this.log.error({ err: exception }, 'unhandled error');
+    if (body.statusCode >= 500) {
+      this.log.error({ err: exception }, 'unhandled error');
+    }
     // llo-api's own messages for its parameters and media type are kept verbatim; a bad CR names its fields.
     const fields = body.errors.filter((e) => !LLO_OWN.has(e.path)).map((e) => `${e.path}: ${e.message}`);
     const error = fields.length > 0 ? `${body.message} (${fields.join('; ')})` : body.message;

@@ -21,13 +21,25 @@ export function retryDelayMs(failures: number, settings: RetrySettings): number 
 export type Outcome = 'delivered' | 'retry' | 'reject' | 'notFound' | 'exists';
 
 export function outcomeOf(status: number | undefined): Outcome {
-  if (status === undefined) return 'retry';
-  if (status >= 200 && status < 300) return 'delivered';
-  if (status === 404) return 'notFound';
-  if (status === 409) return 'exists';
+  if (status === undefined) {
+    return 'retry';
+  }
+  if (status >= 200 && status < 300) {
+    return 'delivered';
+  }
+  if (status === 404) {
+    return 'notFound';
+  }
+  if (status === 409) {
+    return 'exists';
+  }
   // 408 and 429 say "not now" rather than "never": retried like a 5xx.
-  if (status === 408 || status === 429) return 'retry';
-  if (status >= 500) return 'retry';
+  if (status === 408 || status === 429) {
+    return 'retry';
+  }
+  if (status >= 500) {
+    return 'retry';
+  }
   // Other 4xx (and a 3xx fetch did not follow) will not change by sending the same thing again.
   return 'reject';
 }

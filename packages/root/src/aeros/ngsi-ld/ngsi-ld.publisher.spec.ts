@@ -132,7 +132,9 @@ describe('NgsiLdPublisher delivery', () => {
       seen.add(status);
       return first ? (statuses.get(status.split(':').pop()!) ?? 204) : 204;
     });
-    for (const s of ['Starting', 'Running', 'Failed', 'Removing', 'Finished'] as const) p.componentStatus(A, s, IE);
+    for (const s of ['Starting', 'Running', 'Failed', 'Removing', 'Finished'] as const) {
+      p.componentStatus(A, s, IE);
+    }
     for (let i = 0; i < 10 && p.pending() > 0; i += 1) {
       await p.deliverDue();
       clock.advance(800);

@@ -132,13 +132,17 @@ class NgsiLdDelivery {
   }
 
   start(): void {
-    if (this.loop !== undefined || this.stopping) return;
+    if (this.loop !== undefined || this.stopping) {
+      return;
+    }
     this.log.info({ brokerUrl: this.settings.brokerUrl, pending: this.pending() }, 'ngsi-ld publisher started');
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed) {
+      return;
+    }
     this.stopping = true;
     this.abort.abort(new Error('NGSI-LD publisher stopping'));
     this.wake?.();
@@ -149,7 +153,9 @@ class NgsiLdDelivery {
   }
 
   componentStatus(entityId: string, status: AerosComponentStatus, infrastructureElement: string | null): void {
-    if (!this.accepting(entityId)) return;
+    if (!this.accepting(entityId)) {
+      return;
+    }
     const body = JSON.stringify(componentStatusAttrs(status, infrastructureElement));
     const seq = this.outbox.enqueue('componentStatus', entityId, body, this.now());
     this.log.debug({ seq, entityId, status }, 'ngsi-ld update queued');
@@ -157,10 +163,14 @@ class NgsiLdDelivery {
   }
 
   upsertInfrastructureElements(ies: InfrastructureElement[]): void {
-    if (!this.settings.upsertInfrastructureElements) return;
+    if (!this.settings.upsertInfrastructureElements) {
+      return;
+    }
     const now = this.now();
     for (const ie of ies) {
-      if (!this.accepting(ie.id)) continue;
+      if (!this.accepting(ie.id)) {
+        continue;
+      }
       const body = JSON.stringify(infrastructureElementEntity(ie));
       const waiting = this.outbox
         .rowsOf(ie.id)
@@ -183,11 +193,17 @@ class NgsiLdDelivery {
   async deliverDue(): Promise<number> {
     let requests = 0;
     for (;;) {
-      if (this.stopping || this.now() < this.pausedUntil) return requests;
+      if (this.stopping || this.now() < this.pausedUntil) {
+        return requests;
+      }
       const rows = this.outbox.due(this.now(), BATCH);
-      if (rows.length === 0) return requests;
+      if (rows.length === 0) {
+        return requests;
+      }
       for (const row of rows) {
-        if (this.stopping || this.now() < this.pausedUntil) return requests;
+        if (this.stopping || this.now() < this.pausedUntil) {
+          return requests;
+        }
         requests += await this.deliver(row.seq);
       }
     }
@@ -215,7 +231,9 @@ class NgsiLdDelivery {
         this.log.error({ err: error }, 'ngsi-ld worker failed');
         this.pausedUntil = this.now() + this.settings.retryMaxMs;
       }
-      if (!this.stopping) await this.sleep();
+      if (!this.stopping) {
+        await this.sleep();
+      }
     }
   }
 
@@ -230,14 +248,18 @@ class NgsiLdDelivery {
         resolve();
       };
       this.wake = done;
-      if (next !== undefined) timer = setTimeout(done, Math.max(0, Math.max(next, this.pausedUntil) - this.now()));
+      if (next !== undefined) {
+        timer = setTimeout(done, Math.max(0, Math.max(next, this.pausedUntil) - this.now()));
+      }
     });
   }
 
   /** Delivers one row (re-read, since an IE row's body may have been replaced); returns requests made. */
   private async deliver(seq: number): Promise<number> {
     const row = this.outbox.get(seq);
-    if (row === undefined) return 0;
+    if (row === undefined) {
+      return 0;
+    }
     this.inFlight = seq;
     try {
       return row.kind === 'componentStatus' ? await this.deliverStatus(row) : await this.deliverIe(row);
@@ -300,7 +322,9 @@ class NgsiLdDelivery {
     refine: (outcome: Outcome, status: number | undefined) => Outcome,
   ): void {
     // Abandoned by stop(): the row stays exactly as it was, to be sent after the next start.
-    if (result instanceof NoReply && this.stopping) return;
+    if (result instanceof NoReply && this.stopping) {
+      return;
+    }
     const status = result instanceof NoReply ? undefined : result.status;
     const outcome = refine(outcomeOf(status), status);
     const where = { seq: row.seq, entityId: row.entityId, kind: row.kind, method: request.method, path: request.path };

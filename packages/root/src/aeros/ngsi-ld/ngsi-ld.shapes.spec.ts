@@ -18,14 +18,17 @@ describe('NGSI-LD shapes', () => {
   });
 
   it('sends urn:ngsi-ld:null for a component that never got an IE', () => {
-    for (const status of ['Running', 'Failed', 'Removing'] as const)
+    for (const status of ['Running', 'Failed', 'Removing'] as const) {
       expect(componentStatusAttrs(status, null).infrastructureElement.object).toBe(NGSI_LD_NULL);
+    }
   });
 
   it('accepts URIs as entity ids and nothing else', () => {
     expect(isEntityId('urn:ngsi-ld:Service:x:Component:y')).toBe(true);
     expect(isEntityId('https://example.org/things/1')).toBe(true);
-    for (const bad of ['web', '', ':x', 'urn:', 'urn:has space']) expect(isEntityId(bad)).toBe(false);
+    for (const bad of ['web', '', ':x', 'urn:', 'urn:has space']) {
+      expect(isEntityId(bad)).toBe(false);
+    }
   });
 
   it('normalizes an IE: URN-valued attributes as Relationships, location as a GeoProperty, no Canopy fields', () => {

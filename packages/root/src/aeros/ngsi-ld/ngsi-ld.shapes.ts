@@ -81,11 +81,17 @@ const NOT_PUBLISHED = new Set(['id', 'type', 'nodeId', 'location']);
 export function infrastructureElementEntity(ie: InfrastructureElement): Record<string, unknown> {
   const entity: Record<string, unknown> = { id: ie.id, type: 'InfrastructureElement' };
   for (const [name, value] of Object.entries(ie) as [string, unknown][]) {
-    if (NOT_PUBLISHED.has(name) || value === undefined) continue;
-    if (RELATIONSHIPS.has(name) && typeof value === 'string')
+    if (NOT_PUBLISHED.has(name) || value === undefined) {
+      continue;
+    }
+    if (RELATIONSHIPS.has(name) && typeof value === 'string') {
       entity[name] = { type: 'Relationship', object: value } satisfies Attribute;
-    else entity[name] = { type: 'Property', value } satisfies Attribute;
+    } else {
+      entity[name] = { type: 'Property', value } satisfies Attribute;
+    }
   }
-  if (ie.location) entity['location'] = { type: 'GeoProperty', value: ie.location } satisfies Attribute;
+  if (ie.location) {
+    entity['location'] = { type: 'GeoProperty', value: ie.location } satisfies Attribute;
+  }
   return entity;
 }

@@ -31,9 +31,12 @@ export function ngsiLdHeaders(config: NgsiLdConfig): Record<string, string> {
     // aerOS-Orion-LD: marks the request as coming from the continuum (forwarding to the right broker).
     aerOS: 'true',
   };
-  if (config.contextUrl !== null)
+  if (config.contextUrl !== null) {
     headers['Link'] = `<${config.contextUrl}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`;
-  if (config.token !== null) headers['Authorization'] = `Bearer ${config.token}`;
+  }
+  if (config.token !== null) {
+    headers['Authorization'] = `Bearer ${config.token}`;
+  }
   return headers;
 }
 
@@ -49,8 +52,11 @@ export class FetchNgsiLdTransport implements NgsiLdTransport {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new Error('NGSI-LD request timed out')), this.config.requestTimeoutMs);
     const abort = (): void => timeout.abort(signal.reason);
-    if (signal.aborted) abort();
-    else signal.addEventListener('abort', abort, { once: true });
+    if (signal.aborted) {
+      abort();
+    } else {
+      signal.addEventListener('abort', abort, { once: true });
+    }
     try {
       const response = await fetch(`${this.config.brokerUrl}${request.path}`, {
         method: request.method,

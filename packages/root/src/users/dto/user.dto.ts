@@ -69,6 +69,8 @@ export function roleOf(roles: unknown[]): Role | undefined {
   const names = roles.map((r) =>
     typeof r === 'string' ? r : typeof r === 'object' && r !== null ? (r as { name?: unknown }).name : undefined,
   );
-  if (names.some((n) => typeof n !== 'string' || !OAKESTRA_ROLES.includes(n))) return undefined;
+  if (names.some((n) => typeof n !== 'string' || !OAKESTRA_ROLES.includes(n))) {
+    return undefined;
+  }
   return names.includes('Admin') ? 'Admin' : 'Application_Provider';
 }
