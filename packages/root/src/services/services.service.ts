@@ -21,6 +21,7 @@ import type { ApplicationRecord, InstanceRecord, ServiceRecord } from '../persis
 import { STORE, type Store } from '../persistence/store.port';
 import type { ServiceUpdateDto } from './dto/service-update.dto';
 import { newServiceRecord } from './service-record';
+import { holdDeployIfArmed } from '../testing/test-hooks';
 
 export interface ServiceWithInstances {
   service: ServiceRecord;
@@ -146,6 +147,7 @@ export class ServicesService {
           'REPLICA_LIMIT_REACHED',
         );
       }
+      await holdDeployIfArmed();
       const updated = await this.store.services.update({ ...current, scheduled: true, replicas: live + 1 });
       const instance = await this.instances.deploy(updated);
       return { service: updated, instance };
