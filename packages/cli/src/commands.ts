@@ -15,9 +15,7 @@ import { detectDialect } from './client/dialect';
 import { subscribe, type CanopyEvent } from './client/event-stream';
 import { parseFormat, render, type Column, type OutputFormat } from './client/output';
 import { ProgressTracker, type Outcome } from './client/progress';
-
-/* eslint-disable @typescript-eslint/no-explicit-any -- the REST views are read loosely, as JSON */
-type Json = Record<string, any>;
+import type { ApplicationView, ClusterView, InstanceRow, InstanceView, NodeView, ServiceView } from './client/views';
 
 /** A failure the user can act on: printed as is, exit code 1. */
 export class CliError extends Error {}
@@ -49,30 +47,30 @@ async function readPassword(prompt: string): Promise<string> {
 
 // ---- lookups: names or ids wherever an id is taken ----
 
-async function applications(api: ApiClient): Promise<Json[]> {
-  return api.call<Json[]>('GET', '/api/applications');
+async function applications(api: ApiClient): Promise<ApplicationView[]> {
+  return api.call<ApplicationView[]>('GET', '/api/applications');
 }
 
-async function allServices(api: ApiClient): Promise<Json[]> {
+async function allServices(api: ApiClient): Promise<ServiceView[]> {
   const apps = await applications(api);
   const lists = await Promise.all(
-    apps.map((a) => api.call<Json[]>('GET', `/api/services/${encodeURIComponent(String(a.applicationID))}`)),
+    apps.map((a) => api.call<ServiceView[]>('GET', `/api/services/${encodeURIComponent(a.applicationID)}`)),
   );
-  return lists.flat().map((s) => ({ ...s, application_name: apps.find((a) => a.applicationID === s.applicationID)?.application_name }));
+  return lists
+    .flat()
+    .map((s) => ({ ...s, application_name: apps.find((a) => a.applicationID === s.applicationID)?.application_name }));
 }
 
 /** An id, a service name, or `application.service` when a name is taken in several applications. */
-export function matchByName<T extends Json>(items: T[], ref: string, names: (t: T) => string[], kind: string): T {
+export function matchByName<T>(items: T[], ref: string, names: (t: T) => string[], kind: string): T {
   const found = items.filter((t) => names(t).includes(ref));
   if (found.length === 1 && found[0]) return found[0];
   if (found.length === 0) throw new CliError(`no ${kind} ${ref}: list them with canopy get ${kind}s`);
-  throw new CliError(
-    `${found.length} ${kind}s are called ${ref}: name one by id (canopy get ${kind}s shows them)`,
-  );
+  throw new CliError(`${found.length} ${kind}s are called ${ref}: name one by id (canopy get ${kind}s shows them)`);
 }
 
-async function resolveService(api: ApiClient, ref: string): Promise<Json> {
-  const direct = await api.request<Json>('GET', `/api/service/${encodeURIComponent(ref)}`);
+async function resolveService(api: ApiClient, ref: string): Promise<ServiceView> {
+  const direct = await api.request<ServiceView>('GET', `/api/service/${encodeURIComponent(ref)}`);
   if (direct.status === 200) return direct.body;
   if (direct.status === 401) throw new CliError('your session ended: run canopy login again');
   const services = await allServices(api);
@@ -81,57 +79,66 @@ async function resolveService(api: ApiClient, ref: string): Promise<Json> {
     ref,
     (s) => [s.microserviceID, s.microservice_name, `${s.application_name}.${s.microservice_name}`, s.job_name],
     'service',
-  ).microserviceID as string;
-  return api.call<Json>('GET', `/api/service/${encodeURIComponent(id)}`);
+  ).microserviceID;
+  return api.call<ServiceView>('GET', `/api/service/${encodeURIComponent(id)}`);
 }
 
-async function resolveApplication(api: ApiClient, ref: string): Promise<Json> {
+async function resolveApplication(api: ApiClient, ref: string): Promise<ApplicationView> {
   return matchByName(await applications(api), ref, (a) => [a.applicationID, a.application_name], 'application');
 }
 
 // ---- columns ----
 
-const APP_COLUMNS: Column<Json>[] = [
+const APP_COLUMNS: Column<ApplicationView>[] = [
   { header: 'id', value: (a) => a.applicationID },
   { header: 'name', value: (a) => a.application_name },
   { header: 'namespace', value: (a) => a.application_namespace },
-  { header: 'services', value: (a) => (a.microservices as string[]).length },
+  { header: 'services', value: (a) => a.microservices.length },
   { header: 'created', value: (a) => a.created_at },
 ];
-const SERVICE_COLUMNS: Column<Json>[] = [
+const SERVICE_COLUMNS: Column<ServiceView>[] = [
   { header: 'id', value: (s) => s.microserviceID },
   { header: 'name', value: (s) => s.microservice_name },
   { header: 'application', value: (s) => s.application_name ?? s.applicationID },
   { header: 'image', value: (s) => s.code },
   { header: 'replicas', value: (s) => s.replicas },
-  { header: 'running', value: (s) => `${running(s)}/${(s.instance_list as Json[]).length}` },
+  { header: 'running', value: (s) => `${running(s)}/${s.instance_list.length}` },
 ];
-const INSTANCE_COLUMNS: Column<Json>[] = [
+const INSTANCE_COLUMNS: Column<InstanceRow>[] = [
   { header: 'service', value: (i) => i.service_name },
   { header: 'instance', value: (i) => i.instance_number },
   { header: 'status', value: (i) => i.status },
   { header: 'node', value: (i) => i.node_name },
-  { header: 'ports', value: (i) => (i.host_ports as Json[]).map((p) => `${p.host}->${p.container}`).join(',') },
+  {
+    header: 'ports',
+    value: (i) => i.host_ports.map((p) => `${p.host_port}->${p.container_port}/${p.protocol}`).join(','),
+  },
   { header: 'detail', value: (i) => i.status_detail },
 ];
-const CLUSTER_COLUMNS: Column<Json>[] = [
-  { header: 'id', value: (c) => c.id ?? c.cluster_id },
+const CLUSTER_COLUMNS: Column<ClusterView>[] = [
+  { header: 'id', value: (c) => c.id },
   { header: 'name', value: (c) => c.cluster_name },
   { header: 'location', value: (c) => c.cluster_location },
-  { header: 'active', value: (c) => String(c.active ?? '') },
-  { header: 'nodes', value: (c) => c.resources?.activeNodes },
+  { header: 'active', value: (c) => String(c.active) },
+  { header: 'nodes', value: (c) => c.resources?.activeNodes ?? null },
 ];
-const NODE_COLUMNS: Column<Json>[] = [
+const NODE_COLUMNS: Column<NodeView>[] = [
   { header: 'id', value: (n) => n.id },
-  { header: 'hostname', value: (n) => n.hostname ?? n.name },
+  { header: 'hostname', value: (n) => n.hostname },
   { header: 'cluster', value: (n) => n.clusterName },
-  { header: 'status', value: (n) => String(n.infrastructureElementStatus ?? '').split(':').pop() },
+  {
+    header: 'status',
+    value: (n) =>
+      String(n.infrastructureElementStatus ?? '')
+        .split(':')
+        .pop(),
+  },
   { header: 'cpu', value: (n) => n.cpuCores },
   { header: 'ram', value: (n) => n.ramCapacity },
 ];
 
-function running(s: Json): number {
-  return (s.instance_list as Json[]).filter((i) => i.status === 'RUNNING').length;
+function running(s: ServiceView): number {
+  return s.instance_list.filter((i) => i.status === 'RUNNING').length;
 }
 
 // ---- live progress ----
@@ -212,7 +219,13 @@ export function registerCommands(program: Command): void {
       const name = contextName(server, opts.user);
       saveConfig(
         path,
-        upsertContext(loadConfig(path), { name, server, user: opts.user, token: pair.token, refresh_token: pair.refresh_token }),
+        upsertContext(loadConfig(path), {
+          name,
+          server,
+          user: opts.user,
+          token: pair.token,
+          refresh_token: pair.refresh_token,
+        }),
       );
       out(`logged in to ${server} as ${opts.user} (context ${name}, saved in ${path})`);
     });
@@ -237,17 +250,22 @@ export function registerCommands(program: Command): void {
         }
         return;
       }
-      const res = await api.call<{ applications: Json[] }>('POST', '/api/application', manifest.body);
+      const res = await api.call<{ applications: ApplicationView[] }>('POST', '/api/application', manifest.body);
       for (const app of res.applications) {
         out(`application ${app.application_name} created (${app.applicationID})`);
-        const services = await api.call<Json[]>('GET', `/api/services/${encodeURIComponent(String(app.applicationID))}`);
+        const services = await api.call<ServiceView[]>('GET', `/api/services/${encodeURIComponent(app.applicationID)}`);
         for (const s of services) out(`  service ${s.microservice_name} created (${s.microserviceID})`);
       }
       out('deploy a service with: canopy deploy <service>');
     });
 
   const get = program.command('get').description('list applications, services, instances, clusters or nodes');
-  const getter = (name: string, alias: string, description: string, load: (api: ApiClient) => Promise<{ rows: Json[]; columns: Column<Json>[] }>) =>
+  const getter = <T>(
+    name: string,
+    alias: string,
+    description: string,
+    load: (api: ApiClient) => Promise<{ rows: T[]; columns: Column<T>[] }>,
+  ) =>
     formatOption(get.command(name).alias(alias).description(description)).action(async (opts: { output: string }) => {
       const format: OutputFormat = parseFormat(opts.output);
       const { rows, columns } = await load(client());
@@ -264,16 +282,20 @@ export function registerCommands(program: Command): void {
   }));
   getter('instances', 'instance', 'the instances of your services', async (api) => ({
     rows: (await allServices(api)).flatMap((s) =>
-      (s.instance_list as Json[]).map((i) => ({ service_id: s.microserviceID, service_name: s.microservice_name, ...i })),
+      s.instance_list.map((i): InstanceRow => ({
+        service_id: s.microserviceID,
+        service_name: s.microservice_name,
+        ...i,
+      })),
     ),
     columns: INSTANCE_COLUMNS,
   }));
   getter('clusters', 'cluster', 'the clusters attached to the root', async (api) => ({
-    rows: await api.call<Json[]>('GET', '/api/clusters'),
+    rows: await api.call<ClusterView[]>('GET', '/api/clusters'),
     columns: CLUSTER_COLUMNS,
   }));
   getter('nodes', 'node', 'every node, as an aerOS Infrastructure Element', async (api) => ({
-    rows: await api.call<Json[]>('GET', '/api/infrastructure-elements'),
+    rows: await api.call<NodeView[]>('GET', '/api/infrastructure-elements'),
     columns: NODE_COLUMNS,
   }));
 
@@ -300,11 +322,11 @@ export function registerCommands(program: Command): void {
     if (s.port) out(`Ports:        ${s.port}`);
     out(`Generation:   ${s.generation}`);
     out('Instances:');
-    const instances = s.instance_list as Json[];
+    const instances = s.instance_list;
     if (instances.length === 0) out('  none: deploy one with canopy deploy ' + String(s.microservice_name));
     for (const i of instances) {
       out(`  ${i.instance_number}  ${i.status}  ${i.node_name ?? '-'}  ${i.status_detail}`);
-      for (const h of i.status_history as Json[]) out(`       ${h.at}  ${h.status}${h.detail ? `  ${h.detail}` : ''}`);
+      for (const h of i.status_history) out(`       ${h.at}  ${h.status}${h.detail ? `  ${h.detail}` : ''}`);
     }
   });
 
@@ -319,12 +341,21 @@ export function registerCommands(program: Command): void {
       const id = String(s.microserviceID);
       const start = Date.now();
       const outcome = await withProgress(api, id, Number(opts.timeout), async () => {
-        const instance = await api.call<Json>('POST', `/api/service/${encodeURIComponent(id)}/instance`);
-        const tracker = new ProgressTracker(id, { instances: [instance.instance_number as number] }, start);
-        tracker.accept(
-          { type: 'instance', service_id: id, instance_number: instance.instance_number, status: 'REQUESTED', detail: '', at: '' },
-          start,
-        ).lines.forEach(out);
+        const instance = await api.call<InstanceView>('POST', `/api/service/${encodeURIComponent(id)}/instance`);
+        const tracker = new ProgressTracker(id, { instances: [instance.instance_number] }, start);
+        tracker
+          .accept(
+            {
+              type: 'instance',
+              service_id: id,
+              instance_number: instance.instance_number,
+              status: 'REQUESTED',
+              detail: '',
+              at: '',
+            },
+            start,
+          )
+          .lines.forEach(out);
         // Later statuses come from the stream (subscribed before the POST), in the order they happened.
         return tracker;
       });
@@ -346,9 +377,19 @@ export function registerCommands(program: Command): void {
       const start = Date.now();
       const outcome = await withProgress(api, id, Number(opts.timeout), async () => {
         const tracker = new ProgressTracker(id, { count: n }, start);
-        for (const i of s.instance_list as Json[]) tracker.seed(i.instance_number as number, String(i.status));
-        const ms: Json = { ...s, replicas: n };
-        for (const k of ['microserviceID', 'applicationID', 'job_name', 'generation', 'created_at', 'updated_at', 'instance_list', 'application_name']) delete ms[k];
+        for (const i of s.instance_list) tracker.seed(i.instance_number, i.status);
+        const ms: Record<string, unknown> = { ...s, replicas: n };
+        for (const k of [
+          'microserviceID',
+          'applicationID',
+          'job_name',
+          'generation',
+          'created_at',
+          'updated_at',
+          'instance_list',
+          'application_name',
+        ])
+          delete ms[k];
         await api.call('PUT', `/api/service/${encodeURIComponent(id)}`, ms);
         out(`${String(s.microservice_name)}: replicas ${String(s.replicas)} -> ${n}`);
         return tracker;
@@ -366,9 +407,10 @@ export function registerCommands(program: Command): void {
     .action(async (ref: string, n: string | undefined, opts: { tail: string; follow?: boolean }) => {
       const api = client();
       const s = await resolveService(api, ref);
-      const instances = s.instance_list as Json[];
-      const number = n !== undefined ? Number(n) : (instances[0]?.instance_number as number | undefined);
-      if (number === undefined) throw new CliError(`${String(s.microservice_name)} has no instance: canopy deploy ${ref}`);
+      const instances = s.instance_list;
+      const number = n !== undefined ? Number(n) : instances[0]?.instance_number;
+      if (number === undefined)
+        throw new CliError(`${String(s.microservice_name)} has no instance: canopy deploy ${ref}`);
       const path = `/api/service/${encodeURIComponent(String(s.microserviceID))}/instance/${number}/logs`;
       let seen: string[] = [];
       const print = async (tail: string) => {

@@ -13,7 +13,10 @@ interface Stream {
 }
 
 /** A real SSE client over fetch: status, headers, then `event:`/`data:` blocks. */
-async function openStream(url: string, token: string): Promise<{ status: number; type: string | null; stream?: Stream }> {
+async function openStream(
+  url: string,
+  token: string,
+): Promise<{ status: number; type: string | null; stream?: Stream }> {
   const abort = new AbortController();
   const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: abort.signal });
   if (res.status !== 200 || !res.body) {
@@ -77,7 +80,10 @@ describe('user event stream (real root: SSE and Socket.IO)', () => {
   async function call(who: string, method: string, path: string, body?: unknown): Promise<any> {
     const res = await fetch(`${root.url}${path}`, {
       method,
-      headers: { 'content-type': 'application/json', ...(tokens[who] ? { authorization: `Bearer ${tokens[who]}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(tokens[who] ? { authorization: `Bearer ${tokens[who]}` } : {}),
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
@@ -93,7 +99,13 @@ describe('user event stream (real root: SSE and Socket.IO)', () => {
         application_namespace: 'ns',
         application_desc: '',
         microservices: [
-          { microservice_name: 'web', microservice_namespace: 'ns', virtualization: 'container', code: 'busybox', memory: 16 },
+          {
+            microservice_name: 'web',
+            microservice_namespace: 'ns',
+            virtualization: 'container',
+            code: 'busybox',
+            memory: 16,
+          },
         ],
       },
     ],
@@ -118,10 +130,18 @@ describe('user event stream (real root: SSE and Socket.IO)', () => {
       }),
       (await import('pino')).default({ level: 'silent' }),
     );
-    tokens.admin = (await call('none', 'POST', '/api/auth/login', { username: 'Admin', password: 'admin-password-1' })).token;
+    tokens.admin = (
+      await call('none', 'POST', '/api/auth/login', { username: 'Admin', password: 'admin-password-1' })
+    ).token;
     for (const name of ['alice', 'bob']) {
-      await call('admin', 'POST', '/api/users', { username: name, password: `${name}-password`, role: 'Application_Provider' });
-      tokens[name] = (await call('none', 'POST', '/api/auth/login', { username: name, password: `${name}-password` })).token;
+      await call('admin', 'POST', '/api/users', {
+        username: name,
+        password: `${name}-password`,
+        role: 'Application_Provider',
+      });
+      tokens[name] = (
+        await call('none', 'POST', '/api/auth/login', { username: name, password: `${name}-password` })
+      ).token;
     }
   });
 
@@ -149,10 +169,16 @@ describe('user event stream (real root: SSE and Socket.IO)', () => {
     const requested = await alice.stream!.next((e) => e.event === 'instance' && e.data.status === 'REQUESTED');
     expect(requested.data).toMatchObject({ service_id: aliceService, instance_number: 0 });
     const unplaced = await alice.stream!.next((e) => e.event === 'instance' && e.data.status !== 'REQUESTED');
-    expect(unplaced.data).toMatchObject({ service_id: aliceService, instance_number: 0, status: 'NoActiveClusterWithCapacity' });
+    expect(unplaced.data).toMatchObject({
+      service_id: aliceService,
+      instance_number: 0,
+      status: 'NoActiveClusterWithCapacity',
+    });
     expect(typeof unplaced.data.detail).toBe('string');
     expect(Date.parse(unplaced.data.at)).not.toBeNaN();
-    await admin.stream!.next((e) => e.data.service_id === aliceService && e.data.status === 'NoActiveClusterWithCapacity');
+    await admin.stream!.next(
+      (e) => e.data.service_id === aliceService && e.data.status === 'NoActiveClusterWithCapacity',
+    );
 
     // Bob's own event comes after Alice's: once it is there, Alice's would have been too.
     const bobService = await deployFresh('bob', 'b1');
@@ -161,7 +187,9 @@ describe('user event stream (real root: SSE and Socket.IO)', () => {
     expect(alice.stream!.events.filter((e) => e.data.service_id === bobService)).toEqual([]);
 
     await call('alice', 'DELETE', `/api/service/${aliceService}`);
-    await alice.stream!.next((e) => e.event === 'service' && e.data.action === 'deleted' && e.data.service_id === aliceService);
+    await alice.stream!.next(
+      (e) => e.event === 'service' && e.data.action === 'deleted' && e.data.service_id === aliceService,
+    );
   });
 
   it('filters by ?service= and refuses a service the caller may not see', async () => {
@@ -178,12 +206,20 @@ describe('user event stream (real root: SSE and Socket.IO)', () => {
   });
 
   it('serves the same events on the /events Socket.IO namespace, with the token in auth.token', async () => {
-    const refused = io(`${root.url}/events`, { auth: { token: 'bad' }, transports: ['websocket'], reconnection: false });
+    const refused = io(`${root.url}/events`, {
+      auth: { token: 'bad' },
+      transports: ['websocket'],
+      reconnection: false,
+    });
     sockets.push(refused);
     const error = await new Promise<Error>((resolve) => refused.once('connect_error', resolve));
     expect(error.message).toMatch(/unauthorized/);
 
-    const socket = io(`${root.url}/events`, { auth: { token: tokens.alice }, transports: ['websocket'], reconnection: false });
+    const socket = io(`${root.url}/events`, {
+      auth: { token: tokens.alice },
+      transports: ['websocket'],
+      reconnection: false,
+    });
     sockets.push(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);

@@ -52,7 +52,11 @@ export class ApiClient {
     return this.context.token;
   }
 
-  static async login(server: string, username: string, password: string): Promise<{ token: string; refresh_token: string }> {
+  static async login(
+    server: string,
+    username: string,
+    password: string,
+  ): Promise<{ token: string; refresh_token: string }> {
     const res = await send(server, 'POST', '/api/auth/login', undefined, { username, password });
     if (res.status !== 200) throw explain(res.status, res.body, 'login');
     return res.body as { token: string; refresh_token: string };

@@ -7,7 +7,8 @@ describe('detectDialect', () => {
   });
 
   it('reads an aerOS CR in YAML and keeps the text as written', () => {
-    const text = 'apiVersion: llo.aeros-project.eu/v1alpha1\nkind: ServiceComponentDocker\nmetadata:\n  name: web\nspec: {}\n';
+    const text =
+      'apiVersion: llo.aeros-project.eu/v1alpha1\nkind: ServiceComponentDocker\nmetadata:\n  name: web\nspec: {}\n';
     expect(detectDialect(text)).toEqual({ dialect: 'aeros', kind: 'ServiceComponentDocker', name: 'web', yaml: text });
   });
 

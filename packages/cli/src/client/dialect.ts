@@ -1,8 +1,7 @@
 import YAML from 'yaml';
 
 export type Manifest =
-  | { dialect: 'sla'; body: Record<string, unknown> }
-  | { dialect: 'aeros'; kind: string; name: string; yaml: string };
+  { dialect: 'sla'; body: Record<string, unknown> } | { dialect: 'aeros'; kind: string; name: string; yaml: string };
 
 const AEROS_KINDS = new Set(['ServiceComponentDocker', 'ServiceComponentK8s']);
 
@@ -20,7 +19,9 @@ export function detectDialect(text: string): Manifest {
     throw new Error(`the file is neither JSON nor YAML: ${(error as Error).message}`, { cause: error });
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new Error('the file must hold one object: an SLA (sla_version, applications) or an aerOS CR (apiVersion, kind)');
+    throw new Error(
+      'the file must hold one object: an SLA (sla_version, applications) or an aerOS CR (apiVersion, kind)',
+    );
   }
   const d = doc as Record<string, unknown>;
   if (typeof d.kind === 'string' && typeof d.apiVersion === 'string') {

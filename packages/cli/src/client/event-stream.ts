@@ -68,7 +68,7 @@ export function subscribe(
     if (res.status !== 200 || !res.body) throw new Error(`the event stream answered ${res.status}`);
     const parser = new SseParser();
     const decoder = new TextDecoder();
-    const reader = res.body.getReader();
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const pump = async (): Promise<void> => {
       for (;;) {
         const { done, value } = await reader.read();

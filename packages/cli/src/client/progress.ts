@@ -50,7 +50,11 @@ export class ProgressTracker {
     if (FAILURE_STATUSES.has(event.status)) {
       return {
         lines: [line],
-        outcome: { done: true, ok: false, reason: `instance ${event.instance_number} ${event.status}: ${event.detail}` },
+        outcome: {
+          done: true,
+          ok: false,
+          reason: `instance ${event.instance_number} ${event.status}: ${event.detail}`,
+        },
       };
     }
     return { lines: [line], outcome: this.outcome() };
