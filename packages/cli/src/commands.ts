@@ -399,7 +399,7 @@ export function registerCommands(program: Command): void {
 
   program
     .command('logs')
-    .description("an instance's container log (instance 0 unless n is given)")
+    .description("an instance's container log (its first instance unless n is given)")
     .argument('<service>', 'id or name')
     .argument('[n]', 'instance number')
     .option('--tail <lines>', 'how many lines', '100')
@@ -450,6 +450,21 @@ export function registerCommands(program: Command): void {
         out(`service ${String(s.microservice_name)} deleted`);
       } else throw new CliError(`canopy delete ${kind}: give application or service`);
     });
+
+  program.addHelpText(
+    'after',
+    `
+Getting started:
+  canopy login http://localhost:10000 -u Admin     log in (the password is prompted for)
+  canopy apply -f app.json                         create the applications of an SLA (or an aerOS CR in YAML)
+  canopy get services                              list them; -o json or -o yaml for scripts
+  canopy deploy <service>                          run one instance, following it to RUNNING
+  canopy scale <service> 3                         run three
+  canopy logs <service> -f                         follow its log
+  canopy delete application <application>         undeploy and remove it
+
+Services and applications are named by id or by name (application.service when a name is in several).`,
+  );
 
   program
     .command('completion')

@@ -121,7 +121,9 @@ async function send(
       ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    // undici puts the socket error in `cause`, or an AggregateError of one per address tried.
+    const c = (error as { cause?: { code?: string; errors?: { code?: string }[] } }).cause;
+    const cause = c?.code ?? c?.errors?.[0]?.code ?? (error as Error).message;
     throw new Error(`cannot reach ${server} (${cause}): is the root running? check the URL given to canopy login`, {
       cause: error,
     });
