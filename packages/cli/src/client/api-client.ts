@@ -123,7 +123,7 @@ async function send(
   } catch (error) {
     // undici puts the socket error in `cause`, or an AggregateError of one per address tried.
     const c = (error as { cause?: { code?: string; errors?: { code?: string }[] } }).cause;
-    const cause = c?.code ?? c?.errors?.[0]?.code ?? (error as Error).message;
+    const cause = c?.code ?? c?.errors?.[0]?.code ?? (c as Error | undefined)?.message ?? (error as Error).message;
     throw new Error(`cannot reach ${server} (${cause}): is the root running? check the URL given to canopy login`, {
       cause: error,
     });
