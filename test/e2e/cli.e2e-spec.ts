@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { dockerCr } from '../support/aeros';
 import { slaWith } from '../support/api';
+import { freePort } from '../support/ports';
 import { REPO } from '../support/processes';
 import { startStack, type Stack } from '../support/stack';
 
@@ -148,6 +150,25 @@ describe('canopy CLI end to end (separate processes)', () => {
     expect(run.stderr).toMatch(/instance 0 (NO_QUALIFIED_WORKER_FOUND|TargetClusterNotFound|FAILED): \S/);
     expect(run.stdout).toMatch(/instance 0: REQUESTED/);
     expect((await canopy('delete', 'application', 'pinapp')).code).toBe(0);
+  });
+
+  it('applies an aerOS CR in YAML through the LLO API, and again as an update', async () => {
+    const file = join(stack.work, 'component.yaml');
+    const cr = (greeting: string, port: number) =>
+      dockerCr({ name: 'cli-component', selectedIE: stack.nodeNames[0]!, port, greeting });
+    const port = await freePort();
+    writeFileSync(file, cr('hi', port));
+    const created = await canopy('apply', '-f', file);
+    expect(created.stderr).toBe('');
+    expect(created).toMatchObject({ code: 0 });
+    expect(created.stdout).toContain('ServiceComponentDocker cli-component created (LLO API)');
+    const component = await stack.api.request('GET', '/v1/service-components/cli-component?type=docker');
+    expect(component.status).toBe(200);
+    writeFileSync(file, cr('hello', port));
+    const updated = await canopy('apply', '-f', file);
+    expect(updated).toMatchObject({ code: 0 });
+    expect(updated.stdout).toContain('ServiceComponentDocker cli-component updated (LLO API)');
+    await stack.api.request('DELETE', '/v1/service-components/cli-component?type=docker');
   });
 
   it('prints a bash completion script', async () => {
