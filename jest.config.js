@@ -1,7 +1,8 @@
 /**
  * Three test layers (CONVENTIONS.md): unit (pure logic, `*.spec.ts` beside the code), integration
  * (real SQLite, MQTT broker, Docker engine: `packages/x/test/*.int-spec.ts`) and end to end (the
- * tiers as separate processes: `test/e2e/*.e2e-spec.ts`). Sources are compiled on the fly;
+ * tiers as separate processes: `test/e2e/*.e2e-spec.ts`), and fault injection on those processes
+ * (`test/faults/*.fault-spec.ts`). Sources are compiled on the fly;
  * end-to-end tests start the built `dist/` entry points, so `pnpm build` runs first.
  */
 const transform = {
@@ -15,5 +16,7 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/packages/*/src/**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/packages/*/test/**/*.int-spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+    // Fault injection (kill -9, SIGSTOP) against the tiers as separate processes: issue 9.
+    { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'] },
   ],
 };

@@ -17,6 +17,8 @@ ensure_apt_packages() {
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
   command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
   [ -x /bin/busybox ] || missing+=(busybox-static)
+  # The real-browser CORS test (packages/root/test/cors-browser.int-spec.ts) drives it headless.
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     as_root apt-get update -qq

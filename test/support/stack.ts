@@ -13,6 +13,20 @@ export interface StackOptions {
   nodes?: { name: string; env?: NodeJS.ProcessEnv }[];
 }
 
+/** A further cluster with its own node engines, attached to the same root (see `Stack.addCluster`). */
+export interface ClusterHandle {
+  clusterName: string;
+  cluster: TierProcess;
+  nodes: TierProcess[];
+  /** Resolves once this cluster is connected at the root with every node live. */
+  ready(): Promise<void>;
+  /**
+   * Starts the cluster and its nodes again (same ports, names and data directories) after the
+   * caller ended them, as a site coming back; `cluster` and `nodes` then name the new processes.
+   */
+  restart(): Promise<void>;
+}
+
 export interface Stack {
   api: RootApi;
   work: string;
@@ -27,6 +41,11 @@ export interface Stack {
   restartRoot(name: string): Promise<TierProcess>;
   /** Resolves once the cluster is connected at the root with every node live. */
   clusterReady(): Promise<void>;
+  /**
+   * Starts another cluster (`<name>-<suffix>`) with its own node engines on the shared Docker
+   * engine, dialling the same root; `stop()` ends it too. Resolves once it is active at the root.
+   */
+  addCluster(suffix: string, options?: Pick<StackOptions, 'clusterEnv' | 'nodes'>): Promise<ClusterHandle>;
   stop(): Promise<void>;
 }
 
@@ -43,7 +62,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
   const nodeToken = `${name}-node-token-0123456789`;
   const clusterName = `${name}-cluster`;
   const nodes = options.nodes ?? [{ name: `${name}-node-${process.pid}` }];
-  const [rootPort, clusterPort, mqttPort] = [await freePort(), await freePort(), await freePort()];
+  const rootPort = await freePort();
   const tiers: TierProcess[] = [];
   const api = new RootApi(`http://127.0.0.1:${rootPort}`);
 
@@ -73,12 +92,63 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
     return root;
   };
 
-  const clusterReady = async (): Promise<void> => {
-    await waitFor('an active cluster with all its nodes live', async () => {
+  const readyFor = async (cluster: string, nodeCount: number): Promise<void> => {
+    await waitFor(`${cluster} active with all its nodes live`, async () => {
       const res = await api.request('GET', '/api/clusters/active');
-      const c = Array.isArray(res.body) ? res.body.find((x: any) => x.cluster_name === clusterName) : undefined;
-      return c?.resources?.activeNodes >= nodes.length ? true : undefined;
+      const c = Array.isArray(res.body) ? res.body.find((x: any) => x.cluster_name === cluster) : undefined;
+      return c?.resources?.activeNodes >= nodeCount ? true : undefined;
     });
+  };
+  const clusterReady = (): Promise<void> => readyFor(clusterName, nodes.length);
+
+  /** One cluster and its node engines; their tiers join `tiers` so `stop()` ends them. */
+  const launchCluster = async (
+    tierPrefix: string,
+    cluster: string,
+    clusterNodes: { name: string; env?: NodeJS.ProcessEnv }[],
+    clusterEnv: NodeJS.ProcessEnv | undefined,
+    ports?: { clusterPort: number; mqttPort: number },
+    run = 1,
+  ): Promise<{ cluster: TierProcess; nodes: TierProcess[]; ports: { clusterPort: number; mqttPort: number } }> => {
+    const { clusterPort, mqttPort } = ports ?? { clusterPort: await freePort(), mqttPort: await freePort() };
+    const suffix = run === 1 ? '' : `-run${run}`;
+    const clusterTier = startTier(
+      'cluster',
+      `${tierPrefix === '' ? 'cluster' : `cluster-${tierPrefix}`}${suffix}`,
+      {
+        ROOT_URL: api.baseUrl,
+        CLUSTER_TOKEN: clusterToken,
+        CLUSTER_NAME: cluster,
+        CLUSTER_PORT: String(clusterPort),
+        MQTT_PORT: String(mqttPort),
+        NODE_TOKEN: nodeToken,
+        CLUSTER_DATA_DIR: join(work, tierPrefix === '' ? 'cluster' : `cluster-${tierPrefix}`),
+        SYNC_INTERVAL_MS: '2000',
+        ...clusterEnv,
+      },
+      work,
+    );
+    tiers.push(clusterTier);
+    const nodeTiers: TierProcess[] = [];
+    for (const [i, node] of clusterNodes.entries()) {
+      const tierName = tierPrefix === '' ? `node-${i}` : `node-${tierPrefix}-${i}`;
+      const tier = startTier(
+        'node-engine',
+        `${tierName}${suffix}`,
+        {
+          CLUSTER_URL: `http://127.0.0.1:${clusterPort}`,
+          NODE_TOKEN: nodeToken,
+          NODE_NAME: node.name,
+          NODE_DATA_DIR: join(work, tierName),
+          REPORT_INTERVAL_MS: '500',
+          ...node.env,
+        },
+        work,
+      );
+      tiers.push(tier);
+      nodeTiers.push(tier);
+    }
+    return { cluster: clusterTier, nodes: nodeTiers, ports: { clusterPort, mqttPort } };
   };
 
   const stack: Stack = {
@@ -94,6 +164,27 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
       return stack.root;
     },
     clusterReady,
+    addCluster: async (suffix, more = {}) => {
+      const extraName = `${name}-${suffix}`;
+      const extraNodes = more.nodes ?? [{ name: `${name}-${suffix}-node-${process.pid}` }];
+      const launched = await launchCluster(suffix, extraName, extraNodes, more.clusterEnv);
+      let runs = 1;
+      const handle: ClusterHandle = {
+        clusterName: extraName,
+        cluster: launched.cluster,
+        nodes: launched.nodes,
+        ready: () => readyFor(extraName, extraNodes.length),
+        restart: async () => {
+          runs += 1;
+          const again = await launchCluster(suffix, extraName, extraNodes, more.clusterEnv, launched.ports, runs);
+          handle.cluster = again.cluster;
+          handle.nodes = again.nodes;
+          await handle.ready();
+        },
+      };
+      await handle.ready();
+      return handle;
+    },
     stop: async () => {
       for (const t of [...tiers].reverse()) await stopTier(t);
       for (const t of tiers.filter((x) => x.name.startsWith('node'))) {
@@ -105,41 +196,8 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
   };
 
   try {
-    tiers.push(
-      startTier(
-        'cluster',
-        'cluster',
-        {
-          ROOT_URL: api.baseUrl,
-          CLUSTER_TOKEN: clusterToken,
-          CLUSTER_NAME: clusterName,
-          CLUSTER_PORT: String(clusterPort),
-          MQTT_PORT: String(mqttPort),
-          NODE_TOKEN: nodeToken,
-          CLUSTER_DATA_DIR: join(work, 'cluster'),
-          SYNC_INTERVAL_MS: '2000',
-          ...options.clusterEnv,
-        },
-        work,
-      ),
-    );
-    for (const [i, node] of nodes.entries()) {
-      const engine = startTier(
-        'node-engine',
-        `node-${i}`,
-        {
-          CLUSTER_URL: `http://127.0.0.1:${clusterPort}`,
-          NODE_TOKEN: nodeToken,
-          NODE_NAME: node.name,
-          NODE_DATA_DIR: join(work, `node-${i}`),
-          REPORT_INTERVAL_MS: '500',
-          ...node.env,
-        },
-        work,
-      );
-      tiers.push(engine);
-      stack.nodeProcesses.push(engine);
-    }
+    const main = await launchCluster('', clusterName, nodes, options.clusterEnv);
+    stack.nodeProcesses.push(...main.nodes);
     await api.login('Admin', adminPassword);
     await clusterReady();
   } catch (error) {

@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { LOG_REDACTION } from '@canopy/schema';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
@@ -39,6 +40,8 @@ export class ClusterModule {
         LoggerModule.forRoot({
           pinoHttp: {
             logger,
+            // The join token arrives as `authorization`: never in a request log (SPEC §9).
+            redact: LOG_REDACTION,
             // Nodes register rarely; health checks are frequent and uninteresting.
             autoLogging: { ignore: (req) => req.url === '/health' },
           },

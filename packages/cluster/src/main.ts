@@ -1,10 +1,11 @@
+import { LOG_REDACTION } from '@canopy/schema';
 import pino from 'pino';
 import { startCluster } from './cluster.bootstrap';
 import { ConfigError, loadClusterConfig } from './config/cluster-config';
 
 /** Process entry: `node packages/cluster/dist/main.js`, configured from the environment. */
 async function main(): Promise<void> {
-  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', redact: LOG_REDACTION });
   let config;
   try {
     config = loadClusterConfig(process.env);
@@ -16,6 +17,10 @@ async function main(): Promise<void> {
     throw err;
   }
   const cluster = await startCluster(config, logger);
+  // The operator hands the join token to nodes: printed once to the terminal, never to the JSON log.
+  if (cluster.nodeTokenGenerated) {
+    process.stderr.write(`canopy-cluster: generated node join token: ${cluster.nodeToken}\n`);
+  }
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {
     if (stopping) return;

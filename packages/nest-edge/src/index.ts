@@ -4,3 +4,4 @@ export * from './schema-validation.pipe';
 export * from './framework-logger';
 export * from './configure-edge';
 export * from './secrets';
+export * from './private-files';

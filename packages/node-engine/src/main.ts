@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
+import { LOG_REDACTION } from '@canopy/schema';
 import pino from 'pino';
 import { collectStatus, renderStatus } from './cli/status.command';
 import {
@@ -68,7 +69,8 @@ function loadConfig(opts: CliOptions, requireToken: boolean): NodeEngineConfig {
 }
 
 async function run(opts: CliOptions): Promise<void> {
-  const log = pino({ name: 'canopy-node-engine' });
+  // The join token and MQTT password never reach the JSON log (SPEC §9).
+  const log = pino({ name: 'canopy-node-engine', redact: LOG_REDACTION });
   let handle: NodeEngineHandle | undefined;
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {

@@ -49,6 +49,8 @@ describe('node engine hardening (real Docker, commands published straight over M
       allowPrivileged: false,
       allowCapabilities: ['NET_ADMIN'],
       imageAllowlist: ['canopy-test/', 'docker.io/canopy-test/*', '127.0.0.1:*'],
+      // The private-registry test runs its registry stand-in on loopback.
+      allowPrivateRegistries: true,
       gpus: 0,
       // Short crash-loop timing so the schedule is observable in seconds, not minutes.
       restartBackoff: { baseMs: 300, maxMs: 1200, resetAfterMs: 60_000 },

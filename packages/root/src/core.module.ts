@@ -1,12 +1,10 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { LOG_REDACTION } from '@canopy/schema';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { CLOCK, LOGGER, ROOT_CONFIG, ROOT_SECRETS, systemClock } from './common/tokens';
 import type { RootConfig, RootSecrets } from './config/root-config';
 import { STORE, type Store } from './persistence/store.port';
-
-/** Request headers that carry credentials; pino-http's request logs show them as `[redacted]`. */
-const REDACTED_HEADERS = ['req.headers.authorization', 'req.headers.cookie'];
 
 export interface RootDeps {
   config: RootConfig;
@@ -36,7 +34,8 @@ export class CoreModule {
           pinoHttp: {
             logger: deps.log,
             autoLogging: deps.config.logHttp,
-            redact: { paths: REDACTED_HEADERS, censor: '[redacted]' },
+            // Credential headers, cookies, passwords and tokens show as `[redacted]` (SPEC §9).
+            redact: LOG_REDACTION,
           },
         }),
       ],

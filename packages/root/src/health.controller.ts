@@ -7,7 +7,8 @@ import { Public } from './auth/principal';
 export class HealthController {
   @Public()
   @Get('health')
-  health(): { status: 'ok' } {
-    return { status: 'ok' };
+  health(): { status: 'ok'; message: string } {
+    // `message` is what aerOS's LLO API answers on its own /health, which aerOS clients read.
+    return { status: 'ok', message: 'The Canopy LLO API is running' };
   }
 }

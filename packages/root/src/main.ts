@@ -1,19 +1,26 @@
 #!/usr/bin/env node
+import { LOG_REDACTION } from '@canopy/schema';
 import pino from 'pino';
 import { loadRootConfig } from './config/root-config';
 import { startRoot } from './root.bootstrap';
 
 /** `node packages/root/dist/main.js`: the root orchestrator as its own process, configured by environment. */
 async function main(): Promise<void> {
-  const log = pino({ name: 'canopy', level: process.env.LOG_LEVEL ?? 'info' });
+  const log = pino({ name: 'canopy', level: process.env.LOG_LEVEL ?? 'info', redact: LOG_REDACTION });
   const root = await startRoot(loadRootConfig(process.env), log);
+  // Generated secrets go to the operator's terminal once, as plain text on stderr, never into the
+  // JSON log (which is shipped and kept): the log line only says where to look.
   if (root.admin.generatedPassword !== undefined) {
-    log.warn(
-      { username: root.admin.username, password: root.admin.generatedPassword },
-      'generated first admin password (shown once)',
+    process.stderr.write(
+      `canopy: generated first admin password for ${root.admin.username}: ${root.admin.generatedPassword}\n` +
+        '        (shown only once; set CANOPY_ADMIN_PASSWORD to reset it)\n',
     );
+    log.warn({ username: root.admin.username }, 'generated first admin password (printed once to stderr)');
   }
-  if (root.clusterTokenGenerated) log.warn({ clusterToken: root.clusterToken }, 'generated cluster token (shown once)');
+  if (root.clusterTokenGenerated) {
+    process.stderr.write(`canopy: generated cluster token: ${root.clusterToken}\n        (shown only once)\n`);
+    log.warn('generated cluster token (printed once to stderr)');
+  }
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down');
     root.stop().then(

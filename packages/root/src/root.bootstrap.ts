@@ -34,6 +34,15 @@ export async function startRoot(config: RootConfig, parent?: Logger): Promise<Ro
     bufferLogs: true,
     bodyParser: false,
   });
+  // Oakestra's dashboard is served from its own origin and calls the API with a bearer token;
+  // cookies are never used, so no origin is ever given credentials.
+  app.enableCors({
+    origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
+    credentials: false,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type'],
+    maxAge: 600,
+  });
   configureEdge(app, { log, bodyLimit: config.bodyLimit });
   // kubectl decodes only Kubernetes `Status` errors, also for a body the parser refused.
   app.use('/k8s', k8sBodyErrors);

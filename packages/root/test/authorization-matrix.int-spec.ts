@@ -281,6 +281,67 @@ describe('authorization matrix (real root over HTTP)', () => {
       }),
       expect: adminOnly,
     },
+    // Oakestra's clients' routes (issue 11).
+    {
+      name: 'register user (Oakestra)',
+      method: 'POST',
+      prepare: async () => ({
+        path: '/api/auth/register',
+        body: { name: unique('reg'), email: '', password: 'password-123', roles: ['Application_Provider'] },
+      }),
+      expect: { other: 403, own: 403, admin: 201 },
+    },
+    {
+      // Another user's list is empty (as if it owned none), never another's applications.
+      name: "list a user's applications (Oakestra)",
+      method: 'GET',
+      prepare: async () => ({ path: `/api/applications/${ownUserId}` }),
+      expect: anyUser,
+    },
+    {
+      name: "list an organization's users (Oakestra)",
+      method: 'GET',
+      prepare: async () => ({ path: `/api/users/${orgId}` }),
+      expect: adminOnly,
+    },
+    {
+      name: 'change password by name (Oakestra)',
+      method: 'POST',
+      prepare: async () => ({
+        path: '/api/user/alice',
+        body: { oldPassword: 'alice-password', newPassword: 'alice-password' },
+      }),
+      // Only the user itself: an admin resets with PUT instead.
+      expect: { other: 404, own: 200, admin: 403 },
+    },
+    {
+      name: 'permission (Oakestra)',
+      method: 'GET',
+      prepare: async () => ({ path: `/api/permission/alice` }),
+      expect: owned,
+    },
+    {
+      name: 'list organizations (Oakestra)',
+      method: 'GET',
+      prepare: async () => ({ path: '/api/organization/' }),
+      expect: adminOnly,
+    },
+    {
+      name: 'create organization (Oakestra)',
+      method: 'POST',
+      prepare: async () => ({ path: '/api/organization/', body: { name: unique('org'), member: [] } }),
+      expect: { other: 403, own: 403, admin: 201 },
+    },
+    {
+      name: 'undeploy instance, no slash (Oakestra dashboard)',
+      method: 'DELETE',
+      prepare: async () => {
+        const fresh = await freshApp();
+        const n = (await call('own', 'POST', `/api/service/${fresh.serviceId}/instance`)).body.instance_number;
+        return { path: `/api/service/${fresh.serviceId}/instance${n}` };
+      },
+      expect: owned,
+    },
     { name: 'list API tokens', method: 'GET', prepare: async () => ({ path: '/api/tokens' }), expect: adminOnly },
     {
       name: 'mint API token',

@@ -163,6 +163,18 @@ describe('cluster gateway (real Socket.IO)', () => {
     expect(envOf(2)).toEqual(['MODE=new']);
   });
 
+  it('takes heartbeats, and a malformed one crashes nothing', async () => {
+    const socket = dial({ token: CLUSTER_TOKEN, name: 'edge-beat' });
+    expect(await outcome(socket)).toBe('connected');
+    socket.emit('cluster:heartbeat', { sentAt: Date.now() });
+    socket.emit('cluster:heartbeat', { sentAt: 'yesterday' });
+    socket.emit('cluster:heartbeat', null);
+    const good = await socket.timeout(5000).emitWithAck('cluster:sync', { resources, instances: [] });
+    expect(good).toEqual({ clusterId: expect.any(String), desired: [] });
+    const listed = (await clusters()).find((c) => c.cluster_name === 'edge-beat') as any;
+    expect([listed.active, listed.state]).toEqual([true, 'live']);
+  });
+
   it('marks a cluster inactive when its connection drops', async () => {
     const socket = dial({ token: CLUSTER_TOKEN, name: 'edge-3' });
     expect(await outcome(socket)).toBe('connected');

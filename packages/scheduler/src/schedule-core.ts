@@ -150,10 +150,12 @@ export function scheduleCore(
   if (slots !== undefined && slots.ids.length !== candidates.length) return undefined;
   const { f, filtering, mode, wantCpu, wantMem, wantGpu } = prepare(request, policy);
 
+  const spread = request.spread !== undefined && request.spread.size > 0 ? request.spread : undefined;
   let passed = 0;
   let best: Candidate | undefined;
   let bestScore = 0;
   let bestTraffic = 0;
+  let bestLoad = 0;
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i] as Candidate;
     if (!c.active) continue;
@@ -179,18 +181,22 @@ export function scheduleCore(
     if (freeCpu < wantCpu || freeMem < wantMem || a.gpus - rGpu < wantGpu) continue;
     const l = c.largestNodeFree;
     if (l !== undefined && (l.cpuMillis < wantCpu || l.memoryMb < wantMem || l.gpus < wantGpu)) continue;
-    if (mode === FIRST_FIT) return { ok: true, candidateId: c.id };
+    // Spread: the fewest instances of the same service first; nothing can beat a candidate with none.
+    const load = spread === undefined ? 0 : (spread.get(c.id) ?? 0);
+    if (mode === FIRST_FIT && load === 0) return { ok: true, candidateId: c.id };
 
     // Inlined `fitScore` (see scheduler.ts for why this score); keep the two in step.
     const score =
       (a.cpuMillis > 0 ? (freeCpu - wantCpu) / a.cpuMillis : 0) +
       (a.memoryMb > 0 ? (freeMem - wantMem) / a.memoryMb : 0);
-    if (best === undefined) {
+    if (best === undefined || load < bestLoad) {
       best = c;
       bestScore = score;
       bestTraffic = c.netRxBps ?? 0;
+      bestLoad = load;
       continue;
     }
+    if (load > bestLoad || mode === FIRST_FIT) continue;
     let cmp: number; // < 0: c beats best
     if (mode === BEST_FIT) {
       cmp = score - bestScore;
@@ -243,10 +249,12 @@ export function scheduleTableCore(
   // best-fit keeps the lowest score: negate it so every policy keeps the highest key.
   const sign = mode === BEST_FIT ? -1 : 1;
 
+  const spread = request.spread !== undefined && request.spread.size > 0 ? request.spread : undefined;
   let passed = 0;
   let best = -1;
   let bestKey = 0;
   let bestTraffic = 0;
+  let bestLoad = 0;
   for (let i = 0; i < n; i++) {
     if (active[i] === 0) continue;
     if (filtering && filterStage(candidates[i] as Candidate, f) !== PASS) continue;
@@ -264,9 +272,19 @@ export function scheduleTableCore(
     ) {
       continue;
     }
-    if (mode === FIRST_FIT) return { ok: true, candidateId: ids[i] as string };
+    const load = spread === undefined ? 0 : (spread.get(ids[i] as string) ?? 0);
+    if (mode === FIRST_FIT && load === 0) return { ok: true, candidateId: ids[i] as string };
 
     const key = sign * ((aCpu > 0 ? (freeCpu - wantCpu) / aCpu : 0) + (aMem > 0 ? (freeMem - wantMem) / aMem : 0));
+    if (best >= 0 && load > bestLoad) continue;
+    if (best < 0 || load < bestLoad) {
+      best = i;
+      bestKey = key;
+      bestTraffic = netRx[i] as number;
+      bestLoad = load;
+      continue;
+    }
+    if (mode === FIRST_FIT) continue;
     if (mode === MOST_TRAFFIC) {
       const traffic = netRx[i] as number;
       if (best >= 0 && traffic < bestTraffic) continue;

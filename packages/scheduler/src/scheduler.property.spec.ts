@@ -253,3 +253,30 @@ describe('scheduler properties (random fleets and request sequences through the 
     );
   });
 });
+
+describe('spread (property)', () => {
+  const zero = (): Resources => ({ cpuMillis: 0, memoryMb: 0, gpus: 0 });
+  it('succeeds exactly when it would without spread, on a least-loaded feasible candidate; array = table', () => {
+    fc.assert(
+      fc.property(
+        fleetArb,
+        requestArb(12),
+        fc.constantFrom(...POLICIES),
+        fc.array(fc.nat(3), { minLength: 14, maxLength: 14 }),
+        (fleet, request, policy, loads) => {
+          const spread = new Map(fleet.map((c, i) => [c.id, loads[i] ?? 0]));
+          const withSpread = { ...request, spread };
+          const plain = schedule(fleet, zero, request, policy);
+          const spreadDecision = schedule(fleet, zero, withSpread, policy);
+          expect(spreadDecision.ok).toBe(plain.ok);
+          expect(schedule(new CandidateTable(fleet), zero, withSpread, policy)).toEqual(spreadDecision);
+          if (!spreadDecision.ok) return;
+          const feasible = fleet.filter((c) => passesFilters(c, request) && fits(c, zero(), request.requests));
+          const least = Math.min(...feasible.map((c) => spread.get(c.id) ?? 0));
+          expect(spread.get(spreadDecision.candidateId)).toBe(least);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

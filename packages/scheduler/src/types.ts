@@ -50,6 +50,13 @@ export interface PlacementRequest {
   pinned?: string[];
   /** Geographic filter: the candidate's location must lie within `radiusKm` of this point. */
   near?: GeoPoint & { radiusKm: number };
+  /**
+   * Soft anti-affinity: how many instances of the same service each candidate (by id) already
+   * holds. Among the candidates that pass every filter and have room, one holding fewer wins before
+   * the policy's own order is asked; it never makes a candidate infeasible, so replicas still pack
+   * onto one candidate when nothing else fits. Absent or empty: no preference.
+   */
+  spread?: ReadonlyMap<string, number>;
 }
 
 export type Policy = 'best-fit' | 'worst-fit' | 'first-fit' | 'most-traffic';

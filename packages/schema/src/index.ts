@@ -17,6 +17,8 @@ export * from './aeros/cr-to-sla';
 export * from './aeros/kinds';
 export * from './aeros/infrastructure-element';
 export * from './sla/sla-to-spec';
+export * from './sla/spec-check';
 export * from './aeros/ie-resolution';
 export * from './validation/yaml-document';
 export * from './aeros/hlo-allocation.dto';
+export * from './log-redaction';

@@ -1,11 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 
 /** SHA-256 hex. Enough for high-entropy random secrets (no dictionary to guess from). */
 export function sha256(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
-/** Constant-time string comparison; hashing first makes the lengths equal without leaking them. */
-export function constantTimeEqual(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
-}
+/** The one secret compare lives in the shared edge; re-exported for the cluster's own callers. */
+export { constantTimeEqual } from '@canopy/nest-edge';

@@ -29,6 +29,14 @@ export interface ClusterConfig {
   metricsToken?: string;
   /** `MQTT_PORT`, default 10003 (in-process broker); 0 = any free port */
   mqttPort: number;
+  /** `MQTT_HOST`, default 127.0.0.1: where the in-process broker listens (0.0.0.0 for nodes on other hosts) */
+  mqttHost?: string;
+  /** `MQTT_MAX_PACKET_BYTES`, default 1048576: largest packet an authenticated client may send */
+  mqttMaxPacketBytes?: number;
+  /** `MQTT_MAX_CONNECTIONS`, default 1000: open broker connections in total */
+  mqttMaxConnections?: number;
+  /** `MQTT_MAX_CONNECTIONS_PER_ADDRESS`, default 100: open broker connections from one address */
+  mqttMaxConnectionsPerAddress?: number;
   /** `MQTT_URL`: an external broker (e.g. Mosquitto) instead of the in-process one */
   mqttUrl?: string;
   /** `MQTT_USERNAME` / `MQTT_PASSWORD`: the cluster's own login at an external broker */
@@ -84,6 +92,19 @@ class ClusterEnv {
   @Matches(/^\S{8,}$/, { message: 'must be at least 8 characters without spaces' })
   NODE_TOKEN?: string;
   @IsOptional() @IsString() @Matches(INT, { message: 'must be a port number' }) MQTT_PORT?: string;
+  @IsOptional() @IsString() @Matches(/^\S+$/, { message: 'must be an address without spaces' }) MQTT_HOST?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(/^[1-9]\d{0,8}$/, { message: 'must be a whole number of bytes from 1' })
+  MQTT_MAX_PACKET_BYTES?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(/^[1-9]\d{0,5}$/, { message: 'must be a whole number from 1' })
+  MQTT_MAX_CONNECTIONS?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(/^[1-9]\d{0,5}$/, { message: 'must be a whole number from 1' })
+  MQTT_MAX_CONNECTIONS_PER_ADDRESS?: string;
   @IsOptional()
   @IsString()
   @Matches(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, { message: 'must be an mqtt(s):// URL' })
@@ -155,6 +176,11 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
     nodeToken: e.NODE_TOKEN,
     metricsToken: e.CANOPY_METRICS_TOKEN,
     mqttPort: port('MQTT_PORT', e.MQTT_PORT, 10003),
+    mqttHost: e.MQTT_HOST ?? '127.0.0.1',
+    mqttMaxPacketBytes: e.MQTT_MAX_PACKET_BYTES === undefined ? 1024 * 1024 : Number(e.MQTT_MAX_PACKET_BYTES),
+    mqttMaxConnections: e.MQTT_MAX_CONNECTIONS === undefined ? 1000 : Number(e.MQTT_MAX_CONNECTIONS),
+    mqttMaxConnectionsPerAddress:
+      e.MQTT_MAX_CONNECTIONS_PER_ADDRESS === undefined ? 100 : Number(e.MQTT_MAX_CONNECTIONS_PER_ADDRESS),
     mqttUrl: e.MQTT_URL,
     mqttUsername: e.MQTT_USERNAME,
     mqttPassword: e.MQTT_PASSWORD,

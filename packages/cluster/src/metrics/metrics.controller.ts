@@ -1,8 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Header, Headers, Inject } from '@nestjs/common';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { INSTANCE_STATUSES } from '@canopy/schema';
-import { UnauthorizedError } from '@canopy/nest-edge';
+import { constantTimeEqual, UnauthorizedError } from '@canopy/nest-edge';
 import { CLUSTER_CONFIG } from '../common/tokens';
 import type { ClusterConfig } from '../config/cluster-config';
 import { InstancesService } from '../instances/instances.service';
@@ -74,11 +73,7 @@ export class MetricsController {
   scrape(@Headers('authorization') authorization?: string): Promise<string> {
     const expected = this.config.metricsToken;
     const given = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length).trim() : '';
-    if (
-      expected === undefined ||
-      given.length !== expected.length ||
-      !timingSafeEqual(Buffer.from(given), Buffer.from(expected))
-    ) {
+    if (expected === undefined || !constantTimeEqual(given, expected)) {
       throw new UnauthorizedError(
         expected === undefined ? 'metrics are off: set CANOPY_METRICS_TOKEN' : 'wrong metrics token',
       );

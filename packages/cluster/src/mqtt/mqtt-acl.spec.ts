@@ -1,4 +1,4 @@
-import { mayPublish, maySubscribe, type MqttUser } from './mqtt-acl';
+import { boundClientId, mayPublish, mayReceive, maySubscribe, type MqttUser } from './mqtt-acl';
 
 const nodeA: MqttUser = { kind: 'node', nodeId: 'nodeA' };
 const cluster: MqttUser = { kind: 'cluster' };
@@ -53,5 +53,21 @@ describe('mqtt ACL', () => {
     expect(mayPublish(cluster, 'nodes/+/control/deploy')).toBe(false);
     expect(maySubscribe(cluster, '#')).toBe(false);
     expect(maySubscribe(cluster, '$SYS/#')).toBe(false);
+  });
+
+  it('delivers to a node only its own control topics, to the cluster only the nodes/ tree', () => {
+    expect(mayReceive(nodeA, 'nodes/nodeA/control/deploy')).toBe(true);
+    expect(mayReceive(nodeA, 'nodes/nodeB/control/deploy')).toBe(false);
+    expect(mayReceive(nodeA, 'nodes/nodeA/information')).toBe(false);
+    expect(mayReceive(nodeA, '$SYS/broker/new/clients')).toBe(false);
+    expect(mayReceive(cluster, 'nodes/nodeB/information')).toBe(true);
+    expect(mayReceive(cluster, '$SYS/broker/new/clients')).toBe(false);
+  });
+
+  it("puts client ids in the login's own namespace, so no login can take over another's id", () => {
+    const nodeB: MqttUser = { kind: 'node', nodeId: 'nodeB' };
+    expect(boundClientId(nodeB, 'canopy-node-nodeA')).not.toBe(boundClientId(nodeA, 'canopy-node-nodeA'));
+    expect(boundClientId(nodeA, 'x')).not.toBe(boundClientId(cluster, 'x'));
+    expect(boundClientId(nodeB, 'canopy-cluster-c')).not.toBe(boundClientId(cluster, 'canopy-cluster-c'));
   });
 });

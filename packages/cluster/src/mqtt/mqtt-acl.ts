@@ -31,3 +31,25 @@ export function maySubscribe(user: MqttUser, filter: string): boolean {
   if (user.kind === 'cluster') return levels.length >= 2;
   return levels.length >= 4 && levels[1] === user.nodeId && levels[2] === 'control' && (levels[3] ?? '') !== '';
 }
+
+/**
+ * What the broker may deliver to a client, checked again at delivery: a subscription granted
+ * earlier does not widen what a node reads (a node receives only its own `nodes/<ownId>/control/…`,
+ * the cluster only what is under `nodes/`).
+ */
+export function mayReceive(user: MqttUser, topic: string): boolean {
+  const levels = topic.split('/');
+  if (levels[0] !== NODE_TOPIC_ROOT) return false;
+  if (user.kind === 'cluster') return levels.length >= 3;
+  return levels.length >= 4 && levels[1] === user.nodeId && levels[2] === 'control';
+}
+
+/**
+ * The client id a login gets at the broker. MQTT lets a new connection with an existing client id
+ * take over that session (the old one is closed), so ids are put in the login's own namespace: a
+ * node can only ever displace its own earlier connection. Node ids have no `/` and never start
+ * with `$`, so the namespaces cannot overlap.
+ */
+export function boundClientId(user: MqttUser, requested: string): string {
+  return user.kind === 'cluster' ? `$cluster/${requested}` : `${user.nodeId}/${requested}`;
+}

@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Inject, Injectable } from '@nestjs/common';
 import { createBroker, type AuthenticateError, type Client } from 'aedes';
 import type Aedes from 'aedes';
@@ -6,12 +6,24 @@ import type { Logger } from 'pino';
 import { CLUSTER_CONFIG, CLUSTER_LOGGER } from '../common/tokens';
 import type { ClusterConfig } from '../config/cluster-config';
 import { NodesService } from '../nodes/nodes.service';
-import { mayPublish, maySubscribe, type MqttUser } from './mqtt-acl';
+import { boundClientId, mayPublish, mayReceive, maySubscribe, type MqttUser } from './mqtt-acl';
+import { gatedConnection, PacketSizeGate } from './mqtt-packet-gate';
 import { MqttAccess } from './mqtt-access';
 import { constantTimeEqual } from '../common/secrets';
 
 /** MQTT CONNACK return code 4 (MQTT 3.1.1): bad user name or password. */
 const BAD_USERNAME_OR_PASSWORD = 4;
+/**
+ * Largest CONNECT (and anything pipelined behind it) before a login succeeded: client id, user
+ * name, password and a will fit easily; what is larger is not a node.
+ */
+export const MAX_UNAUTHENTICATED_PACKET_BYTES = 16 * 1024;
+export const MQTT_DEFAULTS = {
+  host: '127.0.0.1',
+  maxPacketBytes: 1024 * 1024,
+  maxConnections: 1000,
+  maxConnectionsPerAddress: 100,
+} as const;
 
 /**
  * The in-process broker (aedes) for the embedded and single-host setups. Every client must log in;
@@ -24,6 +36,11 @@ export class MqttBroker {
   private server: Server | undefined;
   /** The identity each connection authenticated as; set in `authenticate`, read by the ACL hooks. */
   private readonly users = new WeakMap<Client, MqttUser>();
+  /** Open sockets per remote address, for the per-address limit. */
+  private readonly perAddress = new Map<string, number>();
+  private open = 0;
+  /** Each connection's size gate, so a successful login can raise its limit. */
+  private readonly gates = new WeakMap<object, PacketSizeGate>();
 
   constructor(
     @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
@@ -47,6 +64,9 @@ export class MqttBroker {
           return;
         }
         this.users.set(client, user);
+        // Before `registerClient` runs, so a taken-over id can only be the login's own.
+        client.id = boundClientId(user, client.id);
+        this.gates.get(client.conn)?.setLimit(this.config.mqttMaxPacketBytes ?? MQTT_DEFAULTS.maxPacketBytes);
         done(null, true);
       },
       authorizePublish: (client, packet, done) => {
@@ -56,6 +76,14 @@ export class MqttBroker {
         if (user && mayPublish(user, packet.topic)) return done(null);
         this.log.warn({ clientId: client.id, topic: packet.topic }, 'mqtt publish refused');
         done(new Error('publish not authorized'));
+      },
+      authorizeForward: (client, packet) => {
+        const user = this.users.get(client);
+        if (user && mayReceive(user, packet.topic)) return packet;
+        if (!packet.topic.startsWith('$SYS/')) {
+          this.log.warn({ clientId: client.id, topic: packet.topic }, 'mqtt delivery refused');
+        }
+        return undefined;
       },
       authorizeSubscribe: (client, sub, done) => {
         const user = this.users.get(client);
@@ -68,10 +96,10 @@ export class MqttBroker {
     aedes.on('clientError', (client, err) =>
       this.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'),
     );
-    const server = createServer((socket) => aedes.handle(socket));
+    const server = createServer((socket) => this.accept(aedes, socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.config.mqttPort, this.config.host, () => {
+      server.listen(this.config.mqttPort, this.config.mqttHost ?? MQTT_DEFAULTS.host, () => {
         server.off('error', reject);
         resolve();
       });
@@ -80,7 +108,7 @@ export class MqttBroker {
     this.server = server;
     const port = (server.address() as AddressInfo).port;
     this.access.setBrokerPort(port);
-    this.log.info({ port }, 'mqtt broker listening');
+    this.log.info({ port, host: this.config.mqttHost ?? MQTT_DEFAULTS.host }, 'mqtt broker listening');
     return port;
   }
 
@@ -90,6 +118,35 @@ export class MqttBroker {
     this.server = undefined;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Connection limits first, then the packet-size gate, then aedes. */
+  private accept(aedes: Aedes, socket: Socket): void {
+    const address = socket.remoteAddress ?? 'unknown';
+    const fromAddress = this.perAddress.get(address) ?? 0;
+    const maxTotal = this.config.mqttMaxConnections ?? MQTT_DEFAULTS.maxConnections;
+    const maxPerAddress = this.config.mqttMaxConnectionsPerAddress ?? MQTT_DEFAULTS.maxConnectionsPerAddress;
+    if (this.open >= maxTotal || fromAddress >= maxPerAddress) {
+      this.log.warn({ address, open: this.open, fromAddress }, 'mqtt connection refused: limit reached');
+      socket.destroy();
+      return;
+    }
+    this.open++;
+    // Acks are small and answered one by one; without this Nagle holds each behind a delayed ACK.
+    socket.setNoDelay(true);
+    this.perAddress.set(address, fromAddress + 1);
+    socket.once('close', () => {
+      this.open--;
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) this.perAddress.delete(address);
+      else this.perAddress.set(address, left);
+    });
+    const gate = new PacketSizeGate(MAX_UNAUTHENTICATED_PACKET_BYTES);
+    const conn = gatedConnection(socket, gate, (reason) =>
+      this.log.warn({ address, reason }, 'mqtt connection dropped: packet too large'),
+    );
+    this.gates.set(conn, gate);
+    aedes.handle(conn);
   }
 
   private login(username: string | undefined, password: string | undefined): MqttUser | undefined {

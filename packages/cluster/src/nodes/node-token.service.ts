@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
+import { ensurePrivateDir } from '@canopy/nest-edge';
 import type { Logger } from 'pino';
 import { IdGenerator } from '../common/clock';
 import { constantTimeEqual } from '../common/secrets';
@@ -16,6 +17,8 @@ const TOKEN_FILE = 'node-token';
 @Injectable()
 export class NodeTokenService {
   readonly token: string;
+  /** Whether this start generated the token (so the entry point prints it once). */
+  readonly generated: boolean = false;
 
   constructor(@Inject(CLUSTER_CONFIG) config: ClusterConfig, @Inject(CLUSTER_LOGGER) logger: Logger, ids: IdGenerator) {
     if (config.nodeToken !== undefined) {
@@ -27,11 +30,12 @@ export class NodeTokenService {
       this.token = readFileSync(file, 'utf8').trim();
       return;
     }
-    mkdirSync(config.dataDir, { recursive: true });
+    ensurePrivateDir(config.dataDir);
     this.token = ids.secret();
     writeFileSync(file, `${this.token}\n`, { mode: 0o600 });
-    // Printed once, on first start, so the operator can hand it to the nodes; afterwards it is in the file.
-    logger.info({ nodeToken: this.token, file }, 'node join token generated');
+    this.generated = true;
+    // The process entry prints it once to the terminal; the JSON log only says where it is kept.
+    logger.info({ file }, 'node join token generated');
   }
 
   matches(presented: string): boolean {

@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { ensurePrivateDir, ensurePrivateFile } from '@canopy/nest-edge';
 import type { InstanceSpecDto, InstanceStatus } from '@canopy/schema';
 import { ClusterRepository, type InstanceRecord, type NodeRecord, type ObservedState } from './cluster.repository';
 
@@ -60,8 +60,10 @@ export class SqliteClusterRepository extends ClusterRepository {
 
   constructor(dataDir: string) {
     super();
-    mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(join(dataDir, 'cluster.db'));
+    ensurePrivateDir(dataDir);
+    const file = join(dataDir, 'cluster.db');
+    ensurePrivateFile(file);
+    this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.exec(SCHEMA);
     this.migrate();

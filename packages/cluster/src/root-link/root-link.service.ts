@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  CLUSTER_HEARTBEAT_INTERVAL_MS,
   InstanceKeyDto,
   InstanceSpecDto,
   LogsRequestDto,
@@ -132,6 +133,8 @@ export class RootLinkService {
       setInterval(() => void this.sync(), this.config.syncIntervalMs),
       setInterval(() => this.emitResources(true), this.config.resourcesIntervalMs ?? 5_000),
       setInterval(() => void this.flushStatuses(), STATUS_RETRY_MS),
+      // The root judges a cluster by this (CLUSTER_SUSPECT_MS), not by the TCP connection alone.
+      setInterval(() => this.heartbeat(), CLUSTER_HEARTBEAT_INTERVAL_MS),
     );
   }
 
@@ -207,6 +210,10 @@ export class RootLinkService {
     } finally {
       this.flushing = false;
     }
+  }
+
+  private heartbeat(): void {
+    if (this.socket?.connected) this.socket.emit('cluster:heartbeat', { sentAt: Date.now() });
   }
 
   private resourcesSoon(): void {

@@ -40,6 +40,21 @@ export interface NodeEngineConfig {
   allowCapabilities?: string[];
   /** env NODE_IMAGE_ALLOWLIST=prefix,glob*; default empty = any image */
   imageAllowlist?: string[];
+  /** env NODE_ALLOW_NAMED_VOLUMES: named Docker volumes (shared across tenants); default false */
+  allowNamedVolumes?: boolean;
+  /** env NODE_ALLOW_PRIVATE_REGISTRIES: images from loopback, link-local and private registry addresses; default false */
+  allowPrivateRegistries?: boolean;
+  /** env NODE_HOST_PORT_RANGE=min-max: host ports instances may publish on; default 1024-65535 */
+  hostPortMin?: number;
+  hostPortMax?: number;
+  /** env NODE_MAX_PORTS: port entries per instance; default 16 */
+  maxPorts?: number;
+  /** env NODE_PIDS_LIMIT: processes per container; default 512 */
+  pidsLimit?: number;
+  /** env NODE_DEFAULT_MEMORY_MB: a container's memory limit when its descriptor says 0; default 512 */
+  defaultMemoryMb?: number;
+  /** env NODE_DEFAULT_VCPUS: a container's CPU limit when its descriptor says 0; default 1 */
+  defaultVcpus?: number;
   /** env NODE_GPUS; default: the number of /dev/nvidia<N> devices */
   gpus?: number;
   /** env RESTART_BACKOFF_BASE_MS / RESTART_BACKOFF_MAX_MS / RESTART_RESET_AFTER_MS */
@@ -109,6 +124,18 @@ class NodeEngineEnv {
 
   @IsOptional() @Matches(/^\d{1,3}$/, { message: 'must be a whole number' }) NODE_GPUS?: string;
 
+  @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_NAMED_VOLUMES?: string;
+  @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_PRIVATE_REGISTRIES?: string;
+  @IsOptional() @Matches(/^\d{1,5}-\d{1,5}$/, { message: 'must look like 1024-65535' }) NODE_HOST_PORT_RANGE?: string;
+  @IsOptional() @Matches(/^[1-9]\d{0,3}$/, { message: 'must be a whole number from 1' }) NODE_MAX_PORTS?: string;
+  @IsOptional() @Matches(/^[1-9]\d{0,6}$/, { message: 'must be a whole number from 1' }) NODE_PIDS_LIMIT?: string;
+  @IsOptional()
+  @Matches(/^[1-9]\d{0,7}$/, { message: 'must be a whole number of MB from 1' })
+  NODE_DEFAULT_MEMORY_MB?: string;
+  @IsOptional()
+  @Matches(/^\d{1,4}(\.\d{1,3})?$/, { message: 'must be a number of CPUs such as 0.5' })
+  NODE_DEFAULT_VCPUS?: string;
+
   @IsOptional() @Matches(MS, { message: 'must be a whole number of milliseconds' }) RESTART_BACKOFF_BASE_MS?: string;
   @IsOptional() @Matches(MS, { message: 'must be a whole number of milliseconds' }) RESTART_BACKOFF_MAX_MS?: string;
   @IsOptional() @Matches(MS, { message: 'must be a whole number of milliseconds' }) RESTART_RESET_AFTER_MS?: string;
@@ -135,6 +162,13 @@ export const FILE_KEYS: Readonly<Record<string, keyof NodeEngineEnv>> = {
   allowCapabilities: 'NODE_ALLOW_CAPABILITIES',
   imageAllowlist: 'NODE_IMAGE_ALLOWLIST',
   gpus: 'NODE_GPUS',
+  allowNamedVolumes: 'NODE_ALLOW_NAMED_VOLUMES',
+  allowPrivateRegistries: 'NODE_ALLOW_PRIVATE_REGISTRIES',
+  hostPortRange: 'NODE_HOST_PORT_RANGE',
+  maxPorts: 'NODE_MAX_PORTS',
+  pidsLimit: 'NODE_PIDS_LIMIT',
+  defaultMemoryMb: 'NODE_DEFAULT_MEMORY_MB',
+  defaultVcpus: 'NODE_DEFAULT_VCPUS',
   restartBackoffBaseMs: 'RESTART_BACKOFF_BASE_MS',
   restartBackoffMaxMs: 'RESTART_BACKOFF_MAX_MS',
   restartResetAfterMs: 'RESTART_RESET_AFTER_MS',
@@ -210,7 +244,21 @@ export function resolveNodeEngineConfig(sources: ConfigSources): NodeEngineConfi
       'invalid node engine configuration: RESTART_BACKOFF_BASE_MS must be >= 1 and <= RESTART_BACKOFF_MAX_MS',
     );
   }
+  const [portMin, portMax] = (v.NODE_HOST_PORT_RANGE ?? '1024-65535').split('-').map(Number);
+  if (portMin === undefined || portMax === undefined || portMin < 1 || portMax > 65535 || portMin > portMax) {
+    throw new ConfigError('NODE_HOST_PORT_RANGE', 'must be min-max with 1 <= min <= max <= 65535');
+  }
+  const defaultVcpus = v.NODE_DEFAULT_VCPUS === undefined ? 1 : Number(v.NODE_DEFAULT_VCPUS);
+  if (defaultVcpus < 0.01) throw new ConfigError('NODE_DEFAULT_VCPUS', 'must be at least 0.01');
   return {
+    allowNamedVolumes: v.NODE_ALLOW_NAMED_VOLUMES === 'true',
+    allowPrivateRegistries: v.NODE_ALLOW_PRIVATE_REGISTRIES === 'true',
+    hostPortMin: portMin,
+    hostPortMax: portMax,
+    maxPorts: v.NODE_MAX_PORTS === undefined ? 16 : Number(v.NODE_MAX_PORTS),
+    pidsLimit: v.NODE_PIDS_LIMIT === undefined ? 512 : Number(v.NODE_PIDS_LIMIT),
+    defaultMemoryMb: v.NODE_DEFAULT_MEMORY_MB === undefined ? 512 : Number(v.NODE_DEFAULT_MEMORY_MB),
+    defaultVcpus,
     clusterUrl: (v.CLUSTER_URL ?? DEFAULT_CLUSTER_URL).replace(/\/+$/, ''),
     nodeToken: v.NODE_TOKEN,
     nodeName: v.NODE_NAME ?? os.hostname(),

@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { ContainerRuntimeError } from '../errors';
+import { describePullFailure } from '../policy/registry-policy';
+import { DEFAULT_RESOURCE_LIMITS, effectiveLimits, type ResourceLimits } from '../policy/resource-limits';
 import { demuxDockerLog, logLines } from './docker-log';
 import { PullProgressTracker, type PullEvent } from './pull-progress';
 import {
@@ -40,7 +42,10 @@ export function dockerOptionsFromHost(dockerHost: string | undefined): Docker.Do
 export class DockerRuntimeAdapter implements ContainerRuntime {
   private readonly docker: Docker;
 
-  constructor(dockerHost?: string) {
+  constructor(
+    dockerHost?: string,
+    private readonly limits: ResourceLimits = DEFAULT_RESOURCE_LIMITS,
+  ) {
     this.docker = new Docker(dockerOptionsFromHost(dockerHost));
   }
 
@@ -60,7 +65,12 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
 
   async pullImage(ref: string, auth?: RegistryAuth, onProgress?: (percent: number) => void): Promise<void> {
     const options = auth === undefined ? {} : { authconfig: { ...auth } };
-    const stream = await wrap(() => this.docker.pull(withDefaultTag(ref), options) as Promise<Readable>);
+    let stream: Readable;
+    try {
+      stream = await wrap(() => this.docker.pull(withDefaultTag(ref), options) as Promise<Readable>);
+    } catch (err) {
+      throw pullError(err);
+    }
     const progress = new PullProgressTracker();
     await new Promise<void>((resolve, reject) => {
       // Docker answers 200 and then reports registry failures inside the progress stream, so the
@@ -69,8 +79,8 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
       this.docker.modem.followProgress(
         stream,
         (err: Error | null) => {
-          if (err) reject(toRuntimeError(err));
-          else if (streamError !== undefined) reject(new ContainerRuntimeError(streamError));
+          if (err) reject(pullError(err));
+          else if (streamError !== undefined) reject(new ContainerRuntimeError(describePullFailure(streamError)));
           else resolve();
         },
         (event: PullEvent) => {
@@ -91,6 +101,7 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
       // An empty HostPort lets Docker pick a free ephemeral port.
       (bindings[key] ??= []).push({ HostPort: port.hostPort === undefined ? '' : String(port.hostPort) });
     }
+    const limits = effectiveLimits(spec, this.limits);
     const container = await wrap(() =>
       this.docker.createContainer({
         name: spec.name,
@@ -101,8 +112,10 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
         ExposedPorts: exposed,
         HostConfig: {
           PortBindings: bindings,
-          ...(spec.memoryBytes > 0 ? { Memory: spec.memoryBytes } : {}),
-          ...(spec.nanoCpus > 0 ? { NanoCpus: spec.nanoCpus } : {}),
+          // Always limited (see resource-limits.ts): 0 in a descriptor is the node's default, not "unlimited".
+          Memory: limits.memoryBytes,
+          NanoCpus: limits.nanoCpus,
+          PidsLimit: limits.pidsLimit,
           Privileged: spec.privileged,
           // Canopy restarts crashed containers itself (with backoff, reporting each restart), so
           // Docker must not race it.
@@ -266,4 +279,10 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
       },
     };
   }
+}
+
+/** A pull failure in our words (see `describePullFailure`): the registry's answer is not repeated. */
+function pullError(err: unknown): ContainerRuntimeError {
+  const raw = toRuntimeError(err);
+  return new ContainerRuntimeError(describePullFailure(raw.message), raw.httpStatus, { cause: err });
 }

@@ -6,7 +6,8 @@ import type { ContainerRuntime, Subscription } from '../docker/container-runtime
 import { DockerRuntimeAdapter } from '../docker/docker-runtime.adapter';
 import { InstanceUsageCollector } from '../metrics/instance-usage.collector';
 import { NodeMetricsCollector } from '../metrics/node-metrics.collector';
-import type { SafetyPolicy } from '../policy/instance-safety.policy';
+import { POLICY_DEFAULTS, type SafetyPolicy } from '../policy/instance-safety.policy';
+import { DEFAULT_RESOURCE_LIMITS } from '../policy/resource-limits';
 import { writeEngineStatus, type EngineStatus } from '../state/engine-status.file';
 import { openMqttLink, type MqttLink } from '../mqtt/mqtt-link.adapter';
 import {
@@ -51,7 +52,14 @@ export async function startNodeEngine(
   const log = (logger ?? pino({ name: 'canopy-node-engine' })).child({ component: 'node-engine' });
   await fs.mkdir(config.dataDir, { recursive: true });
   const clock = ports.clock ?? systemClock;
-  const runtime = ports.runtime ?? new DockerRuntimeAdapter(config.dockerSocket);
+  const runtime =
+    ports.runtime ??
+    new DockerRuntimeAdapter(config.dockerSocket, {
+      ...DEFAULT_RESOURCE_LIMITS,
+      ...(config.pidsLimit !== undefined ? { pidsLimit: config.pidsLimit } : {}),
+      ...(config.defaultMemoryMb !== undefined ? { defaultMemoryBytes: config.defaultMemoryMb * 1024 * 1024 } : {}),
+      ...(config.defaultVcpus !== undefined ? { defaultNanoCpus: Math.round(config.defaultVcpus * 1e9) } : {}),
+    });
   await runtime.ping();
 
   const gpus = config.gpus ?? 0;
@@ -63,6 +71,11 @@ export async function startNodeEngine(
     allowCapabilities: config.allowCapabilities ?? [],
     imageAllowlist: config.imageAllowlist ?? [],
     gpus,
+    allowNamedVolumes: config.allowNamedVolumes ?? false,
+    allowPrivateRegistries: config.allowPrivateRegistries ?? false,
+    hostPortMin: config.hostPortMin ?? POLICY_DEFAULTS.hostPortMin,
+    hostPortMax: config.hostPortMax ?? POLICY_DEFAULTS.hostPortMax,
+    maxPorts: config.maxPorts ?? POLICY_DEFAULTS.maxPorts,
     ...(config.dockerSocket?.startsWith('unix://')
       ? { dockerSocketPath: config.dockerSocket.slice('unix://'.length) }
       : {}),

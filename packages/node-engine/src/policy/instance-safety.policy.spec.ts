@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { InstanceSpecDto } from '@canopy/schema';
 import { bindSource, imageAllowed, qualifiedImage, refusals, type SafetyPolicy } from './instance-safety.policy';
 import { instanceSpec } from '@canopy/testing';
@@ -65,7 +68,6 @@ describe('refusals (node safety policy)', () => {
       '/var/run/../run/docker.sock:/s',
       '/var/run:/host-run',
       '/run/:/host-run',
-      '/:/host',
       '/srv/custom/docker.sock:/s',
     ];
     for (const bind of binds) {
@@ -83,9 +85,52 @@ describe('refusals (node safety policy)', () => {
     ).toContain('NODE_ALLOW_DOCKER_SOCKET');
   });
 
-  it('lets named volumes through: Docker manages them, they are not host paths', () => {
+  it('refuses named volumes unless the node allows them: another tenant may name the same volume', () => {
     expect(bindSource('data:/data')).toBeUndefined();
-    expect(refusals({ ...spec, binds: ['data:/data'] }, strict)).toEqual([]);
+    expect(refusals({ ...spec, binds: ['data:/data'] }, strict)).toEqual([
+      expect.stringContaining('NODE_ALLOW_NAMED_VOLUMES'),
+    ]);
+    expect(refusals({ ...spec, binds: ['data:/data'] }, { ...strict, allowNamedVolumes: true })).toEqual([]);
+  });
+
+  it("never binds /proc, /sys, /dev or Docker's data root, whatever the spelling and the switches", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'canopy-policy-'));
+    try {
+      symlinkSync('/var/lib/docker', join(dir, 'innocent'));
+      symlinkSync('/run/docker.sock', join(dir, 'sock'));
+      expect(refusals({ ...spec, binds: [`${dir}/sock:/s`] }, { ...strict, allowBindMounts: true })[0]).toContain(
+        'NODE_ALLOW_DOCKER_SOCKET',
+      );
+      const open: SafetyPolicy = { ...strict, allowBindMounts: true, allowDockerSocket: true };
+      for (const bind of [
+        '/proc:/p',
+        '/proc/self/root:/host',
+        '/proc/self/root/run/docker.sock:/s',
+        '/sys/fs/cgroup:/c',
+        '/dev:/dev',
+        '/var/lib/docker/volumes:/v',
+        '/var/lib:/v',
+        '/:/host',
+        `${dir}/innocent/volumes:/v`,
+      ]) {
+        expect([bind, refusals({ ...spec, binds: [bind] }, open)]).toEqual([
+          bind,
+          [expect.stringContaining('never allowed')],
+        ]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps host ports inside the node's range and caps the port entries", () => {
+    const port = (hostPort?: number) => ({ containerPort: 80, protocol: 'tcp' as const, hostPort });
+    expect(refusals({ ...spec, ports: [port(80)] }, strict)[0]).toContain("outside this node's range 1024-65535");
+    expect(refusals({ ...spec, ports: [port(8080), port()] }, strict)).toEqual([]);
+    expect(refusals({ ...spec, ports: [port(80)] }, { ...strict, hostPortMin: 1 })).toEqual([]);
+    expect(refusals({ ...spec, ports: Array.from({ length: 17 }, () => port()) }, strict)[0]).toContain(
+      'NODE_MAX_PORTS',
+    );
   });
 
   it('refuses GPU instances on a node without enough GPUs', () => {

@@ -1,5 +1,7 @@
+import { realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import type { InstanceSpecDto } from '@canopy/schema';
+import { isInternalHost, registryHost } from './registry-policy';
 
 /**
  * What this node's operator allows containers to do. The node checks every instance against it
@@ -22,7 +24,31 @@ export interface SafetyPolicy {
   gpus: number;
   /** the Docker socket path this node talks to, so a bind of it is recognised under any spelling */
   dockerSocketPath?: string;
+  /** named Docker volumes (`name:/path`): shared with every other tenant's instances on this node; default false */
+  allowNamedVolumes?: boolean;
+  /** Docker's data root, never bound (other containers' files live there); default /var/lib/docker */
+  dockerDataRoot?: string;
+  /** lowest host port an instance may publish on; default 1024 (below is for the host's own services) */
+  hostPortMin?: number;
+  /** highest host port; default 65535 */
+  hostPortMax?: number;
+  /** port entries per instance (each is a proxy and a host port); default 16 */
+  maxPorts?: number;
+  /** images from loopback, link-local and private registry addresses; default false */
+  allowPrivateRegistries?: boolean;
+  /** how a bind source is resolved to the path it reaches; default the real path (symlinks followed) */
+  resolvePath?: (p: string) => string;
 }
+
+export const POLICY_DEFAULTS = {
+  dockerDataRoot: '/var/lib/docker',
+  hostPortMin: 1024,
+  hostPortMax: 65535,
+  maxPorts: 16,
+} as const;
+
+/** Host trees no bind may reach, whatever the node allows: kernel interfaces and devices. */
+const NEVER_BOUND = ['/proc', '/sys', '/dev'];
 
 const DOCKER_SOCKETS = ['/run/docker.sock', '/var/run/docker.sock'];
 
@@ -46,10 +72,33 @@ export function refusals(spec: InstanceSpecDto, policy: SafetyPolicy): string[] 
     }
   }
   const sockets = socketPaths(policy.dockerSocketPath);
+  const forbidden = [...NEVER_BOUND, canonical(policy.dockerDataRoot ?? POLICY_DEFAULTS.dockerDataRoot)];
+  const resolve = policy.resolvePath ?? resolveHostPath;
   for (const bind of spec.binds ?? []) {
-    const source = bindSource(bind);
-    if (source === undefined) continue; // a named volume, managed by Docker, not a host path
-    if (exposesDockerSocket(source, sockets)) {
+    const written = bindSource(bind);
+    if (written === undefined) {
+      // A named volume: Docker's own storage, shared by every instance that names it.
+      if (policy.allowNamedVolumes !== true) {
+        out.push(
+          `named volume in "${bind}" is not allowed on this node (set NODE_ALLOW_NAMED_VOLUMES=true to allow it)`,
+        );
+      }
+      continue;
+    }
+    // Judge the path the bind reaches, not how it is spelled: `/proc/self/root/run/docker.sock` or a
+    // symlink into /var/lib/docker are the socket and the data root.
+    const reached = canonical(resolve(written));
+    const touches = (root: string) =>
+      [written, reached].some(
+        (p) => p === root || p.startsWith(`${root}/`) || root.startsWith(`${p === '/' ? '' : p}/`),
+      );
+    const kernel = forbidden.find(touches);
+    if (kernel !== undefined) {
+      out.push(`bind mount "${bind}" reaches ${kernel}, which is never allowed on this node`);
+      continue;
+    }
+    const source = reached;
+    if (exposesDockerSocket(source, sockets) || exposesDockerSocket(written, sockets)) {
       if (!policy.allowDockerSocket) {
         out.push(
           `bind mount "${bind}" exposes the Docker socket, which is not allowed on this node (set NODE_ALLOW_DOCKER_SOCKET=true to allow it)`,
@@ -61,12 +110,29 @@ export function refusals(spec: InstanceSpecDto, policy: SafetyPolicy): string[] 
       );
     }
   }
+  const maxPorts = policy.maxPorts ?? POLICY_DEFAULTS.maxPorts;
+  if (spec.ports.length > maxPorts) {
+    out.push(`${spec.ports.length} port entries are more than this node allows (${maxPorts}, NODE_MAX_PORTS)`);
+  }
+  const min = policy.hostPortMin ?? POLICY_DEFAULTS.hostPortMin;
+  const max = policy.hostPortMax ?? POLICY_DEFAULTS.hostPortMax;
+  for (const port of spec.ports) {
+    if (port.hostPort !== undefined && (port.hostPort < min || port.hostPort > max)) {
+      out.push(`host port ${port.hostPort} is outside this node's range ${min}-${max} (NODE_HOST_PORT_RANGE)`);
+    }
+  }
   const allowed = new Set(policy.allowCapabilities.map(normaliseCapability));
   for (const cap of spec.capAdd ?? []) {
     const name = normaliseCapability(cap);
     if (!allowed.has('ALL') && !allowed.has(name)) {
       out.push(`capability ${name} is not allowed on this node (add it to NODE_ALLOW_CAPABILITIES to allow it)`);
     }
+  }
+  const registry = registryHost(spec.image);
+  if (registry !== undefined && isInternalHost(registry) && policy.allowPrivateRegistries !== true) {
+    out.push(
+      `image ${spec.image} names a registry on a loopback, link-local or private address, which is not allowed on this node (set NODE_ALLOW_PRIVATE_REGISTRIES=true to allow it)`,
+    );
   }
   if (policy.imageAllowlist.length > 0 && !imageAllowed(spec.image, policy.imageAllowlist)) {
     out.push(`image ${spec.image} is not on this node's allow-list (NODE_IMAGE_ALLOWLIST)`);
@@ -90,6 +156,25 @@ export function bindSource(bind: string): string | undefined {
   const source = bind.split(':')[0] ?? '';
   if (!source.startsWith('/') && !source.startsWith('.') && !source.startsWith('~')) return undefined;
   return canonical(source);
+}
+
+/**
+ * The path a bind source reaches: symlinks followed (`/proc/self/root` is `/`); for a path that does
+ * not exist yet (Docker would create it), its nearest existing ancestor is resolved.
+ */
+export function resolveHostPath(p: string): string {
+  const absolute = path.posix.resolve(p);
+  let head = absolute;
+  const tail: string[] = [];
+  for (;;) {
+    try {
+      return path.posix.join(realpathSync(head), ...tail);
+    } catch {
+      if (head === '/') return absolute;
+      tail.unshift(path.posix.basename(head));
+      head = path.posix.dirname(head);
+    }
+  }
 }
 
 function canonical(p: string): string {

@@ -1,6 +1,7 @@
 import { ApiTags } from '@nestjs/swagger';
 import { ApiAuthenticated } from '../common/openapi';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseInterceptors } from '@nestjs/common';
+import { OakestraSlaBodyInterceptor } from '../common/oakestra-body.interceptor';
 import { SlaDescriptor } from '@canopy/schema';
 import { CurrentUser, type Principal } from '../auth/principal';
 import { toApplicationView, type ApplicationView } from '../services/views';
@@ -15,6 +16,7 @@ export class ApplicationsController {
 
   @Post('application')
   @HttpCode(201)
+  @UseInterceptors(OakestraSlaBodyInterceptor)
   async create(
     @CurrentUser() user: Principal,
     @Body() sla: SlaDescriptor,
@@ -26,6 +28,15 @@ export class ApplicationsController {
   @Get('applications')
   async list(@CurrentUser() user: Principal): Promise<ApplicationView[]> {
     return (await this.applications.list(user)).map(toApplicationView);
+  }
+
+  /**
+   * Oakestra's `GET /api/applications/<userId>`: that user's applications. A user may list its
+   * own; an admin anyone's. Another user's list is empty, as if it owned none.
+   */
+  @Get('applications/:userId')
+  async listOfUser(@CurrentUser() user: Principal, @Param('userId') userId: string): Promise<ApplicationView[]> {
+    return (await this.applications.listOfUser(user, userId)).map(toApplicationView);
   }
 
   @Get('application/:id')

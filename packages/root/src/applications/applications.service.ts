@@ -6,6 +6,8 @@ import {
   type SlaDescriptor,
   ConflictError,
   NotFoundError,
+  instanceSpecErrors,
+  jobName,
   StaleVersionError,
   ValidationFailedError,
 } from '@canopy/schema';
@@ -38,6 +40,19 @@ function duplicateServiceNames(sla: SlaDescriptor): FieldError[] {
   return errors;
 }
 
+/** Every microservice must make an instance spec the clusters accept (issue 9, deliverable 7). */
+function specErrors(sla: SlaDescriptor): FieldError[] {
+  return sla.applications.flatMap((app, a) =>
+    app.microservices.flatMap((ms, m) =>
+      instanceSpecErrors(
+        ms,
+        jobName(app.application_name, app.application_namespace, ms.microservice_name, ms.microservice_namespace),
+        `applications[${a}].microservices[${m}]`,
+      ),
+    ),
+  );
+}
+
 @Injectable()
 export class ApplicationsService {
   constructor(
@@ -52,6 +67,8 @@ export class ApplicationsService {
   async create(user: Principal, sla: SlaDescriptor): Promise<ApplicationRecord[]> {
     const duplicates = duplicateServiceNames(sla);
     if (duplicates.length > 0) throw new ValidationFailedError(duplicates);
+    const invalid = specErrors(sla);
+    if (invalid.length > 0) throw new ValidationFailedError(invalid);
     const scheduled: string[] = [];
     const created = await this.store.transaction(async () => {
       const out: ApplicationRecord[] = [];
@@ -106,6 +123,12 @@ export class ApplicationsService {
 
   async list(user: Principal): Promise<ApplicationRecord[]> {
     return isAdmin(user) ? this.store.applications.find() : this.store.applications.find({ ownerId: user.userId });
+  }
+
+  async listOfUser(user: Principal, userId: string): Promise<ApplicationRecord[]> {
+    if (!isAdmin(user) && userId !== user.userId && userId !== user.username) return [];
+    const [byName] = isAdmin(user) ? await this.store.users.find({ username: userId }) : [];
+    return this.store.applications.find({ ownerId: byName?.id ?? (userId === user.username ? user.userId : userId) });
   }
 
   /** Another user's application is a 404, never a 403: its existence is not revealed. */

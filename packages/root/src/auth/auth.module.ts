@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ApiTokensModule } from '../api-tokens/api-tokens.module';
-import { ROOT_CONFIG, ROOT_SECRETS } from '../common/tokens';
+import { JWT_ISSUER, ROOT_CONFIG, ROOT_SECRETS } from '../common/tokens';
 import type { RootConfig, RootSecrets } from '../config/root-config';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
@@ -23,7 +23,7 @@ import { LoginThrottleGuard } from './login-throttle.guard';
       inject: [ROOT_SECRETS],
       useFactory: (secrets: RootSecrets) => ({
         secret: secrets.jwtSecret,
-        signOptions: { algorithm: 'HS256', issuer: 'canopy-root' },
+        signOptions: { algorithm: 'HS256', issuer: JWT_ISSUER },
       }),
     }),
   ],

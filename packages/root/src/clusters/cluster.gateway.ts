@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Inject } from '@nestjs/common';
 import {
   WebSocketGateway,
@@ -10,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Namespace, Socket } from 'socket.io';
 import {
   ClusterHandshakeDto,
+  ClusterHeartbeatDto,
   ClusterResourcesDto,
   ClusterSyncDto,
   InstanceReportDto,
@@ -19,6 +19,7 @@ import {
   type ClusterToRootEvents,
   type RootToClusterEvents,
 } from '@canopy/schema';
+import { constantTimeEqual } from '@canopy/nest-edge';
 import { LOGGER, ROOT_SECRETS } from '../common/tokens';
 import type { RootSecrets } from '../config/root-config';
 import { InstancesService } from '../instances/instances.service';
@@ -26,11 +27,8 @@ import { ClustersService, type ClusterChannel } from './clusters.service';
 
 type ClusterSocket = Socket<ClusterToRootEvents, RootToClusterEvents, Record<string, never>, { clusterId?: string }>;
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
+/** The one secret compare (bytes, constant time); see `@canopy/nest-edge`'s `secrets.ts`. */
+const sameSecret = constantTimeEqual;
 
 function fieldErrors(errors: { path: string; message: string }[]): string {
   return errors.map((e) => `${e.path}: ${e.message}`).join('; ');
@@ -41,7 +39,15 @@ function fieldErrors(errors: { path: string; message: string }[]): string {
  * authenticate in the handshake with the cluster token. Every event payload is validated with the
  * same schema classes as HTTP bodies; a bad one is answered with an error, never a crash.
  */
-@WebSocketGateway({ namespace: SOCKET_NAMESPACE, maxHttpBufferSize: 4 * 1024 * 1024 })
+// Socket.IO's own ping (defaults 25 s + 20 s) would notice a hung cluster only after ~45 s; with a
+// ping every 3 s and 5 s to answer, a dead connection is closed within ~8 s. The application-level
+// `cluster:heartbeat` (every 2 s) is what CLUSTER_SUSPECT_MS judges, connected or not.
+@WebSocketGateway({
+  namespace: SOCKET_NAMESPACE,
+  maxHttpBufferSize: 4 * 1024 * 1024,
+  pingInterval: 3_000,
+  pingTimeout: 5_000,
+})
 export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   constructor(
     private readonly clusters: ClustersService,
@@ -86,6 +92,18 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     const ready = this.clusters.attach(hs.value.name, hs.value.location, channel).then((record) => {
       socket.data.clusterId = record.id;
       return record.id;
+    });
+    // Anything the cluster sends proves it is alive, whatever the event.
+    socket.onAny(() => {
+      ready.then((clusterId) => this.clusters.heard(clusterId)).catch(() => undefined);
+    });
+    socket.on('cluster:heartbeat', (payload) => {
+      ready
+        .then((clusterId) => {
+          const beat = validateInput(ClusterHeartbeatDto, payload);
+          if (!beat.ok) this.log.warn({ clusterId, errors: beat.errors }, 'invalid cluster heartbeat');
+        })
+        .catch(() => undefined);
     });
     socket.on('cluster:sync', (payload, ack) => {
       inOrder(() =>

@@ -23,6 +23,10 @@ import type { RootConfig } from '../config/root-config';
 import type { ClusterRecord } from '../persistence/records';
 import { STORE, type Store } from '../persistence/store.port';
 import type { ClusterCandidate } from '../scheduling/root-scheduler';
+import { SilenceClock, clusterState, type ClusterState } from './cluster-liveness';
+
+/** How often the root judges its clusters' silence. */
+export const LIVENESS_TICK_MS = 1_000;
 
 /** The commands the root sends down one cluster's live connection. */
 export interface ClusterChannel {
@@ -33,24 +37,32 @@ export interface ClusterChannel {
 }
 
 export interface ClusterView {
+  /** Oakestra's id shape, beside Canopy's `id`. */
+  _id: { $oid: string };
   id: string;
   cluster_name: string;
   cluster_location: string | null;
   active: boolean;
   last_seen: string | null;
   resources: ClusterResourcesDto | null;
+  /** `live`, `suspect` (silent for CLUSTER_SUSPECT_MS) or `lost` (silent for CLUSTER_LOST_MS). */
+  state: ClusterState;
+  /** Seconds since anything arrived from the cluster. */
+  silent_s: number;
 }
 
 const NOT_CONNECTED: { ok: false; error: string } = { ok: false, error: 'cluster not connected' };
 
 /**
  * The registry of clusters: durable records plus who is connected right now. A cluster is
- * active while its Socket.IO connection is up; the connection is the liveness signal.
+ * active while its Socket.IO connection is up and it was heard (heartbeat or any event) within
+ * CLUSTER_SUSPECT_MS: a hung cluster keeps its TCP connection open for a while.
  */
 @Injectable()
 export class ClustersService {
   private readonly channels = new Map<string, ClusterChannel>();
   private readonly resources = new Map<string, ClusterResourcesDto>();
+  private readonly silence: SilenceClock;
   /** Each cluster's nodes as aerOS IEs, as it last reported them (memory only, like resources). */
   private readonly ies = new Map<string, InfrastructureElement[]>();
 
@@ -59,7 +71,35 @@ export class ClustersService {
     @Inject(ROOT_CONFIG) private readonly config: RootConfig,
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  ) {
+    this.silence = new SilenceClock(this.clock.now().getTime(), LIVENESS_TICK_MS);
+  }
+
+  /** Something arrived from the cluster: it is alive. */
+  heard(clusterId: string): void {
+    this.silence.heard(clusterId, this.clock.now().getTime());
+  }
+
+  /** The root's periodic judgement tick; returns a pause of the root's own that was forgiven (ms). */
+  tick(): number {
+    return this.silence.tick(this.clock.now().getTime());
+  }
+
+  silentMs(clusterId: string): number {
+    return this.silence.silentFor(clusterId, this.clock.now().getTime());
+  }
+
+  state(clusterId: string): ClusterState {
+    return clusterState(this.silentMs(clusterId), {
+      suspectMs: this.config.clusterSuspectMs,
+      lostMs: this.config.clusterLostMs,
+    });
+  }
+
+  /** Connected and heard recently: may get work, and commands to it are expected to arrive. */
+  isLive(clusterId: string): boolean {
+    return this.channels.has(clusterId) && this.state(clusterId) === 'live';
+  }
 
   /** A cluster dialed in: find it by name or register it. The newest connection replaces an older one. */
   async attach(name: string, location: string | undefined, channel: ClusterChannel): Promise<ClusterRecord> {
@@ -80,6 +120,7 @@ export class ClustersService {
       return this.store.clusters.insert(fresh);
     });
     this.channels.set(record.id, channel);
+    this.heard(record.id);
     this.log.info({ clusterId: record.id, cluster: name }, 'cluster connected');
     return record;
   }
@@ -151,12 +192,15 @@ export class ClustersService {
     const records = await this.store.clusters.find();
     return records
       .map((c) => ({
+        _id: { $oid: c.id },
         id: c.id,
         cluster_name: c.name,
         cluster_location: c.location ?? null,
         active: this.channels.has(c.id),
         last_seen: c.lastSeenAt ?? null,
         resources: this.resources.get(c.id) ?? null,
+        state: this.state(c.id),
+        silent_s: Math.floor(this.silentMs(c.id) / 1000),
       }))
       .filter((c) => !onlyActive || c.active);
   }
@@ -174,7 +218,7 @@ export class ClustersService {
       const candidate: ClusterCandidate = {
         id: c.id,
         name: c.name,
-        active: this.channels.has(c.id) && r !== undefined && r.activeNodes > 0,
+        active: this.isLive(c.id) && r !== undefined && r.activeNodes > 0,
         allocatable: r
           ? { cpuMillis: r.cpuMillisFree, memoryMb: r.memoryMbFree, gpus: r.gpusFree }
           : { cpuMillis: 0, memoryMb: 0, gpus: 0 },

@@ -9,3 +9,6 @@ export interface Clock {
   now(): Date;
 }
 export const systemClock: Clock = { now: () => new Date() };
+
+/** The `iss` every JWT the root signs carries, and the only one it accepts. */
+export const JWT_ISSUER = 'canopy-root';

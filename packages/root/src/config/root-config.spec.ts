@@ -93,3 +93,18 @@ describe('NGSI-LD configuration', () => {
     );
   });
 });
+
+describe('cluster loss timers', () => {
+  const load = (env: Record<string, string>) => loadRootConfig({ ROOT_DATA_DIR: '/tmp/unused', ...env });
+
+  it('defaults to 10 s suspect and 120 s lost', () => {
+    const config = load({});
+    expect([config.clusterSuspectMs, config.clusterLostMs]).toEqual([10_000, 120_000]);
+  });
+
+  it('reads both and refuses a lost time not longer than the suspect time', () => {
+    expect(load({ CLUSTER_SUSPECT_MS: '5000', CLUSTER_LOST_MS: '20000' }).clusterLostMs).toBe(20_000);
+    expect(() => load({ CLUSTER_SUSPECT_MS: '5000', CLUSTER_LOST_MS: '5000' })).toThrow(/CLUSTER_LOST_MS/);
+    expect(() => load({ CLUSTER_SUSPECT_MS: 'soon' })).toThrow(/CLUSTER_SUSPECT_MS/);
+  });
+});

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Policy } from '@canopy/scheduler';
+import { ensurePrivateDir } from '@canopy/nest-edge';
 import { ConfigError } from '@canopy/schema';
 import { parseRootPlacementPolicy } from '../scheduling/root-scheduler';
 import { parseTrustedNetworks } from '../auth/trusted-networks';
@@ -41,6 +42,18 @@ export interface RootConfig {
   /** CLUSTER_ACK_TIMEOUT_MS, default 5000: how long to wait for a cluster to ack a command. */
   clusterAckTimeoutMs: number;
   /**
+   * CLUSTER_SUSPECT_MS, default 10000: a cluster neither connected nor heard from (heartbeat, sync,
+   * any event) for this long is suspect: its instances show `DEAD` ("cluster X stopped reporting")
+   * and keep their records; they come back as soon as the cluster reports them again.
+   */
+  clusterSuspectMs: number;
+  /**
+   * CLUSTER_LOST_MS, default 120000: silent this long, a cluster is lost: its desired instances are
+   * placed again (same instance number, a new placement epoch) on other clusters that fit, and it
+   * removes them when it returns.
+   */
+  clusterLostMs: number;
+  /**
    * AEROS_TRUSTED_NETWORKS, default none: comma-separated CIDRs (IPv4, IPv6). A request from one of
    * them with no Authorization header, to an aerOS route, acts as the aerOS service account.
    */
@@ -49,6 +62,12 @@ export interface RootConfig {
   aerosServiceAccount: string;
   /** NGSI-LD status publishing to the domain's context broker; `null` (off) when CB_URL is unset. */
   ngsiLd: NgsiLdConfig | null;
+  /**
+   * CANOPY_CORS_ORIGINS, default `*`: the browser origins allowed to call the API (comma-separated
+   * `scheme://host[:port]`, or `*` for any). Credentials (cookies) are never allowed: the API is
+   * called with a bearer token, so any origin is safe by default.
+   */
+  corsOrigins: '*' | string[];
 }
 
 /** Where and how the root publishes aerOS component statuses (and optionally IEs) over NGSI-LD. */
@@ -127,11 +146,16 @@ export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
     accessTokenTtlS: int(env, 'ACCESS_TOKEN_TTL_S', 900, 10, 86_400),
     refreshTokenTtlS: int(env, 'REFRESH_TOKEN_TTL_S', 604_800, 60, 31_536_000),
     clusterAckTimeoutMs: int(env, 'CLUSTER_ACK_TIMEOUT_MS', 5000, 100, 120_000),
+    clusterSuspectMs: int(env, 'CLUSTER_SUSPECT_MS', 10_000, 1000, 3_600_000),
+    clusterLostMs: int(env, 'CLUSTER_LOST_MS', 120_000, 1000, 86_400_000),
     logHttp: optional(env, 'LOG_HTTP') === 'true',
     reconcileIntervalMs: int(env, 'RECONCILE_INTERVAL_MS', 5000, 100, 3_600_000),
     loginRateLimit: int(env, 'LOGIN_RATE_LIMIT', 10, 1, 100_000),
     ngsiLd: loadNgsiLdConfig(env),
+    corsOrigins: parseCorsOrigins(optional(env, 'CANOPY_CORS_ORIGINS')),
   };
+  if (config.clusterLostMs <= config.clusterSuspectMs)
+    throw new ConfigError('CLUSTER_LOST_MS', `must be longer than CLUSTER_SUSPECT_MS (${config.clusterSuspectMs})`);
   if (adminPassword !== undefined) config.adminPassword = adminPassword;
   if (jwtSecret !== undefined) config.jwtSecret = jwtSecret;
   if (clusterToken !== undefined) config.clusterToken = clusterToken;
@@ -215,7 +239,7 @@ export interface RootSecrets {
  * (mode 0600) in the data directory, like k3s' node token. Configured values always win.
  */
 export function resolveSecrets(config: RootConfig): RootSecrets {
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(config.dataDir);
   const file = join(config.dataDir, 'secrets.json');
   const stored = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<RootSecrets>) : {};
   const generated = {
@@ -230,4 +254,27 @@ export function resolveSecrets(config: RootConfig): RootSecrets {
     clusterToken: config.clusterToken ?? generated.clusterToken,
     clusterTokenGenerated: config.clusterToken === undefined && stored.clusterToken === undefined,
   };
+}
+
+/** CANOPY_CORS_ORIGINS: `*` (the default) or a comma-separated list of exact origins. */
+export function parseCorsOrigins(raw: string | undefined): '*' | string[] {
+  const entries = (raw ?? '*')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (entries.length === 0 || entries.includes('*')) {
+    if (entries.length > 1) throw new ConfigError('CANOPY_CORS_ORIGINS', '"*" cannot be combined with other origins');
+    return '*';
+  }
+  for (const entry of entries) {
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw new ConfigError('CANOPY_CORS_ORIGINS', `"${entry}" is not an origin such as https://dash.example.org`);
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== entry)
+      throw new ConfigError('CANOPY_CORS_ORIGINS', `"${entry}" is not an origin such as https://dash.example.org`);
+  }
+  return entries;
 }

@@ -95,6 +95,7 @@ export class InstancesService {
       this.inFlight.reserved,
       sla,
       this.config.placementPolicy,
+      await this.spreadOf(service.id, instance.id),
     );
     if (!choice.ok) {
       this.log.warn(
@@ -109,6 +110,7 @@ export class InstancesService {
       status: InstanceStatus.CLUSTER_SCHEDULED,
       statusDetail: 'sent to cluster',
       clusterId: choice.clusterId,
+      epoch: (instance.epoch ?? 0) + 1,
     });
     this.log.info(
       { serviceId: service.id, instance: instance.instanceNumber, clusterId: choice.clusterId },
@@ -131,11 +133,19 @@ export class InstancesService {
       throw new NotFoundError('instance', `${instanceNumber} of service ${service.id}`);
     }
     const reachedCluster = current.clusterId !== undefined;
+    // A cluster that stopped reporting cannot confirm the removal: it completes at the root now, and
+    // the cluster's next sync (which no longer lists the instance) removes the container.
+    const silent =
+      current.clusterId !== undefined && this.clusters.state(current.clusterId) !== 'live'
+        ? await this.clusterName(current.clusterId)
+        : undefined;
     const marked = await this.transition(
       current.id,
-      reachedCluster
-        ? { desired: 'deleted', statusDetail: 'undeploy requested' }
-        : { desired: 'deleted', status: InstanceStatus.UNDEPLOYED, statusDetail: 'undeployed before placement' },
+      silent !== undefined
+        ? { desired: 'deleted', status: InstanceStatus.UNDEPLOYED, statusDetail: removedWhileSilent(silent) }
+        : reachedCluster
+          ? { desired: 'deleted', statusDetail: 'undeploy requested' }
+          : { desired: 'deleted', status: InstanceStatus.UNDEPLOYED, statusDetail: 'undeployed before placement' },
     );
     this.inFlight.release(current.id);
     if (reachedCluster && current.clusterId) {
@@ -151,6 +161,16 @@ export class InstancesService {
         );
     }
     return marked;
+  }
+
+  /** An instance that ended without being asked: no longer wanted, so the replicas planner replaces it. */
+  async retire(service: ServiceRecord, instanceNumber: number): Promise<InstanceRecord> {
+    const id = instanceId(service.id, instanceNumber);
+    this.inFlight.release(id);
+    return this.transition(id, {
+      desired: 'deleted',
+      statusDetail: 'ended without being asked; a new instance replaces it',
+    });
   }
 
   /** The tail of an instance's container log, fetched through its cluster from its node. */
@@ -187,7 +207,29 @@ export class InstancesService {
       // Reports about instances we never made, or from a cluster that does not hold them, are
       // ignored here; the sync reply's desired set tells that cluster to drop them.
       if (!current || current.clusterId !== clusterId || report.generation < current.generation) return false;
+      // News about an older placement (a cluster that echoes the epoch it was given) never changes a newer one.
+      if (report.epoch !== undefined && report.epoch < (current.epoch ?? 0)) return false;
       if (current.desired === 'deleted' && report.status !== InstanceStatus.UNDEPLOYED) return false;
+      // (A one-shot instance that COMPLETED has done its work: its removal replaces nothing.)
+      if (
+        current.desired === 'running' &&
+        report.status === InstanceStatus.UNDEPLOYED &&
+        current.status !== InstanceStatus.COMPLETED
+      ) {
+        // Ended without being asked (e.g. a cluster dropped it when its node was lost): count it as
+        // missing, so the replicas planner replaces it, instead of showing UNDEPLOYED while desired.
+        const why = report.status_detail ? `: ${report.status_detail}` : '';
+        await this.transition(id, {
+          desired: 'deleted',
+          status: InstanceStatus.UNDEPLOYED,
+          statusDetail: `the cluster removed the instance without being asked${why}; a new instance replaces it`,
+        });
+        this.log.warn(
+          { serviceId: report.serviceId, instance: report.instanceNumber, clusterId },
+          'instance ended unasked',
+        );
+        return true;
+      }
       const patch: Partial<InstanceRecord> = {};
       if (report.nodeId !== undefined) patch.nodeId = report.nodeId;
       if (report.nodeName !== undefined) patch.nodeName = report.nodeName;
@@ -240,11 +282,113 @@ export class InstancesService {
 
   /** An instance runs the spec of its own generation, even while a rollout moves the service on. */
   private specOf(service: ServiceRecord, instance: InstanceRecord): InstanceSpecDto {
-    return microserviceToInstanceSpec(
+    const spec = microserviceToInstanceSpec(
       instance.sla ?? service.sla,
       { serviceId: service.id, instanceNumber: instance.instanceNumber, generation: instance.generation },
       service.jobName,
     );
+    if (instance.epoch !== undefined) spec.epoch = instance.epoch;
+    return spec;
+  }
+
+  /** How many live instances of the service each cluster holds, besides `exceptId`: replicas spread. */
+  private async spreadOf(serviceId: string, exceptId: string): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const i of await this.store.instances.find({ serviceId, desired: 'running' })) {
+      if (i.id === exceptId || i.clusterId === undefined) continue;
+      counts.set(i.clusterId, (counts.get(i.clusterId) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  private async clusterName(clusterId: string): Promise<string> {
+    return (await this.clusters.get(clusterId))?.name ?? clusterId;
+  }
+
+  /**
+   * A cluster went silent for CLUSTER_SUSPECT_MS: its instances say so (DEAD, with a detail a user
+   * understands) and keep their records; a report from the cluster brings them back. Removals it
+   * could not confirm complete at the root. Must run under the service locks of what it touches
+   * (the caller holds none: it is per instance).
+   */
+  async clusterSuspected(clusterId: string, silentMs: number, lock: ServiceLock): Promise<void> {
+    const name = await this.clusterName(clusterId);
+    for (const held of await this.store.instances.find({ clusterId })) {
+      await lock(held.serviceId, async () => {
+        const i = await this.store.instances.get(held.id);
+        if (!i || i.clusterId !== clusterId) return;
+        if (i.desired === 'deleted') {
+          if (i.status !== InstanceStatus.UNDEPLOYED)
+            await this.transition(i.id, { status: InstanceStatus.UNDEPLOYED, statusDetail: removedWhileSilent(name) });
+          return;
+        }
+        if (KEEP_WHEN_SILENT.has(i.status)) return;
+        await this.transition(i.id, {
+          status: InstanceStatus.DEAD,
+          statusDetail:
+            `cluster ${name} stopped reporting ${Math.round(silentMs / 1000)} s ago; the instance is placed on ` +
+            `another cluster if it stays silent for ${Math.round(this.config.clusterLostMs / 1000)} s`,
+        });
+      });
+    }
+    this.log.warn({ clusterId, cluster: name, silentMs }, 'cluster suspect: stopped reporting');
+  }
+
+  /**
+   * A cluster silent for CLUSTER_LOST_MS: each of its desired instances is placed on another cluster
+   * that fits (same instance number, a new epoch); one that fits nowhere stays assigned to it, DEAD
+   * and saying why, and is tried again on the next call. The lost cluster's sync no longer lists
+   * what moved, so a returning cluster removes those containers.
+   */
+  async clusterLost(clusterId: string, lock: ServiceLock): Promise<number> {
+    const name = await this.clusterName(clusterId);
+    let moved = 0;
+    for (const held of await this.store.instances.find({ clusterId, desired: 'running' })) {
+      await lock(held.serviceId, async () => {
+        const i = await this.store.instances.get(held.id);
+        const service = await this.store.services.get(held.serviceId);
+        if (!i || !service || i.clusterId !== clusterId || i.desired !== 'running') return;
+        if (i.status === InstanceStatus.COMPLETED) return;
+        const sla = i.sla ?? service.sla;
+        const choice = chooseCluster(
+          (await this.clusters.candidates()).filter((c) => c.id !== clusterId),
+          this.inFlight.reserved,
+          sla,
+          this.config.placementPolicy,
+          await this.spreadOf(service.id, i.id),
+        );
+        if (!choice.ok) {
+          const detail = `cluster ${name} is lost (silent for over ${Math.round(this.config.clusterLostMs / 1000)} s); no other cluster can take the instance yet: ${choice.detail}`;
+          if (i.statusDetail !== detail || i.status !== InstanceStatus.DEAD)
+            await this.transition(i.id, { status: InstanceStatus.DEAD, statusDetail: detail });
+          return;
+        }
+        this.inFlight.reserve(i.id, choice.clusterId, requestsOf(sla));
+        const placed = await this.transition(i.id, {
+          status: InstanceStatus.CLUSTER_SCHEDULED,
+          statusDetail: `placed again: cluster ${name} was lost`,
+          clusterId: choice.clusterId,
+          epoch: (i.epoch ?? 0) + 1,
+          nodeId: undefined,
+          nodeName: undefined,
+          containerId: undefined,
+          publicIp: undefined,
+          hostPorts: [],
+        });
+        moved++;
+        this.log.warn(
+          { serviceId: i.serviceId, instance: i.instanceNumber, from: clusterId, clusterId: choice.clusterId },
+          'instance of a lost cluster placed again',
+        );
+        const ack = await this.clusters.sendDeploy(choice.clusterId, this.specOf(service, placed));
+        if (!ack.ok)
+          this.log.warn(
+            { clusterId: choice.clusterId, error: ack.error },
+            'deploy not acknowledged; the next sync delivers it',
+          );
+      });
+    }
+    return moved;
   }
 
   /** Read-modify-write of one instance, recording status changes in its history. */
@@ -253,6 +397,8 @@ export class InstancesService {
       const current = await this.store.instances.get(id);
       if (!current) throw new NotFoundError('instance', id);
       const next: InstanceRecord = { ...current, ...patch };
+      // A patch clears a field by setting it undefined; no store should see the key at all.
+      for (const key of Object.keys(next) as (keyof InstanceRecord)[]) if (next[key] === undefined) delete next[key];
       if (patch.status !== undefined && patch.status !== current.status) {
         const entry = { status: patch.status, at: this.clock.now().toISOString() };
         next.history = [
@@ -271,6 +417,21 @@ export class InstancesService {
     for (const listener of this.changeListeners) listener(instance);
     if (statusChanged) for (const listener of this.statusListeners) listener(instance.serviceId, instance.status);
   }
+}
+
+/** Runs `fn` under the service's lock (the replicas reconciler's, so the two never interleave). */
+export type ServiceLock = (serviceId: string, fn: () => Promise<void>) => Promise<void>;
+
+/** Statuses a silent cluster does not change: the instance already ended or already says it is dead. */
+const KEEP_WHEN_SILENT: ReadonlySet<InstanceStatus> = new Set<InstanceStatus>([
+  InstanceStatus.FAILED,
+  InstanceStatus.COMPLETED,
+  InstanceStatus.DEAD,
+  InstanceStatus.UNDEPLOYED,
+]);
+
+function removedWhileSilent(cluster: string): string {
+  return `removed at the root while cluster ${cluster} is not reporting; the cluster removes the container when it returns`;
 }
 
 function changes(current: InstanceRecord, patch: Partial<InstanceRecord>): boolean {

@@ -63,4 +63,19 @@ describe('planReplicas', () => {
     const unplaced = inst(0, 1, InstanceStatus.NoActiveClusterWithCapacity, { clusterId: undefined });
     expect(planReplicas(svc(1), [unplaced])).toEqual([{ kind: 'place', instanceNumber: 0 }]);
   });
+
+  it('retires an instance that ended UNDEPLOYED while desired and deploys its replacement', () => {
+    const ended = inst(1, 1, InstanceStatus.UNDEPLOYED);
+    expect(planReplicas(svc(2), [inst(0, 1), ended])).toEqual([
+      { kind: 'retire', instanceNumber: 1 },
+      { kind: 'deploy' },
+    ]);
+  });
+
+  it('does not count an ended instance toward a rollout', () => {
+    expect(planReplicas(svc(1, 2), [inst(0, 1), inst(1, 2, InstanceStatus.UNDEPLOYED)])).toEqual([
+      { kind: 'retire', instanceNumber: 1 },
+      { kind: 'deploy' },
+    ]);
+  });
 });

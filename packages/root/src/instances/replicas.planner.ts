@@ -5,7 +5,9 @@ export type ReplicaStep =
   | { kind: 'deploy' }
   | { kind: 'undeploy'; instanceNumber: number }
   /** An instance that never reached a cluster (root-level placement failure or a crash mid-placement). */
-  | { kind: 'place'; instanceNumber: number };
+  | { kind: 'place'; instanceNumber: number }
+  /** Desired running but UNDEPLOYED (ended without being asked): stop wanting it; a new one replaces it. */
+  | { kind: 'retire'; instanceNumber: number };
 
 /** Statuses of an instance the root could not hand to any cluster. */
 const UNPLACED: ReadonlySet<string> = new Set([
@@ -27,10 +29,16 @@ type PlannedInstance = Pick<InstanceRecord, 'instanceNumber' | 'generation' | 'd
  */
 export function planReplicas(service: PlannedService, instances: readonly PlannedInstance[]): ReplicaStep[] {
   if (!service.scheduled) return [];
-  const live = instances.filter((i) => i.desired === 'running');
-  const steps: ReplicaStep[] = live
-    .filter((i) => i.clusterId === undefined && UNPLACED.has(i.status))
-    .map((i) => ({ kind: 'place', instanceNumber: i.instanceNumber }));
+  const wanted = instances.filter((i) => i.desired === 'running');
+  // An instance that ended on its own never comes back (UNDEPLOYED is final): it counts as missing.
+  const ended = wanted.filter((i) => i.status === InstanceStatus.UNDEPLOYED);
+  const live = wanted.filter((i) => i.status !== InstanceStatus.UNDEPLOYED);
+  const steps: ReplicaStep[] = [
+    ...ended.map((i): ReplicaStep => ({ kind: 'retire', instanceNumber: i.instanceNumber })),
+    ...live
+      .filter((i) => i.clusterId === undefined && UNPLACED.has(i.status))
+      .map((i): ReplicaStep => ({ kind: 'place', instanceNumber: i.instanceNumber })),
+  ];
   const old = live.filter((i) => i.generation < service.generation).sort(byNumber);
   const fresh = live.filter((i) => i.generation >= service.generation).sort(byNumber);
 

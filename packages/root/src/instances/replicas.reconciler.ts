@@ -32,7 +32,8 @@ export class ReplicasReconciler implements OnApplicationBootstrap, OnModuleDestr
 
   onApplicationBootstrap(): void {
     this.instances.onStatusChange((serviceId, status) => {
-      if (status === InstanceStatus.RUNNING) this.kick(serviceId);
+      // RUNNING moves a rollout on; UNDEPLOYED may be an instance that ended unasked and needs a replacement.
+      if (status === InstanceStatus.RUNNING || status === InstanceStatus.UNDEPLOYED) this.kick(serviceId);
     });
     this.timer = setInterval(() => void this.reconcileAll(), this.config.reconcileIntervalMs);
     this.timer.unref();
@@ -86,6 +87,9 @@ export class ReplicasReconciler implements OnApplicationBootstrap, OnModuleDestr
         return;
       case 'place':
         await this.instances.retryPlacement(service, step.instanceNumber);
+        return;
+      case 'retire':
+        await this.instances.retire(service, step.instanceNumber);
         return;
     }
   }

@@ -12,7 +12,7 @@ import type {
   ServiceRecord,
   UserRecord,
 } from './records';
-import { INDEXED, type CollectionName } from './collections';
+import { INDEXED, UNIQUE, uniqueClash, type CollectionName } from './collections';
 import type { Collection, Filter, Store } from './store.port';
 
 /**
@@ -43,6 +43,13 @@ export interface MongoStoreOptions {
 
 const DUPLICATE_KEY = 11000;
 const WRITE_CONFLICT = 112;
+
+/** A duplicate key on the collection's unique field (not on `_id`). */
+function isUniqueFieldClash(error: unknown, name: CollectionName): boolean {
+  const field = UNIQUE[name]?.field;
+  const keyPattern = (error as { keyPattern?: Record<string, unknown> }).keyPattern;
+  return field !== undefined && keyPattern !== undefined && field in keyPattern;
+}
 
 function hasCode(error: unknown, code: number): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
@@ -239,7 +246,11 @@ export class MongoStore implements Store {
       },
     );
     schema.index({ _ord: 1 });
-    for (const field of INDEXED[name]) schema.index({ [field]: 1 });
+    const unique = UNIQUE[name];
+    for (const field of INDEXED[name]) {
+      if (field !== unique?.field) schema.index({ [field]: 1 });
+    }
+    if (unique !== undefined) schema.index({ [unique.field]: 1 }, { unique: true });
     const model = this.conn.model<Stored>(name, schema, name);
     this.models.push(model);
     const session = (ctx: TxContext | undefined) => (ctx?.session ? { session: ctx.session } : {});
@@ -274,8 +285,10 @@ export class MongoStore implements Store {
         try {
           await model.create([toStored(full, nextOrd())], session(ctx));
         } catch (error) {
-          if (hasCode(error, DUPLICATE_KEY))
+          if (hasCode(error, DUPLICATE_KEY)) {
+            if (isUniqueFieldClash(error, name)) throw uniqueClash(name);
             throw new ConflictError(`${name} ${full.id} already exists`, [], 'RECORD_EXISTS');
+          }
           throw error;
         }
         ctx?.undo?.push(async () => {
@@ -304,6 +317,7 @@ export class MongoStore implements Store {
         } catch (error) {
           // Inside a real transaction a concurrent writer surfaces as a write conflict: same meaning.
           if (hasCode(error, WRITE_CONFLICT)) throw new StaleVersionError(name, doc.id);
+          if (hasCode(error, DUPLICATE_KEY) && isUniqueFieldClash(error, name)) throw uniqueClash(name);
           throw error;
         }
         return fromStored<T>(toStored(next, ''));

@@ -22,6 +22,26 @@ export interface UserRecord extends Doc {
    * not an argon2 hash, so no login can succeed), refused by `POST /api/auth/login`.
    */
   serviceAccount?: boolean;
+  /** Oakestra's user field; optional (Canopy sends no mail). */
+  email?: string;
+  /**
+   * Bumped when the user's role or password changes: every token carries the version it was
+   * issued under, and a token of an older version is refused at once (SPEC §9).
+   */
+  tokenVersion?: number;
+  /** Live refresh-token families (one per login), each with the one refresh token id still good. */
+  refreshFamilies?: RefreshFamily[];
+}
+
+/**
+ * A login's chain of refresh tokens. Each refresh replaces `currentJti`; presenting an older token
+ * of the chain means it was stolen or replayed, and the whole family is revoked.
+ */
+export interface RefreshFamily {
+  id: string;
+  currentJti: string;
+  /** ISO time after which the family is dropped (the last refresh token's expiry). */
+  expiresAt: string;
 }
 
 export interface OrganizationRecord extends Doc {
@@ -93,6 +113,12 @@ export interface InstanceRecord extends Doc {
   status: InstanceStatus;
   statusDetail: string;
   clusterId?: string;
+  /**
+   * Placement epoch: bumped each time the root (re)places the instance on a cluster, never lowered
+   * (records that predate it count as 0). Sent down in the spec; a report naming an older epoch
+   * never changes the record.
+   */
+  epoch?: number;
   nodeId?: string;
   nodeName?: string;
   publicIp?: string;

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { ensurePrivateDir, ensurePrivateFile } from '@canopy/nest-edge';
 import { ConflictError, StaleVersionError } from '@canopy/schema';
 import type {
   ApiTokenRecord,
@@ -14,7 +14,7 @@ import type {
   ServiceRecord,
   UserRecord,
 } from './records';
-import { COLLECTIONS, INDEXED, type CollectionName } from './collections';
+import { COLLECTIONS, INDEXED, UNIQUE, uniqueClash, type CollectionName } from './collections';
 import type { Collection, Store } from './store.port';
 
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -38,8 +38,10 @@ export class SqliteStore implements Store {
   readonly apiTokens: Collection<ApiTokenRecord>;
 
   constructor(dataDir: string) {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    this.db = new Database(join(dataDir, 'root.db'));
+    ensurePrivateDir(dataDir);
+    const file = join(dataDir, 'root.db');
+    ensurePrivateFile(file);
+    this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
@@ -49,6 +51,12 @@ export class SqliteStore implements Store {
       );
       for (const field of INDEXED[name]) {
         this.db.exec(`CREATE INDEX IF NOT EXISTS ${name}_${field} ON ${name} (json_extract(data, '$.${field}'))`);
+      }
+      const unique = UNIQUE[name];
+      if (unique !== undefined) {
+        this.db.exec(
+          `CREATE UNIQUE INDEX IF NOT EXISTS ${name}_${unique.field}_unique ON ${name} (json_extract(data, '$.${unique.field}'))`,
+        );
       }
     }
     this.users = this.collection('users');
@@ -135,6 +143,7 @@ export class SqliteStore implements Store {
           if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
             throw new ConflictError(`${name} ${full.id} already exists`, [], 'RECORD_EXISTS');
           }
+          if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw uniqueClash(name);
           throw error;
         }
         return full;
@@ -142,7 +151,13 @@ export class SqliteStore implements Store {
       update: async (doc) => {
         await this.gate();
         const next = { ...doc, version: doc.version + 1, updatedAt: new Date().toISOString() };
-        const result = updateStmt.run(next.version, JSON.stringify(next), doc.id, doc.version);
+        let result: Database.RunResult;
+        try {
+          result = updateStmt.run(next.version, JSON.stringify(next), doc.id, doc.version);
+        } catch (error) {
+          if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw uniqueClash(name);
+          throw error;
+        }
         if (result.changes === 0) throw new StaleVersionError(name, doc.id);
         return next;
       },

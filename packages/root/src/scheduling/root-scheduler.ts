@@ -97,8 +97,11 @@ export function chooseCluster(
   reserved: (clusterId: string) => Resources,
   ms: SlaMicroservice,
   defaultPolicy: Policy = DEFAULT_ROOT_POLICY,
+  spread?: ReadonlyMap<string, number>,
 ): ClusterChoice {
   const request = rootPlacementRequest(ms);
+  // Replicas of one service spread across clusters by default (soft: see PlacementRequest.spread).
+  if (spread !== undefined && spread.size > 0) request.spread = spread;
   const policy = placementPolicyOf(ms) ?? defaultPolicy;
   const decision = schedule(forArch(candidates, request.arch), reserved, request, policy, { kind: 'cluster' });
   if (decision.ok) return { ok: true, clusterId: decision.candidateId };

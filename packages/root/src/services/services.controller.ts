@@ -1,6 +1,10 @@
 import { ApiTags } from '@nestjs/swagger';
 import { ApiAuthenticated } from '../common/openapi';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
+import {
+  OakestraServiceBodyInterceptor,
+  OakestraServiceUpdateBodyInterceptor,
+} from '../common/oakestra-body.interceptor';
 import { SlaDescriptor } from '@canopy/schema';
 import { CurrentUser, type Principal } from '../auth/principal';
 import { ValidationFailedError, parseIndexParam } from '@canopy/nest-edge';
@@ -22,6 +26,7 @@ export class ServicesController {
   constructor(private readonly services: ServicesService) {}
 
   @Post('service')
+  @UseInterceptors(OakestraServiceBodyInterceptor)
   async create(
     @CurrentUser() user: Principal,
     @Body() sla: SlaDescriptor,
@@ -31,16 +36,20 @@ export class ServicesController {
 
   @Get('services/:appId')
   async list(@CurrentUser() user: Principal, @Param('appId') appId: string): Promise<ServiceView[]> {
-    return (await this.services.listForApplication(user, appId)).map((s) => toServiceView(s.service, s.instances));
+    const locations = await this.services.clusterLocations();
+    return (await this.services.listForApplication(user, appId)).map((s) =>
+      toServiceView(s.service, s.instances, locations),
+    );
   }
 
   @Get('service/:id')
   async get(@CurrentUser() user: Principal, @Param('id') id: string): Promise<ServiceView> {
     const { service, instances } = await this.services.get(user, id);
-    return toServiceView(service, instances);
+    return toServiceView(service, instances, await this.services.clusterLocations());
   }
 
   @Put('service/:id')
+  @UseInterceptors(OakestraServiceUpdateBodyInterceptor)
   async update(
     @CurrentUser() user: Principal,
     @Param('id') id: string,
@@ -80,6 +89,20 @@ export class ServicesController {
       instance_number: instanceNumber,
       lines: await this.services.instanceLogs(user, id, instanceNumber, count),
     };
+  }
+
+  /**
+   * Oakestra's dashboard joins `/instance` and the number without a slash
+   * (`/api/service/<id>/instance0`); the same call as below.
+   */
+  @Delete('service/:id/instance:n')
+  @HttpCode(200)
+  async undeployOakestra(
+    @CurrentUser() user: Principal,
+    @Param('id') id: string,
+    @Param('n') n: string,
+  ): Promise<InstanceView> {
+    return this.undeploy(user, id, n);
   }
 
   @Delete('service/:id/instance/:n')

@@ -6,6 +6,8 @@ import {
   type SlaMicroservice,
   ConflictError,
   NotFoundError,
+  instanceSpecErrors,
+  jobName,
   StaleVersionError,
   ValidationFailedError,
 } from '@canopy/schema';
@@ -51,6 +53,11 @@ export class ServicesService {
     return { service, instances: await this.instances.listForService(id) };
   }
 
+  /** Each cluster's location (Oakestra's instance page shows it), from the cluster registry. */
+  async clusterLocations(): Promise<Map<string, string | undefined>> {
+    return new Map((await this.store.clusters.find()).map((c) => [c.id, c.location]));
+  }
+
   async listForApplication(user: Principal, applicationId: string): Promise<ServiceWithInstances[]> {
     const app = await this.applications.get(user, applicationId);
     const out: ServiceWithInstances[] = [];
@@ -80,6 +87,14 @@ export class ServicesService {
       ]);
     }
     const app = await this.applications.get(user, target.applicationID);
+    const invalid = target.microservices.flatMap((ms, m) =>
+      instanceSpecErrors(
+        ms,
+        jobName(app.application_name, app.application_namespace, ms.microservice_name, ms.microservice_namespace),
+        `applications[0].microservices[${m}]`,
+      ),
+    );
+    if (invalid.length > 0) throw new ValidationFailedError(invalid);
     const created = await this.store.transaction(async () => {
       const fresh = await this.store.applications.get(app.id);
       if (!fresh) throw new NotFoundError('application', app.id);
@@ -156,6 +171,8 @@ export class ServicesService {
       renamed.push({ path: 'microservice_namespace', message: `must stay ${service.sla.microservice_namespace}` });
     }
     if (renamed.length > 0) throw new ValidationFailedError(renamed, 'a service cannot be renamed');
+    const invalid = instanceSpecErrors(body, service.jobName, '', service.id);
+    if (invalid.length > 0) throw new ValidationFailedError(invalid);
     const updated = await this.locks.run(service.id, async () => {
       const current = await this.store.services.get(service.id);
       if (!current) throw new NotFoundError('service', id);

@@ -8,6 +8,8 @@ export interface InstanceView {
   status: string;
   status_detail: string;
   cluster_id: string | null;
+  /** Placement epoch: grows each time the root places the instance on a cluster (1 for the first). */
+  epoch: number;
   worker_id: string | null;
   node_name: string | null;
   publicip: string | null;
@@ -16,16 +18,38 @@ export interface InstanceView {
   status_history: InstanceRecord['history'];
   created_at: string;
   updated_at: string;
+  /** Oakestra's instance page: the cluster's location, when the root knows it. */
+  cluster_location?: string | null;
+  /**
+   * Oakestra's per-instance usage. The root receives no per-instance metrics from its clusters
+   * yet, so these are null and the histories empty (never invented numbers).
+   */
+  /** The dashboard's spelling of `publicip`. */
+  public_ip: string | null;
+  cpu: number | null;
+  memory: number | null;
+  cpu_history: { value: number; timestamp: string }[];
+  memory_history: { value: number; timestamp: string }[];
 }
 
-export function toInstanceView(service: ServiceRecord, i: InstanceRecord): InstanceView {
+/** Cluster id → its location, for the instances' `cluster_location`. */
+export type ClusterLocations = ReadonlyMap<string, string | undefined>;
+
+export function toInstanceView(service: ServiceRecord, i: InstanceRecord, locations?: ClusterLocations): InstanceView {
   return {
+    cluster_location: i.clusterId === undefined ? null : (locations?.get(i.clusterId) ?? null),
+    public_ip: i.publicIp ?? null,
+    cpu: null,
+    memory: null,
+    cpu_history: [],
+    memory_history: [],
     instance_number: i.instanceNumber,
     task_id: `${service.jobName}.instance.${i.instanceNumber}`,
     generation: i.generation,
     status: i.status,
     status_detail: i.statusDetail,
     cluster_id: i.clusterId ?? null,
+    epoch: i.epoch ?? 0,
     worker_id: i.nodeId ?? null,
     node_name: i.nodeName ?? null,
     publicip: i.publicIp ?? null,
@@ -37,16 +61,46 @@ export function toInstanceView(service: ServiceRecord, i: InstanceRecord): Insta
   };
 }
 
+/** Oakestra's id shape (a MongoDB ObjectId as extended JSON): its clients build every URL from it. */
+export interface OakestraId {
+  $oid: string;
+}
+
+export const oid = (id: string): OakestraId => ({ $oid: id });
+
 export type ServiceView = Record<string, unknown> & {
+  _id: OakestraId;
   microserviceID: string;
   applicationID: string;
   job_name: string;
   instance_list: InstanceView[];
 };
 
-export function toServiceView(service: ServiceRecord, instances: InstanceRecord[]): ServiceView {
+/** Registry passwords are write-only (SPEC §9): a view keeps the registry and user name, never the password. */
+function withoutSecrets(sla: ServiceRecord['sla']): Record<string, unknown> {
+  const { image_registry: registry, ...rest } = sla;
+  if (registry === undefined) return { ...rest };
+  const { password: _password, ...visible } = registry;
+  return { ...rest, image_registry: visible };
+}
+
+export function toServiceView(
+  service: ServiceRecord,
+  instances: InstanceRecord[],
+  locations?: ClusterLocations,
+): ServiceView {
+  const live = instances.filter((i) => i.desired === 'running').sort((a, b) => a.instanceNumber - b.instanceNumber);
+  const [app_name = '', app_ns = '', service_name = '', service_ns = ''] = service.jobName.split('.');
   return {
-    ...service.sla,
+    ...withoutSecrets(service.sla),
+    // Oakestra's names for what its CLI and dashboard show; `status` is the first live instance's.
+    app_name,
+    app_ns,
+    service_name,
+    service_ns,
+    image: service.sla.code,
+    status: live[0]?.status ?? 'UNDEPLOYED',
+    _id: oid(service.id),
     microserviceID: service.id,
     applicationID: service.applicationId,
     job_name: service.jobName,
@@ -58,11 +112,12 @@ export function toServiceView(service: ServiceRecord, instances: InstanceRecord[
     instance_list: instances
       .filter((i) => i.desired === 'running' || i.status !== 'UNDEPLOYED')
       .sort((a, b) => a.instanceNumber - b.instanceNumber)
-      .map((i) => toInstanceView(service, i)),
+      .map((i) => toInstanceView(service, i, locations)),
   };
 }
 
 export interface ApplicationView {
+  _id: OakestraId;
   applicationID: string;
   application_name: string;
   application_namespace: string;
@@ -77,6 +132,7 @@ export interface ApplicationView {
 
 export function toApplicationView(a: ApplicationRecord): ApplicationView {
   return {
+    _id: oid(a.id),
     applicationID: a.id,
     application_name: a.application_name,
     application_namespace: a.application_namespace,

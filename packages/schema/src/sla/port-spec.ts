@@ -7,6 +7,12 @@ export interface PortMapping {
 
 export type PortSpecResult = { ok: true; mappings: PortMapping[] } | { ok: false; message: string };
 
+/**
+ * Port entries per microservice. Each is a host port and a proxy on the node (a 100-entry `port`
+ * spawned 200); nodes cap it themselves too (NODE_MAX_PORTS, same default).
+ */
+export const MAX_PORT_ENTRIES = 16;
+
 const ENTRY = /^(?:(\d{1,5}):)?(\d{1,5})(?:\/(tcp|udp))?$/;
 
 function validPort(n: number): boolean {
@@ -22,7 +28,11 @@ export function parsePortSpec(spec: string): PortSpecResult {
   const trimmed = spec.trim();
   if (trimmed === '') return { ok: true, mappings: [] };
   const mappings: PortMapping[] = [];
-  for (const raw of trimmed.split(';')) {
+  const entries = trimmed.split(';');
+  if (entries.length > MAX_PORT_ENTRIES) {
+    return { ok: false, message: `${entries.length} entries are more than the ${MAX_PORT_ENTRIES} allowed` };
+  }
+  for (const raw of entries) {
     const entry = raw.trim();
     const match = ENTRY.exec(entry);
     if (!match) {

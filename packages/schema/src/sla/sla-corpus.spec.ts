@@ -59,3 +59,35 @@ describe('SLA corpus: flawed descriptors', () => {
     for (const error of result.errors) expect(error.message).not.toBe('');
   });
 });
+
+/**
+ * Oakestra's own corpus (see test-fixtures/sla/oakestra-corpus/README.md): each file is accepted or
+ * rejected exactly as Oakestra's validator judges the file it mirrors.
+ */
+describe("SLA corpus: Oakestra's verdicts", () => {
+  const dir = join(CORPUS, 'oakestra-corpus');
+  const files = jsonFiles(dir);
+
+  it('mirrors all seven of Oakestra’s files', () => {
+    expect(files.filter((f) => f.startsWith('correct-'))).toHaveLength(4);
+    expect(files.filter((f) => f.startsWith('flawed-'))).toHaveLength(3);
+  });
+
+  it.each(files.filter((f) => f.startsWith('correct-')))('accepts %s, as Oakestra does', (file) => {
+    const result = validateInput(SlaDescriptor, load(dir, file));
+    if (!result.ok) throw new Error(`${file} rejected: ${JSON.stringify(result.errors)}`);
+    for (const app of result.value.applications) expect(Array.isArray(app.microservices)).toBe(true);
+  });
+
+  it.each(files.filter((f) => f.startsWith('flawed-')))('rejects %s naming sla_version, as Oakestra does', (file) => {
+    const result = validateInput(SlaDescriptor, load(dir, file));
+    if (result.ok) throw new Error(`${file} was accepted`);
+    expect(result.errors.map((e) => e.path)).toContain('sla_version');
+  });
+
+  it('an application without applicationID gets an empty one, without microservices an empty list', () => {
+    const result = validateInput(SlaDescriptor, load(dir, 'correct-application-without-microservices.json'));
+    if (!result.ok) throw new Error('rejected');
+    expect(result.value.applications[0]).toMatchObject({ applicationID: '', microservices: [] });
+  });
+});

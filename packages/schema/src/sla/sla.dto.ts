@@ -17,6 +17,7 @@ import {
   MaxLength,
   Max,
   Min,
+  ValidateIf,
   ValidateNested,
   registerDecorator,
   type ValidationOptions,
@@ -42,6 +43,29 @@ export const PLACEMENT_POLICY_ALIASES: Readonly<Record<string, PlacementPolicy>>
   most_traffic: 'most-traffic',
   'traffic-most': 'most-traffic',
 };
+
+/**
+ * Host trees no node ever binds, whatever its switches (the node also resolves symlinks; the root
+ * can only judge the path as written, so this is the early answer, not the enforcement).
+ */
+const NEVER_BOUND = /^\/+(proc|sys|dev|var\/+lib\/+docker)(\/|:|$)|^\/+:/;
+
+/** Each bind must not name a tree every node refuses (see `NEVER_BOUND`). */
+export function IsAllowedBind(options?: ValidationOptions): PropertyDecorator {
+  return (object: object, propertyName: string | symbol) => {
+    registerDecorator({
+      name: 'isAllowedBind',
+      target: object.constructor,
+      propertyName: String(propertyName),
+      options: { each: true, ...options },
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && !NEVER_BOUND.test(value),
+        defaultMessage: (args) =>
+          `${args?.property ?? 'binds'}: "${String(args?.value)}" names /, /proc, /sys, /dev or Docker's data root, which no node mounts`,
+      },
+    });
+  };
+}
 
 /** `port` must parse with {@link parsePortSpec}. */
 export function IsPortSpec(options?: ValidationOptions): PropertyDecorator {
@@ -216,7 +240,7 @@ export class SlaMicroservice {
   @IsOptional() @IsBoolean() host_network?: boolean;
   @IsOptional() @IsBoolean() host_pid?: boolean;
   @IsOptional() @IsBoolean() host_ipc?: boolean;
-  @IsOptional() @IsArray() @IsString({ each: true }) binds?: string[];
+  @IsOptional() @IsArray() @IsString({ each: true }) @IsAllowedBind() binds?: string[];
   @IsOptional()
   @IsArray()
   @IsString({ each: true })
@@ -253,9 +277,14 @@ export class SlaMicroservice {
 }
 
 export class SlaApplication {
-  /** Empty on create. */
+  /**
+   * Empty or absent on create: Oakestra's schema does not require it, and its dashboard strips
+   * empty strings before sending.
+   */
+  // Absent is fine; null is not (IsOptional would let null through).
+  @ValidateIf((_o, v) => v !== undefined)
   @IsString()
-  applicationID!: string;
+  applicationID: string = '';
 
   @IsString()
   @Matches(NAME_PATTERN, { message: NAME_MESSAGE })
@@ -270,11 +299,13 @@ export class SlaApplication {
   @MaxLength(4096)
   application_desc?: string;
 
+  /** May be empty, or absent (Oakestra accepts an application with no microservices yet); never null. */
+  @ValidateIf((_o, v) => v !== undefined)
   @IsArray()
   @IsObject({ each: true, message: 'each entry of $property must be an object' })
   @ValidateNested({ each: true })
   @Type(() => SlaMicroservice)
-  microservices!: SlaMicroservice[];
+  microservices: SlaMicroservice[] = [];
 }
 
 /** An Oakestra SLA v2.0 deployment descriptor, the body of `POST /api/application`. */
@@ -283,6 +314,10 @@ export class SlaDescriptor {
   @Equals('v2.0', { message: 'sla_version must be "v2.0"' })
   sla_version!: string;
 
+  /**
+   * Required, as in Oakestra's schema. The root's HTTP API fills in the caller when a request
+   * omits it (Oakestra's dashboard does until it knows the user's id).
+   */
   @IsString()
   customerID!: string;
 

@@ -106,6 +106,20 @@ export class ClusterSyncDto {
   @IsArray() @ValidateNested({ each: true }) @Type(() => InstanceReportDto) instances!: InstanceReportDto[];
 }
 
+/**
+ * Cluster → root every few seconds: "I am alive", independent of Socket.IO's transport ping, so a
+ * cluster whose process hangs (while its TCP connection stays open) is noticed by the root.
+ */
+export class ClusterHeartbeatDto {
+  /** ms since epoch on the cluster's clock when it was sent (informational: clocks may differ). */
+  @IsInt() @Min(0) sentAt!: number;
+  /** Instances the cluster holds, for the root's logs. */
+  @IsOptional() @IsInt() @Min(0) instances?: number;
+}
+
+/** How often a cluster sends `cluster:heartbeat`. */
+export const CLUSTER_HEARTBEAT_INTERVAL_MS = 2_000;
+
 /** Root's answer to a sync: the full desired set for that cluster. */
 export interface ClusterSyncReply {
   clusterId: string;
@@ -121,6 +135,8 @@ export interface ClusterToRootEvents {
     ack: (reply: ClusterSyncReply | { ok: false; error: string }) => void,
   ) => void;
   'cluster:resources': (payload: ClusterResourcesDto) => void;
+  /** Every {@link CLUSTER_HEARTBEAT_INTERVAL_MS}; not acked (the next one supersedes it). */
+  'cluster:heartbeat': (payload: ClusterHeartbeatDto) => void;
   'instance:status': (payload: InstanceReportDto, ack: (reply: Ack) => void) => void;
 }
 

@@ -89,6 +89,12 @@ export class InstanceSpecDto extends InstanceKeyDto {
   @IsOptional() @IsArray() @IsString({ each: true }) @MaxLength(1024, { each: true }) binds?: string[];
   /** Linux capabilities without the `CAP_` prefix, e.g. `NET_ADMIN`. */
   @IsOptional() @IsArray() @Matches(/^(CAP_)?[A-Z_]{2,32}$/, { each: true }) capAdd?: string[];
+  /**
+   * The root's placement epoch of this instance: it only grows, bumped each time the root (re)places
+   * the instance on a cluster. Optional so tiers that predate it keep working; a tier that echoes it
+   * back in its reports lets the root ignore news about an older placement.
+   */
+  @IsOptional() @IsInt() @Min(0) epoch?: number;
 }
 
 /** One instance's state as a lower tier sees it. Sent on change and again in every full report. */
@@ -104,4 +110,6 @@ export class InstanceReportDto extends InstanceKeyDto {
   @IsOptional() @IsInt() @Min(0) at?: number;
   /** How many times the node restarted this instance's container after it crashed. */
   @IsOptional() @IsInt() @Min(0) restarts?: number;
+  /** The placement epoch the report is about (see {@link InstanceSpecDto.epoch}); absent = unknown. */
+  @IsOptional() @IsInt() @Min(0) epoch?: number;
 }

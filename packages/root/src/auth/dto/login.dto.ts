@@ -1,12 +1,13 @@
-import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 
 export class LoginDto {
   @IsString() @IsNotEmpty() @MaxLength(64) username!: string;
   @IsString() @IsNotEmpty() @MaxLength(256) password!: string;
 }
 
+/** The refresh token in the body (Canopy), or absent with `Authorization: Bearer <refresh token>` (Oakestra's dashboard). */
 export class RefreshDto {
-  @IsString() @IsNotEmpty() @MaxLength(4096) refresh_token!: string;
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(4096) refresh_token?: string;
 }
 
 export interface TokenPair {

@@ -1,0 +1,43 @@
+import { describePullFailure, isInternalHost, registryHost } from './registry-policy';
+
+describe('registry policy', () => {
+  it.each([
+    ['busybox', undefined],
+    ['me/app:1', undefined],
+    ['registry.example.org/team/app:1', 'registry.example.org'],
+    ['127.0.0.1:5000/x', '127.0.0.1'],
+    ['[::1]:5000/x', '::1'],
+    ['localhost:5000/x', 'localhost'],
+  ])('reads the registry host of %s', (image, host) => expect(registryHost(image)).toBe(host));
+
+  it.each([
+    '127.0.0.1',
+    '127.9.9.9',
+    '10.1.2.3',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.1',
+    '169.254.169.254',
+    '::1',
+    'fe80::1',
+    'fd00::1',
+    '::ffff:127.0.0.1',
+    'localhost',
+    '0.0.0.0',
+  ])('treats %s as internal', (host) => expect(isInternalHost(host)).toBe(true));
+
+  it.each(['8.8.8.8', '172.32.0.1', 'registry.example.org', '2001:db8::1', '192.169.0.1'])(
+    'treats %s as public',
+    (host) => expect(isInternalHost(host)).toBe(false),
+  );
+
+  it("says what failed without the registry's own words", () => {
+    const raw =
+      'error parsing HTTP 418 response body: invalid character \'s\' looking for beginning of value: "secret internal page"';
+    expect(describePullFailure(raw)).toBe('the registry answered with an error (HTTP 418)');
+    expect(describePullFailure('manifest unknown: manifest unknown')).toMatch(/^not found/);
+    expect(describePullFailure('Get "http://10.0.0.9/v2/": dial tcp 10.0.0.9:80: connect: connection refused')).toBe(
+      'the registry could not be reached',
+    );
+  });
+});
