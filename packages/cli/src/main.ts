@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import pino from 'pino';
+import { registerCommands } from './commands';
 import { EMBEDDED_TRUSTED, startEmbedded } from './embedded';
 
 /** Output for the person at the terminal; logs go to stderr as JSON. */
@@ -63,6 +64,9 @@ program
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+
+registerCommands(program);
+program.showHelpAfterError('(run canopy --help, or canopy <command> --help)');
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`canopy: ${error instanceof Error ? error.message : String(error)}\n`);

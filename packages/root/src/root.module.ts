@@ -7,6 +7,7 @@ import { AuthModule } from './auth/auth.module';
 import { ClusterGatewayModule } from './clusters/cluster-gateway.module';
 import { ClustersModule } from './clusters/clusters.module';
 import { CoreModule, type RootDeps } from './core.module';
+import { EventsModule } from './events/events.module';
 import { HealthController } from './health.controller';
 import { InfrastructureElementsModule } from './infrastructure-elements/infrastructure-elements.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -29,6 +30,7 @@ export class RootModule {
         ApplicationsModule,
         ServicesModule,
         ClusterGatewayModule,
+        EventsModule,
         MetricsModule,
         AerosModule,
         // Last: its catch-all 404 for `/k8s/*` must come after every other route.

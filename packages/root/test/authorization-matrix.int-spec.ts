@@ -56,6 +56,11 @@ describe('authorization matrix (real root over HTTP)', () => {
       headers,
       body: body === undefined ? null : JSON.stringify(body),
     });
+    // The event stream stays open: its status is the answer, the body is not waited for.
+    if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+      await res.body?.cancel();
+      return { status: res.status, body: undefined };
+    }
     const text = await res.text();
     bodies.push(text);
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
@@ -357,6 +362,16 @@ describe('authorization matrix (real root over HTTP)', () => {
       expect: adminOnly,
     },
   ];
+
+  routes.push(
+    { name: 'event stream', method: 'GET', prepare: () => ({ path: '/api/events' }), expect: anyUser },
+    {
+      name: "one service's event stream",
+      method: 'GET',
+      prepare: () => ({ path: `/api/events?service=${serviceId}` }),
+      expect: owned,
+    },
+  );
 
   // The aerOS LLO API: every authenticated caller may list and read (its own CRs only); creating
   // needs a YAML body and a live IE, covered in aeros-llo.int-spec.ts and the e2e layer.

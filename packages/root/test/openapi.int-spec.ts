@@ -22,6 +22,7 @@ const ROUTES = [
   'POST /api/service/{id}/instance',
   'DELETE /api/service/{id}/instance/{n}',
   'GET /api/service/{id}/instance/{n}/logs',
+  'GET /api/events',
   'GET /api/clusters',
   'GET /api/clusters/active',
   'GET /api/infrastructure-elements',
