@@ -93,9 +93,13 @@ export function aerosResourceList(): object {
   };
 }
 
-/** A list's resourceVersion: the newest of its items (the store's versions are decimal and grow). */
-function listVersion(items: ComponentObject[]): string {
-  return String(items.reduce((max, i) => Math.max(max, Number(i.metadata.resourceVersion) || 0), 0));
+/**
+ * A list's resourceVersion: when it was read, in ms. Object versions count per object, so no item's
+ * version orders the list against later writes; the time does, and a watch from it replays what
+ * changed since (K8sWatchService).
+ */
+function listVersion(_items: ComponentObject[]): string {
+  return String(Date.now());
 }
 
 export function componentList(kind: AerosKind, items: ComponentObject[]): object {

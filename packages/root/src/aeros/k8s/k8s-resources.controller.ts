@@ -32,6 +32,7 @@ import { K8sWatchService } from './k8s-watch.service';
 /** The query parameters kubectl sends on reads (`limit` and `continue` are accepted and ignored: one page). */
 interface ReadQuery {
   watch?: string;
+  resourceVersion?: string;
   fieldSelector?: string;
   labelSelector?: string;
   timeoutSeconds?: string;
@@ -248,6 +249,7 @@ export class K8sResourcesController {
           labelSelector: query.labelSelector,
           table: asTable,
           timeoutSeconds: Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? timeoutSeconds : 0,
+          since: listedAt(query.resourceVersion),
         },
         items,
       );
@@ -256,6 +258,16 @@ export class K8sResourcesController {
     const body = asTable ? table(items, query) : componentList(kind, items);
     res.status(200).type('application/json').send(JSON.stringify(body));
   }
+}
+
+/**
+ * A list's resourceVersion is the time it was read (see `listVersion`): a watch that names one
+ * replays what changed since, as kubectl's list-then-watch expects. Object versions are small
+ * numbers and name no time.
+ */
+function listedAt(resourceVersion: string | undefined): number | undefined {
+  const n = Number(resourceVersion);
+  return Number.isInteger(n) && n >= 1e12 ? n : undefined;
 }
 
 function table(items: ComponentObject[], query: ReadQuery): object {

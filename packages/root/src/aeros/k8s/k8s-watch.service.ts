@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { AerosKind } from '@canopy/schema';
 import type { Principal } from '../../auth/principal';
@@ -14,7 +14,15 @@ export interface WatchRequest {
   labelSelector: string | undefined;
   table: boolean;
   timeoutSeconds: number;
+  /** The list time the watcher names (its list's resourceVersion): changes since then are replayed. */
+  since: number | undefined;
 }
+
+type ComponentEvent = Parameters<Parameters<ComponentsPort['subscribe']>[0]>[0];
+
+/** How far back a watch can start: kubectl watches right after its list. */
+const REPLAY_MS = 120_000;
+const REPLAY_MAX = 1000;
 
 /** The API server's default upper bound on a watch (`--min-request-timeout`). */
 const MAX_WATCH_SECONDS = 1800;
@@ -26,13 +34,30 @@ const MAX_WATCH_SECONDS = 1800;
  * closing the HTTP server never waits for them.
  */
 @Injectable()
-export class K8sWatchService implements OnModuleDestroy {
+export class K8sWatchService implements OnModuleInit, OnModuleDestroy {
   private readonly open = new Set<() => void>();
+  /** Recent events, so a watch opened just after its list misses nothing written in between. */
+  private readonly recent: { at: number; event: ComponentEvent }[] = [];
+  private unsubscribeRecent: (() => void) | undefined;
 
   constructor(@Inject(COMPONENTS) private readonly components: ComponentsPort) {}
 
+  onModuleInit(): void {
+    this.unsubscribeRecent = this.components.subscribe((event) => {
+      const now = Date.now();
+      this.recent.push({ at: now, event });
+      while (this.recent.length > REPLAY_MAX || (this.recent[0] !== undefined && this.recent[0].at < now - REPLAY_MS)) {
+        this.recent.shift();
+      }
+    });
+  }
+
   async start(req: Request, res: Response, w: WatchRequest, initiallyVisible: ComponentObject[]): Promise<void> {
-    const visible = new Set(initiallyVisible.map((o) => key(o)));
+    const since = w.since;
+    const backlog = since === undefined ? [] : this.recent.filter((r) => r.at >= since).map((r) => r.event);
+    // What the watcher's own list showed: the current objects, minus those created after it.
+    const createdSince = new Set(backlog.filter((e) => e.type === 'ADDED').map((e) => key(e.object)));
+    const visible = new Set(initiallyVisible.map((o) => key(o)).filter((k) => !createdSince.has(k)));
     let chain = Promise.resolve();
     res.status(200);
     res.setHeader('Content-Type', 'application/json');
@@ -42,7 +67,7 @@ export class K8sWatchService implements OnModuleDestroy {
       const payload = w.table ? componentTable([object], Date.now(), object.metadata.resourceVersion) : object;
       res.write(`${JSON.stringify({ type, object: payload })}\n`);
     };
-    const unsubscribe = this.components.subscribe((event) => {
+    const handle = (event: ComponentEvent): void => {
       const o = event.object;
       if (o.kind !== w.kind || (w.namespace !== undefined && o.metadata.namespace !== w.namespace)) {
         return;
@@ -65,7 +90,12 @@ export class K8sWatchService implements OnModuleDestroy {
         visible.add(key(o));
         send(event.type === 'ADDED' ? type : 'MODIFIED', o);
       });
-    });
+    };
+    // Backlog first, then live, with nothing in between (no await): the port's order holds.
+    for (const event of backlog) {
+      handle(event);
+    }
+    const unsubscribe = this.components.subscribe(handle);
     await new Promise<void>((resolve) => {
       let stopped = false;
       const stop = () => {
@@ -96,6 +126,7 @@ export class K8sWatchService implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
+    this.unsubscribeRecent?.();
     for (const stop of [...this.open]) {
       stop();
     }
