@@ -103,15 +103,12 @@ export class ComponentsService implements ComponentsPort, OnModuleInit {
         spec: plain(cr.spec),
         applicationId,
         serviceId,
-        entityId: this.entityIdFor(cr, ns),
+        entityId: entityIdOf(cr, ns),
         ...pinFields(pin),
       });
     });
     this.log.info({ component: record.id, serviceId: record.serviceId, ie: record.ieId }, 'aerOS component created');
-    const object = await this.view(record);
-    this.emit('ADDED', object);
-    await this.publish(record);
-    return object;
+    return this.announce('ADDED', record);
   }
 
   async get(user: Principal, kind: AerosKind, namespace: string, name: string): Promise<ComponentObject> {
@@ -245,10 +242,6 @@ export class ComponentsService implements ComponentsPort, OnModuleInit {
     return ns;
   }
 
-  private entityIdFor(cr: AerosServiceComponent, namespace: string): string {
-    return entityIdOf(cr, namespace);
-  }
-
   /** `selectedIE` must name a known IE: a CR pinned nowhere would wait forever, silently. */
   private async resolve(cr: AerosServiceComponent): Promise<Pin & { ieId: string }> {
     const ref = cr.spec.selectedIE;
@@ -350,10 +343,18 @@ export class ComponentsService implements ComponentsPort, OnModuleInit {
   }
 
   private async view(record: ComponentRecord): Promise<ComponentObject> {
+    return (await this.snapshot(record)).object;
+  }
+
+  /** One read of the service and its instances: the CR as shown, and its aerOS status and IE. */
+  private async snapshot(
+    record: ComponentRecord,
+  ): Promise<{ object: ComponentObject; state: ComponentState; ie: string }> {
     const service = await this.store.services.get(record.serviceId);
     const instances = await this.instances.listForService(record.serviceId);
     const state = componentState(instances, service?.generation ?? 0);
-    return toComponentObject(record, this.statusOf(record, state, await this.ieOf(record, state.instance)));
+    const ie = await this.ieOf(record, state.instance);
+    return { object: toComponentObject(record, this.statusOf(record, state, ie)), state, ie };
   }
 
   /** The IE the component's status is about: during a move, the old one until the new one runs. */
@@ -385,8 +386,7 @@ export class ComponentsService implements ComponentsPort, OnModuleInit {
     try {
       const [record] = await this.store.components.find({ serviceId: instance.serviceId });
       if (record) {
-        await this.publish(record);
-        this.emit('MODIFIED', await this.view(record));
+        await this.announce('MODIFIED', record);
         return;
       }
       const retired = this.retired.get(instance.serviceId);
@@ -404,11 +404,12 @@ export class ComponentsService implements ComponentsPort, OnModuleInit {
     }
   }
 
-  private async publish(record: ComponentRecord): Promise<void> {
-    const service = await this.store.services.get(record.serviceId);
-    const state = componentState(await this.instances.listForService(record.serviceId), service?.generation ?? 0);
-    const ie = state.status === 'Finished' ? null : await this.ieOf(record, state.instance);
-    this.send(record.entityId, state.status, ie);
+  /** Emits the change to watchers and sends the status on, from one read. */
+  private async announce(type: ChangeEvent['type'], record: ComponentRecord): Promise<ComponentObject> {
+    const { object, state, ie } = await this.snapshot(record);
+    this.emit(type, object);
+    this.send(record.entityId, state.status, state.status === 'Finished' ? null : ie);
+    return object;
   }
 
   private send(entityId: string, status: AerosComponentStatus, ie: string | null): void {
