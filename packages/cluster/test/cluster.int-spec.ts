@@ -392,6 +392,25 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
     );
   });
 
+  it('keeps a deploy the root sent while its sync answer was on the way (the older set removes nothing)', async () => {
+    const { root } = stand;
+    const { node: nodeA } = await activeNode(stand, NODE_A);
+    const hold = root.holdNextSync();
+    await hold.arrived;
+    // The answer was read without svc-late; the deploy command overtakes it on the wire.
+    await root.deploy(spec('svc-late', { constraints: [{ type: 'direct', node: 'node-a' }] }));
+    await waitFor('control/deploy of svc-late', () =>
+      nodeA.on('control/deploy').find((m) => (m.body as { serviceId: string }).serviceId === 'svc-late'),
+    );
+    const syncsBefore = root.syncs.length;
+    hold.release();
+    // Two later syncs: the stale answer has been applied, and a fresh one too.
+    await waitFor('two more syncs', () => root.syncs.length >= syncsBefore + 2, 10_000);
+    expect(nodeA.on('control/delete')).toEqual([]);
+    expect(root.statusesOf('svc-late').map((r) => r.status)).not.toContain('UNDEPLOYED');
+    expect(root.syncs.at(-1)?.instances.map((i) => i.serviceId)).toContain('svc-late');
+  });
+
   it('deletes through the node and reports UNDEPLOYED once the node confirms', async () => {
     const { root } = stand;
     const { reg: regA, node: nodeA } = await activeNode(stand, NODE_A);

@@ -127,6 +127,18 @@ describe('planConvergence(records, desired, allowDeletes)', () => {
     ]);
   });
 
+  it('leaves alone a slot the root commanded after it was asked for the set (the set is older news)', () => {
+    // A deploy of b/2 arrived before the answer that was built without it; a delete of c/0 likewise.
+    const records = [placed(key('a', 0, 1), 'n1'), placed(key('b', 2, 2), 'n1')];
+    const newer = new Set([slotOf(key('b', 2, 2)), slotOf(key('c', 0, 1))]);
+    expect(describe_(planConvergence(records, [key('a', 0, 1), key('c', 0, 1)], true, newer))).toEqual([]);
+    // Without the marks the same answer removes b/2 and brings c/0 back.
+    expect(describe_(planConvergence(records, [key('a', 0, 1), key('c', 0, 1)], true))).toEqual([
+      'deploy c/0@1',
+      'delete b/2@2',
+    ]);
+  });
+
   describe('properties over arbitrary inputs', () => {
     const keyArb = fc.record({
       serviceId: fc.constantFrom('a', 'b', 'c'),

@@ -85,12 +85,15 @@ export type ConvergenceStep<S extends InstanceKey> = { kind: 'deploy'; spec: S }
  * what is desired and missing, unplaced or older is deployed (highest generation per slot); what
  * is here and not desired, or newer than desired, is deleted, unless `allowDeletes` is false (part of
  * the set could not be read, so a malformed entry never removes a running instance). Deploys come
- * first, in the order of the desired set; deletes follow in the order of the records.
+ * first, in the order of the desired set; deletes follow in the order of the records. Slots in
+ * `newer` had a command from the root after the set was asked for: the set is older news about
+ * them (a deploy sent while the reply was being built is not in it), so they are left alone.
  */
 export function planConvergence<S extends InstanceKey>(
   records: Iterable<PlacementView>,
   desired: readonly S[],
   allowDeletes: boolean,
+  newer: ReadonlySet<string> = new Set(),
 ): ConvergenceStep<S>[] {
   const current = new Map<string, PlacementView>();
   for (const record of records) {
@@ -105,6 +108,9 @@ export function planConvergence<S extends InstanceKey>(
   }
   const steps: ConvergenceStep<S>[] = [];
   for (const [slot, spec] of wanted) {
+    if (newer.has(slot)) {
+      continue;
+    }
     if (decideDeploy(current.get(slot), spec).action === 'place') {
       steps.push({ kind: 'deploy', spec });
     }
@@ -113,7 +119,7 @@ export function planConvergence<S extends InstanceKey>(
     return steps;
   }
   for (const [slot, record] of current) {
-    if (record.deleting) {
+    if (record.deleting || newer.has(slot)) {
       continue;
     }
     const want = wanted.get(slot);

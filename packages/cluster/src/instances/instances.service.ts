@@ -31,6 +31,9 @@ import { toInstanceReport } from './instance-report';
 export class InstancesService {
   private readonly log: Logger;
   private readonly records = new Map<string, InstanceRecord>();
+  /** Root commands are numbered; a slot remembers its latest, so an older full set never undoes it. */
+  private commandSeq = 0;
+  private readonly commandedAt = new Map<string, number>();
 
   constructor(
     @Inject(CLUSTER_LOGGER) logger: Logger,
@@ -118,6 +121,23 @@ export class InstancesService {
     this.outbox.resourcesChanged();
   }
 
+  /** A deploy command from the root (as opposed to one step of converging on a full set). */
+  deployCommanded(spec: InstanceSpecDto): void {
+    this.commandedAt.set(slotOf(spec), ++this.commandSeq);
+    this.deploy(spec);
+  }
+
+  /** A delete command from the root. */
+  deleteCommanded(key: InstanceKey): void {
+    this.commandedAt.set(slotOf(key), ++this.commandSeq);
+    this.delete(key);
+  }
+
+  /** Taken when a full desired set is asked for; `reconcile` is given it back with the answer. */
+  commandMark(): number {
+    return this.commandSeq;
+  }
+
   /** Removes an instance. The reservation stays until the node confirms UNDEPLOYED. */
   delete(key: InstanceKey): void {
     const current = this.records.get(slotOf(key));
@@ -148,10 +168,20 @@ export class InstancesService {
   /**
    * Converges on the root's full desired set: what is desired and missing (or unplaced) is deployed,
    * what is here and not desired is deleted. `allowDeletes` is false when part of the set could not
-   * be read, so a malformed entry never removes a running instance.
+   * be read, so a malformed entry never removes a running instance. `askedAt` is the command mark
+   * taken when the set was asked for: a slot commanded since is newer than the set and kept as is.
    */
-  reconcile(desired: readonly InstanceSpecDto[], allowDeletes = true): void {
-    for (const step of planConvergence(this.records.values(), desired, allowDeletes)) {
+  reconcile(desired: readonly InstanceSpecDto[], allowDeletes = true, askedAt = this.commandSeq): void {
+    const newer = new Set<string>();
+    for (const [slot, seq] of this.commandedAt) {
+      if (seq > askedAt) {
+        newer.add(slot);
+      } else {
+        // Syncs run one at a time, so no later answer can be older than this mark.
+        this.commandedAt.delete(slot);
+      }
+    }
+    for (const step of planConvergence(this.records.values(), desired, allowDeletes, newer)) {
       if (step.kind === 'deploy') {
         this.deploy(step.spec);
       } else {

@@ -107,7 +107,7 @@ export class RootLinkService {
         this.log.warn({ errors: spec.errors.slice(0, 5) }, 'invalid deploy from root refused');
         return reply(ack, { ok: false, error: describe(spec.errors) });
       }
-      this.instances.deploy(spec.value);
+      this.instances.deployCommanded(spec.value);
       reply(ack, { ok: true });
     });
     socket.on('instance:delete', (payload: unknown, ack?: (reply: Ack) => void) => {
@@ -116,7 +116,7 @@ export class RootLinkService {
         this.log.warn({ errors: key.errors.slice(0, 5) }, 'invalid delete from root refused');
         return reply(ack, { ok: false, error: describe(key.errors) });
       }
-      this.instances.delete(key.value);
+      this.instances.deleteCommanded(key.value);
       reply(ack, { ok: true });
     });
     socket.on('instance:logs', (payload: unknown, ack?: (reply: LogsReply) => void) => {
@@ -168,11 +168,12 @@ export class RootLinkService {
     this.syncing = true;
     try {
       const payload: ClusterSyncDto = { resources: this.instances.resources(), instances: this.instances.reports() };
+      const askedAt = this.instances.commandMark();
       const reply: unknown = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('cluster:sync', payload);
       if (this.stopped) {
         return;
       }
-      this.applySyncReply(reply);
+      this.applySyncReply(reply, askedAt);
     } catch (err) {
       this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'cluster sync failed');
     } finally {
@@ -180,7 +181,7 @@ export class RootLinkService {
     }
   }
 
-  private applySyncReply(reply: unknown): void {
+  private applySyncReply(reply: unknown, askedAt: number): void {
     if (typeof reply !== 'object' || reply === null || !Array.isArray((reply as { desired?: unknown }).desired)) {
       this.log.warn({ error: (reply as { error?: unknown } | null)?.error }, 'root refused cluster sync');
       return;
@@ -203,7 +204,7 @@ export class RootLinkService {
     if (invalid > 0) {
       this.log.warn({ invalid }, 'invalid desired instances in sync reply ignored');
     }
-    this.instances.reconcile(specs, invalid === 0);
+    this.instances.reconcile(specs, invalid === 0, askedAt);
   }
 
   /** Delivers pending statuses in order; stops at the first timeout and tries again later. */

@@ -26,6 +26,7 @@ export class RootPeer {
   private http: HttpServer | undefined;
   private io: Server | undefined;
   private socket: Socket | undefined;
+  private held: { arrived: () => void; answer: Promise<void> } | undefined;
 
   constructor(
     readonly port: number,
@@ -47,7 +48,16 @@ export class RootPeer {
       this.socket = socket;
       socket.on('cluster:sync', (payload: ClusterSyncDto, ack: (reply: unknown) => void) => {
         this.syncs.push(payload);
-        ack({ clusterId: 'cluster-1', desired: [...this.desired.values()] });
+        // The set as it is when the sync arrives, as the real root reads it before answering.
+        const reply = { clusterId: 'cluster-1', desired: [...this.desired.values()] };
+        const held = this.held;
+        this.held = undefined;
+        if (held === undefined) {
+          ack(reply);
+          return;
+        }
+        held.arrived();
+        void held.answer.then(() => ack(reply));
       });
       socket.on('cluster:resources', (payload: ClusterResourcesDto) => this.resources.push(payload));
       socket.on('instance:status', (payload: InstanceReportDto, ack: (reply: Ack) => void) => {
@@ -58,6 +68,20 @@ export class RootPeer {
     await new Promise<void>((resolve) => http.listen(this.port, '127.0.0.1', resolve));
     this.http = http;
     this.io = io;
+  }
+
+  /**
+   * Holds the answer to the next `cluster:sync`: `arrived` resolves once it came (its set is read
+   * then), and the answer goes out when `release` is called. What a test does in between is what a
+   * root does while it builds a reply.
+   */
+  holdNextSync(): { arrived: Promise<void>; release: () => void } {
+    let arrived!: () => void;
+    let release!: () => void;
+    const arrivedP = new Promise<void>((r) => (arrived = r));
+    const answer = new Promise<void>((r) => (release = r));
+    this.held = { arrived, answer };
+    return { arrived: arrivedP, release };
   }
 
   get connected(): boolean {
