@@ -12,6 +12,7 @@ export * from './wire/instance-spec.dto';
 export * from './wire/mqtt-topics';
 export * from './wire/node.dto';
 export * from './wire/cluster.dto';
+export * from './wire/cluster-usage';
 export * from './aeros/service-component.dto';
 export * from './aeros/cr-to-sla';
 export * from './aeros/kinds';

@@ -81,6 +81,7 @@ export class NodeMessagesService {
           return this.invalid(nodeId, topic, report.errors);
         }
         this.instances.nodeFullReport(nodeId, report.value.instances);
+        this.outbox.usage(report.value.instances, report.value.at);
         return;
       }
       case 'job': {

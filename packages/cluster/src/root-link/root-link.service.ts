@@ -4,6 +4,7 @@ import {
   InstanceKeyDto,
   InstanceSpecDto,
   LogsRequestDto,
+  MAX_USAGE_ENTRIES,
   SOCKET_NAMESPACE,
   validateInput,
   type Ack,
@@ -239,6 +240,10 @@ export class RootLinkService {
   private heartbeat(): void {
     if (this.socket?.connected) {
       this.socket.emit('cluster:heartbeat', { sentAt: Date.now() });
+      const usage = this.outbox.takeUsage();
+      if (usage.length > 0) {
+        this.socket.emit('instance:usage', { instances: usage.slice(-MAX_USAGE_ENTRIES) });
+      }
     }
   }
 

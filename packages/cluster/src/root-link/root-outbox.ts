@@ -1,5 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { instanceKeyString, type InstanceReportDto } from '@canopy/schema';
+import {
+  instanceKeyString,
+  type InstanceReportDto,
+  type InstanceUsageDto,
+  type InstanceUsageEntry,
+} from '@canopy/schema';
 
 /**
  * What waits to go up to the root: the latest status per instance (an unsent older status is
@@ -9,12 +14,38 @@ import { instanceKeyString, type InstanceReportDto } from '@canopy/schema';
 @Injectable()
 export class RootOutbox {
   private readonly pending = new Map<string, InstanceReportDto>();
+  /** Latest measured usage per instance, sent with the next heartbeat (a sample: lost ones are not resent). */
+  private readonly usagePending = new Map<string, InstanceUsageEntry>();
   private listener: (() => void) | undefined;
   private resourcesListener: (() => void) | undefined;
 
   report(report: InstanceReportDto): void {
     this.pending.set(instanceKeyString(report), report);
     this.listener?.();
+  }
+
+  /** Keeps the latest CPU/memory of each instance a node measured; entries without a figure are skipped. */
+  usage(instances: readonly InstanceUsageDto[], at: number): void {
+    for (const i of instances) {
+      if (i.cpuPercent === undefined && i.memoryMb === undefined) {
+        continue;
+      }
+      this.usagePending.set(instanceKeyString(i), {
+        serviceId: i.serviceId,
+        instanceNumber: i.instanceNumber,
+        generation: i.generation,
+        ...(i.cpuPercent === undefined ? {} : { cpuPercent: i.cpuPercent }),
+        ...(i.memoryMb === undefined ? {} : { memoryMb: i.memoryMb }),
+        at,
+      });
+    }
+  }
+
+  /** Everything measured since the last call, and forgets it. */
+  takeUsage(): InstanceUsageEntry[] {
+    const out = [...this.usagePending.values()];
+    this.usagePending.clear();
+    return out;
   }
 
   resourcesChanged(): void {

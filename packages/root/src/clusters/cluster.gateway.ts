@@ -14,6 +14,7 @@ import {
   ClusterSyncDto,
   InstanceReportDto,
   SOCKET_NAMESPACE,
+  parseClusterUsage,
   validateInput,
   type Ack,
   type ClusterToRootEvents,
@@ -23,6 +24,7 @@ import { constantTimeEqual } from '@canopy/nest-edge';
 import { LOGGER, ROOT_SECRETS } from '../common/tokens';
 import type { RootSecrets } from '../config/root-config';
 import { InstancesService } from '../instances/instances.service';
+import { InstanceUsageStore } from '../instances/instance-usage.store';
 import { ClustersService, type ClusterChannel } from './clusters.service';
 
 type ClusterSocket = Socket<ClusterToRootEvents, RootToClusterEvents, Record<string, never>, { clusterId?: string }>;
@@ -52,6 +54,7 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
   constructor(
     private readonly clusters: ClustersService,
     private readonly instances: InstancesService,
+    private readonly usage: InstanceUsageStore,
     @Inject(ROOT_SECRETS) private readonly secrets: RootSecrets,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
@@ -132,6 +135,18 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
           this.log.warn({ clusterId, errors: resources.errors }, 'invalid cluster resources dropped');
         }
       });
+    });
+    socket.on('instance:usage', (payload) => {
+      ready
+        .then(async (clusterId) => {
+          const batch = parseClusterUsage(payload);
+          if (!batch.ok) {
+            this.log.warn({ clusterId, errors: batch.errors.slice(0, 5) }, 'invalid instance usage dropped');
+            return;
+          }
+          await this.usage.record(clusterId, batch.value.instances);
+        })
+        .catch((err: unknown) => this.log.warn({ err }, 'recording instance usage failed'));
     });
     socket.on('instance:status', (payload, ack) => {
       inOrder(() =>

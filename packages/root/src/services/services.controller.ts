@@ -18,12 +18,16 @@ import {
 } from './views';
 import { ServiceUpdateDto } from './dto/service-update.dto';
 import { ServicesService } from './services.service';
+import { InstanceUsageStore } from '../instances/instance-usage.store';
 
 @ApiTags('services')
 @ApiAuthenticated()
 @Controller('api')
 export class ServicesController {
-  constructor(private readonly services: ServicesService) {}
+  constructor(
+    private readonly services: ServicesService,
+    private readonly usage: InstanceUsageStore,
+  ) {}
 
   @Post('service')
   @UseInterceptors(OakestraServiceBodyInterceptor)
@@ -38,14 +42,14 @@ export class ServicesController {
   async list(@CurrentUser() user: Principal, @Param('appId') appId: string): Promise<ServiceView[]> {
     const locations = await this.services.clusterLocations();
     return (await this.services.listForApplication(user, appId)).map((s) =>
-      toServiceView(s.service, s.instances, locations),
+      toServiceView(s.service, s.instances, locations, this.usage.lookup),
     );
   }
 
   @Get('service/:id')
   async get(@CurrentUser() user: Principal, @Param('id') id: string): Promise<ServiceView> {
     const { service, instances } = await this.services.get(user, id);
-    return toServiceView(service, instances, await this.services.clusterLocations());
+    return toServiceView(service, instances, await this.services.clusterLocations(), this.usage.lookup);
   }
 
   @Put('service/:id')

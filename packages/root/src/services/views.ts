@@ -1,4 +1,5 @@
 import type { ApplicationRecord, InstanceRecord, ServiceRecord } from '../persistence/records';
+import type { UsageLookup, UsagePoint } from '../instances/instance-usage.store';
 
 /** Plain JSON with string ids (SPEC §4): the shapes the API returns. */
 export interface InstanceView {
@@ -20,29 +21,68 @@ export interface InstanceView {
   updated_at: string;
   /** Oakestra's instance page: the cluster's location, when the root knows it. */
   cluster_location?: string | null;
-  /**
-   * Oakestra's per-instance usage. The root receives no per-instance metrics from its clusters
-   * yet, so these are null and the histories empty (never invented numbers).
-   */
   /** The dashboard's spelling of `publicip`. */
   public_ip: string | null;
+  /**
+   * Oakestra's per-instance usage, as the instance's node measured it: `cpu` in percent of one
+   * core, `memory` in MB; null until the first sample arrives (never invented numbers).
+   */
   cpu: number | null;
   memory: number | null;
+  /** The last (at most 100) samples, oldest first: `value` in percent of one core. */
   cpu_history: { value: number; timestamp: string }[];
+  /** The same samples' memory; `value` in bytes, as Oakestra's dashboard charts it (it divides by 10^6). */
   memory_history: { value: number; timestamp: string }[];
+}
+
+const MB = 1024 * 1024;
+
+function historyOf(
+  points: readonly UsagePoint[],
+  pick: (p: UsagePoint) => number | undefined,
+): { value: number; timestamp: string }[] {
+  const out: { value: number; timestamp: string }[] = [];
+  for (const p of points) {
+    const value = pick(p);
+    if (value !== undefined) {
+      out.push({ value, timestamp: p.timestamp });
+    }
+  }
+  return out;
+}
+
+/** The usage fields of one instance: only figures measured for this placement and generation. */
+function usageFields(
+  i: InstanceRecord,
+  usage: UsageLookup | undefined,
+): Pick<InstanceView, 'cpu' | 'memory' | 'cpu_history' | 'memory_history'> {
+  const series = usage?.(i.serviceId, i.instanceNumber);
+  if (series === undefined || series.clusterId !== i.clusterId || series.generation !== i.generation) {
+    return { cpu: null, memory: null, cpu_history: [], memory_history: [] };
+  }
+  const cpu = historyOf(series.points, (p) => p.cpuPercent);
+  const memory = historyOf(series.points, (p) => p.memoryMb);
+  return {
+    cpu: cpu.at(-1)?.value ?? null,
+    memory: memory.at(-1)?.value ?? null,
+    cpu_history: cpu,
+    memory_history: memory.map((m) => ({ value: Math.round(m.value * MB), timestamp: m.timestamp })),
+  };
 }
 
 /** Cluster id → its location, for the instances' `cluster_location`. */
 export type ClusterLocations = ReadonlyMap<string, string | undefined>;
 
-export function toInstanceView(service: ServiceRecord, i: InstanceRecord, locations?: ClusterLocations): InstanceView {
+export function toInstanceView(
+  service: ServiceRecord,
+  i: InstanceRecord,
+  locations?: ClusterLocations,
+  usage?: UsageLookup,
+): InstanceView {
   return {
     cluster_location: i.clusterId === undefined ? null : (locations?.get(i.clusterId) ?? null),
     public_ip: i.publicIp ?? null,
-    cpu: null,
-    memory: null,
-    cpu_history: [],
-    memory_history: [],
+    ...usageFields(i, usage),
     instance_number: i.instanceNumber,
     task_id: `${service.jobName}.instance.${i.instanceNumber}`,
     generation: i.generation,
@@ -90,6 +130,7 @@ export function toServiceView(
   service: ServiceRecord,
   instances: InstanceRecord[],
   locations?: ClusterLocations,
+  usage?: UsageLookup,
 ): ServiceView {
   const live = instances.filter((i) => i.desired === 'running').sort((a, b) => a.instanceNumber - b.instanceNumber);
   const [app_name = '', app_ns = '', service_name = '', service_ns = ''] = service.jobName.split('.');
@@ -114,7 +155,7 @@ export function toServiceView(
     instance_list: instances
       .filter((i) => i.desired === 'running' || i.status !== 'UNDEPLOYED')
       .sort((a, b) => a.instanceNumber - b.instanceNumber)
-      .map((i) => toInstanceView(service, i, locations)),
+      .map((i) => toInstanceView(service, i, locations, usage)),
   };
 }
 

@@ -20,6 +20,7 @@ import {
 } from 'class-validator';
 import { InfrastructureElementDto, MAX_INFRASTRUCTURE_ELEMENTS_PER_CLUSTER } from '../aeros/infrastructure-element';
 import { InstanceKeyDto, InstanceReportDto, InstanceSpecDto } from './instance-spec.dto';
+import type { ClusterUsage } from './cluster-usage';
 
 /** What the largest single node of a cluster can still take, so the root never picks a cluster where nothing fits. */
 export class NodeCapacityDto {
@@ -142,6 +143,8 @@ export interface ClusterToRootEvents {
   /** Every {@link CLUSTER_HEARTBEAT_INTERVAL_MS}; not acked (the next one supersedes it). */
   'cluster:heartbeat': (payload: ClusterHeartbeatDto) => void;
   'instance:status': (payload: InstanceReportDto, ack: (reply: Ack) => void) => void;
+  /** Per-instance CPU and memory; not acked (a sample, superseded by the next). */
+  'instance:usage': (payload: ClusterUsage) => void;
 }
 
 /** Events the root emits to a cluster. */
