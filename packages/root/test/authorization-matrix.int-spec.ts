@@ -166,6 +166,8 @@ describe('authorization matrix (real root over HTTP)', () => {
       expect: { other: 404, own: 201, admin: 201 },
     },
     { name: 'list services', method: 'GET', prepare: () => ({ path: `/api/services/${appId}` }), expect: owned },
+    // Every service the caller may see (Oakestra's CLI): never a 404, the list is scoped instead.
+    { name: 'list all services', method: 'GET', prepare: () => ({ path: '/api/services' }), expect: anyUser },
     { name: 'get service', method: 'GET', prepare: () => ({ path: `/api/service/${serviceId}` }), expect: owned },
     {
       name: 'update service',
@@ -203,6 +205,13 @@ describe('authorization matrix (real root over HTTP)', () => {
       expect: { other: 404, own: 409, admin: 409 },
     },
     { name: 'list clusters', method: 'GET', prepare: () => ({ path: '/api/clusters' }), expect: anyUser },
+    { name: 'clusters of a user', method: 'GET', prepare: () => ({ path: '/api/clusters/u1' }), expect: anyUser },
+    {
+      name: 'get cluster',
+      method: 'GET',
+      prepare: () => ({ path: '/api/cluster/no-such-cluster' }),
+      expect: { other: 404, own: 404, admin: 404 },
+    },
     {
       name: 'list active clusters',
       method: 'GET',
@@ -565,6 +574,10 @@ describe('authorization matrix (real root over HTTP)', () => {
     expect(mine.some((a) => a.applicationID === appId)).toBe(false);
     const all = (await call('admin', 'GET', '/api/applications')).body as any[];
     expect(all.some((a) => a.applicationID === appId)).toBe(true);
+    const theirServices = (await call('other', 'GET', '/api/services')).body as any[];
+    expect(theirServices.some((s) => s.microserviceID === serviceId)).toBe(false);
+    const ownServices = (await call('own', 'GET', '/api/services')).body as any[];
+    expect(ownServices.some((s) => s.microserviceID === serviceId)).toBe(true);
   });
 
   it('never lets a password hash leave the API', () => {

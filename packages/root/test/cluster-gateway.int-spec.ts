@@ -97,6 +97,30 @@ describe('cluster gateway (real Socket.IO)', () => {
     expect(await clusters()).toEqual([expect.objectContaining({ cluster_name: 'edge-1', active: true })]);
   });
 
+  it("shows the cluster with the fields Oakestra's CLI (`oak c s`) and dashboard read", async () => {
+    const token = await adminToken();
+    const get = async (path: string) =>
+      (await fetch(`${root.url}${path}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<any>;
+    const [edge] = await get('/api/clusters/');
+    expect(edge).toMatchObject({
+      _id: { $oid: edge.id },
+      cluster_name: 'edge-1',
+      cluster_location: '48.1,11.6',
+      active: true,
+      active_nodes: 1,
+      virtualization: ['docker'],
+      total_cpu_cores: 2,
+      memory_in_mb: 4096,
+      aggregated_cpu_percent: 0,
+      pairing_complete: true,
+    });
+    expect(typeof edge.last_modified_timestamp).toBe('number');
+    expect(await get(`/api/cluster/${edge.id}`)).toEqual(edge);
+    expect(await get('/api/cluster/no-such-cluster')).toMatchObject({ statusCode: 404, code: 'NOT_FOUND' });
+    // The dashboard's "clusters of a user": Canopy's clusters serve every user.
+    expect((await get('/api/clusters/someone')).map((c: { id: string }) => c.id)).toEqual([edge.id]);
+  });
+
   it('answers malformed events with an error naming the field, and keeps serving', async () => {
     const socket = dial({ token: CLUSTER_TOKEN, name: 'edge-2' });
     expect(await outcome(socket)).toBe('connected');

@@ -155,6 +155,18 @@ describe("Oakestra's dashboard and CLI calls (real root over HTTP)", () => {
       applicationID: app.applicationID,
     });
 
+    // Oakestra's CLI (`oak s s` without an application) lists every service at /api/services/.
+    const everything = await t.call('GET', '/api/services/', { token: admin.token });
+    expect(everything.status).toBe(200);
+    expect(
+      everything.body.find((x: { microserviceID: string }) => x.microserviceID === service.microserviceID),
+    ).toMatchObject({
+      microservice_name: 'web',
+      app_name: 'dash',
+      image: 'docker.io/library/nginx:alpine',
+      instance_list: [],
+    });
+
     // Updating sends back the service as read, its microserviceID included.
     const edited = await t.call('PUT', `/api/service/${service._id.$oid}`, {
       token: admin.token,

@@ -24,6 +24,7 @@ import type { ClusterRecord } from '../persistence/records';
 import { STORE, type Store } from '../persistence/store.port';
 import type { ClusterCandidate } from '../scheduling/root-scheduler';
 import { SilenceClock, clusterState, type ClusterState } from './cluster-liveness';
+import { toClusterView, type ClusterView } from './cluster-view';
 
 /** How often the root judges its clusters' silence. */
 export const LIVENESS_TICK_MS = 1_000;
@@ -36,20 +37,7 @@ export interface ClusterChannel {
   logs(request: LogsRequestDto, timeoutMs: number): Promise<LogsReply>;
 }
 
-export interface ClusterView {
-  /** Oakestra's id shape, beside Canopy's `id`. */
-  _id: { $oid: string };
-  id: string;
-  cluster_name: string;
-  cluster_location: string | null;
-  active: boolean;
-  last_seen: string | null;
-  resources: ClusterResourcesDto | null;
-  /** `live`, `suspect` (silent for CLUSTER_SUSPECT_MS) or `lost` (silent for CLUSTER_LOST_MS). */
-  state: ClusterState;
-  /** Seconds since anything arrived from the cluster. */
-  silent_s: number;
-}
+export type { ClusterView } from './cluster-view';
 
 const NOT_CONNECTED: { ok: false; error: string } = { ok: false, error: 'cluster not connected' };
 
@@ -199,20 +187,22 @@ export class ClustersService {
     return this.store.clusters.get(clusterId);
   }
 
+  /** One cluster's view, or undefined. */
+  async view(clusterId: string): Promise<ClusterView | undefined> {
+    return (await this.list()).find((c) => c.id === clusterId);
+  }
+
   async list(onlyActive = false): Promise<ClusterView[]> {
     const records = await this.store.clusters.find();
     return records
-      .map((c) => ({
-        _id: { $oid: c.id },
-        id: c.id,
-        cluster_name: c.name,
-        cluster_location: c.location ?? null,
-        active: this.channels.has(c.id),
-        last_seen: c.lastSeenAt ?? null,
-        resources: this.resources.get(c.id) ?? null,
-        state: this.state(c.id),
-        silent_s: Math.floor(this.silentMs(c.id) / 1000),
-      }))
+      .map((c) =>
+        toClusterView(c, {
+          active: this.channels.has(c.id),
+          resources: this.resources.get(c.id),
+          state: this.state(c.id),
+          silentMs: this.silentMs(c.id),
+        }),
+      )
       .filter((c) => !onlyActive || c.active);
   }
 

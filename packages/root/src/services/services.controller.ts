@@ -38,6 +38,15 @@ export class ServicesController {
     return { applications: [toApplicationView(await this.services.create(user, sla))] };
   }
 
+  /** Oakestra's CLI lists every service with `GET /api/services/` (no application). */
+  @Get('services')
+  async listAll(@CurrentUser() user: Principal): Promise<ServiceView[]> {
+    const locations = await this.services.clusterLocations();
+    return (await this.services.listAll(user)).map((s) =>
+      toServiceView(s.service, s.instances, locations, this.usage.lookup),
+    );
+  }
+
   @Get('services/:appId')
   async list(@CurrentUser() user: Principal, @Param('appId') appId: string): Promise<ServiceView[]> {
     const locations = await this.services.clusterLocations();

@@ -61,6 +61,15 @@ export class ServicesService {
     return new Map((await this.store.clusters.find()).map((c) => [c.id, c.location]));
   }
 
+  /** `GET /api/services/`: the services of every application the caller may see (all, for an admin). */
+  async listAll(user: Principal): Promise<ServiceWithInstances[]> {
+    const out: ServiceWithInstances[] = [];
+    for (const app of await this.applications.list(user)) {
+      out.push(...(await this.listForApplication(user, app.id)));
+    }
+    return out;
+  }
+
   async listForApplication(user: Principal, applicationId: string): Promise<ServiceWithInstances[]> {
     const app = await this.applications.get(user, applicationId);
     const out: ServiceWithInstances[] = [];
