@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { CLOCK, LOGGER, ROOT_CONFIG, ROOT_SECRETS, systemClock } from './common/tokens';
 import type { RootConfig, RootSecrets } from './config/root-config';
 import { STORE, type Store } from './persistence/store.port';
+import { STORE_CHANGES, StoreChanges, observedStore } from './persistence/store-changes';
 
 export interface RootDeps {
   config: RootConfig;
@@ -13,15 +14,19 @@ export interface RootDeps {
   log: Logger;
 }
 
-/** The ports and settings every feature module receives: config, secrets, store, logger, clock. */
+/** The ports and settings every feature module receives: config, secrets, store (and its change hook), logger, clock. */
 @Global()
 @Module({})
 export class CoreModule {
   static forRoot(deps: RootDeps): DynamicModule {
+    // Every feature gets the store through the change hook, so whoever needs to react to writes
+    // subscribes to STORE_CHANGES instead of wrapping the store.
+    const changes = new StoreChanges();
     const providers = [
       { provide: ROOT_CONFIG, useValue: deps.config },
       { provide: ROOT_SECRETS, useValue: deps.secrets },
-      { provide: STORE, useValue: deps.store },
+      { provide: STORE, useValue: observedStore(deps.store, changes) },
+      { provide: STORE_CHANGES, useValue: changes },
       { provide: LOGGER, useValue: deps.log },
       { provide: CLOCK, useValue: systemClock },
     ];

@@ -5,14 +5,16 @@ import { CLOCK, type Clock } from '../common/tokens';
 import { InstancesService } from '../instances/instances.service';
 import type { InstanceRecord, ServiceRecord } from '../persistence/records';
 import { STORE, type Store } from '../persistence/store.port';
+import { STORE_CHANGES, type StoreChanges } from '../persistence/store-changes';
 import { EventBus, type CanopyEvent, type Viewer } from './event-bus';
 
 /**
- * Turns instance and service writes into user-facing events. Instance writes arrive through
- * `InstancesService.onInstanceChange`; services are written from several features (applications,
- * services, aerOS), so their collection is observed here instead of hooking each of them. An event
- * is published after the write returned; a write inside a transaction that later rolls back can
- * therefore still be announced, which a client heals by reading the REST view.
+ * Turns instance and service writes into user-facing events. Instance changes arrive through
+ * `InstancesService.onInstanceChange` (after the write is visible); services are written from
+ * several features (applications, services, aerOS) and new instances are inserted directly, so
+ * those come from the store's change hook ({@link StoreChanges}). An event is published after the
+ * write returned; a write inside a transaction that later rolls back can therefore still be
+ * announced, which a client heals by reading the REST view.
  */
 @Injectable()
 export class EventsService {
@@ -25,10 +27,17 @@ export class EventsService {
   constructor(
     @Inject(STORE) private readonly store: Store,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(STORE_CHANGES) changes: StoreChanges,
     instances: InstancesService,
   ) {
     instances.onInstanceChange((record) => this.instanceWritten(record));
-    this.observeCollections();
+    changes.on('services', (c) => this.serviceWritten(c.action, c.record));
+    // A new instance is inserted directly (REQUESTED), not through a status transition.
+    changes.on('instances', (c) => {
+      if (c.action === 'created') {
+        this.instanceWritten(c.record);
+      }
+    });
   }
 
   /** The viewer for a caller, checking that a `serviceId` filter names a service it may see. */
@@ -98,38 +107,5 @@ export class EventsService {
         at: this.clock.now().toISOString(),
       },
     });
-  }
-
-  private observeCollections(): void {
-    const services = this.store.services;
-    const insert = services.insert.bind(services);
-    const update = services.update.bind(services);
-    const remove = services.delete.bind(services);
-    services.insert = async (doc) => {
-      const written = await insert(doc);
-      this.serviceWritten('created', written);
-      return written;
-    };
-    services.update = async (doc) => {
-      const written = await update(doc);
-      this.serviceWritten('updated', written);
-      return written;
-    };
-    services.delete = async (id) => {
-      const before = await services.get(id);
-      const deleted = await remove(id);
-      if (deleted && before) {
-        this.serviceWritten('deleted', before);
-      }
-      return deleted;
-    };
-    // A new instance is inserted directly (REQUESTED), not through a status transition.
-    const instances = this.store.instances;
-    const insertInstance = instances.insert.bind(instances);
-    instances.insert = async (doc) => {
-      const written = await insertInstance(doc);
-      this.instanceWritten(written);
-      return written;
-    };
   }
 }
