@@ -117,6 +117,22 @@ describe('canopy CLI end to end (separate processes)', () => {
     const nodes = await canopy('get', 'nodes');
     expect(nodes.stdout).toContain(stack.nodeNames[0]);
 
+    // Scaling to 0 follows both instances until they stopped, then says so (it never returns early).
+    const badTimeout = await canopy('scale', 'hello', '0', '--timeout', 'soon');
+    expect(badTimeout.code).toBe(1);
+    expect(badTimeout.stderr).toContain('--timeout soon is not a number of seconds');
+    const stopped = await canopy('scale', 'hello', '0');
+    expect(stopped.stderr).toBe('');
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toMatch(/replicas 2 -> 0/);
+    expect(stopped.stdout).toMatch(/^instance 0: UNDEPLOYED/m);
+    expect(stopped.stdout).toMatch(/^instance 1: UNDEPLOYED/m);
+    expect(stopped.stdout.trim().split('\n').pop()).toBe('hello: none running');
+    expect((await canopy('get', 'instances')).stdout.trim()).toBe('no instances');
+    const badLogs = await canopy('logs', 'hello', 'first');
+    expect(badLogs.code).toBe(1);
+    expect(badLogs.stderr).toContain('first is not an instance number');
+
     const deleted = await canopy('delete', 'application', 'cliapp');
     expect(deleted).toMatchObject({ code: 0 });
     expect((await canopy('get', 'services')).stdout.trim()).toBe('no services');

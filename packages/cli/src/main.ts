@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import pino from 'pino';
-import { registerCommands } from './commands';
+import { registerCommands } from './commands/index';
 import { EMBEDDED_TRUSTED, startEmbedded } from './embedded';
 
 /** Output for the person at the terminal; logs go to stderr as JSON. */

@@ -46,6 +46,35 @@ describe('ProgressTracker', () => {
     expect(t.outcome().done).toBe(false);
     expect(t.accept(ev(1, 'RUNNING'), 5).outcome).toEqual({ done: true, ok: true });
   });
+
+  it('scaling down waits until the extra instances have stopped', () => {
+    const t = new ProgressTracker('s1', { count: 1 }, 0);
+    t.seed(0, 'RUNNING');
+    t.seed(1, 'RUNNING');
+    t.seed(2, 'RUNNING');
+    expect(t.outcome().done).toBe(false);
+    expect(t.accept(ev(2, 'UNDEPLOYED'), 1).outcome.done).toBe(false);
+    expect(t.accept(ev(1, 'UNDEPLOYED'), 2).outcome).toEqual({ done: true, ok: true });
+  });
+
+  it('scaling to 0 ends when none runs, at once when none ran', () => {
+    const idle = new ProgressTracker('s1', { count: 0 }, 0);
+    expect(idle.outcome()).toEqual({ done: true, ok: true });
+    const t = new ProgressTracker('s1', { count: 0 }, 0);
+    t.seed(0, 'RUNNING');
+    t.seed(1, 'CREATING');
+    expect(t.outcome().done).toBe(false);
+    expect(t.accept(ev(0, 'UNDEPLOYED'), 1).outcome.done).toBe(false);
+    expect(t.accept(ev(1, 'UNDEPLOYED'), 2).outcome).toEqual({ done: true, ok: true });
+  });
+
+  it('a count is not reached while another instance is still on its way up', () => {
+    const t = new ProgressTracker('s1', { count: 1 }, 0);
+    t.seed(0, 'RUNNING');
+    t.seed(1, 'REQUESTED');
+    expect(t.outcome().done).toBe(false);
+    expect(t.accept(ev(1, 'UNDEPLOYED'), 1).outcome).toEqual({ done: true, ok: true });
+  });
 });
 
 describe('SseParser', () => {

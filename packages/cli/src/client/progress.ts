@@ -14,6 +14,9 @@ export const FAILURE_STATUSES = new Set([
 
 export type Outcome = { done: false } | { done: true; ok: true } | { done: true; ok: false; reason: string };
 
+/** Statuses on the way to RUNNING: an instance in one of them is still moving. */
+const IN_PROGRESS = new Set(['REQUESTED', 'CLUSTER_SCHEDULED', 'NODE_SCHEDULED', 'CREATING']);
+
 /**
  * Follows instances of one service toward RUNNING: one line per status change with the time since
  * the watch began and since the instance's previous status. Pure (time comes with each call), so
@@ -69,12 +72,16 @@ export class ProgressTracker {
     return { lines: [line], outcome: this.outcome() };
   }
 
+  /**
+   * A count is reached when exactly that many run and no other instance is still on its way up or
+   * still running (scaling down waits for the extra ones to stop; scaling to 0 for all of them).
+   */
   outcome(): Outcome {
-    const enough =
-      'count' in this.want
-        ? this.running.size >= this.want.count
-        : this.want.instances.every((n) => this.running.has(n));
-    return enough ? { done: true, ok: true } : { done: false };
+    if (!('count' in this.want)) {
+      return this.want.instances.every((n) => this.running.has(n)) ? { done: true, ok: true } : { done: false };
+    }
+    const moving = [...this.last.values()].some((l) => IN_PROGRESS.has(l.status));
+    return this.running.size === this.want.count && !moving ? { done: true, ok: true } : { done: false };
   }
 
   /** Marks an instance RUNNING already (scale: the ones that run before the watch began). */
