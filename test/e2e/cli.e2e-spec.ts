@@ -107,7 +107,7 @@ describe('canopy CLI end to end (separate processes)', () => {
     const table = await canopy('get', 'instances');
     expect(table.code).toBe(0);
     const rows = table.stdout.trim().split('\n');
-    expect(rows[0]).toMatch(/^SERVICE\s+INSTANCE\s+STATUS\s+NODE/);
+    expect(rows[0]).toMatch(/^SERVICE\s+INSTANCE\s+STATUS\s+NODE\s+CPU\s+MEMORY\s+PORTS/);
     expect(rows.slice(1).filter((r) => /^hello\s+\d+\s+RUNNING/.test(r))).toHaveLength(2);
 
     const json = await canopy('get', 'services', '-o', 'json');

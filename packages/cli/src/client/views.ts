@@ -14,6 +14,9 @@ export interface InstanceView {
   node_name: string | null;
   host_ports: { host_port: number; container_port: number; protocol: string }[];
   status_history: { status: string; at: string; detail?: string }[];
+  /** Latest measured usage: percent of one core, MB; null before the first sample. */
+  cpu?: number | null | undefined;
+  memory?: number | null | undefined;
 }
 
 export interface ServiceView {

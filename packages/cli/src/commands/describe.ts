@@ -36,7 +36,11 @@ export function registerDescribe(program: Command): void {
       out('  none: deploy one with canopy deploy ' + String(s.microservice_name));
     }
     for (const i of instances) {
-      out(`  ${i.instance_number}  ${i.status}  ${i.node_name ?? '-'}  ${i.status_detail}`);
+      const usage =
+        typeof i.cpu === 'number' || typeof i.memory === 'number'
+          ? `  cpu ${i.cpu ?? '-'}% memory ${i.memory ?? '-'} MB`
+          : '';
+      out(`  ${i.instance_number}  ${i.status}  ${i.node_name ?? '-'}${usage}  ${i.status_detail}`);
       for (const h of i.status_history) {
         out(`       ${h.at}  ${h.status}${h.detail ? `  ${h.detail}` : ''}`);
       }

@@ -26,6 +26,8 @@ const INSTANCE_COLUMNS: Column<InstanceRow>[] = [
   { header: 'instance', value: (i) => i.instance_number },
   { header: 'status', value: (i) => i.status },
   { header: 'node', value: (i) => i.node_name },
+  { header: 'cpu', value: (i) => (typeof i.cpu === 'number' ? `${i.cpu}%` : '-') },
+  { header: 'memory', value: (i) => (typeof i.memory === 'number' ? `${i.memory} MB` : '-') },
   {
     header: 'ports',
     value: (i) => i.host_ports.map((p) => `${p.host_port}->${p.container_port}/${p.protocol}`).join(','),
