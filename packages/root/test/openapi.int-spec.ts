@@ -25,6 +25,8 @@ const ROUTES = [
   'GET /api/events',
   'GET /api/clusters',
   'GET /api/clusters/active',
+  'POST /api/clusters',
+  'POST /api/clusters/{id}/credential',
   'GET /api/infrastructure-elements',
   'GET /api/infrastructure-elements/{id}',
   'GET /api/users',

@@ -22,6 +22,11 @@ export interface RootConfig {
   jwtSecret?: string;
   /** CANOPY_CLUSTER_TOKEN: the token clusters present; generated once and kept in the data directory if unset. */
   clusterToken?: string;
+  /**
+   * CANOPY_ALLOW_SHARED_CLUSTER_TOKEN, default false: clusters an admin did not register may connect
+   * with the shared cluster token under any free name (the embedded mode turns it on).
+   */
+  allowSharedClusterToken?: boolean;
   /** CANOPY_METRICS_TOKEN: a bearer token Prometheus may scrape `/metrics` with (an admin's JWT works too). */
   metricsToken?: string;
   /** MONGODB_URI: use MongoDB instead of SQLite (a later issue). */
@@ -167,6 +172,7 @@ export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
     loginRateLimit: int(env, 'LOGIN_RATE_LIMIT', 10, 1, 100_000),
     ngsiLd: loadNgsiLdConfig(env),
     corsOrigins: parseCorsOrigins(optional(env, 'CANOPY_CORS_ORIGINS')),
+    allowSharedClusterToken: bool(env, 'CANOPY_ALLOW_SHARED_CLUSTER_TOKEN', false),
   };
   if (config.clusterLostMs <= config.clusterSuspectMs) {
     throw new ConfigError('CLUSTER_LOST_MS', `must be longer than CLUSTER_SUSPECT_MS (${config.clusterSuspectMs})`);

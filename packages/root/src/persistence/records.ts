@@ -130,6 +130,8 @@ export interface InstanceRecord extends Doc {
 export interface ClusterRecord extends Doc {
   name: string;
   location?: string | undefined;
+  /** SHA-256 of the credential an admin registered the cluster with; absent: a shared-token cluster. */
+  credentialSha256?: string | undefined;
   lastSeenAt?: string | undefined;
   resources?: ClusterResourcesDto | undefined;
 }
