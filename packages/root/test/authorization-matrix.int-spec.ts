@@ -268,6 +268,18 @@ describe('authorization matrix (real root over HTTP)', () => {
       expect: adminOnly,
     },
     {
+      name: "a user's quota",
+      method: 'GET',
+      prepare: () => ({ path: `/api/user/${ownUserId}/quota` }),
+      expect: owned,
+    },
+    {
+      name: "set a user's quota",
+      method: 'PUT',
+      prepare: () => ({ path: `/api/user/${ownUserId}/quota`, body: { instances: 50 } }),
+      expect: adminOnly,
+    },
+    {
       name: 'list organizations',
       method: 'GET',
       prepare: () => ({ path: '/api/organizations' }),

@@ -35,6 +35,8 @@ const ROUTES = [
   'GET /api/user/{id}',
   'PUT /api/user/{id}',
   'DELETE /api/user/{id}',
+  'GET /api/user/{id}/quota',
+  'PUT /api/user/{id}/quota',
   'GET /api/organizations',
   'POST /api/organizations',
   'GET /api/organization/{id}',

@@ -29,6 +29,8 @@ export interface UserRecord extends Doc {
    * issued under, and a token of an older version is refused at once (SPEC §9).
    */
   tokenVersion?: number | undefined;
+  /** Admin-set limits (`PUT /api/user/<id>/quota`); a field absent takes the CANOPY_QUOTA_* default. */
+  quota?: { instances?: number; vcpus?: number; memoryMb?: number } | undefined;
   /** Live refresh-token families (one per login), each with the one refresh token id still good. */
   refreshFamilies?: RefreshFamily[] | undefined;
 }
