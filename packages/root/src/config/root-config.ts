@@ -192,6 +192,8 @@ export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
 
 export interface RootSecrets {
   jwtSecret: string;
+  /** The key registry passwords are sealed with in the store (generated once, kept in secrets.json). */
+  storeKey: string;
   clusterToken: string;
   /** True when the cluster token was generated now (so it is printed once). */
   clusterTokenGenerated: boolean;
@@ -208,11 +210,13 @@ export function resolveSecrets(config: RootConfig): RootSecrets {
   const generated = {
     jwtSecret: stored.jwtSecret ?? randomBytes(48).toString('base64url'),
     clusterToken: stored.clusterToken ?? randomBytes(24).toString('base64url'),
+    storeKey: stored.storeKey ?? randomBytes(32).toString('base64url'),
   };
-  if (stored.jwtSecret === undefined || stored.clusterToken === undefined) {
+  if (stored.jwtSecret === undefined || stored.clusterToken === undefined || stored.storeKey === undefined) {
     writeFileSync(file, JSON.stringify(generated), { mode: 0o600 });
   }
   return {
+    storeKey: generated.storeKey,
     jwtSecret: config.jwtSecret ?? generated.jwtSecret,
     clusterToken: config.clusterToken ?? generated.clusterToken,
     clusterTokenGenerated: config.clusterToken === undefined && stored.clusterToken === undefined,
