@@ -48,26 +48,33 @@ export async function startNodeEngine(
 ): Promise<NodeEngineHandle> {
   const log = (logger ?? pino({ name: 'canopy-node-engine' })).child({ component: 'node-engine' });
   let stopping = false;
+  // Aborts a registration still retrying in a restart, so stop() never waits on an absent cluster.
+  const outer = new AbortController();
   let restarting: Promise<void> | undefined;
   const onNewIdentity = (): void => {
     restarting ??= (async () => {
       await current.stop();
       if (!stopping) {
-        current = await startEngineOnce(config, log, ports, onNewIdentity);
+        current = await startEngineOnce(config, log, ports, onNewIdentity, outer.signal);
       }
     })()
-      .catch((err: unknown) => log.error({ err: (err as Error).message }, 'restarting under the new node id failed'))
+      .catch((err: unknown) => {
+        if (!stopping) {
+          log.error({ err: (err as Error).message }, 'restarting under the new node id failed');
+        }
+      })
       .finally(() => {
         restarting = undefined;
       });
   };
-  let current = await startEngineOnce(config, log, ports, onNewIdentity);
+  let current = await startEngineOnce(config, log, ports, onNewIdentity, outer.signal);
   return {
     get nodeId() {
       return current.nodeId;
     },
     stop: async () => {
       stopping = true;
+      outer.abort();
       await restarting;
       await current.stop();
     },
@@ -79,6 +86,7 @@ async function startEngineOnce(
   log: Logger,
   ports: NodeEnginePorts,
   onNewIdentity: () => void,
+  outerStop: AbortSignal,
 ): Promise<NodeEngineHandle> {
   await fs.mkdir(config.dataDir, { recursive: true });
   const clock = ports.clock ?? systemClock;
@@ -95,6 +103,7 @@ async function startEngineOnce(
   const gpus = config.gpus ?? 0;
   const policy = safetyPolicyOf(config, gpus);
   const lifetime = new AbortController();
+  outerStop.addEventListener('abort', () => lifetime.abort(), { once: true });
   const machine = describeThisMachine(
     config.nodeName,
     config.publicIp,
