@@ -17,7 +17,7 @@ import { MqttAccess } from './mqtt/mqtt-access';
 import { MqttBroker } from './mqtt/mqtt-broker';
 import { MqttBusAdapter } from './mqtt/mqtt-bus.adapter';
 import { ClusterAdminGuard, ClusterAdminToken } from './nodes/cluster-admin.guard';
-import { JoinTokensController } from './nodes/join-tokens.controller';
+import { JoinTokensController, NodeCredentialsController } from './nodes/join-tokens.controller';
 import { JoinTokensService } from './nodes/join-tokens.service';
 import { NodeTokenGuard } from './nodes/node-token.guard';
 import { NodeTokenService } from './nodes/node-token.service';
@@ -50,7 +50,13 @@ export class ClusterModule {
           },
         }),
       ],
-      controllers: [NodesController, JoinTokensController, HealthController, MetricsController],
+      controllers: [
+        NodesController,
+        JoinTokensController,
+        NodeCredentialsController,
+        HealthController,
+        MetricsController,
+      ],
       providers: [
         { provide: CLUSTER_CONFIG, useValue: config },
         { provide: CLUSTER_LOGGER, useValue: logger },

@@ -184,6 +184,23 @@ describe('node identity', () => {
     expect(status).toBe(401);
   });
 
+  it('lets the operator approve a node that lost its credential: the name takes a join token once, same id', async () => {
+    const first = (await register(cluster.port, cluster.nodeToken, { ...NODE, name: 'forgetful' }))
+      .json as unknown as NodeRegisterResponse;
+    expect((await register(cluster.port, cluster.nodeToken, { ...NODE, name: 'forgetful' })).status).toBe(409);
+    expect((await api('DELETE', '/api/nodes/forgetful/credential', cluster.nodeToken)).status).toBe(401);
+    expect((await api('DELETE', '/api/nodes/nobody/credential', cluster.adminToken)).status).toBe(404);
+    expect((await api('DELETE', '/api/nodes/forgetful/credential', cluster.adminToken)).status).toBe(204);
+
+    const again = await register(cluster.port, cluster.nodeToken, { ...NODE, name: 'forgetful' });
+    expect(again.status).toBe(200);
+    expect(again.json).toMatchObject({ id: first.id, credential: expect.any(String) });
+    expect(again.json.credential).not.toBe(first.credential);
+    expect((await register(cluster.port, first.credential ?? '', { ...NODE, name: 'forgetful' })).status).toBe(401);
+    // Once: the new credential is in force again.
+    expect((await register(cluster.port, cluster.nodeToken, { ...NODE, name: 'forgetful' })).status).toBe(409);
+  });
+
   it('keeps the admin token and the join tokens in 0600 files', () => {
     for (const f of ['admin-token', 'join-tokens.json']) {
       expect([f, statSync(join(dataDir, f)).mode & 0o777]).toEqual([f, 0o600]);

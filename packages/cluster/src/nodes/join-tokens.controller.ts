@@ -3,6 +3,7 @@ import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validato
 import { NotFoundError } from '@canopy/nest-edge';
 import { ClusterAdminGuard } from './cluster-admin.guard';
 import { JOIN_TOKEN_ID, JoinTokensService, type JoinTokenView } from './join-tokens.service';
+import { NodesService } from './nodes.service';
 
 /** `POST /api/join-tokens` body; both fields optional. */
 export class CreateJoinTokenRequest {
@@ -39,5 +40,19 @@ export class JoinTokensController {
       throw new NotFoundError('join token', id);
     }
     this.tokens.revoke(id);
+  }
+}
+
+/** The operator's side of node identity: approve a node that lost its credential file. */
+@Controller('api/nodes')
+@UseGuards(ClusterAdminGuard)
+export class NodeCredentialsController {
+  constructor(private readonly nodes: NodesService) {}
+
+  /** The node's name then takes a join token once more (same id); its old credential is void. */
+  @Delete(':name/credential')
+  @HttpCode(204)
+  reset(@Param('name') name: string): void {
+    this.nodes.resetCredential(name);
   }
 }

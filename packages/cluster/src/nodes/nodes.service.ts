@@ -7,7 +7,7 @@ import {
   type NodeInformation,
   type NodeRegisterRequest,
 } from '@canopy/schema';
-import { ConflictError, ForbiddenError } from '@canopy/nest-edge';
+import { ConflictError, ForbiddenError, NotFoundError } from '@canopy/nest-edge';
 import type { Logger } from 'pino';
 import { Clock, IdGenerator } from '../common/clock';
 import { constantTimeEqual, sha256 } from '../common/secrets';
@@ -104,6 +104,26 @@ export class NodesService {
     this.topology++;
     this.log.info({ nodeId: node.id, nodeName: node.name, reregistered: existing !== undefined }, 'node registered');
     return credential === undefined ? { node, password } : { node, password, credential };
+  }
+
+  /**
+   * The operator's approval for a node that lost its credential: the name takes a join token once
+   * more (keeping its id), and the old credential stops working.
+   * @throws NotFoundError when no node has that name.
+   */
+  resetCredential(name: string): NodeRecord {
+    const node = [...this.nodes.values()].find((n) => n.name === name);
+    if (node === undefined) {
+      throw new NotFoundError('node', name);
+    }
+    if (node.credentialSha256 !== undefined) {
+      this.credentials.delete(node.credentialSha256);
+    }
+    const reset: NodeRecord = { ...node, credentialSha256: undefined };
+    this.repo.saveNode(reset);
+    this.nodes.set(node.id, reset);
+    this.log.warn({ nodeId: node.id, nodeName: name }, 'node credential reset by the operator');
+    return reset;
   }
 
   /** The node whose registration credential this is, if any. */
