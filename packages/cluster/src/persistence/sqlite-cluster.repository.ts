@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ensurePrivateDir, ensurePrivateFile } from '@canopy/nest-edge';
+import { ensurePrivateDir, ensurePrivateFile, SecretBox } from '@canopy/nest-edge';
 import type { InstanceSpecDto, InstanceStatus } from '@canopy/schema';
 import { ClusterRepository, type InstanceRecord, type NodeRecord, type ObservedState } from './cluster.repository';
 
@@ -59,10 +61,13 @@ CREATE TABLE IF NOT EXISTS instances (
 /** `cluster.db` in the data directory, through better-sqlite3 (synchronous, so callers never interleave). */
 export class SqliteClusterRepository extends ClusterRepository {
   private readonly db: Database.Database;
+  /** Seals registry passwords in stored specs; its key is `store-key` (0600) beside the database. */
+  private readonly box: SecretBox;
 
   constructor(dataDir: string) {
     super();
     ensurePrivateDir(dataDir);
+    this.box = new SecretBox(storeKey(dataDir));
     const file = join(dataDir, 'cluster.db');
     ensurePrivateFile(file);
     this.db = new Database(file);
@@ -126,7 +131,7 @@ export class SqliteClusterRepository extends ClusterRepository {
   listInstances(): InstanceRecord[] {
     const rows = this.db.prepare('SELECT * FROM instances').all() as InstanceRow[];
     return rows.map((r) => ({
-      spec: JSON.parse(r.spec_json) as InstanceSpecDto,
+      spec: this.withPassword(JSON.parse(r.spec_json) as InstanceSpecDto, (v) => this.box.open(v)),
       nodeId: r.node_id ?? undefined,
       status: r.status as InstanceStatus,
       observed: JSON.parse(r.observed_json) as ObservedState,
@@ -146,7 +151,7 @@ export class SqliteClusterRepository extends ClusterRepository {
       .run(
         r.spec.serviceId,
         r.spec.instanceNumber,
-        JSON.stringify(r.spec),
+        JSON.stringify(this.withPassword(r.spec, (v) => this.box.seal(v))),
         r.nodeId ?? null,
         r.status,
         JSON.stringify(r.observed),
@@ -160,9 +165,26 @@ export class SqliteClusterRepository extends ClusterRepository {
       .run(serviceId, instanceNumber);
   }
 
+  /** The spec with its registry password passed through `fn` (sealed for the file, opened for callers). */
+  private withPassword(spec: InstanceSpecDto, fn: (value: string) => string): InstanceSpecDto {
+    const auth = spec.registryAuth;
+    return auth === undefined ? spec : { ...spec, registryAuth: { ...auth, password: fn(auth.password) } };
+  }
+
   close(): void {
     if (this.db.open) {
       this.db.close();
     }
   }
+}
+
+/** The store key: generated once into `store-key` (mode 0600) in the data directory. */
+function storeKey(dataDir: string): string {
+  const file = join(dataDir, 'store-key');
+  if (existsSync(file)) {
+    return readFileSync(file, 'utf8').trim();
+  }
+  const key = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SecretBox } from './sealed-secrets';
+import { SecretBox } from './secret-box';
 
 describe('SecretBox', () => {
   const box = new SecretBox(randomBytes(32).toString('base64url'));
