@@ -75,6 +75,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
         ROOT_DATA_DIR: join(work, 'root'),
         CANOPY_ADMIN_PASSWORD: adminPassword,
         CANOPY_CLUSTER_TOKEN: clusterToken,
+        CANOPY_ALLOW_SHARED_CLUSTER_TOKEN: 'true',
         RECONCILE_INTERVAL_MS: '1000',
         ...options.rootEnv,
       },

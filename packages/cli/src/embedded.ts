@@ -34,7 +34,13 @@ export async function startEmbedded(options: EmbeddedOptions, log: Logger): Prom
     // servers), so aerOS's `kubectl --server http://…/k8s apply` could not work on one machine;
     // in embedded mode, requests from this machine itself act as the aerOS service account on the
     // aerOS routes only. AEROS_TRUSTED_NETWORKS (empty to turn it off) overrides this.
-    loadRootConfig({ ROOT_DATA_DIR: join(dataDir, 'root'), AEROS_TRUSTED_NETWORKS: EMBEDDED_TRUSTED, ...env }),
+    // The one cluster here dials in with the root's shared cluster token: embedded mode opts in to it.
+    loadRootConfig({
+      ROOT_DATA_DIR: join(dataDir, 'root'),
+      AEROS_TRUSTED_NETWORKS: EMBEDDED_TRUSTED,
+      CANOPY_ALLOW_SHARED_CLUSTER_TOKEN: 'true',
+      ...env,
+    }),
     log,
   );
   let cluster: ClusterHandle | undefined;

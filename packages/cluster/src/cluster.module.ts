@@ -16,6 +16,9 @@ import { MessageBus } from './mqtt/message-bus.port';
 import { MqttAccess } from './mqtt/mqtt-access';
 import { MqttBroker } from './mqtt/mqtt-broker';
 import { MqttBusAdapter } from './mqtt/mqtt-bus.adapter';
+import { ClusterAdminGuard, ClusterAdminToken } from './nodes/cluster-admin.guard';
+import { JoinTokensController, NodeCredentialsController } from './nodes/join-tokens.controller';
+import { JoinTokensService } from './nodes/join-tokens.service';
 import { NodeTokenGuard } from './nodes/node-token.guard';
 import { NodeTokenService } from './nodes/node-token.service';
 import { NodesController } from './nodes/nodes.controller';
@@ -47,7 +50,13 @@ export class ClusterModule {
           },
         }),
       ],
-      controllers: [NodesController, HealthController, MetricsController],
+      controllers: [
+        NodesController,
+        JoinTokensController,
+        NodeCredentialsController,
+        HealthController,
+        MetricsController,
+      ],
       providers: [
         { provide: CLUSTER_CONFIG, useValue: config },
         { provide: CLUSTER_LOGGER, useValue: logger },
@@ -56,7 +65,10 @@ export class ClusterModule {
         { provide: ClusterRepository, useFactory: () => new SqliteClusterRepository(config.dataDir) },
         { provide: MessageBus, useClass: MqttBusAdapter },
         NodeTokenService,
+        JoinTokensService,
         NodeTokenGuard,
+        ClusterAdminToken,
+        ClusterAdminGuard,
         NodesService,
         MqttAccess,
         MqttBroker,

@@ -1,12 +1,13 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { LOG_REDACTION } from '@canopy/schema';
 import pino from 'pino';
 import { startCluster, type ClusterHandle } from '../src';
-import { register } from './support/node-client';
-import { RootPeer } from './support/root-peer';
+import type { NodeRegisterResponse } from '@canopy/schema';
+import { NodeClient, register } from './support/node-client';
+import { RootPeer, spec } from './support/root-peer';
 import { freePort, waitFor } from './support/wait';
 
 const CLUSTER_TOKEN = 'cluster-secret-token';
@@ -98,9 +99,39 @@ describe('cluster edges, logs and files', () => {
     expect(all).toContain('"authorization":"[redacted]"');
   });
 
+  it('keeps registry passwords sealed in its database, and sends them to the node that runs the instance', async () => {
+    const password = 'cluster-registry-pw-9Xq-never-in-clear';
+    const reg = (
+      await register(cluster.port, cluster.nodeToken, { name: 'n-sealed', arch: 'amd64', cpuCores: 2, memoryMb: 2048 })
+    ).json as unknown as NodeRegisterResponse;
+    const node = await NodeClient.connect(cluster.mqttPort, reg);
+    try {
+      await node.subscribeControl();
+      await node.heartbeat();
+      await waitFor('the node active', () => node.on('control/sync')[0]);
+      node.startHeartbeats(300);
+      const withAuth = spec('svc-private', {
+        registryAuth: { username: 'team', password, serveraddress: 'registry.example.org' },
+        constraints: [{ type: 'direct', node: 'n-sealed' }],
+      });
+      expect(await root.deploy(withAuth)).toEqual({ ok: true });
+      const deploy = await waitFor('control/deploy on the node', () => node.on('control/deploy')[0]);
+      expect(deploy.body).toMatchObject({ registryAuth: { password } });
+      const stored = ['cluster.db', 'cluster.db-wal']
+        .map((f) => join(dataDir, f))
+        .filter((f) => existsSync(f))
+        .map((f) => readFileSync(f).toString('latin1'))
+        .join('');
+      expect(stored).toContain('enc:v1:');
+      expect(stored).not.toContain(password);
+    } finally {
+      await node.close();
+    }
+  });
+
   it('keeps its data directory 0700 and its SQLite files (WAL included) 0600', () => {
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
-    for (const f of ['cluster.db', 'cluster.db-wal', 'node-token']) {
+    for (const f of ['cluster.db', 'cluster.db-wal', 'node-token', 'store-key']) {
       expect([f, statSync(join(dataDir, f)).mode & 0o777]).toEqual([f, 0o600]);
     }
   });

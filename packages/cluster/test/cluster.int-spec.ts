@@ -211,10 +211,13 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
     expect(reg.id).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
     expect(reg.MQTT_BROKER_PORT).toBe(cluster.mqttPort);
     expect(reg.mqtt.username).toBe(reg.id);
+    expect(reg.credential).toEqual(expect.any(String));
 
-    const again = await register(cluster.port, cluster.nodeToken, NODE_A);
+    // Re-registering the name takes the node's own credential (a join token is refused: node-identity.int-spec).
+    const again = await register(cluster.port, reg.credential ?? '', NODE_A);
     const regA = again.json as unknown as NodeRegisterResponse;
     expect(regA.id).toBe(reg.id);
+    expect(regA.credential).toBeUndefined();
     expect(regA.mqtt.password).not.toBe(reg.mqtt.password);
 
     const nodeA = await connectNode(stand, regA);
@@ -472,7 +475,7 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
     await stand.cluster.stop();
     stand.cluster = await startCluster(stand.config, pino({ level: 'silent' }));
     const again = (
-      await register(stand.cluster.port, stand.cluster.nodeToken, {
+      await register(stand.cluster.port, regA.credential ?? '', {
         name: 'node-a',
         arch: 'amd64',
         cpuCores: 2,

@@ -78,6 +78,9 @@ describe('cluster → root infrastructure elements (real HTTP, MQTT, Socket.IO, 
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  /** worker-b's own credential, to register its name again after the upgrade. */
+  let workerBCredential = '';
+
   it('reports two registered nodes with their aerOS attributes, Ready while they beat', async () => {
     const a = await register(cluster!.port, cluster!.nodeToken, {
       name: 'worker-a',
@@ -96,6 +99,7 @@ describe('cluster → root infrastructure elements (real HTTP, MQTT, Socket.IO, 
       ieId: CONFIGURED_ID,
     });
     expect([a.status, b.status]).toEqual([200, 200]);
+    workerBCredential = String(b.json.credential);
     const nodeA = await NodeClient.connect(cluster!.mqttPort, a.json as unknown as NodeRegisterResponse);
     const nodeB = await NodeClient.connect(cluster!.mqttPort, b.json as unknown as NodeRegisterResponse);
     clients.push(nodeA, nodeB);
@@ -213,7 +217,8 @@ describe('cluster → root infrastructure elements (real HTTP, MQTT, Socket.IO, 
     // The old file had no configured id, so the derived one stands in.
     expect(byName(before, 'worker-b')?.id).toBe('urn:ngsi-ld:InfrastructureElement:edge-domain:worker-b');
 
-    const again = await register(upgraded.port, upgraded.nodeToken, {
+    // Re-registering a known name takes that node's credential, not the join token.
+    const again = await register(upgraded.port, workerBCredential, {
       name: 'worker-b',
       arch: 'amd64',
       cpuCores: 2,

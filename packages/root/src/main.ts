@@ -18,7 +18,11 @@ async function main(): Promise<void> {
     log.warn({ username: root.admin.username }, 'generated first admin password (printed once to stderr)');
   }
   if (root.clusterTokenGenerated) {
-    process.stderr.write(`canopy: generated cluster token: ${root.clusterToken}\n        (shown only once)\n`);
+    process.stderr.write(
+      `canopy: generated cluster token: ${root.clusterToken}\n` +
+        '        (shown only once; good only with CANOPY_ALLOW_SHARED_CLUSTER_TOKEN=true, else register\n' +
+        '        each cluster with POST /api/clusters and give it its own credential)\n',
+    );
     log.warn('generated cluster token (printed once to stderr)');
   }
   const shutdown = (signal: string) => {

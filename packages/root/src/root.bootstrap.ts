@@ -7,6 +7,7 @@ import { k8sBodyErrors } from './aeros/k8s/k8s-status.filter';
 import { setupOpenApi } from './common/openapi';
 import { resolveSecrets, type RootConfig } from './config/root-config';
 import { MongoStore } from './persistence/mongo.store';
+import { SecretBox, sealRegistryPasswords } from './persistence/sealed-secrets';
 import { SqliteStore } from './persistence/sqlite.store';
 import type { Store } from './persistence/store.port';
 import { RootModule } from './root.module';
@@ -30,6 +31,8 @@ export async function startRoot(config: RootConfig, parent?: Logger): Promise<Ro
   const store: Store = config.mongodbUri
     ? await MongoStore.connect(config.mongodbUri)
     : new SqliteStore(config.dataDir);
+  // Registry passwords reach the file or the database sealed, whichever store it is.
+  sealRegistryPasswords(store, new SecretBox(secrets.storeKey));
   const app = await NestFactory.create<NestExpressApplication>(RootModule.forRoot({ config, secrets, store, log }), {
     bufferLogs: true,
     bodyParser: false,

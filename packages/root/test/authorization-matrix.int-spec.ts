@@ -219,6 +219,20 @@ describe('authorization matrix (real root over HTTP)', () => {
       expect: anyUser,
     },
     {
+      name: 'register cluster',
+      method: 'POST',
+      prepare: () => ({ path: '/api/clusters', body: { name: unique('edge') } }),
+      expect: { other: 403, own: 403, admin: 201 },
+    },
+    {
+      name: 'rotate cluster credential',
+      method: 'POST',
+      prepare: async () => ({
+        path: `/api/clusters/${(await call('admin', 'POST', '/api/clusters', { name: unique('edge') })).body.id}/credential`,
+      }),
+      expect: adminOnly,
+    },
+    {
       name: 'list infrastructure elements',
       method: 'GET',
       prepare: () => ({ path: '/api/infrastructure-elements' }),
@@ -260,6 +274,18 @@ describe('authorization matrix (real root over HTTP)', () => {
         });
         return { path: `/api/user/${u.body.id}` };
       },
+      expect: adminOnly,
+    },
+    {
+      name: "a user's quota",
+      method: 'GET',
+      prepare: () => ({ path: `/api/user/${ownUserId}/quota` }),
+      expect: owned,
+    },
+    {
+      name: "set a user's quota",
+      method: 'PUT',
+      prepare: () => ({ path: `/api/user/${ownUserId}/quota`, body: { instances: 50 } }),
       expect: adminOnly,
     },
     {
@@ -586,6 +612,7 @@ describe('authorization matrix (real root over HTTP)', () => {
       expect(text).not.toContain('passwordHash');
       expect(text).not.toContain('$argon2');
       expect(text).not.toContain('secretHash');
+      expect(text).not.toContain('credentialSha256');
     }
   });
 });

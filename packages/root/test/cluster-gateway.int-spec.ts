@@ -68,6 +68,7 @@ describe('cluster gateway (real Socket.IO)', () => {
         ROOT_DATA_DIR: dir,
         CANOPY_ADMIN_PASSWORD: 'gateway-admin-pw',
         CANOPY_CLUSTER_TOKEN: CLUSTER_TOKEN,
+        CANOPY_ALLOW_SHARED_CLUSTER_TOKEN: 'true',
         LOGIN_RATE_LIMIT: '1000',
       }),
       pino({ level: 'silent' }),

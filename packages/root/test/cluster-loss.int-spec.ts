@@ -160,6 +160,7 @@ describe('cluster loss at the root (real Socket.IO, fake clusters)', () => {
         ROOT_DATA_DIR: dir,
         CANOPY_ADMIN_PASSWORD: 'loss-admin-password',
         CANOPY_CLUSTER_TOKEN: CLUSTER_TOKEN,
+        CANOPY_ALLOW_SHARED_CLUSTER_TOKEN: 'true',
         RECONCILE_INTERVAL_MS: '300',
         CLUSTER_SUSPECT_MS: '1000',
         CLUSTER_LOST_MS: '3000',

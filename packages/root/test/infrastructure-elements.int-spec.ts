@@ -91,6 +91,7 @@ describe('infrastructure elements at the root (real Socket.IO and HTTP)', () => 
         ROOT_DATA_DIR: dir,
         CANOPY_ADMIN_PASSWORD: 'ie-admin-password',
         CANOPY_CLUSTER_TOKEN: CLUSTER_TOKEN,
+        CANOPY_ALLOW_SHARED_CLUSTER_TOKEN: 'true',
         LOGIN_RATE_LIMIT: '1000',
       }),
       pino({ level: 'silent' }),

@@ -23,6 +23,10 @@ export const ERROR_CODES = [
   'COMPONENT_EXISTS',
   'IE_ID_TAKEN',
   'IE_AMBIGUOUS',
+  'NODE_NAME_TAKEN',
+  'CLUSTER_NAME_TAKEN',
+  'CLUSTER_CONNECTED',
+  'QUOTA_EXCEEDED',
   'STALE_VERSION',
   'UNAUTHORIZED',
   'FORBIDDEN',
@@ -47,6 +51,10 @@ export type ConflictCode = Extract<
   | 'COMPONENT_EXISTS'
   | 'IE_ID_TAKEN'
   | 'IE_AMBIGUOUS'
+  | 'NODE_NAME_TAKEN'
+  | 'CLUSTER_NAME_TAKEN'
+  | 'CLUSTER_CONNECTED'
+  | 'QUOTA_EXCEEDED'
 >;
 
 /** An error the domain raises on purpose, with a stable `code` and the fields it is about. */

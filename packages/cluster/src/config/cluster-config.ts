@@ -25,6 +25,8 @@ export interface ClusterConfig {
   host: string;
   /** `NODE_TOKEN`: join token nodes present; generated once and persisted in dataDir when unset */
   nodeToken?: string | undefined;
+  /** `CLUSTER_ADMIN_TOKEN`: the operator's bearer token for `/api/join-tokens`; generated into dataDir when unset */
+  adminToken?: string | undefined;
   /** `CANOPY_METRICS_TOKEN`: bearer token for `GET /metrics`; without it the endpoint refuses everyone */
   metricsToken?: string | undefined;
   /** `MQTT_PORT`, default 10003 (in-process broker); 0 = any free port */
@@ -91,6 +93,10 @@ class ClusterEnv {
   @IsString()
   @Matches(/^\S{8,}$/, { message: 'must be at least 8 characters without spaces' })
   NODE_TOKEN?: string | undefined;
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S{16,}$/, { message: 'must be at least 16 characters without spaces' })
+  CLUSTER_ADMIN_TOKEN?: string | undefined;
   @IsOptional() @IsString() @Matches(INT, { message: 'must be a port number' }) MQTT_PORT?: string;
   @IsOptional() @IsString() @Matches(/^\S+$/, { message: 'must be an address without spaces' }) MQTT_HOST?: string;
   @IsOptional()
@@ -179,6 +185,7 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
     host: e.CLUSTER_HOST ?? '0.0.0.0',
     nodeToken: e.NODE_TOKEN,
     metricsToken: e.CANOPY_METRICS_TOKEN,
+    adminToken: e.CLUSTER_ADMIN_TOKEN,
     mqttPort: port('MQTT_PORT', e.MQTT_PORT, 10003),
     mqttHost: e.MQTT_HOST ?? '127.0.0.1',
     mqttMaxPacketBytes: e.MQTT_MAX_PACKET_BYTES === undefined ? 1024 * 1024 : Number(e.MQTT_MAX_PACKET_BYTES),

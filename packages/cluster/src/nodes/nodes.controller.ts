@@ -1,8 +1,8 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { NodeRegisterRequest, type NodeRegisterResponse } from '@canopy/schema';
 import { MqttAccess } from '../mqtt/mqtt-access';
-import { NodeTokenGuard } from './node-token.guard';
+import { NodeTokenGuard, type NodeAuthRequest } from './node-token.guard';
 import { NodesService } from './nodes.service';
 
 @Controller('api/node')
@@ -17,14 +17,15 @@ export class NodesController {
   @HttpCode(200)
   // Throttled before the token check, so guessing a join token stays slow.
   @UseGuards(ThrottlerGuard, NodeTokenGuard)
-  register(@Body() body: NodeRegisterRequest): NodeRegisterResponse {
-    const { node, password } = this.nodes.register(body);
+  register(@Body() body: NodeRegisterRequest, @Req() req: NodeAuthRequest): NodeRegisterResponse {
+    const { node, password, credential } = this.nodes.register(body, req.nodeAuth ?? { kind: 'join' });
     const broker = this.access.forNode(node.id, password);
     return {
       id: node.id,
       MQTT_BROKER_PORT: broker.port,
       ...(broker.host !== undefined ? { MQTT_BROKER_HOST: broker.host } : {}),
       mqtt: broker.login,
+      ...(credential === undefined ? {} : { credential }),
     };
   }
 }

@@ -7,13 +7,14 @@ import {
   type NodeInformation,
   type NodeRegisterRequest,
 } from '@canopy/schema';
-import { ConflictError } from '@canopy/nest-edge';
+import { ConflictError, ForbiddenError, NotFoundError } from '@canopy/nest-edge';
 import type { Logger } from 'pino';
 import { Clock, IdGenerator } from '../common/clock';
 import { constantTimeEqual, sha256 } from '../common/secrets';
 import { CLUSTER_CONFIG, CLUSTER_LOGGER } from '../common/tokens';
 import type { ClusterConfig } from '../config/cluster-config';
 import { ClusterRepository, type NodeRecord } from '../persistence/cluster.repository';
+import type { NodeAuth } from './node-token.guard';
 
 /** What the last heartbeat said; kept in memory only (after a restart every node is inactive until it speaks). */
 export interface NodeLiveState {
@@ -31,6 +32,8 @@ export interface NodeView extends NodeRecord {
 export class NodesService {
   private readonly log: Logger;
   private readonly nodes = new Map<string, NodeRecord>();
+  /** Node id by the SHA-256 of its registration credential. */
+  private readonly credentials = new Map<string, string>();
   private readonly live = new Map<string, NodeLiveState>();
   /** Nodes considered active at the last liveness check, to report transitions once. */
   private readonly active = new Set<string>();
@@ -51,15 +54,23 @@ export class NodesService {
     this.log = logger.child({ component: 'nodes' });
     for (const node of repo.listNodes()) {
       this.nodes.set(node.id, node);
+      if (node.credentialSha256 !== undefined) {
+        this.credentials.set(node.credentialSha256, node.id);
+      }
     }
   }
 
   /**
-   * Registers a node, or re-registers it under the same id when the name is known; issues a fresh MQTT password.
-   * @throws ConflictError when another node already uses the aerOS IE id this one configured.
+   * Registers a node, or re-registers it under the same id when the name is known; issues a fresh
+   * MQTT password. A new name needs a join token and gets the node's own credential back; a known
+   * name needs that node's credential (a node registered before credentials existed may still use
+   * a join token once, and gets one then).
+   * @throws ConflictError when the name is taken (join token) or another node uses the IE id.
+   * @throws ForbiddenError when the credential belongs to another node.
    */
-  register(req: NodeRegisterRequest): { node: NodeRecord; password: string } {
+  register(req: NodeRegisterRequest, auth: NodeAuth): { node: NodeRecord; password: string; credential?: string } {
     const existing = [...this.nodes.values()].find((n) => n.name === req.name);
+    this.authorize(req.name, existing, auth);
     // Two nodes under one IE id would make `selectedIE` match both; refuse the newcomer, by name.
     // Derived ids count too: a configured id may spell another node's default one, and the reverse.
     const wanted = this.ieIdOf(req);
@@ -68,9 +79,10 @@ export class NodesService {
       const message = `IE id ${wanted} is already used by node ${holder.name}`;
       throw new ConflictError(message, [{ path: req.ieId === undefined ? 'name' : 'ieId', message }], 'IE_ID_TAKEN');
     }
+    const credential = existing?.credentialSha256 === undefined ? this.ids.secret() : undefined;
     const password = this.ids.secret();
     const node: NodeRecord = {
-      id: existing?.id ?? this.ids.nodeId(),
+      id: existing?.id ?? this.freshId(req.previousId),
       name: req.name,
       arch: req.arch,
       cpuCores: req.cpuCores,
@@ -81,13 +93,58 @@ export class NodesService {
       location: req.location,
       ieId: req.ieId,
       passwordSha256: sha256(password),
+      credentialSha256: credential === undefined ? existing?.credentialSha256 : sha256(credential),
       registeredAt: this.clock.now(),
     };
     this.repo.saveNode(node);
     this.nodes.set(node.id, node);
+    if (node.credentialSha256 !== undefined) {
+      this.credentials.set(node.credentialSha256, node.id);
+    }
     this.topology++;
     this.log.info({ nodeId: node.id, nodeName: node.name, reregistered: existing !== undefined }, 'node registered');
-    return { node, password };
+    return credential === undefined ? { node, password } : { node, password, credential };
+  }
+
+  /**
+   * The operator's approval for a node that lost its credential: the name takes a join token once
+   * more (keeping its id), and the old credential stops working.
+   * @throws NotFoundError when no node has that name.
+   */
+  resetCredential(name: string): NodeRecord {
+    const node = [...this.nodes.values()].find((n) => n.name === name);
+    if (node === undefined) {
+      throw new NotFoundError('node', name);
+    }
+    if (node.credentialSha256 !== undefined) {
+      this.credentials.delete(node.credentialSha256);
+    }
+    const reset: NodeRecord = { ...node, credentialSha256: undefined };
+    this.repo.saveNode(reset);
+    this.nodes.set(node.id, reset);
+    this.log.warn({ nodeId: node.id, nodeName: name }, 'node credential reset by the operator');
+    return reset;
+  }
+
+  /** The node whose registration credential this is, if any. */
+  byCredential(presented: string): NodeRecord | undefined {
+    const id = this.credentials.get(sha256(presented));
+    return id === undefined ? undefined : this.nodes.get(id);
+  }
+
+  private authorize(name: string, existing: NodeRecord | undefined, auth: NodeAuth): void {
+    if (auth.kind === 'node' && auth.nodeId !== existing?.id) {
+      throw new ForbiddenError(`a node credential registers its own node only, not ${name}`);
+    }
+    if (auth.kind === 'join' && existing?.credentialSha256 !== undefined) {
+      const message = `node name ${name} is already registered; registering it again needs that node's credential`;
+      throw new ConflictError(message, [{ path: 'name', message }], 'NODE_NAME_TAKEN');
+    }
+  }
+
+  /** The id the node had before, when it is free (the cluster forgot the node); else a new one. */
+  private freshId(previousId: string | undefined): string {
+    return previousId !== undefined && !this.nodes.has(previousId) ? previousId : this.ids.nodeId();
   }
 
   /**

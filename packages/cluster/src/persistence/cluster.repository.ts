@@ -15,6 +15,8 @@ export interface NodeRecord {
   /** The aerOS IE id the node configured (`NODE_IE_ID`); absent: the cluster derives one. */
   ieId?: string | undefined;
   passwordSha256: string;
+  /** SHA-256 of the node's long-lived registration credential; absent for nodes registered before it existed. */
+  credentialSha256?: string | undefined;
   registeredAt: number;
 }
 

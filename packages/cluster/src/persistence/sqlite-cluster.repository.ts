@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ensurePrivateDir, ensurePrivateFile } from '@canopy/nest-edge';
+import { ensurePrivateDir, ensurePrivateFile, SecretBox } from '@canopy/nest-edge';
 import type { InstanceSpecDto, InstanceStatus } from '@canopy/schema';
 import { ClusterRepository, type InstanceRecord, type NodeRecord, type ObservedState } from './cluster.repository';
 
@@ -16,6 +18,7 @@ interface NodeRow {
   location: string | null;
   ie_id: string | null;
   password_sha256: string;
+  credential_sha256: string | null;
   registered_at: number;
 }
 
@@ -40,6 +43,7 @@ CREATE TABLE IF NOT EXISTS nodes (
   location TEXT,
   ie_id TEXT,
   password_sha256 TEXT NOT NULL,
+  credential_sha256 TEXT,
   registered_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS instances (
@@ -57,10 +61,13 @@ CREATE TABLE IF NOT EXISTS instances (
 /** `cluster.db` in the data directory, through better-sqlite3 (synchronous, so callers never interleave). */
 export class SqliteClusterRepository extends ClusterRepository {
   private readonly db: Database.Database;
+  /** Seals registry passwords in stored specs; its key is `store-key` (0600) beside the database. */
+  private readonly box: SecretBox;
 
   constructor(dataDir: string) {
     super();
     ensurePrivateDir(dataDir);
+    this.box = new SecretBox(storeKey(dataDir));
     const file = join(dataDir, 'cluster.db');
     ensurePrivateFile(file);
     this.db = new Database(file);
@@ -76,6 +83,9 @@ export class SqliteClusterRepository extends ClusterRepository {
     );
     if (!columns.has('ie_id')) {
       this.db.exec('ALTER TABLE nodes ADD COLUMN ie_id TEXT');
+    }
+    if (!columns.has('credential_sha256')) {
+      this.db.exec('ALTER TABLE nodes ADD COLUMN credential_sha256 TEXT');
     }
   }
 
@@ -93,6 +103,7 @@ export class SqliteClusterRepository extends ClusterRepository {
       location: r.location ?? undefined,
       ieId: r.ie_id ?? undefined,
       passwordSha256: r.password_sha256,
+      credentialSha256: r.credential_sha256 ?? undefined,
       registeredAt: r.registered_at,
     }));
   }
@@ -100,18 +111,19 @@ export class SqliteClusterRepository extends ClusterRepository {
   saveNode(n: NodeRecord): void {
     this.db
       .prepare(
-        `INSERT INTO nodes (id, name, arch, cpu_cores, memory_mb, gpus, public_ip, labels_json, location, ie_id, password_sha256, registered_at)
-         VALUES (@id, @name, @arch, @cpuCores, @memoryMb, @gpus, @publicIp, @labels, @location, @ieId, @passwordSha256, @registeredAt)
+        `INSERT INTO nodes (id, name, arch, cpu_cores, memory_mb, gpus, public_ip, labels_json, location, ie_id, password_sha256, credential_sha256, registered_at)
+         VALUES (@id, @name, @arch, @cpuCores, @memoryMb, @gpus, @publicIp, @labels, @location, @ieId, @passwordSha256, @credentialSha256, @registeredAt)
          ON CONFLICT(id) DO UPDATE SET name = excluded.name, arch = excluded.arch, cpu_cores = excluded.cpu_cores,
            memory_mb = excluded.memory_mb, gpus = excluded.gpus, public_ip = excluded.public_ip,
            labels_json = excluded.labels_json, location = excluded.location, ie_id = excluded.ie_id,
-           password_sha256 = excluded.password_sha256, registered_at = excluded.registered_at`,
+           password_sha256 = excluded.password_sha256, credential_sha256 = excluded.credential_sha256, registered_at = excluded.registered_at`,
       )
       .run({
         ...n,
         publicIp: n.publicIp ?? null,
         location: n.location ?? null,
         ieId: n.ieId ?? null,
+        credentialSha256: n.credentialSha256 ?? null,
         labels: JSON.stringify(n.labels),
       });
   }
@@ -119,7 +131,7 @@ export class SqliteClusterRepository extends ClusterRepository {
   listInstances(): InstanceRecord[] {
     const rows = this.db.prepare('SELECT * FROM instances').all() as InstanceRow[];
     return rows.map((r) => ({
-      spec: JSON.parse(r.spec_json) as InstanceSpecDto,
+      spec: this.withPassword(JSON.parse(r.spec_json) as InstanceSpecDto, (v) => this.box.open(v)),
       nodeId: r.node_id ?? undefined,
       status: r.status as InstanceStatus,
       observed: JSON.parse(r.observed_json) as ObservedState,
@@ -139,7 +151,7 @@ export class SqliteClusterRepository extends ClusterRepository {
       .run(
         r.spec.serviceId,
         r.spec.instanceNumber,
-        JSON.stringify(r.spec),
+        JSON.stringify(this.withPassword(r.spec, (v) => this.box.seal(v))),
         r.nodeId ?? null,
         r.status,
         JSON.stringify(r.observed),
@@ -153,9 +165,26 @@ export class SqliteClusterRepository extends ClusterRepository {
       .run(serviceId, instanceNumber);
   }
 
+  /** The spec with its registry password passed through `fn` (sealed for the file, opened for callers). */
+  private withPassword(spec: InstanceSpecDto, fn: (value: string) => string): InstanceSpecDto {
+    const auth = spec.registryAuth;
+    return auth === undefined ? spec : { ...spec, registryAuth: { ...auth, password: fn(auth.password) } };
+  }
+
   close(): void {
     if (this.db.open) {
       this.db.close();
     }
   }
+}
+
+/** The store key: generated once into `store-key` (mode 0600) in the data directory. */
+function storeKey(dataDir: string): string {
+  const file = join(dataDir, 'store-key');
+  if (existsSync(file)) {
+    return readFileSync(file, 'utf8').trim();
+  }
+  const key = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
 }

@@ -6,20 +6,16 @@ import type { ContainerRuntime, Subscription } from '../docker/container-runtime
 import { DockerRuntimeAdapter } from '../docker/docker-runtime.adapter';
 import { InstanceUsageCollector } from '../metrics/instance-usage.collector';
 import { NodeMetricsCollector } from '../metrics/node-metrics.collector';
-import { POLICY_DEFAULTS, type SafetyPolicy } from '../policy/instance-safety.policy';
 import { DEFAULT_RESOURCE_LIMITS } from '../policy/resource-limits';
 import { writeEngineStatus, type EngineStatus } from '../state/engine-status.file';
 import { openMqttLink, type MqttLink } from '../mqtt/mqtt-link.adapter';
-import {
-  brokerAddress,
-  describeThisMachine,
-  nodeArch,
-  registerWithCluster,
-} from '../registration/cluster-registration.client';
+import { brokerAddress, describeThisMachine, nodeArch } from '../registration/cluster-registration.client';
+import { registerAsThisNode } from '../registration/node-credential';
 import { DesiredStateRepository } from '../state/desired-state.repository';
 import { systemClock, type EngineClock } from './clock.port';
 import { nodeSelector } from './container-spec';
 import { commandHandler } from './command-handler';
+import { safetyPolicyOf } from './engine-policy';
 import { InstanceManager } from './instance-manager.service';
 
 /** How often RUNNING instances are compared with `docker ps` in case a Docker event was lost. */
@@ -42,7 +38,8 @@ export interface NodeEngineHandle {
 /**
  * Registers with the cluster, adopts this node's containers, connects to the broker and serves
  * commands until `stop()`. Resolves once registered and adopted (MQTT connects in the background
- * and reconnects by itself).
+ * and reconnects by itself). Should the cluster give the node a new id on a re-registration, the
+ * engine starts over under that id (`nodeId` then reads the new one).
  */
 export async function startNodeEngine(
   config: NodeEngineConfig,
@@ -50,6 +47,47 @@ export async function startNodeEngine(
   ports: NodeEnginePorts = {},
 ): Promise<NodeEngineHandle> {
   const log = (logger ?? pino({ name: 'canopy-node-engine' })).child({ component: 'node-engine' });
+  let stopping = false;
+  // Aborts a registration still retrying in a restart, so stop() never waits on an absent cluster.
+  const outer = new AbortController();
+  let restarting: Promise<void> | undefined;
+  const onNewIdentity = (): void => {
+    restarting ??= (async () => {
+      await current.stop();
+      if (!stopping) {
+        current = await startEngineOnce(config, log, ports, onNewIdentity, outer.signal);
+      }
+    })()
+      .catch((err: unknown) => {
+        if (!stopping) {
+          log.error({ err: (err as Error).message }, 'restarting under the new node id failed');
+        }
+      })
+      .finally(() => {
+        restarting = undefined;
+      });
+  };
+  let current = await startEngineOnce(config, log, ports, onNewIdentity, outer.signal);
+  return {
+    get nodeId() {
+      return current.nodeId;
+    },
+    stop: async () => {
+      stopping = true;
+      outer.abort();
+      await restarting;
+      await current.stop();
+    },
+  };
+}
+
+async function startEngineOnce(
+  config: NodeEngineConfig,
+  log: Logger,
+  ports: NodeEnginePorts,
+  onNewIdentity: () => void,
+  outerStop: AbortSignal,
+): Promise<NodeEngineHandle> {
   await fs.mkdir(config.dataDir, { recursive: true });
   const clock = ports.clock ?? systemClock;
   const runtime =
@@ -63,24 +101,9 @@ export async function startNodeEngine(
   await runtime.ping();
 
   const gpus = config.gpus ?? 0;
-  const policy: SafetyPolicy = {
-    allowPrivileged: config.allowPrivileged,
-    allowHostNamespaces: config.allowHostNamespaces ?? false,
-    allowBindMounts: config.allowBindMounts ?? false,
-    allowDockerSocket: config.allowDockerSocket ?? false,
-    allowCapabilities: config.allowCapabilities ?? [],
-    imageAllowlist: config.imageAllowlist ?? [],
-    gpus,
-    allowNamedVolumes: config.allowNamedVolumes ?? false,
-    allowPrivateRegistries: config.allowPrivateRegistries ?? false,
-    hostPortMin: config.hostPortMin ?? POLICY_DEFAULTS.hostPortMin,
-    hostPortMax: config.hostPortMax ?? POLICY_DEFAULTS.hostPortMax,
-    maxPorts: config.maxPorts ?? POLICY_DEFAULTS.maxPorts,
-    ...(config.dockerSocket?.startsWith('unix://')
-      ? { dockerSocketPath: config.dockerSocket.slice('unix://'.length) }
-      : {}),
-  };
+  const policy = safetyPolicyOf(config, gpus);
   const lifetime = new AbortController();
+  outerStop.addEventListener('abort', () => lifetime.abort(), { once: true });
   const machine = describeThisMachine(
     config.nodeName,
     config.publicIp,
@@ -89,8 +112,8 @@ export async function startNodeEngine(
     config.location,
     config.ieId,
   );
-  const register = (): Promise<NodeRegisterResponse> =>
-    registerWithCluster({ clusterUrl: config.clusterUrl, nodeToken: config.nodeToken }, machine, log, lifetime.signal);
+  const identity = { clusterUrl: config.clusterUrl, joinToken: config.nodeToken, dataDir: config.dataDir };
+  const register = (): Promise<NodeRegisterResponse> => registerAsThisNode(identity, machine, log, lifetime.signal);
 
   let registration = await register().catch((err: unknown) => {
     log.error({ err: (err as Error).message, clusterUrl: config.clusterUrl }, 'node registration failed');
@@ -185,14 +208,6 @@ export async function startNodeEngine(
 
   let relinking: Promise<void> | undefined;
   const connect = (reply: NodeRegisterResponse): MqttLink => {
-    if (reply.id !== nodeId) {
-      // The cluster keys nodes by name, so this means its registry was reset. Topics follow the
-      // new id would orphan the containers labelled with the old one; keep ours and say so.
-      nodeLog.error(
-        { newNodeId: reply.id },
-        'cluster assigned a different node id on re-registration; keeping the original',
-      );
-    }
     const broker = brokerAddress(config.clusterUrl, reply);
     return openMqttLink(
       {
@@ -226,6 +241,13 @@ export async function startNodeEngine(
       link = undefined;
       registration = await register();
       if (lifetime.signal.aborted) {
+        return;
+      }
+      if (registration.id !== nodeId) {
+        // The cluster lost this node and another holds its old id: topics, labels and the desired
+        // state are all keyed by the id, so the engine starts over under the new one.
+        nodeLog.warn({ newNodeId: registration.id }, 'cluster assigned a new node id; restarting the engine under it');
+        onNewIdentity();
         return;
       }
       link = connect(registration);

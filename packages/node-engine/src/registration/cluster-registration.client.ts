@@ -98,7 +98,11 @@ async function registerOnce(
   }
   if (!response.ok) {
     const hint =
-      response.status === 401 || response.status === 403 ? ' (check NODE_TOKEN against the cluster join token)' : '';
+      response.status === 401 || response.status === 403
+        ? ' (check NODE_TOKEN against the cluster join token)'
+        : response.status === 409 && text.includes('NODE_NAME_TAKEN')
+          ? ' (the name is registered: restore node-credential.json, or have the operator reset it: DELETE /api/nodes/<name>/credential)'
+          : '';
     throw new RegistrationRejectedError(
       response.status,
       `cluster rejected registration with ${response.status}${hint}: ${text.slice(0, 500)}`,

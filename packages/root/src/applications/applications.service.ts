@@ -19,6 +19,7 @@ import { ServiceLocks } from '../instances/service-locks';
 import type { ApplicationRecord } from '../persistence/records';
 import { STORE, type Store } from '../persistence/store.port';
 import { newServiceRecord } from '../services/service-record';
+import { QuotaService, demandOf } from '../quotas/quota.service';
 import type { ApplicationUpdateDto } from './dto/application-update.dto';
 
 /** Names must be unique among a user's applications, and services within an application. */
@@ -61,6 +62,7 @@ export class ApplicationsService {
     private readonly instances: InstancesService,
     private readonly reconciler: ReplicasReconciler,
     private readonly locks: ServiceLocks,
+    private readonly quotas: QuotaService,
   ) {}
 
   /** Creates every application of the descriptor and their services, all or nothing. */
@@ -73,6 +75,10 @@ export class ApplicationsService {
     if (invalid.length > 0) {
       throw new ValidationFailedError(invalid);
     }
+    const added = sla.applications.flatMap((app) =>
+      app.microservices.map((ms) => demandOf(newServiceRecord(user.userId, { ...app, id: '' }, ms))),
+    );
+    await this.quotas.ensureRoom(user, user.userId, added);
     const scheduled: string[] = [];
     const created = await this.store.transaction(async () => {
       const out: ApplicationRecord[] = [];

@@ -20,17 +20,13 @@ import {
   type ClusterToRootEvents,
   type RootToClusterEvents,
 } from '@canopy/schema';
-import { constantTimeEqual } from '@canopy/nest-edge';
-import { LOGGER, ROOT_SECRETS } from '../common/tokens';
-import type { RootSecrets } from '../config/root-config';
+import { LOGGER } from '../common/tokens';
 import { InstancesService } from '../instances/instances.service';
 import { InstanceUsageStore } from '../instances/instance-usage.store';
+import { ClusterIdentityService } from './cluster-identity.service';
 import { ClustersService, type ClusterChannel } from './clusters.service';
 
 type ClusterSocket = Socket<ClusterToRootEvents, RootToClusterEvents, Record<string, never>, { clusterId?: string }>;
-
-/** The one secret compare (bytes, constant time); see `@canopy/nest-edge`'s `secrets.ts`. */
-const sameSecret = constantTimeEqual;
 
 function fieldErrors(errors: { path: string; message: string }[]): string {
   return errors.map((e) => `${e.path}: ${e.message}`).join('; ');
@@ -38,7 +34,8 @@ function fieldErrors(errors: { path: string; message: string }[]): string {
 
 /**
  * Clusters dial the root (so they work from behind NAT) on the `/clusters` namespace and
- * authenticate in the handshake with the cluster token. Every event payload is validated with the
+ * authenticate in the handshake with their own credential (or the shared cluster token, where
+ * allowed: `ClusterIdentityService`). Every event payload is validated with the
  * same schema classes as HTTP bodies; a bad one is answered with an error, never a crash.
  */
 // Socket.IO's own ping (defaults 25 s + 20 s) would notice a hung cluster only after ~45 s; with a
@@ -55,7 +52,7 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     private readonly clusters: ClustersService,
     private readonly instances: InstancesService,
     private readonly usage: InstanceUsageStore,
-    @Inject(ROOT_SECRETS) private readonly secrets: RootSecrets,
+    private readonly identity: ClusterIdentityService,
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
@@ -65,11 +62,23 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       if (!hs.ok) {
         return next(new Error(`invalid handshake: ${fieldErrors(hs.errors)}`));
       }
-      if (!sameSecret(hs.value.token, this.secrets.clusterToken)) {
-        this.log.warn({ cluster: hs.value.name, address: socket.handshake.address }, 'cluster rejected: bad token');
-        return next(new Error('unauthorized'));
-      }
-      next();
+      const { name } = hs.value;
+      this.identity.admit(name, hs.value.token).then(
+        (admission) => {
+          if (!admission.ok) {
+            this.log.warn(
+              { cluster: name, address: socket.handshake.address, reason: admission.reason },
+              'cluster refused',
+            );
+            return next(new Error(admission.reason));
+          }
+          next();
+        },
+        (err: unknown) => {
+          this.log.error({ err, cluster: name }, 'cluster admission failed');
+          next(new Error('internal error'));
+        },
+      );
     });
   }
 
@@ -96,6 +105,10 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
     };
     const ready = this.clusters.attach(hs.value.name, hs.value.location, channel).then((record) => {
       socket.data.clusterId = record.id;
+      // Gone while it was being attached: `handleDisconnect` had no id yet, so let go here.
+      if (socket.disconnected) {
+        this.clusters.detach(record.id, socket.id);
+      }
       return record.id;
     });
     // Anything the cluster sends proves it is alive, whatever the event.
@@ -162,7 +175,7 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       );
     });
     await ready.catch((error: unknown) => {
-      this.log.error({ err: error }, 'cluster attach failed');
+      this.log.warn({ err: (error as Error).message, cluster: hs.value.name }, 'cluster attach refused');
       socket.disconnect(true);
     });
   }

@@ -49,6 +49,8 @@ const NOT_CONNECTED: { ok: false; error: string } = { ok: false, error: 'cluster
 @Injectable()
 export class ClustersService {
   private readonly channels = new Map<string, ClusterChannel>();
+  /** Names whose connection is being attached right now, so two at once cannot both win. */
+  private readonly attaching = new Set<string>();
   private readonly resources = new Map<string, ClusterResourcesDto>();
   private readonly silence: SilenceClock;
   /** Each cluster's nodes as aerOS IEs, as it last reported them (memory only, like resources). */
@@ -89,10 +91,32 @@ export class ClustersService {
     return this.channels.has(clusterId) && this.state(clusterId) === 'live';
   }
 
-  /** A cluster dialed in: find it by name or register it. The newest connection replaces an older one. */
+  /**
+   * A cluster dialed in (admitted by `ClusterIdentityService`): find it by name or record it.
+   * @throws ConflictError CLUSTER_CONNECTED when another connection holds the name (two dialed at once).
+   */
   async attach(name: string, location: string | undefined, channel: ClusterChannel): Promise<ClusterRecord> {
+    if (this.attaching.has(name)) {
+      throw new ConflictError(`cluster ${name} is already connecting`, [], 'CLUSTER_CONNECTED');
+    }
+    this.attaching.add(name);
+    try {
+      return await this.attachOnce(name, location, channel);
+    } finally {
+      this.attaching.delete(name);
+    }
+  }
+
+  private async attachOnce(
+    name: string,
+    location: string | undefined,
+    channel: ClusterChannel,
+  ): Promise<ClusterRecord> {
     const record = await this.store.transaction(async () => {
       const [existing] = await this.store.clusters.find({ name });
+      if (existing !== undefined && this.channels.has(existing.id)) {
+        throw new ConflictError(`cluster ${name} is already connected`, [], 'CLUSTER_CONNECTED');
+      }
       const now = this.clock.now().toISOString();
       if (existing) {
         const next: ClusterRecord = { ...existing, lastSeenAt: now };

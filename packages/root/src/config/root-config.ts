@@ -6,6 +6,8 @@ import { ensurePrivateDir } from '@canopy/nest-edge';
 import { ConfigError } from '@canopy/schema';
 import { parseRootPlacementPolicy } from '../scheduling/root-scheduler';
 import { parseTrustedNetworks } from '../auth/trusted-networks';
+import { bool, int, optional } from './env-values';
+import { loadNgsiLdConfig } from './ngsi-ld-config';
 
 export interface RootConfig {
   /** ROOT_PORT, default 10000 (REST + Socket.IO) */
@@ -22,6 +24,13 @@ export interface RootConfig {
   jwtSecret?: string;
   /** CANOPY_CLUSTER_TOKEN: the token clusters present; generated once and kept in the data directory if unset. */
   clusterToken?: string;
+  /**
+   * CANOPY_ALLOW_SHARED_CLUSTER_TOKEN, default false: clusters an admin did not register may connect
+   * with the shared cluster token under any free name (the embedded mode turns it on).
+   */
+  allowSharedClusterToken?: boolean;
+  /** CANOPY_QUOTA_INSTANCES / CANOPY_QUOTA_VCPUS / CANOPY_QUOTA_MEMORY_MB: per-user defaults (100 / 64 / 262144) */
+  quotaDefaults?: { instances: number; vcpus: number; memoryMb: number };
   /** CANOPY_METRICS_TOKEN: a bearer token Prometheus may scrape `/metrics` with (an admin's JWT works too). */
   metricsToken?: string;
   /** MONGODB_URI: use MongoDB instead of SQLite (a later issue). */
@@ -93,25 +102,6 @@ export interface NgsiLdConfig {
 }
 
 /** Orion-LD's default port, and what aerOS's HLO charts set CB_PORT to. */
-const DEFAULT_CB_PORT = 1026;
-
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') {
-    return fallback;
-  }
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(name, `must be an integer in ${min}..${max}, got "${raw}"`);
-  }
-  return n;
-}
-
-function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const raw = env[name];
-  return raw === undefined || raw === '' ? undefined : raw;
-}
-
 export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
   const adminPassword = optional(env, 'CANOPY_ADMIN_PASSWORD');
   if (adminPassword !== undefined && adminPassword.length < 8) {
@@ -167,6 +157,12 @@ export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
     loginRateLimit: int(env, 'LOGIN_RATE_LIMIT', 10, 1, 100_000),
     ngsiLd: loadNgsiLdConfig(env),
     corsOrigins: parseCorsOrigins(optional(env, 'CANOPY_CORS_ORIGINS')),
+    allowSharedClusterToken: bool(env, 'CANOPY_ALLOW_SHARED_CLUSTER_TOKEN', false),
+    quotaDefaults: {
+      instances: int(env, 'CANOPY_QUOTA_INSTANCES', 100, 0, 1_000_000),
+      vcpus: int(env, 'CANOPY_QUOTA_VCPUS', 64, 0, 1_000_000),
+      memoryMb: int(env, 'CANOPY_QUOTA_MEMORY_MB', 256 * 1024, 0, 1_000_000_000),
+    },
   };
   if (config.clusterLostMs <= config.clusterSuspectMs) {
     throw new ConfigError('CLUSTER_LOST_MS', `must be longer than CLUSTER_SUSPECT_MS (${config.clusterSuspectMs})`);
@@ -194,81 +190,10 @@ export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
   return config;
 }
 
-function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = optional(env, name);
-  if (raw === undefined) {
-    return fallback;
-  }
-  if (raw === 'true') {
-    return true;
-  }
-  if (raw === 'false') {
-    return false;
-  }
-  throw new ConfigError(name, `must be true or false, got "${raw}"`);
-}
-
-/**
- * aerOS's HLO builds `f"{CB_URL}:{CB_PORT}/ngsi-ld/v1/..."`: CB_URL is a scheme and host, CB_PORT
- * the port. We accept that, and also a CB_URL that carries its own port (or no scheme: http is
- * assumed), as long as it does not contradict CB_PORT.
- */
-function loadNgsiLdConfig(env: NodeJS.ProcessEnv): NgsiLdConfig | null {
-  const rawUrl = optional(env, 'CB_URL');
-  const rawPort = optional(env, 'CB_PORT');
-  if (rawUrl === undefined) {
-    return null;
-  }
-  const withScheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(rawUrl) ? rawUrl : `http://${rawUrl}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new ConfigError('CB_URL', `must be a URL such as http://orion-ld, got "${rawUrl}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError('CB_URL', `must use http or https, got "${rawUrl}"`);
-  }
-  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-    throw new ConfigError('CB_URL', 'must have no credentials, query or fragment (use CB_TOKEN for a token)');
-  }
-  // URL drops a port equal to the scheme's default, so read an explicit one from the text itself.
-  const authority = withScheme.replace(/^[^:]+:\/\//, '').split('/')[0] ?? '';
-  const explicitPort = /:(\d+)$/.exec(authority)?.[1];
-  const port = int(env, 'CB_PORT', explicitPort === undefined ? DEFAULT_CB_PORT : Number(explicitPort), 1, 65535);
-  if (explicitPort !== undefined && rawPort !== undefined && Number(explicitPort) !== port) {
-    throw new ConfigError('CB_PORT', `is ${port} but CB_URL names port ${explicitPort}`);
-  }
-  url.port = String(port);
-  const brokerUrl = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
-
-  const contextUrl = optional(env, 'NGSI_LD_CONTEXT') ?? null;
-  if (contextUrl !== null && !/^https?:\/\/\S+$/.test(contextUrl)) {
-    throw new ConfigError('NGSI_LD_CONTEXT', `must be an http(s) URL of a JSON-LD context, got "${contextUrl}"`);
-  }
-  const token = optional(env, 'CB_TOKEN') ?? null;
-  if (token !== null && !/^[\x21-\x7e]+$/.test(token)) {
-    throw new ConfigError('CB_TOKEN', 'must be printable ASCII without spaces');
-  }
-  const retryBaseMs = int(env, 'NGSI_LD_RETRY_BASE_MS', 500, 1, 3_600_000);
-  const retryMaxMs = int(env, 'NGSI_LD_RETRY_MAX_MS', 30_000, 1, 3_600_000);
-  if (retryMaxMs < retryBaseMs) {
-    throw new ConfigError('NGSI_LD_RETRY_MAX_MS', `must be at least NGSI_LD_RETRY_BASE_MS (${retryBaseMs})`);
-  }
-  return {
-    brokerUrl,
-    token,
-    contextUrl,
-    upsertInfrastructureElements: bool(env, 'NGSI_LD_UPSERT_IES', false),
-    ieIntervalMs: int(env, 'NGSI_LD_IE_INTERVAL_MS', 15_000, 100, 86_400_000),
-    retryBaseMs,
-    retryMaxMs,
-    requestTimeoutMs: int(env, 'NGSI_LD_TIMEOUT_MS', 10_000, 100, 600_000),
-  };
-}
-
 export interface RootSecrets {
   jwtSecret: string;
+  /** The key registry passwords are sealed with in the store (generated once, kept in secrets.json). */
+  storeKey: string;
   clusterToken: string;
   /** True when the cluster token was generated now (so it is printed once). */
   clusterTokenGenerated: boolean;
@@ -285,11 +210,13 @@ export function resolveSecrets(config: RootConfig): RootSecrets {
   const generated = {
     jwtSecret: stored.jwtSecret ?? randomBytes(48).toString('base64url'),
     clusterToken: stored.clusterToken ?? randomBytes(24).toString('base64url'),
+    storeKey: stored.storeKey ?? randomBytes(32).toString('base64url'),
   };
-  if (stored.jwtSecret === undefined || stored.clusterToken === undefined) {
+  if (stored.jwtSecret === undefined || stored.clusterToken === undefined || stored.storeKey === undefined) {
     writeFileSync(file, JSON.stringify(generated), { mode: 0o600 });
   }
   return {
+    storeKey: generated.storeKey,
     jwtSecret: config.jwtSecret ?? generated.jwtSecret,
     clusterToken: config.clusterToken ?? generated.clusterToken,
     clusterTokenGenerated: config.clusterToken === undefined && stored.clusterToken === undefined,

@@ -29,6 +29,8 @@ export interface UserRecord extends Doc {
    * issued under, and a token of an older version is refused at once (SPEC §9).
    */
   tokenVersion?: number | undefined;
+  /** Admin-set limits (`PUT /api/user/<id>/quota`); a field absent takes the CANOPY_QUOTA_* default. */
+  quota?: { instances?: number; vcpus?: number; memoryMb?: number } | undefined;
   /** Live refresh-token families (one per login), each with the one refresh token id still good. */
   refreshFamilies?: RefreshFamily[] | undefined;
 }
@@ -130,6 +132,8 @@ export interface InstanceRecord extends Doc {
 export interface ClusterRecord extends Doc {
   name: string;
   location?: string | undefined;
+  /** SHA-256 of the credential an admin registered the cluster with; absent: a shared-token cluster. */
+  credentialSha256?: string | undefined;
   lastSeenAt?: string | undefined;
   resources?: ClusterResourcesDto | undefined;
 }

@@ -21,6 +21,7 @@ import type { ApplicationRecord, InstanceRecord, ServiceRecord } from '../persis
 import { STORE, type Store } from '../persistence/store.port';
 import type { ServiceUpdateDto } from './dto/service-update.dto';
 import { newServiceRecord } from './service-record';
+import { QuotaService, demandOf } from '../quotas/quota.service';
 import { holdDeployIfArmed } from '../testing/test-hooks';
 
 export interface ServiceWithInstances {
@@ -45,6 +46,7 @@ export class ServicesService {
     private readonly instances: InstancesService,
     private readonly reconciler: ReplicasReconciler,
     private readonly locks: ServiceLocks,
+    private readonly quotas: QuotaService,
   ) {}
 
   /** Another user's service is a 404, never a 403. */
@@ -111,6 +113,8 @@ export class ServicesService {
     if (invalid.length > 0) {
       throw new ValidationFailedError(invalid);
     }
+    const added = target.microservices.map((ms) => demandOf(newServiceRecord(app.ownerId, app, ms)));
+    await this.quotas.ensureRoom(user, app.ownerId, added);
     const created = await this.store.transaction(async () => {
       const fresh = await this.store.applications.get(app.id);
       if (!fresh) {
@@ -156,6 +160,12 @@ export class ServicesService {
           'REPLICA_LIMIT_REACHED',
         );
       }
+      await this.quotas.ensureRoom(
+        user,
+        current.ownerId,
+        [demandOf({ ...current, scheduled: true, replicas: live + 1 })],
+        [current.id],
+      );
       await holdDeployIfArmed();
       const updated = await this.store.services.update({ ...current, scheduled: true, replicas: live + 1 });
       const instance = await this.instances.deploy(updated);
@@ -209,6 +219,11 @@ export class ServicesService {
         throw new StaleVersionError('service', id);
       }
       const { version: _version, ...ms } = body;
+      const next = {
+        scheduled: current.scheduled || ms.replicas !== undefined,
+        replicas: ms.replicas ?? current.replicas,
+      };
+      await this.quotas.ensureRoom(user, current.ownerId, [demandOf({ ...next, sla: ms })], [current.id]);
       const specChanged = specOf(ms) !== specOf(current.sla);
       return this.store.services.update({
         ...current,

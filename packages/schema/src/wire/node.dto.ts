@@ -20,14 +20,25 @@ import {
 import { IE_ID_MAX_LENGTH, IE_ID_PATTERN } from '../aeros/infrastructure-element';
 import { InstanceKeyDto, InstanceReportDto, InstanceSpecDto } from './instance-spec.dto';
 
-/** `POST /api/node/register` body (node → cluster, HTTP). Authenticated with the node join token. */
+/** Largest capacity a node may report: beyond this it is a lie that would attract every placement. */
+export const NODE_CAPACITY_LIMITS = { cpuCores: 4096, memoryMb: 64 * 1024 * 1024, gpus: 256 } as const;
+
+/**
+ * `POST /api/node/register` body (node → cluster, HTTP). Authenticated with a join token (first
+ * registration of a name) or with the node's own credential (re-registration of its name).
+ */
 export class NodeRegisterRequest {
   /** Stable name of the worker (its hostname by default); re-registering under it keeps the node id. */
   @IsString() @Matches(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/) name!: string;
+  /**
+   * The id this node had before (from its credential file): a cluster that no longer knows the node
+   * (its data directory was reset) gives it the same id again when no other node holds it.
+   */
+  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/) previousId?: string;
   @IsString() @IsNotEmpty() @MaxLength(32) arch!: string;
-  @IsInt() @Min(1) cpuCores!: number;
-  @IsInt() @Min(1) memoryMb!: number;
-  @IsOptional() @IsInt() @Min(0) gpus?: number;
+  @IsInt() @Min(1) @Max(NODE_CAPACITY_LIMITS.cpuCores) cpuCores!: number;
+  @IsInt() @Min(1) @Max(NODE_CAPACITY_LIMITS.memoryMb) memoryMb!: number;
+  @IsOptional() @IsInt() @Min(0) @Max(NODE_CAPACITY_LIMITS.gpus) gpus?: number;
   /** Address clients use to reach published ports on this node. */
   @IsOptional() @IsString() @MaxLength(256) publicIp?: string;
   @IsOptional() @IsObject() labels?: Record<string, string>;
@@ -51,6 +62,11 @@ export interface NodeRegisterResponse {
   /** Host the node should dial for MQTT; absent means the host it registered with. */
   MQTT_BROKER_HOST?: string;
   mqtt: { username: string; password: string };
+  /**
+   * The node's own long-lived credential, only in the reply to its first registration: it keeps it
+   * (mode 0600) and presents it as the bearer token to register its name again.
+   */
+  credential?: string;
 }
 
 /** `nodes/<id>/information`: the heartbeat, every 2 s by default. */

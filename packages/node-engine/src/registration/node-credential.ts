@@ -1,0 +1,102 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Logger } from 'pino';
+import { isValidNodeId, type NodeRegisterRequest, type NodeRegisterResponse } from '@canopy/schema';
+import { RegistrationRejectedError } from '../errors';
+import { registerWithCluster } from './cluster-registration.client';
+
+/** `<data dir>/node-credential.json` (mode 0600): who this node is at its cluster. */
+export const CREDENTIAL_FILE = 'node-credential.json';
+
+export interface NodeCredential {
+  nodeId: string;
+  nodeName: string;
+  /** The bearer token that re-registers this node's name (the join token only bootstraps). */
+  credential: string;
+}
+
+export async function loadNodeCredential(dataDir: string): Promise<NodeCredential | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(dataDir, CREDENTIAL_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const v = JSON.parse(text) as Partial<NodeCredential>;
+    const valid =
+      typeof v.nodeId === 'string' &&
+      isValidNodeId(v.nodeId) &&
+      typeof v.nodeName === 'string' &&
+      typeof v.credential === 'string' &&
+      v.credential !== '';
+    return valid ? (v as NodeCredential) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Written beside, then renamed over, so a crash never leaves half a credential. */
+export async function saveNodeCredential(dataDir: string, value: NodeCredential): Promise<void> {
+  const file = path.join(dataDir, CREDENTIAL_FILE);
+  const tmp = `${file}.tmp`;
+  await fs.writeFile(tmp, `${JSON.stringify(value)}\n`, { mode: 0o600 });
+  await fs.chmod(tmp, 0o600);
+  await fs.rename(tmp, file);
+}
+
+export interface IdentityOptions {
+  clusterUrl: string;
+  /** The join token (NODE_TOKEN): used only when this node has no credential the cluster knows. */
+  joinToken: string;
+  dataDir: string;
+}
+
+/**
+ * Registers this node: with its own credential when it has one for this name, else (or when the
+ * cluster no longer knows that credential: 401) with the join token, offering its previous id so
+ * a cluster that lost its registry gives the same one back. A credential in the reply is saved.
+ */
+export async function registerAsThisNode(
+  options: IdentityOptions,
+  machine: NodeRegisterRequest,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<NodeRegisterResponse> {
+  const saved = await loadNodeCredential(options.dataDir);
+  const mine = saved?.nodeName === machine.name ? saved : undefined;
+  const request: NodeRegisterRequest = mine === undefined ? machine : { ...machine, previousId: mine.nodeId };
+  let reply: NodeRegisterResponse | undefined;
+  if (mine !== undefined) {
+    try {
+      reply = await registerWithCluster(
+        { clusterUrl: options.clusterUrl, nodeToken: mine.credential },
+        request,
+        log,
+        signal,
+      );
+    } catch (err) {
+      if (!(err instanceof RegistrationRejectedError && err.httpStatus === 401)) {
+        throw err;
+      }
+      log.warn(
+        { nodeId: mine.nodeId },
+        'the cluster does not know this node’s credential; registering with the join token',
+      );
+    }
+  }
+  reply ??= await registerWithCluster(
+    { clusterUrl: options.clusterUrl, nodeToken: options.joinToken },
+    request,
+    log,
+    signal,
+  );
+  if (reply.credential !== undefined) {
+    await saveNodeCredential(options.dataDir, {
+      nodeId: reply.id,
+      nodeName: machine.name,
+      credential: reply.credential,
+    });
+  }
+  return reply;
+}

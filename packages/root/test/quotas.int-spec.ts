@@ -1,0 +1,163 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { loadRootConfig } from '../src/config/root-config';
+import { startRoot, type RootHandle } from '../src/root.bootstrap';
+
+/** Per-user quotas (issue 10) over real HTTP: instances, vCPUs and memory, admin-set with defaults. */
+describe('per-user quotas (real root over HTTP)', () => {
+  jest.setTimeout(60_000);
+  let root: RootHandle;
+  let dir: string;
+  const tokens: Record<string, string> = {};
+  let aliceId = '';
+  let counter = 0;
+
+  async function call(
+    who: string,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: any }> {
+    const res = await fetch(`${root.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[who] ?? ''}` },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, json: text ? JSON.parse(text) : undefined };
+  }
+  const ms = (extra: Record<string, unknown> = {}) => ({
+    microservice_name: 'web',
+    microservice_namespace: 'ns',
+    virtualization: 'container',
+    code: 'canopy-test/busybox:latest',
+    memory: 64,
+    vcpus: 1,
+    ...extra,
+  });
+  const app = (who: string, microservice: Record<string, unknown>) =>
+    call(who, 'POST', '/api/application', {
+      sla_version: 'v2.0',
+      customerID: 'c',
+      applications: [
+        {
+          applicationID: '',
+          application_name: `app${++counter}`,
+          application_namespace: 'ns',
+          application_desc: '',
+          microservices: [microservice],
+        },
+      ],
+    });
+  const exceeded = (quota: string) => ({
+    code: 'QUOTA_EXCEEDED',
+    errors: [{ path: `quota.${quota}`, message: expect.stringContaining(`quota ${quota} exceeded`) }],
+  });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'canopy-quotas-'));
+    root = await startRoot(
+      loadRootConfig({
+        ROOT_PORT: '0',
+        ROOT_HOST: '127.0.0.1',
+        ROOT_DATA_DIR: dir,
+        CANOPY_ADMIN_PASSWORD: 'quota-admin-pw',
+        LOGIN_RATE_LIMIT: '1000',
+        CANOPY_QUOTA_INSTANCES: '3',
+        CANOPY_QUOTA_VCPUS: '4',
+        CANOPY_QUOTA_MEMORY_MB: '256',
+      }),
+      pino({ level: 'silent' }),
+    );
+    const login = async (username: string, password: string) =>
+      ((await call('', 'POST', '/api/auth/login', { username, password })).json as { token: string }).token;
+    tokens.admin = await login('Admin', 'quota-admin-pw');
+    for (const name of ['alice', 'bob']) {
+      const created = await call('admin', 'POST', '/api/users', {
+        username: name,
+        password: `${name}-password`,
+        role: 'Application_Provider',
+      });
+      if (name === 'alice') {
+        aliceId = created.json.id;
+      }
+      tokens[name] = await login(name, `${name}-password`);
+    }
+  });
+
+  afterAll(async () => {
+    await root.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows a user its quota (the defaults) and usage; nobody else but an admin, and only an admin sets it', async () => {
+    expect((await call('alice', 'GET', `/api/user/${aliceId}/quota`)).json).toEqual({
+      quota: { instances: 3, vcpus: 4, memory_mb: 256 },
+      used: { instances: 0, vcpus: 0, memory_mb: 0 },
+    });
+    expect((await call('bob', 'GET', `/api/user/${aliceId}/quota`)).status).toBe(404);
+    expect((await call('alice', 'PUT', `/api/user/${aliceId}/quota`, { instances: 99 })).status).toBe(403);
+    expect((await call('admin', 'PUT', `/api/user/${aliceId}/quota`, { instances: -1 })).json).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ path: 'instances' }],
+    });
+  });
+
+  it('refuses what would pass a quota, naming it, on create, scale, update and deploy', async () => {
+    const created = await app('alice', ms({ replicas: 2 }));
+    expect(created.status).toBe(201);
+    const serviceId = created.json.applications[0].microservices[0] as string;
+    expect((await call('alice', 'GET', `/api/user/${aliceId}/quota`)).json.used).toEqual({
+      instances: 2,
+      vcpus: 2,
+      memory_mb: 128,
+    });
+
+    expect((await call('alice', 'PUT', `/api/service/${serviceId}`, ms({ replicas: 4 }))).json).toMatchObject(
+      exceeded('instances'),
+    );
+    expect((await call('alice', 'PUT', `/api/service/${serviceId}`, ms({ memory: 200 }))).json).toMatchObject(
+      exceeded('memory_mb'),
+    );
+    expect((await app('alice', ms({ replicas: 1, vcpus: 3 }))).json).toMatchObject(exceeded('vcpus'));
+
+    expect((await call('alice', 'POST', `/api/service/${serviceId}/instance`)).status).toBe(200);
+    expect((await call('alice', 'POST', `/api/service/${serviceId}/instance`)).json).toMatchObject(
+      exceeded('instances'),
+    );
+    // Nothing refused was written.
+    expect((await call('alice', 'GET', `/api/user/${aliceId}/quota`)).json.used).toEqual({
+      instances: 3,
+      vcpus: 3,
+      memory_mb: 192,
+    });
+    // Bob's quota is his own.
+    expect((await app('bob', ms({ replicas: 3 }))).status).toBe(201);
+  });
+
+  it('follows what an admin sets, still lets a user scale down under a lowered quota, and never limits an admin', async () => {
+    const raised = await call('admin', 'PUT', `/api/user/${aliceId}/quota`, {
+      instances: 10,
+      vcpus: 10,
+      memory_mb: 4096,
+    });
+    expect(raised.json.quota).toEqual({ instances: 10, vcpus: 10, memory_mb: 4096 });
+    const created = await app('alice', ms({ replicas: 5 }));
+    expect(created.status).toBe(201);
+    const serviceId = created.json.applications[0].microservices[0] as string;
+
+    await call('admin', 'PUT', `/api/user/${aliceId}/quota`, { instances: 1 });
+    expect((await call('alice', 'GET', `/api/user/${aliceId}/quota`)).json.quota).toEqual({
+      instances: 1,
+      vcpus: 4,
+      memory_mb: 256,
+    });
+    expect((await call('alice', 'PUT', `/api/service/${serviceId}`, ms({ replicas: 2 }))).status).toBe(200);
+    expect((await call('alice', 'PUT', `/api/service/${serviceId}`, ms({ replicas: 3 }))).json).toMatchObject(
+      exceeded('instances'),
+    );
+    expect((await app('admin', ms({ replicas: 8, vcpus: 2 }))).status).toBe(201);
+  });
+});
