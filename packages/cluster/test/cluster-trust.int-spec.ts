@@ -7,7 +7,7 @@ import pino from 'pino';
 import { startCluster, type ClusterHandle } from '../src';
 import { register } from './support/node-client';
 import { RootPeer } from './support/root-peer';
-import { freePort, waitFor } from './support/wait';
+import { freePort, waitFor } from '@canopy/testing';
 
 const CLUSTER_TOKEN = 'cluster-secret-token';
 const METRICS_TOKEN = 'metrics-token-0123456789';

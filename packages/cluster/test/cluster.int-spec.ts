@@ -7,7 +7,7 @@ import pino from 'pino';
 import { startCluster, type ClusterConfig, type ClusterHandle } from '../src';
 import { NodeClient, register } from './support/node-client';
 import { RootPeer, spec } from './support/root-peer';
-import { freePort, sleep, waitFor } from './support/wait';
+import { freePort, sleep, waitFor } from '@canopy/testing';
 
 const CLUSTER_TOKEN = 'cluster-secret-token';
 jest.setTimeout(20_000);

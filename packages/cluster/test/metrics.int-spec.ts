@@ -6,7 +6,7 @@ import pino from 'pino';
 import { startCluster, type ClusterHandle } from '../src';
 import { NodeClient, register } from './support/node-client';
 import { RootPeer } from './support/root-peer';
-import { freePort, sleep, waitFor } from './support/wait';
+import { freePort, waitFor } from '@canopy/testing';
 
 const CLUSTER_TOKEN = 'cluster-secret-token';
 const METRICS_TOKEN = 'cluster-metrics-token-0123456789';
@@ -70,11 +70,10 @@ describe('cluster metrics (real HTTP, MQTT, Socket.IO)', () => {
     expect(reg.status).toBe(200);
     node = await NodeClient.connect(cluster.mqttPort, reg.json as unknown as NodeRegisterResponse);
     await node.heartbeat();
-    let text = '';
-    for (let i = 0; i < 100 && !text.includes('canopy_cluster_nodes{active="true"} 1'); i++) {
-      text = (await scrape(METRICS_TOKEN)).text;
-      await sleep(50);
-    }
+    const text = await waitFor('the active node in the metrics', async () => {
+      const scraped = (await scrape(METRICS_TOKEN)).text;
+      return scraped.includes('canopy_cluster_nodes{active="true"} 1') ? scraped : undefined;
+    });
     expect(text).toContain('canopy_cluster_nodes{active="true"} 1');
     expect(text).toContain('canopy_cluster_free{resource="cpu_millis"} 2000');
     expect(text).toContain('canopy_cluster_root_connected 1');

@@ -3,10 +3,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
 import { CanopyLabels, type InstanceSpecDto, type JobStatusMessage } from '@canopy/schema';
-import { instanceSpec } from '@canopy/testing';
+import {
+  containersOfNode,
+  dockerInspect,
+  ensureTestImage,
+  instanceSpec,
+  removeContainersOfNode,
+  waitFor,
+} from '@canopy/testing';
 import { startNodeEngine, type NodeEngineConfig, type NodeEngineHandle } from '../src';
-import { ClusterStandIn, waitFor } from './support/cluster-stand-in';
-import { containersOfNode, dockerInspect, ensureTestImage, removeContainersOfNode } from './support/docker-cli';
+import { ClusterStandIn } from './support/cluster-stand-in';
 
 jest.setTimeout(60_000);
 

@@ -3,10 +3,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
 import type { JobStatusMessage } from '@canopy/schema';
-import { FakeClock, instanceSpec } from '@canopy/testing';
+import {
+  dockerInspect,
+  ensureTestImage,
+  FakeClock,
+  instanceSpec,
+  removeContainersOfNode,
+  waitFor,
+} from '@canopy/testing';
 import { startNodeEngine, type NodeEngineHandle } from '../src';
-import { ClusterStandIn, waitFor } from './support/cluster-stand-in';
-import { dockerInspect, ensureTestImage, removeContainersOfNode } from './support/docker-cli';
+import { ClusterStandIn } from './support/cluster-stand-in';
 
 jest.setTimeout(60_000);
 

@@ -12,9 +12,16 @@ import {
   type NodeJobsReport,
 } from '@canopy/schema';
 import { startNodeEngine, type NodeEngineConfig, type NodeEngineHandle } from '../src';
-import { ClusterStandIn, waitFor } from './support/cluster-stand-in';
-import { containersOfNode, docker, dockerInspect, ensureTestImage, removeContainersOfNode } from './support/docker-cli';
-import { instanceSpec } from '@canopy/testing';
+import { ClusterStandIn } from './support/cluster-stand-in';
+import {
+  containersOfNode,
+  docker,
+  dockerInspect,
+  ensureTestImage,
+  instanceSpec,
+  removeContainersOfNode,
+  waitFor,
+} from '@canopy/testing';
 
 jest.setTimeout(60_000);
 
@@ -121,10 +128,18 @@ describe('node engine hardening (real Docker, commands published straight over M
   });
 
   it('ends a one-shot job that exits 0 as COMPLETED and never restarts it', async () => {
-    await cluster.command('deploy', instance('batch', { cmd: ['sh', '-c', 'sleep 0.3; exit 0'], oneShot: true }));
+    const cmd = ['sh', '-c', 'sleep 0.3; exit 0'];
+    await cluster.command('deploy', instance('batch', { cmd, oneShot: true }));
+    // The marker: the same exit in a job that is not one-shot, deployed just after, is restarted
+    // twice (300 ms, then 600 ms after its exits); by then a restart of the batch would have come.
+    await cluster.command('deploy', instance('witness', { cmd }));
     const done = await waitFor('COMPLETED', statusOf('batch', 'COMPLETED'));
     expect(done.restarts).toBeUndefined();
-    await new Promise((r) => setTimeout(r, 1500)); // five times the restart base delay
+    await waitFor('the witness restarted twice', () =>
+      statuses('witness').find((m) => m.status === 'RUNNING' && m.restarts === 2),
+    );
+    await cluster.command('delete', { serviceId: 'witness', instanceNumber: 0, generation: 1 });
+    await waitFor('the witness UNDEPLOYED', statusOf('witness', 'UNDEPLOYED'));
     const after = statuses('batch').filter((m) => m.at! > done.at!);
     expect(after.map((m) => m.status)).not.toContain('RUNNING');
     expect((await dockerInspect(done.containerId!))?.State.Running).toBe(false);

@@ -4,9 +4,15 @@ import * as path from 'node:path';
 import pino from 'pino';
 import { CanopyLabels, type InstanceSpecDto, type JobStatusMessage } from '@canopy/schema';
 import { RegistrationRejectedError, startNodeEngine, type NodeEngineConfig, type NodeEngineHandle } from '../src';
-import { ClusterStandIn, waitFor } from './support/cluster-stand-in';
-import { containersOfNode, dockerInspect, ensureTestImage, removeContainersOfNode } from './support/docker-cli';
-import { instanceSpec } from '@canopy/testing';
+import { ClusterStandIn } from './support/cluster-stand-in';
+import {
+  containersOfNode,
+  dockerInspect,
+  ensureTestImage,
+  instanceSpec,
+  removeContainersOfNode,
+  waitFor,
+} from '@canopy/testing';
 
 jest.setTimeout(60_000);
 

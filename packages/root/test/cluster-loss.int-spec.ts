@@ -5,6 +5,7 @@ import pino from 'pino';
 import { io, type Socket } from 'socket.io-client';
 import { loadRootConfig } from '../src/config/root-config';
 import { startRoot, type RootHandle } from '../src/root.bootstrap';
+import { waitFor } from '@canopy/testing';
 
 const CLUSTER_TOKEN = 'loss-test-cluster-token-0123456';
 
@@ -19,20 +20,6 @@ const resources = {
   largestNodeFree: { cpuMillis: 4000, memoryMb: 8192, gpus: 0 },
   architectures: ['amd64'],
 };
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /**
  * A cluster as the root sees one: a real Socket.IO client that acks commands, records them, sends
@@ -187,7 +174,7 @@ describe('cluster loss at the root (real Socket.IO, fake clusters)', () => {
     const b = await dial('site-b');
     const serviceId = await createService('spread', ms('web', { replicas: 2 }));
     // One replica on each cluster: the spread preference.
-    const [onA, onB] = await until('a deploy on each cluster', () => {
+    const [onA, onB] = await waitFor('a deploy on each cluster', () => {
       const x = a.deploys.find((d) => d.serviceId === serviceId);
       const y = b.deploys.find((d) => d.serviceId === serviceId);
       return x && y ? [x, y] : undefined;
@@ -196,12 +183,12 @@ describe('cluster loss at the root (real Socket.IO, fake clusters)', () => {
     expect(onB.epoch).toBe(1);
     await a.report(running(onA));
     await b.report(running(onB));
-    await until('both RUNNING', async () =>
+    await waitFor('both RUNNING', async () =>
       (await instance(serviceId, onB.instanceNumber))?.status === 'RUNNING' ? true : undefined,
     );
 
     b.silence();
-    const dead = await until('DEAD on the silent cluster', async () => {
+    const dead = await waitFor('DEAD on the silent cluster', async () => {
       const i = await instance(serviceId, onB.instanceNumber);
       return i?.status === 'DEAD' ? i : undefined;
     });
@@ -212,7 +199,7 @@ describe('cluster loss at the root (real Socket.IO, fake clusters)', () => {
     );
 
     // After CLUSTER_LOST_MS it is placed on the other cluster: same instance number, epoch 2.
-    const moved = await until('the instance sent to site-a', () =>
+    const moved = await waitFor('the instance sent to site-a', () =>
       a.deploys.find((d) => d.serviceId === serviceId && d.instanceNumber === onB.instanceNumber),
     );
     expect(moved.epoch).toBe(2);
@@ -242,10 +229,10 @@ describe('cluster loss at the root (real Socket.IO, fake clusters)', () => {
     const serviceId = await createService('pinned', ms('db', { constraints: [{ type: 'direct', cluster: 'site-c' }] }));
     const deployed = await api('POST', `/api/service/${serviceId}/instance`);
     expect(deployed.status).toBe(200);
-    const spec = await until('deploy on site-c', () => c.deploys.find((d) => d.serviceId === serviceId));
+    const spec = await waitFor('deploy on site-c', () => c.deploys.find((d) => d.serviceId === serviceId));
     await c.report(running(spec));
     c.silence();
-    const stuck = await until('DEAD and kept on site-c after CLUSTER_LOST_MS', async () => {
+    const stuck = await waitFor('DEAD and kept on site-c after CLUSTER_LOST_MS', async () => {
       const i = await instance(serviceId, 0);
       return i?.status === 'DEAD' && i.status_detail.startsWith('cluster site-c is lost') ? i : undefined;
     });
@@ -269,10 +256,10 @@ describe('cluster loss at the root (real Socket.IO, fake clusters)', () => {
       'unasked',
       ms('api', { replicas: 1, constraints: [{ type: 'direct', cluster: 'site-d' }] }),
     );
-    const first = await until('deploy on site-d', () => d.deploys.find((x) => x.serviceId === serviceId));
+    const first = await waitFor('deploy on site-d', () => d.deploys.find((x) => x.serviceId === serviceId));
     await d.report(running(first));
     await d.report({ ...running(first), status: 'UNDEPLOYED', status_detail: 'node lost' });
-    const next = await until('a replacement instance', () =>
+    const next = await waitFor('a replacement instance', () =>
       d.deploys.find((x) => x.serviceId === serviceId && x.instanceNumber !== first.instanceNumber),
     );
     expect(next.instanceNumber).toBe(first.instanceNumber + 1);

@@ -15,6 +15,7 @@ import { systemClock } from '../src/common/tokens';
 import { loadRootConfig } from '../src/config/root-config';
 import { SqliteStore } from '../src/persistence/sqlite.store';
 import { startRoot, type RootHandle } from '../src/root.bootstrap';
+import { waitFor } from '@canopy/testing';
 
 const CLUSTER_TOKEN = 'ie-root-test-cluster-token-01';
 
@@ -66,20 +67,6 @@ describe('infrastructure elements at the root (real Socket.IO and HTTP)', () => 
   async function get(path: string): Promise<{ status: number; body: any }> {
     const res = await fetch(`${root.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
     return { status: res.status, body: await res.json() };
-  }
-
-  async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) {
-        return value;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for ${what}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
   }
 
   beforeAll(async () => {
@@ -163,7 +150,7 @@ describe('infrastructure elements at the root (real Socket.IO and HTTP)', () => 
       ...resources,
       infrastructureElements: [ie('edge-a', 'w1', { cpuPercent: 77 }), ie('edge-a', 'w2')],
     });
-    const w1 = await until('the new CPU usage', async () => {
+    const w1 = await waitFor('the new CPU usage', async () => {
       const found = (await get('/api/infrastructure-elements')).body.find((x: any) => x.hostname === 'w1');
       return found?.currentCpuUsage === 77 ? found : undefined;
     });
@@ -191,7 +178,7 @@ describe('infrastructure elements at the root (real Socket.IO and HTTP)', () => 
 
   it("reads a disconnected cluster's IEs as Unavailable", async () => {
     sockets[1]!.close();
-    const statuses = await until('edge-a to go', async () => {
+    const statuses = await waitFor('edge-a to go', async () => {
       const list = (await get('/api/infrastructure-elements')).body as any[];
       const s = list.map((x) => x.infrastructureElementStatus);
       return s.length === 2 && s.every((x) => x === IE_STATUS_UNAVAILABLE) ? s : undefined;
