@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { NodeRegisterResponse } from '@canopy/schema';
 import pino from 'pino';
-import { startCluster, type ClusterHandle } from '../src';
+import type { ClusterHandle } from '../src';
 import { NodeClient, register } from './support/node-client';
-import { RootPeer } from './support/root-peer';
-import { freePort, waitFor } from '@canopy/testing';
+import { waitFor } from '@canopy/testing';
+import { startStand, stopStand, type Stand } from './support/stand';
 
 const CLUSTER_TOKEN = 'cluster-secret-token';
 const METRICS_TOKEN = 'cluster-metrics-token-0123456789';
@@ -14,8 +11,7 @@ jest.setTimeout(20_000);
 
 /** The cluster's `GET /metrics`: guarded by its scrape token, counting what the cluster holds. */
 describe('cluster metrics (real HTTP, MQTT, Socket.IO)', () => {
-  let dataDir: string;
-  let root: RootPeer;
+  let stand: Stand | undefined;
   let cluster: ClusterHandle;
   let node: NodeClient | undefined;
 
@@ -27,32 +23,25 @@ describe('cluster metrics (real HTTP, MQTT, Socket.IO)', () => {
   };
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'canopy-cluster-metrics-'));
-    root = new RootPeer(await freePort(), CLUSTER_TOKEN);
-    await root.start();
-    cluster = await startCluster(
-      {
-        rootUrl: `http://127.0.0.1:${root.port}`,
-        clusterToken: CLUSTER_TOKEN,
+    stand = await startStand({
+      token: CLUSTER_TOKEN,
+      log: pino({ level: 'silent' }),
+      config: {
         clusterName: 'metrics-cluster',
         port: 0,
         host: '127.0.0.1',
         mqttPort: 0,
-        dataDir,
         nodeLivenessMs: 1500,
         syncIntervalMs: 1000,
         metricsToken: METRICS_TOKEN,
       },
-      pino({ level: 'silent' }),
-    );
-    await waitFor('the cluster to reach the root', () => root.syncs.length > 0);
+    });
+    ({ cluster } = stand);
   });
 
   afterAll(async () => {
     await node?.close().catch(() => undefined);
-    await cluster?.stop();
-    await root?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stopStand(stand);
   });
 
   it('refuses a scrape without the token', async () => {

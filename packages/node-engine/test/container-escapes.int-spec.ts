@@ -40,13 +40,7 @@ describe('container escapes refused at the node (real Docker, commands over MQTT
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'canopy-node-escape-'));
     await cluster.start();
     const config: NodeEngineConfig = {
-      clusterUrl: cluster.clusterUrl,
-      nodeToken: cluster.token,
-      nodeName: 'escape-worker',
-      dataDir,
-      publicIp: '127.0.0.1',
-      reportIntervalMs: 500,
-      allowPrivileged: false,
+      ...cluster.engineConfig('escape-worker', dataDir),
       // Host binds allowed: the forbidden trees must stay refused anyway.
       allowBindMounts: true,
       allowCapabilities: [],

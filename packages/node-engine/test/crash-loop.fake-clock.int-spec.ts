@@ -39,13 +39,7 @@ describe('crash loop on an injected fake clock (real Docker)', () => {
     await cluster.start();
     engine = await startNodeEngine(
       {
-        clusterUrl: cluster.clusterUrl,
-        nodeToken: cluster.token,
-        nodeName: 'fake-clock-worker',
-        dataDir,
-        publicIp: '127.0.0.1',
-        reportIntervalMs: 500,
-        allowPrivileged: false,
+        ...cluster.engineConfig('fake-clock-worker', dataDir),
         gpus: 0,
       },
       log,

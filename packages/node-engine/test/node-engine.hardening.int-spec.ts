@@ -47,13 +47,7 @@ describe('node engine hardening (real Docker, commands published straight over M
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'canopy-node-hard-'));
     await cluster.start();
     const config: NodeEngineConfig = {
-      clusterUrl: cluster.clusterUrl,
-      nodeToken: cluster.token,
-      nodeName: 'hard-worker',
-      dataDir,
-      publicIp: '127.0.0.1',
-      reportIntervalMs: 500,
-      allowPrivileged: false,
+      ...cluster.engineConfig('hard-worker', dataDir),
       allowCapabilities: ['NET_ADMIN'],
       imageAllowlist: ['canopy-test/', 'docker.io/canopy-test/*', '127.0.0.1:*'],
       // The private-registry test runs its registry stand-in on loopback.

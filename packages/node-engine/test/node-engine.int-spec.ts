@@ -29,14 +29,8 @@ describe('node engine against real Docker, a real MQTT broker and a real registr
   let engine: NodeEngineHandle | undefined;
 
   const config = (): NodeEngineConfig => ({
-    clusterUrl: cluster.clusterUrl,
-    nodeToken: cluster.token,
-    nodeName: 'it-worker',
-    dataDir,
-    publicIp: '127.0.0.1',
-    reportIntervalMs: 500,
+    ...cluster.engineConfig('it-worker', dataDir),
     labels: { zone: 'test' },
-    allowPrivileged: false,
   });
 
   /** Status messages for one service since message index `from`. */

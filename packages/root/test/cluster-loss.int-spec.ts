@@ -1,10 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { io, type Socket } from 'socket.io-client';
-import { loadRootConfig } from '../src/config/root-config';
-import { startRoot, type RootHandle } from '../src/root.bootstrap';
+import type { RootHandle } from '../src/root.bootstrap';
+import { FakeCluster } from './support/fake-cluster';
+import { startHttpRoot, type TestRoot } from './support/http-root';
 import { waitFor } from '@canopy/testing';
 
 const CLUSTER_TOKEN = 'loss-test-cluster-token-0123456';
@@ -22,67 +18,19 @@ const resources = {
 };
 
 /**
- * A cluster as the root sees one: a real Socket.IO client that acks commands, records them, sends
- * the heartbeat and reports what the test tells it to. `silence()` is a cluster that vanished.
- */
-class FakeCluster {
-  readonly socket: Socket;
-  readonly deploys: any[] = [];
-  readonly deletes: any[] = [];
-  private readonly beat: NodeJS.Timeout;
-
-  constructor(url: string, name: string) {
-    this.socket = io(`${url}/clusters`, {
-      auth: { token: CLUSTER_TOKEN, name },
-      reconnection: false,
-      transports: ['websocket'],
-    });
-    this.socket.on('instance:deploy', (spec: unknown, ack: (r: unknown) => void) => {
-      this.deploys.push(spec);
-      ack({ ok: true });
-    });
-    this.socket.on('instance:delete', (key: unknown, ack: (r: unknown) => void) => {
-      this.deletes.push(key);
-      ack({ ok: true });
-    });
-    this.beat = setInterval(() => this.socket.emit('cluster:heartbeat', { sentAt: Date.now() }), 200);
-  }
-
-  async connected(): Promise<this> {
-    if (!this.socket.connected) {
-      await new Promise((r) => this.socket.once('connect', () => r(undefined)));
-    }
-    return this;
-  }
-
-  sync(instances: unknown[] = []): Promise<any> {
-    return this.socket.timeout(5000).emitWithAck('cluster:sync', { resources, instances });
-  }
-
-  report(report: Record<string, unknown>): Promise<any> {
-    return this.socket.timeout(5000).emitWithAck('instance:status', report);
-  }
-
-  silence(): void {
-    clearInterval(this.beat);
-    this.socket.close();
-  }
-}
-
-/**
  * Cluster loss at the root (issue 9), with fake clusters on real Socket.IO and short timers
  * (CLUSTER_SUSPECT_MS 1 s, CLUSTER_LOST_MS 3 s): what a user sees, where work moves, what a
  * returning cluster is told, and the root's refusal of specs the clusters would refuse.
  */
 describe('cluster loss at the root (real Socket.IO, fake clusters)', () => {
   jest.setTimeout(60_000);
+  let test: TestRoot;
   let root: RootHandle;
-  let dir: string;
   let token = '';
   const fakes: FakeCluster[] = [];
 
   const dial = async (name: string): Promise<FakeCluster> => {
-    const fake = new FakeCluster(root.url, name);
+    const fake = new FakeCluster(root.url, CLUSTER_TOKEN, name, resources);
     fakes.push(fake);
     await fake.connected();
     await fake.sync();
@@ -139,34 +87,21 @@ describe('cluster loss at the root (real Socket.IO, fake clusters)', () => {
   });
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'canopy-loss-'));
-    root = await startRoot(
-      loadRootConfig({
-        ROOT_PORT: '0',
-        ROOT_HOST: '127.0.0.1',
-        ROOT_DATA_DIR: dir,
-        CANOPY_ADMIN_PASSWORD: 'loss-admin-password',
-        CANOPY_CLUSTER_TOKEN: CLUSTER_TOKEN,
-        RECONCILE_INTERVAL_MS: '300',
-        CLUSTER_SUSPECT_MS: '1000',
-        CLUSTER_LOST_MS: '3000',
-      }),
-      pino({ level: 'silent' }),
-    );
-    const login = await fetch(`${root.url}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'Admin', password: 'loss-admin-password' }),
+    test = await startHttpRoot({
+      CANOPY_CLUSTER_TOKEN: CLUSTER_TOKEN,
+      RECONCILE_INTERVAL_MS: '300',
+      CLUSTER_SUSPECT_MS: '1000',
+      CLUSTER_LOST_MS: '3000',
     });
-    token = ((await login.json()) as { token: string }).token;
+    root = test.root;
+    token = (await test.login('Admin', test.adminPassword)).token;
   });
 
   afterAll(async () => {
     for (const f of fakes) {
       f.silence();
     }
-    await root.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await test.stop();
   });
 
   it('spreads replicas, shows a silent cluster DEAD, moves its instance with a new epoch, and a returning cluster drops it', async () => {
