@@ -1,8 +1,5 @@
-import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import pino from 'pino';
 import {
   CanopyLabels,
@@ -11,31 +8,18 @@ import {
   type LogsReplyMessage,
   type NodeJobsReport,
 } from '@canopy/schema';
-import { startNodeEngine, type NodeEngineConfig, type NodeEngineHandle } from '../src';
-import { ClusterStandIn } from './support/cluster-stand-in';
-import {
-  containersOfNode,
-  docker,
-  dockerInspect,
-  ensureTestImage,
-  instanceSpec,
-  removeContainersOfNode,
-  waitFor,
-} from '@canopy/testing';
+import { EngineStand } from './support/engine-stand';
+import { containersOfNode, docker, dockerInspect, sleeperSpec, waitFor } from '@canopy/testing';
 
 jest.setTimeout(60_000);
 
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-function instance(serviceId: string, overrides: Partial<InstanceSpecDto> = {}): InstanceSpecDto {
-  return instanceSpec(serviceId, { cmd: ['sleep', '300'], ...overrides });
-}
+const instance = sleeperSpec;
 
 describe('node engine hardening (real Docker, commands published straight over MQTT)', () => {
-  const nodeId = `hard-${process.pid}-${Date.now().toString(36)}`;
-  const cluster = new ClusterStandIn(nodeId);
-  let dataDir: string;
-  let engine: NodeEngineHandle | undefined;
+  const stand = new EngineStand('hard');
+  const { nodeId, cluster } = stand;
 
   const statuses = (serviceId: string, from = 0): JobStatusMessage[] =>
     cluster.jobStatuses(from).filter((m) => m.serviceId === serviceId);
@@ -43,28 +27,22 @@ describe('node engine hardening (real Docker, commands published straight over M
     statuses(serviceId).find((m) => m.status === status);
 
   beforeAll(async () => {
-    await ensureTestImage();
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'canopy-node-hard-'));
-    await cluster.start();
-    const config: NodeEngineConfig = {
-      ...cluster.engineConfig('hard-worker', dataDir),
-      allowCapabilities: ['NET_ADMIN'],
-      imageAllowlist: ['canopy-test/', 'docker.io/canopy-test/*', '127.0.0.1:*'],
-      // The private-registry test runs its registry stand-in on loopback.
-      allowPrivateRegistries: true,
-      gpus: 0,
-      // Short crash-loop timing so the schedule is observable in seconds, not minutes.
-      restartBackoff: { baseMs: 300, maxMs: 1200, resetAfterMs: 60_000 },
-    };
-    engine = await startNodeEngine(config, log);
-    await waitFor('a heartbeat', () => cluster.heartbeats()[0]);
+    await stand.start(
+      {
+        allowCapabilities: ['NET_ADMIN'],
+        imageAllowlist: ['canopy-test/', 'docker.io/canopy-test/*', '127.0.0.1:*'],
+        // The private-registry test runs its registry stand-in on loopback.
+        allowPrivateRegistries: true,
+        gpus: 0,
+        // Short crash-loop timing so the schedule is observable in seconds, not minutes.
+        restartBackoff: { baseMs: 300, maxMs: 1200, resetAfterMs: 60_000 },
+      },
+      log,
+    );
   });
 
   afterAll(async () => {
-    await engine?.stop();
-    await removeContainersOfNode(nodeId);
-    await cluster.stop();
-    await fs.rm(dataDir, { recursive: true, force: true });
+    await stand.stop();
   });
 
   it('enforces the memory limit: visible in docker inspect, an allocation beyond it is OOM-killed and reported', async () => {

@@ -24,7 +24,7 @@ const resources = {
  */
 describe('cluster loss at the root (real Socket.IO, fake clusters)', () => {
   jest.setTimeout(60_000);
-  let test: TestRoot;
+  let testRoot: TestRoot;
   let root: RootHandle;
   let token = '';
   const fakes: FakeCluster[] = [];
@@ -87,21 +87,21 @@ describe('cluster loss at the root (real Socket.IO, fake clusters)', () => {
   });
 
   beforeAll(async () => {
-    test = await startHttpRoot({
+    testRoot = await startHttpRoot({
       CANOPY_CLUSTER_TOKEN: CLUSTER_TOKEN,
       RECONCILE_INTERVAL_MS: '300',
       CLUSTER_SUSPECT_MS: '1000',
       CLUSTER_LOST_MS: '3000',
     });
-    root = test.root;
-    token = (await test.login('Admin', test.adminPassword)).token;
+    root = testRoot.root;
+    token = (await testRoot.login('Admin', testRoot.adminPassword)).token;
   });
 
   afterAll(async () => {
     for (const f of fakes) {
       f.silence();
     }
-    await test.stop();
+    await testRoot.stop();
   });
 
   it('spreads replicas, shows a silent cluster DEAD, moves its instance with a new epoch, and a returning cluster drops it', async () => {

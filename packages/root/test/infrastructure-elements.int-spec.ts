@@ -47,7 +47,7 @@ function ie(domain: string, name: string, over: { ieId?: string; cpuPercent?: nu
  */
 describe('infrastructure elements at the root (real Socket.IO and HTTP)', () => {
   jest.setTimeout(60_000);
-  let test: TestRoot;
+  let testRoot: TestRoot;
   let root: RootHandle;
   let token = '';
   const sockets: Socket[] = [];
@@ -64,16 +64,16 @@ describe('infrastructure elements at the root (real Socket.IO and HTTP)', () => 
   }
 
   beforeAll(async () => {
-    test = await startHttpRoot({ CANOPY_CLUSTER_TOKEN: CLUSTER_TOKEN });
-    root = test.root;
-    token = (await test.login('Admin', test.adminPassword)).token;
+    testRoot = await startHttpRoot({ CANOPY_CLUSTER_TOKEN: CLUSTER_TOKEN });
+    root = testRoot.root;
+    token = (await testRoot.login('Admin', testRoot.adminPassword)).token;
   });
 
   afterAll(async () => {
     for (const s of sockets) {
       s.close();
     }
-    await test.stop();
+    await testRoot.stop();
   });
 
   it('lists nothing for a cluster that predates IEs, which keeps working', async () => {

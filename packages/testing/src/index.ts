@@ -1,5 +1,5 @@
 export { FakeClock } from './fake-clock';
-export { TEST_IMAGE, instanceSpec } from './instance-spec';
+export { TEST_IMAGE, instanceSpec, sleeperSpec } from './instance-spec';
 export { sleep, waitFor } from './wait';
 export { freePort } from './ports';
 export {

@@ -25,3 +25,8 @@ export function instanceSpec(serviceId: string, overrides: Partial<InstanceSpecD
     ...overrides,
   };
 }
+
+/** An instance that just stays up (`sleep 300`), for tests about limits, ports and statuses. */
+export function sleeperSpec(serviceId: string, overrides: Partial<InstanceSpecDto> = {}): InstanceSpecDto {
+  return instanceSpec(serviceId, { cmd: ['sleep', '300'], ...overrides });
+}
