@@ -11,6 +11,7 @@ import type {
   ServiceRecord,
   UserRecord,
 } from './records';
+import { TransactionGate } from './transaction-gate';
 import type { CollectionName } from './collections';
 import { mongoCollection } from './mongo-collection';
 import { hasLabel, type Stored, type TxContext } from './mongo-documents';
@@ -43,7 +44,7 @@ export interface MongoStoreOptions {
  */
 export class MongoStore implements Store {
   private readonly tx = new AsyncLocalStorage<TxContext>();
-  private active: Promise<void> | undefined;
+  private readonly gated = new TransactionGate();
   readonly users: Collection<UserRecord>;
   readonly organizations: Collection<OrganizationRecord>;
   readonly applications: Collection<ApplicationRecord>;
@@ -103,24 +104,11 @@ export class MongoStore implements Store {
     if (this.tx.getStore()) {
       return fn();
     }
-    // Re-check after every wake-up: another waiter may have taken the gate first.
-    while (this.active) {
-      await this.active;
-    }
-    let release!: () => void;
-    this.active = new Promise<void>((resolve) => (release = resolve));
-    try {
-      return this.transactional ? await this.withSession(fn) : await this.withUndoLog(fn);
-    } finally {
-      this.active = undefined;
-      release();
-    }
+    return this.gated.hold(() => (this.transactional ? this.withSession(fn) : this.withUndoLog(fn)));
   }
 
   async close(): Promise<void> {
-    while (this.active) {
-      await this.active;
-    }
+    await this.gated.idle();
     await this.conn.close();
   }
 
@@ -181,9 +169,7 @@ export class MongoStore implements Store {
       return ctx;
     }
     if (!this.transactional) {
-      while (this.active) {
-        await this.active;
-      }
+      await this.gated.idle();
     }
     return undefined;
   }
