@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { call, httpText, inspectService } from '../support/aeros';
-import { containersWithLabel } from '../support/docker';
-import { waitFor } from '../support/processes';
 import { startStack, type Stack } from '../support/stack';
+import { containersWithLabel, waitFor } from '@canopy/testing';
 
 /**
  * aerOS's `/hlo_al` API end to end on a two-node cluster (tiers as separate processes, real

@@ -1,11 +1,9 @@
 import { parse } from 'yaml';
 import { dockerCr, httpText } from '../support/aeros';
-import { containersWithLabel } from '../support/docker';
 import { Kubectl, kubectlBinaries } from '../support/kubectl';
-import { freePort } from '../support/ports';
-import { waitFor } from '../support/processes';
 import { startStack, type Stack } from '../support/stack';
 import { startTlsProxy, type TlsProxy } from '../support/tls-proxy';
+import { containersWithLabel, freePort, waitFor } from '@canopy/testing';
 
 const binaries = kubectlBinaries();
 

@@ -1,8 +1,6 @@
 import { call, dockerCr, httpText, inspectService, waitForComponent } from '../support/aeros';
-import { containersWithLabel } from '../support/docker';
-import { freePort } from '../support/ports';
-import { waitFor } from '../support/processes';
 import { startStack, type Stack } from '../support/stack';
+import { containersWithLabel, freePort, waitFor } from '@canopy/testing';
 
 /**
  * aerOS's LLO API end to end (tiers as separate processes, real containers): the docs'

@@ -1,8 +1,6 @@
 import { call, dockerCr, httpText, waitForComponent } from '../support/aeros';
-import { containersWithLabel } from '../support/docker';
-import { freePort } from '../support/ports';
-import { waitFor } from '../support/processes';
 import { startStack, type Stack } from '../support/stack';
+import { containersWithLabel, freePort, waitFor } from '@canopy/testing';
 
 /**
  * An aerOS HLO with no user account, end to end (tiers as separate processes, a real container):

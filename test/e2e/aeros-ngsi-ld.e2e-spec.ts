@@ -1,9 +1,7 @@
 import { NgsiLdTestBroker } from '../../packages/root/test/support/ngsi-ld-test-broker';
 import { call, dockerCr, waitForComponent } from '../support/aeros';
-import { containersWithLabel } from '../support/docker';
-import { freePort } from '../support/ports';
-import { waitFor } from '../support/processes';
 import { startStack, type Stack } from '../support/stack';
+import { containersWithLabel, freePort, waitFor } from '@canopy/testing';
 
 /**
  * NGSI-LD status end to end: a CR deployed through the LLO API, with the root's CB_URL/CB_PORT at a

@@ -3,9 +3,9 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dockerCr } from '../support/aeros';
 import { slaWith } from '../support/api';
-import { freePort } from '../support/ports';
 import { REPO } from '../support/processes';
 import { startStack, type Stack } from '../support/stack';
+import { freePort } from '@canopy/testing';
 
 interface Run {
   code: number | null;

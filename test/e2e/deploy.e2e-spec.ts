@@ -1,8 +1,6 @@
 import { RootApi, slaWith } from '../support/api';
-import { containersWithLabel } from '../support/docker';
-import { freePort } from '../support/ports';
-import { waitFor } from '../support/processes';
 import { startStack, type Stack } from '../support/stack';
+import { containersWithLabel, freePort, waitFor } from '@canopy/testing';
 
 /**
  * Issue 2's slice, end to end: root, cluster and node engine as separate processes, the real

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
-import { waitFor } from '../support/processes';
 import { startStack, type Stack } from '../support/stack';
+import { waitFor } from '@canopy/testing';
 
 const READY = 'urn:ngsi-ld:InfrastructureElementStatus:Ready';
 /** aerOS's architecture URN for this machine, spelled out rather than computed by the code under test. */

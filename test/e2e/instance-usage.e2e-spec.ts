@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { RootApi, slaWith } from '../support/api';
-import { waitFor } from '../support/processes';
+import { waitFor } from '@canopy/testing';
 import { startStack, type Stack } from '../support/stack';
 
 interface Point {

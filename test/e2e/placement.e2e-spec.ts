@@ -1,7 +1,6 @@
 import { slaWith, type RootApi } from '../support/api';
-import { containersWithLabel, removeContainersWithLabel } from '../support/docker';
-import { waitFor } from '../support/processes';
 import { startStack, type Stack } from '../support/stack';
+import { containersWithLabel, removeContainersWithLabel, waitFor } from '@canopy/testing';
 
 /**
  * Issue 4, end to end: root, one cluster and TWO node engines (separate processes sharing this

@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { slaWith } from '../support/api';
-import { containersWithLabel } from '../support/docker';
-import { waitFor } from '../support/processes';
 import { startStack, type Stack } from '../support/stack';
+import { containersWithLabel, waitFor } from '@canopy/testing';
 
 /** Issue 3: `replicas` kept true by the system, and rolling updates, with real containers. */
 describe('replicas and rolling updates (separate processes, real containers)', () => {

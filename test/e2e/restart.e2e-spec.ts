@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { slaWith, type RootApi } from '../support/api';
-import { waitFor } from '../support/processes';
 import { startStack, type Stack } from '../support/stack';
+import { waitFor } from '@canopy/testing';
 
 /** `io.canopy.instance` label of every container (running or not) of one service, via the docker CLI. */
 function containerInstances(serviceId: string): string[] {

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../support/ports';
-import { REPO, waitFor } from '../support/processes';
+import { REPO } from '../support/processes';
+import { freePort, waitFor } from '@canopy/testing';
 
 jest.setTimeout(60_000);
 

@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { slaWith } from '../support/api';
-import { containersWithLabel, removeContainersWithLabel } from '../support/docker';
-import { waitFor } from '../support/processes';
 import { startStack, type ClusterHandle, type Stack } from '../support/stack';
+import { containersWithLabel, removeContainersWithLabel, waitFor } from '@canopy/testing';
 
 /** Short enough for a test, long enough that the pause below ends well before it. */
 const CLUSTER_LOST_MS = 30_000;

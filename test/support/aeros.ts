@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { waitFor } from './processes';
+import { waitFor } from '@canopy/testing';
 
 /** A raw HTTP call with any media type, as curl or an aerOS client would make it. */
 export async function call(

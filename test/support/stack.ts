@@ -2,9 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RootApi } from './api';
-import { ensureTestImage, removeContainersWithLabel } from './docker';
-import { freePort } from './ports';
-import { startTier, stopTier, waitFor, type TierProcess } from './processes';
+import { startTier, stopTier, type TierProcess } from './processes';
+import { ensureTestImage, freePort, removeContainersWithLabel, waitFor } from '@canopy/testing';
 
 export interface StackOptions {
   rootEnv?: NodeJS.ProcessEnv;
@@ -55,7 +54,7 @@ export interface Stack {
  * them by pid and removes the containers their nodes created.
  */
 export async function startStack(name: string, options: StackOptions = {}): Promise<Stack> {
-  ensureTestImage();
+  await ensureTestImage();
   const work = mkdtempSync(join(tmpdir(), `canopy-${name}-`));
   const adminPassword = `${name}-admin-password`;
   const clusterToken = `${name}-cluster-token-0123456789`;

@@ -8,7 +8,8 @@ import pino from 'pino';
 import { startCluster, type ClusterHandle } from '../src';
 import { NodeClient, register } from './support/node-client';
 import { RootPeer } from './support/root-peer';
-import { freePort, waitFor } from './support/wait';
+import { freePort, waitFor } from '@canopy/testing';
+import { startStand, stopStand, type Stand } from './support/stand';
 
 const CLUSTER_TOKEN = 'cluster-secret-token';
 const PER_ADDRESS = 12;
@@ -65,7 +66,7 @@ async function floodConnect(port: number, declared: number, budget: number): Pro
 }
 
 describe('the in-process broker against hostile clients (real MQTT over TCP)', () => {
-  let dataDir: string;
+  let stand: Stand | undefined;
   let root: RootPeer;
   let cluster: ClusterHandle;
   const clients: NodeClient[] = [];
@@ -82,36 +83,29 @@ describe('the in-process broker against hostile clients (real MQTT over TCP)', (
   };
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'canopy-broker-'));
-    root = new RootPeer(await freePort(), CLUSTER_TOKEN);
-    await root.start();
-    cluster = await startCluster(
-      {
-        rootUrl: `http://127.0.0.1:${root.port}`,
-        clusterToken: CLUSTER_TOKEN,
+    stand = await startStand({
+      token: CLUSTER_TOKEN,
+      log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      config: {
         clusterName: 'broker-cluster',
         port: 0,
         host: '127.0.0.1',
         mqttPort: 0,
         mqttMaxPacketBytes: 64 * 1024,
         mqttMaxConnectionsPerAddress: PER_ADDRESS,
-        dataDir,
         nodeLivenessMs: 1500,
         syncIntervalMs: 1000,
         resourcesIntervalMs: 300,
       },
-      pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    );
-    await waitFor('the cluster to reach the root', () => root.syncs.length > 0);
+    });
+    ({ root, cluster } = stand);
   });
 
   afterAll(async () => {
     for (const c of clients) {
       await c.close().catch(() => undefined);
     }
-    await cluster?.stop();
-    await root?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stopStand(stand);
   });
 
   it('drops an oversized CONNECT before buffering it: memory stays bounded', async () => {

@@ -8,7 +8,7 @@ import { startCluster, type ClusterHandle } from '../src';
 import type { NodeRegisterResponse } from '@canopy/schema';
 import { NodeClient, register } from './support/node-client';
 import { RootPeer, spec } from './support/root-peer';
-import { freePort, waitFor } from './support/wait';
+import { freePort, waitFor } from '@canopy/testing';
 
 const CLUSTER_TOKEN = 'cluster-secret-token';
 const METRICS_TOKEN = 'metrics-token-0123456789';

@@ -1,67 +1,27 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeTopics, type NodeRegisterResponse } from '@canopy/schema';
 import { connectAsync } from 'mqtt';
 import pino from 'pino';
-import { startCluster, type ClusterConfig, type ClusterHandle } from '../src';
+import { startCluster } from '../src';
 import { NodeClient, register } from './support/node-client';
-import { RootPeer, spec } from './support/root-peer';
-import { freePort, sleep, waitFor } from './support/wait';
+import { spec } from './support/root-peer';
+import { startStand as startSharedStand, stopStand, type Stand } from './support/stand';
+import { sleep, waitFor } from '@canopy/testing';
 
 const CLUSTER_TOKEN = 'cluster-secret-token';
 jest.setTimeout(20_000);
-
-/**
- * One cluster under test, its stand-in root and the node clients a test connected. Every test
- * starts its own (fresh SQLite directory, fresh ports), so a failure in one cannot leave state
- * the next depends on; the steps a test needs first (an active node, a placed service) are the
- * helpers below, run in its own set-up.
- */
-interface Stand {
-  dataDir: string;
-  root: RootPeer;
-  cluster: ClusterHandle;
-  config: ClusterConfig;
-  clients: NodeClient[];
-}
 
 const NODE_A = { name: 'node-a', arch: 'amd64', cpuCores: 2, memoryMb: 2048, publicIp: '10.0.0.5' };
 const NODE_B = { name: 'node-b', arch: 'arm64', cpuCores: 16, memoryMb: 65536 };
 const NODE_B_HEARTBEAT = { cpuCores: 16, memoryTotalMb: 65536, arch: 'arm64' };
 
-async function startStand(): Promise<Stand> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'canopy-cluster-'));
-  const root = new RootPeer(await freePort(), CLUSTER_TOKEN);
-  await root.start();
-  const config: ClusterConfig = {
-    rootUrl: `http://127.0.0.1:${root.port}`,
-    clusterToken: CLUSTER_TOKEN,
-    clusterName: 'test-cluster',
-    clusterLocation: '48.26,11.67',
-    port: 0,
-    host: '127.0.0.1',
-    mqttPort: 0,
-    dataDir,
-    nodeLivenessMs: 1500,
-    syncIntervalMs: 1000,
-    resourcesIntervalMs: 300,
-  };
-  const cluster = await startCluster(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
-  await waitFor('the cluster to reach the root', () => root.syncs.length > 0);
-  return { dataDir, root, cluster, config, clients: [] };
-}
-
-async function stopStand(stand: Stand | undefined): Promise<void> {
-  if (stand === undefined) {
-    return;
-  }
-  for (const c of stand.clients) {
-    await c.close().catch(() => undefined);
-  }
-  await stand.cluster.stop();
-  await stand.root.stop();
-  rmSync(stand.dataDir, { recursive: true, force: true });
+/** Every test starts its own stand; the steps it needs first (an active node, a placed service) are the helpers below. */
+function startStand(): Promise<Stand> {
+  return startSharedStand({
+    token: CLUSTER_TOKEN,
+    config: { clusterLocation: '48.26,11.67', resourcesIntervalMs: 300 },
+  });
 }
 
 async function connectNode(stand: Stand, reg: NodeRegisterResponse): Promise<NodeClient> {

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { startCluster, type ClusterHandle } from '../src';
 import { NodeClient, register } from './support/node-client';
 import { RootPeer } from './support/root-peer';
-import { freePort, sleep, waitFor } from './support/wait';
+import { freePort, waitFor } from '@canopy/testing';
 
 jest.setTimeout(20_000);
 
@@ -21,6 +21,19 @@ describe('cluster with an external broker (Mosquitto)', () => {
   let root: RootPeer;
   let cluster: ClusterHandle;
   const clients: NodeClient[] = [];
+  // The cluster's warnings, the marker that it has seen (and dropped) a message.
+  const warnings: { nodeId?: string; topic?: string; msg: string }[] = [];
+  const log = pino(
+    { level: 'warn' },
+    {
+      write: (line: string) => {
+        warnings.push(JSON.parse(line) as { msg: string });
+        if (process.env.TEST_LOG_LEVEL !== undefined) {
+          process.stdout.write(line);
+        }
+      },
+    },
+  );
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'canopy-cluster-ext-'));
@@ -49,8 +62,9 @@ describe('cluster with an external broker (Mosquitto)', () => {
         nodeToken: 'join-token-for-nodes',
         nodeLivenessMs: 1500,
         syncIntervalMs: 1000,
+        resourcesIntervalMs: 500,
       },
-      pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      log,
     );
   });
 
@@ -103,8 +117,16 @@ describe('cluster with an external broker (Mosquitto)', () => {
     await stranger.subscribeControl();
     await stranger.heartbeat();
     await stranger.publish(NodeTopics.job('strangerNode1'), { garbage: true });
-    await sleep(500);
+    // The marker: the cluster has read the stranger's last message and dropped it.
+    await waitFor('the stranger dropped', () =>
+      warnings.find(
+        (w) => w.msg === 'message from unknown node dropped' && w.topic === NodeTopics.job('strangerNode1'),
+      ),
+    );
+    // ... and the root's next resource report (periodic) still counts the one registered node.
+    const reports = root.resources.length;
+    const next = await waitFor('a resource report after the drop', () => root.resources[reports]);
     expect(stranger.on('control/sync')).toEqual([]);
-    expect(root.resources.at(-1)).toMatchObject({ nodes: 1 });
+    expect(next).toMatchObject({ nodes: 1 });
   });
 });

@@ -14,7 +14,7 @@ import pino from 'pino';
 import { startCluster, type ClusterConfig, type ClusterHandle } from '../src';
 import { NodeClient, register } from './support/node-client';
 import { RootPeer } from './support/root-peer';
-import { freePort, waitFor } from './support/wait';
+import { freePort, waitFor } from '@canopy/testing';
 
 const CLUSTER_TOKEN = 'ie-cluster-secret-token';
 const CONFIGURED_ID = 'urn:ngsi-ld:InfrastructureElement:CloudFerro:2473d6a5a43b';

@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { NodeRegisterResponse } from '@canopy/schema';
 import pino from 'pino';
-import { startCluster, type ClusterHandle } from '../src';
+import type { ClusterHandle } from '../src';
 import { NodeClient, register } from './support/node-client';
-import { RootPeer } from './support/root-peer';
-import { freePort, sleep, waitFor } from './support/wait';
+import { waitFor } from '@canopy/testing';
+import { startStand, stopStand, type Stand } from './support/stand';
 
 const CLUSTER_TOKEN = 'cluster-secret-token';
 const METRICS_TOKEN = 'cluster-metrics-token-0123456789';
@@ -14,8 +11,7 @@ jest.setTimeout(20_000);
 
 /** The cluster's `GET /metrics`: guarded by its scrape token, counting what the cluster holds. */
 describe('cluster metrics (real HTTP, MQTT, Socket.IO)', () => {
-  let dataDir: string;
-  let root: RootPeer;
+  let stand: Stand | undefined;
   let cluster: ClusterHandle;
   let node: NodeClient | undefined;
 
@@ -27,32 +23,25 @@ describe('cluster metrics (real HTTP, MQTT, Socket.IO)', () => {
   };
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'canopy-cluster-metrics-'));
-    root = new RootPeer(await freePort(), CLUSTER_TOKEN);
-    await root.start();
-    cluster = await startCluster(
-      {
-        rootUrl: `http://127.0.0.1:${root.port}`,
-        clusterToken: CLUSTER_TOKEN,
+    stand = await startStand({
+      token: CLUSTER_TOKEN,
+      log: pino({ level: 'silent' }),
+      config: {
         clusterName: 'metrics-cluster',
         port: 0,
         host: '127.0.0.1',
         mqttPort: 0,
-        dataDir,
         nodeLivenessMs: 1500,
         syncIntervalMs: 1000,
         metricsToken: METRICS_TOKEN,
       },
-      pino({ level: 'silent' }),
-    );
-    await waitFor('the cluster to reach the root', () => root.syncs.length > 0);
+    });
+    ({ cluster } = stand);
   });
 
   afterAll(async () => {
     await node?.close().catch(() => undefined);
-    await cluster?.stop();
-    await root?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stopStand(stand);
   });
 
   it('refuses a scrape without the token', async () => {
@@ -70,11 +59,10 @@ describe('cluster metrics (real HTTP, MQTT, Socket.IO)', () => {
     expect(reg.status).toBe(200);
     node = await NodeClient.connect(cluster.mqttPort, reg.json as unknown as NodeRegisterResponse);
     await node.heartbeat();
-    let text = '';
-    for (let i = 0; i < 100 && !text.includes('canopy_cluster_nodes{active="true"} 1'); i++) {
-      text = (await scrape(METRICS_TOKEN)).text;
-      await sleep(50);
-    }
+    const text = await waitFor('the active node in the metrics', async () => {
+      const scraped = (await scrape(METRICS_TOKEN)).text;
+      return scraped.includes('canopy_cluster_nodes{active="true"} 1') ? scraped : undefined;
+    });
     expect(text).toContain('canopy_cluster_nodes{active="true"} 1');
     expect(text).toContain('canopy_cluster_free{resource="cpu_millis"} 2000');
     expect(text).toContain('canopy_cluster_root_connected 1');

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { startCluster, type ClusterHandle } from '../src';
 import { NodeClient, register } from './support/node-client';
 import { RootPeer, spec } from './support/root-peer';
-import { freePort, waitFor } from './support/wait';
+import { freePort, waitFor } from '@canopy/testing';
 
 const CLUSTER_TOKEN = 'cluster-secret-token';
 const NODE = { name: 'real-node', arch: 'amd64', cpuCores: 2, memoryMb: 2048 };

@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { NodeTopics, type NodeRegisterResponse, type SyncCommand } from '@canopy/schema';
 import pino from 'pino';
-import { startCluster, type ClusterHandle } from '../src';
+import type { ClusterHandle } from '../src';
 import { NodeClient, register } from './support/node-client';
-import { RootPeer, spec } from './support/root-peer';
-import { freePort, waitFor } from './support/wait';
+import { spec, type RootPeer } from './support/root-peer';
+import { waitFor } from '@canopy/testing';
+import { startStand, stopStand, type Stand } from './support/stand';
 
 const CLUSTER_TOKEN = 'cluster-secret-token';
 jest.setTimeout(30_000);
@@ -17,7 +15,7 @@ jest.setTimeout(30_000);
  * another node; when the lost node comes back, its sync no longer lists them.
  */
 describe('a node that goes silent (real HTTP, MQTT, Socket.IO)', () => {
-  let dataDir: string;
+  let stand: Stand | undefined;
   let root: RootPeer;
   let cluster: ClusterHandle;
   const regs: NodeRegisterResponse[] = [];
@@ -39,25 +37,20 @@ describe('a node that goes silent (real HTTP, MQTT, Socket.IO)', () => {
     );
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'canopy-node-loss-'));
-    root = new RootPeer(await freePort(), CLUSTER_TOKEN);
-    await root.start();
-    cluster = await startCluster(
-      {
-        rootUrl: `http://127.0.0.1:${root.port}`,
-        clusterToken: CLUSTER_TOKEN,
+    stand = await startStand({
+      token: CLUSTER_TOKEN,
+      log: pino({ level: 'silent' }),
+      config: {
         clusterName: 'loss-cluster',
         port: 0,
         host: '127.0.0.1',
         mqttPort: 0,
-        dataDir,
         nodeLivenessMs: 600,
         nodeLostMs: 2000,
         syncIntervalMs: 1000,
       },
-      pino({ level: 'silent' }),
-    );
-    await waitFor('the cluster to reach the root', () => root.syncs.length > 0);
+    });
+    ({ root, cluster } = stand);
     for (const name of ['flaky', 'steady']) {
       const res = await register(cluster.port, cluster.nodeToken, { name, arch: 'amd64', cpuCores: 2, memoryMb: 2048 });
       const reg = res.json as unknown as NodeRegisterResponse;
@@ -74,9 +67,7 @@ describe('a node that goes silent (real HTTP, MQTT, Socket.IO)', () => {
     for (const c of clients) {
       await c.close().catch(() => undefined);
     }
-    await cluster?.stop();
-    await root?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stopStand(stand);
   });
 
   it('reports DEAD, with the reason, while the node is silent', async () => {

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { startCluster, type ClusterHandle } from '../src';
 import { register } from './support/node-client';
 import { RootPeer } from './support/root-peer';
-import { freePort } from './support/wait';
+import { freePort } from '@canopy/testing';
 
 jest.setTimeout(20_000);
 

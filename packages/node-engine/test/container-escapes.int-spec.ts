@@ -1,64 +1,43 @@
-import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import pino from 'pino';
 import { CanopyLabels, type InstanceSpecDto, type JobStatusMessage } from '@canopy/schema';
-import { instanceSpec } from '@canopy/testing';
-import { startNodeEngine, type NodeEngineConfig, type NodeEngineHandle } from '../src';
-import { ClusterStandIn, waitFor } from './support/cluster-stand-in';
-import { containersOfNode, dockerInspect, ensureTestImage, removeContainersOfNode } from './support/docker-cli';
+import { containersOfNode, dockerInspect, sleeperSpec, waitFor } from '@canopy/testing';
+import { EngineStand } from './support/engine-stand';
 
 jest.setTimeout(60_000);
 
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-function instance(serviceId: string, overrides: Partial<InstanceSpecDto> = {}): InstanceSpecDto {
-  return instanceSpec(serviceId, { cmd: ['sleep', '300'], ...overrides });
-}
+const instance = sleeperSpec;
 
 /**
  * Issue 10's container escapes, sent straight over MQTT to a node that allows bind mounts: the node
  * refuses each one itself, and every container it does run has memory, CPU and PID limits.
  */
 describe('container escapes refused at the node (real Docker, commands over MQTT)', () => {
-  const nodeId = `escape-${process.pid}-${Date.now().toString(36)}`;
-  const cluster = new ClusterStandIn(nodeId);
-  let dataDir: string;
-  let engine: NodeEngineHandle | undefined;
+  const stand = new EngineStand('escape');
+  const { nodeId, cluster } = stand;
 
   const statusOf = (serviceId: string, status: string) => (): JobStatusMessage | undefined =>
     cluster.jobStatuses(0).find((m) => m.serviceId === serviceId && m.status === status);
 
   beforeAll(async () => {
-    await ensureTestImage();
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'canopy-node-escape-'));
-    await cluster.start();
-    const config: NodeEngineConfig = {
-      clusterUrl: cluster.clusterUrl,
-      nodeToken: cluster.token,
-      nodeName: 'escape-worker',
-      dataDir,
-      publicIp: '127.0.0.1',
-      reportIntervalMs: 500,
-      allowPrivileged: false,
-      // Host binds allowed: the forbidden trees must stay refused anyway.
-      allowBindMounts: true,
-      allowCapabilities: [],
-      imageAllowlist: [],
-      gpus: 0,
-      pidsLimit: 64,
-      defaultMemoryMb: 128,
-      defaultVcpus: 0.5,
-    };
-    engine = await startNodeEngine(config, log);
-    await waitFor('a heartbeat', () => cluster.heartbeats()[0]);
+    await stand.start(
+      {
+        // Host binds allowed: the forbidden trees must stay refused anyway.
+        allowBindMounts: true,
+        allowCapabilities: [],
+        imageAllowlist: [],
+        gpus: 0,
+        pidsLimit: 64,
+        defaultMemoryMb: 128,
+        defaultVcpus: 0.5,
+      },
+      log,
+    );
   });
 
   afterAll(async () => {
-    await engine?.stop();
-    await removeContainersOfNode(nodeId);
-    await cluster.stop();
-    await fs.rm(dataDir, { recursive: true, force: true });
+    await stand.stop();
   });
 
   const port = (hostPort?: number) => ({

@@ -1,12 +1,7 @@
-import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import pino from 'pino';
 import type { JobStatusMessage } from '@canopy/schema';
-import { FakeClock, instanceSpec } from '@canopy/testing';
-import { startNodeEngine, type NodeEngineHandle } from '../src';
-import { ClusterStandIn, waitFor } from './support/cluster-stand-in';
-import { dockerInspect, ensureTestImage, removeContainersOfNode } from './support/docker-cli';
+import { dockerInspect, FakeClock, instanceSpec, waitFor } from '@canopy/testing';
+import { EngineStand } from './support/engine-stand';
 
 jest.setTimeout(60_000);
 
@@ -18,41 +13,25 @@ const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
  * `notBefore`, so minutes of crash loop take a second.
  */
 describe('crash loop on an injected fake clock (real Docker)', () => {
-  const nodeId = `fake-clock-${process.pid}-${Date.now().toString(36)}`;
-  const cluster = new ClusterStandIn(nodeId);
+  const stand = new EngineStand('fake-clock');
+  const { cluster } = stand;
   const clock = new FakeClock(Date.now());
-  let dataDir: string;
-  let engine: NodeEngineHandle | undefined;
 
   const statuses = (serviceId: string): JobStatusMessage[] =>
     cluster.jobStatuses(0).filter((m) => m.serviceId === serviceId);
 
   beforeAll(async () => {
-    await ensureTestImage();
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'canopy-node-clock-'));
-    await cluster.start();
-    engine = await startNodeEngine(
+    await stand.start(
       {
-        clusterUrl: cluster.clusterUrl,
-        nodeToken: cluster.token,
-        nodeName: 'fake-clock-worker',
-        dataDir,
-        publicIp: '127.0.0.1',
-        reportIntervalMs: 500,
-        allowPrivileged: false,
         gpus: 0,
       },
       log,
       { clock },
     );
-    await waitFor('a heartbeat', () => cluster.heartbeats()[0]);
   });
 
   afterAll(async () => {
-    await engine?.stop();
-    await removeContainersOfNode(nodeId);
-    await cluster.stop();
-    await fs.rm(dataDir, { recursive: true, force: true });
+    await stand.stop();
   });
 
   it('restarts only once the clock passes each backoff delay: 10 s, then 20 s', async () => {

@@ -8,9 +8,7 @@ import pino from 'pino';
 import { SOCKET_NAMESPACE, type InstanceReportDto, type InstanceSpecDto, type LogsReply } from '@canopy/schema';
 import { startCluster, type ClusterHandle } from '@canopy/cluster';
 import { startNodeEngine, type NodeEngineHandle } from '../src';
-import { waitFor } from './support/cluster-stand-in';
-import { ensureTestImage, removeContainersOfNode } from './support/docker-cli';
-import { instanceSpec } from '@canopy/testing';
+import { ensureTestImage, instanceSpec, removeContainersOfNode, waitFor } from '@canopy/testing';
 
 jest.setTimeout(60_000);
 

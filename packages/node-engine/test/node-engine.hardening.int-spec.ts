@@ -1,8 +1,5 @@
-import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import pino from 'pino';
 import {
   CanopyLabels,
@@ -11,24 +8,18 @@ import {
   type LogsReplyMessage,
   type NodeJobsReport,
 } from '@canopy/schema';
-import { startNodeEngine, type NodeEngineConfig, type NodeEngineHandle } from '../src';
-import { ClusterStandIn, waitFor } from './support/cluster-stand-in';
-import { containersOfNode, docker, dockerInspect, ensureTestImage, removeContainersOfNode } from './support/docker-cli';
-import { instanceSpec } from '@canopy/testing';
+import { EngineStand } from './support/engine-stand';
+import { containersOfNode, docker, dockerInspect, sleeperSpec, waitFor } from '@canopy/testing';
 
 jest.setTimeout(60_000);
 
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-function instance(serviceId: string, overrides: Partial<InstanceSpecDto> = {}): InstanceSpecDto {
-  return instanceSpec(serviceId, { cmd: ['sleep', '300'], ...overrides });
-}
+const instance = sleeperSpec;
 
 describe('node engine hardening (real Docker, commands published straight over MQTT)', () => {
-  const nodeId = `hard-${process.pid}-${Date.now().toString(36)}`;
-  const cluster = new ClusterStandIn(nodeId);
-  let dataDir: string;
-  let engine: NodeEngineHandle | undefined;
+  const stand = new EngineStand('hard');
+  const { nodeId, cluster } = stand;
 
   const statuses = (serviceId: string, from = 0): JobStatusMessage[] =>
     cluster.jobStatuses(from).filter((m) => m.serviceId === serviceId);
@@ -36,34 +27,22 @@ describe('node engine hardening (real Docker, commands published straight over M
     statuses(serviceId).find((m) => m.status === status);
 
   beforeAll(async () => {
-    await ensureTestImage();
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'canopy-node-hard-'));
-    await cluster.start();
-    const config: NodeEngineConfig = {
-      clusterUrl: cluster.clusterUrl,
-      nodeToken: cluster.token,
-      nodeName: 'hard-worker',
-      dataDir,
-      publicIp: '127.0.0.1',
-      reportIntervalMs: 500,
-      allowPrivileged: false,
-      allowCapabilities: ['NET_ADMIN'],
-      imageAllowlist: ['canopy-test/', 'docker.io/canopy-test/*', '127.0.0.1:*'],
-      // The private-registry test runs its registry stand-in on loopback.
-      allowPrivateRegistries: true,
-      gpus: 0,
-      // Short crash-loop timing so the schedule is observable in seconds, not minutes.
-      restartBackoff: { baseMs: 300, maxMs: 1200, resetAfterMs: 60_000 },
-    };
-    engine = await startNodeEngine(config, log);
-    await waitFor('a heartbeat', () => cluster.heartbeats()[0]);
+    await stand.start(
+      {
+        allowCapabilities: ['NET_ADMIN'],
+        imageAllowlist: ['canopy-test/', 'docker.io/canopy-test/*', '127.0.0.1:*'],
+        // The private-registry test runs its registry stand-in on loopback.
+        allowPrivateRegistries: true,
+        gpus: 0,
+        // Short crash-loop timing so the schedule is observable in seconds, not minutes.
+        restartBackoff: { baseMs: 300, maxMs: 1200, resetAfterMs: 60_000 },
+      },
+      log,
+    );
   });
 
   afterAll(async () => {
-    await engine?.stop();
-    await removeContainersOfNode(nodeId);
-    await cluster.stop();
-    await fs.rm(dataDir, { recursive: true, force: true });
+    await stand.stop();
   });
 
   it('enforces the memory limit: visible in docker inspect, an allocation beyond it is OOM-killed and reported', async () => {
@@ -121,10 +100,18 @@ describe('node engine hardening (real Docker, commands published straight over M
   });
 
   it('ends a one-shot job that exits 0 as COMPLETED and never restarts it', async () => {
-    await cluster.command('deploy', instance('batch', { cmd: ['sh', '-c', 'sleep 0.3; exit 0'], oneShot: true }));
+    const cmd = ['sh', '-c', 'sleep 0.3; exit 0'];
+    await cluster.command('deploy', instance('batch', { cmd, oneShot: true }));
+    // The marker: the same exit in a job that is not one-shot, deployed just after, is restarted
+    // twice (300 ms, then 600 ms after its exits); by then a restart of the batch would have come.
+    await cluster.command('deploy', instance('witness', { cmd }));
     const done = await waitFor('COMPLETED', statusOf('batch', 'COMPLETED'));
     expect(done.restarts).toBeUndefined();
-    await new Promise((r) => setTimeout(r, 1500)); // five times the restart base delay
+    await waitFor('the witness restarted twice', () =>
+      statuses('witness').find((m) => m.status === 'RUNNING' && m.restarts === 2),
+    );
+    await cluster.command('delete', { serviceId: 'witness', instanceNumber: 0, generation: 1 });
+    await waitFor('the witness UNDEPLOYED', statusOf('witness', 'UNDEPLOYED'));
     const after = statuses('batch').filter((m) => m.at! > done.at!);
     expect(after.map((m) => m.status)).not.toContain('RUNNING');
     expect((await dockerInspect(done.containerId!))?.State.Running).toBe(false);

@@ -4,9 +4,15 @@ import * as path from 'node:path';
 import pino from 'pino';
 import { CanopyLabels, type InstanceSpecDto, type JobStatusMessage } from '@canopy/schema';
 import { RegistrationRejectedError, startNodeEngine, type NodeEngineConfig, type NodeEngineHandle } from '../src';
-import { ClusterStandIn, waitFor } from './support/cluster-stand-in';
-import { containersOfNode, dockerInspect, ensureTestImage, removeContainersOfNode } from './support/docker-cli';
-import { instanceSpec } from '@canopy/testing';
+import { ClusterStandIn } from './support/cluster-stand-in';
+import {
+  containersOfNode,
+  dockerInspect,
+  ensureTestImage,
+  instanceSpec,
+  removeContainersOfNode,
+  waitFor,
+} from '@canopy/testing';
 
 jest.setTimeout(60_000);
 
@@ -23,14 +29,8 @@ describe('node engine against real Docker, a real MQTT broker and a real registr
   let engine: NodeEngineHandle | undefined;
 
   const config = (): NodeEngineConfig => ({
-    clusterUrl: cluster.clusterUrl,
-    nodeToken: cluster.token,
-    nodeName: 'it-worker',
-    dataDir,
-    publicIp: '127.0.0.1',
-    reportIntervalMs: 500,
+    ...cluster.engineConfig('it-worker', dataDir),
     labels: { zone: 'test' },
-    allowPrivileged: false,
   });
 
   /** Status messages for one service since message index `from`. */

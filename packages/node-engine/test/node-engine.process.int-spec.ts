@@ -4,9 +4,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { InstanceSpecDto } from '@canopy/schema';
-import { ClusterStandIn, waitFor } from './support/cluster-stand-in';
-import { containersOfNode, docker, ensureTestImage, removeContainersOfNode } from './support/docker-cli';
-import { instanceSpec } from '@canopy/testing';
+import { ClusterStandIn } from './support/cluster-stand-in';
+import {
+  containersOfNode,
+  docker,
+  ensureTestImage,
+  instanceSpec,
+  removeContainersOfNode,
+  waitFor,
+} from '@canopy/testing';
 
 jest.setTimeout(180_000);
 

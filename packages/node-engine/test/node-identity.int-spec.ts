@@ -6,8 +6,7 @@ import pino from 'pino';
 import { startCluster, type ClusterConfig, type ClusterHandle } from '@canopy/cluster';
 import { LOG_REDACTION } from '@canopy/schema';
 import { startNodeEngine, type NodeEngineConfig, type NodeEngineHandle } from '../src';
-import { waitFor } from './support/cluster-stand-in';
-import { removeContainersOfNode } from './support/docker-cli';
+import { removeContainersOfNode, waitFor } from '@canopy/testing';
 
 jest.setTimeout(60_000);
 

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import pino from 'pino';
 import { stringify } from 'yaml';
-import { loadRootConfig, startRoot, type RootHandle } from '../src';
+import type { RootHandle } from '../src';
+import { startHttpRoot, type TestRoot } from './support/http-root';
 
 /** A valid CR but for the IE, which no cluster of this bare root knows. */
 function cr(over: { [k: string]: unknown } = {}, spec: { [k: string]: unknown } = {}): Record<string, unknown> {
@@ -85,8 +82,8 @@ const CORPUS: { name: string; body: string; type?: string; status?: number; path
 
 describe('aerOS LLO API: bad input (real root over HTTP, no cluster)', () => {
   jest.setTimeout(120_000);
+  let testRoot: TestRoot;
   let root: RootHandle;
-  let dir: string;
   let token: string;
 
   async function post(body: string, type = 'application/yaml'): Promise<{ status: number; body: any }> {
@@ -107,28 +104,13 @@ describe('aerOS LLO API: bad input (real root over HTTP, no cluster)', () => {
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'canopy-llo-'));
-    root = await startRoot(
-      loadRootConfig({
-        ROOT_PORT: '0',
-        ROOT_HOST: '127.0.0.1',
-        ROOT_DATA_DIR: dir,
-        CANOPY_ADMIN_PASSWORD: 'llo-admin-password',
-        ROOT_BODY_LIMIT: '64kb',
-      }),
-      pino({ level: 'silent' }),
-    );
-    const login = await fetch(`${root.url}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'Admin', password: 'llo-admin-password' }),
-    });
-    token = ((await login.json()) as { token: string }).token;
+    testRoot = await startHttpRoot({ ROOT_BODY_LIMIT: '64kb' });
+    root = testRoot.root;
+    token = (await testRoot.login('Admin', testRoot.adminPassword)).token;
   });
 
   afterAll(async () => {
-    await root.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await testRoot.stop();
   });
 
   it.each(CORPUS)('refuses $name with a 4xx naming the field', async ({ body, type, status, path }) => {

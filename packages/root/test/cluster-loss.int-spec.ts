@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { io, type Socket } from 'socket.io-client';
-import { loadRootConfig } from '../src/config/root-config';
-import { startRoot, type RootHandle } from '../src/root.bootstrap';
+import type { RootHandle } from '../src/root.bootstrap';
+import { FakeCluster } from './support/fake-cluster';
+import { startHttpRoot, type TestRoot } from './support/http-root';
+import { waitFor } from '@canopy/testing';
 
 const CLUSTER_TOKEN = 'loss-test-cluster-token-0123456';
 
@@ -20,68 +17,6 @@ const resources = {
   architectures: ['amd64'],
 };
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/**
- * A cluster as the root sees one: a real Socket.IO client that acks commands, records them, sends
- * the heartbeat and reports what the test tells it to. `silence()` is a cluster that vanished.
- */
-class FakeCluster {
-  readonly socket: Socket;
-  readonly deploys: any[] = [];
-  readonly deletes: any[] = [];
-  private readonly beat: NodeJS.Timeout;
-
-  constructor(url: string, name: string) {
-    this.socket = io(`${url}/clusters`, {
-      auth: { token: CLUSTER_TOKEN, name },
-      reconnection: false,
-      transports: ['websocket'],
-    });
-    this.socket.on('instance:deploy', (spec: unknown, ack: (r: unknown) => void) => {
-      this.deploys.push(spec);
-      ack({ ok: true });
-    });
-    this.socket.on('instance:delete', (key: unknown, ack: (r: unknown) => void) => {
-      this.deletes.push(key);
-      ack({ ok: true });
-    });
-    this.beat = setInterval(() => this.socket.emit('cluster:heartbeat', { sentAt: Date.now() }), 200);
-  }
-
-  async connected(): Promise<this> {
-    if (!this.socket.connected) {
-      await new Promise((r) => this.socket.once('connect', () => r(undefined)));
-    }
-    return this;
-  }
-
-  sync(instances: unknown[] = []): Promise<any> {
-    return this.socket.timeout(5000).emitWithAck('cluster:sync', { resources, instances });
-  }
-
-  report(report: Record<string, unknown>): Promise<any> {
-    return this.socket.timeout(5000).emitWithAck('instance:status', report);
-  }
-
-  silence(): void {
-    clearInterval(this.beat);
-    this.socket.close();
-  }
-}
-
 /**
  * Cluster loss at the root (issue 9), with fake clusters on real Socket.IO and short timers
  * (CLUSTER_SUSPECT_MS 1 s, CLUSTER_LOST_MS 3 s): what a user sees, where work moves, what a
@@ -89,13 +24,13 @@ class FakeCluster {
  */
 describe('cluster loss at the root (real Socket.IO, fake clusters)', () => {
   jest.setTimeout(60_000);
+  let testRoot: TestRoot;
   let root: RootHandle;
-  let dir: string;
   let token = '';
   const fakes: FakeCluster[] = [];
 
   const dial = async (name: string): Promise<FakeCluster> => {
-    const fake = new FakeCluster(root.url, name);
+    const fake = new FakeCluster(root.url, CLUSTER_TOKEN, name, resources);
     fakes.push(fake);
     await fake.connected();
     await fake.sync();
@@ -152,35 +87,22 @@ describe('cluster loss at the root (real Socket.IO, fake clusters)', () => {
   });
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'canopy-loss-'));
-    root = await startRoot(
-      loadRootConfig({
-        ROOT_PORT: '0',
-        ROOT_HOST: '127.0.0.1',
-        ROOT_DATA_DIR: dir,
-        CANOPY_ADMIN_PASSWORD: 'loss-admin-password',
-        CANOPY_CLUSTER_TOKEN: CLUSTER_TOKEN,
-        CANOPY_ALLOW_SHARED_CLUSTER_TOKEN: 'true',
-        RECONCILE_INTERVAL_MS: '300',
-        CLUSTER_SUSPECT_MS: '1000',
-        CLUSTER_LOST_MS: '3000',
-      }),
-      pino({ level: 'silent' }),
-    );
-    const login = await fetch(`${root.url}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'Admin', password: 'loss-admin-password' }),
+    testRoot = await startHttpRoot({
+      CANOPY_CLUSTER_TOKEN: CLUSTER_TOKEN,
+      CANOPY_ALLOW_SHARED_CLUSTER_TOKEN: 'true',
+      RECONCILE_INTERVAL_MS: '300',
+      CLUSTER_SUSPECT_MS: '1000',
+      CLUSTER_LOST_MS: '3000',
     });
-    token = ((await login.json()) as { token: string }).token;
+    root = testRoot.root;
+    token = (await testRoot.login('Admin', testRoot.adminPassword)).token;
   });
 
   afterAll(async () => {
     for (const f of fakes) {
       f.silence();
     }
-    await root.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await testRoot.stop();
   });
 
   it('spreads replicas, shows a silent cluster DEAD, moves its instance with a new epoch, and a returning cluster drops it', async () => {
@@ -188,7 +110,7 @@ describe('cluster loss at the root (real Socket.IO, fake clusters)', () => {
     const b = await dial('site-b');
     const serviceId = await createService('spread', ms('web', { replicas: 2 }));
     // One replica on each cluster: the spread preference.
-    const [onA, onB] = await until('a deploy on each cluster', () => {
+    const [onA, onB] = await waitFor('a deploy on each cluster', () => {
       const x = a.deploys.find((d) => d.serviceId === serviceId);
       const y = b.deploys.find((d) => d.serviceId === serviceId);
       return x && y ? [x, y] : undefined;
@@ -197,12 +119,12 @@ describe('cluster loss at the root (real Socket.IO, fake clusters)', () => {
     expect(onB.epoch).toBe(1);
     await a.report(running(onA));
     await b.report(running(onB));
-    await until('both RUNNING', async () =>
+    await waitFor('both RUNNING', async () =>
       (await instance(serviceId, onB.instanceNumber))?.status === 'RUNNING' ? true : undefined,
     );
 
     b.silence();
-    const dead = await until('DEAD on the silent cluster', async () => {
+    const dead = await waitFor('DEAD on the silent cluster', async () => {
       const i = await instance(serviceId, onB.instanceNumber);
       return i?.status === 'DEAD' ? i : undefined;
     });
@@ -213,7 +135,7 @@ describe('cluster loss at the root (real Socket.IO, fake clusters)', () => {
     );
 
     // After CLUSTER_LOST_MS it is placed on the other cluster: same instance number, epoch 2.
-    const moved = await until('the instance sent to site-a', () =>
+    const moved = await waitFor('the instance sent to site-a', () =>
       a.deploys.find((d) => d.serviceId === serviceId && d.instanceNumber === onB.instanceNumber),
     );
     expect(moved.epoch).toBe(2);
@@ -243,10 +165,10 @@ describe('cluster loss at the root (real Socket.IO, fake clusters)', () => {
     const serviceId = await createService('pinned', ms('db', { constraints: [{ type: 'direct', cluster: 'site-c' }] }));
     const deployed = await api('POST', `/api/service/${serviceId}/instance`);
     expect(deployed.status).toBe(200);
-    const spec = await until('deploy on site-c', () => c.deploys.find((d) => d.serviceId === serviceId));
+    const spec = await waitFor('deploy on site-c', () => c.deploys.find((d) => d.serviceId === serviceId));
     await c.report(running(spec));
     c.silence();
-    const stuck = await until('DEAD and kept on site-c after CLUSTER_LOST_MS', async () => {
+    const stuck = await waitFor('DEAD and kept on site-c after CLUSTER_LOST_MS', async () => {
       const i = await instance(serviceId, 0);
       return i?.status === 'DEAD' && i.status_detail.startsWith('cluster site-c is lost') ? i : undefined;
     });
@@ -270,10 +192,10 @@ describe('cluster loss at the root (real Socket.IO, fake clusters)', () => {
       'unasked',
       ms('api', { replicas: 1, constraints: [{ type: 'direct', cluster: 'site-d' }] }),
     );
-    const first = await until('deploy on site-d', () => d.deploys.find((x) => x.serviceId === serviceId));
+    const first = await waitFor('deploy on site-d', () => d.deploys.find((x) => x.serviceId === serviceId));
     await d.report(running(first));
     await d.report({ ...running(first), status: 'UNDEPLOYED', status_detail: 'node lost' });
-    const next = await until('a replacement instance', () =>
+    const next = await waitFor('a replacement instance', () =>
       d.deploys.find((x) => x.serviceId === serviceId && x.instanceNumber !== first.instanceNumber),
     );
     expect(next.instanceNumber).toBe(first.instanceNumber + 1);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import {
   IE_STATUS_READY,
   IE_STATUS_UNAVAILABLE,
@@ -14,7 +14,10 @@ import { ClustersService, type ClusterChannel } from '../src/clusters/clusters.s
 import { systemClock } from '../src/common/tokens';
 import { loadRootConfig } from '../src/config/root-config';
 import { SqliteStore } from '../src/persistence/sqlite.store';
-import { startRoot, type RootHandle } from '../src/root.bootstrap';
+import type { RootHandle } from '../src/root.bootstrap';
+import { dialCluster } from './support/fake-cluster';
+import { startHttpRoot, type TestRoot } from './support/http-root';
+import { waitFor } from '@canopy/testing';
 
 const CLUSTER_TOKEN = 'ie-root-test-cluster-token-01';
 
@@ -44,22 +47,14 @@ function ie(domain: string, name: string, over: { ieId?: string; cpuPercent?: nu
  */
 describe('infrastructure elements at the root (real Socket.IO and HTTP)', () => {
   jest.setTimeout(60_000);
+  let testRoot: TestRoot;
   let root: RootHandle;
-  let dir: string;
   let token = '';
   const sockets: Socket[] = [];
 
   async function connect(name: string): Promise<Socket> {
-    const socket = io(`${root.url}/clusters`, {
-      auth: { token: CLUSTER_TOKEN, name },
-      reconnection: false,
-      transports: ['websocket'],
-    });
+    const socket = await dialCluster(root.url, CLUSTER_TOKEN, name);
     sockets.push(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
     return socket;
   }
 
@@ -68,48 +63,17 @@ describe('infrastructure elements at the root (real Socket.IO and HTTP)', () => 
     return { status: res.status, body: await res.json() };
   }
 
-  async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) {
-        return value;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for ${what}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'canopy-root-ie-'));
-    root = await startRoot(
-      loadRootConfig({
-        ROOT_PORT: '0',
-        ROOT_HOST: '127.0.0.1',
-        ROOT_DATA_DIR: dir,
-        CANOPY_ADMIN_PASSWORD: 'ie-admin-password',
-        CANOPY_CLUSTER_TOKEN: CLUSTER_TOKEN,
-        CANOPY_ALLOW_SHARED_CLUSTER_TOKEN: 'true',
-        LOGIN_RATE_LIMIT: '1000',
-      }),
-      pino({ level: 'silent' }),
-    );
-    const login = await fetch(`${root.url}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'Admin', password: 'ie-admin-password' }),
-    });
-    token = ((await login.json()) as { token: string }).token;
+    testRoot = await startHttpRoot({ CANOPY_CLUSTER_TOKEN: CLUSTER_TOKEN, CANOPY_ALLOW_SHARED_CLUSTER_TOKEN: 'true' });
+    root = testRoot.root;
+    token = (await testRoot.login('Admin', testRoot.adminPassword)).token;
   });
 
   afterAll(async () => {
     for (const s of sockets) {
       s.close();
     }
-    await root.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await testRoot.stop();
   });
 
   it('lists nothing for a cluster that predates IEs, which keeps working', async () => {
@@ -164,7 +128,7 @@ describe('infrastructure elements at the root (real Socket.IO and HTTP)', () => 
       ...resources,
       infrastructureElements: [ie('edge-a', 'w1', { cpuPercent: 77 }), ie('edge-a', 'w2')],
     });
-    const w1 = await until('the new CPU usage', async () => {
+    const w1 = await waitFor('the new CPU usage', async () => {
       const found = (await get('/api/infrastructure-elements')).body.find((x: any) => x.hostname === 'w1');
       return found?.currentCpuUsage === 77 ? found : undefined;
     });
@@ -192,7 +156,7 @@ describe('infrastructure elements at the root (real Socket.IO and HTTP)', () => 
 
   it("reads a disconnected cluster's IEs as Unavailable", async () => {
     sockets[1]!.close();
-    const statuses = await until('edge-a to go', async () => {
+    const statuses = await waitFor('edge-a to go', async () => {
       const list = (await get('/api/infrastructure-elements')).body as any[];
       const s = list.map((x) => x.infrastructureElementStatus);
       return s.length === 2 && s.every((x) => x === IE_STATUS_UNAVAILABLE) ? s : undefined;

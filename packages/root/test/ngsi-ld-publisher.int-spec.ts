@@ -7,6 +7,7 @@ import { loadRootConfig } from '../src/config/root-config';
 import { OUTBOX_FILE } from '../src/aeros/ngsi-ld/ngsi-ld-outbox.repository';
 import { NgsiLdPublisher } from '../src/aeros/ngsi-ld/ngsi-ld.publisher';
 import { NgsiLdTestBroker, type RecordedRequest, type ScriptedReply } from './support/ngsi-ld-test-broker';
+import { waitFor } from '@canopy/testing';
 
 /**
  * The publisher against a real HTTP endpoint. It is a checking stand-in, not Orion-LD: no NGSI-LD
@@ -28,17 +29,6 @@ function captureLog(): { log: Logger; lines: LogLine[] } {
   const lines: LogLine[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
   return { log, lines };
-}
-
-/** Polls a condition on the publisher's side (its outbox), which has no events of its own. */
-async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const delivered = (id: string, n: number) => (requests: RecordedRequest[]) =>
@@ -111,7 +101,7 @@ describe('NGSI-LD publisher over HTTP', () => {
       serviceComponentStatus: { type: 'Relationship', object: 'urn:ngsi-ld:ServiceComponentStatus:Finished' },
       infrastructureElement: { type: 'Relationship', object: NULL },
     });
-    await until('the outbox to empty', () => p.pending() === 0);
+    await waitFor('the outbox to empty', () => p.pending() === 0);
     // Data directory 0700, outbox 0600 (it names the domain's components).
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     expect(statSync(join(dataDir, OUTBOX_FILE)).mode & 0o777).toBe(0o600);
@@ -137,8 +127,8 @@ describe('NGSI-LD publisher over HTTP', () => {
     p.componentStatus(b, 'Running', IE);
     p.componentStatus(a, 'Removing', IE);
     // The broker is really gone: connections are refused and the publisher keeps retrying.
-    await until('refused connections', () => lines.some((l) => /ECONNREFUSED/.test(String(l['reason']))));
-    await until('retries against the closed port', () => retries() >= 3);
+    await waitFor('refused connections', () => lines.some((l) => /ECONNREFUSED/.test(String(l['reason']))));
+    await waitFor('retries against the closed port', () => retries() >= 3);
     p.componentStatus(c, 'Failed', IE);
     p.componentStatus(b, 'Removing', IE);
     p.componentStatus(a, 'Finished', IE);
@@ -161,7 +151,7 @@ describe('NGSI-LD publisher over HTTP', () => {
     expect(seen(c)).toEqual(['Starting', 'Failed']);
     expect(broker.statusesOf(c)[1]).toMatchObject({ infrastructureElement: IE });
     expect(broker.violations).toEqual([]);
-    await until('the outbox to empty', () => p.pending() === 0);
+    await waitFor('the outbox to empty', () => p.pending() === 0);
   }, 90_000);
 
   it('retries a request the broker does not answer within NGSI_LD_TIMEOUT_MS, and one it answers 503', async () => {
@@ -207,7 +197,7 @@ describe('NGSI-LD publisher over HTTP', () => {
     p.start();
 
     await broker.waitFor('the good entity', delivered(good, 2));
-    await until('the outbox to empty', () => p.pending() === 0);
+    await waitFor('the outbox to empty', () => p.pending() === 0);
     // Each of the bad entity's updates was tried once, refused, and not retried.
     expect(broker.statusesOf(bad).map((s) => [s.status, s.httpStatus])).toEqual([
       ['Starting', 400],
@@ -233,7 +223,7 @@ describe('NGSI-LD publisher over HTTP', () => {
     p1.componentStatus(sc, 'Starting', null);
     p1.componentStatus(sc, 'Running', IE);
     p1.componentStatus(sc, 'Failed', IE);
-    await until('a failed attempt', () => first.lines.some((l) => l.msg === 'ngsi-ld delivery failed; will retry'));
+    await waitFor('a failed attempt', () => first.lines.some((l) => l.msg === 'ngsi-ld delivery failed; will retry'));
     await p1.stop();
     expect(p1.pending()).toBe(3);
 
@@ -243,7 +233,7 @@ describe('NGSI-LD publisher over HTTP', () => {
     p2.start();
     await broker.waitFor('the queued updates', delivered(sc, 3));
     expect(broker.statusesOf(sc).map((s) => s.status)).toEqual(['Starting', 'Running', 'Failed']);
-    await until('the outbox to empty', () => p2.pending() === 0);
+    await waitFor('the outbox to empty', () => p2.pending() === 0);
   });
 
   it('(e) creates a component the broker does not know (404 on PATCH), then goes on patching it', async () => {
@@ -340,6 +330,6 @@ describe('NGSI-LD publisher over HTTP', () => {
     });
     expect(entity).not.toHaveProperty('nodeId');
     expect(broker.violations).toEqual([]);
-    await until('the outbox to empty', () => p.pending() === 0);
+    await waitFor('the outbox to empty', () => p.pending() === 0);
   });
 });

@@ -1,21 +1,18 @@
-import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import { ContainerRuntimeError } from '../errors';
-import { describePullFailure } from '../policy/registry-policy';
-import { DEFAULT_RESOURCE_LIMITS, effectiveLimits, type ResourceLimits } from '../policy/resource-limits';
+import { DEFAULT_RESOURCE_LIMITS, type ResourceLimits } from '../policy/resource-limits';
+import { createOptions } from './docker-create';
+import { watchDockerExits } from './docker-exit-watch';
 import { demuxDockerLog, logLines } from './docker-log';
-import { PullProgressTracker, type PullEvent } from './pull-progress';
+import { pullImage } from './docker-pull';
 import {
   boundPortsFromInspect,
   boundPortsFromList,
   exitFromStatus,
   labelFilters,
-  parseDieEvent,
   statusOf,
   toRuntimeError,
   toState,
   usageFromStats,
-  withDefaultTag,
   wrap,
 } from './docker-wire';
 import type {
@@ -27,8 +24,6 @@ import type {
   RegistryAuth,
   Subscription,
 } from './container-runtime.port';
-
-const RESUBSCRIBE_DELAY_MS = 1000;
 
 /** `unix:///path` or `tcp://host:port` (the DOCKER_HOST spellings) into dockerode options. */
 export function dockerOptionsFromHost(dockerHost: string | undefined): Docker.DockerOptions {
@@ -70,81 +65,11 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
   }
 
   async pullImage(ref: string, auth?: RegistryAuth, onProgress?: (percent: number) => void): Promise<void> {
-    const options = auth === undefined ? {} : { authconfig: { ...auth } };
-    let stream: Readable;
-    try {
-      stream = await wrap(() => this.docker.pull(withDefaultTag(ref), options) as Promise<Readable>);
-    } catch (err) {
-      throw pullError(err);
-    }
-    const progress = new PullProgressTracker();
-    await new Promise<void>((resolve, reject) => {
-      // Docker answers 200 and then reports registry failures inside the progress stream, so the
-      // last `error` line is the verdict, not the HTTP status.
-      let streamError: string | undefined;
-      this.docker.modem.followProgress(
-        stream,
-        (err: Error | null) => {
-          if (err) {
-            reject(pullError(err));
-          } else if (streamError !== undefined) {
-            reject(new ContainerRuntimeError(describePullFailure(streamError)));
-          } else {
-            resolve();
-          }
-        },
-        (event: PullEvent) => {
-          if (event.error !== undefined) {
-            streamError = event.errorDetail?.message ?? event.error;
-          }
-          const percent = progress.update(event);
-          if (percent !== undefined) {
-            onProgress?.(percent);
-          }
-        },
-      );
-    });
+    await pullImage(this.docker, ref, auth, onProgress);
   }
 
   async createContainer(spec: ContainerCreateSpec): Promise<string> {
-    const exposed: Record<string, object> = {};
-    const bindings: Record<string, { HostPort: string }[]> = {};
-    for (const port of spec.ports) {
-      const key = `${port.containerPort}/${port.protocol}`;
-      exposed[key] = {};
-      // An empty HostPort lets Docker pick a free ephemeral port.
-      (bindings[key] ??= []).push({ HostPort: port.hostPort === undefined ? '' : String(port.hostPort) });
-    }
-    const limits = effectiveLimits(spec, this.limits);
-    const container = await wrap(() =>
-      this.docker.createContainer({
-        name: spec.name,
-        Image: spec.image,
-        ...(spec.cmd.length > 0 ? { Cmd: spec.cmd } : {}),
-        Env: spec.env,
-        Labels: spec.labels,
-        ExposedPorts: exposed,
-        HostConfig: {
-          PortBindings: bindings,
-          // Always limited (see resource-limits.ts): 0 in a descriptor is the node's default, not "unlimited".
-          Memory: limits.memoryBytes,
-          NanoCpus: limits.nanoCpus,
-          PidsLimit: limits.pidsLimit,
-          Privileged: spec.privileged,
-          // Canopy restarts crashed containers itself (with backoff, reporting each restart), so
-          // Docker must not race it.
-          RestartPolicy: { Name: 'no' },
-          ...(spec.gpus > 0
-            ? { DeviceRequests: [{ Driver: 'nvidia', Count: spec.gpus, Capabilities: [['gpu']] }] }
-            : {}),
-          ...(spec.hostNetwork ? { NetworkMode: 'host' } : {}),
-          ...(spec.hostPid ? { PidMode: 'host' } : {}),
-          ...(spec.hostIpc ? { IpcMode: 'host' } : {}),
-          ...(spec.binds.length > 0 ? { Binds: spec.binds } : {}),
-          ...(spec.capAdd.length > 0 ? { CapAdd: spec.capAdd } : {}),
-        },
-      }),
-    );
+    const container = await wrap(() => this.docker.createContainer(createOptions(spec, this.limits)));
     return container.id;
   }
 
@@ -243,80 +168,6 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
   }
 
   watchExits(labels: Record<string, string>, onExit: (exit: ContainerExit) => void): Subscription {
-    let closed = false;
-    let stream: Readable | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let since: number | undefined;
-
-    const subscribe = (): void => {
-      if (closed) {
-        return;
-      }
-      const opts: Docker.GetEventsOptions = {
-        filters: { type: ['container'], event: ['die'], label: labelFilters(labels) },
-        ...(since === undefined ? {} : { since }),
-      };
-      this.docker.getEvents(opts).then(
-        (s) => {
-          stream = s as Readable;
-          if (closed) {
-            stream.destroy();
-            return;
-          }
-          let buffer = '';
-          stream.on('data', (chunk: Buffer) => {
-            buffer += chunk.toString('utf8');
-            let newline: number;
-            while ((newline = buffer.indexOf('\n')) >= 0) {
-              const line = buffer.slice(0, newline).trim();
-              buffer = buffer.slice(newline + 1);
-              const exit = parseDieEvent(line);
-              if (exit !== undefined) {
-                onExit(exit);
-              }
-            }
-          });
-          const again = (): void => {
-            // Replay from the moment the stream dropped; duplicates are harmless, the handler is idempotent.
-            since = Math.floor(Date.now() / 1000) - 1;
-            scheduleResubscribe();
-          };
-          stream.once('end', again);
-          stream.once('error', again);
-        },
-        () => {
-          scheduleResubscribe();
-        },
-      );
-    };
-    const scheduleResubscribe = (): void => {
-      if (closed || timer !== undefined) {
-        return;
-      }
-      timer = setTimeout(() => {
-        timer = undefined;
-        subscribe();
-      }, RESUBSCRIBE_DELAY_MS);
-    };
-
-    subscribe();
-    return {
-      close: () => {
-        closed = true;
-        if (timer !== undefined) {
-          clearTimeout(timer);
-        }
-        stream?.removeAllListeners('end');
-        stream?.removeAllListeners('error');
-        stream?.on('error', () => undefined);
-        stream?.destroy();
-      },
-    };
+    return watchDockerExits(this.docker, labels, onExit);
   }
-}
-
-/** A pull failure in our words (see `describePullFailure`): the registry's answer is not repeated. */
-function pullError(err: unknown): ContainerRuntimeError {
-  const raw = toRuntimeError(err);
-  return new ContainerRuntimeError(describePullFailure(raw.message), raw.httpStatus, { cause: err });
 }

@@ -4,18 +4,12 @@ import { join } from 'node:path';
 import type { InstanceSpecDto } from '@canopy/schema';
 import { bindSource, imageAllowed, qualifiedImage, refusals, type SafetyPolicy } from './instance-safety.policy';
 import { instanceSpec } from '@canopy/testing';
+import { POLICY } from '../../test/support/engine-records';
 
 const spec: InstanceSpecDto = instanceSpec('s1');
 
-const strict: SafetyPolicy = {
-  allowPrivileged: false,
-  allowHostNamespaces: false,
-  allowBindMounts: false,
-  allowDockerSocket: false,
-  allowCapabilities: [],
-  imageAllowlist: [],
-  gpus: 0,
-};
+/** A strict node: nothing beyond a plain container allowed (the planner specs' policy too). */
+const strict: SafetyPolicy = POLICY;
 
 describe('refusals (node safety policy)', () => {
   it('allows a plain instance on a strict node', () => {

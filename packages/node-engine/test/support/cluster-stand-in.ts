@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { JobStatusMessage, NodeInformation, NodeJobsReport, NodeRegisterRequest } from '@canopy/schema';
+import type { NodeEngineConfig } from '../../src';
 
 /**
  * aedes is a dependency of the cluster package (it runs the embedded broker there); the node
@@ -84,6 +85,19 @@ export class ClusterStandIn {
     });
     this.broker.on('client', (client) => this.clients.set(client.id, client));
     this.broker.on('clientDisconnect', (client) => this.clients.delete(client.id));
+  }
+
+  /** A node engine's config for this stand-in (loopback, reports every 500 ms); a test adds what it is about. */
+  engineConfig(nodeName: string, dataDir: string): NodeEngineConfig {
+    return {
+      clusterUrl: this.clusterUrl,
+      nodeToken: this.token,
+      nodeName,
+      dataDir,
+      publicIp: '127.0.0.1',
+      reportIntervalMs: 500,
+      allowPrivileged: false,
+    };
   }
 
   async start(): Promise<void> {
@@ -196,23 +210,5 @@ export class ClusterStandIn {
     await new Promise<void>((resolve) => (this.mqttServer ? this.mqttServer.close(() => resolve()) : resolve()));
     this.httpServer?.closeAllConnections();
     await new Promise<void>((resolve) => (this.httpServer ? this.httpServer.close(() => resolve()) : resolve()));
-  }
-}
-
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -1,6 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import mongoose, { Schema, type ClientSession, type Connection, type Model } from 'mongoose';
-import { ConflictError, StaleVersionError } from '@canopy/schema';
+import mongoose, { type Connection, type Model } from 'mongoose';
 import type {
   ApiTokenRecord,
   ApplicationRecord,
@@ -12,79 +11,17 @@ import type {
   ServiceRecord,
   UserRecord,
 } from './records';
-import { INDEXED, UNIQUE, uniqueClash, type CollectionName } from './collections';
-import type { Collection, Filter, Store } from './store.port';
-
-/**
- * A record as MongoDB holds it: our string id is `_id` (never an ObjectId), `_ord` keeps insertion
- * order for `find` (SQLite's rowid order), every other field is the record's own.
- */
-interface Stored {
-  _id: string;
-  _ord: string;
-  version: number;
-  [field: string]: unknown;
-}
-
-/** Per-transaction context carried implicitly to every collection call made inside `fn`. */
-interface TxContext {
-  /** Set when the server supports multi-document transactions (replica set or mongos). */
-  session?: ClientSession;
-  /** Fallback on a standalone server: compensations run in reverse order if `fn` throws. */
-  undo?: (() => Promise<void>)[];
-}
+import { TransactionGate } from './transaction-gate';
+import type { CollectionName } from './collections';
+import { mongoCollection } from './mongo-collection';
+import { hasLabel, type Stored, type TxContext } from './mongo-documents';
+import type { Collection, Store } from './store.port';
 
 export interface MongoStoreOptions {
   /** Database name; overrides the one in the URI (the contract tests use one database per run). */
   dbName?: string;
   /** Default 10 s: how long to look for a server before failing the start. */
   serverSelectionTimeoutMS?: number;
-}
-
-const DUPLICATE_KEY = 11000;
-const WRITE_CONFLICT = 112;
-
-/** A duplicate key on the collection's unique field (not on `_id`). */
-function isUniqueFieldClash(error: unknown, name: CollectionName): boolean {
-  const field = UNIQUE[name]?.field;
-  const keyPattern = (error as { keyPattern?: Record<string, unknown> }).keyPattern;
-  return field !== undefined && keyPattern !== undefined && field in keyPattern;
-}
-
-function hasCode(error: unknown, code: number): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
-}
-
-function hasLabel(error: unknown, label: string): boolean {
-  const fn = (error as { hasErrorLabel?: (l: string) => boolean } | null)?.hasErrorLabel;
-  return typeof fn === 'function' && fn.call(error, label);
-}
-
-let ordCounter = 0;
-/** Sortable, unique within a process, time-ordered across processes. */
-function nextOrd(): string {
-  ordCounter = (ordCounter + 1) % 36 ** 8;
-  return Date.now().toString(36).padStart(10, '0') + ordCounter.toString(36).padStart(8, '0');
-}
-
-/**
- * JSON round trip: the same value semantics as the SQLite store (undefined fields vanish, dates
- * are strings), and no caller-owned object is aliased into a mongoose document.
- */
-function toStored<T extends Doc>(doc: T, ord: string): Stored {
-  const { id, ...rest } = JSON.parse(JSON.stringify(doc)) as T;
-  return { _id: id, _ord: ord, ...rest };
-}
-
-function fromStored<T extends Doc>(raw: Stored): T {
-  // Keys starting with `_` are storage internals (`_id`, `_ord`, and `__v` should one ever appear).
-  const record: Record<string, unknown> = { id: String(raw._id) };
-  for (const [key, value] of Object.entries(raw)) {
-    if (!key.startsWith('_')) {
-      record[key] = value;
-    }
-  }
-  return record as T;
 }
 
 /**
@@ -107,7 +44,7 @@ function fromStored<T extends Doc>(raw: Stored): T {
  */
 export class MongoStore implements Store {
   private readonly tx = new AsyncLocalStorage<TxContext>();
-  private active: Promise<void> | undefined;
+  private readonly gated = new TransactionGate();
   readonly users: Collection<UserRecord>;
   readonly organizations: Collection<OrganizationRecord>;
   readonly applications: Collection<ApplicationRecord>;
@@ -167,24 +104,11 @@ export class MongoStore implements Store {
     if (this.tx.getStore()) {
       return fn();
     }
-    // Re-check after every wake-up: another waiter may have taken the gate first.
-    while (this.active) {
-      await this.active;
-    }
-    let release!: () => void;
-    this.active = new Promise<void>((resolve) => (release = resolve));
-    try {
-      return this.transactional ? await this.withSession(fn) : await this.withUndoLog(fn);
-    } finally {
-      this.active = undefined;
-      release();
-    }
+    return this.gated.hold(() => (this.transactional ? this.withSession(fn) : this.withUndoLog(fn)));
   }
 
   async close(): Promise<void> {
-    while (this.active) {
-      await this.active;
-    }
+    await this.gated.idle();
     await this.conn.close();
   }
 
@@ -245,142 +169,14 @@ export class MongoStore implements Store {
       return ctx;
     }
     if (!this.transactional) {
-      while (this.active) {
-        await this.active;
-      }
+      await this.gated.idle();
     }
     return undefined;
   }
 
   private collection<T extends Doc>(name: CollectionName): Collection<T> {
-    const schema = new Schema<Stored>(
-      { _id: { type: String, required: true }, _ord: { type: String, required: true }, version: Number },
-      {
-        // Records are validated at the API edge; the schema only pins `_id` to a string and names the indexes.
-        strict: false,
-        strictQuery: false,
-        versionKey: false,
-        minimize: false,
-        id: false,
-        timestamps: false,
-        autoIndex: false,
-        autoCreate: false,
-      },
-    );
-    schema.index({ _ord: 1 });
-    const unique = UNIQUE[name];
-    for (const field of INDEXED[name]) {
-      if (field !== unique?.field) {
-        schema.index({ [field]: 1 });
-      }
-    }
-    if (unique !== undefined) {
-      schema.index({ [unique.field]: 1 }, { unique: true });
-    }
-    const model = this.conn.model<Stored>(name, schema, name);
+    const { model, collection } = mongoCollection<T>(this.conn, name, () => this.context());
     this.models.push(model);
-    const session = (ctx: TxContext | undefined) => (ctx?.session ? { session: ctx.session } : {});
-
-    const getRaw = async (id: string, ctx: TxContext | undefined): Promise<Stored | null> =>
-      model
-        .findOne({ _id: { $eq: id } }, null, session(ctx))
-        .lean<Stored>()
-        .exec();
-
-    return {
-      get: async (id) => {
-        const ctx = await this.context();
-        const raw = await getRaw(id, ctx);
-        return raw ? fromStored<T>(raw) : undefined;
-      },
-      find: async (filter: Filter<T> = {}) => {
-        const ctx = await this.context();
-        // `$eq` on every value: a filter value can never be read as an operator.
-        const query: Record<string, { $eq: unknown }> = {};
-        for (const [field, value] of Object.entries(filter as Record<string, unknown>)) {
-          if (value === undefined) {
-            continue;
-          }
-          query[field === 'id' ? '_id' : field] = { $eq: value };
-        }
-        const rows = await model.find(query, null, session(ctx)).sort({ _ord: 1 }).lean<Stored[]>().exec();
-        return rows.map((raw) => fromStored<T>(raw));
-      },
-      insert: async (doc) => {
-        const ctx = await this.context();
-        const now = new Date().toISOString();
-        const full = { ...doc, version: 1, createdAt: now, updatedAt: now } as T;
-        try {
-          await model.create([toStored(full, nextOrd())], session(ctx));
-        } catch (error) {
-          if (hasCode(error, DUPLICATE_KEY)) {
-            if (isUniqueFieldClash(error, name)) {
-              throw uniqueClash(name);
-            }
-            throw new ConflictError(`${name} ${full.id} already exists`, [], 'RECORD_EXISTS');
-          }
-          throw error;
-        }
-        ctx?.undo?.push(async () => {
-          await model.deleteOne({ _id: { $eq: full.id }, version: { $eq: 1 } }).exec();
-        });
-        return fromStored<T>(toStored(full, ''));
-      },
-      update: async (doc) => {
-        const ctx = await this.context();
-        const next = { ...doc, version: doc.version + 1, updatedAt: new Date().toISOString() } as T;
-        try {
-          // Read first to keep `_ord`; the replace below only matches if nobody wrote in between.
-          const before = await getRaw(doc.id, ctx);
-          if (!before || before.version !== doc.version) {
-            throw new StaleVersionError(name, doc.id);
-          }
-          const result = await model
-            .replaceOne(
-              { _id: { $eq: doc.id }, version: { $eq: doc.version } },
-              toStored(next, before._ord),
-              session(ctx),
-            )
-            .exec();
-          if (result.matchedCount === 0) {
-            throw new StaleVersionError(name, doc.id);
-          }
-          ctx?.undo?.push(async () => {
-            await model.replaceOne({ _id: { $eq: doc.id }, version: { $eq: next.version } }, before).exec();
-          });
-        } catch (error) {
-          // Inside a real transaction a concurrent writer surfaces as a write conflict: same meaning.
-          if (hasCode(error, WRITE_CONFLICT)) {
-            throw new StaleVersionError(name, doc.id);
-          }
-          if (hasCode(error, DUPLICATE_KEY) && isUniqueFieldClash(error, name)) {
-            throw uniqueClash(name);
-          }
-          throw error;
-        }
-        return fromStored<T>(toStored(next, ''));
-      },
-      delete: async (id) => {
-        const ctx = await this.context();
-        try {
-          const before = await model
-            .findOneAndDelete({ _id: { $eq: id } }, session(ctx))
-            .lean<Stored>()
-            .exec();
-          if (!before) {
-            return false;
-          }
-          ctx?.undo?.push(async () => {
-            await model.create([before]);
-          });
-          return true;
-        } catch (error) {
-          if (hasCode(error, WRITE_CONFLICT)) {
-            throw new StaleVersionError(name, id);
-          }
-          throw error;
-        }
-      },
-    };
+    return collection;
   }
 }

@@ -15,6 +15,7 @@ import type {
   UserRecord,
 } from './records';
 import { COLLECTIONS, INDEXED, UNIQUE, uniqueClash, type CollectionName } from './collections';
+import { TransactionGate } from './transaction-gate';
 import type { Collection, Store } from './store.port';
 
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -27,7 +28,7 @@ const FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly inTx = new AsyncLocalStorage<true>();
-  private active: Promise<void> | undefined;
+  private readonly gated = new TransactionGate();
   readonly users: Collection<UserRecord>;
   readonly organizations: Collection<OrganizationRecord>;
   readonly applications: Collection<ApplicationRecord>;
@@ -73,38 +74,29 @@ export class SqliteStore implements Store {
     if (this.inTx.getStore()) {
       return fn();
     }
-    // Re-check after every wake-up: another waiter may have taken the gate first.
-    while (this.active) {
-      await this.active;
-    }
-    let release!: () => void;
-    this.active = new Promise<void>((resolve) => (release = resolve));
-    try {
-      this.db.exec('BEGIN IMMEDIATE');
-      const result = await this.inTx.run(true, fn);
-      this.db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      if (this.db.inTransaction) {
-        this.db.exec('ROLLBACK');
+    return this.gated.hold(async () => {
+      try {
+        this.db.exec('BEGIN IMMEDIATE');
+        const result = await this.inTx.run(true, fn);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.db.inTransaction) {
+          this.db.exec('ROLLBACK');
+        }
+        throw error;
       }
-      throw error;
-    } finally {
-      this.active = undefined;
-      release();
-    }
+    });
   }
 
   async close(): Promise<void> {
-    while (this.active) {
-      await this.active;
-    }
+    await this.gated.idle();
     this.db.close();
   }
 
   private async gate(): Promise<void> {
-    while (this.active && !this.inTx.getStore()) {
-      await this.active;
+    if (!this.inTx.getStore()) {
+      await this.gated.idle();
     }
   }
 

@@ -9,7 +9,6 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
-  IsNumber,
   IsObject,
   IsOptional,
   IsString,
@@ -19,15 +18,13 @@ import {
   Min,
   ValidateIf,
   ValidateNested,
-  registerDecorator,
-  type ValidationOptions,
 } from 'class-validator';
-import { IsConstraintField, IsLabelMap, LABEL_KEY_PATTERN, geoLocationProblem } from './placement-constraints';
-import { parsePortSpec } from './port-spec';
+import { IsLabelMap } from './placement-constraints';
+import { SlaAddresses, SlaConnectivity, SlaConstraint, SlaImageRegistry } from './sla-parts.dto';
+import { INT, IsAllowedBind, IsPortSpec, NAME_MESSAGE, NAME_PATTERN } from './sla-validators';
 
-/** Oakestra's name rule for applications, microservices and their namespaces. */
-export const NAME_PATTERN = /^[a-zA-Z0-9]{1,30}$/;
-const NAME_MESSAGE = '$property must be 1-30 letters or digits (no dots, dashes or spaces)';
+export { SlaAddresses, SlaConnectivity, SlaConstraint, SlaImageRegistry } from './sla-parts.dto';
+export { IsAllowedBind, IsPortSpec, NAME_PATTERN } from './sla-validators';
 
 /** Placement policies and the spellings of them that ASSIST-IoT and Oakestra users write. */
 export const PLACEMENT_POLICIES = ['best-fit', 'worst-fit', 'first-fit', 'most-traffic'] as const;
@@ -44,104 +41,8 @@ export const PLACEMENT_POLICY_ALIASES: Readonly<Record<string, PlacementPolicy>>
   'traffic-most': 'most-traffic',
 };
 
-/**
- * Host trees no node ever binds, whatever its switches (the node also resolves symlinks; the root
- * can only judge the path as written, so this is the early answer, not the enforcement).
- */
-const NEVER_BOUND = /^\/+(proc|sys|dev|var\/+lib\/+docker)(\/|:|$)|^\/+:/;
-
-/** Each bind must not name a tree every node refuses (see `NEVER_BOUND`). */
-export function IsAllowedBind(options?: ValidationOptions): PropertyDecorator {
-  return (object: object, propertyName: string | symbol) => {
-    registerDecorator({
-      name: 'isAllowedBind',
-      target: object.constructor,
-      propertyName: String(propertyName),
-      options: { each: true, ...options },
-      validator: {
-        validate: (value: unknown) => typeof value === 'string' && !NEVER_BOUND.test(value),
-        defaultMessage: (args) =>
-          `${args?.property ?? 'binds'}: "${String(args?.value)}" names /, /proc, /sys, /dev or Docker's data root, which no node mounts`,
-      },
-    });
-  };
-}
-
-/** `port` must parse with {@link parsePortSpec}. */
-export function IsPortSpec(options?: ValidationOptions): PropertyDecorator {
-  return (object: object, propertyName: string | symbol) => {
-    registerDecorator({
-      name: 'isPortSpec',
-      target: object.constructor,
-      propertyName: String(propertyName),
-      ...(options === undefined ? {} : { options }),
-      validator: {
-        validate: (value: unknown) => typeof value === 'string' && parsePortSpec(value).ok,
-        defaultMessage: (args) => {
-          const value: unknown = args?.value;
-          if (typeof value !== 'string') {
-            return `${args?.property ?? 'port'} must be a string`;
-          }
-          const parsed = parsePortSpec(value);
-          return parsed.ok ? 'valid' : `${args?.property ?? 'port'}: ${parsed.message}`;
-        },
-      },
-    });
-  };
-}
-
-const INT = { message: '$property must be an integer' };
-
 /** Upper bound on `replicas`: the root plans one step per missing instance, so the count must be sane. */
 export const MAX_REPLICAS = 1000;
-
-export class SlaConstraint {
-  @IsString()
-  @IsNotEmpty()
-  type!: string;
-
-  @IsOptional() @IsString() cluster?: string;
-  /** `;`-separated node names or ids (Oakestra's `direct` constraint). */
-  @IsOptional() @IsString() node?: string;
-  @IsOptional() @IsString() area?: string;
-  /**
-   * `geo`: `"lat,long,radius_km"`, or Oakestra's `"lat,long"` with the radius (km) in `threshold`.
-   * Required and checked for `geo` constraints only.
-   */
-  @IsConstraintField(['geo'], geoLocationProblem)
-  location?: string;
-  @IsOptional() @IsNumber() threshold?: number;
-  /** `label`: the node label's key (required for `label` constraints). */
-  @IsConstraintField(['label'], (key) =>
-    LABEL_KEY_PATTERN.test(key) ? undefined : 'must be letters, digits and _ . / - (max 63)',
-  )
-  key?: string;
-  /** `label`: the label's value; `arch`: the architecture (required for both). */
-  @IsConstraintField(['label', 'arch'], (value) => (value.length > 256 ? 'must be at most 256 characters' : undefined))
-  value?: string;
-  @IsOptional() @IsNumber() rigidness?: number;
-  @IsOptional() @IsInt(INT) convergence_time?: number;
-}
-
-export class SlaAddresses {
-  @IsOptional() @IsString() rr_ip?: string;
-  @IsOptional() @IsString() rr_ip_v6?: string;
-  @IsOptional() @IsString() closest_ip?: string;
-  @IsOptional() @IsString() closest_ip_v6?: string;
-}
-
-export class SlaConnectivity {
-  @IsString() target_microservice_id!: string;
-  @IsOptional() @IsArray() con_constraints?: unknown[];
-}
-
-/** Canopy: credentials for a private registry (the SLA spelling of aerOS `imageRegistry`). */
-export class SlaImageRegistry {
-  /** Registry host; absent = the one named in `code`. */
-  @IsOptional() @IsString() @MaxLength(512) url?: string;
-  @IsString() @IsNotEmpty() @MaxLength(256) username!: string;
-  @IsString() @IsNotEmpty() @MaxLength(4096) password!: string;
-}
 
 /** One microservice of an Oakestra SLA v2.0 descriptor (SPEC §3). */
 export class SlaMicroservice {

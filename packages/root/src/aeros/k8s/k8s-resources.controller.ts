@@ -18,30 +18,25 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { NotFoundError, ValidationFailedError } from '@canopy/nest-edge';
-import { AEROS_API_VERSION, type AerosKind } from '@canopy/schema';
+import type { AerosKind } from '@canopy/schema';
 import { AerosApi, CurrentUser, type Principal } from '../../auth/principal';
 import { COMPONENTS, type ComponentObject, type ComponentsPort } from '../components.port';
-import { JsonPatchError, applyJsonPatch } from './json-patch';
 import { SelectorError, componentList, componentTable, matchesSelectors, wantsTable } from './k8s-objects';
-import { bodyObject, isTruthyParam, kindOfPlural, mediaType } from './k8s-request';
+import { patchComponent } from './k8s-patch';
+import {
+  bodyObject,
+  checkObject,
+  isTruthyParam,
+  kindOfPlural,
+  listedAt,
+  mediaType,
+  refuseDryRun,
+  type ReadQuery,
+  type WriteQuery,
+} from './k8s-request';
 import { K8sRequestError } from './k8s-status';
 import { K8sStatusFilter } from './k8s-status.filter';
 import { K8sWatchService } from './k8s-watch.service';
-
-/** The query parameters kubectl sends on reads (`limit` and `continue` are accepted and ignored: one page). */
-interface ReadQuery {
-  watch?: string;
-  resourceVersion?: string;
-  fieldSelector?: string;
-  labelSelector?: string;
-  timeoutSeconds?: string;
-  includeObject?: string;
-}
-
-interface WriteQuery {
-  dryRun?: string;
-}
 
 const BASE = 'k8s/apis/llo.aeros-project.eu/v1alpha1';
 
@@ -143,49 +138,11 @@ export class K8sResourcesController {
   ): Promise<ComponentObject> {
     refuseDryRun(query);
     const kind = kindOfPlural(plural);
-    const type = mediaType(contentType);
-    switch (type) {
-      case 'application/merge-patch+json':
-        return this.components.mergePatch(user, kind, namespace, name, raw);
-      case 'application/json-patch+json': {
-        const current = await this.components.get(user, kind, namespace, name);
-        let next: ComponentObject;
-        try {
-          next = applyJsonPatch(current, raw);
-        } catch (e) {
-          if (e instanceof JsonPatchError) {
-            throw new ValidationFailedError(e.errors, e.message);
-          }
-          throw e;
-        }
-        // The read's resourceVersion travels with the result: a write in between is a 409, not lost.
-        const body = { ...next, metadata: { ...next.metadata, resourceVersion: current.metadata.resourceVersion } };
-        return this.components.replace(user, kind, namespace, name, body);
-      }
-      case 'application/apply-patch+yaml': {
-        // Server-side apply, simplified: the applied configuration is merged over the object (or
-        // creates it); field ownership is not tracked.
-        const body = bodyObject(raw);
-        checkObject(body, kind, namespace, name);
-        try {
-          await this.components.get(user, kind, namespace, name);
-        } catch (e) {
-          if (!(e instanceof NotFoundError)) {
-            throw e;
-          }
-          res.status(201);
-          return this.components.create(user, body, namespace);
-        }
-        return this.components.mergePatch(user, kind, namespace, name, body);
-      }
-      default:
-        // As for any custom resource: strategic merge needs Go struct tags that CRs do not have.
-        throw new K8sRequestError(
-          415,
-          'UnsupportedMediaType',
-          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
-        );
+    const created = await patchComponent(this.components, user, kind, namespace, name, mediaType(contentType), raw);
+    if (created.created) {
+      res.status(201);
     }
+    return created.object;
   }
 
   /** Returns the deleted object, as the API server does for objects deleted at once. */
@@ -260,16 +217,6 @@ export class K8sResourcesController {
   }
 }
 
-/**
- * A list's resourceVersion is the time it was read (see `listVersion`): a watch that names one
- * replays what changed since, as kubectl's list-then-watch expects. Object versions are small
- * numbers and name no time.
- */
-function listedAt(resourceVersion: string | undefined): number | undefined {
-  const n = Number(resourceVersion);
-  return Number.isInteger(n) && n >= 1e12 ? n : undefined;
-}
-
 function table(items: ComponentObject[], query: ReadQuery): object {
   const t = componentTable(items, Date.now()) as { rows: { object?: unknown }[] };
   if (query.includeObject === 'None') {
@@ -281,46 +228,4 @@ function table(items: ComponentObject[], query: ReadQuery): object {
     t.rows.forEach((row, i) => (row.object = items[i]));
   }
   return t;
-}
-
-function refuseDryRun(query: WriteQuery): void {
-  if (query.dryRun) {
-    throw new K8sRequestError(400, 'BadRequest', 'dry run is not supported by this server');
-  }
-}
-
-/**
- * What the API server checks before anything else: the body is an object of the kind and group the
- * path names, in the path's namespace, with the path's name. Field-level validation is the port's.
- */
-function checkObject(body: unknown, kind: AerosKind, namespace: string, name?: string): void {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ValidationFailedError([{ path: '$', message: 'the body must be an object' }]);
-  }
-  const o = body as { apiVersion?: unknown; kind?: unknown; metadata?: { namespace?: unknown; name?: unknown } };
-  if (o.apiVersion !== undefined && o.apiVersion !== AEROS_API_VERSION) {
-    throw new K8sRequestError(
-      400,
-      'BadRequest',
-      `the API version in the data (${JSON.stringify(o.apiVersion)}) does not match the expected API version (${AEROS_API_VERSION})`,
-    );
-  }
-  if (o.kind !== undefined && o.kind !== kind) {
-    throw new K8sRequestError(
-      400,
-      'BadRequest',
-      `the kind in the data (${JSON.stringify(o.kind)}) does not match the expected kind (${kind})`,
-    );
-  }
-  const ns = o.metadata?.namespace;
-  if (ns !== undefined && ns !== '' && ns !== namespace) {
-    throw new K8sRequestError(
-      400,
-      'BadRequest',
-      'the namespace of the provided object does not match the namespace sent on the request',
-    );
-  }
-  if (name !== undefined && o.metadata?.name !== undefined && o.metadata.name !== name) {
-    throw new K8sRequestError(400, 'BadRequest', 'the name of the object does not match the name on the URL');
-  }
 }

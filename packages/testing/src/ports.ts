@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 
-/** A TCP port that was free a moment ago (the OS picks it). */
+/** A loopback TCP port that was free a moment ago (the OS picks it), for a server a test starts. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
