@@ -97,6 +97,8 @@ describe('cluster with an external broker (Mosquitto)', () => {
       MQTT_BROKER_PORT: mqttPort,
       MQTT_BROKER_HOST: 'broker.example',
       mqtt: { username: 'worker', password: 'worker-pw' },
+      // the node's own registration credential (node identity), not a broker login
+      credential: expect.any(String),
     });
 
     const node = await NodeClient.connect(mqttPort, reg);
