@@ -258,6 +258,9 @@ export class InstancesService {
       if (report.containerId !== undefined) {
         patch.containerId = report.containerId;
       }
+      if (report.restarts !== undefined) {
+        patch.restarts = report.restarts;
+      }
       if (report.hostPorts !== undefined) {
         patch.hostPorts = report.hostPorts.map((p) => ({
           container_port: p.containerPort,
