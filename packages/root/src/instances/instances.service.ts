@@ -272,6 +272,9 @@ export class InstancesService {
       if (advances) {
         patch.status = report.status;
         patch.statusDetail = report.status_detail ?? '';
+      } else if (report.status === current.status && report.status_detail !== undefined) {
+        // Same status, newer detail (a lost node's instance that now stays on it, a restart count).
+        patch.statusDetail = report.status_detail;
       }
       if (!advances && !changes(current, patch)) {
         return false;
