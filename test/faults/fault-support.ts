@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RootApi } from '../support/api';
 import { startTier, type TierProcess } from '../support/processes';
@@ -103,4 +103,29 @@ export class StatusWatch {
       }
     }
   }
+}
+
+/**
+ * The stack's main cluster manager, which `Stack` keeps to itself: the child of this test process
+ * running the cluster's `dist/main.js` with its data directory under the stack's work directory.
+ */
+export function clusterProcess(stack: Stack): { pid: number; logFile: string } {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) {
+      continue;
+    }
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      if (
+        cmdline.includes(join('packages', 'cluster', 'dist', 'main.js')) &&
+        environ.includes(`CLUSTER_DATA_DIR=${join(stack.work, 'cluster')}`)
+      ) {
+        return { pid: Number(entry), logFile: join(stack.work, 'cluster.log') };
+      }
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  throw new Error('the stack’s cluster process was not found');
 }
