@@ -22,13 +22,19 @@ const { join } = require('node:path');
 const t = require('./lib/tiers');
 
 const IMAGE = 'canopy-test/busybox:latest';
-const DEFAULTS = {
-  NODE_LIVENESS_MS: 10_000,
-  NODE_LOST_MS: 60_000,
-  CLUSTER_SUSPECT_MS: 10_000,
-  CLUSTER_LOST_MS: 120_000,
+const { loadClusterConfig } = require('../packages/cluster/dist/config/cluster-config.js');
+const { loadRootConfig } = require('../packages/root/dist/config/root-config.js');
+
+/** The timers the tiers will run with: their own loaders read the same environment. */
+const clusterTimers = loadClusterConfig({ ...process.env, CLUSTER_TOKEN: 'bench' });
+const rootTimers = loadRootConfig(process.env);
+const CONFIGURED = {
+  NODE_LIVENESS_MS: clusterTimers.nodeLivenessMs,
+  NODE_LOST_MS: clusterTimers.nodeLostMs,
+  CLUSTER_SUSPECT_MS: rootTimers.clusterSuspectMs,
+  CLUSTER_LOST_MS: rootTimers.clusterLostMs,
 };
-const timer = (name) => Number(process.env[name] ?? DEFAULTS[name]);
+const timer = (name) => CONFIGURED[name];
 const passOn = (names) => Object.fromEntries(names.filter((n) => process.env[n]).map((n) => [n, process.env[n]]));
 
 async function main() {
