@@ -11,7 +11,9 @@ import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { InstanceLogsService } from './instances/instance-logs.service';
 import { InstancesService } from './instances/instances.service';
+import { NodeLossService } from './instances/node-loss.service';
 import { NodeMessagesService } from './instances/node-messages.service';
+import { PlacementBook } from './instances/placement-book';
 import { MessageBus } from './mqtt/message-bus.port';
 import { MqttAccess } from './mqtt/mqtt-access';
 import { MqttBroker } from './mqtt/mqtt-broker';
@@ -74,7 +76,9 @@ export class ClusterModule {
         MqttBroker,
         SchedulingService,
         RootOutbox,
+        PlacementBook,
         InstancesService,
+        NodeLossService,
         InstanceLogsService,
         NodeMessagesService,
         RootLinkService,

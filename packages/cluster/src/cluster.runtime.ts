@@ -9,14 +9,14 @@ import type { Logger } from 'pino';
 import { CLUSTER_CONFIG, CLUSTER_LOGGER } from './common/tokens';
 import type { ClusterConfig } from './config/cluster-config';
 import { InstancesService } from './instances/instances.service';
+import { NodeLossService } from './instances/node-loss.service';
 import { NodeMessagesService } from './instances/node-messages.service';
 import { MessageBus } from './mqtt/message-bus.port';
 import { MqttAccess } from './mqtt/mqtt-access';
 import { MqttBroker } from './mqtt/mqtt-broker';
-import { NodesService } from './nodes/nodes.service';
+import { NodesService, livenessTickMs } from './nodes/nodes.service';
 import { ClusterRepository } from './persistence/cluster.repository';
 import { RootLinkService } from './root-link/root-link.service';
-import { RootOutbox } from './root-link/root-outbox';
 
 /**
  * Starts the moving parts in dependency order (state → broker → bus → timers → root link) and stops
@@ -34,12 +34,12 @@ export class ClusterRuntime implements OnApplicationBootstrap, BeforeApplication
     private readonly repo: ClusterRepository,
     private readonly nodes: NodesService,
     private readonly instances: InstancesService,
+    private readonly nodeLoss: NodeLossService,
     private readonly nodeMessages: NodeMessagesService,
     private readonly access: MqttAccess,
     private readonly broker: MqttBroker,
     private readonly bus: MessageBus,
     private readonly rootLink: RootLinkService,
-    private readonly outbox: RootOutbox,
   ) {
     this.log = logger.child({ component: 'runtime' });
   }
@@ -52,21 +52,20 @@ export class ClusterRuntime implements OnApplicationBootstrap, BeforeApplication
     this.bus.onMessage((topic, payload) => this.nodeMessages.handle(topic, payload));
     const { url, login } = this.access.clusterConnection();
     await this.bus.connect(url, login);
-    const livenessEvery = Math.max(100, Math.min(1000, Math.floor(this.config.nodeLivenessMs / 4)));
     this.timers.push(
       setInterval(() => {
-        const lost = this.nodes.checkLiveness();
-        for (const nodeId of lost) {
-          this.instances.nodeLost(nodeId);
+        const verdict = this.nodes.checkLiveness();
+        for (const nodeId of verdict.inactive) {
+          this.nodeLoss.nodeLost(nodeId);
         }
-        if (lost.length > 0) {
-          this.outbox.resourcesChanged();
+        for (const nodeId of verdict.lost) {
+          this.nodeLoss.nodeDeclaredLost(nodeId);
         }
-        for (const nodeId of this.nodes.checkLost()) {
-          this.instances.nodeDeclaredLost(nodeId);
-        }
-      }, livenessEvery),
-      setInterval(() => this.instances.syncActiveNodes(), this.config.syncIntervalMs),
+      }, livenessTickMs(this.config.nodeLivenessMs)),
+      setInterval(() => {
+        this.nodeLoss.retryStranded();
+        this.instances.syncActiveNodes();
+      }, this.config.syncIntervalMs),
     );
     this.rootLink.start();
     this.log.info({ clusterName: this.config.clusterName, rootUrl: this.config.rootUrl }, 'cluster started');

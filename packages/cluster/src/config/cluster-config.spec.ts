@@ -23,7 +23,7 @@ describe('loadClusterConfig', () => {
       host: '0.0.0.0',
       mqttPort: 10003,
       dataDir: './.canopy/cluster',
-      nodeLivenessMs: 10_000,
+      nodeLivenessMs: 8_000,
       syncIntervalMs: 15_000,
     });
     expect(config.nodeToken).toBeUndefined();

@@ -52,7 +52,7 @@ export interface ClusterConfig {
   mqttAdvertisedPort?: number | undefined;
   /** `CLUSTER_DATA_DIR`, default `./.canopy/cluster` (SQLite file `cluster.db`) */
   dataDir: string;
-  /** `NODE_LIVENESS_MS`, default 10000: a node with no heartbeat for this long is inactive */
+  /** `NODE_LIVENESS_MS`, default 8000 (four missed 2 s heartbeats): a node with no heartbeat for this long is inactive, shown DEAD within 10 s */
   nodeLivenessMs: number;
   /** `NODE_LOST_MS`, default 60000: a node inactive this long is declared lost and its instances are placed elsewhere */
   nodeLostMs?: number | undefined;
@@ -201,7 +201,7 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
     mqttAdvertisedPort:
       e.MQTT_ADVERTISED_PORT === undefined ? undefined : port('MQTT_ADVERTISED_PORT', e.MQTT_ADVERTISED_PORT, 0, 1),
     dataDir: e.CLUSTER_DATA_DIR ?? './.canopy/cluster',
-    nodeLivenessMs: millis('NODE_LIVENESS_MS', e.NODE_LIVENESS_MS, 10_000),
+    nodeLivenessMs: millis('NODE_LIVENESS_MS', e.NODE_LIVENESS_MS, 8_000),
     nodeLostMs: millis('NODE_LOST_MS', e.NODE_LOST_MS, 60_000),
     syncIntervalMs: millis('SYNC_INTERVAL_MS', e.SYNC_INTERVAL_MS, 15_000),
     resourcesIntervalMs: millis('RESOURCES_INTERVAL_MS', e.RESOURCES_INTERVAL_MS, 5_000),

@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { NodesService } from '../nodes/nodes.service';
+import { NodesService, type LivenessMode } from '../nodes/nodes.service';
 import { RootLinkService } from '../root-link/root-link.service';
 
 @Controller('health')
@@ -10,12 +10,14 @@ export class HealthController {
   ) {}
 
   @Get()
-  health(): { status: 'ok'; nodes: number; activeNodes: number; rootConnected: boolean } {
+  health(): { status: 'ok'; nodes: number; activeNodes: number; rootConnected: boolean; liveness: LivenessMode } {
     return {
       status: 'ok',
       nodes: this.nodes.list().length,
       activeNodes: this.nodes.activeIds().length,
       rootConnected: this.rootLink.connected,
+      // `disrupted`: most nodes silent at once, so none is declared lost (SPEC §10).
+      liveness: this.nodes.livenessMode(),
     };
   }
 }

@@ -25,6 +25,9 @@ export function toInstanceReport(record: InstanceRecord, node: ReportedNode | un
   if (o.at !== undefined) {
     report.at = o.at;
   }
+  if (o.restarts !== undefined) {
+    report.restarts = o.restarts;
+  }
   if (node) {
     report.nodeId = node.id;
     report.nodeName = node.name;

@@ -1,11 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  TERMINAL_STATUSES,
   InstanceStatus,
   NodeTopics,
   isStatusAdvance,
   type ClusterResourcesDto,
-  type DeleteCommand,
   type InstanceKey,
   type InstanceReportDto,
   type InstanceSpecDto,
@@ -13,14 +11,13 @@ import {
 } from '@canopy/schema';
 import type { Logger } from 'pino';
 import { CLUSTER_LOGGER } from '../common/tokens';
-import { MessageBus } from '../mqtt/message-bus.port';
 import { NodesService } from '../nodes/nodes.service';
 import { ClusterRepository, type InstanceRecord, type ObservedState } from '../persistence/cluster.repository';
 import { RootOutbox } from '../root-link/root-outbox';
 import { aggregateResources, failureStatus, toPolicy } from '../scheduling/placement';
 import { SchedulingService } from '../scheduling/scheduling.service';
 import { decideDelete, decideDeploy, keyOf, planConvergence, slotOf } from './convergence.planner';
-import { toInstanceReport } from './instance-report';
+import { PlacementBook } from './placement-book';
 
 /**
  * Which node runs which instance. Commands from the root (deploy, delete, full desired set) and
@@ -30,7 +27,6 @@ import { toInstanceReport } from './instance-report';
 @Injectable()
 export class InstancesService {
   private readonly log: Logger;
-  private readonly records = new Map<string, InstanceRecord>();
   /** Root commands are numbered; a slot remembers its latest, so an older full set never undoes it. */
   private commandSeq = 0;
   private readonly commandedAt = new Map<string, number>();
@@ -40,7 +36,7 @@ export class InstancesService {
     private readonly repo: ClusterRepository,
     private readonly nodes: NodesService,
     private readonly scheduling: SchedulingService,
-    private readonly bus: MessageBus,
+    private readonly book: PlacementBook,
     private readonly outbox: RootOutbox,
   ) {
     this.log = logger.child({ component: 'instances' });
@@ -48,18 +44,12 @@ export class InstancesService {
 
   /** Reads placements back after a restart and rebuilds the reservations they hold. */
   load(): void {
-    for (const record of this.repo.listInstances()) {
-      this.records.set(slotOf(record.spec), record);
-      if (record.nodeId !== undefined && this.nodes.get(record.nodeId)) {
-        this.scheduling.restore(record.spec, record.nodeId);
-      }
-    }
-    this.log.info({ instances: this.records.size }, 'placements loaded');
+    this.book.load();
   }
 
   /** Idempotent by key: the same key again is a no-op, a higher generation replaces, a lower one is ignored. */
   deploy(spec: InstanceSpecDto): void {
-    const current = this.records.get(slotOf(spec));
+    const current = this.book.get(spec);
     const decision = decideDeploy(current, spec);
     if (decision.action === 'ignore') {
       if (decision.reason === 'stale') {
@@ -82,16 +72,16 @@ export class InstancesService {
     if (!placed.ok) {
       const status = failureStatus(placed.reason);
       const record: InstanceRecord = { spec, status, observed: { status_detail: placed.detail }, deleting: false };
-      this.save(record);
+      this.book.save(record);
       if (replacedOn) {
-        this.sendDelete(replacedOn.nodeId, replacedOn.key);
+        this.book.sendDelete(replacedOn.nodeId, replacedOn.key);
       }
       this.log.warn(
         { serviceId: spec.serviceId, instance: spec.instanceNumber, status, detail: placed.detail },
         'instance not placed',
       );
       if (current?.status !== status || current.observed.status_detail !== placed.detail) {
-        this.forward(record);
+        this.book.forward(record);
       }
       if (replacedOn) {
         this.outbox.resourcesChanged();
@@ -107,17 +97,17 @@ export class InstancesService {
       observed: {},
       deleting: false,
     };
-    this.save(record);
+    this.book.save(record);
     this.log.info(
       { serviceId: spec.serviceId, instance: spec.instanceNumber, generation: spec.generation, nodeId },
       'instance placed',
     );
-    this.forward(record);
+    this.book.forward(record);
     // On the same node the higher generation replaces the container by itself; elsewhere the old one must go.
     if (replacedOn && replacedOn.nodeId !== nodeId) {
-      this.sendDelete(replacedOn.nodeId, replacedOn.key);
+      this.book.sendDelete(replacedOn.nodeId, replacedOn.key);
     }
-    this.send(NodeTopics.deploy(nodeId), spec);
+    this.book.send(NodeTopics.deploy(nodeId), spec);
     this.outbox.resourcesChanged();
   }
 
@@ -140,7 +130,7 @@ export class InstancesService {
 
   /** Removes an instance. The reservation stays until the node confirms UNDEPLOYED. */
   delete(key: InstanceKey): void {
-    const current = this.records.get(slotOf(key));
+    const current = this.book.get(key);
     const decision = decideDelete(current, key, (nodeId) => this.nodes.isActive(nodeId));
     if (decision.action === 'gone') {
       this.outbox.report({ ...keyOf(key), status: InstanceStatus.UNDEPLOYED });
@@ -151,9 +141,9 @@ export class InstancesService {
     }
     if (decision.action === 'forget') {
       if (decision.tellNode !== undefined) {
-        this.sendDelete(decision.tellNode, keyOf(current.spec));
+        this.book.sendDelete(decision.tellNode, keyOf(current.spec));
       }
-      this.forget(current);
+      this.book.forget(current);
       return;
     }
     current.deleting = true;
@@ -162,7 +152,7 @@ export class InstancesService {
       { serviceId: key.serviceId, instance: key.instanceNumber, nodeId: decision.nodeId },
       'instance deleting',
     );
-    this.sendDelete(decision.nodeId, keyOf(current.spec));
+    this.book.sendDelete(decision.nodeId, keyOf(current.spec));
   }
 
   /**
@@ -181,7 +171,7 @@ export class InstancesService {
         this.commandedAt.delete(slot);
       }
     }
-    for (const step of planConvergence(this.records.values(), desired, allowDeletes, newer)) {
+    for (const step of planConvergence(this.book.all(), desired, allowDeletes, newer)) {
       if (step.kind === 'deploy') {
         this.deploy(step.spec);
       } else {
@@ -192,7 +182,7 @@ export class InstancesService {
 
   /** A status the node reported, through `job` (on change) or `jobs/resources` (periodic full report). */
   nodeReported(nodeId: string, report: InstanceReportDto): void {
-    const record = this.records.get(slotOf(report));
+    const record = this.book.get(report);
     // Another generation, or a node that no longer runs this slot: stale news.
     if (!record || record.spec.generation !== report.generation || record.nodeId !== nodeId) {
       return;
@@ -201,7 +191,7 @@ export class InstancesService {
       if (!record.deleting) {
         this.log.warn({ serviceId: report.serviceId, nodeId }, 'node dropped an instance on its own');
       }
-      this.forget(record);
+      this.book.forget(record);
       return;
     }
     if (record.deleting) {
@@ -212,6 +202,7 @@ export class InstancesService {
       containerId: report.containerId ?? record.observed.containerId,
       hostPorts: report.hostPorts ?? record.observed.hostPorts,
       at: report.at,
+      restarts: report.restarts ?? record.observed.restarts,
     };
     const statusChanged = record.status !== report.status;
     if (statusChanged && !isStatusAdvance(record.status, report.status)) {
@@ -220,7 +211,8 @@ export class InstancesService {
     const detailsChanged =
       observed.containerId !== record.observed.containerId ||
       JSON.stringify(observed.hostPorts) !== JSON.stringify(record.observed.hostPorts) ||
-      observed.status_detail !== record.observed.status_detail;
+      observed.status_detail !== record.observed.status_detail ||
+      observed.restarts !== record.observed.restarts;
     if (!statusChanged && !detailsChanged) {
       return;
     }
@@ -231,57 +223,7 @@ export class InstancesService {
       { serviceId: report.serviceId, instance: report.instanceNumber, nodeId, status: report.status },
       'instance status',
     );
-    this.forward(record);
-  }
-
-  /**
-   * A node went silent. Its instances are reported DEAD, saying why, so the root stops showing them
-   * RUNNING; they keep their reservations (the node may be back in a moment, its containers still
-   * up), and the node's next report moves them on again.
-   */
-  nodeLost(nodeId: string): void {
-    const name = this.nodes.get(nodeId)?.name ?? nodeId;
-    for (const record of this.records.values()) {
-      if (record.nodeId !== nodeId || record.deleting || TERMINAL_STATUSES.has(record.status)) {
-        continue;
-      }
-      record.status = InstanceStatus.DEAD;
-      record.observed = {
-        ...record.observed,
-        status_detail: `node ${name} stopped reporting; waiting for it to come back`,
-      };
-      this.repo.saveInstance(record);
-      this.forward(record);
-    }
-  }
-
-  /**
-   * A node declared lost gives its instances up: reservations are released and every live
-   * instance is placed again under the same key (elsewhere, or reported NO_WORKER_CAPACITY and
-   * retried on the next root sync). If the node comes back, its sync no longer lists them and it
-   * removes its old containers. Finished one-shot and failed instances stay where they were.
-   */
-  nodeDeclaredLost(nodeId: string): void {
-    for (const record of [...this.records.values()]) {
-      if (record.nodeId !== nodeId) {
-        continue;
-      }
-      this.scheduling.release(record.spec);
-      if (record.deleting) {
-        this.forget(record);
-        continue;
-      }
-      if (TERMINAL_STATUSES.has(record.status) && record.status !== InstanceStatus.DEAD) {
-        continue;
-      }
-      this.records.delete(slotOf(record.spec));
-      this.log.warn(
-        { serviceId: record.spec.serviceId, instance: record.spec.instanceNumber, nodeId },
-        'instance moved off a lost node',
-      );
-      this.deploy(record.spec);
-    }
-    this.outbox.resourcesChanged();
+    this.book.forward(record);
   }
 
   /** A node's periodic full report: anything it was asked to delete and no longer lists is gone. */
@@ -292,13 +234,9 @@ export class InstancesService {
     const listed = new Set(
       reports.filter((r) => r.status !== InstanceStatus.UNDEPLOYED).map((r) => `${slotOf(r)}@${r.generation}`),
     );
-    for (const record of [...this.records.values()]) {
-      if (
-        record.deleting &&
-        record.nodeId === nodeId &&
-        !listed.has(`${slotOf(record.spec)}@${record.spec.generation}`)
-      ) {
-        this.forget(record);
+    for (const record of this.book.on(nodeId)) {
+      if (record.deleting && !listed.has(`${slotOf(record.spec)}@${record.spec.generation}`)) {
+        this.book.forget(record);
       }
     }
   }
@@ -306,9 +244,12 @@ export class InstancesService {
   /** Sends a node its full desired set; the node removes anything not listed. */
   syncNode(nodeId: string): void {
     const command: SyncCommand = {
-      instances: [...this.records.values()].filter((r) => r.nodeId === nodeId && !r.deleting).map((r) => r.spec),
+      instances: this.book
+        .on(nodeId)
+        .filter((r) => !r.deleting)
+        .map((r) => r.spec),
     };
-    this.send(NodeTopics.sync(nodeId), command);
+    this.book.send(NodeTopics.sync(nodeId), command);
   }
 
   syncActiveNodes(): void {
@@ -319,7 +260,7 @@ export class InstancesService {
 
   /** Everything this cluster knows, as reports for the root's sync. */
   reports(): InstanceReportDto[] {
-    return [...this.records.values()].map((r) => this.toReport(r));
+    return [...this.book.all()].map((r) => this.book.toReport(r));
   }
 
   /** Aggregates for the root's scheduler, plus every node as an aerOS IE (SPEC §5). */
@@ -328,41 +269,5 @@ export class InstancesService {
       ...aggregateResources(this.nodes.list(), this.scheduling.reserved),
       infrastructureElements: this.nodes.infrastructureElements(),
     };
-  }
-
-  private forget(record: InstanceRecord): void {
-    if (record.nodeId !== undefined) {
-      this.scheduling.release(record.spec);
-    }
-    this.records.delete(slotOf(record.spec));
-    this.repo.deleteInstance(record.spec.serviceId, record.spec.instanceNumber);
-    this.log.info({ serviceId: record.spec.serviceId, instance: record.spec.instanceNumber }, 'instance undeployed');
-    this.outbox.report({ ...this.toReport(record), status: InstanceStatus.UNDEPLOYED });
-    this.outbox.resourcesChanged();
-  }
-
-  private save(record: InstanceRecord): void {
-    this.records.set(slotOf(record.spec), record);
-    this.repo.saveInstance(record);
-  }
-
-  private forward(record: InstanceRecord): void {
-    this.outbox.report(this.toReport(record));
-  }
-
-  private toReport(record: InstanceRecord): InstanceReportDto {
-    return toInstanceReport(record, record.nodeId !== undefined ? this.nodes.get(record.nodeId) : undefined);
-  }
-
-  private sendDelete(nodeId: string, key: InstanceKey): void {
-    const command: DeleteCommand = keyOf(key);
-    this.send(NodeTopics.delete(nodeId), command);
-  }
-
-  private send(topic: string, payload: object): void {
-    void this.bus.publish(topic, payload).catch((err: unknown) => {
-      // The periodic sync re-sends the node's whole desired set, so a lost command heals itself.
-      this.log.warn({ topic, err: err instanceof Error ? err.message : String(err) }, 'mqtt publish failed');
-    });
   }
 }

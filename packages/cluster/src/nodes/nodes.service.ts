@@ -15,12 +15,9 @@ import { CLUSTER_CONFIG, CLUSTER_LOGGER } from '../common/tokens';
 import type { ClusterConfig } from '../config/cluster-config';
 import { ClusterRepository, type NodeRecord } from '../persistence/cluster.repository';
 import type { NodeAuth } from './node-token.guard';
+import { NodeLiveness, type LivenessMode, type LivenessVerdict, type NodeLiveState } from './node-liveness';
 
-/** What the last heartbeat said; kept in memory only (after a restart every node is inactive until it speaks). */
-export interface NodeLiveState {
-  lastSeen: number;
-  info: NodeInformation;
-}
+export type { LivenessMode, NodeLiveState } from './node-liveness';
 
 export interface NodeView extends NodeRecord {
   active: boolean;
@@ -34,12 +31,7 @@ export class NodesService {
   private readonly nodes = new Map<string, NodeRecord>();
   /** Node id by the SHA-256 of its registration credential. */
   private readonly credentials = new Map<string, string>();
-  private readonly live = new Map<string, NodeLiveState>();
-  /** Nodes considered active at the last liveness check, to report transitions once. */
-  private readonly active = new Set<string>();
-  /** When each registered, inactive node was last seen going (or found) silent. */
-  private readonly inactiveSince = new Map<string, number>();
-  private readonly lost = new Set<string>();
+  private readonly liveness: NodeLiveness;
   private topology = 0;
   private usage = 0;
   private warnedIeCap = false;
@@ -52,6 +44,14 @@ export class NodesService {
     private readonly ids: IdGenerator,
   ) {
     this.log = logger.child({ component: 'nodes' });
+    this.liveness = new NodeLiveness(
+      {
+        livenessMs: config.nodeLivenessMs,
+        lostMs: config.nodeLostMs ?? 60_000,
+        tickMs: livenessTickMs(config.nodeLivenessMs),
+      },
+      this.log,
+    );
     for (const node of repo.listNodes()) {
       this.nodes.set(node.id, node);
       if (node.credentialSha256 !== undefined) {
@@ -173,69 +173,48 @@ export class NodesService {
 
   /** Records a heartbeat; true when this made the node active (first beat, after silence, after restart). */
   heartbeat(nodeId: string, info: NodeInformation): boolean {
-    this.live.set(nodeId, { lastSeen: this.clock.now(), info });
     this.usage++;
-    if (this.active.has(nodeId)) {
+    if (!this.liveness.heartbeat(nodeId, info, this.clock.now())) {
       return false;
     }
-    this.active.add(nodeId);
-    this.inactiveSince.delete(nodeId);
-    this.lost.delete(nodeId);
     this.topology++;
     this.log.info({ nodeId }, 'node active');
     return true;
   }
 
-  /** Marks silent nodes inactive; returns the ids that just went inactive. */
-  checkLiveness(): string[] {
-    const now = this.clock.now();
-    const gone: string[] = [];
-    for (const nodeId of this.active) {
-      const seen = this.live.get(nodeId)?.lastSeen ?? 0;
-      if (now - seen > this.config.nodeLivenessMs) {
-        this.active.delete(nodeId);
-        this.topology++;
-        gone.push(nodeId);
-        this.log.warn({ nodeId, silentMs: now - seen }, 'node inactive');
-      }
-    }
-    return gone;
-  }
-
   /**
-   * Registered nodes inactive for longer than `nodeLostMs` and not yet declared lost; each is
-   * returned once. A node that was never heard from since this cluster started counts from the
-   * first check, so a cluster restart does not declare every node lost at once.
+   * Judges every registered node (see {@link NodeLiveness}): the ids that just went inactive, and
+   * those inactive past `nodeLostMs` and now declared lost (each once; none while the cluster
+   * suspects its own network, or right after it was itself paused).
    */
-  checkLost(): string[] {
-    const now = this.clock.now();
-    const lostAfter = Math.max(this.config.nodeLostMs ?? 60_000, this.config.nodeLivenessMs);
-    const newlyLost: string[] = [];
-    for (const nodeId of this.nodes.keys()) {
-      if (this.active.has(nodeId) || this.lost.has(nodeId)) {
-        continue;
-      }
-      const since = this.inactiveSince.get(nodeId) ?? this.live.get(nodeId)?.lastSeen;
-      if (since === undefined) {
-        this.inactiveSince.set(nodeId, now);
-        continue;
-      }
-      if (now - since > lostAfter) {
-        this.lost.add(nodeId);
-        newlyLost.push(nodeId);
-        this.log.warn({ nodeId, silentMs: now - since }, 'node declared lost');
-      }
+  checkLiveness(): LivenessVerdict {
+    const verdict = this.liveness.check(this.nodes.keys(), this.clock.now());
+    if (verdict.inactive.length > 0) {
+      this.topology++;
     }
-    return newlyLost;
+    return verdict;
   }
 
   isActive(nodeId: string): boolean {
-    const seen = this.live.get(nodeId)?.lastSeen;
-    return this.active.has(nodeId) && seen !== undefined && this.clock.now() - seen <= this.config.nodeLivenessMs;
+    return this.liveness.isActive(nodeId, this.clock.now());
+  }
+
+  /** Declared lost and not heard from since. */
+  isLost(nodeId: string): boolean {
+    return this.liveness.isLost(nodeId);
+  }
+
+  /** The cluster's own liveness judgement (full disruption, grace after a pause), for `/health`. */
+  livenessMode(): LivenessMode {
+    return this.liveness.mode(this.clock.now());
   }
 
   list(): NodeView[] {
-    return [...this.nodes.values()].map((n) => ({ ...n, active: this.isActive(n.id), live: this.live.get(n.id) }));
+    return [...this.nodes.values()].map((n) => ({
+      ...n,
+      active: this.isActive(n.id),
+      live: this.liveness.state(n.id),
+    }));
   }
 
   /** The IE id a node has: the one it configured, else the one derived from the domain and its name. */
@@ -268,11 +247,16 @@ export class NodesService {
     return all
       .slice(0, MAX_INFRASTRUCTURE_ELEMENTS_PER_CLUSTER)
       .map((n) =>
-        buildInfrastructureElement(n, { active: this.isActive(n.id), info: this.live.get(n.id)?.info }, context),
+        buildInfrastructureElement(n, { active: this.isActive(n.id), info: this.liveness.state(n.id)?.info }, context),
       );
   }
 
   activeIds(): string[] {
     return [...this.nodes.keys()].filter((id) => this.isActive(id));
   }
+}
+
+/** How often the cluster judges its nodes' liveness. */
+export function livenessTickMs(nodeLivenessMs: number): number {
+  return Math.max(100, Math.min(1000, Math.floor(nodeLivenessMs / 4)));
 }

@@ -22,7 +22,7 @@ export interface NodeRecord {
 
 /** What the node last said about an instance, beyond the status itself. */
 export type ObservedState = {
-  [K in 'status_detail' | 'containerId' | 'hostPorts' | 'at']?: InstanceReportDto[K] | undefined;
+  [K in 'status_detail' | 'containerId' | 'hostPorts' | 'at' | 'restarts']?: InstanceReportDto[K] | undefined;
 };
 
 /**

@@ -13,20 +13,17 @@ import type { SafetyPolicy } from '../policy/instance-safety.policy';
 import { DEFAULT_RESTART_BACKOFF, type RestartBackoffSettings } from '../policy/restart-backoff';
 import type { DesiredStateRepository } from '../state/desired-state.repository';
 import type { EngineStep, InstanceRecord } from '../reconcile/engine-step';
-import { planSteps } from '../reconcile/engine.planner';
-import { plan, slotKey } from '../reconcile/reconcile.planner';
+import { slotKey } from '../reconcile/reconcile.planner';
 import { systemClock, type EngineClock } from './clock.port';
 import { adoptContainer } from './adoption';
 import { nodeSelector } from './container-spec';
 import { CrashSupervisor, errorMessage } from './crash-supervisor';
 import { KeyedMutex } from './keyed-mutex';
 import { StatusReporter } from './status-reporter';
-import { execute, type ExecutorContext } from './step-executors';
+import { SUPERVISION, SlotConverger, type ConvergeOptions } from './slot-converger';
+import type { ExecutorContext } from './step-executors';
 
 export type { InstanceRecord } from '../reconcile/engine-step';
-
-/** Plan → execute rounds per convergence, a guard: a launch takes four (pull, create, start, settle). */
-const MAX_ROUNDS = 12;
 
 export interface InstanceManagerDeps {
   runtime: ContainerRuntime;
@@ -42,15 +39,6 @@ export interface InstanceManagerDeps {
   log: Logger;
   clock?: EngineClock | undefined;
 }
-
-interface ConvergeOptions {
-  /** Remove containers of instances that are no longer desired (off while adopting at start). */
-  removeUndesired: boolean;
-  /** Publish UNDEPLOYED for each such removal (a sync does; a delete answers for itself). */
-  announceRemovals: boolean;
-}
-
-const SUPERVISION: ConvergeOptions = { removeUndesired: false, announceRemovals: false };
 
 /**
  * Owns this node's instances: the desired set (persisted) and what actually runs (rebuilt from
@@ -69,6 +57,7 @@ export class InstanceManager {
   private readonly supervisor: CrashSupervisor;
   private readonly reporter: StatusReporter;
   private readonly ctx: ExecutorContext;
+  private readonly converger: SlotConverger;
 
   constructor(private readonly deps: InstanceManagerDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -92,6 +81,7 @@ export class InstanceManager {
       nodeId: deps.nodeId,
       records: this.records,
     };
+    this.converger = new SlotConverger(this.desired, this.ctx, this.locks, deps.policy, this.backoff);
     this.supervisor.attach({
       records: () => this.records.values(),
       isBusy: (slot) => this.locks.isBusy(slot),
@@ -252,65 +242,6 @@ export class InstanceManager {
     this.supervisor.close();
   }
 
-  // --- convergence ----------------------------------------------------------------------------
-
-  private async convergeAll(options: ConvergeOptions): Promise<void> {
-    // The generation plan fixes the order (all removals first); every other slot follows, since
-    // an adopted container may have an exit to settle. Each slot is re-planned under its lock
-    // because a command may have changed it in the meantime.
-    const first = plan([...this.records.values()], [...this.desired.values()]).map((s) =>
-      slotKey(s.action === 'create' ? s.spec : s.instance),
-    );
-    const rest = [...this.records.values(), ...this.desired.values()].map(slotKey).sort();
-    for (const slot of new Set([...first, ...rest])) {
-      await this.locks.run(slot, () => this.convergeSlot(slot, options));
-    }
-  }
-
-  /** Must run under the slot's lock. Plans and executes until the plan is empty or waits. */
-  private async convergeSlot(slot: string, options: ConvergeOptions): Promise<EngineStep[]> {
-    const done: EngineStep[] = [];
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      const desired = this.desired.get(slot);
-      const records = this.recordsIn(slot);
-      const wanted = desired === undefined ? [] : [desired];
-      const images = await this.imagesFor(desired, records);
-      const { backoff, supervisor } = this;
-      const planning = { ...options, backoff, policy: this.deps.policy, images, restartCrashed: supervisor.restarting };
-      const steps = planSteps(records, wanted, this.clock.now(), supervisor.history, planning);
-      let progressed = steps.length > 0;
-      for (const step of steps) {
-        if ((await execute(step, this.ctx)) === 'done') {
-          done.push(step);
-        } else {
-          progressed = false;
-        }
-      }
-      if (!progressed) {
-        return done;
-      }
-    }
-    this.log.warn({ slot, steps: done.map((s) => s.kind) }, 'convergence still had steps after the round limit');
-    return done;
-  }
-
-  /** Whether the desired image is here, asked only when the slot may need a new container. */
-  private async imagesFor(desired: InstanceSpecDto | undefined, records: InstanceRecord[]): Promise<Set<string>> {
-    if (desired === undefined) {
-      return new Set();
-    }
-    const settled = records.some(
-      (r) =>
-        r.generation >= desired.generation &&
-        (r.containerId !== undefined || r.status === InstanceStatus.FAILED || r.status === InstanceStatus.COMPLETED),
-    );
-    if (settled) {
-      return new Set();
-    }
-    const present = await this.deps.runtime.imageExists(desired.image).catch(() => false);
-    return present ? new Set([desired.image]) : new Set();
-  }
-
   private async persist(): Promise<void> {
     try {
       await this.deps.store.save([...this.desired.values()]);
@@ -321,6 +252,14 @@ export class InstanceManager {
   }
 
   private recordsIn(slot: string): InstanceRecord[] {
-    return [...this.records.values()].filter((r) => slotKey(r) === slot);
+    return this.converger.recordsIn(slot);
+  }
+
+  private convergeSlot(slot: string, options: ConvergeOptions): Promise<EngineStep[]> {
+    return this.converger.slot(slot, options);
+  }
+
+  private convergeAll(options: ConvergeOptions): Promise<void> {
+    return this.converger.all(options);
   }
 }

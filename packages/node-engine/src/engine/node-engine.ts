@@ -7,7 +7,7 @@ import { DockerRuntimeAdapter } from '../docker/docker-runtime.adapter';
 import { InstanceUsageCollector } from '../metrics/instance-usage.collector';
 import { NodeMetricsCollector } from '../metrics/node-metrics.collector';
 import { DEFAULT_RESOURCE_LIMITS } from '../policy/resource-limits';
-import { writeEngineStatus, type EngineStatus } from '../state/engine-status.file';
+import { EngineStatusWriter, type EngineStatus } from '../state/engine-status.file';
 import { openMqttLink, type MqttLink } from '../mqtt/mqtt-link.adapter';
 import { brokerAddress, describeThisMachine, nodeArch } from '../registration/cluster-registration.client';
 import { registerAsThisNode } from '../registration/node-credential';
@@ -152,11 +152,12 @@ async function startEngineOnce(
     since: clock.now(),
     startedAt: clock.now(),
   };
+  const statusFile = new EngineStatusWriter(config.dataDir, (err) =>
+    nodeLog.warn({ err: err.message }, 'writing engine status file failed'),
+  );
   const saveStatus = (change: Partial<EngineStatus>): void => {
     Object.assign(engineStatus, change);
-    writeEngineStatus(config.dataDir, engineStatus).catch((err: unknown) =>
-      nodeLog.warn({ err: (err as Error).message }, 'writing engine status file failed'),
-    );
+    void statusFile.write(engineStatus);
   };
   saveStatus({});
 
@@ -279,12 +280,8 @@ async function startEngineOnce(
         await manager.idle();
         await link?.close();
         link = undefined;
-        await writeEngineStatus(config.dataDir, {
-          ...engineStatus,
-          mqttConnected: false,
-          since: clock.now(),
-          stoppedAt: clock.now(),
-        }).catch(() => undefined);
+        saveStatus({ mqttConnected: false, since: clock.now(), stoppedAt: clock.now() });
+        await statusFile.write(engineStatus);
         nodeLog.info('node engine stopped; containers left running');
       })();
       return stopped;

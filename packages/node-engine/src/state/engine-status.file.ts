@@ -21,10 +21,53 @@ export interface EngineStatus {
   stoppedAt?: number;
 }
 
-export async function writeEngineStatus(dataDir: string, status: EngineStatus): Promise<void> {
-  const file = path.join(dataDir, ENGINE_STATUS_FILE);
+/**
+ * The one writer of the status file: writes run one after another (never two renames racing on one
+ * temp file), each writes a temp file, flushes it and renames it over the old one, so a reader sees
+ * a whole old or a whole new file. Changes made while a write runs are folded into one next write.
+ */
+export class EngineStatusWriter {
+  private readonly file: string;
+  private latest: EngineStatus | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    dataDir: string,
+    private readonly onError: (err: Error) => void,
+  ) {
+    this.file = path.join(dataDir, ENGINE_STATUS_FILE);
+  }
+
+  /** Queues `status` (a copy is taken); resolves once it, or a newer one, is on disk. */
+  write(status: EngineStatus): Promise<void> {
+    this.latest = { ...status };
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async drain(): Promise<void> {
+    for (let next = this.latest; next !== undefined; next = this.latest) {
+      this.latest = undefined;
+      try {
+        await writeAtomically(this.file, JSON.stringify(next, null, 2));
+      } catch (err) {
+        this.onError(err as Error);
+      }
+    }
+  }
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
   const temp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(temp, JSON.stringify(status, null, 2), { mode: 0o644 });
+  const handle = await fs.open(temp, 'w', 0o644);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
   await fs.rename(temp, file);
 }
 

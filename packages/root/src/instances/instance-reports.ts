@@ -60,6 +60,9 @@ export class InstanceReports {
       if (advances) {
         patch.status = report.status;
         patch.statusDetail = report.status_detail ?? '';
+      } else if (report.status === current.status && report.status_detail !== undefined) {
+        // Same status, newer detail (a lost node's instance that now stays on it, a restart count).
+        patch.statusDetail = report.status_detail;
       }
       if (!advances && !changes(current, patch)) {
         return false;
@@ -93,6 +96,9 @@ function reportedPatch(report: InstanceReportDto): Partial<InstanceRecord> {
   }
   if (report.containerId !== undefined) {
     patch.containerId = report.containerId;
+  }
+  if (report.restarts !== undefined) {
+    patch.restarts = report.restarts;
   }
   if (report.hostPorts !== undefined) {
     patch.hostPorts = report.hostPorts.map((p) => ({

@@ -125,6 +125,8 @@ export interface InstanceRecord extends Doc {
   nodeName?: string | undefined;
   publicIp?: string | undefined;
   containerId?: string | undefined;
+  /** How many times its node restarted the container after a crash (as the cluster last reported). */
+  restarts?: number | undefined;
   hostPorts: HostPort[];
   history: StatusChange[];
 }

@@ -15,6 +15,8 @@ export interface InstanceView {
   node_name: string | null;
   publicip: string | null;
   container_id: string | null;
+  /** Restarts of the container by its node after crashes (0 when none were reported). */
+  restart_count: number;
   host_ports: InstanceRecord['hostPorts'];
   status_history: InstanceRecord['history'];
   created_at: string;
@@ -94,6 +96,7 @@ export function toInstanceView(
     node_name: i.nodeName ?? null,
     publicip: i.publicIp ?? null,
     container_id: i.containerId ?? null,
+    restart_count: i.restarts ?? 0,
     host_ports: i.hostPorts,
     status_history: i.history,
     created_at: i.createdAt,

@@ -1,0 +1,177 @@
+import type { NodeInformation } from '@canopy/schema';
+import type { Logger } from 'pino';
+
+/** What the last heartbeat said; kept in memory only (after a restart every node is inactive until it speaks). */
+export interface NodeLiveState {
+  lastSeen: number;
+  info: NodeInformation;
+}
+
+export interface LivenessSettings {
+  /** no heartbeat for this long: inactive (its instances shown DEAD) */
+  livenessMs: number;
+  /** inactive for this long: lost (its instances placed elsewhere) */
+  lostMs: number;
+  /** how often `check` is meant to run; a much longer gap means this process itself was paused */
+  tickMs: number;
+}
+
+/** What the cluster's own liveness judgement is, for logs and `/health`. */
+export interface LivenessMode {
+  /** most nodes silent at once: the cluster suspects its own network and evicts nothing */
+  disrupted: boolean;
+  /** registered nodes silent now (not counting those already declared lost) */
+  silentNodes: number;
+  /** until when nodes are not judged after this process was paused (ms since epoch), if still so */
+  graceUntil?: number | undefined;
+}
+
+export interface LivenessVerdict {
+  /** nodes that just went inactive */
+  inactive: string[];
+  /** nodes that just got declared lost */
+  lost: string[];
+}
+
+/**
+ * Judges nodes by their silence, but never by a silence of its own (SPEC §10):
+ * - a tick that comes much later than planned means this process was paused (SIGSTOP, a frozen VM,
+ *   a blocked event loop); the heartbeats that queued meanwhile are not read yet, so every node gets
+ *   one liveness window from the resume before it is judged again;
+ * - when most of the nodes not already lost are silent together (all of them, for one node), the
+ *   likelier cause is this cluster's own network: nodes are still shown inactive, but none is
+ *   declared lost (Kubernetes' full-disruption mode), and lost-timers restart once it ends.
+ */
+export class NodeLiveness {
+  private readonly live = new Map<string, NodeLiveState>();
+  private readonly active = new Set<string>();
+  /** When each registered, inactive node was last seen going (or found) silent. */
+  private readonly inactiveSince = new Map<string, number>();
+  private readonly lost = new Set<string>();
+  private lastTick: number | undefined;
+  /** Heartbeat silence is counted from no earlier than this (the resume from a pause). */
+  private liveFrom = 0;
+  /** Lost-timers count from no earlier than this (a resume, the end of a disruption). */
+  private lostFrom = 0;
+  private graceUntil = 0;
+  private disrupted = false;
+  private silent = 0;
+
+  constructor(
+    private readonly settings: LivenessSettings,
+    private readonly log: Logger,
+  ) {}
+
+  /** Records a heartbeat; true when this made the node active (first beat, after silence, after restart). */
+  heartbeat(nodeId: string, info: NodeInformation, now: number): boolean {
+    this.live.set(nodeId, { lastSeen: now, info });
+    if (this.active.has(nodeId)) {
+      return false;
+    }
+    this.active.add(nodeId);
+    this.inactiveSince.delete(nodeId);
+    this.lost.delete(nodeId);
+    return true;
+  }
+
+  /** One judgement over every registered node; each transition is returned once. */
+  check(registered: Iterable<string>, now: number): LivenessVerdict {
+    this.noticePause(now);
+    const verdict: LivenessVerdict = { inactive: [], lost: [] };
+    for (const nodeId of this.active) {
+      const silentMs = now - this.seenAt(nodeId);
+      if (silentMs > this.settings.livenessMs) {
+        this.active.delete(nodeId);
+        this.inactiveSince.set(nodeId, this.live.get(nodeId)?.lastSeen ?? now);
+        verdict.inactive.push(nodeId);
+        this.log.warn({ nodeId, silentMs }, 'node inactive');
+      }
+    }
+    const ids = [...registered];
+    this.judgeDisruption(ids, now);
+    const lostAfter = Math.max(this.settings.lostMs, this.settings.livenessMs);
+    for (const nodeId of ids) {
+      if (this.active.has(nodeId) || this.lost.has(nodeId)) {
+        continue;
+      }
+      const since = this.inactiveSince.get(nodeId) ?? this.live.get(nodeId)?.lastSeen;
+      // Never heard from since this cluster started: count from the first check, so a cluster
+      // restart does not declare every node lost at once.
+      if (since === undefined) {
+        this.inactiveSince.set(nodeId, now);
+        continue;
+      }
+      const silentMs = now - Math.max(since, this.lostFrom);
+      if (!this.disrupted && silentMs > lostAfter) {
+        this.lost.add(nodeId);
+        verdict.lost.push(nodeId);
+        this.log.warn({ nodeId, silentMs }, 'node declared lost');
+      }
+    }
+    return verdict;
+  }
+
+  isActive(nodeId: string, now: number): boolean {
+    return this.active.has(nodeId) && this.live.has(nodeId) && now - this.seenAt(nodeId) <= this.settings.livenessMs;
+  }
+
+  isLost(nodeId: string): boolean {
+    return this.lost.has(nodeId);
+  }
+
+  state(nodeId: string): NodeLiveState | undefined {
+    return this.live.get(nodeId);
+  }
+
+  mode(now: number): LivenessMode {
+    return {
+      disrupted: this.disrupted,
+      silentNodes: this.silent,
+      ...(this.graceUntil > now ? { graceUntil: this.graceUntil } : {}),
+    };
+  }
+
+  /** A heartbeat is judged from no earlier than the resume (see the class comment). */
+  private seenAt(nodeId: string): number {
+    return Math.max(this.live.get(nodeId)?.lastSeen ?? 0, this.liveFrom);
+  }
+
+  private noticePause(now: number): void {
+    const last = this.lastTick;
+    this.lastTick = now;
+    // Timers run late under load; only a gap of several ticks (and at least 2 s) is a pause.
+    const pauseAfter = Math.max(2_000, this.settings.tickMs * 4);
+    if (last === undefined || now - last <= pauseAfter) {
+      return;
+    }
+    this.liveFrom = now;
+    this.lostFrom = now;
+    this.graceUntil = now + this.settings.livenessMs;
+    this.log.warn(
+      { pausedMs: now - last, graceMs: this.settings.livenessMs },
+      'cluster manager was paused; reading what the nodes sent meanwhile before judging them',
+    );
+  }
+
+  private judgeDisruption(registered: readonly string[], now: number): void {
+    const counted = registered.filter((id) => !this.lost.has(id));
+    const silent = counted.filter((id) => !this.active.has(id)).length;
+    this.silent = silent;
+    // "Most": more than half, and all of them when there are one or two.
+    const disrupted = silent > 0 && silent * 2 > counted.length;
+    if (disrupted === this.disrupted) {
+      return;
+    }
+    this.disrupted = disrupted;
+    if (disrupted) {
+      this.log.warn(
+        { silentNodes: silent, nodes: counted.length },
+        'most nodes silent at once: suspecting this cluster’s own network, evicting nothing',
+      );
+    } else {
+      // Lost-timers restart: a node still silent now gets a full NODE_LOST_MS from here.
+      this.lostFrom = Math.max(this.lostFrom, now);
+      this.log.info({ silentNodes: silent, nodes: counted.length }, 'nodes reporting again: network disruption over');
+    }
+  }
+}
