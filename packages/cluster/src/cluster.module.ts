@@ -13,6 +13,8 @@ import { InstanceLogsService } from './instances/instance-logs.service';
 import { InstancesService } from './instances/instances.service';
 import { NodeMessagesService } from './instances/node-messages.service';
 import { MessageBus } from './mqtt/message-bus.port';
+import { BrokerCredentials, RegistryCredentials } from './mqtt/broker-credentials.port';
+import { MosquittoDynsecCredentials } from './mqtt/mosquitto-dynsec.credentials';
 import { MqttAccess } from './mqtt/mqtt-access';
 import { MqttBroker } from './mqtt/mqtt-broker';
 import { MqttBusAdapter } from './mqtt/mqtt-bus.adapter';
@@ -60,6 +62,12 @@ export class ClusterModule {
         NodesService,
         MqttAccess,
         MqttBroker,
+        {
+          provide: BrokerCredentials,
+          inject: [MqttAccess],
+          useFactory: (access: MqttAccess) =>
+            config.mqttDynsec === true ? new MosquittoDynsecCredentials(access, logger) : new RegistryCredentials(),
+        },
         SchedulingService,
         RootOutbox,
         InstancesService,

@@ -11,6 +11,7 @@ import type { ClusterConfig } from './config/cluster-config';
 import { InstancesService } from './instances/instances.service';
 import { NodeMessagesService } from './instances/node-messages.service';
 import { MessageBus } from './mqtt/message-bus.port';
+import { BrokerCredentials } from './mqtt/broker-credentials.port';
 import { MqttAccess } from './mqtt/mqtt-access';
 import { MqttBroker } from './mqtt/mqtt-broker';
 import { NodesService } from './nodes/nodes.service';
@@ -37,6 +38,7 @@ export class ClusterRuntime implements OnApplicationBootstrap, BeforeApplication
     private readonly nodeMessages: NodeMessagesService,
     private readonly access: MqttAccess,
     private readonly broker: MqttBroker,
+    private readonly credentials: BrokerCredentials,
     private readonly bus: MessageBus,
     private readonly rootLink: RootLinkService,
     private readonly outbox: RootOutbox,
@@ -49,9 +51,10 @@ export class ClusterRuntime implements OnApplicationBootstrap, BeforeApplication
     if (!this.access.external) {
       this.brokerPort = await this.broker.start();
     }
+    const managed = await this.credentials.start();
     this.bus.onMessage((topic, payload) => this.nodeMessages.handle(topic, payload));
     const { url, login } = this.access.clusterConnection();
-    await this.bus.connect(url, login);
+    await this.bus.connect(url, managed ?? login);
     const livenessEvery = Math.max(100, Math.min(1000, Math.floor(this.config.nodeLivenessMs / 4)));
     this.timers.push(
       setInterval(() => {
@@ -79,6 +82,7 @@ export class ClusterRuntime implements OnApplicationBootstrap, BeforeApplication
     this.timers = [];
     this.rootLink.stop();
     await this.bus.close();
+    await this.credentials.stop();
     await this.broker.stop();
   }
 

@@ -45,6 +45,11 @@ export interface ClusterConfig {
   /** `MQTT_NODE_USERNAME` / `MQTT_NODE_PASSWORD`: the login handed to nodes with an external broker */
   mqttNodeUsername?: string | undefined;
   mqttNodePassword?: string | undefined;
+  /**
+   * `MQTT_DYNSEC`, default false: the external broker is a Mosquitto 2 with the dynamic-security
+   * plugin and MQTT_USERNAME is its admin; the cluster creates one login per node there.
+   */
+  mqttDynsec?: boolean | undefined;
   /** `MQTT_ADVERTISED_HOST` / `MQTT_ADVERTISED_PORT`: what nodes dial (behind NAT, compose, ...) */
   mqttAdvertisedHost?: string | undefined;
   mqttAdvertisedPort?: number | undefined;
@@ -113,6 +118,7 @@ class ClusterEnv {
   @IsOptional() @IsString() MQTT_PASSWORD?: string;
   @IsOptional() @IsString() MQTT_NODE_USERNAME?: string;
   @IsOptional() @IsString() MQTT_NODE_PASSWORD?: string;
+  @IsOptional() @IsString() @Matches(/^(true|false)$/, { message: 'must be true or false' }) MQTT_DYNSEC?: string;
   @IsOptional() @IsString() @Matches(/\S/, { message: 'must not be empty' }) MQTT_ADVERTISED_HOST?: string;
   @IsOptional() @IsString() @Matches(INT, { message: 'must be a port number' }) MQTT_ADVERTISED_PORT?: string;
   @IsOptional() @IsString() @Matches(/\S/, { message: 'must not be empty' }) CLUSTER_DATA_DIR?: string;
@@ -161,6 +167,13 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
   if ((e.MQTT_NODE_USERNAME === undefined) !== (e.MQTT_NODE_PASSWORD === undefined)) {
     throw new ConfigError('MQTT_NODE_PASSWORD', 'MQTT_NODE_USERNAME and MQTT_NODE_PASSWORD go together');
   }
+  const mqttDynsec = e.MQTT_DYNSEC === 'true';
+  if (mqttDynsec && (e.MQTT_URL === undefined || e.MQTT_USERNAME === undefined)) {
+    throw new ConfigError('MQTT_DYNSEC', 'needs MQTT_URL and MQTT_USERNAME (the broker admin login)');
+  }
+  if (mqttDynsec && e.MQTT_NODE_USERNAME !== undefined) {
+    throw new ConfigError('MQTT_NODE_USERNAME', 'must be unset with MQTT_DYNSEC: every node gets its own login');
+  }
   const placementPolicy =
     e.CLUSTER_PLACEMENT_POLICY === undefined ? 'best-fit' : normalizePolicy(e.CLUSTER_PLACEMENT_POLICY);
   if (placementPolicy === undefined) {
@@ -190,6 +203,7 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
     mqttPassword: e.MQTT_PASSWORD,
     mqttNodeUsername: e.MQTT_NODE_USERNAME,
     mqttNodePassword: e.MQTT_NODE_PASSWORD,
+    mqttDynsec,
     mqttAdvertisedHost: e.MQTT_ADVERTISED_HOST,
     mqttAdvertisedPort:
       e.MQTT_ADVERTISED_PORT === undefined ? undefined : port('MQTT_ADVERTISED_PORT', e.MQTT_ADVERTISED_PORT, 0, 1),

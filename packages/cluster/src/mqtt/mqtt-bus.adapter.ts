@@ -7,7 +7,7 @@ import { CLUSTER_CONFIG, CLUSTER_LOGGER } from '../common/tokens';
 import type { ClusterConfig } from '../config/cluster-config';
 import { MessageBus } from './message-bus.port';
 
-/** The only file that imports `mqtt`. */
+/** The cluster's bus; with mosquitto-dynsec.credentials.ts the only files that import `mqtt`. */
 @Injectable()
 export class MqttBusAdapter extends MessageBus {
   private readonly log: Logger;
