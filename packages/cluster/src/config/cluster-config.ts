@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import { POLICIES, normalizePolicy, type Policy } from '@canopy/scheduler';
-import { ConfigError, IE_DOMAIN_NAME_PATTERN, IE_DOMAIN_PREFIX, validateInput } from '@canopy/schema';
+import { ConfigError, IE_DOMAIN_NAME_PATTERN, IE_DOMAIN_PREFIX, envInt, presentEnv, validateEnv } from '@canopy/schema';
 
 /** Everything the cluster orchestrator reads from its environment, once, at start. */
 export interface ClusterConfig {
@@ -152,18 +152,7 @@ class ClusterEnv {
 /** Reads and validates the cluster's configuration; throws {@link ConfigError} naming the first bad variable. */
 export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
   // Empty strings count as unset: compose files often carry `VAR=` placeholders.
-  const present: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) {
-    if (v !== undefined && v !== '') {
-      present[k] = v;
-    }
-  }
-  const result = validateInput(ClusterEnv, present);
-  if (!result.ok) {
-    const first = result.errors[0] ?? { path: '$', message: 'invalid' };
-    throw new ConfigError(first.path, first.message);
-  }
-  const e = result.value;
+  const e = validateEnv(ClusterEnv, presentEnv(env));
   if ((e.MQTT_NODE_USERNAME === undefined) !== (e.MQTT_NODE_PASSWORD === undefined)) {
     throw new ConfigError('MQTT_NODE_PASSWORD', 'MQTT_NODE_USERNAME and MQTT_NODE_PASSWORD go together');
   }
@@ -217,26 +206,12 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
 }
 
 function port(variable: string, raw: string | undefined, fallback: number, min = 0): number {
-  if (raw === undefined) {
-    return fallback;
-  }
-  const n = Number(raw);
-  if (n < min || n > 65535) {
-    throw new ConfigError(variable, `must be between ${min} and 65535`);
-  }
-  return n;
+  return envInt(variable, raw, fallback, min, 65535);
 }
 
+/** Below 100 ms the timers would spin; nothing useful happens that fast over MQTT. */
 function millis(variable: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) {
-    return fallback;
-  }
-  const n = Number(raw);
-  // Below 100 ms the timers would spin; nothing useful happens that fast over MQTT.
-  if (n < 100 || n > 86_400_000) {
-    throw new ConfigError(variable, 'must be between 100 and 86400000');
-  }
-  return n;
+  return envInt(variable, raw, fallback, 100, 86_400_000);
 }
 
 /** Host names may carry characters the root refuses in a cluster name; keep what it accepts. */
