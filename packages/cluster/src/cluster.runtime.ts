@@ -53,8 +53,8 @@ export class ClusterRuntime implements OnApplicationBootstrap, BeforeApplication
     }
     const managed = await this.credentials.start();
     this.bus.onMessage((topic, payload) => this.nodeMessages.handle(topic, payload));
-    const { url, login } = this.access.clusterConnection();
-    await this.bus.connect(url, managed ?? login);
+    const { url, login, tls } = this.access.clusterConnection();
+    await this.bus.connect(url, managed ?? login, tls);
     const livenessEvery = Math.max(100, Math.min(1000, Math.floor(this.config.nodeLivenessMs / 4)));
     this.timers.push(
       setInterval(() => {

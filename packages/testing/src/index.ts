@@ -27,3 +27,4 @@ export function instanceSpec(serviceId: string, overrides: Partial<InstanceSpecD
     ...overrides,
   };
 }
+export { makeTestPki, type TestPki } from './test-pki';

@@ -50,6 +50,14 @@ export interface ClusterConfig {
    * plugin and MQTT_USERNAME is its admin; the cluster creates one login per node there.
    */
   mqttDynsec?: boolean | undefined;
+  /**
+   * `MQTT_TLS_CERT_FILE` / `MQTT_TLS_KEY_FILE` (PEM paths): the in-process broker speaks MQTTS only;
+   * needs `MQTT_CA_FILE`. Nodes are told to dial it over TLS.
+   */
+  mqttTlsCertFile?: string | undefined;
+  mqttTlsKeyFile?: string | undefined;
+  /** `MQTT_CA_FILE` (PEM path): the CA the cluster verifies its broker against (MQTTS). */
+  mqttCaFile?: string | undefined;
   /** `MQTT_ADVERTISED_HOST` / `MQTT_ADVERTISED_PORT`: what nodes dial (behind NAT, compose, ...) */
   mqttAdvertisedHost?: string | undefined;
   mqttAdvertisedPort?: number | undefined;
@@ -118,6 +126,9 @@ class ClusterEnv {
   @IsOptional() @IsString() MQTT_PASSWORD?: string;
   @IsOptional() @IsString() MQTT_NODE_USERNAME?: string;
   @IsOptional() @IsString() MQTT_NODE_PASSWORD?: string;
+  @IsOptional() @IsString() @Matches(/\S/, { message: 'must be a file path' }) MQTT_TLS_CERT_FILE?: string;
+  @IsOptional() @IsString() @Matches(/\S/, { message: 'must be a file path' }) MQTT_TLS_KEY_FILE?: string;
+  @IsOptional() @IsString() @Matches(/\S/, { message: 'must be a file path' }) MQTT_CA_FILE?: string;
   @IsOptional() @IsString() @Matches(/^(true|false)$/, { message: 'must be true or false' }) MQTT_DYNSEC?: string;
   @IsOptional() @IsString() @Matches(/\S/, { message: 'must not be empty' }) MQTT_ADVERTISED_HOST?: string;
   @IsOptional() @IsString() @Matches(INT, { message: 'must be a port number' }) MQTT_ADVERTISED_PORT?: string;
@@ -163,6 +174,12 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
   if (mqttDynsec && e.MQTT_NODE_USERNAME !== undefined) {
     throw new ConfigError('MQTT_NODE_USERNAME', 'must be unset with MQTT_DYNSEC: every node gets its own login');
   }
+  if ((e.MQTT_TLS_CERT_FILE === undefined) !== (e.MQTT_TLS_KEY_FILE === undefined)) {
+    throw new ConfigError('MQTT_TLS_KEY_FILE', 'MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE go together');
+  }
+  if (e.MQTT_TLS_CERT_FILE !== undefined && e.MQTT_CA_FILE === undefined) {
+    throw new ConfigError('MQTT_CA_FILE', 'is required with MQTT_TLS_CERT_FILE (the cluster verifies its own broker)');
+  }
   const placementPolicy =
     e.CLUSTER_PLACEMENT_POLICY === undefined ? 'best-fit' : normalizePolicy(e.CLUSTER_PLACEMENT_POLICY);
   if (placementPolicy === undefined) {
@@ -193,6 +210,9 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
     mqttNodeUsername: e.MQTT_NODE_USERNAME,
     mqttNodePassword: e.MQTT_NODE_PASSWORD,
     mqttDynsec,
+    mqttTlsCertFile: e.MQTT_TLS_CERT_FILE,
+    mqttTlsKeyFile: e.MQTT_TLS_KEY_FILE,
+    mqttCaFile: e.MQTT_CA_FILE,
     mqttAdvertisedHost: e.MQTT_ADVERTISED_HOST,
     mqttAdvertisedPort:
       e.MQTT_ADVERTISED_PORT === undefined ? undefined : port('MQTT_ADVERTISED_PORT', e.MQTT_ADVERTISED_PORT, 0, 1),

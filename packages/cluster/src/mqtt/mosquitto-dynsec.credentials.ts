@@ -4,6 +4,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { BrokerCredentials } from './broker-credentials.port';
 import { MqttAccess, type MqttLogin } from './mqtt-access';
+import { tlsOptions } from './mqtt-bus.adapter';
 
 const CONTROL = '$CONTROL/dynamic-security/v1';
 const CLUSTER_ROLE = 'canopy-cluster';
@@ -58,8 +59,9 @@ export class MosquittoDynsecCredentials extends BrokerCredentials {
   }
 
   async start(): Promise<MqttLogin> {
-    const { url, login } = this.access.clusterConnection();
+    const { url, login, tls } = this.access.clusterConnection();
     const client = await connectAsync(url, {
+      ...tlsOptions(tls),
       clientId: `canopy-dynsec-${randomBytes(4).toString('hex')}`,
       ...(login === undefined ? {} : { username: login.username, password: login.password }),
       protocolVersion: 4,

@@ -28,6 +28,7 @@ export class NodesController {
       id: node.id,
       MQTT_BROKER_PORT: broker.port,
       ...(broker.host !== undefined ? { MQTT_BROKER_HOST: broker.host } : {}),
+      ...(broker.tls ? { MQTT_BROKER_TLS: true } : {}),
       mqtt: broker.login,
     };
   }

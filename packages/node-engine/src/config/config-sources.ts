@@ -20,6 +20,7 @@ export const FILE_KEYS: Readonly<Record<string, keyof NodeEngineEnv>> = {
   dataDir: 'NODE_DATA_DIR',
   dockerHost: 'DOCKER_HOST',
   publicIp: 'NODE_PUBLIC_IP',
+  caFile: 'NODE_CA_FILE',
   reportIntervalMs: 'REPORT_INTERVAL_MS',
   labels: 'NODE_LABELS',
   location: 'NODE_LOCATION',

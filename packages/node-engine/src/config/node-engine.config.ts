@@ -35,6 +35,8 @@ export interface NodeEngineConfig {
   dockerSocket?: string | undefined;
   /** env NODE_PUBLIC_IP, default 127.0.0.1: the address users reach published ports on */
   publicIp?: string | undefined;
+  /** env NODE_CA_FILE (PEM path): the CA the cluster's MQTTS broker is verified against; default the system's */
+  caFile?: string | undefined;
   /** env REPORT_INTERVAL_MS, default 2000 */
   reportIntervalMs: number;
   /** env NODE_LOCATION="lat,long": where this node is, for geographic placement; default the cluster's location */
@@ -105,6 +107,7 @@ export class NodeEngineEnv {
   DOCKER_HOST?: string | undefined;
 
   @IsOptional() @IsString() @MaxLength(256) NODE_PUBLIC_IP?: string;
+  @IsOptional() @IsString() @IsNotEmpty() NODE_CA_FILE?: string;
 
   @IsOptional()
   @Matches(/^\d{2,7}$/, { message: 'must be a whole number of milliseconds (>= 10)' })
@@ -234,6 +237,7 @@ export function resolveNodeEngineConfig(sources: ConfigSources): NodeEngineConfi
     dataDir: path.resolve(v.NODE_DATA_DIR ?? path.join('.canopy', 'node')),
     dockerSocket: v.DOCKER_HOST,
     publicIp: v.NODE_PUBLIC_IP ?? '127.0.0.1',
+    caFile: v.NODE_CA_FILE,
     reportIntervalMs,
     labels: v.NODE_LABELS === undefined ? undefined : parseLabels(v.NODE_LABELS),
     location: v.NODE_LOCATION,

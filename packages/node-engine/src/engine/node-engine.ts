@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { NodeTopics, type NodeRegisterResponse } from '@canopy/schema';
 import type { NodeEngineConfig } from '../config/node-engine.config';
@@ -193,10 +193,11 @@ export async function startNodeEngine(
         'cluster assigned a different node id on re-registration; keeping the original',
       );
     }
-    const broker = brokerAddress(config.clusterUrl, reply);
+    const { tls, ...broker } = brokerAddress(config.clusterUrl, reply);
     return openMqttLink(
       {
         ...broker,
+        tls: tls ? { ca: config.caFile === undefined ? undefined : readFileSync(config.caFile) } : undefined,
         clientId: `canopy-node-${nodeId}`,
         username: reply.mqtt.username,
         password: reply.mqtt.password,
