@@ -5,3 +5,4 @@ export * from './framework-logger';
 export * from './configure-edge';
 export * from './secrets';
 export * from './private-files';
+export * from './https-options';

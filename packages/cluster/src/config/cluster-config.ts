@@ -56,6 +56,11 @@ export interface ClusterConfig {
    */
   mqttTlsCertFile?: string | undefined;
   mqttTlsKeyFile?: string | undefined;
+  /** `CANOPY_TLS_CERT_FILE` / `CANOPY_TLS_KEY_FILE` (PEM paths): the registration API speaks HTTPS only */
+  tlsCertFile?: string | undefined;
+  tlsKeyFile?: string | undefined;
+  /** `ROOT_CA_FILE` (PEM path): the CA an `https://` root is verified against; default the system's */
+  rootCaFile?: string | undefined;
   /** `MQTT_CA_FILE` (PEM path): the CA the cluster verifies its broker against (MQTTS). */
   mqttCaFile?: string | undefined;
   /** `MQTT_ADVERTISED_HOST` / `MQTT_ADVERTISED_PORT`: what nodes dial (behind NAT, compose, ...) */
@@ -129,6 +134,9 @@ class ClusterEnv {
   @IsOptional() @IsString() @Matches(/\S/, { message: 'must be a file path' }) MQTT_TLS_CERT_FILE?: string;
   @IsOptional() @IsString() @Matches(/\S/, { message: 'must be a file path' }) MQTT_TLS_KEY_FILE?: string;
   @IsOptional() @IsString() @Matches(/\S/, { message: 'must be a file path' }) MQTT_CA_FILE?: string;
+  @IsOptional() @IsString() @Matches(/\S/, { message: 'must be a file path' }) CANOPY_TLS_CERT_FILE?: string;
+  @IsOptional() @IsString() @Matches(/\S/, { message: 'must be a file path' }) CANOPY_TLS_KEY_FILE?: string;
+  @IsOptional() @IsString() @Matches(/\S/, { message: 'must be a file path' }) ROOT_CA_FILE?: string;
   @IsOptional() @IsString() @Matches(/^(true|false)$/, { message: 'must be true or false' }) MQTT_DYNSEC?: string;
   @IsOptional() @IsString() @Matches(/\S/, { message: 'must not be empty' }) MQTT_ADVERTISED_HOST?: string;
   @IsOptional() @IsString() @Matches(INT, { message: 'must be a port number' }) MQTT_ADVERTISED_PORT?: string;
@@ -177,6 +185,9 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
   if ((e.MQTT_TLS_CERT_FILE === undefined) !== (e.MQTT_TLS_KEY_FILE === undefined)) {
     throw new ConfigError('MQTT_TLS_KEY_FILE', 'MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE go together');
   }
+  if ((e.CANOPY_TLS_CERT_FILE === undefined) !== (e.CANOPY_TLS_KEY_FILE === undefined)) {
+    throw new ConfigError('CANOPY_TLS_KEY_FILE', 'CANOPY_TLS_CERT_FILE and CANOPY_TLS_KEY_FILE go together');
+  }
   if (e.MQTT_TLS_CERT_FILE !== undefined && e.MQTT_CA_FILE === undefined) {
     throw new ConfigError('MQTT_CA_FILE', 'is required with MQTT_TLS_CERT_FILE (the cluster verifies its own broker)');
   }
@@ -213,6 +224,9 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
     mqttTlsCertFile: e.MQTT_TLS_CERT_FILE,
     mqttTlsKeyFile: e.MQTT_TLS_KEY_FILE,
     mqttCaFile: e.MQTT_CA_FILE,
+    tlsCertFile: e.CANOPY_TLS_CERT_FILE,
+    tlsKeyFile: e.CANOPY_TLS_KEY_FILE,
+    rootCaFile: e.ROOT_CA_FILE,
     mqttAdvertisedHost: e.MQTT_ADVERTISED_HOST,
     mqttAdvertisedPort:
       e.MQTT_ADVERTISED_PORT === undefined ? undefined : port('MQTT_ADVERTISED_PORT', e.MQTT_ADVERTISED_PORT, 0, 1),

@@ -27,6 +27,9 @@ export interface RootConfig {
   clusterToken?: string;
   /** CANOPY_METRICS_TOKEN: a bearer token Prometheus may scrape `/metrics` with (an admin's JWT works too). */
   metricsToken?: string;
+  /** CANOPY_TLS_CERT_FILE / CANOPY_TLS_KEY_FILE (PEM paths): REST and Socket.IO over HTTPS/WSS only. */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
   /** MONGODB_URI: use MongoDB instead of SQLite (a later issue). */
   mongodbUri?: string;
   /** ROOT_BODY_LIMIT, default 1mb: larger request bodies get 413. */
@@ -151,6 +154,15 @@ export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
   }
   if (metricsToken !== undefined) {
     config.metricsToken = metricsToken;
+  }
+  const tlsCertFile = optional(env, 'CANOPY_TLS_CERT_FILE');
+  const tlsKeyFile = optional(env, 'CANOPY_TLS_KEY_FILE');
+  if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) {
+    throw new ConfigError('CANOPY_TLS_KEY_FILE', 'CANOPY_TLS_CERT_FILE and CANOPY_TLS_KEY_FILE go together');
+  }
+  if (tlsCertFile !== undefined && tlsKeyFile !== undefined) {
+    config.tlsCertFile = tlsCertFile;
+    config.tlsKeyFile = tlsKeyFile;
   }
   const mongodbUri = optional(env, 'MONGODB_URI');
   if (mongodbUri !== undefined) {
