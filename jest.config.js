@@ -2,7 +2,7 @@
  * Three test layers (CONVENTIONS.md): unit (pure logic, `*.spec.ts` beside the code), integration
  * (real SQLite, MQTT broker, Docker engine: `packages/x/test/*.int-spec.ts`) and end to end (the
  * tiers as separate processes: `test/e2e/*.e2e-spec.ts`), and fault injection on those processes
- * (`test/faults/*.fault-spec.ts`). Sources are compiled on the fly;
+ * (`test/faults/*.fault-spec.ts`), and the compose files booted (`test/compose/*.compose-spec.ts`). Sources are compiled on the fly;
  * end-to-end tests start the built `dist/` entry points, so `pnpm build` runs first.
  */
 const transform = {
@@ -18,5 +18,7 @@ module.exports = {
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
     // Fault injection (kill -9, SIGSTOP) against the tiers as separate processes: issue 9.
     { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'] },
+    // The compose files built and booted for real (docker-compose, images from a local base).
+    { ...common, displayName: 'compose', testMatch: ['<rootDir>/test/compose/**/*.compose-spec.ts'] },
   ],
 };

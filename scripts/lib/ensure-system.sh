@@ -17,6 +17,9 @@ ensure_apt_packages() {
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
   command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
   [ -x /bin/busybox ] || missing+=(busybox-static)
+  # The compose layer (test/compose): Debian's docker-compose 1.29 and debootstrap for the base images.
+  command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+  command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
   # The real-browser CORS test (packages/root/test/cors-browser.int-spec.ts) drives it headless.
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   if [ ${#missing[@]} -gt 0 ]; then

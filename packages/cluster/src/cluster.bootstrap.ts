@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
-import { configureEdge } from '@canopy/nest-edge';
+import { configureEdge, httpsOptions } from '@canopy/nest-edge';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import pino, { type Logger } from 'pino';
 import { ClusterModule } from './cluster.module';
@@ -34,6 +34,7 @@ export async function startCluster(config: ClusterConfig, logger?: Logger): Prom
     bodyParser: false,
     // Node clients keep HTTP connections alive; without this, stop() would wait for them to idle out.
     forceCloseConnections: true,
+    ...httpsOptions(config.tlsCertFile, config.tlsKeyFile),
   });
   // The same edge as the root; registration bodies are small, so the limit is tight.
   configureEdge(app, { log: log.child({ component: 'http' }), bodyLimit: '64kb' });

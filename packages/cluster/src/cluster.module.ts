@@ -15,6 +15,8 @@ import { NodeLossService } from './instances/node-loss.service';
 import { NodeMessagesService } from './instances/node-messages.service';
 import { PlacementBook } from './instances/placement-book';
 import { MessageBus } from './mqtt/message-bus.port';
+import { BrokerCredentials, RegistryCredentials } from './mqtt/broker-credentials.port';
+import { MosquittoDynsecCredentials } from './mqtt/mosquitto-dynsec.credentials';
 import { MqttAccess } from './mqtt/mqtt-access';
 import { MqttBroker } from './mqtt/mqtt-broker';
 import { MqttBusAdapter } from './mqtt/mqtt-bus.adapter';
@@ -74,6 +76,12 @@ export class ClusterModule {
         NodesService,
         MqttAccess,
         MqttBroker,
+        {
+          provide: BrokerCredentials,
+          inject: [MqttAccess],
+          useFactory: (access: MqttAccess) =>
+            config.mqttDynsec === true ? new MosquittoDynsecCredentials(access, logger) : new RegistryCredentials(),
+        },
         SchedulingService,
         RootOutbox,
         PlacementBook,

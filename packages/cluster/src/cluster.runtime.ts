@@ -12,6 +12,7 @@ import { InstancesService } from './instances/instances.service';
 import { NodeLossService } from './instances/node-loss.service';
 import { NodeMessagesService } from './instances/node-messages.service';
 import { MessageBus } from './mqtt/message-bus.port';
+import { BrokerCredentials } from './mqtt/broker-credentials.port';
 import { MqttAccess } from './mqtt/mqtt-access';
 import { MqttBroker } from './mqtt/mqtt-broker';
 import { NodesService, livenessTickMs } from './nodes/nodes.service';
@@ -38,6 +39,7 @@ export class ClusterRuntime implements OnApplicationBootstrap, BeforeApplication
     private readonly nodeMessages: NodeMessagesService,
     private readonly access: MqttAccess,
     private readonly broker: MqttBroker,
+    private readonly credentials: BrokerCredentials,
     private readonly bus: MessageBus,
     private readonly rootLink: RootLinkService,
   ) {
@@ -49,9 +51,10 @@ export class ClusterRuntime implements OnApplicationBootstrap, BeforeApplication
     if (!this.access.external) {
       this.brokerPort = await this.broker.start();
     }
+    const managed = await this.credentials.start();
     this.bus.onMessage((topic, payload) => this.nodeMessages.handle(topic, payload));
-    const { url, login } = this.access.clusterConnection();
-    await this.bus.connect(url, login);
+    const { url, login, tls } = this.access.clusterConnection();
+    await this.bus.connect(url, managed ?? login, tls);
     this.timers.push(
       setInterval(() => {
         const verdict = this.nodes.checkLiveness();
@@ -78,6 +81,7 @@ export class ClusterRuntime implements OnApplicationBootstrap, BeforeApplication
     this.timers = [];
     this.rootLink.stop();
     await this.bus.close();
+    await this.credentials.stop();
     await this.broker.stop();
   }
 

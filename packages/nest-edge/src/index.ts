@@ -6,3 +6,4 @@ export * from './configure-edge';
 export * from './secrets';
 export * from './private-files';
 export * from './secret-box';
+export * from './https-options';

@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
-import { configureEdge } from '@canopy/nest-edge';
+import { configureEdge, httpsOptions } from '@canopy/nest-edge';
 import { k8sBodyErrors } from './aeros/k8s/k8s-status.filter';
 import { setupOpenApi } from './common/openapi';
 import { resolveSecrets, type RootConfig } from './config/root-config';
@@ -36,6 +36,7 @@ export async function startRoot(config: RootConfig, parent?: Logger): Promise<Ro
   const app = await NestFactory.create<NestExpressApplication>(RootModule.forRoot({ config, secrets, store, log }), {
     bufferLogs: true,
     bodyParser: false,
+    ...httpsOptions(config.tlsCertFile, config.tlsKeyFile),
   });
   // Oakestra's dashboard is served from its own origin and calls the API with a bearer token;
   // cookies are never used, so no origin is ever given credentials.
@@ -55,7 +56,7 @@ export async function startRoot(config: RootConfig, parent?: Logger): Promise<Ro
   const admin = await app.get(UsersService).bootstrapAdmin();
   await app.listen(config.port, config.host);
   const port = (app.getHttpServer().address() as AddressInfo).port;
-  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  const url = `${config.tlsCertFile === undefined ? 'http' : 'https'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   log.info({ url }, 'root listening');
   return {
     port,

@@ -12,3 +12,4 @@ export {
   removeContainersWithLabel,
   type InspectedContainer,
 } from './docker';
+export { makeTestPki, type TestPki } from './test-pki';

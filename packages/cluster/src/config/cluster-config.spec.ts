@@ -83,6 +83,16 @@ describe('loadClusterConfig', () => {
     );
   });
 
+  it('takes MQTT_DYNSEC only with an external broker and its admin login, and without a shared node login', () => {
+    const base = { CLUSTER_TOKEN: 'secret', MQTT_URL: 'mqtt://mosquitto:1883', MQTT_USERNAME: 'admin' };
+    expect(loadClusterConfig({ ...base, MQTT_DYNSEC: 'true' }).mqttDynsec).toBe(true);
+    expect(loadClusterConfig(base).mqttDynsec).toBe(false);
+    expect(configError({ ...base, MQTT_DYNSEC: 'yes' }).variable).toBe('MQTT_DYNSEC');
+    expect(configError({ CLUSTER_TOKEN: 'secret', MQTT_DYNSEC: 'true' }).variable).toBe('MQTT_DYNSEC');
+    const shared = { ...base, MQTT_DYNSEC: 'true', MQTT_NODE_USERNAME: 'w', MQTT_NODE_PASSWORD: 'p' };
+    expect(configError(shared).variable).toBe('MQTT_NODE_USERNAME');
+  });
+
   it('treats empty values as unset', () => {
     expect(loadClusterConfig({ CLUSTER_TOKEN: 's', CLUSTER_PORT: '', MQTT_URL: '' })).toMatchObject({
       port: 10100,

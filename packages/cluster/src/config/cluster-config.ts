@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import { POLICIES, normalizePolicy, type Policy } from '@canopy/scheduler';
-import { ConfigError, IE_DOMAIN_NAME_PATTERN, IE_DOMAIN_PREFIX, validateInput } from '@canopy/schema';
+import { ConfigError, IE_DOMAIN_NAME_PATTERN, IE_DOMAIN_PREFIX, envInt, presentEnv, validateEnv } from '@canopy/schema';
 
 /** Everything the cluster orchestrator reads from its environment, once, at start. */
 export interface ClusterConfig {
@@ -47,6 +47,24 @@ export interface ClusterConfig {
   /** `MQTT_NODE_USERNAME` / `MQTT_NODE_PASSWORD`: the login handed to nodes with an external broker */
   mqttNodeUsername?: string | undefined;
   mqttNodePassword?: string | undefined;
+  /**
+   * `MQTT_DYNSEC`, default false: the external broker is a Mosquitto 2 with the dynamic-security
+   * plugin and MQTT_USERNAME is its admin; the cluster creates one login per node there.
+   */
+  mqttDynsec?: boolean | undefined;
+  /**
+   * `MQTT_TLS_CERT_FILE` / `MQTT_TLS_KEY_FILE` (PEM paths): the in-process broker speaks MQTTS only;
+   * needs `MQTT_CA_FILE`. Nodes are told to dial it over TLS.
+   */
+  mqttTlsCertFile?: string | undefined;
+  mqttTlsKeyFile?: string | undefined;
+  /** `CANOPY_TLS_CERT_FILE` / `CANOPY_TLS_KEY_FILE` (PEM paths): the registration API speaks HTTPS only */
+  tlsCertFile?: string | undefined;
+  tlsKeyFile?: string | undefined;
+  /** `ROOT_CA_FILE` (PEM path): the CA an `https://` root is verified against; default the system's */
+  rootCaFile?: string | undefined;
+  /** `MQTT_CA_FILE` (PEM path): the CA the cluster verifies its broker against (MQTTS). */
+  mqttCaFile?: string | undefined;
   /** `MQTT_ADVERTISED_HOST` / `MQTT_ADVERTISED_PORT`: what nodes dial (behind NAT, compose, ...) */
   mqttAdvertisedHost?: string | undefined;
   mqttAdvertisedPort?: number | undefined;
@@ -119,6 +137,13 @@ class ClusterEnv {
   @IsOptional() @IsString() MQTT_PASSWORD?: string;
   @IsOptional() @IsString() MQTT_NODE_USERNAME?: string;
   @IsOptional() @IsString() MQTT_NODE_PASSWORD?: string;
+  @IsOptional() @IsString() @Matches(/\S/, { message: 'must be a file path' }) MQTT_TLS_CERT_FILE?: string;
+  @IsOptional() @IsString() @Matches(/\S/, { message: 'must be a file path' }) MQTT_TLS_KEY_FILE?: string;
+  @IsOptional() @IsString() @Matches(/\S/, { message: 'must be a file path' }) MQTT_CA_FILE?: string;
+  @IsOptional() @IsString() @Matches(/\S/, { message: 'must be a file path' }) CANOPY_TLS_CERT_FILE?: string;
+  @IsOptional() @IsString() @Matches(/\S/, { message: 'must be a file path' }) CANOPY_TLS_KEY_FILE?: string;
+  @IsOptional() @IsString() @Matches(/\S/, { message: 'must be a file path' }) ROOT_CA_FILE?: string;
+  @IsOptional() @IsString() @Matches(/^(true|false)$/, { message: 'must be true or false' }) MQTT_DYNSEC?: string;
   @IsOptional() @IsString() @Matches(/\S/, { message: 'must not be empty' }) MQTT_ADVERTISED_HOST?: string;
   @IsOptional() @IsString() @Matches(INT, { message: 'must be a port number' }) MQTT_ADVERTISED_PORT?: string;
   @IsOptional() @IsString() @Matches(/\S/, { message: 'must not be empty' }) CLUSTER_DATA_DIR?: string;
@@ -152,20 +177,25 @@ class ClusterEnv {
 /** Reads and validates the cluster's configuration; throws {@link ConfigError} naming the first bad variable. */
 export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
   // Empty strings count as unset: compose files often carry `VAR=` placeholders.
-  const present: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) {
-    if (v !== undefined && v !== '') {
-      present[k] = v;
-    }
-  }
-  const result = validateInput(ClusterEnv, present);
-  if (!result.ok) {
-    const first = result.errors[0] ?? { path: '$', message: 'invalid' };
-    throw new ConfigError(first.path, first.message);
-  }
-  const e = result.value;
+  const e = validateEnv(ClusterEnv, presentEnv(env));
   if ((e.MQTT_NODE_USERNAME === undefined) !== (e.MQTT_NODE_PASSWORD === undefined)) {
     throw new ConfigError('MQTT_NODE_PASSWORD', 'MQTT_NODE_USERNAME and MQTT_NODE_PASSWORD go together');
+  }
+  const mqttDynsec = e.MQTT_DYNSEC === 'true';
+  if (mqttDynsec && (e.MQTT_URL === undefined || e.MQTT_USERNAME === undefined)) {
+    throw new ConfigError('MQTT_DYNSEC', 'needs MQTT_URL and MQTT_USERNAME (the broker admin login)');
+  }
+  if (mqttDynsec && e.MQTT_NODE_USERNAME !== undefined) {
+    throw new ConfigError('MQTT_NODE_USERNAME', 'must be unset with MQTT_DYNSEC: every node gets its own login');
+  }
+  if ((e.MQTT_TLS_CERT_FILE === undefined) !== (e.MQTT_TLS_KEY_FILE === undefined)) {
+    throw new ConfigError('MQTT_TLS_KEY_FILE', 'MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE go together');
+  }
+  if ((e.CANOPY_TLS_CERT_FILE === undefined) !== (e.CANOPY_TLS_KEY_FILE === undefined)) {
+    throw new ConfigError('CANOPY_TLS_KEY_FILE', 'CANOPY_TLS_CERT_FILE and CANOPY_TLS_KEY_FILE go together');
+  }
+  if (e.MQTT_TLS_CERT_FILE !== undefined && e.MQTT_CA_FILE === undefined) {
+    throw new ConfigError('MQTT_CA_FILE', 'is required with MQTT_TLS_CERT_FILE (the cluster verifies its own broker)');
   }
   const placementPolicy =
     e.CLUSTER_PLACEMENT_POLICY === undefined ? 'best-fit' : normalizePolicy(e.CLUSTER_PLACEMENT_POLICY);
@@ -197,6 +227,13 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
     mqttPassword: e.MQTT_PASSWORD,
     mqttNodeUsername: e.MQTT_NODE_USERNAME,
     mqttNodePassword: e.MQTT_NODE_PASSWORD,
+    mqttDynsec,
+    mqttTlsCertFile: e.MQTT_TLS_CERT_FILE,
+    mqttTlsKeyFile: e.MQTT_TLS_KEY_FILE,
+    mqttCaFile: e.MQTT_CA_FILE,
+    tlsCertFile: e.CANOPY_TLS_CERT_FILE,
+    tlsKeyFile: e.CANOPY_TLS_KEY_FILE,
+    rootCaFile: e.ROOT_CA_FILE,
     mqttAdvertisedHost: e.MQTT_ADVERTISED_HOST,
     mqttAdvertisedPort:
       e.MQTT_ADVERTISED_PORT === undefined ? undefined : port('MQTT_ADVERTISED_PORT', e.MQTT_ADVERTISED_PORT, 0, 1),
@@ -210,26 +247,12 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
 }
 
 function port(variable: string, raw: string | undefined, fallback: number, min = 0): number {
-  if (raw === undefined) {
-    return fallback;
-  }
-  const n = Number(raw);
-  if (n < min || n > 65535) {
-    throw new ConfigError(variable, `must be between ${min} and 65535`);
-  }
-  return n;
+  return envInt(variable, raw, fallback, min, 65535);
 }
 
+/** Below 100 ms the timers would spin; nothing useful happens that fast over MQTT. */
 function millis(variable: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) {
-    return fallback;
-  }
-  const n = Number(raw);
-  // Below 100 ms the timers would spin; nothing useful happens that fast over MQTT.
-  if (n < 100 || n > 86_400_000) {
-    throw new ConfigError(variable, 'must be between 100 and 86400000');
-  }
-  return n;
+  return envInt(variable, raw, fallback, 100, 86_400_000);
 }
 
 /** Host names may carry characters the root refuses in a cluster name; keep what it accepts. */

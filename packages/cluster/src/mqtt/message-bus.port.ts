@@ -1,7 +1,17 @@
+/** How the cluster's own clients verify an MQTTS broker: its CA, and (loopback only) no host name check. */
+export interface BrokerTls {
+  ca: Buffer;
+  skipHostnameCheck?: boolean | undefined;
+}
+
 /** The cluster's side of MQTT, as the domain sees it. `mqtt-bus.adapter.ts` is the only implementation. */
 export abstract class MessageBus {
   /** Connects and subscribes to every node→cluster topic; resolves once subscribed. */
-  abstract connect(url: string, login: { username: string; password: string } | undefined): Promise<void>;
+  abstract connect(
+    url: string,
+    login: { username: string; password: string } | undefined,
+    tls?: BrokerTls,
+  ): Promise<void>;
   /** Publishes JSON with QoS 1 (commands must arrive at least once). */
   abstract publish(topic: string, payload: object): Promise<void>;
   /** Raw inbound messages; parsing and validation belong to the caller. */

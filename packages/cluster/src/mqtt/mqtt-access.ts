@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
 import { IdGenerator } from '../common/clock';
 import { CLUSTER_CONFIG } from '../common/tokens';
 import type { ClusterConfig } from '../config/cluster-config';
+import type { BrokerTls } from './message-bus.port';
 
 export interface MqttLogin {
   username: string;
@@ -13,6 +15,8 @@ export interface NodeBrokerAccess {
   port: number;
   host?: string | undefined;
   login: MqttLogin;
+  /** The broker speaks MQTTS. */
+  tls: boolean;
 }
 
 /**
@@ -43,18 +47,28 @@ export class MqttAccess {
     this.brokerPort = port;
   }
 
-  /** URL and login for the cluster's own client. */
-  clusterConnection(): { url: string; login?: MqttLogin | undefined } {
+  /** The broker (in-process with a certificate, or an `mqtts://` URL) speaks TLS. */
+  get tls(): boolean {
+    const url = this.config.mqttUrl;
+    return url === undefined ? this.config.mqttTlsCertFile !== undefined : /^(mqtts|ssl|wss):/.test(url);
+  }
+
+  /** URL, login and TLS verification for the cluster's own client. */
+  clusterConnection(): { url: string; login?: MqttLogin | undefined; tls?: BrokerTls | undefined } {
+    const ca = this.config.mqttCaFile === undefined ? undefined : readFileSync(this.config.mqttCaFile);
     if (this.config.mqttUrl !== undefined) {
       const { mqttUsername: username, mqttPassword: password } = this.config;
       return {
         url: this.config.mqttUrl,
         login: username === undefined ? undefined : { username, password: password ?? '' },
+        tls: this.tls && ca !== undefined ? { ca } : undefined,
       };
     }
     return {
-      url: `mqtt://127.0.0.1:${this.boundPort()}`,
+      url: `${this.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${this.boundPort()}`,
       login: { username: MqttAccess.CLUSTER_USERNAME, password: this.internalPassword },
+      // Its own broker over loopback: the certificate names the host nodes dial, not 127.0.0.1.
+      tls: this.tls && ca !== undefined ? { ca, skipHostnameCheck: true } : undefined,
     };
   }
 
@@ -74,12 +88,14 @@ export class MqttAccess {
         port: c.mqttAdvertisedPort ?? (url.port === '' ? 1883 : Number(url.port)),
         host: c.mqttAdvertisedHost ?? url.hostname,
         login,
+        tls: this.tls,
       };
     }
     return {
       port: c.mqttAdvertisedPort ?? this.boundPort(),
       host: c.mqttAdvertisedHost,
       login: { username: nodeId, password: nodePassword },
+      tls: this.tls,
     };
   }
 

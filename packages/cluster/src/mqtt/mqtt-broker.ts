@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
 import { createBroker, type AuthenticateError, type Client } from 'aedes';
 import type Aedes from 'aedes';
@@ -104,7 +106,14 @@ export class MqttBroker {
     aedes.on('clientError', (client, err) =>
       this.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'),
     );
-    const server = createServer((socket) => this.accept(aedes, socket));
+    // MQTTS when the operator gave a certificate: plain MQTT is then not offered at all.
+    const { mqttTlsCertFile: certFile, mqttTlsKeyFile: keyFile } = this.config;
+    const server =
+      certFile !== undefined && keyFile !== undefined
+        ? createTlsServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, (socket) =>
+            this.accept(aedes, socket),
+          )
+        : createServer((socket) => this.accept(aedes, socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.config.mqttPort, this.config.mqttHost ?? MQTT_DEFAULTS.host, () => {
@@ -116,7 +125,10 @@ export class MqttBroker {
     this.server = server;
     const port = (server.address() as AddressInfo).port;
     this.access.setBrokerPort(port);
-    this.log.info({ port, host: this.config.mqttHost ?? MQTT_DEFAULTS.host }, 'mqtt broker listening');
+    this.log.info(
+      { port, host: this.config.mqttHost ?? MQTT_DEFAULTS.host, tls: certFile !== undefined },
+      'mqtt broker listening',
+    );
     return port;
   }
 

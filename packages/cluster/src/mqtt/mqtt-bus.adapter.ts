@@ -5,9 +5,9 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { CLUSTER_CONFIG, CLUSTER_LOGGER } from '../common/tokens';
 import type { ClusterConfig } from '../config/cluster-config';
-import { MessageBus } from './message-bus.port';
+import { MessageBus, type BrokerTls } from './message-bus.port';
 
-/** The only file that imports `mqtt`. */
+/** The cluster's bus; with mosquitto-dynsec.credentials.ts the only files that import `mqtt`. */
 @Injectable()
 export class MqttBusAdapter extends MessageBus {
   private readonly log: Logger;
@@ -22,8 +22,13 @@ export class MqttBusAdapter extends MessageBus {
     this.log = logger.child({ component: 'mqtt-bus' });
   }
 
-  async connect(url: string, login: { username: string; password: string } | undefined): Promise<void> {
+  async connect(
+    url: string,
+    login: { username: string; password: string } | undefined,
+    tls?: BrokerTls,
+  ): Promise<void> {
     const client = await connectAsync(url, {
+      ...tlsOptions(tls),
       clientId: `canopy-cluster-${this.config.clusterName}-${randomBytes(4).toString('hex')}`,
       ...(login === undefined ? {} : { username: login.username, password: login.password }),
       // Aedes speaks 3.1.1. A clean session is fine: what a reconnect loses, the periodic sync heals.
@@ -68,4 +73,20 @@ export class MqttBusAdapter extends MessageBus {
 
 function redact(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+/** mqtt.js options for an MQTTS broker: verified against the given CA, never against nothing. */
+export function tlsOptions(tls: BrokerTls | undefined): {
+  ca?: Buffer;
+  rejectUnauthorized?: true;
+  checkServerIdentity?: () => undefined;
+} {
+  if (tls === undefined) {
+    return {};
+  }
+  return {
+    ca: tls.ca,
+    rejectUnauthorized: true,
+    ...(tls.skipHostnameCheck === true ? { checkServerIdentity: () => undefined } : {}),
+  };
 }

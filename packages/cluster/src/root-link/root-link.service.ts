@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   CLUSTER_HEARTBEAT_INTERVAL_MS,
@@ -74,6 +75,8 @@ export class RootLinkService {
     const socket: RootSocket = io(`${this.config.rootUrl}${SOCKET_NAMESPACE}`, {
       auth: { ...auth },
       transports: ['websocket'],
+      // An https:// root is verified against ROOT_CA_FILE when given, else the system's store.
+      ...(this.config.rootCaFile === undefined ? {} : { ca: readFileSync(this.config.rootCaFile, 'utf8') }),
       reconnection: true,
       reconnectionDelay: RECONNECT_BASE_MS,
       reconnectionDelayMax: RECONNECT_MAX_MS,

@@ -1,11 +1,26 @@
-import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, MaxLength } from 'class-validator';
-import YAML from 'yaml';
-import { IE_ID_MAX_LENGTH, IE_ID_PATTERN, validateInput } from '@canopy/schema';
+import { IE_ID_MAX_LENGTH, IE_ID_PATTERN, envList, presentEnv, validateInput } from '@canopy/schema';
 import { ConfigError } from '../errors';
 import { DEFAULT_RESTART_BACKOFF, type RestartBackoffSettings } from '../policy/restart-backoff';
+import {
+  DEFAULT_CLUSTER_URL,
+  KNOWN_VARIABLES,
+  fileToVariables,
+  flagsToVariables,
+  type NodeEngineFlags,
+} from './config-sources';
+
+export {
+  DEFAULT_CLUSTER_PORT,
+  DEFAULT_CLUSTER_URL,
+  DEFAULT_CONFIG_FILE,
+  FILE_KEYS,
+  configFilePath,
+  readConfigFile,
+  type NodeEngineFlags,
+} from './config-sources';
 
 export interface NodeEngineConfig {
   /** e.g. http://127.0.0.1:10100 (env CLUSTER_URL, flags -a/-p) */
@@ -20,6 +35,8 @@ export interface NodeEngineConfig {
   dockerSocket?: string | undefined;
   /** env NODE_PUBLIC_IP, default 127.0.0.1: the address users reach published ports on */
   publicIp?: string | undefined;
+  /** env NODE_CA_FILE (PEM path): the CA the cluster's MQTTS broker is verified against; default the system's */
+  caFile?: string | undefined;
   /** env REPORT_INTERVAL_MS, default 2000 */
   reportIntervalMs: number;
   /** env NODE_LOCATION="lat,long": where this node is, for geographic placement; default the cluster's location */
@@ -61,11 +78,7 @@ export interface NodeEngineConfig {
   restartBackoff?: RestartBackoffSettings | undefined;
 }
 
-export const DEFAULT_CLUSTER_URL = 'http://127.0.0.1:10100';
-export const DEFAULT_CLUSTER_PORT = 10100;
 export const DEFAULT_REPORT_INTERVAL_MS = 2000;
-/** Read when it exists and no other file is named (flag `--config` or env NODE_ENGINE_CONFIG). */
-export const DEFAULT_CONFIG_FILE = '/etc/canopy/node-engine.json';
 
 const LABEL_PAIR = String.raw`\s*[A-Za-z0-9][A-Za-z0-9_./-]*\s*=[^,=]*`;
 const LABEL_LIST = new RegExp(`^${LABEL_PAIR}(,${LABEL_PAIR})*$`);
@@ -73,7 +86,7 @@ const BOOL = { message: 'must be true or false' };
 const MS = /^\d{1,10}$/;
 
 /** The merged settings, spelled as environment variables, validated through the one validation path. */
-class NodeEngineEnv {
+export class NodeEngineEnv {
   @IsOptional()
   @IsUrl(
     { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
@@ -94,6 +107,7 @@ class NodeEngineEnv {
   DOCKER_HOST?: string | undefined;
 
   @IsOptional() @IsString() @MaxLength(256) NODE_PUBLIC_IP?: string;
+  @IsOptional() @IsString() @IsNotEmpty() NODE_CA_FILE?: string;
 
   @IsOptional()
   @Matches(/^\d{2,7}$/, { message: 'must be a whole number of milliseconds (>= 10)' })
@@ -141,52 +155,6 @@ class NodeEngineEnv {
   @IsOptional() @Matches(MS, { message: 'must be a whole number of milliseconds' }) RESTART_RESET_AFTER_MS?: string;
 }
 
-/** Config-file keys (camelCase) and the variable each one stands for. */
-export const FILE_KEYS: Readonly<Record<string, keyof NodeEngineEnv>> = {
-  clusterUrl: 'CLUSTER_URL',
-  token: 'NODE_TOKEN',
-  nodeToken: 'NODE_TOKEN',
-  name: 'NODE_NAME',
-  nodeName: 'NODE_NAME',
-  dataDir: 'NODE_DATA_DIR',
-  dockerHost: 'DOCKER_HOST',
-  publicIp: 'NODE_PUBLIC_IP',
-  reportIntervalMs: 'REPORT_INTERVAL_MS',
-  labels: 'NODE_LABELS',
-  location: 'NODE_LOCATION',
-  ieId: 'NODE_IE_ID',
-  allowPrivileged: 'NODE_ALLOW_PRIVILEGED',
-  allowHostNamespaces: 'NODE_ALLOW_HOST_NAMESPACES',
-  allowBindMounts: 'NODE_ALLOW_BIND_MOUNTS',
-  allowDockerSocket: 'NODE_ALLOW_DOCKER_SOCKET',
-  allowCapabilities: 'NODE_ALLOW_CAPABILITIES',
-  imageAllowlist: 'NODE_IMAGE_ALLOWLIST',
-  gpus: 'NODE_GPUS',
-  allowNamedVolumes: 'NODE_ALLOW_NAMED_VOLUMES',
-  allowPrivateRegistries: 'NODE_ALLOW_PRIVATE_REGISTRIES',
-  hostPortRange: 'NODE_HOST_PORT_RANGE',
-  maxPorts: 'NODE_MAX_PORTS',
-  pidsLimit: 'NODE_PIDS_LIMIT',
-  defaultMemoryMb: 'NODE_DEFAULT_MEMORY_MB',
-  defaultVcpus: 'NODE_DEFAULT_VCPUS',
-  restartBackoffBaseMs: 'RESTART_BACKOFF_BASE_MS',
-  restartBackoffMaxMs: 'RESTART_BACKOFF_MAX_MS',
-  restartResetAfterMs: 'RESTART_RESET_AFTER_MS',
-};
-const KNOWN_VARIABLES: ReadonlySet<string> = new Set(Object.values(FILE_KEYS));
-
-/** Command-line flags (Oakestra NodeEngine's `-a <address> -p <port>` plus Canopy's own). */
-export interface NodeEngineFlags {
-  /** `-a`: cluster host or IP (a full http(s) URL is accepted too) */
-  clusterAddress?: string | undefined;
-  /** `-p`: cluster manager port, default 10100 */
-  clusterPort?: string | number | undefined;
-  token?: string | undefined;
-  name?: string | undefined;
-  dataDir?: string | undefined;
-  publicIp?: string | undefined;
-}
-
 export interface ConfigSources {
   env: NodeJS.ProcessEnv;
   flags?: NodeEngineFlags | undefined;
@@ -217,11 +185,7 @@ export function resolveNodeEngineConfig(sources: ConfigSources): NodeEngineConfi
   if (sources.file !== undefined) {
     Object.assign(raw, fileToVariables(sources.file.path, sources.file.values));
   }
-  for (const [key, value] of Object.entries(sources.env)) {
-    if (value !== undefined && value !== '' && KNOWN_VARIABLES.has(key)) {
-      raw[key] = value;
-    }
-  }
+  Object.assign(raw, presentEnv(sources.env, KNOWN_VARIABLES));
   Object.assign(raw, flagsToVariables(sources.flags ?? {}, raw.CLUSTER_URL));
   if (sources.requireToken === false && raw.NODE_TOKEN === undefined) {
     raw.NODE_TOKEN = '-';
@@ -273,6 +237,7 @@ export function resolveNodeEngineConfig(sources: ConfigSources): NodeEngineConfi
     dataDir: path.resolve(v.NODE_DATA_DIR ?? path.join('.canopy', 'node')),
     dockerSocket: v.DOCKER_HOST,
     publicIp: v.NODE_PUBLIC_IP ?? '127.0.0.1',
+    caFile: v.NODE_CA_FILE,
     reportIntervalMs,
     labels: v.NODE_LABELS === undefined ? undefined : parseLabels(v.NODE_LABELS),
     location: v.NODE_LOCATION,
@@ -281,137 +246,15 @@ export function resolveNodeEngineConfig(sources: ConfigSources): NodeEngineConfi
     allowHostNamespaces: v.NODE_ALLOW_HOST_NAMESPACES === 'true',
     allowBindMounts: v.NODE_ALLOW_BIND_MOUNTS === 'true',
     allowDockerSocket: v.NODE_ALLOW_DOCKER_SOCKET === 'true',
-    allowCapabilities: splitList(v.NODE_ALLOW_CAPABILITIES).map((c) => c.toUpperCase().replace(/^CAP_/, '')),
-    imageAllowlist: splitList(v.NODE_IMAGE_ALLOWLIST),
+    allowCapabilities: envList(v.NODE_ALLOW_CAPABILITIES).map((c) => c.toUpperCase().replace(/^CAP_/, '')),
+    imageAllowlist: envList(v.NODE_IMAGE_ALLOWLIST),
     gpus: v.NODE_GPUS === undefined ? (sources.detectedGpus ?? 0) : Number(v.NODE_GPUS),
     restartBackoff,
   };
 }
 
-/**
- * Reads a JSON or YAML config file (YAML is a superset of JSON, so one parser serves both).
- * @throws ConfigError when the file cannot be read or is not a mapping.
- */
-export function readConfigFile(file: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError('--config', `cannot read config file ${file}: ${(err as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = YAML.parse(text);
-  } catch (err) {
-    throw new ConfigError('--config', `config file ${file} is not valid JSON or YAML: ${(err as Error).message}`);
-  }
-  if (parsed === null || parsed === undefined) {
-    return {};
-  }
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ConfigError('--config', `config file ${file} must hold a mapping of settings`);
-  }
-  return parsed as Record<string, unknown>;
-}
-
-/** Which config file to read: `--config`, else NODE_ENGINE_CONFIG, else the default path if present. */
-export function configFilePath(
-  flag: string | undefined,
-  env: NodeJS.ProcessEnv,
-  exists: (p: string) => boolean,
-): string | undefined {
-  if (flag !== undefined && flag !== '') {
-    return flag;
-  }
-  const fromEnv = env.NODE_ENGINE_CONFIG;
-  if (fromEnv !== undefined && fromEnv !== '') {
-    return fromEnv;
-  }
-  return exists(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined;
-}
-
-function fileToVariables(file: string, values: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(values)) {
-    const variable = FILE_KEYS[key] ?? (KNOWN_VARIABLES.has(key) ? (key as keyof NodeEngineEnv) : undefined);
-    if (variable === undefined) {
-      throw new ConfigError(key, `invalid node engine configuration: unknown key "${key}" in ${file}`);
-    }
-    if (value === null || value === undefined) {
-      continue;
-    }
-    if (Array.isArray(value)) {
-      out[variable] = value.map(scalarText).join(',');
-    } else if (typeof value === 'object') {
-      out[variable] = Object.entries(value as Record<string, unknown>)
-        .map(([k, v]) => `${k}=${scalarText(v)}`)
-        .join(',');
-    } else {
-      out[variable] = scalarText(value);
-    }
-  }
-  return out;
-}
-
-/** A nested structure where a scalar belongs renders as JSON, which validation then rejects by name. */
-function scalarText(value: unknown): string {
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
-    ? String(value)
-    : JSON.stringify(value);
-}
-
-function flagsToVariables(flags: NodeEngineFlags, lowerClusterUrl: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  const port = flags.clusterPort === undefined || flags.clusterPort === '' ? undefined : String(flags.clusterPort);
-  if (flags.clusterAddress !== undefined && flags.clusterAddress !== '') {
-    const address = flags.clusterAddress;
-    if (/^https?:\/\//.test(address)) {
-      out.CLUSTER_URL = port === undefined ? address : withPort(address, port);
-    } else {
-      const host = address.includes(':') && !address.startsWith('[') ? `[${address}]` : address;
-      out.CLUSTER_URL = `http://${host}:${port ?? DEFAULT_CLUSTER_PORT}`;
-    }
-  } else if (port !== undefined) {
-    out.CLUSTER_URL = withPort(lowerClusterUrl ?? DEFAULT_CLUSTER_URL, port);
-  }
-  if (flags.token !== undefined && flags.token !== '') {
-    out.NODE_TOKEN = flags.token;
-  }
-  if (flags.name !== undefined && flags.name !== '') {
-    out.NODE_NAME = flags.name;
-  }
-  if (flags.dataDir !== undefined && flags.dataDir !== '') {
-    out.NODE_DATA_DIR = flags.dataDir;
-  }
-  if (flags.publicIp !== undefined && flags.publicIp !== '') {
-    out.NODE_PUBLIC_IP = flags.publicIp;
-  }
-  return out;
-}
-
-function withPort(url: string, port: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.port = port;
-    return parsed.toString().replace(/\/+$/, '');
-  } catch {
-    // Left as given: validation then names CLUSTER_URL as the bad setting.
-    return url;
-  }
-}
-
 function numberOr(value: string | undefined, fallback: number): number {
   return value === undefined ? fallback : Number(value);
-}
-
-function splitList(value: string | undefined): string[] {
-  if (value === undefined) {
-    return [];
-  }
-  return value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
 }
 
 function parseLabels(list: string): Record<string, string> {

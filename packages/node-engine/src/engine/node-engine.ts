@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { NodeTopics, type NodeRegisterResponse } from '@canopy/schema';
 import type { NodeEngineConfig } from '../config/node-engine.config';
@@ -209,10 +209,11 @@ async function startEngineOnce(
 
   let relinking: Promise<void> | undefined;
   const connect = (reply: NodeRegisterResponse): MqttLink => {
-    const broker = brokerAddress(config.clusterUrl, reply);
+    const { tls, ...broker } = brokerAddress(config.clusterUrl, reply);
     return openMqttLink(
       {
         ...broker,
+        tls: tls ? { ca: config.caFile === undefined ? undefined : readFileSync(config.caFile) } : undefined,
         clientId: `canopy-node-${nodeId}`,
         username: reply.mqtt.username,
         password: reply.mqtt.password,

@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 export interface MqttLinkOptions {
   host: string;
   port: number;
+  /** MQTTS, verified against `ca` (PEM) or, without it, the system's trust store. */
+  tls?: { ca?: Buffer | undefined } | undefined;
   clientId: string;
   username: string;
   password: string;
@@ -38,7 +40,10 @@ export function openMqttLink(options: MqttLinkOptions, events: MqttLinkEvents, l
   const client: MqttClient = mqtt.connect({
     host: options.host,
     port: options.port,
-    protocol: 'mqtt',
+    protocol: options.tls === undefined ? 'mqtt' : 'mqtts',
+    ...(options.tls === undefined
+      ? {}
+      : { rejectUnauthorized: true, ...(options.tls.ca ? { ca: options.tls.ca } : {}) }),
     protocolVersion: 4,
     clientId: options.clientId,
     username: options.username,

@@ -10,8 +10,15 @@ export interface RegistrationTarget {
 }
 
 /** Where to dial MQTT after registering: the broker host the cluster names, else the cluster's host. */
-export function brokerAddress(clusterUrl: string, reply: NodeRegisterResponse): { host: string; port: number } {
-  return { host: reply.MQTT_BROKER_HOST ?? new URL(clusterUrl).hostname, port: reply.MQTT_BROKER_PORT };
+export function brokerAddress(
+  clusterUrl: string,
+  reply: NodeRegisterResponse,
+): { host: string; port: number; tls: boolean } {
+  return {
+    host: reply.MQTT_BROKER_HOST ?? new URL(clusterUrl).hostname,
+    port: reply.MQTT_BROKER_PORT,
+    tls: reply.MQTT_BROKER_TLS === true,
+  };
 }
 
 /** Docker's architecture names, which schedulers and image manifests use. */
@@ -136,6 +143,7 @@ function isRegisterResponse(body: unknown): body is NodeRegisterResponse {
     b.id !== '' &&
     typeof b.MQTT_BROKER_PORT === 'number' &&
     (b.MQTT_BROKER_HOST === undefined || typeof b.MQTT_BROKER_HOST === 'string') &&
+    (b.MQTT_BROKER_TLS === undefined || typeof b.MQTT_BROKER_TLS === 'boolean') &&
     typeof mqttCreds === 'object' &&
     mqttCreds !== null &&
     typeof mqttCreds.username === 'string' &&

@@ -1,7 +1,29 @@
 import { ConfigError } from '@canopy/schema';
 import { bool, int, optional } from './env-values';
-import type { NgsiLdConfig } from './root-config';
 
+/** Where and how the root publishes aerOS component statuses (and optionally IEs) over NGSI-LD. */
+export interface NgsiLdConfig {
+  /**
+   * CB_URL + CB_PORT, combined as aerOS's HLO does (`{CB_URL}:{CB_PORT}/ngsi-ld/v1/...`), e.g.
+   * `http://orion-ld:1026`; no trailing slash. A path in CB_URL is kept as a prefix.
+   */
+  brokerUrl: string;
+  /** CB_TOKEN: sent as `Authorization: Bearer …`; never logged. */
+  token: string | null;
+  /** NGSI_LD_CONTEXT: a JSON-LD context URL sent in a `Link` header; `null` uses the core context. */
+  contextUrl: string | null;
+  /** NGSI_LD_UPSERT_IES, default false: also upsert the InfrastructureElement entities. */
+  upsertInfrastructureElements: boolean;
+  /** NGSI_LD_IE_INTERVAL_MS, default 15000: at most one upsert per IE in this period. */
+  ieIntervalMs: number;
+  /** NGSI_LD_RETRY_BASE_MS (500) and NGSI_LD_RETRY_MAX_MS (30000): retry delay doubles from base up to max. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** NGSI_LD_TIMEOUT_MS, default 10000: a request that takes longer is retried. */
+  requestTimeoutMs: number;
+}
+
+/** Orion-LD's default port, and what aerOS's HLO charts set CB_PORT to. */
 const DEFAULT_CB_PORT = 1026;
 
 /**

@@ -4,10 +4,12 @@ import { join, resolve } from 'node:path';
 import type { Policy } from '@canopy/scheduler';
 import { ensurePrivateDir } from '@canopy/nest-edge';
 import { ConfigError } from '@canopy/schema';
+import { loadNgsiLdConfig, type NgsiLdConfig } from './ngsi-ld-config';
 import { parseRootPlacementPolicy } from '../scheduling/root-scheduler';
 import { parseTrustedNetworks } from '../auth/trusted-networks';
 import { bool, int, optional } from './env-values';
-import { loadNgsiLdConfig } from './ngsi-ld-config';
+
+export type { NgsiLdConfig };
 
 export interface RootConfig {
   /** ROOT_PORT, default 10000 (REST + Socket.IO) */
@@ -33,6 +35,9 @@ export interface RootConfig {
   quotaDefaults?: { instances: number; vcpus: number; memoryMb: number };
   /** CANOPY_METRICS_TOKEN: a bearer token Prometheus may scrape `/metrics` with (an admin's JWT works too). */
   metricsToken?: string;
+  /** CANOPY_TLS_CERT_FILE / CANOPY_TLS_KEY_FILE (PEM paths): REST and Socket.IO over HTTPS/WSS only. */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
   /** MONGODB_URI: use MongoDB instead of SQLite (a later issue). */
   mongodbUri?: string;
   /** ROOT_BODY_LIMIT, default 1mb: larger request bodies get 413. */
@@ -79,29 +84,6 @@ export interface RootConfig {
   corsOrigins: '*' | string[];
 }
 
-/** Where and how the root publishes aerOS component statuses (and optionally IEs) over NGSI-LD. */
-export interface NgsiLdConfig {
-  /**
-   * CB_URL + CB_PORT, combined as aerOS's HLO does (`{CB_URL}:{CB_PORT}/ngsi-ld/v1/...`), e.g.
-   * `http://orion-ld:1026`; no trailing slash. A path in CB_URL is kept as a prefix.
-   */
-  brokerUrl: string;
-  /** CB_TOKEN: sent as `Authorization: Bearer …`; never logged. */
-  token: string | null;
-  /** NGSI_LD_CONTEXT: a JSON-LD context URL sent in a `Link` header; `null` uses the core context. */
-  contextUrl: string | null;
-  /** NGSI_LD_UPSERT_IES, default false: also upsert the InfrastructureElement entities. */
-  upsertInfrastructureElements: boolean;
-  /** NGSI_LD_IE_INTERVAL_MS, default 15000: at most one upsert per IE in this period. */
-  ieIntervalMs: number;
-  /** NGSI_LD_RETRY_BASE_MS (500) and NGSI_LD_RETRY_MAX_MS (30000): retry delay doubles from base up to max. */
-  retryBaseMs: number;
-  retryMaxMs: number;
-  /** NGSI_LD_TIMEOUT_MS, default 10000: a request that takes longer is retried. */
-  requestTimeoutMs: number;
-}
-
-/** Orion-LD's default port, and what aerOS's HLO charts set CB_PORT to. */
 export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
   const adminPassword = optional(env, 'CANOPY_ADMIN_PASSWORD');
   if (adminPassword !== undefined && adminPassword.length < 8) {
@@ -182,6 +164,15 @@ export function loadRootConfig(env: NodeJS.ProcessEnv): RootConfig {
   }
   if (metricsToken !== undefined) {
     config.metricsToken = metricsToken;
+  }
+  const tlsCertFile = optional(env, 'CANOPY_TLS_CERT_FILE');
+  const tlsKeyFile = optional(env, 'CANOPY_TLS_KEY_FILE');
+  if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) {
+    throw new ConfigError('CANOPY_TLS_KEY_FILE', 'CANOPY_TLS_CERT_FILE and CANOPY_TLS_KEY_FILE go together');
+  }
+  if (tlsCertFile !== undefined && tlsKeyFile !== undefined) {
+    config.tlsCertFile = tlsCertFile;
+    config.tlsKeyFile = tlsKeyFile;
   }
   const mongodbUri = optional(env, 'MONGODB_URI');
   if (mongodbUri !== undefined) {

@@ -61,6 +61,8 @@ export interface NodeRegisterResponse {
   MQTT_BROKER_PORT: number;
   /** Host the node should dial for MQTT; absent means the host it registered with. */
   MQTT_BROKER_HOST?: string;
+  /** The broker speaks MQTTS (Canopy's addition; absent means plain MQTT). */
+  MQTT_BROKER_TLS?: boolean;
   mqtt: { username: string; password: string };
   /**
    * The node's own long-lived credential, only in the reply to its first registration: it keeps it
