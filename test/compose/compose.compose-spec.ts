@@ -92,7 +92,6 @@ describeCompose('compose: root and cluster tiers from their compose files', () =
     console.log(`compose images built in ${Math.round((Date.now() - built) / 1000)} s`);
     const booted = Date.now();
     await root.run('up', '-d');
-    await cluster.run('up', '-d');
     api = new RootApi(`http://127.0.0.1:${rootPort}`);
     await waitFor('root health through its published port', async () =>
       (await fetch(`${api.baseUrl}/health`)).ok ? true : undefined,
@@ -100,6 +99,12 @@ describeCompose('compose: root and cluster tiers from their compose files', () =
       throw new Error(`${err.message}\n${await root.logs()}`);
     });
     await api.login('Admin', adminPassword);
+    // As an operator would in production: register the cluster, start it with its own credential
+    // (the root compose admits no shared cluster token).
+    const registered = await api.request('POST', '/api/clusters', { name: 'compose' });
+    expect(registered.status).toBe(201);
+    cluster.env.CLUSTER_TOKEN = registered.body.credential;
+    await cluster.run('up', '-d');
     // As an operator would: the node joins once the cluster answers on its published port.
     await waitFor('cluster health through its published port', async () =>
       (await fetch(`http://127.0.0.1:${clusterPort}/health`)).ok ? true : undefined,

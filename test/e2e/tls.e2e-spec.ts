@@ -114,6 +114,7 @@ describe('TLS on every wire (separate processes)', () => {
           ROOT_DATA_DIR: join(work, 'root'),
           CANOPY_ADMIN_PASSWORD: adminPassword,
           CANOPY_CLUSTER_TOKEN: clusterToken,
+          CANOPY_ALLOW_SHARED_CLUSTER_TOKEN: 'true',
           CANOPY_TLS_CERT_FILE: pki.serverCert,
           CANOPY_TLS_KEY_FILE: pki.serverKey,
           RECONCILE_INTERVAL_MS: '1000',

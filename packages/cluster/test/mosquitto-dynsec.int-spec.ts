@@ -171,7 +171,15 @@ describe('per-node identities at Mosquitto (dynamic security)', () => {
     const b = await join_('cid-b');
     const stolen = await tryConnect(port, a.mqtt.username, a.mqtt.password, nodeClientId(b.id));
     expect(stolen).toBeInstanceOf(Error);
-    const again = await join_('cid-a');
+    // Re-registering a known name takes its own credential (node identity), and rotates the broker login.
+    const res = await register(cluster.port, a.credential ?? '', {
+      name: 'cid-a',
+      arch: 'amd64',
+      cpuCores: 2,
+      memoryMb: 2048,
+    });
+    expect(res.status).toBe(200);
+    const again = res.json as unknown as NodeRegisterResponse;
     expect(again.id).toBe(a.id);
     const old = await tryConnect(port, a.mqtt.username, a.mqtt.password, nodeClientId(a.id));
     expect(old).toBeInstanceOf(Error);
