@@ -36,6 +36,17 @@ export class MetricsController {
       },
     });
     new Gauge({
+      name: 'canopy_cluster_heartbeat_age_seconds',
+      help: 'Time since the last heartbeat of the active nodes: mean and max',
+      labelNames: ['stat'],
+      registers: [this.registry],
+      collect() {
+        const age = nodes.heartbeatAge();
+        this.set({ stat: 'mean' }, age.mean);
+        this.set({ stat: 'max' }, age.max);
+      },
+    });
+    new Gauge({
       name: 'canopy_cluster_instances',
       help: 'Instances this cluster holds, by status',
       labelNames: ['status'],

@@ -215,6 +215,19 @@ export class NodesService {
       );
   }
 
+  /** Seconds since each active node's last heartbeat: mean and max (for `/metrics`). */
+  heartbeatAge(): { mean: number; max: number } {
+    const now = this.clock.now();
+    let sum = 0;
+    let max = 0;
+    for (const nodeId of this.active) {
+      const age = now - (this.live.get(nodeId)?.lastSeen ?? now);
+      sum += age;
+      max = Math.max(max, age);
+    }
+    return { mean: this.active.size === 0 ? 0 : sum / this.active.size / 1000, max: max / 1000 };
+  }
+
   activeIds(): string[] {
     return [...this.nodes.keys()].filter((id) => this.isActive(id));
   }
