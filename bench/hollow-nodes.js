@@ -35,7 +35,13 @@ const q = (xs, p) => {
 };
 
 async function runOne(n) {
-  const plane = await startControlPlane({ clusterEnv: { NODE_LIVENESS_MS: String(Math.max(10_000, INTERVAL * 5)) } });
+  const plane = await startControlPlane({
+    clusterEnv: {
+      NODE_LIVENESS_MS: String(Math.max(10_000, INTERVAL * 5)),
+    },
+    // e.g. HOLLOW_CLUSTER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the cluster.
+    clusterNodeArgs: (process.env.HOLLOW_CLUSTER_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+  });
   const fleet = startFleet(plane, { nodes: n, workers: WORKERS, intervalMs: INTERVAL, instances: INSTANCES });
   const row = { nodes: n, workers: WORKERS, intervalMs: INTERVAL, instances: INSTANCES };
   try {
@@ -121,6 +127,7 @@ async function runOne(n) {
     row.fleetCpuPct = Math.round((100 * (f1.cpuSeconds - f0.cpuSeconds)) / seconds);
     row.fleetRssMb = Math.round(f1.rssBytes / 1048576);
     row.messagesPerS = Math.round((f1.published - f0.published) / seconds);
+    row.fleetConnected = f1.connected;
     row.refused = f1.refused;
     row.registerRetries = f1.registerRetries;
     const tail = procUsage(pid) === undefined ? 'cluster process gone' : undefined;

@@ -4,6 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 export interface ControlPlaneOptions {
   rootEnv?: Record<string, string>;
   clusterEnv?: Record<string, string>;
+  clusterNodeArgs?: string[];
   maxConnections?: number;
   registerRateLimit?: number;
   keepWork?: boolean;

@@ -26,14 +26,14 @@ function freePort() {
   });
 }
 
-function startTier(tier, name, env, work) {
+function startTier(tier, name, env, work, nodeArgs = []) {
   const out = createWriteStream(join(work, `${name}.log`));
-  const child = spawn(process.execPath, [join(REPO, 'packages', tier, 'dist', 'main.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, join(REPO, 'packages', tier, 'dist', 'main.js')], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: process.env.HOLLOW_LOG_LEVEL ?? 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout.pipe(out);
-  child.stderr.pipe(out);
+  child.stdout.pipe(out, { end: false });
+  child.stderr.pipe(out, { end: false });
   const exited = new Promise((res) => child.once('exit', (code, signal) => res(code ?? signal)));
   return { name, child, exited, logFile: join(work, `${name}.log`) };
 }
@@ -124,6 +124,7 @@ async function startControlPlane(options = {}) {
       ...options.clusterEnv,
     },
     work,
+    options.clusterNodeArgs ?? [],
   );
   const clusterUrl = `http://127.0.0.1:${clusterPort}`;
   const plane = {

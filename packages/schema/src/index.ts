@@ -22,3 +22,4 @@ export * from './aeros/ie-resolution';
 export * from './validation/yaml-document';
 export * from './aeros/hlo-allocation.dto';
 export * from './log-redaction';
+export * from './validation/compiled';

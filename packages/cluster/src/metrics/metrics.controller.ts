@@ -29,7 +29,7 @@ export class MetricsController {
       labelNames: ['active'],
       registers: [this.registry],
       collect() {
-        const all = nodes.list().length;
+        const all = nodes.size;
         const active = nodes.activeIds().length;
         this.set({ active: 'true' }, active);
         this.set({ active: 'false' }, all - active);

@@ -31,6 +31,9 @@ export interface NodeView extends NodeRecord {
 export class NodesService {
   private readonly log: Logger;
   private readonly nodes = new Map<string, NodeRecord>();
+  /** Indexes for registration, which would otherwise scan every node twice: name → id, IE id → name. */
+  private readonly byName = new Map<string, string>();
+  private readonly byIeId = new Map<string, string>();
   private readonly live = new Map<string, NodeLiveState>();
   /** Nodes considered active at the last liveness check, to report transitions once. */
   private readonly active = new Set<string>();
@@ -50,7 +53,7 @@ export class NodesService {
   ) {
     this.log = logger.child({ component: 'nodes' });
     for (const node of repo.listNodes()) {
-      this.nodes.set(node.id, node);
+      this.index(node);
     }
   }
 
@@ -59,13 +62,14 @@ export class NodesService {
    * @throws ConflictError when another node already uses the aerOS IE id this one configured.
    */
   register(req: NodeRegisterRequest): { node: NodeRecord; password: string } {
-    const existing = [...this.nodes.values()].find((n) => n.name === req.name);
+    const existingId = this.byName.get(req.name);
+    const existing = existingId === undefined ? undefined : this.nodes.get(existingId);
     // Two nodes under one IE id would make `selectedIE` match both; refuse the newcomer, by name.
     // Derived ids count too: a configured id may spell another node's default one, and the reverse.
     const wanted = this.ieIdOf(req);
-    const holder = [...this.nodes.values()].find((n) => n.name !== req.name && this.ieIdOf(n) === wanted);
-    if (holder !== undefined) {
-      const message = `IE id ${wanted} is already used by node ${holder.name}`;
+    const holder = this.byIeId.get(wanted);
+    if (holder !== undefined && holder !== req.name) {
+      const message = `IE id ${wanted} is already used by node ${holder}`;
       throw new ConflictError(message, [{ path: req.ieId === undefined ? 'name' : 'ieId', message }], 'IE_ID_TAKEN');
     }
     const password = this.ids.secret();
@@ -84,10 +88,32 @@ export class NodesService {
       registeredAt: this.clock.now(),
     };
     this.repo.saveNode(node);
-    this.nodes.set(node.id, node);
+    if (existing !== undefined) {
+      this.byIeId.delete(this.ieIdOf(existing));
+    }
+    this.index(node);
     this.topology++;
     this.log.info({ nodeId: node.id, nodeName: node.name, reregistered: existing !== undefined }, 'node registered');
     return { node, password };
+  }
+
+  private index(node: NodeRecord): void {
+    this.nodes.set(node.id, node);
+    this.byName.set(node.name, node.id);
+    this.byIeId.set(this.ieIdOf(node), node.name);
+  }
+
+  /** Registered nodes, without copying any (for `/health` and metrics). */
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  /**
+   * Nodes active as of the last liveness check (at most a quarter of NODE_LIVENESS_MS old), in
+   * O(1); `activeIds()` is the exact, O(n) answer.
+   */
+  get activeCount(): number {
+    return this.active.size;
   }
 
   /**
