@@ -16,6 +16,7 @@ import { MessageBus } from './mqtt/message-bus.port';
 import { MqttAccess } from './mqtt/mqtt-access';
 import { MqttBroker } from './mqtt/mqtt-broker';
 import { MqttBusAdapter } from './mqtt/mqtt-bus.adapter';
+import { InProcessBusAdapter } from './mqtt/in-process-bus.adapter';
 import { NodeTokenGuard } from './nodes/node-token.guard';
 import { NodeTokenService } from './nodes/node-token.service';
 import { NodesController } from './nodes/nodes.controller';
@@ -54,7 +55,13 @@ export class ClusterModule {
         { provide: Clock, useClass: SystemClock },
         { provide: IdGenerator, useClass: RandomIdGenerator },
         { provide: ClusterRepository, useFactory: () => new SqliteClusterRepository(config.dataDir) },
-        { provide: MessageBus, useClass: MqttBusAdapter },
+        // Our own broker: its messages are handled in process. An external one: an MQTT client.
+        {
+          provide: MessageBus,
+          useFactory: (broker: MqttBroker) =>
+            config.mqttUrl === undefined ? new InProcessBusAdapter(broker) : new MqttBusAdapter(config, logger),
+          inject: [MqttBroker],
+        },
         NodeTokenService,
         NodeTokenGuard,
         NodesService,
