@@ -127,6 +127,9 @@ async function runOne(n) {
     row.fleetCpuPct = Math.round((100 * (f1.cpuSeconds - f0.cpuSeconds)) / seconds);
     row.fleetRssMb = Math.round(f1.rssBytes / 1048576);
     row.messagesPerS = Math.round((f1.published - f0.published) / seconds);
+    // The robust figure on a shared machine: the cluster's CPU time per message it received.
+    row.clusterCpuUsPerMsg =
+      row.messagesPerS > 0 ? Math.round(((c1.cpuSeconds - c0.cpuSeconds) * 1e6) / (f1.published - f0.published)) : null;
     row.fleetConnected = f1.connected;
     row.refused = f1.refused;
     row.registerRetries = f1.registerRetries;
@@ -146,7 +149,7 @@ async function main() {
     `hollow nodes: sizes ${SIZES.join(', ')}; ${WORKERS} workers; report every ${INTERVAL} ms; ${INSTANCES} instances per node; ${MEASURE_S} s window\n`,
   );
   const head =
-    'nodes  reg/s  all-reg s  all-active s  cpu %  rss MB  loop p99 ms  hb age mean/max s  min active  health p50/p99 ms  msgs/s  fleet cpu % / rss MB';
+    'nodes  reg/s  all-reg s  all-active s  cpu %  rss MB  loop p99 ms  hb age mean/max s  min active  health p50/p99 ms  msgs/s  µs cpu/msg  fleet cpu % / rss MB';
   const rows = [];
   for (const n of SIZES) {
     const row = await runOne(n);
@@ -169,6 +172,7 @@ async function main() {
         cell(r.minActive, 11),
         cell(`${r.healthP50Ms}/${r.healthP99Ms}`, 18),
         cell(r.messagesPerS, 7),
+        cell(r.clusterCpuUsPerMsg, 10),
         cell(`${r.fleetCpuPct} / ${r.fleetRssMb}`, 21),
       ].join(' ') + '\n',
     );

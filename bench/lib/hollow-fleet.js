@@ -11,7 +11,8 @@ const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
-const REPO = join(__dirname, '../..');
+// HOLLOW_REPO: another checkout's built dist to measure (e.g. main, for a before/after).
+const REPO = process.env.HOLLOW_REPO ?? join(__dirname, '../..');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const CLK_TCK = 100;
 
