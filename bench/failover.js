@@ -120,6 +120,8 @@ async function main() {
       ROOT_DATA_DIR: join(work, 'root'),
       CANOPY_ADMIN_PASSWORD: password,
       CANOPY_CLUSTER_TOKEN: clusterToken,
+      // a bench's own cluster joins with the shared token (no admin registration step)
+      CANOPY_ALLOW_SHARED_CLUSTER_TOKEN: 'true',
       ...passOn(['CLUSTER_SUSPECT_MS', 'CLUSTER_LOST_MS']),
     });
     await t.waitFor('root health', async () => ((await call('GET', '/health')).status === 200 ? true : undefined));

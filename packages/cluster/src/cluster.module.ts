@@ -23,6 +23,7 @@ import { MqttBusAdapter } from './mqtt/mqtt-bus.adapter';
 import { ClusterAdminGuard, ClusterAdminToken } from './nodes/cluster-admin.guard';
 import { JoinTokensController, NodeCredentialsController } from './nodes/join-tokens.controller';
 import { JoinTokensService } from './nodes/join-tokens.service';
+import { InProcessBusAdapter } from './mqtt/in-process-bus.adapter';
 import { NodeTokenGuard } from './nodes/node-token.guard';
 import { NodeTokenService } from './nodes/node-token.service';
 import { NodesController } from './nodes/nodes.controller';
@@ -67,7 +68,13 @@ export class ClusterModule {
         { provide: Clock, useClass: SystemClock },
         { provide: IdGenerator, useClass: RandomIdGenerator },
         { provide: ClusterRepository, useFactory: () => new SqliteClusterRepository(config.dataDir) },
-        { provide: MessageBus, useClass: MqttBusAdapter },
+        // Our own broker: its messages are handled in process. An external one: an MQTT client.
+        {
+          provide: MessageBus,
+          useFactory: (broker: MqttBroker) =>
+            config.mqttUrl === undefined ? new InProcessBusAdapter(broker) : new MqttBusAdapter(config, logger),
+          inject: [MqttBroker],
+        },
         NodeTokenService,
         JoinTokensService,
         NodeTokenGuard,

@@ -6,7 +6,7 @@ import type { Candidate, Decision, PlacementRequest, Policy, Resources, Schedule
 export { distanceKm } from './geo';
 export { CandidateTable } from './candidate-table';
 
-export { ARCH_ALIASES } from './schedule-core';
+export { ARCH_ALIASES } from './schedule-filters';
 
 /** The placement policies, as the SLA schema lists them (one list for the SLA classes and here). */
 export const POLICIES: readonly Policy[] = PLACEMENT_POLICIES;

@@ -24,3 +24,4 @@ export * from './validation/yaml-document';
 export * from './aeros/hlo-allocation.dto';
 export * from './log-redaction';
 export * from './config/env';
+export * from './validation/compiled';

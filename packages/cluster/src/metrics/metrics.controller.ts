@@ -29,10 +29,21 @@ export class MetricsController {
       labelNames: ['active'],
       registers: [this.registry],
       collect() {
-        const all = nodes.list().length;
+        const all = nodes.size;
         const active = nodes.activeIds().length;
         this.set({ active: 'true' }, active);
         this.set({ active: 'false' }, all - active);
+      },
+    });
+    new Gauge({
+      name: 'canopy_cluster_heartbeat_age_seconds',
+      help: 'Time since the last heartbeat of the active nodes: mean and max',
+      labelNames: ['stat'],
+      registers: [this.registry],
+      collect() {
+        const age = nodes.heartbeatAge();
+        this.set({ stat: 'mean' }, age.mean);
+        this.set({ stat: 'max' }, age.max);
       },
     });
     new Gauge({

@@ -4,7 +4,7 @@ export interface BrokerTls {
   skipHostnameCheck?: boolean | undefined;
 }
 
-/** The cluster's side of MQTT, as the domain sees it. `mqtt-bus.adapter.ts` is the only implementation. */
+/** The cluster's side of MQTT, as the domain sees it. `in-process-bus.adapter.ts` (own broker) or `mqtt-bus.adapter.ts`. */
 export abstract class MessageBus {
   /** Connects and subscribes to every node→cluster topic; resolves once subscribed. */
   abstract connect(

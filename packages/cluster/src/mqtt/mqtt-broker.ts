@@ -20,6 +20,8 @@ const BAD_USERNAME_OR_PASSWORD = 4;
  * name, password and a will fit easily; what is larger is not a node.
  */
 export const MAX_UNAUTHENTICATED_PACKET_BYTES = 16 * 1024;
+/** In-process deliveries acknowledged synchronously in a row before one yields to the event loop. */
+const LOCAL_SYNC_BURST = 64;
 export const MQTT_DEFAULTS = {
   host: '127.0.0.1',
   maxPacketBytes: 1024 * 1024,
@@ -41,6 +43,8 @@ export class MqttBroker {
   /** Open sockets per remote address, for the per-address limit. */
   private readonly perAddress = new Map<string, number>();
   private open = 0;
+  /** Deliveries to in-process subscribers, to bound how deep aedes's queue recurses. */
+  private localDepth = 0;
   /** Each connection's size gate, so a successful login can raise its limit. */
   private readonly gates = new WeakMap<object, PacketSizeGate>();
 
@@ -130,6 +134,56 @@ export class MqttBroker {
       'mqtt broker listening',
     );
     return port;
+  }
+
+  /**
+   * Hands every message on `filters` to `handler` inside this process: what nodes publish reaches
+   * the cluster without a second MQTT client parsing it again over loopback TCP. Only messages
+   * the ACL let in (authorizePublish) are emitted; the next one waits until `handler` returns.
+   */
+  async subscribeLocal(filters: readonly string[], handler: (topic: string, payload: Buffer) => void): Promise<void> {
+    const aedes = this.started();
+    await Promise.all(
+      filters.map(
+        (filter) =>
+          new Promise<void>((resolve) =>
+            aedes.subscribe(
+              filter,
+              (packet, done) => {
+                try {
+                  handler(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+                } finally {
+                  // Acknowledged synchronously, aedes's queue recurses into the next message: past
+                  // a few thousand queued that overflows the stack. Every so often, a fresh one.
+                  if (++this.localDepth % LOCAL_SYNC_BURST === 0) {
+                    setImmediate(done);
+                  } else {
+                    done();
+                  }
+                }
+              },
+              resolve,
+            ),
+          ),
+      ),
+    );
+  }
+
+  /** Publishes as the broker itself (QoS 1); delivery to each node still passes authorizeForward. */
+  publishLocal(topic: string, payload: Buffer): Promise<void> {
+    const aedes = this.started();
+    return new Promise((resolve, reject) =>
+      aedes.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, (err) =>
+        err ? reject(err) : resolve(),
+      ),
+    );
+  }
+
+  private started(): Aedes {
+    if (this.aedes === undefined) {
+      throw new Error('mqtt broker is not started');
+    }
+    return this.aedes;
   }
 
   async stop(): Promise<void> {

@@ -62,6 +62,23 @@ export class NodeLiveness {
     private readonly log: Logger,
   ) {}
 
+  /** Nodes active as of the last check, in O(1). */
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  /** Milliseconds since each active node's last heartbeat: mean and max. */
+  heartbeatAgeMs(now: number): { mean: number; max: number } {
+    let sum = 0;
+    let max = 0;
+    for (const nodeId of this.active) {
+      const age = now - (this.live.get(nodeId)?.lastSeen ?? now);
+      sum += age;
+      max = Math.max(max, age);
+    }
+    return { mean: this.active.size === 0 ? 0 : sum / this.active.size, max };
+  }
+
   /** Records a heartbeat; true when this made the node active (first beat, after silence, after restart). */
   heartbeat(nodeId: string, info: NodeInformation, now: number): boolean {
     this.live.set(nodeId, { lastSeen: now, info });

@@ -31,6 +31,9 @@ export class NodesService {
   private readonly nodes = new Map<string, NodeRecord>();
   /** Node id by the SHA-256 of its registration credential. */
   private readonly credentials = new Map<string, string>();
+  /** Indexes for registration, which would otherwise scan every node twice: name → id, IE id → name. */
+  private readonly byName = new Map<string, string>();
+  private readonly byIeId = new Map<string, string>();
   private readonly liveness: NodeLiveness;
   private topology = 0;
   private usage = 0;
@@ -53,10 +56,7 @@ export class NodesService {
       this.log,
     );
     for (const node of repo.listNodes()) {
-      this.nodes.set(node.id, node);
-      if (node.credentialSha256 !== undefined) {
-        this.credentials.set(node.credentialSha256, node.id);
-      }
+      this.index(node);
     }
   }
 
@@ -69,14 +69,15 @@ export class NodesService {
    * @throws ForbiddenError when the credential belongs to another node.
    */
   register(req: NodeRegisterRequest, auth: NodeAuth): { node: NodeRecord; password: string; credential?: string } {
-    const existing = [...this.nodes.values()].find((n) => n.name === req.name);
+    const existingId = this.byName.get(req.name);
+    const existing = existingId === undefined ? undefined : this.nodes.get(existingId);
     this.authorize(req.name, existing, auth);
     // Two nodes under one IE id would make `selectedIE` match both; refuse the newcomer, by name.
     // Derived ids count too: a configured id may spell another node's default one, and the reverse.
     const wanted = this.ieIdOf(req);
-    const holder = [...this.nodes.values()].find((n) => n.name !== req.name && this.ieIdOf(n) === wanted);
-    if (holder !== undefined) {
-      const message = `IE id ${wanted} is already used by node ${holder.name}`;
+    const holder = this.byIeId.get(wanted);
+    if (holder !== undefined && holder !== req.name) {
+      const message = `IE id ${wanted} is already used by node ${holder}`;
       throw new ConflictError(message, [{ path: req.ieId === undefined ? 'name' : 'ieId', message }], 'IE_ID_TAKEN');
     }
     const credential = existing?.credentialSha256 === undefined ? this.ids.secret() : undefined;
@@ -97,10 +98,10 @@ export class NodesService {
       registeredAt: this.clock.now(),
     };
     this.repo.saveNode(node);
-    this.nodes.set(node.id, node);
-    if (node.credentialSha256 !== undefined) {
-      this.credentials.set(node.credentialSha256, node.id);
+    if (existing !== undefined) {
+      this.byIeId.delete(this.ieIdOf(existing));
     }
+    this.index(node);
     this.topology++;
     this.log.info({ nodeId: node.id, nodeName: node.name, reregistered: existing !== undefined }, 'node registered');
     return credential === undefined ? { node, password } : { node, password, credential };
@@ -112,7 +113,8 @@ export class NodesService {
    * @throws NotFoundError when no node has that name.
    */
   resetCredential(name: string): NodeRecord {
-    const node = [...this.nodes.values()].find((n) => n.name === name);
+    const id = this.byName.get(name);
+    const node = id === undefined ? undefined : this.nodes.get(id);
     if (node === undefined) {
       throw new NotFoundError('node', name);
     }
@@ -145,6 +147,28 @@ export class NodesService {
   /** The id the node had before, when it is free (the cluster forgot the node); else a new one. */
   private freshId(previousId: string | undefined): string {
     return previousId !== undefined && !this.nodes.has(previousId) ? previousId : this.ids.nodeId();
+  }
+
+  private index(node: NodeRecord): void {
+    this.nodes.set(node.id, node);
+    this.byName.set(node.name, node.id);
+    this.byIeId.set(this.ieIdOf(node), node.name);
+    if (node.credentialSha256 !== undefined) {
+      this.credentials.set(node.credentialSha256, node.id);
+    }
+  }
+
+  /** Registered nodes, without copying any (for `/health` and metrics). */
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  /**
+   * Nodes active as of the last liveness check (at most a quarter of NODE_LIVENESS_MS old), in
+   * O(1); `activeIds()` is the exact, O(n) answer.
+   */
+  get activeCount(): number {
+    return this.liveness.activeCount;
   }
 
   /**
@@ -249,6 +273,12 @@ export class NodesService {
       .map((n) =>
         buildInfrastructureElement(n, { active: this.isActive(n.id), info: this.liveness.state(n.id)?.info }, context),
       );
+  }
+
+  /** Seconds since each active node's last heartbeat: mean and max (for `/metrics`). */
+  heartbeatAge(): { mean: number; max: number } {
+    const { mean, max } = this.liveness.heartbeatAgeMs(this.clock.now());
+    return { mean: mean / 1000, max: max / 1000 };
   }
 
   activeIds(): string[] {

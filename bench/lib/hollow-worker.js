@@ -1,0 +1,285 @@
+/**
+ * One worker process of hollow nodes (as Kubernetes' kubemark): each hollow node registers over
+ * HTTP exactly as packages/node-engine does (`POST /api/node/register`, the join token, the same
+ * body), then opens mqtt.js with the engine's options (MQTT 3.1.1, clean: false, client id
+ * `canopy-node-<id>`, QoS 1 subscription to `nodes/<id>/control/+`) and sends what the engine sends:
+ * `information` and `jobs/resources` (QoS 0) on connect and every interval, `job` (QoS 1) on every
+ * status change. It answers deploy / delete / sync commands as if the container started at once,
+ * and may carry `instances` simulated instances so `jobs/resources` has a realistic list.
+ *
+ * Started by bench/lib/hollow-fleet.js with `fork`; talks to it over IPC only.
+ */
+'use strict';
+const { join } = require('node:path');
+const mqtt = require(require.resolve('mqtt', { paths: [join(__dirname, '../../packages/node-engine')] }));
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let options;
+const nodes = [];
+let stopping = false;
+const counters = { registered: 0, connected: 0, registerRetries: 0, refused: 0, published: 0, commands: 0 };
+const registeredAt = [];
+
+process.on('message', (msg) => {
+  if (msg.type === 'start') {
+    options = msg;
+    start().catch((err) => process.send({ type: 'error', error: String(err && err.stack ? err.stack : err) }));
+  } else if (msg.type === 'stats') {
+    process.send({ type: 'stats', stats: stats() });
+  } else if (msg.type === 'stop') {
+    stop().then(() => process.exit(0));
+  }
+});
+
+function stats() {
+  let connected = 0;
+  for (const n of nodes) {
+    if (n.client && n.client.connected) {
+      connected++;
+    }
+  }
+  const usage = process.cpuUsage();
+  const at = registeredAt.splice(0);
+  return {
+    ...counters,
+    connected,
+    registeredAt: at,
+    cpuMicros: usage.user + usage.system,
+    rssBytes: process.memoryUsage().rss,
+  };
+}
+
+async function start() {
+  const { first, count, concurrency } = options;
+  const queue = [];
+  for (let i = first; i < first + count; i++) {
+    queue.push(i);
+  }
+  const runOne = async () => {
+    while (queue.length > 0 && !stopping) {
+      const index = queue.shift();
+      const node = { index, name: `${options.prefix}-${String(index).padStart(6, '0')}` };
+      nodes.push(node);
+      await register(node);
+      connect(node);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, runOne));
+}
+
+/** The node engine's registration body (describeThisMachine), with a size drawn per node. */
+function registrationBody(node) {
+  const sizes = [
+    [2, 4096],
+    [4, 8192],
+    [8, 16384],
+    [16, 32768],
+  ];
+  const [cpuCores, memoryMb] = sizes[node.index % sizes.length];
+  node.cpuCores = cpuCores;
+  node.memoryMb = memoryMb;
+  return {
+    name: node.name,
+    arch: node.index % 5 === 0 ? 'arm64' : 'amd64',
+    cpuCores,
+    memoryMb,
+    gpus: 0,
+    labels: { zone: `z${node.index % 4}`, hollow: 'true' },
+  };
+}
+
+/** Retried like the engine: exponential backoff from 250 ms to 10 s on 5xx, 429 and network errors. */
+async function register(node) {
+  const body = JSON.stringify(registrationBody(node));
+  let delay = 250;
+  for (;;) {
+    let status = 0;
+    let text = '';
+    try {
+      const res = await fetch(`${options.clusterUrl}/api/node/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${options.nodeToken}` },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      status = res.status;
+      text = await res.text();
+    } catch {
+      status = 0;
+    }
+    if (status === 200) {
+      const reply = JSON.parse(text);
+      node.id = reply.id;
+      node.login = reply.mqtt;
+      node.port = reply.MQTT_BROKER_PORT;
+      node.host = reply.MQTT_BROKER_HOST ?? new URL(options.clusterUrl).hostname;
+      counters.registered++;
+      registeredAt.push(Date.now());
+      return;
+    }
+    if (status >= 400 && status < 500 && status !== 429) {
+      throw new Error(`registration of ${node.name} refused with ${status}: ${text.slice(0, 200)}`);
+    }
+    counters.registerRetries++;
+    if (stopping) {
+      return;
+    }
+    await sleep(delay * (0.5 + Math.random()));
+    delay = Math.min(10_000, delay * 2);
+  }
+}
+
+function connect(node) {
+  if (stopping || node.id === undefined) {
+    return;
+  }
+  node.instances = new Map();
+  for (let i = 0; i < options.instances; i++) {
+    const serviceId = `hollow-svc-${i}`;
+    node.instances.set(`${serviceId}#${node.index}`, {
+      serviceId,
+      instanceNumber: node.index,
+      generation: 1,
+      jobName: `hollow-job-${i}`,
+      status: 'RUNNING',
+      containerId: `${node.id}-${i}`.padEnd(64, '0').slice(0, 64),
+      hostPorts: [],
+      at: Date.now(),
+    });
+  }
+  const client = mqtt.connect({
+    host: node.host,
+    port: node.port,
+    protocol: 'mqtt',
+    protocolVersion: 4,
+    clientId: `canopy-node-${node.id}`,
+    username: node.login.username,
+    password: node.login.password,
+    clean: false,
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+  });
+  node.client = client;
+  const topic = (kind) => `nodes/${node.id}/${kind}`;
+  const publish = (kind, payload, qos) => {
+    if (qos === 0 && !client.connected) {
+      return;
+    }
+    counters.published++;
+    client.publish(topic(kind), JSON.stringify(payload), { qos }, () => undefined);
+  };
+  node.cpu = 5 + (node.index % 40);
+  const report = () => {
+    const at = Date.now();
+    node.cpu = Math.max(0, Math.min(100, node.cpu + (Math.random() - 0.5) * 4));
+    publish(
+      'information',
+      {
+        cpuCores: node.cpuCores,
+        cpuPercent: Math.round(node.cpu * 10) / 10,
+        memoryTotalMb: node.memoryMb,
+        memoryFreeMb: Math.floor(node.memoryMb * 0.6),
+        diskTotalMb: 102400,
+        diskFreeMb: 51200,
+        netRxBps: Math.floor(Math.random() * 1e5),
+        netTxBps: Math.floor(Math.random() * 1e5),
+        gpus: 0,
+        arch: node.index % 5 === 0 ? 'arm64' : 'amd64',
+        at,
+      },
+      0,
+    );
+    const instances = [...node.instances.values()].map((r) => statusOf(node, r, false));
+    publish('jobs/resources', { instances, at }, 0);
+  };
+  client.on('connect', () => {
+    counters.connected++;
+    client.subscribe([`nodes/${node.id}/control/+`], { qos: 1 }, () => undefined);
+    report();
+    if (node.timer === undefined) {
+      node.timer = setInterval(report, options.intervalMs);
+    }
+  });
+  client.on('message', (t, payload) => {
+    counters.commands++;
+    command(node, t.slice(t.lastIndexOf('/') + 1), payload, publish);
+  });
+  client.on('error', (err) => {
+    if (typeof err.code === 'number') {
+      counters.refused++;
+    }
+  });
+}
+
+/** A JobStatusMessage (`job`) or, without the Oakestra names, an InstanceUsageDto (`jobs/resources`). */
+function statusOf(node, r, withNames) {
+  return {
+    ...(withNames ? { sname: r.jobName, instance: r.instanceNumber } : { cpuPercent: 1.5, memoryMb: 12 }),
+    serviceId: r.serviceId,
+    instanceNumber: r.instanceNumber,
+    generation: r.generation,
+    status: r.status,
+    nodeId: node.id,
+    nodeName: node.name,
+    containerId: r.containerId,
+    hostPorts: r.hostPorts,
+    at: r.at,
+    ...(r.epoch === undefined ? {} : { epoch: r.epoch }),
+  };
+}
+
+function command(node, kind, payload, publish) {
+  let body;
+  try {
+    body = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return;
+  }
+  const run = (spec) => {
+    const r = {
+      serviceId: spec.serviceId,
+      instanceNumber: spec.instanceNumber,
+      generation: spec.generation,
+      jobName: spec.jobName,
+      status: 'RUNNING',
+      containerId: `${spec.serviceId}${spec.instanceNumber}`.padEnd(64, 'c').slice(0, 64),
+      hostPorts: [],
+      at: Date.now(),
+      ...(spec.epoch === undefined ? {} : { epoch: spec.epoch }),
+    };
+    node.instances.set(`${spec.serviceId}#${spec.instanceNumber}`, r);
+    publish('job', statusOf(node, r, true), 1);
+  };
+  if (kind === 'deploy') {
+    run(body);
+  } else if (kind === 'delete') {
+    const key = `${body.serviceId}#${body.instanceNumber}`;
+    const r = node.instances.get(key) ?? { ...body, jobName: body.serviceId, hostPorts: [] };
+    node.instances.delete(key);
+    publish('job', statusOf(node, { ...r, status: 'UNDEPLOYED', at: Date.now() }, true), 1);
+  } else if (kind === 'sync' && Array.isArray(body.instances)) {
+    const wanted = new Set(body.instances.map((s) => `${s.serviceId}#${s.instanceNumber}`));
+    for (const [key] of node.instances) {
+      if (!key.startsWith('hollow-svc-') && !wanted.has(key)) {
+        node.instances.delete(key);
+      }
+    }
+    for (const spec of body.instances) {
+      const have = node.instances.get(`${spec.serviceId}#${spec.instanceNumber}`);
+      if (have === undefined || have.generation !== spec.generation) {
+        run(spec);
+      }
+    }
+  }
+}
+
+async function stop() {
+  stopping = true;
+  await Promise.all(
+    nodes.map((n) => {
+      clearInterval(n.timer);
+      return n.client ? n.client.endAsync(true).catch(() => undefined) : undefined;
+    }),
+  );
+}
