@@ -23,6 +23,7 @@ import type { ClusterConfig } from '../config/cluster-config';
 import { InstanceLogsService } from '../instances/instance-logs.service';
 import { InstancesService } from '../instances/instances.service';
 import { RootOutbox } from './root-outbox';
+import { readSyncReply } from './sync-reply';
 
 const ACK_TIMEOUT_MS = 10_000;
 const RECONNECT_BASE_MS = 500;
@@ -186,29 +187,20 @@ export class RootLinkService {
   }
 
   private applySyncReply(reply: unknown, askedAt: number): void {
-    if (typeof reply !== 'object' || reply === null || !Array.isArray((reply as { desired?: unknown }).desired)) {
-      this.log.warn({ error: (reply as { error?: unknown } | null)?.error }, 'root refused cluster sync');
+    const read = readSyncReply(reply);
+    if (!read.ok) {
+      this.log.warn({ error: read.error }, 'root refused cluster sync');
       return;
     }
-    const { clusterId, desired } = reply as { clusterId?: unknown; desired: unknown[] };
-    if (typeof clusterId === 'string' && clusterId !== this.clusterId) {
-      this.clusterId = clusterId;
-      this.log.info({ clusterId }, 'cluster id assigned by root');
+    if (read.clusterId !== undefined && read.clusterId !== this.clusterId) {
+      this.clusterId = read.clusterId;
+      this.log.info({ clusterId: read.clusterId }, 'cluster id assigned by root');
     }
-    const specs: InstanceSpecDto[] = [];
-    let invalid = 0;
-    for (const entry of desired) {
-      const spec = validateInput(InstanceSpecDto, entry);
-      if (spec.ok) {
-        specs.push(spec.value);
-      } else {
-        invalid += 1;
-      }
+    if (read.invalid > 0) {
+      this.log.warn({ invalid: read.invalid }, 'invalid desired instances in sync reply ignored');
     }
-    if (invalid > 0) {
-      this.log.warn({ invalid }, 'invalid desired instances in sync reply ignored');
-    }
-    this.instances.reconcile(specs, invalid === 0, askedAt);
+    // A malformed entry switches deletes off for this round only: nothing running is removed on its account.
+    this.instances.reconcile(read.specs, read.invalid === 0, askedAt);
   }
 
   /** Delivers pending statuses in order; stops at the first timeout and tries again later. */
