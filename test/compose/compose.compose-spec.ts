@@ -92,9 +92,11 @@ describeCompose('compose: root and cluster tiers from their compose files', () =
     console.log(`compose images built in ${Math.round((Date.now() - built) / 1000)} s`);
     const booted = Date.now();
     await root.run('up', '-d');
+    // Each probe has its own deadline: a published port accepts before the container listens,
+    // and a request sent then may never be answered.
     api = new RootApi(`http://127.0.0.1:${rootPort}`);
     await waitFor('root health through its published port', async () =>
-      (await fetch(`${api.baseUrl}/health`)).ok ? true : undefined,
+      (await fetch(`${api.baseUrl}/health`, { signal: AbortSignal.timeout(2000) })).ok ? true : undefined,
     ).catch(async (err: Error) => {
       throw new Error(`${err.message}\n${await root.logs()}`);
     });
@@ -107,7 +109,9 @@ describeCompose('compose: root and cluster tiers from their compose files', () =
     await cluster.run('up', '-d');
     // As an operator would: the node joins once the cluster answers on its published port.
     await waitFor('cluster health through its published port', async () =>
-      (await fetch(`http://127.0.0.1:${clusterPort}/health`)).ok ? true : undefined,
+      (await fetch(`http://127.0.0.1:${clusterPort}/health`, { signal: AbortSignal.timeout(2000) })).ok
+        ? true
+        : undefined,
     ).catch(async (err: Error) => {
       throw new Error(`${err.message}\n${await cluster.logs()}`);
     });
@@ -180,7 +184,9 @@ describeCompose('compose: root and cluster tiers from their compose files', () =
     expect(await root.containers()).toEqual([]);
     await root.run('up', '-d');
     await cluster.run('up', '-d');
-    await waitFor('root health after up', async () => ((await fetch(`${api.baseUrl}/health`)).ok ? true : undefined));
+    await waitFor('root health after up', async () =>
+      (await fetch(`${api.baseUrl}/health`, { signal: AbortSignal.timeout(2000) })).ok ? true : undefined,
+    );
     // The root's SQLite file survived in its volume: the same admin logs in, the service is there.
     await api.login('Admin', adminPassword);
     await clusterActive();
