@@ -12,6 +12,7 @@ import type { InstanceUsage } from '../metrics/instance-usage.collector';
 import type { SafetyPolicy } from '../policy/instance-safety.policy';
 import { DEFAULT_RESTART_BACKOFF, type RestartBackoffSettings } from '../policy/restart-backoff';
 import type { DesiredStateRepository } from '../state/desired-state.repository';
+import { PrivateImageStore } from '../state/private-images.file';
 import type { EngineStep, InstanceRecord } from '../reconcile/engine-step';
 import { slotKey } from '../reconcile/reconcile.planner';
 import { systemClock, type EngineClock } from './clock.port';
@@ -38,6 +39,8 @@ export interface InstanceManagerDeps {
   publish: (message: JobStatusMessage) => void;
   log: Logger;
   clock?: EngineClock | undefined;
+  /** Repositories pulled here with credentials (the data dir's file); default: in memory only. */
+  privateImages?: PrivateImageStore | undefined;
 }
 
 /**
@@ -80,6 +83,7 @@ export class InstanceManager {
       log: this.log,
       nodeId: deps.nodeId,
       records: this.records,
+      privateImages: deps.privateImages ?? PrivateImageStore.inMemory(),
     };
     this.converger = new SlotConverger(this.desired, this.ctx, this.locks, deps.policy, this.backoff);
     this.supervisor.attach({

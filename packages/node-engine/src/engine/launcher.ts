@@ -1,6 +1,7 @@
 import { InstanceStatus, instanceKeyString, type InstanceSpecDto } from '@canopy/schema';
 import type { ContainerInfo } from '../docker/container-runtime.port';
 import type { EngineStep, InstanceRecord } from '../reconcile/engine-step';
+import { imageRepository } from '../policy/private-images';
 import { slotKey } from '../reconcile/reconcile.planner';
 import { toCreateSpec } from './container-spec';
 import { errorMessage, isUp } from './crash-supervisor';
@@ -72,12 +73,28 @@ export async function pull(step: StepOf<'pull'>, ctx: ExecutorContext): Promise<
       lastPercent = percent;
       ctx.reporter.update(record, {}, `pulling ${spec.image}: ${percent}%`);
     });
+    record.pulled = true;
   } catch (err) {
     ctx.log.warn({ key, image: spec.image, err: errorMessage(err) }, 'image pull failed');
     const detail = `image ${spec.image} could not be pulled: ${errorMessage(err)}`;
     ctx.reporter.update(record, { status: InstanceStatus.FAILED }, detail);
+    return 'done';
+  }
+  if (spec.registryAuth !== undefined) {
+    await rememberPrivate(spec.image, ctx);
   }
   return 'done';
+}
+
+/** Pulled with credentials: from now on every launch of this repository asks the registry. */
+async function rememberPrivate(image: string, ctx: ExecutorContext): Promise<void> {
+  const repository = imageRepository(image);
+  try {
+    await ctx.privateImages.add(repository);
+  } catch (err) {
+    // Still private for this engine's lifetime (the set is in memory); only the file lags.
+    ctx.log.warn({ repository, err: errorMessage(err) }, 'saving the private image list failed');
+  }
 }
 
 export async function create(step: StepOf<'create'>, ctx: ExecutorContext): Promise<StepOutcome> {

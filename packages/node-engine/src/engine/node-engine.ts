@@ -12,6 +12,7 @@ import { openMqttLink, type MqttLink } from '../mqtt/mqtt-link.adapter';
 import { brokerAddress, describeThisMachine, nodeArch } from '../registration/cluster-registration.client';
 import { registerAsThisNode } from '../registration/node-credential';
 import { DesiredStateRepository } from '../state/desired-state.repository';
+import { PrivateImageStore } from '../state/private-images.file';
 import { systemClock, type EngineClock } from './clock.port';
 import { nodeSelector } from './container-spec';
 import { commandHandler } from './command-handler';
@@ -136,6 +137,7 @@ async function startEngineOnce(
     clock,
     publish: (message) => link?.publish(NodeTopics.job(nodeId), message, 1),
     log: nodeLog,
+    privateImages: await PrivateImageStore.open(config.dataDir),
   });
   const metrics = new NodeMetricsCollector(config.dataDir, nodeArch(), clock, gpus);
   const usage = new InstanceUsageCollector((id) => runtime.containerStats(id), {

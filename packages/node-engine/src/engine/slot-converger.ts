@@ -65,6 +65,7 @@ export class SlotConverger {
         backoff: this.backoff,
         policy: this.policy,
         images,
+        privateImages: this.ctx.privateImages.repositories,
         restartCrashed: supervisor.restarting,
       };
       const steps = planSteps(records, wanted, clock.now(), supervisor.history, planning);

@@ -2,6 +2,7 @@ import { InstanceStatus, instanceKeyString } from '@canopy/schema';
 import type { Logger } from 'pino';
 import type { ContainerRuntime } from '../docker/container-runtime.port';
 import type { EngineStep, EngineStepKind, InstanceRecord } from '../reconcile/engine-step';
+import type { PrivateImageStore } from '../state/private-images.file';
 import type { EngineClock } from './clock.port';
 import { errorMessage, type CrashSupervisor } from './crash-supervisor';
 import { create, pull, recordFor, restart, start } from './launcher';
@@ -19,6 +20,8 @@ export interface ExecutorContext {
   nodeId: string;
   /** the node's records by instance key; executors add and drop them as containers come and go */
   records: Map<string, InstanceRecord>;
+  /** repositories pulled here with credentials; the pull executor adds to it */
+  privateImages: PrivateImageStore;
 }
 
 /**

@@ -25,6 +25,8 @@ export interface InstanceRecord extends InstanceKey {
   /** `undefined` while there is no container */
   phase?: ContainerPhase | undefined;
   exit?: ExitObservation | undefined;
+  /** this launch's pull succeeded (the registry let it have the image): create from it, pull no more */
+  pulled?: boolean | undefined;
   hostPorts: BoundPortDto[];
   at: number;
 }
@@ -54,7 +56,7 @@ export interface Removal {
 export type EngineStep =
   /** the node's own policy forbids the spec: FAILED without touching Docker */
   | { kind: 'refuse'; spec: InstanceSpecDto; record?: InstanceRecord; reasons: string[] }
-  /** the image is missing: download it (CREATING, with progress) */
+  /** the image is missing, or the registry must be asked (credentials, a private image): download it */
   | { kind: 'pull'; spec: InstanceSpecDto; record?: InstanceRecord }
   /** the image is here, the container is not: create it (not started) */
   | { kind: 'create'; spec: InstanceSpecDto; record?: InstanceRecord }

@@ -1,5 +1,6 @@
 import { InstanceStatus, instanceKeyString, type InstanceSpecDto } from '@canopy/schema';
 import { refusals, type SafetyPolicy } from '../policy/instance-safety.policy';
+import { mustPull } from '../policy/private-images';
 import { attemptAfterCrash, restartDelayMs, type RestartBackoffSettings } from '../policy/restart-backoff';
 import type { EngineStep, ExitObservation, InstanceRecord, RestartHistory } from './engine-step';
 import { plan, slotKey, type RemoveReason } from './reconcile.planner';
@@ -10,6 +11,11 @@ export interface PlanOptions {
   policy: SafetyPolicy;
   /** images known to be on the node (looked up for the slots that lack a container) */
   images: ReadonlySet<string>;
+  /**
+   * repositories this node once pulled with credentials (`imageRepository` form): a launch of one
+   * always asks the registry, never runs the cached copy
+   */
+  privateImages: ReadonlySet<string>;
   /** remove containers of instances that are no longer desired (off while adopting at start) */
   removeUndesired: boolean;
   /** publish UNDEPLOYED for each such removal (a sync does; a delete answers for itself) */
@@ -147,7 +153,10 @@ function launch(spec: InstanceSpecDto, record: InstanceRecord | undefined, optio
   if (reasons.length > 0) {
     return { kind: 'refuse', spec, reasons, ...withRecord };
   }
-  return { kind: options.images.has(spec.image) ? 'create' : 'pull', spec, ...withRecord };
+  // Credentials, or an image private on this node: the registry decides, not the cache. Once this
+  // launch's pull has succeeded, the container is made from what it brought.
+  const fromCache = record?.pulled === true || !mustPull(spec, options.privateImages);
+  return { kind: options.images.has(spec.image) && fromCache ? 'create' : 'pull', spec, ...withRecord };
 }
 
 function removal(record: InstanceRecord, reason: RemoveReason, options: PlanOptions): EngineStep {

@@ -24,6 +24,7 @@ export function options(overrides: Partial<PlanOptions> = {}): PlanOptions {
     backoff: BACKOFF,
     policy: POLICY,
     images: new Set([IMAGE]),
+    privateImages: new Set(),
     removeUndesired: true,
     announceRemovals: false,
     restartCrashed: true,
