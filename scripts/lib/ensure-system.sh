@@ -22,6 +22,10 @@ ensure_apt_packages() {
   command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
   # The real-browser CORS test (packages/root/test/cors-browser.int-spec.ts) drives it headless.
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # The private-image test (packages/node-engine/test/private-images.int-spec.ts): a real registry
+  # with an htpasswd login.
+  [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+  command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     as_root apt-get update -qq

@@ -36,6 +36,9 @@ describe('registry policy', () => {
       'error parsing HTTP 418 response body: invalid character \'s\' looking for beginning of value: "secret internal page"';
     expect(describePullFailure(raw)).toBe('the registry answered with an error (HTTP 418)');
     expect(describePullFailure('manifest unknown: manifest unknown')).toMatch(/^not found/);
+    // What Docker says when a registry wants a login and the pull brought none.
+    const noLogin = 'Head "http://127.0.0.1:5000/v2/x/manifests/latest": no basic auth credentials';
+    expect(describePullFailure(noLogin)).toBe('access denied by the registry: it requires a login and none was given');
     expect(describePullFailure('Get "http://10.0.0.9/v2/": dial tcp 10.0.0.9:80: connect: connection refused')).toBe(
       'the registry could not be reached',
     );

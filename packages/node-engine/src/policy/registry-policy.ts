@@ -60,6 +60,7 @@ export function isInternalHost(host: string): boolean {
 export function describePullFailure(raw: string): string {
   const status = /\b(?:HTTP (?:code )?|status(?: code)?:? )(\d{3})\b/i.exec(raw)?.[1];
   const kinds: [RegExp, string][] = [
+    [/no basic auth credentials/i, 'access denied by the registry: it requires a login and none was given'],
     [/manifest unknown|not found|does not exist|no such image/i, 'not found: the registry has no such image or tag'],
     [/unauthorized|authentication required|denied|forbidden/i, 'access denied by the registry (check its credentials)'],
     [/toomanyrequests|rate limit/i, 'rate limited by the registry'],

@@ -16,6 +16,7 @@ export class EngineStand {
   readonly cluster: ClusterStandIn;
   private dataDir: string | undefined;
   private engine: NodeEngineHandle | undefined;
+  private config: NodeEngineConfig | undefined;
 
   constructor(private readonly name: string) {
     this.nodeId = `${name}-${process.pid}-${Date.now().toString(36)}`;
@@ -28,8 +29,29 @@ export class EngineStand {
     this.dataDir = await fs.mkdtemp(path.join(os.tmpdir(), `canopy-node-${this.name}-`));
     await this.cluster.start();
     const full: NodeEngineConfig = { ...this.cluster.engineConfig(`${this.name}-worker`, this.dataDir), ...config };
+    this.config = full;
     this.engine = await startNodeEngine(full, log, ports);
     await waitFor('a heartbeat', () => this.cluster.heartbeats()[0]);
+    return this.engine;
+  }
+
+  /** The engine's data directory (its files: credential, desired state, private images). */
+  get dataDirectory(): string {
+    if (this.dataDir === undefined) {
+      throw new Error('the stand has not started');
+    }
+    return this.dataDir;
+  }
+
+  /** Stops the engine and starts a new one on the same data directory, as a node restart does. */
+  async restartEngine(log: Logger, ports?: NodeEnginePorts): Promise<NodeEngineHandle> {
+    if (this.config === undefined) {
+      throw new Error('the stand has not started');
+    }
+    await this.engine?.stop();
+    const seen = this.cluster.heartbeats().length;
+    this.engine = await startNodeEngine(this.config, log, ports);
+    await waitFor('a heartbeat from the restarted engine', () => this.cluster.heartbeats(seen)[0]);
     return this.engine;
   }
 
