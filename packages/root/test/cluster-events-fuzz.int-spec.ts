@@ -8,6 +8,7 @@ import {
   validateInput,
 } from '@canopy/schema';
 import { waitFor } from '@canopy/testing';
+import { io } from 'socket.io-client';
 import { FakeCluster } from './support/fake-cluster';
 import { startHttpRoot, type TestRoot } from './support/http-root';
 
@@ -465,6 +466,35 @@ describe('fuzzing the Socket.IO events a cluster sends the root (fast-check, rea
       ok: false,
       error: expect.stringContaining('resources'),
     });
+  });
+
+  it('refuses a second connection under the live name before any of its events is handled', async () => {
+    const before = await serviceView();
+    /** A cluster connection that sends its events at once (buffered until the handshake is through). */
+    const eager = (name: string) => {
+      const socket = io(`${t.root.url}/clusters`, {
+        auth: { token: CLUSTER_TOKEN, name },
+        reconnection: false,
+        transports: ['websocket'],
+      });
+      const refused = new Promise<string>((resolve) => {
+        socket.on('disconnect', () => resolve('disconnected'));
+        socket.on('connect_error', (e) => resolve(e.message));
+      });
+      socket.emit('cluster:resources', resources);
+      socket.emit('cluster:heartbeat', { sentAt: Date.now() });
+      socket.emit('instance:usage', { instances: [] });
+      socket.emit('instance:status', report({ status: 'FAILED' }));
+      return { socket, refused };
+    };
+    const impostor = eager(CLUSTER);
+    expect(await impostor.refused).toBe(`cluster ${CLUSTER} is already connected`);
+    impostor.socket.close();
+    // The marker: the live cluster is still heard and answered, after the impostor's events.
+    expect(await fake.report(report({ generation: 0 }))).toEqual({ ok: true });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(rejections).toEqual([]);
+    expect(await serviceView()).toEqual(before);
   });
 
   it('ignores a report or a usage sample naming a generation the instance does not run', async () => {
