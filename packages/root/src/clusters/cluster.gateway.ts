@@ -140,14 +140,17 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       );
     });
     socket.on('cluster:resources', (payload) => {
-      void ready.then((clusterId) => {
-        const resources = validateInput(ClusterResourcesDto, payload);
-        if (resources.ok) {
-          this.clusters.setResources(clusterId, resources.value);
-        } else {
-          this.log.warn({ clusterId, errors: resources.errors }, 'invalid cluster resources dropped');
-        }
-      });
+      ready
+        .then((clusterId) => {
+          const resources = validateInput(ClusterResourcesDto, payload);
+          if (resources.ok) {
+            this.clusters.setResources(clusterId, resources.value);
+          } else {
+            this.log.warn({ clusterId, errors: resources.errors }, 'invalid cluster resources dropped');
+          }
+        })
+        // A connection whose attach was refused (logged below) has nothing to apply this to.
+        .catch(() => undefined);
     });
     socket.on('instance:usage', (payload) => {
       ready
