@@ -125,7 +125,7 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
         })
         .catch(() => undefined);
     });
-    socket.on('cluster:sync', (payload, ack) => {
+    onAcked(socket, 'cluster:sync', (payload, ack) => {
       inOrder(() =>
         this.guard(ack, async () => {
           const clusterId = await ready;
@@ -140,14 +140,17 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       );
     });
     socket.on('cluster:resources', (payload) => {
-      void ready.then((clusterId) => {
-        const resources = validateInput(ClusterResourcesDto, payload);
-        if (resources.ok) {
-          this.clusters.setResources(clusterId, resources.value);
-        } else {
-          this.log.warn({ clusterId, errors: resources.errors }, 'invalid cluster resources dropped');
-        }
-      });
+      ready
+        .then((clusterId) => {
+          const resources = validateInput(ClusterResourcesDto, payload);
+          if (resources.ok) {
+            this.clusters.setResources(clusterId, resources.value);
+          } else {
+            this.log.warn({ clusterId, errors: resources.errors }, 'invalid cluster resources dropped');
+          }
+        })
+        // A connection whose attach was refused (logged below) has nothing to apply this to.
+        .catch(() => undefined);
     });
     socket.on('instance:usage', (payload) => {
       ready
@@ -161,7 +164,7 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
         })
         .catch((err: unknown) => this.log.warn({ err }, 'recording instance usage failed'));
     });
-    socket.on('instance:status', (payload, ack) => {
+    onAcked(socket, 'instance:status', (payload, ack) => {
       inOrder(() =>
         this.guard(ack, async () => {
           const clusterId = await ready;
@@ -197,6 +200,24 @@ export class ClusterGateway implements OnGatewayInit, OnGatewayConnection, OnGat
       reply?.({ ok: false, error: 'internal error' });
     }
   }
+}
+
+/**
+ * Listens to an acked event whatever arguments it comes with: Socket.IO passes the ack as the last
+ * argument, so a message without a payload or with extra arguments still has its ack answered
+ * (and the payload, if any, is the first argument).
+ */
+function onAcked(
+  socket: ClusterSocket,
+  event: 'cluster:sync' | 'instance:status',
+  fn: (payload: unknown, ack: unknown) => void,
+): void {
+  (socket as unknown as Socket).on(event, (...args: unknown[]) => {
+    const last = args.at(-1);
+    const ack = typeof last === 'function' ? last : undefined;
+    const payloads = ack === undefined ? args : args.slice(0, -1);
+    fn(payloads[0], ack);
+  });
 }
 
 function noAck(timeoutMs: number): () => { ok: false; error: string } {

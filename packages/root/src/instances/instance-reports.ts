@@ -23,9 +23,10 @@ export class InstanceReports {
     const id = instanceId(report.serviceId, report.instanceNumber);
     const applied = await this.store.transaction(async () => {
       const current = await this.store.instances.get(id);
-      // Reports about instances we never made, or from a cluster that does not hold them, are
-      // ignored here; the sync reply's desired set tells that cluster to drop them.
-      if (!current || current.clusterId !== clusterId || report.generation < current.generation) {
+      // Reports about instances we never made, from a cluster that does not hold them, or about a
+      // generation the instance does not run (its generation is fixed when it is made) are ignored
+      // here; the sync reply's desired set tells that cluster what to run.
+      if (!current || current.clusterId !== clusterId || report.generation !== current.generation) {
         return false;
       }
       // News about an older placement (a cluster that echoes the epoch it was given) never changes a newer one.

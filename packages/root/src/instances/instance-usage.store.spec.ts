@@ -5,7 +5,7 @@ import type { Store } from '../persistence/store.port';
 import { InstanceUsageStore, USAGE_HISTORY_LENGTH } from './instance-usage.store';
 
 function harness() {
-  const instances: Pick<InstanceRecord, 'serviceId' | 'instanceNumber' | 'clusterId' | 'desired'>[] = [];
+  const instances: Pick<InstanceRecord, 'serviceId' | 'instanceNumber' | 'generation' | 'clusterId' | 'desired'>[] = [];
   let now = Date.parse('2026-01-01T00:00:00Z');
   const store = {
     instances: {
@@ -30,8 +30,8 @@ function harness() {
 describe('InstanceUsageStore', () => {
   it('keeps only instances the root placed on the reporting cluster', async () => {
     const { instances, usage, entry } = harness();
-    instances.push({ serviceId: 's1', instanceNumber: 0, clusterId: 'c1', desired: 'running' });
-    instances.push({ serviceId: 's2', instanceNumber: 0, clusterId: 'c2', desired: 'running' });
+    instances.push({ serviceId: 's1', instanceNumber: 0, clusterId: 'c1', generation: 1, desired: 'running' });
+    instances.push({ serviceId: 's2', instanceNumber: 0, clusterId: 'c2', generation: 1, desired: 'running' });
     expect(await usage.record('c1', [entry('s1', 0), entry('s2', 0), entry('s9', 3)])).toBe(1);
     expect(usage.get('s1', 0)?.points).toHaveLength(1);
     expect(usage.get('s2', 0)).toBeUndefined();
@@ -39,7 +39,7 @@ describe('InstanceUsageStore', () => {
 
   it('bounds the history to the last 100 samples, oldest first', async () => {
     const { instances, usage, entry, tick } = harness();
-    instances.push({ serviceId: 's1', instanceNumber: 0, clusterId: 'c1', desired: 'running' });
+    instances.push({ serviceId: 's1', instanceNumber: 0, clusterId: 'c1', generation: 1, desired: 'running' });
     for (let k = 0; k < USAGE_HISTORY_LENGTH + 20; k++) {
       tick(1000);
       await usage.record('c1', [entry('s1', 0, { cpuPercent: k })]);
@@ -51,14 +51,16 @@ describe('InstanceUsageStore', () => {
     expect(Date.parse(points[1]!.timestamp) - Date.parse(points[0]!.timestamp)).toBe(1000);
   });
 
-  it('starts a new history for a new generation or placement, and forgets instances no longer live', async () => {
+  it('drops a sample naming a generation the instance does not run, and forgets instances no longer live', async () => {
     const { instances, usage, entry } = harness();
-    instances.push({ serviceId: 's1', instanceNumber: 0, clusterId: 'c1', desired: 'running' });
-    instances.push({ serviceId: 's1', instanceNumber: 1, clusterId: 'c1', desired: 'running' });
+    instances.push({ serviceId: 's1', instanceNumber: 0, clusterId: 'c1', generation: 1, desired: 'running' });
+    instances.push({ serviceId: 's1', instanceNumber: 1, clusterId: 'c1', generation: 1, desired: 'running' });
     await usage.record('c1', [entry('s1', 0), entry('s1', 1)]);
     await usage.record('c1', [entry('s1', 0), entry('s1', 1)]);
-    await usage.record('c1', [entry('s1', 0, { generation: 2 })]);
-    expect(usage.get('s1', 0)).toMatchObject({ generation: 2, points: [{ cpuPercent: 5 }] });
+    // An instance's generation is fixed when it is made: a sample for another one is wrong, and
+    // must not replace the real container's history (found by cluster-events-fuzz.int-spec.ts).
+    expect(await usage.record('c1', [entry('s1', 0, { generation: 2, cpuPercent: 99 })])).toBe(0);
+    expect(usage.get('s1', 0)).toMatchObject({ generation: 1, points: [{ cpuPercent: 5 }, { cpuPercent: 5 }] });
     expect(usage.get('s1', 1)?.points).toHaveLength(2);
 
     instances[1]!.desired = 'deleted';

@@ -43,10 +43,13 @@ export class InstanceUsageStore {
    * longer live there, so memory stays bounded by the live instances. Returns how many it kept.
    */
   async record(clusterId: string, entries: readonly InstanceUsageEntry[]): Promise<number> {
-    const live = new Set(
-      (await this.store.instances.find({ clusterId, desired: 'running' })).map((i) =>
+    // Live instance → its generation: a sample naming another generation is about no container
+    // the root placed, and must not replace the real one's history.
+    const live = new Map(
+      (await this.store.instances.find({ clusterId, desired: 'running' })).map((i) => [
         usageKey(i.serviceId, i.instanceNumber),
-      ),
+        i.generation,
+      ]),
     );
     for (const [key, s] of this.series) {
       if (s.clusterId === clusterId && !live.has(key)) {
@@ -57,7 +60,7 @@ export class InstanceUsageStore {
     let kept = 0;
     for (const e of entries) {
       const key = usageKey(e.serviceId, e.instanceNumber);
-      if (!live.has(key)) {
+      if (live.get(key) !== e.generation) {
         continue;
       }
       let s = this.series.get(key);
