@@ -118,7 +118,17 @@ async function status(opts: CliOptions & { json?: boolean }): Promise<void> {
       (nodeId) => new DesiredStateRepository(config.dataDir, nodeId, silent),
       isAlive,
     );
+    if (view.nodeId === undefined) {
+      // Nothing to report: say where we looked, so a wrong --data-dir or config is obvious.
+      process.stderr.write(
+        `node-engine status: no engine state in ${config.dataDir} (no engine-status.json): ` +
+          'the engine has not run with this data directory (check --data-dir / NODE_DATA_DIR / the config file)\n',
+      );
+      process.exitCode = 1;
+      return;
+    }
     process.stdout.write(opts.json === true ? `${JSON.stringify(view, null, 2)}\n` : renderStatus(view));
+    // 0: running; 3: the engine is stopped (what it ran is still printed, from disk and Docker).
     process.exitCode = view.engine === 'running' ? 0 : 3;
   } catch (err) {
     process.stderr.write(`node-engine status: ${(err as Error).message}\n`);
