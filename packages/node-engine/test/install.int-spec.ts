@@ -159,4 +159,23 @@ describe('node engine installed by scripts/install-node-engine.sh', () => {
     expect('code' in after ? after.code : 0).toBe(3);
     expect(after.stdout).toContain('engine:   stopped');
   });
+
+  it('takes Oakestra-style -a <address> -p <port> on the installed launcher, over a wrong CLUSTER_URL', async () => {
+    const seen = (await run(launcher(), ['status', '--json']).catch((err: { stdout?: string }) => err)).stdout ?? '';
+    const since = (JSON.parse(seen) as { since?: number }).since ?? 0;
+    engine = spawn(launcher(), ['-a', '127.0.0.1', '-p', String(clusterPort)], {
+      env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', CLUSTER_URL: 'http://127.0.0.1:1' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const view = await waitFor('the restarted engine connected again', async () => {
+      const out = await run(launcher(), ['status', '--json']).catch(() => undefined);
+      const parsed = out === undefined ? undefined : (JSON.parse(out.stdout) as StatusJson & { since?: number });
+      return parsed?.mqtt === 'connected' && (parsed.since ?? 0) > since ? parsed : undefined;
+    });
+    // Same data directory, same identity: the node id survives the restart.
+    expect(view).toMatchObject({ nodeId, clusterUrl: `http://127.0.0.1:${clusterPort}`, engine: 'running' });
+    const proc = engine;
+    proc.kill('SIGTERM');
+    await engineExited(proc);
+  });
 });
