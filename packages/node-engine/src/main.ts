@@ -34,7 +34,10 @@ function buildProgram(): Command {
     .option('--name <name>', 'stable node name (NODE_NAME)')
     .option('--data-dir <dir>', 'state directory (NODE_DATA_DIR)')
     .option('--public-ip <ip>', 'address users reach published ports on (NODE_PUBLIC_IP)')
-    .option('-c, --config <file>', 'JSON or YAML config file (default /etc/canopy/node-engine.json if present)')
+    .option(
+      '-c, --config <file>',
+      'JSON or YAML config file (default /etc/canopy/node-engine.yaml or .json if present)',
+    )
     .showHelpAfterError()
     // `status --data-dir x` must reach the subcommand, not the daemon's own option of that name.
     .enablePositionalOptions()

@@ -9,6 +9,8 @@ export const DEFAULT_CLUSTER_URL = 'http://127.0.0.1:10100';
 export const DEFAULT_CLUSTER_PORT = 10100;
 /** Read when it exists and no other file is named (flag `--config` or env NODE_ENGINE_CONFIG). */
 export const DEFAULT_CONFIG_FILE = '/etc/canopy/node-engine.json';
+/** What scripts/install-node-engine.sh writes; preferred over the JSON file when both exist. */
+export const DEFAULT_YAML_CONFIG_FILE = '/etc/canopy/node-engine.yaml';
 
 /** Config-file keys (camelCase) and the variable each one stands for. */
 export const FILE_KEYS: Readonly<Record<string, keyof NodeEngineEnv>> = {
@@ -83,7 +85,7 @@ export function readConfigFile(file: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** Which config file to read: `--config`, else NODE_ENGINE_CONFIG, else the default path if present. */
+/** Which config file to read: `--config`, else NODE_ENGINE_CONFIG, else a default path (YAML, then JSON) if present. */
 export function configFilePath(
   flag: string | undefined,
   env: NodeJS.ProcessEnv,
@@ -96,7 +98,7 @@ export function configFilePath(
   if (fromEnv !== undefined && fromEnv !== '') {
     return fromEnv;
   }
-  return exists(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined;
+  return [DEFAULT_YAML_CONFIG_FILE, DEFAULT_CONFIG_FILE].find((file) => exists(file));
 }
 
 export function fileToVariables(file: string, values: Record<string, unknown>): Record<string, string> {

@@ -228,7 +228,8 @@ describe('resolveNodeEngineConfig: flags > environment > config file > defaults'
     }
     expect(configFilePath('/x.yaml', { NODE_ENGINE_CONFIG: '/y.json' }, () => true)).toBe('/x.yaml');
     expect(configFilePath(undefined, { NODE_ENGINE_CONFIG: '/y.json' }, () => true)).toBe('/y.json');
-    expect(configFilePath(undefined, {}, () => true)).toBe('/etc/canopy/node-engine.json');
+    expect(configFilePath(undefined, {}, () => true)).toBe('/etc/canopy/node-engine.yaml');
+    expect(configFilePath(undefined, {}, (p) => p.endsWith('.json'))).toBe('/etc/canopy/node-engine.json');
     expect(configFilePath(undefined, {}, () => false)).toBeUndefined();
   });
 });
