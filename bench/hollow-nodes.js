@@ -15,11 +15,7 @@
 'use strict';
 const { startControlPlane, startFleet, health, scrape, procUsage, waitUntil, sleep } = require('./lib/hollow-fleet');
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : dflt;
-};
+const { option: opt } = require('./lib/args');
 const SIZES = opt('nodes', '1000,2000,5000').split(',').map(Number);
 const WORKERS = Number(opt('workers', '2'));
 const INTERVAL = Number(opt('interval', '2000'));

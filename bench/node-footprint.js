@@ -23,11 +23,9 @@ const fromCluster = (name) => require(require.resolve(name, { paths: [join(ROOT,
 const pino = fromCluster('pino');
 const { Server } = fromCluster('socket.io');
 const { startCluster } = require('../packages/cluster/dist/index.js');
+const { option } = require('./lib/args');
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? Number(process.argv[i + 1]) : fallback;
-};
+const arg = (name, fallback) => Number(option(name, fallback));
 const SECONDS = arg('seconds', 60);
 const INSTANCES = arg('instances', 50);
 /** V8 flags for the engine; the systemd unit uses the same ones (see deploy/canopy-node-engine.service). */

@@ -15,11 +15,7 @@
 'use strict';
 const { ReservationLedger, CandidateTable } = require('../packages/scheduler/dist');
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : dflt;
-};
+const { option: opt } = require('./lib/args');
 const SECONDS = Number(opt('seconds', '2'));
 const SIZES = opt('sizes', '1000,10000,100000').split(',').map(Number);
 const POLICIES = opt('policies', 'best-fit,worst-fit,first-fit,most-traffic').split(',');

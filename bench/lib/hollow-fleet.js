@@ -7,25 +7,13 @@
 'use strict';
 const { fork, spawn } = require('node:child_process');
 const { createWriteStream, mkdtempSync, readFileSync, rmSync } = require('node:fs');
-const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
+const { freePort, sleep, stopTier: stopProcess } = require('./tiers');
 
 // HOLLOW_REPO: another checkout's built dist to measure (e.g. main, for a before/after).
 const REPO = process.env.HOLLOW_REPO ?? join(__dirname, '../..');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const CLK_TCK = 100;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function startTier(tier, name, env, work, nodeArgs = []) {
   const out = createWriteStream(join(work, `${name}.log`));
@@ -37,16 +25,6 @@ function startTier(tier, name, env, work, nodeArgs = []) {
   child.stderr.pipe(out, { end: false });
   const exited = new Promise((res) => child.once('exit', (code, signal) => res(code ?? signal)));
   return { name, child, exited, logFile: join(work, `${name}.log`) };
-}
-
-async function stopProcess(p, graceMs = 5000) {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) {
-    return;
-  }
-  p.child.kill('SIGTERM');
-  const timer = setTimeout(() => p.child.kill('SIGKILL'), graceMs);
-  await p.exited;
-  clearTimeout(timer);
 }
 
 /** CPU seconds (user + system) and RSS bytes of a process, from /proc. */

@@ -14,8 +14,9 @@ const REPO = resolve(__dirname, '../..');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const freePort = () =>
-  new Promise((done) => {
+  new Promise((done, fail) => {
     const s = createServer();
+    s.once('error', fail);
     s.listen(0, '127.0.0.1', () => {
       const { port } = s.address();
       s.close(() => done(port));

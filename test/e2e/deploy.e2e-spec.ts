@@ -1,4 +1,4 @@
-import { RootApi, slaWith } from '../support/api';
+import { busybox, RootApi, slaWith } from '../support/api';
 import { startStack, type Stack } from '../support/stack';
 import { containersWithLabel, freePort, waitFor } from '@canopy/testing';
 
@@ -27,17 +27,12 @@ describe('deploy a descriptor end to end (separate processes)', () => {
       'POST',
       '/api/application',
       slaWith([
-        {
-          microserviceID: '',
-          microservice_name: 'web',
-          microservice_namespace: 'test',
-          virtualization: 'container',
-          code: 'canopy-test/busybox:latest',
+        busybox({
           cmd: ['httpd', '-f', '-v', '-p', '80', '-h', '/www'],
           memory: 64,
           vcpus: 1,
           port: `${hostPort}:80`,
-        },
+        }),
       ]),
     );
     expect(created.status).toBe(201);

@@ -1,5 +1,5 @@
 import { startControlPlane, startFleet, health, type ControlPlane, type Fleet } from '../../bench/lib/hollow-fleet';
-import { RootApi, slaWith } from '../support/api';
+import { busybox, RootApi, slaWith } from '../support/api';
 import { waitFor } from '@canopy/testing';
 
 /**
@@ -66,16 +66,11 @@ describe('hollow nodes against a real cluster (root + cluster processes, 50 simu
       '/api/application',
       slaWith(
         [
-          {
-            microserviceID: '',
-            microservice_name: 'web',
-            microservice_namespace: 'test',
-            virtualization: 'container',
-            code: 'canopy-test/busybox:latest',
+          busybox({
             cmd: ['sleep', '3600'],
             memory: 16,
             replicas: 12,
-          },
+          }),
         ],
         'hollow',
       ),

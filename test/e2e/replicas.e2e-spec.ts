@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { slaWith } from '../support/api';
+import { busybox, HTTPD, slaWith } from '../support/api';
 import { startStack, type Stack } from '../support/stack';
 import { containersWithLabel, waitFor } from '@canopy/testing';
 
@@ -16,17 +16,7 @@ describe('replicas and rolling updates (separate processes, real containers)', (
     await stack.stop();
   });
 
-  const web = (extra: Record<string, unknown> = {}) => ({
-    microserviceID: '',
-    microservice_name: 'web',
-    microservice_namespace: 'test',
-    virtualization: 'container',
-    code: 'canopy-test/busybox:latest',
-    cmd: ['httpd', '-f', '-p', '80', '-h', '/www'],
-    memory: 32,
-    port: '80',
-    ...extra,
-  });
+  const web = (extra: Record<string, unknown> = {}) => busybox({ cmd: HTTPD, memory: 32, port: '80', ...extra });
 
   /** Running containers of the service as `docker ps` shows them, and the instances the root lists. */
   async function settle(serviceId: string, expected: number, generation?: number): Promise<any> {

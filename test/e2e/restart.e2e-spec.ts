@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { slaWith, type RootApi } from '../support/api';
+import { busybox, HTTPD, slaWith, type RootApi } from '../support/api';
 import { startStack, type Stack } from '../support/stack';
 import { waitFor } from '@canopy/testing';
 
@@ -75,16 +75,11 @@ describe('root killed with SIGKILL mid-work and restarted', () => {
       '/api/application',
       slaWith(
         [
-          {
-            microserviceID: '',
-            microservice_name: 'web',
-            microservice_namespace: 'test',
-            virtualization: 'container',
-            code: 'canopy-test/busybox:latest',
-            cmd: ['httpd', '-f', '-p', '80', '-h', '/www'],
+          busybox({
+            cmd: HTTPD,
             memory: 16,
             vcpus: 0,
-          },
+          }),
         ],
         'restart',
       ),

@@ -10,7 +10,7 @@ import {
   waitFor,
   type TestPki,
 } from '@canopy/testing';
-import { slaWith } from '../support/api';
+import { busybox, HTTPD, slaWith } from '../support/api';
 import { startTier, stopTier, type TierProcess } from '../support/processes';
 
 /** JSON over HTTPS, verified against `ca` (fetch in Node 20 takes no CA of its own). */
@@ -181,17 +181,12 @@ describe('TLS on every wire (separate processes)', () => {
       pki.caCert,
       'POST',
       slaWith([
-        {
-          microserviceID: '',
-          microservice_name: 'web',
-          microservice_namespace: 'test',
-          virtualization: 'container',
-          code: 'canopy-test/busybox:latest',
-          cmd: ['httpd', '-f', '-p', '80', '-h', '/www'],
+        busybox({
+          cmd: HTTPD,
           memory: 64,
           vcpus: 1,
           port: `${hostPort}:80`,
-        },
+        }),
       ]),
       token,
     );

@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { slaWith } from '../support/api';
+import { busybox, HTTPD, slaWith } from '../support/api';
 import { startStack, type ClusterHandle, type Stack } from '../support/stack';
 import { containersWithLabel, removeContainersWithLabel, waitFor } from '@canopy/testing';
+import { containerStarts as startsWithLabel } from './fault-support';
 
 /** Short enough for a test, long enough that the pause below ends well before it. */
 const CLUSTER_LOST_MS = 30_000;
@@ -47,22 +47,7 @@ describe('cluster loss at the root (two clusters, kill -9 and SIGSTOP)', () => {
   }
 
   /** id → start time of every running container of the service, as `docker inspect` shows them. */
-  function containerStarts(): Record<string, string> {
-    const ids = execFileSync(
-      'docker',
-      ['ps', '-q', '--no-trunc', '--filter', `label=io.canopy.service-id=${serviceId}`, '--filter', 'status=running'],
-      { encoding: 'utf8' },
-    )
-      .split('\n')
-      .filter((l) => l.trim() !== '');
-    const out: Record<string, string> = {};
-    for (const id of ids) {
-      out[id] = execFileSync('docker', ['inspect', '--format', '{{.State.StartedAt}}', id], {
-        encoding: 'utf8',
-      }).trim();
-    }
-    return out;
-  }
+  const containerStarts = (): Record<string, string> => startsWithLabel(`io.canopy.service-id=${serviceId}`);
 
   async function serves(port: number): Promise<boolean> {
     try {
@@ -79,17 +64,12 @@ describe('cluster loss at the root (two clusters, kill -9 and SIGSTOP)', () => {
       '/api/application',
       slaWith(
         [
-          {
-            microserviceID: '',
-            microservice_name: 'web',
-            microservice_namespace: 'test',
-            virtualization: 'container',
-            code: 'canopy-test/busybox:latest',
-            cmd: ['httpd', '-f', '-p', '80', '-h', '/www'],
+          busybox({
+            cmd: HTTPD,
             memory: 16,
             port: '80',
             replicas: 2,
-          },
+          }),
         ],
         'faults',
       ),

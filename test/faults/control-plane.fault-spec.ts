@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { slaWith } from '../support/api';
+import { busybox, HTTPD, slaWith } from '../support/api';
 import { removeContainersWithLabel, waitFor } from '@canopy/testing';
 import { startStack, type Stack } from '../support/stack';
 import { StatusWatch, clusterProcess, containerStarts, serviceView } from './fault-support';
@@ -38,17 +38,12 @@ describe('control-plane faults (cluster SIGSTOP, root kill -9)', () => {
       '/api/application',
       slaWith(
         [
-          {
-            microserviceID: '',
-            microservice_name: 'web',
-            microservice_namespace: 'test',
-            virtualization: 'container',
-            code: 'canopy-test/busybox:latest',
-            cmd: ['httpd', '-f', '-p', '80', '-h', '/www'],
+          busybox({
+            cmd: HTTPD,
             memory: 16,
             port: '80',
             replicas: 2,
-          },
+          }),
         ],
         'cpfaults',
       ),

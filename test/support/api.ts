@@ -50,3 +50,21 @@ export function slaWith(microservices: Record<string, unknown>[], name = 'demo')
     ],
   };
 }
+
+/**
+ * One microservice of the test image (`canopy-test/busybox`, whose /www answers `canopy-ok`), named
+ * `web` in namespace `test`; `fields` adds the command, memory, port, replicas and so on.
+ */
+export function busybox(fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    microserviceID: '',
+    microservice_name: 'web',
+    microservice_namespace: 'test',
+    virtualization: 'container',
+    code: 'canopy-test/busybox:latest',
+    ...fields,
+  };
+}
+
+/** The test image's web server: `httpd` in the foreground on port 80, serving /www. */
+export const HTTPD = ['httpd', '-f', '-p', '80', '-h', '/www'];

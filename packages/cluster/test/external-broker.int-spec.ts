@@ -6,6 +6,7 @@ import { NodeTopics, type NodeRegisterResponse } from '@canopy/schema';
 import pino from 'pino';
 import { startCluster, type ClusterHandle } from '../src';
 import { NodeClient, register } from './support/node-client';
+import { stopChild } from './support/mosquitto';
 import { RootPeer } from './support/root-peer';
 import { freePort, waitFor } from '@canopy/testing';
 
@@ -74,11 +75,7 @@ describe('cluster with an external broker (Mosquitto)', () => {
     }
     await cluster?.stop();
     await root?.stop();
-    if (mosquitto && mosquitto.exitCode === null) {
-      const exited = new Promise((resolve) => mosquitto.once('exit', resolve));
-      mosquitto.kill('SIGTERM');
-      await exited;
-    }
+    await stopChild(mosquitto);
     rmSync(dir, { recursive: true, force: true });
   });
 

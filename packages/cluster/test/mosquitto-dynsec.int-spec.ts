@@ -13,6 +13,7 @@ import type { ClusterConfig } from '../src/config/cluster-config';
 import { MosquittoDynsecCredentials, nodeClientId } from '../src/mqtt/mosquitto-dynsec.credentials';
 import { MqttAccess } from '../src/mqtt/mqtt-access';
 import { NodeClient, register } from './support/node-client';
+import { stopChild } from './support/mosquitto';
 import { RootPeer } from './support/root-peer';
 
 jest.setTimeout(30_000);
@@ -100,11 +101,7 @@ describe('per-node identities at Mosquitto (dynamic security)', () => {
     }
     await cluster?.stop();
     await root?.stop();
-    if (mosquitto && mosquitto.exitCode === null) {
-      const exited = new Promise((resolve) => mosquitto.once('exit', resolve));
-      mosquitto.kill('SIGTERM');
-      await exited;
-    }
+    await stopChild(mosquitto);
     rmSync(dir, { recursive: true, force: true });
   });
 

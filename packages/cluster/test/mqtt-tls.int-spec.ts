@@ -11,6 +11,7 @@ import { startCluster, type ClusterHandle } from '../src';
 import type { ClusterConfig } from '../src/config/cluster-config';
 import { nodeClientId } from '../src/mqtt/mosquitto-dynsec.credentials';
 import { NodeClient, register } from './support/node-client';
+import { stopChild } from './support/mosquitto';
 import { RootPeer } from './support/root-peer';
 
 jest.setTimeout(30_000);
@@ -149,11 +150,7 @@ describe('MQTT over TLS', () => {
     });
 
     afterAll(async () => {
-      if (mosquitto && mosquitto.exitCode === null) {
-        const exited = new Promise((resolve) => mosquitto.once('exit', resolve));
-        mosquitto.kill('SIGTERM');
-        await exited;
-      }
+      await stopChild(mosquitto);
     });
 
     const mosquittoConfig = async (ca: string): Promise<ClusterConfig> => ({

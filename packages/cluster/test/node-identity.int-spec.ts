@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NodeRegisterResponse } from '@canopy/schema';
-import pino from 'pino';
-import { startCluster, type ClusterHandle } from '../src';
+import type { ClusterHandle } from '../src';
 import { NodeClient, register } from './support/node-client';
-import { RootPeer, spec } from './support/root-peer';
-import { freePort, waitFor } from '@canopy/testing';
+import { spec, type RootPeer } from './support/root-peer';
+import { startStand, stopStand, type Stand } from './support/stand';
+import { waitFor } from '@canopy/testing';
 
 const CLUSTER_TOKEN = 'cluster-secret-token';
 const NODE = { name: 'real-node', arch: 'amd64', cpuCores: 2, memoryMb: 2048 };
@@ -17,6 +17,7 @@ describe('node identity', () => {
   let dataDir: string;
   let root: RootPeer;
   let cluster: ClusterHandle;
+  let stand: Stand | undefined;
   const clients: NodeClient[] = [];
 
   const api = async (
@@ -38,33 +39,18 @@ describe('node identity', () => {
   };
 
   beforeAll(async () => {
+    // A data directory that does not exist yet: the cluster creates it (and its secret files) itself.
     dataDir = join(mkdtempSync(join(tmpdir(), 'canopy-node-identity-')), 'data');
-    root = new RootPeer(await freePort(), CLUSTER_TOKEN);
-    await root.start();
-    cluster = await startCluster(
-      {
-        rootUrl: `http://127.0.0.1:${root.port}`,
-        clusterToken: CLUSTER_TOKEN,
-        clusterName: 'identity-cluster',
-        port: 0,
-        host: '127.0.0.1',
-        mqttPort: 0,
-        dataDir,
-        nodeLivenessMs: 1500,
-        syncIntervalMs: 1000,
-        registerRateLimit: 1000,
-      },
-      pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
-    );
-    await waitFor('the cluster to reach the root', () => root.syncs.length > 0);
+    stand = await startStand({
+      token: CLUSTER_TOKEN,
+      config: { clusterName: 'identity-cluster', dataDir, registerRateLimit: 1000 },
+    });
+    ({ root, cluster } = stand);
   });
 
   afterAll(async () => {
-    for (const c of clients) {
-      await c.close().catch(() => undefined);
-    }
-    await cluster?.stop();
-    await root?.stop();
+    stand?.clients.push(...clients);
+    await stopStand(stand);
     rmSync(join(dataDir, '..'), { recursive: true, force: true });
   });
 

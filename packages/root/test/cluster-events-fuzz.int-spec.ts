@@ -9,7 +9,7 @@ import {
 } from '@canopy/schema';
 import { waitFor } from '@canopy/testing';
 import { io } from 'socket.io-client';
-import { FakeCluster } from './support/fake-cluster';
+import { FakeCluster, oneNodeResources } from './support/fake-cluster';
 import { startHttpRoot, type TestRoot } from './support/http-root';
 
 /**
@@ -31,17 +31,7 @@ const CLUSTER = 'fuzz-edge';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-const resources = {
-  nodes: 1,
-  activeNodes: 1,
-  cpuMillisTotal: 4000,
-  cpuMillisFree: 4000,
-  memoryMbTotal: 8192,
-  memoryMbFree: 8192,
-  gpusFree: 0,
-  largestNodeFree: { cpuMillis: 4000, memoryMb: 8192, gpus: 0 },
-  architectures: ['amd64'],
-};
+const resources = oneNodeResources(4000, 8192);
 
 type EventName = 'cluster:sync' | 'instance:status' | 'cluster:resources' | 'cluster:heartbeat' | 'instance:usage';
 const ACKED: readonly EventName[] = ['cluster:sync', 'instance:status'];

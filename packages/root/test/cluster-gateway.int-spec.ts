@@ -1,24 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { io, type Socket } from 'socket.io-client';
-import { loadRootConfig } from '../src/config/root-config';
-import { startRoot, type RootHandle } from '../src/root.bootstrap';
+import type { RootHandle } from '../src/root.bootstrap';
+import { ONE_NODE_RESOURCES } from './support/fake-cluster';
+import { bootRoot } from './support/http-root';
 
 const CLUSTER_TOKEN = 'gateway-test-cluster-token-0123';
 
-const resources = {
-  nodes: 1,
-  activeNodes: 1,
-  cpuMillisTotal: 2000,
-  cpuMillisFree: 2000,
-  memoryMbTotal: 4096,
-  memoryMbFree: 4096,
-  gpusFree: 0,
-  largestNodeFree: { cpuMillis: 2000, memoryMb: 4096, gpus: 0 },
-  architectures: ['amd64'],
-};
+const resources = ONE_NODE_RESOURCES;
 
 /**
  * The root's cluster endpoint (Socket.IO, `/clusters`), dialled by a real Socket.IO client the way
@@ -61,18 +51,12 @@ describe('cluster gateway (real Socket.IO)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'canopy-gateway-'));
-    root = await startRoot(
-      loadRootConfig({
-        ROOT_PORT: '0',
-        ROOT_HOST: '127.0.0.1',
-        ROOT_DATA_DIR: dir,
-        CANOPY_ADMIN_PASSWORD: 'gateway-admin-pw',
-        CANOPY_CLUSTER_TOKEN: CLUSTER_TOKEN,
-        CANOPY_ALLOW_SHARED_CLUSTER_TOKEN: 'true',
-        LOGIN_RATE_LIMIT: '1000',
-      }),
-      pino({ level: 'silent' }),
-    );
+    root = await bootRoot(dir, {
+      CANOPY_ADMIN_PASSWORD: 'gateway-admin-pw',
+      CANOPY_CLUSTER_TOKEN: CLUSTER_TOKEN,
+      CANOPY_ALLOW_SHARED_CLUSTER_TOKEN: 'true',
+      LOGIN_RATE_LIMIT: '1000',
+    });
   });
 
   afterAll(async () => {

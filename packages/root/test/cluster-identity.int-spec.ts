@@ -1,23 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { io, type Socket } from 'socket.io-client';
-import { loadRootConfig } from '../src/config/root-config';
-import { startRoot, type RootHandle } from '../src/root.bootstrap';
+import type { RootHandle } from '../src/root.bootstrap';
+import { ONE_NODE_RESOURCES } from './support/fake-cluster';
+import { bootRoot } from './support/http-root';
 
 const SHARED = 'identity-shared-cluster-token-01';
-const resources = {
-  nodes: 1,
-  activeNodes: 1,
-  cpuMillisTotal: 2000,
-  cpuMillisFree: 2000,
-  memoryMbTotal: 4096,
-  memoryMbFree: 4096,
-  gpusFree: 0,
-  largestNodeFree: { cpuMillis: 2000, memoryMb: 4096, gpus: 0 },
-  architectures: ['amd64'],
-};
+const resources = ONE_NODE_RESOURCES;
 
 interface Stand {
   root: RootHandle;
@@ -28,18 +18,12 @@ interface Stand {
 
 async function startStand(env: Record<string, string>): Promise<Stand> {
   const dir = mkdtempSync(join(tmpdir(), 'canopy-cluster-identity-'));
-  const root = await startRoot(
-    loadRootConfig({
-      ROOT_PORT: '0',
-      ROOT_HOST: '127.0.0.1',
-      ROOT_DATA_DIR: dir,
-      CANOPY_ADMIN_PASSWORD: 'identity-admin-pw',
-      CANOPY_CLUSTER_TOKEN: SHARED,
-      LOGIN_RATE_LIMIT: '1000',
-      ...env,
-    }),
-    pino({ level: 'silent' }),
-  );
+  const root = await bootRoot(dir, {
+    CANOPY_ADMIN_PASSWORD: 'identity-admin-pw',
+    CANOPY_CLUSTER_TOKEN: SHARED,
+    LOGIN_RATE_LIMIT: '1000',
+    ...env,
+  });
   const login = await fetch(`${root.url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

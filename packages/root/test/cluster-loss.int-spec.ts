@@ -1,21 +1,11 @@
 import type { RootHandle } from '../src/root.bootstrap';
-import { FakeCluster } from './support/fake-cluster';
+import { FakeCluster, oneNodeResources } from './support/fake-cluster';
 import { startHttpRoot, type TestRoot } from './support/http-root';
 import { waitFor } from '@canopy/testing';
 
 const CLUSTER_TOKEN = 'loss-test-cluster-token-0123456';
 
-const resources = {
-  nodes: 1,
-  activeNodes: 1,
-  cpuMillisTotal: 4000,
-  cpuMillisFree: 4000,
-  memoryMbTotal: 8192,
-  memoryMbFree: 8192,
-  gpusFree: 0,
-  largestNodeFree: { cpuMillis: 4000, memoryMb: 8192, gpus: 0 },
-  architectures: ['amd64'],
-};
+const resources = oneNodeResources(4000, 8192);
 
 /**
  * Cluster loss at the root (issue 9), with fake clusters on real Socket.IO and short timers

@@ -1,24 +1,14 @@
 import { readFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { io, type Socket } from 'socket.io-client';
-import { loadRootConfig } from '../src/config/root-config';
-import { startRoot, type RootHandle } from '../src/root.bootstrap';
+import type { RootHandle } from '../src/root.bootstrap';
+import { ONE_NODE_RESOURCES } from './support/fake-cluster';
+import { bootRoot } from './support/http-root';
 
 const CLUSTER_TOKEN = 'sealed-test-cluster-token-0123';
 const PASSWORD = 'registry-pw-Zq81-never-in-clear';
-const resources = {
-  nodes: 1,
-  activeNodes: 1,
-  cpuMillisTotal: 2000,
-  cpuMillisFree: 2000,
-  memoryMbTotal: 4096,
-  memoryMbFree: 4096,
-  gpusFree: 0,
-  largestNodeFree: { cpuMillis: 2000, memoryMb: 4096, gpus: 0 },
-  architectures: ['amd64'],
-};
+const resources = ONE_NODE_RESOURCES;
 
 /** Issue 10: registry passwords are encrypted at rest in the root's store, and still reach the cluster. */
 describe('registry passwords sealed at rest (real root, SQLite, Socket.IO)', () => {
@@ -29,17 +19,11 @@ describe('registry passwords sealed at rest (real root, SQLite, Socket.IO)', () 
   const deploys: { serviceId: string; registryAuth?: { username: string; password: string } }[] = [];
 
   const start = async (): Promise<RootHandle> =>
-    startRoot(
-      loadRootConfig({
-        ROOT_PORT: '0',
-        ROOT_HOST: '127.0.0.1',
-        ROOT_DATA_DIR: dir,
-        CANOPY_ADMIN_PASSWORD: 'sealed-admin-pw',
-        CANOPY_CLUSTER_TOKEN: CLUSTER_TOKEN,
-        CANOPY_ALLOW_SHARED_CLUSTER_TOKEN: 'true',
-      }),
-      pino({ level: 'silent' }),
-    );
+    bootRoot(dir, {
+      CANOPY_ADMIN_PASSWORD: 'sealed-admin-pw',
+      CANOPY_CLUSTER_TOKEN: CLUSTER_TOKEN,
+      CANOPY_ALLOW_SHARED_CLUSTER_TOKEN: 'true',
+    });
   const connectCluster = async (url: string): Promise<Socket> => {
     const s = io(`${url}/clusters`, {
       auth: { token: CLUSTER_TOKEN, name: 'edge-sealed' },

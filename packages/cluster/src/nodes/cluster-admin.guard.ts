@@ -1,9 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { ensurePrivateDir, UnauthorizedError } from '@canopy/nest-edge';
+import { UnauthorizedError } from '@canopy/nest-edge';
 import type { Logger } from 'pino';
 import { IdGenerator } from '../common/clock';
+import { keptSecret } from '../common/secret-file';
 import { constantTimeEqual } from '../common/secrets';
 import { CLUSTER_CONFIG, CLUSTER_LOGGER } from '../common/tokens';
 import type { ClusterConfig } from '../config/cluster-config';
@@ -24,15 +23,11 @@ export class ClusterAdminToken {
       this.token = config.adminToken;
       return;
     }
-    const file = join(config.dataDir, TOKEN_FILE);
-    if (existsSync(file)) {
-      this.token = readFileSync(file, 'utf8').trim();
-      return;
+    const kept = keptSecret(config.dataDir, TOKEN_FILE, () => ids.secret());
+    this.token = kept.value;
+    if (kept.generated) {
+      logger.info({ file: kept.file }, 'cluster admin token generated');
     }
-    ensurePrivateDir(config.dataDir);
-    this.token = ids.secret();
-    writeFileSync(file, `${this.token}\n`, { mode: 0o600 });
-    logger.info({ file }, 'cluster admin token generated');
   }
 }
 

@@ -1,9 +1,7 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
-import { ensurePrivateDir } from '@canopy/nest-edge';
 import type { Logger } from 'pino';
 import { IdGenerator } from '../common/clock';
+import { keptSecret } from '../common/secret-file';
 import { constantTimeEqual } from '../common/secrets';
 import { CLUSTER_CONFIG, CLUSTER_LOGGER } from '../common/tokens';
 import type { ClusterConfig } from '../config/cluster-config';
@@ -25,17 +23,13 @@ export class NodeTokenService {
       this.token = config.nodeToken;
       return;
     }
-    const file = join(config.dataDir, TOKEN_FILE);
-    if (existsSync(file)) {
-      this.token = readFileSync(file, 'utf8').trim();
-      return;
+    const kept = keptSecret(config.dataDir, TOKEN_FILE, () => ids.secret());
+    this.token = kept.value;
+    this.generated = kept.generated;
+    if (kept.generated) {
+      // The process entry prints it once to the terminal; the JSON log only says where it is kept.
+      logger.info({ file: kept.file }, 'node join token generated');
     }
-    ensurePrivateDir(config.dataDir);
-    this.token = ids.secret();
-    writeFileSync(file, `${this.token}\n`, { mode: 0o600 });
-    this.generated = true;
-    // The process entry prints it once to the terminal; the JSON log only says where it is kept.
-    logger.info({ file }, 'node join token generated');
   }
 
   matches(presented: string): boolean {

@@ -29,7 +29,7 @@ export interface StandOptions {
 
 /** Starts the stand-in root, then the cluster, and waits until the cluster has synced with the root. */
 export async function startStand({ token, config = {}, log }: StandOptions): Promise<Stand> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'canopy-cluster-'));
+  const dataDir = config.dataDir ?? mkdtempSync(join(tmpdir(), 'canopy-cluster-'));
   const root = new RootPeer(await freePort(), token);
   await root.start();
   const full: ClusterConfig = {

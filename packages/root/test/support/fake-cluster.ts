@@ -1,5 +1,23 @@
 import { io, type Socket } from 'socket.io-client';
 
+/** What a cluster with one idle amd64 node of this size reports in `cluster:sync`. */
+export function oneNodeResources(cpuMillis: number, memoryMb: number) {
+  return {
+    nodes: 1,
+    activeNodes: 1,
+    cpuMillisTotal: cpuMillis,
+    cpuMillisFree: cpuMillis,
+    memoryMbTotal: memoryMb,
+    memoryMbFree: memoryMb,
+    gpusFree: 0,
+    largestNodeFree: { cpuMillis, memoryMb, gpus: 0 },
+    architectures: ['amd64'],
+  };
+}
+
+/** One idle node with 2 CPUs and 4 GiB. */
+export const ONE_NODE_RESOURCES = oneNodeResources(2000, 4096);
+
 /** A cluster's Socket.IO link to the root (`/clusters`), connected (or the connect error thrown). */
 export async function dialCluster(rootUrl: string, token: string, name: string): Promise<Socket> {
   const socket = clusterSocket(rootUrl, token, name);

@@ -5,6 +5,14 @@ import pino from 'pino';
 import { loadRootConfig } from '../../src/config/root-config';
 import { startRoot, type RootHandle } from '../../src/root.bootstrap';
 
+/** A real root in-process on a free loopback port, over `dir`, logging nothing; `env` adds to that. */
+export function bootRoot(dir: string, env: Record<string, string>): Promise<RootHandle> {
+  return startRoot(
+    loadRootConfig({ ROOT_PORT: '0', ROOT_HOST: '127.0.0.1', ROOT_DATA_DIR: dir, ...env }),
+    pino({ level: 'silent' }),
+  );
+}
+
 export interface TestRoot {
   root: RootHandle;
   adminPassword: string;
@@ -27,17 +35,7 @@ export interface TestRoot {
 export async function startHttpRoot(env: Record<string, string> = {}): Promise<TestRoot> {
   const dir = mkdtempSync(join(tmpdir(), 'canopy-http-root-'));
   const adminPassword = 'admin-password-1';
-  const root = await startRoot(
-    loadRootConfig({
-      ROOT_PORT: '0',
-      ROOT_HOST: '127.0.0.1',
-      ROOT_DATA_DIR: dir,
-      CANOPY_ADMIN_PASSWORD: adminPassword,
-      LOGIN_RATE_LIMIT: '1000',
-      ...env,
-    }),
-    pino({ level: 'silent' }),
-  );
+  const root = await bootRoot(dir, { CANOPY_ADMIN_PASSWORD: adminPassword, LOGIN_RATE_LIMIT: '1000', ...env });
   const call: TestRoot['call'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.body !== undefined) {
