@@ -212,22 +212,24 @@ export class ClustersService {
   }
 
   /** One cluster's view, or undefined. */
+  /** One cluster's view: one record read, not the whole list. */
   async view(clusterId: string): Promise<ClusterView | undefined> {
-    return (await this.list()).find((c) => c.id === clusterId);
+    const record = await this.store.clusters.get(clusterId);
+    return record === undefined ? undefined : this.viewOf(record);
   }
 
   async list(onlyActive = false): Promise<ClusterView[]> {
     const records = await this.store.clusters.find();
-    return records
-      .map((c) =>
-        toClusterView(c, {
-          active: this.channels.has(c.id),
-          resources: this.resources.get(c.id),
-          state: this.state(c.id),
-          silentMs: this.silentMs(c.id),
-        }),
-      )
-      .filter((c) => !onlyActive || c.active);
+    return records.map((c) => this.viewOf(c)).filter((c) => !onlyActive || c.active);
+  }
+
+  private viewOf(c: ClusterRecord): ClusterView {
+    return toClusterView(c, {
+      active: this.channels.has(c.id),
+      resources: this.resources.get(c.id),
+      state: this.state(c.id),
+      silentMs: this.silentMs(c.id),
+    });
   }
 
   /**
