@@ -3,53 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { loadRootConfig } from '../src/config/root-config';
+import { testMicroservice, testSla } from '@canopy/testing';
 import { startRootWithAerosProbe, type ProbeRoot } from './support/aeros-probe';
+import { jsonCall } from './support/http-root';
 
-interface Reply {
-  status: number;
-  body: any;
-}
+const call = (root: ProbeRoot, method: string, path: string, opts: Parameters<typeof jsonCall>[3] = {}) =>
+  jsonCall(root.url, method, path, opts);
 
-async function call(
-  root: ProbeRoot,
-  method: string,
-  path: string,
-  opts: { token?: string; headers?: Record<string, string>; body?: unknown } = {},
-): Promise<Reply> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
-  if (opts.token !== undefined) {
-    headers.authorization = `Bearer ${opts.token}`;
-  }
-  const res = await fetch(`${root.url}${path}`, {
-    method,
-    headers,
-    body: opts.body === undefined ? null : JSON.stringify(opts.body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
-const sla = (name: string) => ({
-  sla_version: 'v2.0',
-  customerID: 'hlo',
-  applications: [
-    {
-      applicationID: '',
-      application_name: name,
-      application_namespace: 'ns',
-      application_desc: '',
-      microservices: [
-        {
-          microservice_name: 'web',
-          microservice_namespace: 'ns',
-          virtualization: 'container',
-          code: 'canopy-test/busybox:latest',
-          memory: 16,
-        },
-      ],
-    },
-  ],
-});
+const sla = (name: string) => testSla(name, [testMicroservice()], { customerID: 'hlo' });
 
 /** A root over HTTP with a log captured in memory; `env` on top of a test baseline. */
 async function start(env: Record<string, string>): Promise<{ root: ProbeRoot; logs: string[]; dir: string }> {
@@ -219,7 +180,7 @@ describe('aerOS machine auth: API tokens (real root over HTTP)', () => {
   it('revoking takes effect at once: the next request is 401', async () => {
     expect((await call(root, 'GET', '/aeros-probe/whoami', { token })).status).toBe(200);
     const revoked = await call(root, 'DELETE', `/api/tokens/${tokenId}`, { token: admin });
-    expect(revoked).toEqual({ status: 200, body: { deleted: tokenId } });
+    expect(revoked).toMatchObject({ status: 200, body: { deleted: tokenId } });
     const after = await call(root, 'GET', '/aeros-probe/whoami', { token });
     expect(after.status).toBe(401);
     expect(after.body.message).toBe('unknown or revoked API token');

@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadRootConfig } from '../src/config/root-config';
-import { startRoot, type RootHandle } from '../src/root.bootstrap';
+import { testMicroservice, testSla } from '@canopy/testing';
+import { startHttpRoot, type TestRoot } from './support/http-root';
 
 /** `apitoken`: an admin-minted API token for machine clients; good on @AerosApi() routes only, none of these. */
 type Caller = 'none' | 'bad' | 'apitoken' | 'other' | 'own' | 'admin';
@@ -30,8 +27,7 @@ interface Route {
  */
 describe('authorization matrix (real root over HTTP)', () => {
   jest.setTimeout(120_000);
-  let root: RootHandle;
-  let dir: string;
+  let t: TestRoot;
   const tokens: Partial<Record<Caller, string>> = { bad: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad' };
   const bodies: string[] = [];
   let counter = 0;
@@ -46,88 +42,39 @@ describe('authorization matrix (real root over HTTP)', () => {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: any }> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
     const token = tokens[caller];
-    if (token) {
-      headers.authorization = `Bearer ${token}`;
+    const res = await t.call(method, path, { ...(token ? { token } : {}), ...(body !== undefined ? { body } : {}) });
+    if (res.body !== undefined) {
+      bodies.push(JSON.stringify(res.body));
     }
-    const res = await fetch(`${root.url}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? null : JSON.stringify(body),
-    });
-    // The event stream stays open: its status is the answer, the body is not waited for.
-    if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
-      await res.body?.cancel();
-      return { status: res.status, body: undefined };
-    }
-    const text = await res.text();
-    bodies.push(text);
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    return res;
   }
 
   const as = (caller: Caller) => (caller === 'none' || caller === 'bad' || caller === 'apitoken' ? 'own' : caller);
   const unique = (prefix: string) => `${prefix}${++counter}`;
-  const ms = (name = 'web') => ({
-    microservice_name: name,
-    microservice_namespace: 'ns',
-    virtualization: 'container',
-    code: 'canopy-test/busybox:latest',
-    memory: 16,
-  });
-  const sla = (name: string, microservices: unknown[] = [ms()], applicationID = '') => ({
-    sla_version: 'v2.0',
-    customerID: 'c',
-    applications: [
-      { applicationID, application_name: name, application_namespace: 'ns', application_desc: '', microservices },
-    ],
-  });
+  const ms = (name = 'web') => testMicroservice({ microservice_name: name });
+  const sla = (name: string, microservices: unknown[] = [ms()], applicationID = '') =>
+    testSla(name, microservices, { applicationID });
+
   async function freshApp(owner: Caller = 'own'): Promise<{ appId: string; serviceId: string }> {
     const res = await call(owner, 'POST', '/api/application', sla(unique('app')));
     return { appId: res.body.applications[0].applicationID, serviceId: res.body.applications[0].microservices[0] };
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'canopy-authz-'));
-    root = await startRoot(
-      loadRootConfig({
-        ROOT_PORT: '0',
-        ROOT_HOST: '127.0.0.1',
-        ROOT_DATA_DIR: dir,
-        CANOPY_ADMIN_PASSWORD: 'admin-password-1',
-        LOGIN_RATE_LIMIT: '1000',
-        LOG_LEVEL: 'silent',
-      }),
-      (await import('pino')).default({ level: 'silent' }),
-    );
-    tokens.admin = (
-      await call('none', 'POST', '/api/auth/login', { username: 'Admin', password: 'admin-password-1' })
-    ).body.token;
-    for (const [caller, username] of [
-      ['own', 'alice'],
-      ['other', 'bob'],
-    ] as const) {
-      const created = await call('admin', 'POST', '/api/users', {
-        username,
-        password: `${username}-password`,
-        role: 'Application_Provider',
-      });
-      expect(created.status).toBe(201);
-      if (caller === 'own') {
-        ownUserId = created.body.id;
-      }
-      tokens[caller] = (
-        await call('none', 'POST', '/api/auth/login', { username, password: `${username}-password` })
-      ).body.token;
-    }
+    t = await startHttpRoot();
+    tokens.admin = (await t.login('Admin', t.adminPassword)).token;
+    const alice = await t.addUser(tokens.admin, 'alice');
+    ownUserId = alice.id;
+    tokens.own = alice.token;
+    tokens.other = (await t.addUser(tokens.admin, 'bob')).token;
     ({ appId, serviceId } = await freshApp());
     orgId = (await call('admin', 'POST', '/api/organizations', { name: 'acme' })).body.id;
     tokens.apitoken = (await call('admin', 'POST', '/api/tokens', { name: 'matrix hlo' })).body.token;
   });
 
   afterAll(async () => {
-    await root.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await t.stop();
   });
 
   const owned = { other: 404, own: 200, admin: 200 };

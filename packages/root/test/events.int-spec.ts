@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
-import { loadRootConfig } from '../src/config/root-config';
-import { startRoot, type RootHandle } from '../src/root.bootstrap';
+import { testMicroservice, testSla } from '@canopy/testing';
+import { startHttpRoot, type TestRoot } from './support/http-root';
 
 interface Stream {
   events: { event: string; data: any }[];
@@ -81,45 +78,17 @@ async function openStream(
 
 describe('user event stream (real root: SSE and Socket.IO)', () => {
   jest.setTimeout(60_000);
-  let root: RootHandle;
-  let dir: string;
+  let t: TestRoot;
   const tokens: Record<string, string> = {};
   const streams: Stream[] = [];
   const sockets: Socket[] = [];
 
   async function call(who: string, method: string, path: string, body?: unknown): Promise<any> {
-    const res = await fetch(`${root.url}${path}`, {
-      method,
-      headers: {
-        'content-type': 'application/json',
-        ...(tokens[who] ? { authorization: `Bearer ${tokens[who]}` } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return text ? JSON.parse(text) : undefined;
+    const token = tokens[who];
+    return (await t.call(method, path, { ...(token ? { token } : {}), ...(body !== undefined ? { body } : {}) })).body;
   }
-  const sla = (name: string) => ({
-    sla_version: 'v2.0',
-    customerID: 'c',
-    applications: [
-      {
-        applicationID: '',
-        application_name: name,
-        application_namespace: 'ns',
-        application_desc: '',
-        microservices: [
-          {
-            microservice_name: 'web',
-            microservice_namespace: 'ns',
-            virtualization: 'container',
-            code: 'busybox',
-            memory: 16,
-          },
-        ],
-      },
-    ],
-  });
+  // The root never pulls: any image name will do, so the shortest.
+  const sla = (name: string) => testSla(name, [testMicroservice({ code: 'busybox' })]);
   async function deployFresh(who: string, name: string): Promise<string> {
     const created = await call(who, 'POST', '/api/application', sla(name));
     const serviceId: string = created.applications[0].microservices[0];
@@ -128,30 +97,10 @@ describe('user event stream (real root: SSE and Socket.IO)', () => {
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'canopy-events-'));
-    root = await startRoot(
-      loadRootConfig({
-        ROOT_PORT: '0',
-        ROOT_HOST: '127.0.0.1',
-        ROOT_DATA_DIR: dir,
-        CANOPY_ADMIN_PASSWORD: 'admin-password-1',
-        LOGIN_RATE_LIMIT: '1000',
-        LOG_LEVEL: 'silent',
-      }),
-      (await import('pino')).default({ level: 'silent' }),
-    );
-    tokens.admin = (
-      await call('none', 'POST', '/api/auth/login', { username: 'Admin', password: 'admin-password-1' })
-    ).token;
+    t = await startHttpRoot();
+    tokens.admin = (await t.login('Admin', t.adminPassword)).token;
     for (const name of ['alice', 'bob']) {
-      await call('admin', 'POST', '/api/users', {
-        username: name,
-        password: `${name}-password`,
-        role: 'Application_Provider',
-      });
-      tokens[name] = (
-        await call('none', 'POST', '/api/auth/login', { username: name, password: `${name}-password` })
-      ).token;
+      tokens[name] = (await t.addUser(tokens.admin, name)).token;
     }
   });
 
@@ -162,14 +111,13 @@ describe('user event stream (real root: SSE and Socket.IO)', () => {
     for (const s of sockets) {
       s.close();
     }
-    await root.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await t.stop();
   });
 
   it("streams the caller's instance status changes and service events, and none of another user's", async () => {
-    const alice = await openStream(`${root.url}/api/events`, tokens.alice!);
-    const bob = await openStream(`${root.url}/api/events`, tokens.bob!);
-    const admin = await openStream(`${root.url}/api/events`, tokens.admin!);
+    const alice = await openStream(`${t.root.url}/api/events`, tokens.alice!);
+    const bob = await openStream(`${t.root.url}/api/events`, tokens.bob!);
+    const admin = await openStream(`${t.root.url}/api/events`, tokens.admin!);
     for (const s of [alice, bob, admin]) {
       expect(s.status).toBe(200);
       expect(s.type).toMatch(/^text\/event-stream/);
@@ -209,9 +157,9 @@ describe('user event stream (real root: SSE and Socket.IO)', () => {
   it('filters by ?service= and refuses a service the caller may not see', async () => {
     const mine = await deployFresh('alice', 'a2');
     const other = await deployFresh('alice', 'a3');
-    expect((await openStream(`${root.url}/api/events?service=${mine}`, tokens.bob!)).status).toBe(404);
-    expect((await openStream(`${root.url}/api/events`, 'not-a-token')).status).toBe(401);
-    const filtered = await openStream(`${root.url}/api/events?service=${mine}`, tokens.alice!);
+    expect((await openStream(`${t.root.url}/api/events?service=${mine}`, tokens.bob!)).status).toBe(404);
+    expect((await openStream(`${t.root.url}/api/events`, 'not-a-token')).status).toBe(401);
+    const filtered = await openStream(`${t.root.url}/api/events?service=${mine}`, tokens.alice!);
     streams.push(filtered.stream!);
     await call('alice', 'POST', `/api/service/${other}/instance`);
     await call('alice', 'POST', `/api/service/${mine}/instance`);
@@ -220,7 +168,7 @@ describe('user event stream (real root: SSE and Socket.IO)', () => {
   });
 
   it('serves the same events on the /events Socket.IO namespace, with the token in auth.token', async () => {
-    const refused = io(`${root.url}/events`, {
+    const refused = io(`${t.root.url}/events`, {
       auth: { token: 'bad' },
       transports: ['websocket'],
       reconnection: false,
@@ -229,7 +177,7 @@ describe('user event stream (real root: SSE and Socket.IO)', () => {
     const error = await new Promise<Error>((resolve) => refused.once('connect_error', resolve));
     expect(error.message).toMatch(/unauthorized/);
 
-    const socket = io(`${root.url}/events`, {
+    const socket = io(`${t.root.url}/events`, {
       auth: { token: tokens.alice },
       transports: ['websocket'],
       reconnection: false,

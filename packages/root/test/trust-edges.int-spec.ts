@@ -1,49 +1,26 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
-import { loadRootConfig } from '../src/config/root-config';
-import { startRoot, type RootHandle } from '../src/root.bootstrap';
+import { testMicroservice, testSla } from '@canopy/testing';
+import { startHttpRoot, type TestRoot } from './support/http-root';
 
 /** Issue 10's edge findings against a real root over HTTP: each one a request a user could send. */
 describe('root edges: encodings, security headers, write-only secrets, unique names', () => {
-  let root: RootHandle;
-  let dir: string;
+  let t: TestRoot;
+  let root: TestRoot['root'];
   let admin: string;
 
+  /** The answer, with its body also as the text a client would receive (checked for leaks). */
   const call = async (method: string, path: string, body?: unknown, token = admin) => {
-    const res = await fetch(`${root.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: body === undefined ? null : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, text, body: text === '' ? undefined : JSON.parse(text) };
+    const res = await t.call(method, path, { token, ...(body !== undefined ? { body } : {}) });
+    return { ...res, text: res.body === undefined ? '' : JSON.stringify(res.body) };
   };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'canopy-trust-'));
-    root = await startRoot(
-      loadRootConfig({
-        ROOT_PORT: '0',
-        ROOT_HOST: '127.0.0.1',
-        ROOT_DATA_DIR: dir,
-        CANOPY_ADMIN_PASSWORD: 'trust-admin-pw',
-        LOGIN_RATE_LIMIT: '1000',
-      }),
-      pino({ level: 'silent' }),
-    );
-    const login = await fetch(`${root.url}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'Admin', password: 'trust-admin-pw' }),
-    });
-    admin = ((await login.json()) as { token: string }).token;
+    t = await startHttpRoot();
+    root = t.root;
+    admin = (await t.login('Admin', t.adminPassword)).token;
   });
 
   afterAll(async () => {
-    await root.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await t.stop();
   });
 
   it('answers a gzip body that is not gzip with 400, without a token and without a stack', async () => {
@@ -75,28 +52,16 @@ describe('root edges: encodings, security headers, write-only secrets, unique na
   });
 
   it('never returns a registry password, in the service view or the list', async () => {
-    const created = await call('POST', '/api/application', {
-      sla_version: 'v2.0',
-      customerID: 'c',
-      applications: [
-        {
-          applicationID: '',
-          application_name: 'private',
-          application_namespace: 'ns',
-          application_desc: '',
-          microservices: [
-            {
-              microservice_name: 'web',
-              microservice_namespace: 'ns',
-              virtualization: 'container',
-              code: 'registry.example.org/team/web:1',
-              memory: 16,
-              image_registry: { url: 'registry.example.org', username: 'robot', password: 'hunter2-registry-pw' },
-            },
-          ],
-        },
-      ],
-    });
+    const created = await call(
+      'POST',
+      '/api/application',
+      testSla('private', [
+        testMicroservice({
+          code: 'registry.example.org/team/web:1',
+          image_registry: { url: 'registry.example.org', username: 'robot', password: 'hunter2-registry-pw' },
+        }),
+      ]),
+    );
     expect(created.status).toBe(201);
     const app = created.body.applications[0];
     const one = await call('GET', `/api/service/${app.microservices[0]}`);

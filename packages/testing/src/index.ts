@@ -1,5 +1,6 @@
 export { FakeClock } from './fake-clock';
 export { TEST_IMAGE, instanceSpec, sleeperSpec } from './instance-spec';
+export { testMicroservice, testSla } from './sla';
 export { sleep, waitFor } from './wait';
 export { freePort } from './ports';
 export {
