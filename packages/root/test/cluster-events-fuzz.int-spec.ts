@@ -1,15 +1,16 @@
 import fc from 'fast-check';
-import {
-  ClusterResourcesDto,
-  ClusterSyncDto,
-  INSTANCE_STATUSES,
-  InstanceReportDto,
-  parseClusterUsage,
-  validateInput,
-} from '@canopy/schema';
+import { InstanceReportDto, validateInput } from '@canopy/schema';
 import { waitFor } from '@canopy/testing';
 import { io } from 'socket.io-client';
-import { FakeCluster, oneNodeResources } from './support/fake-cluster';
+import {
+  eventMessages,
+  reportOf,
+  resources,
+  wouldApply,
+  type EventName,
+  type Message,
+} from './support/cluster-event-messages';
+import { FakeCluster } from './support/fake-cluster';
 import { startHttpRoot, type TestRoot } from './support/http-root';
 
 /**
@@ -29,120 +30,6 @@ const BATCH = 25;
 const CLUSTER_TOKEN = 'fuzz-events-cluster-token-01234567';
 const CLUSTER = 'fuzz-edge';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-const resources = oneNodeResources(4000, 8192);
-
-type EventName = 'cluster:sync' | 'instance:status' | 'cluster:resources' | 'cluster:heartbeat' | 'instance:usage';
-const ACKED: readonly EventName[] = ['cluster:sync', 'instance:status'];
-
-/** One message: the event, its arguments (before any ack), and whether it asks for an ack. */
-interface Message {
-  event: EventName;
-  args: unknown[];
-  acked: boolean;
-}
-
-const deep = (depth: number): Json => {
-  let value: Json = 'x';
-  for (let i = 0; i < depth; i++) {
-    value = i % 2 === 0 ? { a: value } : [value];
-  }
-  return value;
-};
-
-const polluting = (): Json[] => [
-  JSON.parse('{"__proto__":{"polluted":true}}') as Json,
-  JSON.parse('{"constructor":{"prototype":{"polluted":true}}}') as Json,
-  JSON.parse('{"__proto__":{"serviceId":"x","instanceNumber":0,"generation":1,"status":"FAILED"}}') as Json,
-];
-
-/** Values that are wrong in (almost) every field of these events. */
-const badValue: fc.Arbitrary<Json | undefined> = fc.oneof(
-  { arbitrary: fc.constant(undefined), weight: 3 },
-  { arbitrary: fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>, weight: 5 },
-  {
-    arbitrary: fc.constantFrom<Json>(
-      -1,
-      0.5,
-      1e308,
-      -1e308,
-      Number.MAX_SAFE_INTEGER + 2,
-      '1',
-      '',
-      'RUNNING ',
-      'running',
-      'BOGUS',
-      true,
-      [],
-      {},
-      [null],
-      null,
-    ),
-    weight: 4,
-  },
-  { arbitrary: fc.string({ unit: 'binary', maxLength: 40 }), weight: 2 },
-  { arbitrary: fc.integer({ min: 1, max: 200 }).map(deep), weight: 1 },
-  { arbitrary: fc.integer({ min: 10_000, max: 300_000 }).map((n) => 'x'.repeat(n)), weight: 1 },
-  { arbitrary: fc.integer({ min: 1_000, max: 20_000 }).map((n) => Array.from({ length: n }, () => 0)), weight: 1 },
-  { arbitrary: fc.constantFrom(...polluting()), weight: 1 },
-);
-
-/** Whole-payload garbage: anything a broken or hostile cluster could put on the wire. */
-const garbage: fc.Arbitrary<unknown> = fc.oneof(
-  badValue,
-  fc.anything({ maxDepth: 2 }),
-  fc.constantFrom<unknown>(...polluting(), { instances: polluting() }, { resources: polluting()[0], instances: [] }),
-);
-
-type Path = (string | number)[];
-
-function setAt(target: unknown, path: Path, value: Json | undefined): unknown {
-  if (path.length === 0) {
-    return value;
-  }
-  if (target === null || typeof target !== 'object') {
-    return target;
-  }
-  const [head, ...rest] = path;
-  const container = target as Record<string | number, unknown>;
-  if (rest.length === 0) {
-    if (value === undefined) {
-      delete container[head as string];
-    } else {
-      container[head as string] = structuredClone(value);
-    }
-  } else {
-    setAt(container[head as string], rest, value);
-  }
-  return target;
-}
-
-function mutate(base: () => unknown, paths: Path[]): fc.Arbitrary<unknown> {
-  return fc.array(fc.tuple(fc.constantFrom(...paths), badValue), { minLength: 1, maxLength: 3 }).map((edits) => {
-    let value = base();
-    for (const [path, v] of edits) {
-      value = setAt(value, path, v);
-    }
-    return value;
-  });
-}
-
-const RESOURCE_PATHS: Path[] = [
-  ...Object.keys(resources).map((k) => [k]),
-  ['largestNodeFree', 'cpuMillis'],
-  ['largestNodeFree', 'gpus'],
-  ['architectures', 0],
-  ['netRxBps'],
-  ['largestNodeFreeByArch'],
-  ['largestNodeFreeByArch', 'amd64'],
-  ['infrastructureElements'],
-  ['infrastructureElements', 0],
-  ['infrastructureElements', 0, 'id'],
-  ['infrastructureElements', 0, 'cpuCores'],
-  ['__proto__'],
-];
-
 describe('fuzzing the Socket.IO events a cluster sends the root (fast-check, real root)', () => {
   jest.setTimeout(120_000);
   let t: TestRoot;
@@ -152,166 +39,7 @@ describe('fuzzing the Socket.IO events a cluster sends the root (fast-check, rea
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown) => rejections.push(reason);
 
-  const report = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
-    serviceId,
-    instanceNumber: 0,
-    generation: 1,
-    status: 'RUNNING',
-    nodeId: 'node-1',
-    containerId: 'container-1',
-    ...extra,
-  });
-  const withElements = () => ({
-    ...structuredClone(resources),
-    largestNodeFreeByArch: { amd64: { cpuMillis: 4000, memoryMb: 8192, gpus: 0 } },
-    infrastructureElements: [],
-  });
-
-  /** A report the root would rightly apply: about the real instance, its generation, a real status. */
-  function legitimate(value: unknown): boolean {
-    const r = validateInput(InstanceReportDto, value);
-    return r.ok && r.value.serviceId === serviceId && r.value.instanceNumber === 0 && r.value.generation === 1;
-  }
-
-  function messages(): fc.Arbitrary<Message> {
-    const status = fc.oneof(
-      { arbitrary: garbage, weight: 2 },
-      {
-        arbitrary: mutate(report, [
-          ['serviceId'],
-          ['instanceNumber'],
-          ['generation'],
-          ['status'],
-          ['status_detail'],
-          ['nodeId'],
-          ['hostPorts'],
-          ['hostPorts', 0],
-          ['at'],
-          ['restarts'],
-          ['epoch'],
-          ['__proto__'],
-        ]),
-        weight: 4,
-      },
-      // Plausible but wrong: the real instance, a generation or number the root never gave it.
-      {
-        arbitrary: fc
-          .record({
-            status: fc.constantFrom(...INSTANCE_STATUSES),
-            generation: fc.oneof(fc.constantFrom(0, 2, 3, 2 ** 31), fc.integer({ min: 2, max: 1e9 })),
-            instanceNumber: fc.constantFrom(0, 1, 7, 2 ** 31),
-          })
-          .map((r) => report(r)),
-        weight: 3,
-      },
-      {
-        arbitrary: fc
-          .record({ status: fc.constantFrom(...INSTANCE_STATUSES), instanceNumber: fc.nat({ max: 5 }) })
-          .map((r) => report({ ...r, serviceId: `${serviceId}x` })),
-        weight: 1,
-      },
-    );
-    const sync = fc.oneof(
-      { arbitrary: garbage, weight: 2 },
-      {
-        arbitrary: mutate(
-          () => ({ resources: withElements(), instances: [report()] }),
-          [
-            ['resources'],
-            ['instances'],
-            ['instances', 0],
-            ['instances', 0, 'status'],
-            ['instances', 0, 'generation'],
-            ...RESOURCE_PATHS.map((p) => ['resources', ...p]),
-          ],
-        ),
-        weight: 4,
-      },
-    );
-    const resourcesMsg = fc.oneof(
-      { arbitrary: garbage, weight: 1 },
-      { arbitrary: mutate(withElements, RESOURCE_PATHS), weight: 3 },
-    );
-    const usageEntry = (extra: Record<string, unknown> = {}) => ({
-      serviceId,
-      instanceNumber: 0,
-      generation: 1,
-      cpuPercent: 12.5,
-      memoryMb: 64,
-      at: Date.now(),
-      ...extra,
-    });
-    const usage = fc.oneof(
-      { arbitrary: garbage, weight: 1 },
-      {
-        arbitrary: mutate(
-          () => ({ instances: [usageEntry()] }),
-          [['instances'], ['instances', 0], ...Object.keys(usageEntry()).map((k) => ['instances', 0, k])],
-        ),
-        weight: 3,
-      },
-      // Valid shape, wrong instance: a generation, number or service the root never placed there.
-      {
-        arbitrary: fc
-          .oneof(
-            fc.integer({ min: 2, max: 1e6 }).map((generation) => usageEntry({ generation })),
-            fc.integer({ min: 1, max: 1e6 }).map((instanceNumber) => usageEntry({ instanceNumber })),
-            fc.constant(usageEntry({ serviceId: 'not-a-service' })),
-          )
-          .map((e) => ({ instances: [e] })),
-        weight: 2,
-      },
-    );
-    const heartbeat = fc.oneof(
-      garbage,
-      mutate(() => ({ sentAt: Date.now(), instances: 1 }), [['sentAt'], ['instances']]),
-    );
-    const payloads: Record<EventName, fc.Arbitrary<unknown>> = {
-      'cluster:sync': sync,
-      'instance:status': status,
-      'cluster:resources': resourcesMsg,
-      'cluster:heartbeat': heartbeat,
-      'instance:usage': usage,
-    };
-    const events = Object.keys(payloads) as EventName[];
-    return fc.constantFrom(...events).chain((event) =>
-      fc
-        .record({
-          payload: payloads[event],
-          // Mostly one argument; sometimes none or extra ones (an ack must still be found and answered).
-          arity: fc.oneof({ arbitrary: fc.constant(1), weight: 8 }, fc.constantFrom(0, 2, 3)),
-          extra: garbage,
-          acked: ACKED.includes(event) ? fc.boolean() : fc.constant(false),
-        })
-        .map(({ payload, arity, extra, acked }) => ({
-          event,
-          args: arity === 0 ? [] : [payload, ...Array.from({ length: arity - 1 }, () => extra)],
-          acked,
-        })),
-    );
-  }
-
-  /** True for a message that is valid and right, which this test must not send (it would change state legitimately). */
-  function wouldApply(m: Message): boolean {
-    const [payload] = m.args;
-    if (m.args.length === 0) {
-      return false;
-    }
-    switch (m.event) {
-      case 'cluster:sync':
-        return validateInput(ClusterSyncDto, payload).ok;
-      case 'cluster:resources':
-        return validateInput(ClusterResourcesDto, payload).ok;
-      case 'instance:status':
-        return legitimate(payload);
-      case 'instance:usage': {
-        const u = parseClusterUsage(payload);
-        return u.ok && u.value.instances.some((e) => legitimate({ ...e, status: 'RUNNING' }));
-      }
-      case 'cluster:heartbeat':
-        return false;
-    }
-  }
+  const report = (extra: Record<string, unknown> = {}) => reportOf(serviceId, extra);
 
   const api = async (method: string, path: string, body?: unknown) => t.call(method, path, { token, body });
   const serviceView = async () => {
@@ -393,7 +121,9 @@ describe('fuzzing the Socket.IO events a cluster sends the root (fast-check, rea
     let sent = 0;
     let seed = SEED;
     while (sent < RUNS) {
-      const sample = fc.sample(messages(), { numRuns: 200, seed: seed++ }).filter((m) => !wouldApply(m));
+      const sample = fc
+        .sample(eventMessages(serviceId), { numRuns: 200, seed: seed++ })
+        .filter((m) => !wouldApply(serviceId, m));
       for (let i = 0; i < sample.length && sent < RUNS; i += BATCH) {
         const batch = sample.slice(i, i + BATCH);
         const acks = batch.map(async (m) => {
