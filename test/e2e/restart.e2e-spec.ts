@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { busybox, HTTPD, slaWith, type RootApi } from '../support/api';
+import { createWebService, type RootApi } from '../support/api';
 import { startStack, type Stack } from '../support/stack';
 import { waitFor } from '@canopy/testing';
 
@@ -70,23 +70,8 @@ describe('root killed with SIGKILL mid-work and restarted', () => {
   });
 
   it('loses nothing, reconnects the cluster and duplicates no container', async () => {
-    const created = await api.request(
-      'POST',
-      '/api/application',
-      slaWith(
-        [
-          busybox({
-            cmd: HTTPD,
-            memory: 16,
-            vcpus: 0,
-          }),
-        ],
-        'restart',
-      ),
-    );
-    expect(created.status).toBe(201);
-    const appId: string = created.body.applications[0].applicationID;
-    serviceId = created.body.applications[0].microservices[0];
+    let appId: string;
+    ({ appId, serviceId } = await createWebService(api, 'restart', { vcpus: 0 }));
 
     for (let k = 0; k < 2; k++) {
       const deployed = await api.request('POST', `/api/service/${serviceId}/instance`);

@@ -1,4 +1,4 @@
-import { busybox, HTTPD, slaWith } from '../support/api';
+import { createWebService } from '../support/api';
 import { startStack, type ClusterHandle, type Stack } from '../support/stack';
 import { containersWithLabel, removeContainersWithLabel, waitFor } from '@canopy/testing';
 import { containerStarts as startsWithLabel } from './fault-support';
@@ -59,23 +59,7 @@ describe('cluster loss at the root (two clusters, kill -9 and SIGSTOP)', () => {
   }
 
   it('spreads two replicas over the two clusters', async () => {
-    const created = await stack.api.request(
-      'POST',
-      '/api/application',
-      slaWith(
-        [
-          busybox({
-            cmd: HTTPD,
-            memory: 16,
-            port: '80',
-            replicas: 2,
-          }),
-        ],
-        'faults',
-      ),
-    );
-    expect(created.status).toBe(201);
-    serviceId = created.body.applications[0].microservices[0];
+    ({ serviceId } = await createWebService(stack.api, 'faults', { port: '80', replicas: 2 }));
     const svc = await waitFor(
       'two RUNNING instances',
       async () => {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { busybox, HTTPD, slaWith } from '../support/api';
+import { createWebService } from '../support/api';
 import { removeContainersWithLabel, waitFor } from '@canopy/testing';
 import { startStack, type Stack } from '../support/stack';
 import { StatusWatch, clusterProcess, containerStarts, serviceView } from './fault-support';
@@ -33,23 +33,7 @@ describe('control-plane faults (cluster SIGSTOP, root kill -9)', () => {
       clusterEnv: { NODE_LIVENESS_MS: String(NODE_LIVENESS_MS), NODE_LOST_MS: String(NODE_LOST_MS) },
       nodes: [{ name: `cp-node-${process.pid}`, env: { RESTART_BACKOFF_BASE_MS: '500' } }],
     });
-    const created = await stack.api.request(
-      'POST',
-      '/api/application',
-      slaWith(
-        [
-          busybox({
-            cmd: HTTPD,
-            memory: 16,
-            port: '80',
-            replicas: 2,
-          }),
-        ],
-        'cpfaults',
-      ),
-    );
-    expect(created.status).toBe(201);
-    serviceId = created.body.applications[0].microservices[0];
+    ({ serviceId } = await createWebService(stack.api, 'cpfaults', { port: '80', replicas: 2 }));
     await waitFor('two RUNNING instances', allRunning, 120_000, 300);
     watch = new StatusWatch(stack.api, [serviceId]);
   });

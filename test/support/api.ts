@@ -68,3 +68,24 @@ export function busybox(fields: Record<string, unknown>): Record<string, unknown
 
 /** The test image's web server: `httpd` in the foreground on port 80, serving /www. */
 export const HTTPD = ['httpd', '-f', '-p', '80', '-h', '/www'];
+
+/**
+ * Creates application `name` holding one test web server (`httpd` on port 80, 16 MB) with `fields`
+ * on top, and returns its application and service ids; fails the test unless the root answers 201.
+ */
+export async function createWebService(
+  api: RootApi,
+  name: string,
+  fields: Record<string, unknown> = {},
+): Promise<{ appId: string; serviceId: string }> {
+  const created = await api.request(
+    'POST',
+    '/api/application',
+    slaWith([busybox({ cmd: HTTPD, memory: 16, ...fields })], name),
+  );
+  if (created.status !== 201) {
+    throw new Error(`create ${name}: ${created.status} ${JSON.stringify(created.body)}`);
+  }
+  const app = created.body.applications[0];
+  return { appId: app.applicationID, serviceId: app.microservices[0] };
+}
