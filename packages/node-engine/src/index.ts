@@ -1,3 +1,5 @@
+// First: defers modules the engine never uses at idle, before anything loads them (issue 14).
+import './lazy-modules';
 import 'reflect-metadata';
 
 export { loadNodeEngineConfig, type NodeEngineConfig } from './config/node-engine.config';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import YAML from 'yaml';
+import type * as Yaml from 'yaml';
 import { ConfigError } from '../errors';
 import type { NodeEngineEnv } from './node-engine.config';
 
@@ -72,6 +72,9 @@ export function readConfigFile(file: string): Record<string, unknown> {
   }
   let parsed: unknown;
   try {
+    // Loaded here, not at start-up: an engine configured by its environment alone never needs it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a deferred load (issue 14)
+    const YAML = require('yaml') as typeof Yaml;
     parsed = YAML.parse(text);
   } catch (err) {
     throw new ConfigError('--config', `config file ${file} is not valid JSON or YAML: ${(err as Error).message}`);

@@ -1,4 +1,4 @@
-import { parseAllDocuments } from 'yaml';
+import type * as Yaml from 'yaml';
 import type { FieldError } from './validate';
 
 export type YamlResult = { ok: true; value: unknown } | { ok: false; errors: FieldError[] };
@@ -16,7 +16,11 @@ const MAX_ALIASES = 20;
  */
 export function parseYamlDocument(text: string): YamlResult {
   const fail = (message: string): YamlResult => ({ ok: false, errors: [{ path: '$', message }] });
-  let docs: ReturnType<typeof parseAllDocuments>;
+  // Loaded on first use, not with the schema: the node engine imports the schema but parses no
+  // YAML body, and the parser is ~70 modules (issue 14, node footprint).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a deferred load
+  const { parseAllDocuments } = require('yaml') as typeof Yaml;
+  let docs: ReturnType<typeof Yaml.parseAllDocuments>;
   try {
     docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true, strict: true });
   } catch {
