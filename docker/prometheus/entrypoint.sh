@@ -1,11 +1,12 @@
 #!/bin/sh
 # Writes Prometheus's configuration from the environment, then runs it. Two jobs:
-#   canopy-root      the root over the compose network (CANOPY_PROMETHEUS_ROOT, default root:10000)
+#   canopy-root      the root over the compose network (root:10000)
 #   canopy-cluster   every cluster in CANOPY_PROMETHEUS_CLUSTERS (comma-separated host:port or
 #                    http(s)://host:port, as this container reaches them), plus any file_sd JSON an
 #                    operator mounts in /etc/prometheus/clusters.d/ (read again when it changes)
 # Both send CANOPY_METRICS_TOKEN as the bearer token. It is written to a 0600 file and the config
 # names the file (credentials_file), so the token never shows in /api/v1/status/config.
+# Arguments are Prometheus flags (compose `command:`), e.g. --storage.tsdb.retention.time=30d.
 set -eu
 : "${CANOPY_METRICS_TOKEN:?set CANOPY_METRICS_TOKEN (the scrape token the root and the clusters take)}"
 run=/run/canopy-prometheus
@@ -45,7 +46,7 @@ scrape_configs:
     authorization:
       credentials_file: $run/metrics-token
     static_configs:
-      - targets: ['${CANOPY_PROMETHEUS_ROOT:-root:10000}']
+      - targets: ['root:10000']
   - job_name: canopy-cluster
     authorization:
       credentials_file: $run/metrics-token
@@ -58,6 +59,5 @@ CONF
 exec prometheus \
   --config.file="$run/prometheus.yml" \
   --storage.tsdb.path=/prometheus \
-  --storage.tsdb.retention.time="${PROMETHEUS_RETENTION:-15d}" \
   --web.listen-address=:9090 \
   "$@"
