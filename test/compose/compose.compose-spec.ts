@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { RootApi, slaWith } from '../support/api';
 import { ComposeProject, composeUnavailable, ensureBaseImages } from '../support/compose';
 import { containersWithLabel, ensureTestImage, freePort, removeContainersWithLabel, waitFor } from '@canopy/testing';
-import { startTier, stopTier, type TierProcess } from '../support/processes';
+import { startInstalledNode } from '../support/installed-node';
+import { dashboardQueries, PrometheusApi } from '../support/prometheus';
+import { REPO, stopTier, type TierProcess } from '../support/processes';
 
 const unavailable = composeUnavailable();
 if (unavailable !== undefined) {
@@ -14,9 +16,10 @@ const describeCompose = unavailable === undefined ? describe : describe.skip;
 
 /**
  * The production shape (SPEC §7) for real: both compose files built and booted with
- * docker-compose, the root on SQLite (override), the cluster with Mosquitto and per-node logins,
- * a node engine on the host joining through the cluster's published ports, a container served;
- * then `down` and `up` again with the volumes kept.
+ * docker-compose, the root on SQLite (override) with its Prometheus, the cluster with Mosquitto
+ * and per-node logins, a node engine installed by scripts/install-node-engine.sh on the host
+ * joining through the cluster's published ports, a container served, every query of the Grafana
+ * dashboard answered by that Prometheus; then `down` and `up` again with the volumes kept.
  */
 describeCompose('compose: root and cluster tiers from their compose files', () => {
   jest.setTimeout(900_000);
@@ -26,24 +29,21 @@ describeCompose('compose: root and cluster tiers from their compose files', () =
   const clusterToken = `compose-cluster-token-${tag}-0123456789`;
   const nodeToken = `compose-node-token-${tag}-0123456789`;
   const nodeName = `compose-node-${tag}`;
+  const metricsToken = `compose-metrics-token-${tag}-0123456789`;
   let work: string;
   let root: ComposeProject;
   let cluster: ComposeProject;
   let node: TierProcess | undefined;
   let api: RootApi;
+  let prometheus: PrometheusApi;
   let serviceId = '';
 
-  const startNode = (clusterPort: number): TierProcess =>
-    startTier(
-      'node-engine',
-      nodeName,
-      {
-        CLUSTER_URL: `http://127.0.0.1:${clusterPort}`,
-        NODE_TOKEN: nodeToken,
-        NODE_NAME: nodeName,
-        NODE_DATA_DIR: join(work, 'node'),
-        REPORT_INTERVAL_MS: '500',
-      },
+  // As on a worker: installed, configured by its config file (cluster address, token, name).
+  const startNode = (clusterPort: number): Promise<TierProcess> =>
+    startInstalledNode(
+      join(work, 'prefix'),
+      { clusterHost: '127.0.0.1', clusterPort, token: nodeToken, name: nodeName },
+      { LOG_LEVEL: 'debug', REPORT_INTERVAL_MS: '500' },
       work,
     );
 
@@ -71,11 +71,18 @@ describeCompose('compose: root and cluster tiers from their compose files', () =
     const rootPort = await freePort();
     const clusterPort = await freePort();
     const mqttPort = await freePort();
+    const prometheusPort = await freePort();
     root = new ComposeProject(`canopy-ct-root-${tag}`, ['docker-compose.root.yml', 'docker-compose.root.sqlite.yml'], {
       ROOT_PUBLISHED_PORT: String(rootPort),
       CANOPY_ADMIN_PASSWORD: adminPassword,
       CANOPY_CLUSTER_TOKEN: clusterToken,
+      CANOPY_METRICS_TOKEN: metricsToken,
+      // As for a cluster on the root's host; scraped every 2 s so that rate() has data soon.
+      CANOPY_PROMETHEUS_CLUSTERS: `host.docker.internal:${clusterPort}`,
+      PROMETHEUS_PUBLISHED_PORT: String(prometheusPort),
+      PROMETHEUS_SCRAPE_INTERVAL: '2s',
     });
+    prometheus = new PrometheusApi(`http://127.0.0.1:${prometheusPort}`);
     cluster = new ComposeProject(`canopy-ct-cluster-${tag}`, ['docker-compose.cluster.yml'], {
       ROOT_URL: `http://host.docker.internal:${rootPort}`,
       CLUSTER_TOKEN: clusterToken,
@@ -85,6 +92,7 @@ describeCompose('compose: root and cluster tiers from their compose files', () =
       MQTT_ADVERTISED_HOST: '127.0.0.1',
       CLUSTER_PUBLISHED_PORT: String(clusterPort),
       MQTT_PUBLISHED_PORT: String(mqttPort),
+      CANOPY_METRICS_TOKEN: metricsToken,
     });
     const built = Date.now();
     await root.run('build');
@@ -115,7 +123,9 @@ describeCompose('compose: root and cluster tiers from their compose files', () =
     ).catch(async (err: Error) => {
       throw new Error(`${err.message}\n${await cluster.logs()}`);
     });
-    node = startNode(clusterPort);
+    const installed = Date.now();
+    node = await startNode(clusterPort);
+    console.log(`node engine installed in ${Math.round((Date.now() - installed) / 1000)} s`);
     await clusterActive().catch(async (err: Error) => {
       const nodeLog = node === undefined ? '' : readFileSync(node.logFile, 'utf8').slice(-4000);
       const exit = node?.child.exitCode ?? node?.child.signalCode ?? 'running';
@@ -174,6 +184,52 @@ describeCompose('compose: root and cluster tiers from their compose files', () =
     const page = await fetch(`http://127.0.0.1:${hostPort}/`);
     expect((await page.text()).trim()).toBe('canopy-ok');
     expect(containersWithLabel(`io.canopy.service-id=${serviceId}`)).toHaveLength(1);
+  });
+
+  it('has Prometheus scrape root and cluster with the scrape token and answer every dashboard query', async () => {
+    // Both Canopy jobs up: the token reached both tiers (a wrong or missing one is a 401, health "down").
+    const targets = await waitFor(
+      'Prometheus scraping the root and the cluster',
+      async () => {
+        const all = (await prometheus.activeTargets().catch(() => [])).filter((t) =>
+          t.labels.job?.startsWith('canopy-'),
+        );
+        return all.length === 2 && all.every((t) => t.health === 'up') ? all : undefined;
+      },
+      60_000,
+      1000,
+    ).catch(async (err: Error) => {
+      const seen = await prometheus.activeTargets().catch((e: Error) => e.message);
+      throw new Error(`${err.message}\n${JSON.stringify(seen)}\n${await root.logs()}`);
+    });
+    expect(targets.map((t) => t.labels.job).sort()).toEqual(['canopy-cluster', 'canopy-root']);
+    // What the first test deployed shows once scraped: a RUNNING instance at the root, a placement at the cluster.
+    const deployed =
+      'canopy_instances{status="RUNNING"} == 1 and on() canopy_cluster_placements_total{result="placed"} >= 1';
+    await waitFor(
+      'the deployed instance in Prometheus',
+      async () => ((await prometheus.run({ where: 'deployed', expr: deployed })) === 1 ? true : undefined),
+      30_000,
+      500,
+    );
+    const queries = dashboardQueries(join(REPO, 'docs/grafana/canopy.json'));
+    expect(queries.length).toBeGreaterThanOrEqual(10);
+    // Scrapes are periodic: each query gets until it has data, but an error fails it at once.
+    for (const q of queries) {
+      const answer = await waitFor(
+        `data for ${q.where}: ${q.expr ?? q.labelValues?.match}`,
+        async () => {
+          const r = await prometheus.run(q).then(
+            (series) => ({ query: q.where, series }),
+            (err: Error) => ({ query: q.where, error: err.message }),
+          );
+          return 'error' in r || r.series > 0 ? r : undefined;
+        },
+        30_000,
+        500,
+      );
+      expect(answer).toEqual({ query: q.where, series: expect.any(Number) });
+    }
   });
 
   it('keeps everything across down and up (volumes kept): same service, one container, node back', async () => {

@@ -65,6 +65,11 @@ describe('cluster metrics (real HTTP, MQTT, Socket.IO)', () => {
     });
     expect(text).toContain('canopy_cluster_nodes{active="true"} 1');
     expect(text).toContain('canopy_cluster_free{resource="cpu_millis"} 2000');
+    expect(text).toContain('canopy_cluster_capacity{resource="memory_mb"} 2048');
+    // Every placement result is there from the start, so rate() sees the first one.
+    expect(text).toContain('# TYPE canopy_cluster_placements_total counter');
+    expect(text).toContain('canopy_cluster_placements_total{result="placed"} 0');
+    expect(text).toContain('canopy_cluster_placements_total{result="no_capacity"} 0');
     expect(text).toContain('canopy_cluster_root_connected 1');
     expect(text).toContain('canopy_cluster_instances{status="RUNNING"} 0');
   });

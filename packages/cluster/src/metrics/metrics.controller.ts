@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Headers, Inject } from '@nestjs/common';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { INSTANCE_STATUSES } from '@canopy/schema';
 import { constantTimeEqual, UnauthorizedError } from '@canopy/nest-edge';
 import { CLUSTER_CONFIG } from '../common/tokens';
@@ -7,6 +7,7 @@ import type { ClusterConfig } from '../config/cluster-config';
 import { InstancesService } from '../instances/instances.service';
 import { NodesService } from '../nodes/nodes.service';
 import { RootLinkService } from '../root-link/root-link.service';
+import { SchedulingService } from '../scheduling/scheduling.service';
 
 /**
  * Prometheus metrics of the cluster, computed at scrape time from the same state the root sees.
@@ -21,6 +22,7 @@ export class MetricsController {
     nodes: NodesService,
     instances: InstancesService,
     rootLink: RootLinkService,
+    scheduling: SchedulingService,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'canopy_cluster_' });
     new Gauge({
@@ -71,6 +73,30 @@ export class MetricsController {
         this.set({ resource: 'cpu_millis' }, r.cpuMillisFree);
         this.set({ resource: 'memory_mb' }, r.memoryMbFree);
         this.set({ resource: 'gpus' }, r.gpusFree);
+      },
+    });
+    new Gauge({
+      name: 'canopy_cluster_capacity',
+      help: 'What the active nodes registered in total (cpu in millicores, memory in MB)',
+      labelNames: ['resource'],
+      registers: [this.registry],
+      collect() {
+        const r = instances.resources();
+        this.set({ resource: 'cpu_millis' }, r.cpuMillisTotal);
+        this.set({ resource: 'memory_mb' }, r.memoryMbTotal);
+      },
+    });
+    new Counter({
+      name: 'canopy_cluster_placements_total',
+      help: 'Node placement decisions since the cluster started, by result (placed or why not)',
+      labelNames: ['result'],
+      registers: [this.registry],
+      collect() {
+        // Every result from the start (0 included), so rate() sees the first placement.
+        this.reset();
+        for (const [result, n] of scheduling.placementCounts()) {
+          this.inc({ result }, n);
+        }
       },
     });
     new Gauge({

@@ -54,6 +54,25 @@ describe('SchedulingService', () => {
     expect(scheduling.reserved('n1')).toEqual({ cpuMillis: 2000, memoryMb: 200, gpus: 0 });
   });
 
+  it('counts each new placement decision by result, not the answers for instances already placed', () => {
+    const scheduling = service();
+    const nodes = new FakeNodes([twoCoreNode('n1')]);
+    expect([...scheduling.placementCounts()]).toEqual([
+      ['placed', 0],
+      ['no_capacity', 0],
+      ['filtered', 0],
+      ['no_candidates', 0],
+    ]);
+    [0, 1, 2].forEach((n) => scheduling.place(spec(n), nodes));
+    scheduling.place(spec(0), nodes);
+    expect(Object.fromEntries(scheduling.placementCounts())).toEqual({
+      placed: 2,
+      no_capacity: 1,
+      filtered: 0,
+      no_candidates: 0,
+    });
+  });
+
   it('frees room when a placement is released, and restores reservations read back from storage', () => {
     const scheduling = service();
     const nodes = [twoCoreNode('n1')];

@@ -4,6 +4,7 @@ import {
   CandidateTable,
   ReservationLedger,
   type Decision,
+  type FailureReason,
   type GeoPoint,
   type Policy,
   type Resources,
@@ -15,6 +16,15 @@ import type { NodeView } from '../nodes/nodes.service';
 import { requestOf, toCandidate, toPlacementRequest, toPolicy } from './placement';
 
 export const DEFAULT_CLUSTER_POLICY: Policy = 'best-fit';
+
+/** How a placement ended, as the metrics label it. */
+export const PLACEMENT_OUTCOMES = ['placed', 'no_capacity', 'filtered', 'no_candidates'] as const;
+export type PlacementOutcome = (typeof PLACEMENT_OUTCOMES)[number];
+const OUTCOME_OF: Record<FailureReason, PlacementOutcome> = {
+  'no-capacity': 'no_capacity',
+  filtered: 'filtered',
+  'no-candidates': 'no_candidates',
+};
 
 /**
  * How often, at most, a placement rebuilds the node table only because live usage moved. Usage
@@ -53,6 +63,7 @@ export class SchedulingService {
   private tableBuiltAt = 0;
   private usageRefreshMs = USAGE_REFRESH_MS;
   private rebuilds = 0;
+  private readonly outcomes = new Map<PlacementOutcome, number>(PLACEMENT_OUTCOMES.map((o) => [o, 0]));
 
   constructor(
     @Inject(CLUSTER_CONFIG) config: Pick<ClusterConfig, 'placementPolicy' | 'clusterLocation'>,
@@ -73,6 +84,38 @@ export class SchedulingService {
    */
   place(spec: InstanceSpecDto, nodes: NodeSource | readonly NodeView[]): Decision {
     const key = instanceKeyString(spec);
+    // An instance placed already keeps its node: that answer is no new placement to count.
+    const fresh = !this.ledger.has(key);
+    const decision = this.decide(key, spec, nodes);
+    if (fresh) {
+      const outcome: PlacementOutcome = decision.ok ? 'placed' : OUTCOME_OF[decision.reason];
+      this.outcomes.set(outcome, (this.outcomes.get(outcome) ?? 0) + 1);
+    }
+    return decision;
+  }
+
+  /** Placement decisions since start, by outcome (`canopy_cluster_placements_total`). */
+  placementCounts(): ReadonlyMap<PlacementOutcome, number> {
+    return this.outcomes;
+  }
+
+  /** Re-creates a reservation for a placement read back from storage after a restart. */
+  restore(spec: InstanceSpecDto, nodeId: string): void {
+    this.ledger.reserve(instanceKeyString(spec), nodeId, requestOf(spec));
+  }
+
+  release(key: InstanceKey): void {
+    this.ledger.release(instanceKeyString(key));
+  }
+
+  reserved = (nodeId: string): Resources => this.ledger.reserved(nodeId);
+
+  /** How many times the node table was built (observability and tests). */
+  get tableRebuilds(): number {
+    return this.rebuilds;
+  }
+
+  private decide(key: string, spec: InstanceSpecDto, nodes: NodeSource | readonly NodeView[]): Decision {
     const request = toPlacementRequest(spec);
     const policy = this.policyFor(spec);
     if (isNodeList(nodes)) {
@@ -92,22 +135,6 @@ export class SchedulingService {
     // on a fresh table, which reads liveness as of now.
     this.ledger.release(key);
     return this.ledger.place(key, this.tableFor(nodes, true), request, policy, { kind: 'node' });
-  }
-
-  /** Re-creates a reservation for a placement read back from storage after a restart. */
-  restore(spec: InstanceSpecDto, nodeId: string): void {
-    this.ledger.reserve(instanceKeyString(spec), nodeId, requestOf(spec));
-  }
-
-  release(key: InstanceKey): void {
-    this.ledger.release(instanceKeyString(key));
-  }
-
-  reserved = (nodeId: string): Resources => this.ledger.reserved(nodeId);
-
-  /** How many times the node table was built (observability and tests). */
-  get tableRebuilds(): number {
-    return this.rebuilds;
   }
 
   private tableFor(source: NodeSource, force = false): CandidateTable {
