@@ -14,7 +14,6 @@ import type { ClusterConfig } from '../config/cluster-config';
 import type { NodeView } from '../nodes/nodes.service';
 import { requestOf, toCandidate, toPlacementRequest, toPolicy } from './placement';
 
-export const DEFAULT_CLUSTER_POLICY: Policy = 'best-fit';
 
 /**
  * How often, at most, a placement rebuilds the node table only because live usage moved. Usage
@@ -58,7 +57,7 @@ export class SchedulingService {
     @Inject(CLUSTER_CONFIG) config: Pick<ClusterConfig, 'placementPolicy' | 'clusterLocation'>,
     private readonly clock: Clock,
   ) {
-    this.defaultPolicy = config.placementPolicy ?? DEFAULT_CLUSTER_POLICY;
+    this.defaultPolicy = config.placementPolicy;
     this.clusterLocation = parseLatLong(config.clusterLocation);
   }
 

@@ -1,7 +1,11 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { NodeTopics, type NodeRegisterResponse } from '@canopy/schema';
-import type { NodeEngineConfig } from '../config/node-engine.config';
+import {
+  completeNodeEngineConfig,
+  type NodeEngineConfig,
+  type NodeEngineConfigInit,
+} from '../config/node-engine.config';
 import type { ContainerRuntime, Subscription } from '../docker/container-runtime.port';
 import { DockerRuntimeAdapter } from '../docker/docker-runtime.adapter';
 import { InstanceUsageCollector } from '../metrics/instance-usage.collector';
@@ -43,11 +47,15 @@ export interface NodeEngineHandle {
  * engine starts over under that id (`nodeId` then reads the new one).
  */
 export async function startNodeEngine(
-  config: NodeEngineConfig,
+  init: NodeEngineConfigInit,
   logger?: Logger,
   ports: NodeEnginePorts = {},
 ): Promise<NodeEngineHandle> {
-  const log = (logger ?? pino({ name: 'canopy-node-engine' })).child({ component: 'node-engine' });
+  // A hand-built config (tests, embedding) gets the class's defaults for what it leaves out.
+  const config = completeNodeEngineConfig(init);
+  const log = (logger ?? pino({ name: 'canopy-node-engine', level: config.logLevel })).child({
+    component: 'node-engine',
+  });
   let stopping = false;
   // Aborts a registration still retrying in a restart, so stop() never waits on an absent cluster.
   const outer = new AbortController();
@@ -95,13 +103,13 @@ async function startEngineOnce(
     ports.runtime ??
     new DockerRuntimeAdapter(config.dockerSocket, {
       ...DEFAULT_RESOURCE_LIMITS,
-      ...(config.pidsLimit !== undefined ? { pidsLimit: config.pidsLimit } : {}),
-      ...(config.defaultMemoryMb !== undefined ? { defaultMemoryBytes: config.defaultMemoryMb * 1024 * 1024 } : {}),
-      ...(config.defaultVcpus !== undefined ? { defaultNanoCpus: Math.round(config.defaultVcpus * 1e9) } : {}),
+      pidsLimit: config.pidsLimit,
+      defaultMemoryBytes: config.defaultMemoryMb * 1024 * 1024,
+      defaultNanoCpus: Math.round(config.defaultVcpus * 1e9),
     });
   await runtime.ping();
 
-  const gpus = config.gpus ?? 0;
+  const gpus = config.gpus;
   const policy = safetyPolicyOf(config, gpus);
   const lifetime = new AbortController();
   outerStop.addEventListener('abort', () => lifetime.abort(), { once: true });
@@ -133,7 +141,11 @@ async function startEngineOnce(
     nodeName: config.nodeName,
     publicIp: config.publicIp,
     policy,
-    ...(config.restartBackoff === undefined ? {} : { backoff: config.restartBackoff }),
+    backoff: {
+      baseMs: config.restartBackoffBaseMs,
+      maxMs: config.restartBackoffMaxMs,
+      resetAfterMs: config.restartResetAfterMs,
+    },
     clock,
     publish: (message) => link?.publish(NodeTopics.job(nodeId), message, 1),
     log: nodeLog,
