@@ -129,7 +129,7 @@ export function list(item: Kind<string> = text()): Kind<string[]> {
         .map((s) => s.trim())
         .filter((s) => s !== '');
       const parsed = entries.map((e) => item.parse(e));
-      return parsed.every((p) => p !== undefined) ? (parsed as string[]) : undefined;
+      return parsed.every((p) => p !== undefined) ? parsed : undefined;
     },
   };
 }
