@@ -186,7 +186,10 @@ describe('per-node identities at Mosquitto (dynamic security)', () => {
   });
 
   it("closes a revoked node's connection and refuses its login afterwards", async () => {
-    const credentials = new MosquittoDynsecCredentials(new MqttAccess(completeClusterConfig(config), new RandomIdGenerator()), log);
+    const credentials = new MosquittoDynsecCredentials(
+      new MqttAccess(completeClusterConfig(config), new RandomIdGenerator()),
+      log,
+    );
     await credentials.start();
     try {
       await credentials.grant('revokedNode1', 'pw-revoked');

@@ -21,7 +21,8 @@ const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const httpUrl = custom('an http(s) URL', (v) => (/^https?:\/\/\S+$/.test(v) ? v.replace(/\/+$/, '') : undefined));
 const file = text({ describe: 'a file path' });
-const token = (min: number) => text({ pattern: new RegExp(`^\\S{${min},}$`), describe: `at least ${min} characters without spaces` });
+const token = (min: number) =>
+  text({ pattern: new RegExp(`^\\S{${min},}$`), describe: `at least ${min} characters without spaces` });
 /** Below 100 ms the timers would spin; nothing useful happens that fast over MQTT. */
 const timer = millis(100, 86_400_000);
 

@@ -123,10 +123,7 @@ export class MqttBroker {
     this.server = server;
     const port = (server.address() as AddressInfo).port;
     this.access.setBrokerPort(port);
-    this.log.info(
-      { port, host: this.config.mqttHost, tls: certFile !== undefined },
-      'mqtt broker listening',
-    );
+    this.log.info({ port, host: this.config.mqttHost, tls: certFile !== undefined }, 'mqtt broker listening');
     return port;
   }
 

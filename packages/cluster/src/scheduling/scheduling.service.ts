@@ -14,7 +14,6 @@ import type { ClusterConfig } from '../config/cluster-config';
 import type { NodeView } from '../nodes/nodes.service';
 import { requestOf, toCandidate, toPlacementRequest, toPolicy } from './placement';
 
-
 /**
  * How often, at most, a placement rebuilds the node table only because live usage moved. Usage
  * (CPU busy, network receive rate) only breaks ties and orders `most-traffic`, so a second-old

@@ -1,4 +1,3 @@
-
 /** The node engine's sources besides the environment: its config file and its command-line flags. */
 
 export const DEFAULT_CLUSTER_URL = 'http://127.0.0.1:10100';

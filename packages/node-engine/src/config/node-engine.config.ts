@@ -63,7 +63,10 @@ export class NodeEngineConfig {
   )
   nodeName = os.hostname();
   /** The desired-state file, the node credential and the private-image list live here. */
-  @Setting('NODE_DATA_DIR', custom('a directory path', (v) => path.resolve(v))) dataDir = path.resolve('.canopy', 'node');
+  @Setting('NODE_DATA_DIR', custom('a directory path', (v) => path.resolve(v))) dataDir = path.resolve(
+    '.canopy',
+    'node',
+  );
   /** `unix:///path` or `tcp://host:port`; unset: /var/run/docker.sock. */
   @Setting(
     'DOCKER_HOST',
@@ -77,10 +80,7 @@ export class NodeEngineConfig {
   /** Heartbeat and report period. */
   @Setting('REPORT_INTERVAL_MS', millis(10, 3_600_000)) reportIntervalMs = 2000;
   /** Where this node is, for geographic placement; default the cluster's location. */
-  @Setting(
-    'NODE_LOCATION',
-    text({ pattern: /^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/, describe: 'lat,long (e.g. 48.14,11.58)' }),
-  )
+  @Setting('NODE_LOCATION', text({ pattern: /^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/, describe: 'lat,long (e.g. 48.14,11.58)' }))
   location?: string | undefined;
   /** `k=v,k2=v2`; `realtime=true` also makes the node's aerOS IE `realTimeCapable`. */
   @Setting('NODE_LABELS', custom('k=v,k2=v2', (v) => (LABEL_LIST.test(v) ? parseLabels(v) : undefined)))

@@ -10,7 +10,10 @@ const USER_NAME = text({ pattern: /^[A-Za-z0-9_.-]{1,64}$/, describe: '1-64 lett
 const file = text({ describe: 'a file path' });
 
 /** A kind whose parser explains itself: `{ ok: false, message }` becomes the ConfigError. */
-function explained<T>(variable: string, parse: (raw: string) => { ok: true; value: T } | { ok: false; message: string }) {
+function explained<T>(
+  variable: string,
+  parse: (raw: string) => { ok: true; value: T } | { ok: false; message: string },
+) {
   return custom<T>('valid', (raw) => {
     const result = parse(raw);
     if (!result.ok) {

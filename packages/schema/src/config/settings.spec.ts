@@ -8,7 +8,8 @@ class Sample {
   @Setting('SAMPLE_TTL_S', seconds(10, 86_400)) ttlS = 900;
   @Setting('SAMPLE_ON', bool) on = false;
   @Setting('SAMPLE_TAGS', list()) tags: string[] = [];
-  @Setting('SAMPLE_TOKEN', text({ minLength: 8 }), { required: true, secret: true, fileKeys: ['token'] }) token!: string;
+  @Setting('SAMPLE_TOKEN', text({ minLength: 8 }), { required: true, secret: true, fileKeys: ['token'] })
+  token!: string;
   @Setting('SAMPLE_NAME', text()) name?: string | undefined;
 }
 
@@ -62,7 +63,11 @@ describe('the settings loader', () => {
       'SAMPLE_INTERVAL_MS',
       'SAMPLE_INTERVAL_MS: must be a duration in 100ms..1d (e.g. 30s, 5m, or milliseconds), got "50ms"',
     ],
-    [{ SAMPLE_TTL_S: '2d' }, 'SAMPLE_TTL_S', 'SAMPLE_TTL_S: must be a duration in 10s..1d (e.g. 15m, 7d, or seconds), got "2d"'],
+    [
+      { SAMPLE_TTL_S: '2d' },
+      'SAMPLE_TTL_S',
+      'SAMPLE_TTL_S: must be a duration in 10s..1d (e.g. 15m, 7d, or seconds), got "2d"',
+    ],
     [{ SAMPLE_ON: 'yes' }, 'SAMPLE_ON', 'SAMPLE_ON: must be true or false, got "yes"'],
   ])('refuses %j naming the variable and the allowed range', (env, variable, message) => {
     const error = errorOf(() => load({ SAMPLE_TOKEN: 'secret-1', ...env }));

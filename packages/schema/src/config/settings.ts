@@ -149,7 +149,10 @@ function fileValues(specs: readonly SettingSpec[], file: ConfigFile): Map<string
   for (const [key, value] of Object.entries(file.values)) {
     const spec = byKey.get(key);
     if (spec === undefined) {
-      throw new ConfigError(key, `unknown key "${key}" in ${file.path} (keys are the README's variables or their field names)`);
+      throw new ConfigError(
+        key,
+        `unknown key "${key}" in ${file.path} (keys are the README's variables or their field names)`,
+      );
     }
     if (value !== null && value !== undefined) {
       out.set(spec.variable, { text: fileText(value), from: `${file.path} key ${key}` });
