@@ -17,6 +17,7 @@ import {
   type ConfigFile,
 } from '@canopy/schema';
 import { ConfigError } from '../errors';
+import type { RestartBackoffSettings } from '../policy/restart-backoff';
 import { DEFAULT_CLUSTER_URL, FILE_KEYS, flagsToVariables, type NodeEngineFlags } from './config-sources';
 
 export {
@@ -180,6 +181,15 @@ export function resolveNodeEngineConfig(sources: ConfigSources): NodeEngineConfi
 /** The defaults for what a hand-built config leaves out. */
 export function completeNodeEngineConfig(init: NodeEngineConfigInit): NodeEngineConfig {
   return completeSettings(NodeEngineConfig, init);
+}
+
+/** The crash-loop backoff the instance manager takes, from its three settings. */
+export function restartBackoffOf(config: NodeEngineConfig): RestartBackoffSettings {
+  return {
+    baseMs: config.restartBackoffBaseMs,
+    maxMs: config.restartBackoffMaxMs,
+    resetAfterMs: config.restartResetAfterMs,
+  };
 }
 
 function parsePortRange(v: string): { min: number; max: number } | undefined {

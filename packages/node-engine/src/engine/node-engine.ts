@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino';
 import { NodeTopics, type NodeRegisterResponse } from '@canopy/schema';
 import {
   completeNodeEngineConfig,
+  restartBackoffOf,
   type NodeEngineConfig,
   type NodeEngineConfigInit,
 } from '../config/node-engine.config';
@@ -53,9 +54,8 @@ export async function startNodeEngine(
 ): Promise<NodeEngineHandle> {
   // A hand-built config (tests, embedding) gets the class's defaults for what it leaves out.
   const config = completeNodeEngineConfig(init);
-  const log = (logger ?? pino({ name: 'canopy-node-engine', level: config.logLevel })).child({
-    component: 'node-engine',
-  });
+  const base = logger ?? pino({ name: 'canopy-node-engine', level: config.logLevel });
+  const log = base.child({ component: 'node-engine' });
   let stopping = false;
   // Aborts a registration still retrying in a restart, so stop() never waits on an absent cluster.
   const outer = new AbortController();
@@ -109,15 +109,14 @@ async function startEngineOnce(
     });
   await runtime.ping();
 
-  const gpus = config.gpus;
-  const policy = safetyPolicyOf(config, gpus);
+  const policy = safetyPolicyOf(config, config.gpus);
   const lifetime = new AbortController();
   outerStop.addEventListener('abort', () => lifetime.abort(), { once: true });
   const machine = describeThisMachine(
     config.nodeName,
     config.publicIp,
     config.labels,
-    gpus,
+    config.gpus,
     config.location,
     config.ieId,
   );
@@ -141,17 +140,13 @@ async function startEngineOnce(
     nodeName: config.nodeName,
     publicIp: config.publicIp,
     policy,
-    backoff: {
-      baseMs: config.restartBackoffBaseMs,
-      maxMs: config.restartBackoffMaxMs,
-      resetAfterMs: config.restartResetAfterMs,
-    },
+    backoff: restartBackoffOf(config),
     clock,
     publish: (message) => link?.publish(NodeTopics.job(nodeId), message, 1),
     log: nodeLog,
     privateImages: await PrivateImageStore.open(config.dataDir),
   });
-  const metrics = new NodeMetricsCollector(config.dataDir, nodeArch(), clock, gpus);
+  const metrics = new NodeMetricsCollector(config.dataDir, nodeArch(), clock, config.gpus);
   const usage = new InstanceUsageCollector((id) => runtime.containerStats(id), {
     fallbackIntervalMs: Math.max(10_000, config.reportIntervalMs * 5),
     clock,

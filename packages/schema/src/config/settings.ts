@@ -52,6 +52,9 @@ export function Setting(variable: string, kind: Kind<unknown>, options: SettingO
 
 export type SettingsClass<T> = new () => T;
 
+/** Any of a settings class's fields; undefined stands for the default. */
+export type SettingsInit<T> = { [K in keyof T]?: T[K] | undefined };
+
 export function settingsOf(cls: SettingsClass<object>): readonly SettingSpec[] {
   return SPECS.get(cls.prototype as object) ?? [];
 }
@@ -128,7 +131,7 @@ export function loadSettings<T extends object>(cls: SettingsClass<T>, sources: S
  * A settings object from a hand-built one (tests, embedded wiring): the class's defaults for every
  * field `init` leaves out or sets to undefined. Nothing is parsed; the types already say enough.
  */
-export function completeSettings<T extends object>(cls: SettingsClass<T>, init: Partial<T>): T {
+export function completeSettings<T extends object>(cls: SettingsClass<T>, init: SettingsInit<T>): T {
   const settings = new cls();
   for (const [key, value] of Object.entries(init)) {
     if (value !== undefined) {
