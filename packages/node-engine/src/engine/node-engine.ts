@@ -52,7 +52,6 @@ export async function startNodeEngine(
   logger?: Logger,
   ports: NodeEnginePorts = {},
 ): Promise<NodeEngineHandle> {
-  // A hand-built config (tests, embedding) gets the class's defaults for what it leaves out.
   const config = completeNodeEngineConfig(init);
   const base = logger ?? pino({ name: 'canopy-node-engine', level: config.logLevel });
   const log = base.child({ component: 'node-engine' });
