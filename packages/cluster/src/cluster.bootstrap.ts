@@ -5,7 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import pino, { type Logger } from 'pino';
 import { ClusterModule } from './cluster.module';
 import { ClusterRuntime } from './cluster.runtime';
-import type { ClusterConfig } from './config/cluster-config';
+import { completeClusterConfig, type ClusterConfigInit } from './config/cluster-config';
 import { ClusterAdminToken } from './nodes/cluster-admin.guard';
 import { NodeTokenService } from './nodes/node-token.service';
 
@@ -27,8 +27,10 @@ export interface ClusterHandle {
  * Starts a cluster orchestrator in this process. `logger` lets an embedding launcher pass its own
  * pino logger; every line then carries `tier: 'cluster'`.
  */
-export async function startCluster(config: ClusterConfig, logger?: Logger): Promise<ClusterHandle> {
-  const log = (logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info' })).child({ tier: 'cluster' });
+export async function startCluster(init: ClusterConfigInit, logger?: Logger): Promise<ClusterHandle> {
+  // A hand-built config (tests, embedding) gets the class's defaults for what it leaves out.
+  const config = completeClusterConfig(init);
+  const log = (logger ?? pino({ level: config.logLevel })).child({ tier: 'cluster' });
   const app = await NestFactory.create<NestExpressApplication>(ClusterModule.register(config, log), {
     bufferLogs: true,
     bodyParser: false,

@@ -44,7 +44,7 @@ export class ClusterModule {
     return {
       module: ClusterModule,
       imports: [
-        ThrottlerModule.forRoot([{ ttl: 60_000, limit: config.registerRateLimit ?? 20 }]),
+        ThrottlerModule.forRoot([{ ttl: 60_000, limit: config.registerRateLimit }]),
         LoggerModule.forRoot({
           pinoHttp: {
             logger,

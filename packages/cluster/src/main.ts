@@ -1,21 +1,25 @@
-import { LOG_REDACTION } from '@canopy/schema';
+import { LOG_REDACTION, configFileOf } from '@canopy/schema';
 import pino from 'pino';
 import { startCluster } from './cluster.bootstrap';
 import { ConfigError, loadClusterConfig } from './config/cluster-config';
 
-/** Process entry: `node packages/cluster/dist/main.js`, configured from the environment. */
+/**
+ * Process entry: `node packages/cluster/dist/main.js [--config file.yaml]`, configured by the YAML
+ * file (or `CANOPY_CONFIG`) and the environment over it.
+ */
 async function main(): Promise<void> {
-  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', redact: LOG_REDACTION });
   let config;
   try {
-    config = loadClusterConfig(process.env);
+    config = loadClusterConfig(process.env, configFileOf(process.argv.slice(2), process.env));
   } catch (err) {
     if (err instanceof ConfigError) {
-      logger.fatal({ variable: err.variable, err: err.message }, 'invalid configuration');
+      // No level is known yet (LOG_LEVEL may be the bad value): a fatal line always prints.
+      pino({ redact: LOG_REDACTION }).fatal({ variable: err.variable, err: err.message }, 'invalid configuration');
       process.exit(2);
     }
     throw err;
   }
+  const logger = pino({ level: config.logLevel, redact: LOG_REDACTION });
   const cluster = await startCluster(config, logger);
   // The operator hands the join token to nodes: printed once to the terminal, never to the JSON log.
   if (cluster.nodeTokenGenerated) {

@@ -11,7 +11,7 @@ import {
   type NodeRegisterResponse,
 } from '@canopy/schema';
 import pino from 'pino';
-import { startCluster, type ClusterConfig, type ClusterHandle } from '../src';
+import { startCluster, type ClusterConfigInit, type ClusterHandle } from '../src';
 import { NodeClient, register } from './support/node-client';
 import { RootPeer } from './support/root-peer';
 import { freePort, waitFor } from '@canopy/testing';
@@ -28,7 +28,7 @@ describe('cluster → root infrastructure elements (real HTTP, MQTT, Socket.IO, 
   let dataDir: string;
   let root: RootPeer;
   let cluster: ClusterHandle | undefined;
-  let config: ClusterConfig;
+  let config: ClusterConfigInit;
   const clients: NodeClient[] = [];
 
   /** The IEs in the newest report that satisfies `ok`, from either the sync or the resources event. */

@@ -9,7 +9,7 @@ import { freePort, waitFor } from '@canopy/testing';
 import pino from 'pino';
 import { startCluster, type ClusterHandle } from '../src';
 import { RandomIdGenerator } from '../src/common/clock';
-import type { ClusterConfig } from '../src/config/cluster-config';
+import { completeClusterConfig, type ClusterConfigInit } from '../src/config/cluster-config';
 import { MosquittoDynsecCredentials, nodeClientId } from '../src/mqtt/mosquitto-dynsec.credentials';
 import { MqttAccess } from '../src/mqtt/mqtt-access';
 import { NodeClient, register } from './support/node-client';
@@ -50,7 +50,7 @@ describe('per-node identities at Mosquitto (dynamic security)', () => {
   let port: number;
   let root: RootPeer;
   let cluster: ClusterHandle;
-  let config: ClusterConfig;
+  let config: ClusterConfigInit;
   const open: Array<{ endAsync(force?: boolean): Promise<void> }> = [];
 
   beforeAll(async () => {
@@ -186,7 +186,10 @@ describe('per-node identities at Mosquitto (dynamic security)', () => {
   });
 
   it("closes a revoked node's connection and refuses its login afterwards", async () => {
-    const credentials = new MosquittoDynsecCredentials(new MqttAccess(config, new RandomIdGenerator()), log);
+    const credentials = new MosquittoDynsecCredentials(
+      new MqttAccess(completeClusterConfig(config), new RandomIdGenerator()),
+      log,
+    );
     await credentials.start();
     try {
       await credentials.grant('revokedNode1', 'pw-revoked');

@@ -8,7 +8,7 @@ import { freePort, makeTestPki, waitFor, type TestPki } from '@canopy/testing';
 import { connectAsync, type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { startCluster, type ClusterHandle } from '../src';
-import type { ClusterConfig } from '../src/config/cluster-config';
+import type { ClusterConfigInit } from '../src/config/cluster-config';
 import { nodeClientId } from '../src/mqtt/mosquitto-dynsec.credentials';
 import { NodeClient, register } from './support/node-client';
 import { stopChild } from './support/mosquitto';
@@ -56,7 +56,7 @@ describe('MQTT over TLS', () => {
   let root: RootPeer;
   const open: MqttClient[] = [];
 
-  const baseConfig = async (): Promise<ClusterConfig> => ({
+  const baseConfig = async (): Promise<ClusterConfigInit> => ({
     rootUrl: `http://127.0.0.1:${root.port}`,
     clusterToken: 'tok',
     clusterName: 'tls',
@@ -153,7 +153,7 @@ describe('MQTT over TLS', () => {
       await stopChild(mosquitto);
     });
 
-    const mosquittoConfig = async (ca: string): Promise<ClusterConfig> => ({
+    const mosquittoConfig = async (ca: string): Promise<ClusterConfigInit> => ({
       ...(await baseConfig()),
       mqttUrl: `mqtts://127.0.0.1:${port}`,
       mqttUsername: 'canopy-admin',

@@ -2,7 +2,12 @@
 import './lazy-modules';
 import 'reflect-metadata';
 
-export { loadNodeEngineConfig, type NodeEngineConfig } from './config/node-engine.config';
+export {
+  loadNodeEngineConfig,
+  completeNodeEngineConfig,
+  NodeEngineConfig,
+  type NodeEngineConfigInit,
+} from './config/node-engine.config';
 export { startNodeEngine, type NodeEngineHandle, type NodeEnginePorts } from './engine/node-engine';
 export type { EngineClock } from './engine/clock.port';
 export type { ContainerRuntime } from './docker/container-runtime.port';

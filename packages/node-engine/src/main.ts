@@ -67,7 +67,7 @@ function loadConfig(opts: CliOptions, requireToken: boolean): NodeEngineConfig {
   return resolveNodeEngineConfig({
     env: process.env,
     flags: opts,
-    ...(file === undefined ? {} : { file: { path: file, values: readConfigFile(file) } }),
+    ...(file === undefined ? {} : { file: readConfigFile(file) }),
     requireToken,
     detectedGpus: detectGpus(),
   });
@@ -75,7 +75,7 @@ function loadConfig(opts: CliOptions, requireToken: boolean): NodeEngineConfig {
 
 async function run(opts: CliOptions): Promise<void> {
   // The join token and MQTT password never reach the JSON log (SPEC §9).
-  const log = pino({ name: 'canopy-node-engine', redact: LOG_REDACTION });
+  let log = pino({ name: 'canopy-node-engine', redact: LOG_REDACTION });
   let handle: NodeEngineHandle | undefined;
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals): void => {
@@ -98,6 +98,7 @@ async function run(opts: CliOptions): Promise<void> {
 
   try {
     const config = loadConfig(opts, true);
+    log = log.child({}, { level: config.logLevel });
     handle = await startNodeEngine(config, log);
     log.info({ nodeId: handle.nodeId }, 'node engine started');
     if (stopping) {

@@ -35,7 +35,9 @@ describe('node engine hardening (real Docker, commands published straight over M
         allowPrivateRegistries: true,
         gpus: 0,
         // Short crash-loop timing so the schedule is observable in seconds, not minutes.
-        restartBackoff: { baseMs: 300, maxMs: 1200, resetAfterMs: 60_000 },
+        restartBackoffBaseMs: 300,
+        restartBackoffMaxMs: 1200,
+        restartResetAfterMs: 60_000,
       },
       log,
     );

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
 import { CanopyLabels, type InstanceSpecDto, type JobStatusMessage } from '@canopy/schema';
-import { RegistrationRejectedError, startNodeEngine, type NodeEngineConfig, type NodeEngineHandle } from '../src';
+import { RegistrationRejectedError, startNodeEngine, type NodeEngineConfigInit, type NodeEngineHandle } from '../src';
 import { ClusterStandIn } from './support/cluster-stand-in';
 import {
   containersOfNode,
@@ -28,7 +28,7 @@ describe('node engine against real Docker, a real MQTT broker and a real registr
   let dataDir: string;
   let engine: NodeEngineHandle | undefined;
 
-  const config = (): NodeEngineConfig => ({
+  const config = (): NodeEngineConfigInit => ({
     ...cluster.engineConfig('it-worker', dataDir),
     labels: { zone: 'test' },
   });

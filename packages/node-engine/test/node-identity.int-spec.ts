@@ -3,9 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { startCluster, type ClusterConfig, type ClusterHandle } from '@canopy/cluster';
+import { startCluster, type ClusterConfigInit, type ClusterHandle } from '@canopy/cluster';
 import { LOG_REDACTION } from '@canopy/schema';
-import { startNodeEngine, type NodeEngineConfig, type NodeEngineHandle } from '../src';
+import { startNodeEngine, type NodeEngineConfigInit, type NodeEngineHandle } from '../src';
 import { removeContainersOfNode, waitFor } from '@canopy/testing';
 
 jest.setTimeout(60_000);
@@ -36,12 +36,12 @@ interface SavedCredential {
 describe('node engine identity against a real cluster', () => {
   let dataDir: string;
   let clusterDir: string;
-  let clusterConfig: ClusterConfig;
+  let clusterConfig: ClusterConfigInit;
   let cluster: ClusterHandle | undefined;
   let engine: NodeEngineHandle | undefined;
   const ids = new Set<string>();
 
-  const engineConfig = (nodeToken: string): NodeEngineConfig => ({
+  const engineConfig = (nodeToken: string): NodeEngineConfigInit => ({
     clusterUrl: `http://127.0.0.1:${clusterConfig.port}`,
     nodeToken,
     nodeName: 'identity-worker',

@@ -1,13 +1,27 @@
 #!/usr/bin/env node
-import { LOG_REDACTION } from '@canopy/schema';
+import { ConfigError, LOG_REDACTION, configFileOf } from '@canopy/schema';
 import pino from 'pino';
 import { loadRootConfig } from './config/root-config';
 import { startRoot } from './root.bootstrap';
 
-/** `node packages/root/dist/main.js`: the root orchestrator as its own process, configured by environment. */
+/**
+ * `node packages/root/dist/main.js [--config root.yaml]`: the root orchestrator as its own process,
+ * configured by the YAML file (or `CANOPY_CONFIG`) and the environment over it.
+ */
 async function main(): Promise<void> {
-  const log = pino({ name: 'canopy', level: process.env.LOG_LEVEL ?? 'info', redact: LOG_REDACTION });
-  const root = await startRoot(loadRootConfig(process.env), log);
+  let config;
+  try {
+    config = loadRootConfig(process.env, configFileOf(process.argv.slice(2), process.env));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      // No level is known yet (LOG_LEVEL may be the bad value): a fatal line always prints.
+      pino({ name: 'canopy' }).fatal({ variable: err.variable, err: err.message }, 'invalid configuration');
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = pino({ name: 'canopy', level: config.logLevel, redact: LOG_REDACTION });
+  const root = await startRoot(config, log);
   // Generated secrets go to the operator's terminal once, as plain text on stderr, never into the
   // JSON log (which is shipped and kept): the log line only says where to look.
   if (root.admin.generatedPassword !== undefined) {

@@ -25,3 +25,6 @@ export * from './aeros/hlo-allocation.dto';
 export * from './log-redaction';
 export * from './config/env';
 export * from './validation/compiled';
+export * from './config/kinds';
+export * from './config/settings';
+export * from './config/config-file';

@@ -22,12 +22,6 @@ const BAD_USERNAME_OR_PASSWORD = 4;
 export const MAX_UNAUTHENTICATED_PACKET_BYTES = 16 * 1024;
 /** In-process deliveries acknowledged synchronously in a row before one yields to the event loop. */
 const LOCAL_SYNC_BURST = 64;
-export const MQTT_DEFAULTS = {
-  host: '127.0.0.1',
-  maxPacketBytes: 1024 * 1024,
-  maxConnections: 1000,
-  maxConnectionsPerAddress: 100,
-} as const;
 
 /**
  * The in-process broker (aedes) for the embedded and single-host setups. Every client must log in;
@@ -72,7 +66,7 @@ export class MqttBroker {
         this.users.set(client, user);
         // Before `registerClient` runs, so a taken-over id can only be the login's own.
         client.id = boundClientId(user, client.id);
-        this.gates.get(client.conn)?.setLimit(this.config.mqttMaxPacketBytes ?? MQTT_DEFAULTS.maxPacketBytes);
+        this.gates.get(client.conn)?.setLimit(this.config.mqttMaxPacketBytes);
         done(null, true);
       },
       authorizePublish: (client, packet, done) => {
@@ -120,7 +114,7 @@ export class MqttBroker {
         : createServer((socket) => this.accept(aedes, socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.config.mqttPort, this.config.mqttHost ?? MQTT_DEFAULTS.host, () => {
+      server.listen(this.config.mqttPort, this.config.mqttHost, () => {
         server.off('error', reject);
         resolve();
       });
@@ -129,10 +123,7 @@ export class MqttBroker {
     this.server = server;
     const port = (server.address() as AddressInfo).port;
     this.access.setBrokerPort(port);
-    this.log.info(
-      { port, host: this.config.mqttHost ?? MQTT_DEFAULTS.host, tls: certFile !== undefined },
-      'mqtt broker listening',
-    );
+    this.log.info({ port, host: this.config.mqttHost, tls: certFile !== undefined }, 'mqtt broker listening');
     return port;
   }
 
@@ -202,8 +193,8 @@ export class MqttBroker {
   private accept(aedes: Aedes, socket: Socket): void {
     const address = socket.remoteAddress ?? 'unknown';
     const fromAddress = this.perAddress.get(address) ?? 0;
-    const maxTotal = this.config.mqttMaxConnections ?? MQTT_DEFAULTS.maxConnections;
-    const maxPerAddress = this.config.mqttMaxConnectionsPerAddress ?? MQTT_DEFAULTS.maxConnectionsPerAddress;
+    const maxTotal = this.config.mqttMaxConnections;
+    const maxPerAddress = this.config.mqttMaxConnectionsPerAddress;
     if (this.open >= maxTotal || fromAddress >= maxPerAddress) {
       this.log.warn({ address, open: this.open, fromAddress }, 'mqtt connection refused: limit reached');
       socket.destroy();

@@ -50,7 +50,7 @@ export class NodesService {
     this.liveness = new NodeLiveness(
       {
         livenessMs: config.nodeLivenessMs,
-        lostMs: config.nodeLostMs ?? 60_000,
+        lostMs: config.nodeLostMs,
         tickMs: livenessTickMs(config.nodeLivenessMs),
       },
       this.log,
@@ -247,7 +247,7 @@ export class NodesService {
   }
 
   private get domain(): string {
-    return this.config.clusterDomain ?? this.config.clusterName;
+    return this.config.clusterDomain;
   }
 
   /**

@@ -144,7 +144,7 @@ export class RootLinkService {
     this.outbox.onResourcesChanged(() => this.resourcesSoon());
     this.timers.push(
       setInterval(() => void this.sync(), this.config.syncIntervalMs),
-      setInterval(() => this.emitResources(true), this.config.resourcesIntervalMs ?? 5_000),
+      setInterval(() => this.emitResources(true), this.config.resourcesIntervalMs),
       setInterval(() => void this.flushStatuses(), STATUS_RETRY_MS),
       // The root judges a cluster by this (CLUSTER_SUSPECT_MS), not by the TCP connection alone.
       setInterval(() => this.heartbeat(), CLUSTER_HEARTBEAT_INTERVAL_MS),

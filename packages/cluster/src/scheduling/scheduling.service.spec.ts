@@ -41,7 +41,7 @@ function service(
   config: { placementPolicy?: 'best-fit' | 'worst-fit' | 'first-fit' | 'most-traffic'; clusterLocation?: string } = {},
   clock = new FakeClock(),
 ): SchedulingService {
-  return new SchedulingService(config, clock);
+  return new SchedulingService({ placementPolicy: 'best-fit', ...config }, clock);
 }
 
 describe('SchedulingService', () => {

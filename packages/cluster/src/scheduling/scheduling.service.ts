@@ -15,8 +15,6 @@ import type { ClusterConfig } from '../config/cluster-config';
 import type { NodeView } from '../nodes/nodes.service';
 import { requestOf, toCandidate, toPlacementRequest, toPolicy } from './placement';
 
-export const DEFAULT_CLUSTER_POLICY: Policy = 'best-fit';
-
 /** How a placement ended, as the metrics label it. */
 export const PLACEMENT_OUTCOMES = ['placed', 'no_capacity', 'filtered', 'no_candidates'] as const;
 export type PlacementOutcome = (typeof PLACEMENT_OUTCOMES)[number];
@@ -69,7 +67,7 @@ export class SchedulingService {
     @Inject(CLUSTER_CONFIG) config: Pick<ClusterConfig, 'placementPolicy' | 'clusterLocation'>,
     private readonly clock: Clock,
   ) {
-    this.defaultPolicy = config.placementPolicy ?? DEFAULT_CLUSTER_POLICY;
+    this.defaultPolicy = config.placementPolicy;
     this.clusterLocation = parseLatLong(config.clusterLocation);
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { freePort, waitFor } from '@canopy/testing';
-import { startCluster, type ClusterConfig, type ClusterHandle } from '../../src';
+import { startCluster, type ClusterConfigInit, type ClusterHandle } from '../../src';
 import type { NodeClient } from './node-client';
 import { RootPeer } from './root-peer';
 
@@ -15,7 +15,7 @@ export interface Stand {
   dataDir: string;
   root: RootPeer;
   cluster: ClusterHandle;
-  config: ClusterConfig;
+  config: ClusterConfigInit;
   clients: NodeClient[];
 }
 
@@ -23,7 +23,7 @@ export interface StandOptions {
   /** The cluster token the stand-in root accepts. */
   token: string;
   /** What the test is about; the rest are the defaults below (liveness 1.5 s, sync every second). */
-  config?: Partial<ClusterConfig>;
+  config?: Partial<ClusterConfigInit>;
   log?: Logger;
 }
 
@@ -32,7 +32,7 @@ export async function startStand({ token, config = {}, log }: StandOptions): Pro
   const dataDir = config.dataDir ?? mkdtempSync(join(tmpdir(), 'canopy-cluster-'));
   const root = new RootPeer(await freePort(), token);
   await root.start();
-  const full: ClusterConfig = {
+  const full: ClusterConfigInit = {
     rootUrl: `http://127.0.0.1:${root.port}`,
     clusterToken: token,
     clusterName: 'test-cluster',

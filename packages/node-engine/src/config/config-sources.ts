@@ -1,8 +1,3 @@
-import { readFileSync } from 'node:fs';
-import type * as Yaml from 'yaml';
-import { ConfigError } from '../errors';
-import type { NodeEngineEnv } from './node-engine.config';
-
 /** The node engine's sources besides the environment: its config file and its command-line flags. */
 
 export const DEFAULT_CLUSTER_URL = 'http://127.0.0.1:10100';
@@ -12,8 +7,12 @@ export const DEFAULT_CONFIG_FILE = '/etc/canopy/node-engine.json';
 /** What scripts/install-node-engine.sh writes; preferred over the JSON file when both exist. */
 export const DEFAULT_YAML_CONFIG_FILE = '/etc/canopy/node-engine.yaml';
 
-/** Config-file keys (camelCase) and the variable each one stands for. */
-export const FILE_KEYS: Readonly<Record<string, keyof NodeEngineEnv>> = {
+/**
+ * Config-file keys (camelCase) and the variable each one stands for. Most are the config fields'
+ * own names (accepted anyway); `token`, `name`, `dockerHost`, `hostPortRange` and the backoff keys
+ * are the spellings files written by earlier installers carry.
+ */
+export const FILE_KEYS: Readonly<Record<string, string>> = {
   clusterUrl: 'CLUSTER_URL',
   token: 'NODE_TOKEN',
   nodeToken: 'NODE_TOKEN',
@@ -45,7 +44,6 @@ export const FILE_KEYS: Readonly<Record<string, keyof NodeEngineEnv>> = {
   restartBackoffMaxMs: 'RESTART_BACKOFF_MAX_MS',
   restartResetAfterMs: 'RESTART_RESET_AFTER_MS',
 };
-export const KNOWN_VARIABLES: ReadonlySet<string> = new Set(Object.values(FILE_KEYS));
 
 /** Command-line flags (Oakestra NodeEngine's `-a <address> -p <port>` plus Canopy's own). */
 export interface NodeEngineFlags {
@@ -60,35 +58,9 @@ export interface NodeEngineFlags {
 }
 
 /**
- * Reads a JSON or YAML config file (YAML is a superset of JSON, so one parser serves both).
- * @throws ConfigError when the file cannot be read or is not a mapping.
+ * Which config file to read: `--config`, else NODE_ENGINE_CONFIG, else CANOPY_CONFIG (every tier's
+ * variable), else a default path (YAML, then JSON) if present.
  */
-export function readConfigFile(file: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError('--config', `cannot read config file ${file}: ${(err as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    // Loaded here, not at start-up: an engine configured by its environment alone never needs it.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a deferred load (issue 14)
-    const YAML = require('yaml') as typeof Yaml;
-    parsed = YAML.parse(text);
-  } catch (err) {
-    throw new ConfigError('--config', `config file ${file} is not valid JSON or YAML: ${(err as Error).message}`);
-  }
-  if (parsed === null || parsed === undefined) {
-    return {};
-  }
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ConfigError('--config', `config file ${file} must hold a mapping of settings`);
-  }
-  return parsed as Record<string, unknown>;
-}
-
-/** Which config file to read: `--config`, else NODE_ENGINE_CONFIG, else a default path (YAML, then JSON) if present. */
 export function configFilePath(
   flag: string | undefined,
   env: NodeJS.ProcessEnv,
@@ -97,41 +69,11 @@ export function configFilePath(
   if (flag !== undefined && flag !== '') {
     return flag;
   }
-  const fromEnv = env.NODE_ENGINE_CONFIG;
+  const fromEnv = env.NODE_ENGINE_CONFIG || env.CANOPY_CONFIG;
   if (fromEnv !== undefined && fromEnv !== '') {
     return fromEnv;
   }
   return [DEFAULT_YAML_CONFIG_FILE, DEFAULT_CONFIG_FILE].find((file) => exists(file));
-}
-
-export function fileToVariables(file: string, values: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(values)) {
-    const variable = FILE_KEYS[key] ?? (KNOWN_VARIABLES.has(key) ? (key as keyof NodeEngineEnv) : undefined);
-    if (variable === undefined) {
-      throw new ConfigError(key, `invalid node engine configuration: unknown key "${key}" in ${file}`);
-    }
-    if (value === null || value === undefined) {
-      continue;
-    }
-    if (Array.isArray(value)) {
-      out[variable] = value.map(scalarText).join(',');
-    } else if (typeof value === 'object') {
-      out[variable] = Object.entries(value as Record<string, unknown>)
-        .map(([k, v]) => `${k}=${scalarText(v)}`)
-        .join(',');
-    } else {
-      out[variable] = scalarText(value);
-    }
-  }
-  return out;
-}
-
-/** A nested structure where a scalar belongs renders as JSON, which validation then rejects by name. */
-function scalarText(value: unknown): string {
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
-    ? String(value)
-    : JSON.stringify(value);
 }
 
 export function flagsToVariables(flags: NodeEngineFlags, lowerClusterUrl: string | undefined): Record<string, string> {

@@ -20,24 +20,25 @@ function errorFor(env: NodeJS.ProcessEnv): ConfigError {
 
 describe('loadNodeEngineConfig', () => {
   it('needs only NODE_TOKEN and fills in the embedded defaults', () => {
-    expect(loadNodeEngineConfig(base)).toEqual({
+    expect({ ...loadNodeEngineConfig(base) }).toEqual({
       clusterUrl: 'http://127.0.0.1:10100',
       nodeToken: 'join-secret',
       nodeName: os.hostname(),
       dataDir: path.resolve('.canopy/node'),
       dockerSocket: undefined,
       publicIp: '127.0.0.1',
+      caFile: undefined,
       reportIntervalMs: 2000,
       labels: undefined,
       location: undefined,
+      ieId: undefined,
       allowPrivileged: false,
       allowHostNamespaces: false,
       allowBindMounts: false,
       allowDockerSocket: false,
       allowNamedVolumes: false,
       allowPrivateRegistries: false,
-      hostPortMin: 1024,
-      hostPortMax: 65535,
+      hostPorts: { min: 1024, max: 65535 },
       maxPorts: 16,
       pidsLimit: 512,
       defaultMemoryMb: 512,
@@ -45,7 +46,10 @@ describe('loadNodeEngineConfig', () => {
       allowCapabilities: [],
       imageAllowlist: [],
       gpus: 0,
-      restartBackoff: { baseMs: 10_000, maxMs: 300_000, resetAfterMs: 600_000 },
+      restartBackoffBaseMs: 10_000,
+      restartBackoffMaxMs: 300_000,
+      restartResetAfterMs: 600_000,
+      logLevel: 'info',
     });
   });
 
@@ -71,7 +75,7 @@ describe('loadNodeEngineConfig', () => {
       RESTART_RESET_AFTER_MS: '5000',
       UNRELATED: 'ignored',
     });
-    expect(config).toEqual({
+    expect({ ...config }).toEqual({
       clusterUrl: 'http://cluster.example:10100',
       nodeToken: 'join-secret',
       nodeName: 'edge-1',
@@ -86,8 +90,7 @@ describe('loadNodeEngineConfig', () => {
       allowDockerSocket: false,
       allowNamedVolumes: false,
       allowPrivateRegistries: false,
-      hostPortMin: 1024,
-      hostPortMax: 65535,
+      hostPorts: { min: 1024, max: 65535 },
       maxPorts: 16,
       pidsLimit: 512,
       defaultMemoryMb: 512,
@@ -95,7 +98,13 @@ describe('loadNodeEngineConfig', () => {
       allowCapabilities: ['NET_ADMIN', 'SYS_TIME'],
       imageAllowlist: ['registry.example.org/', 'docker.io/library/*'],
       gpus: 2,
-      restartBackoff: { baseMs: 100, maxMs: 1000, resetAfterMs: 5000 },
+      restartBackoffBaseMs: 100,
+      restartBackoffMaxMs: 1000,
+      restartResetAfterMs: 5000,
+      caFile: undefined,
+      ieId: undefined,
+      location: undefined,
+      logLevel: 'info',
     });
   });
 
@@ -142,7 +151,11 @@ describe('loadNodeEngineConfig', () => {
     ['NODE_ALLOW_PRIVILEGED', { ...base, NODE_ALLOW_PRIVILEGED: 'yes' }],
     ['NODE_ALLOW_BIND_MOUNTS', { ...base, NODE_ALLOW_BIND_MOUNTS: '1' }],
     ['NODE_ALLOW_CAPABILITIES', { ...base, NODE_ALLOW_CAPABILITIES: 'NET ADMIN' }],
-    ['RESTART_BACKOFF_BASE_MS', { ...base, RESTART_BACKOFF_BASE_MS: '10s' }],
+    ['RESTART_BACKOFF_BASE_MS', { ...base, RESTART_BACKOFF_BASE_MS: 'soon' }],
+    ['RESTART_BACKOFF_BASE_MS', { ...base, RESTART_BACKOFF_BASE_MS: '0' }],
+    ['NODE_HOST_PORT_RANGE', { ...base, NODE_HOST_PORT_RANGE: '2000-1000' }],
+    ['NODE_DEFAULT_VCPUS', { ...base, NODE_DEFAULT_VCPUS: '0.001' }],
+    ['LOG_LEVEL', { ...base, LOG_LEVEL: 'loud' }],
     ['RESTART_BACKOFF_MAX_MS', { ...base, RESTART_BACKOFF_BASE_MS: '5000', RESTART_BACKOFF_MAX_MS: '10' }],
   ])('names %s when it is bad (%j)', (variable, env) => {
     const error = errorFor(env);
@@ -220,8 +233,8 @@ describe('resolveNodeEngineConfig: flags > environment > config file > defaults'
     try {
       writeFileSync(path.join(dir, 'a.json'), JSON.stringify({ token: 'j', gpus: 1 }));
       writeFileSync(path.join(dir, 'b.yaml'), 'token: y\nallowCapabilities:\n  - NET_ADMIN\n');
-      expect(readConfigFile(path.join(dir, 'a.json'))).toEqual({ token: 'j', gpus: 1 });
-      expect(readConfigFile(path.join(dir, 'b.yaml'))).toEqual({ token: 'y', allowCapabilities: ['NET_ADMIN'] });
+      expect(readConfigFile(path.join(dir, 'a.json')).values).toEqual({ token: 'j', gpus: 1 });
+      expect(readConfigFile(path.join(dir, 'b.yaml')).values).toEqual({ token: 'y', allowCapabilities: ['NET_ADMIN'] });
       expect(() => readConfigFile(path.join(dir, 'missing.json'))).toThrow(ConfigError);
     } finally {
       rmSync(dir, { recursive: true, force: true });

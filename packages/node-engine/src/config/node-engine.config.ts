@@ -1,16 +1,24 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { IsIn, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, MaxLength } from 'class-validator';
-import { IE_ID_MAX_LENGTH, IE_ID_PATTERN, envList, presentEnv, validateInput } from '@canopy/schema';
-import { ConfigError } from '../errors';
-import { DEFAULT_RESTART_BACKOFF, type RestartBackoffSettings } from '../policy/restart-backoff';
 import {
-  DEFAULT_CLUSTER_URL,
-  KNOWN_VARIABLES,
-  fileToVariables,
-  flagsToVariables,
-  type NodeEngineFlags,
-} from './config-sources';
+  IE_ID_MAX_LENGTH,
+  IE_ID_PATTERN,
+  Setting,
+  bool,
+  completeSettings,
+  custom,
+  decimal,
+  int,
+  list,
+  loadSettings,
+  millis,
+  oneOf,
+  text,
+  type ConfigFile,
+} from '@canopy/schema';
+import { ConfigError } from '../errors';
+import type { RestartBackoffSettings } from '../policy/restart-backoff';
+import { DEFAULT_CLUSTER_URL, FILE_KEYS, flagsToVariables, type NodeEngineFlags } from './config-sources';
 
 export {
   DEFAULT_CLUSTER_PORT,
@@ -18,243 +26,176 @@ export {
   DEFAULT_CONFIG_FILE,
   FILE_KEYS,
   configFilePath,
-  readConfigFile,
   type NodeEngineFlags,
 } from './config-sources';
+export { readConfigFile } from '@canopy/schema';
 
-export interface NodeEngineConfig {
-  /** e.g. http://127.0.0.1:10100 (env CLUSTER_URL, flags -a/-p) */
-  clusterUrl: string;
-  /** Bearer token for `POST /api/node/register` (env NODE_TOKEN, required). */
-  nodeToken: string;
-  /** env NODE_NAME, default the hostname */
-  nodeName: string;
-  /** env NODE_DATA_DIR, default ./.canopy/node; the desired-state file lives here */
-  dataDir: string;
-  /** env DOCKER_HOST (`unix:///path` or `tcp://host:port`), else /var/run/docker.sock */
-  dockerSocket?: string | undefined;
-  /** env NODE_PUBLIC_IP, default 127.0.0.1: the address users reach published ports on */
-  publicIp?: string | undefined;
-  /** env NODE_CA_FILE (PEM path): the CA the cluster's MQTTS broker is verified against; default the system's */
-  caFile?: string | undefined;
-  /** env REPORT_INTERVAL_MS, default 2000 */
-  reportIntervalMs: number;
-  /** env NODE_LOCATION="lat,long": where this node is, for geographic placement; default the cluster's location */
-  location?: string | undefined;
-  /** env NODE_LABELS="k=v,k2=v2"; `realtime=true` also makes the node's aerOS IE `realTimeCapable` */
-  labels?: Record<string, string> | undefined;
-  /** env NODE_IE_ID: this node's aerOS Infrastructure Element id (a URN); default chosen by the cluster */
-  ieId?: string | undefined;
-  /** env NODE_ALLOW_PRIVILEGED=true|false, default false */
-  allowPrivileged: boolean;
-  /** env NODE_ALLOW_HOST_NAMESPACES: host network, PID and IPC; default false */
-  allowHostNamespaces?: boolean | undefined;
-  /** env NODE_ALLOW_BIND_MOUNTS: host path binds (not the Docker socket); default false */
-  allowBindMounts?: boolean | undefined;
-  /** env NODE_ALLOW_DOCKER_SOCKET; default false */
-  allowDockerSocket?: boolean | undefined;
-  /** env NODE_ALLOW_CAPABILITIES=NET_ADMIN,SYS_TIME (or ALL); default none */
-  allowCapabilities?: string[] | undefined;
-  /** env NODE_IMAGE_ALLOWLIST=prefix,glob*; default empty = any image */
-  imageAllowlist?: string[] | undefined;
-  /** env NODE_ALLOW_NAMED_VOLUMES: named Docker volumes (shared across tenants); default false */
-  allowNamedVolumes?: boolean | undefined;
-  /** env NODE_ALLOW_PRIVATE_REGISTRIES: images from loopback, link-local and private registry addresses; default false */
-  allowPrivateRegistries?: boolean | undefined;
-  /** env NODE_HOST_PORT_RANGE=min-max: host ports instances may publish on; default 1024-65535 */
-  hostPortMin?: number | undefined;
-  hostPortMax?: number | undefined;
-  /** env NODE_MAX_PORTS: port entries per instance; default 16 */
-  maxPorts?: number | undefined;
-  /** env NODE_PIDS_LIMIT: processes per container; default 512 */
-  pidsLimit?: number | undefined;
-  /** env NODE_DEFAULT_MEMORY_MB: a container's memory limit when its descriptor says 0; default 512 */
-  defaultMemoryMb?: number | undefined;
-  /** env NODE_DEFAULT_VCPUS: a container's CPU limit when its descriptor says 0; default 1 */
-  defaultVcpus?: number | undefined;
-  /** env NODE_GPUS; default: the number of /dev/nvidia<N> devices */
-  gpus?: number | undefined;
-  /** env RESTART_BACKOFF_BASE_MS / RESTART_BACKOFF_MAX_MS / RESTART_RESET_AFTER_MS */
-  restartBackoff?: RestartBackoffSettings | undefined;
-}
-
-export const DEFAULT_REPORT_INTERVAL_MS = 2000;
-
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LABEL_PAIR = String.raw`\s*[A-Za-z0-9][A-Za-z0-9_./-]*\s*=[^,=]*`;
 const LABEL_LIST = new RegExp(`^${LABEL_PAIR}(,${LABEL_PAIR})*$`);
-const BOOL = { message: 'must be true or false' };
-const MS = /^\d{1,10}$/;
+const CAPABILITY = /^(CAP_)?[A-Za-z_]{2,32}$/;
+const backoff = millis(1, 86_400_000);
 
-/** The merged settings, spelled as environment variables, validated through the one validation path. */
-export class NodeEngineEnv {
-  @IsOptional()
-  @IsUrl(
-    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
-    { message: 'must be an http(s) URL' },
+/** Config-file aliases the installer writes (`token`, `name`) besides the field and variable names. */
+const keys = (variable: string): { fileKeys: string[] } => ({
+  fileKeys: Object.entries(FILE_KEYS)
+    .filter(([, v]) => v === variable)
+    .map(([k]) => k),
+});
+
+/**
+ * Everything the node engine is configured with: one field per variable, its default on the field.
+ * Sources, strongest first: flags, environment, the YAML/JSON file (`-c`, NODE_ENGINE_CONFIG,
+ * CANOPY_CONFIG or /etc/canopy/node-engine.yaml), these defaults (which make embedded mode work).
+ */
+export class NodeEngineConfig {
+  /** Flags -a/-p build it too. */
+  @Setting(
+    'CLUSTER_URL',
+    custom('an http(s) URL', (v) => (/^https?:\/\/[^\s/]+(\/\S*)?$/.test(v) ? v.replace(/\/+$/, '') : undefined)),
   )
-  CLUSTER_URL?: string | undefined;
-
-  @IsString({ message: 'is required' }) @IsNotEmpty({ message: 'is required' }) NODE_TOKEN!: string;
-
-  @IsOptional()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, { message: 'must be 1-63 characters of letters, digits, _ . -' })
-  NODE_NAME?: string | undefined;
-
-  @IsOptional() @IsString() NODE_DATA_DIR?: string;
-
-  @IsOptional()
-  @Matches(/^(unix:\/\/\/\S+|tcp:\/\/[^\s:/]+:\d{1,5}\/?)$/, { message: 'must be unix:///path or tcp://host:port' })
-  DOCKER_HOST?: string | undefined;
-
-  @IsOptional() @IsString() @MaxLength(256) NODE_PUBLIC_IP?: string;
-  @IsOptional() @IsString() @IsNotEmpty() NODE_CA_FILE?: string;
-
-  @IsOptional()
-  @Matches(/^\d{2,7}$/, { message: 'must be a whole number of milliseconds (>= 10)' })
-  REPORT_INTERVAL_MS?: string | undefined;
-
-  @IsOptional() @Matches(LABEL_LIST, { message: 'must look like k=v,k2=v2' }) NODE_LABELS?: string;
-  @IsOptional()
-  @Matches(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/, { message: 'must look like lat,long (e.g. 48.14,11.58)' })
-  NODE_LOCATION?: string | undefined;
-
-  @IsOptional()
-  @MaxLength(IE_ID_MAX_LENGTH, { message: `must be at most ${IE_ID_MAX_LENGTH} characters` })
-  @Matches(IE_ID_PATTERN, { message: 'must be a URN such as urn:ngsi-ld:InfrastructureElement:<domain>:<name>' })
-  NODE_IE_ID?: string | undefined;
-
-  @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_PRIVILEGED?: string;
-  @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_HOST_NAMESPACES?: string;
-  @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_BIND_MOUNTS?: string;
-  @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_DOCKER_SOCKET?: string;
-
-  @IsOptional()
-  @Matches(/^\s*(CAP_)?[A-Za-z_]{2,32}\s*(,\s*(CAP_)?[A-Za-z_]{2,32}\s*)*$/, {
-    message: 'must be a comma-separated list of capabilities such as NET_ADMIN,SYS_TIME (or ALL)',
-  })
-  NODE_ALLOW_CAPABILITIES?: string | undefined;
-
-  @IsOptional() @IsString() @MaxLength(8192) NODE_IMAGE_ALLOWLIST?: string;
-
-  @IsOptional() @Matches(/^\d{1,3}$/, { message: 'must be a whole number' }) NODE_GPUS?: string;
-
-  @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_NAMED_VOLUMES?: string;
-  @IsOptional() @IsIn(['true', 'false'], BOOL) NODE_ALLOW_PRIVATE_REGISTRIES?: string;
-  @IsOptional() @Matches(/^\d{1,5}-\d{1,5}$/, { message: 'must look like 1024-65535' }) NODE_HOST_PORT_RANGE?: string;
-  @IsOptional() @Matches(/^[1-9]\d{0,3}$/, { message: 'must be a whole number from 1' }) NODE_MAX_PORTS?: string;
-  @IsOptional() @Matches(/^[1-9]\d{0,6}$/, { message: 'must be a whole number from 1' }) NODE_PIDS_LIMIT?: string;
-  @IsOptional()
-  @Matches(/^[1-9]\d{0,7}$/, { message: 'must be a whole number of MB from 1' })
-  NODE_DEFAULT_MEMORY_MB?: string | undefined;
-  @IsOptional()
-  @Matches(/^\d{1,4}(\.\d{1,3})?$/, { message: 'must be a number of CPUs such as 0.5' })
-  NODE_DEFAULT_VCPUS?: string | undefined;
-
-  @IsOptional() @Matches(MS, { message: 'must be a whole number of milliseconds' }) RESTART_BACKOFF_BASE_MS?: string;
-  @IsOptional() @Matches(MS, { message: 'must be a whole number of milliseconds' }) RESTART_BACKOFF_MAX_MS?: string;
-  @IsOptional() @Matches(MS, { message: 'must be a whole number of milliseconds' }) RESTART_RESET_AFTER_MS?: string;
+  clusterUrl = DEFAULT_CLUSTER_URL;
+  /** Bearer token for `POST /api/node/register`. */
+  @Setting('NODE_TOKEN', text(), { required: true, secret: true, ...keys('NODE_TOKEN') }) nodeToken!: string;
+  @Setting(
+    'NODE_NAME',
+    text({ pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, describe: '1-63 characters of letters, digits, _ . -' }),
+    keys('NODE_NAME'),
+  )
+  nodeName = os.hostname();
+  /** The desired-state file, the node credential and the private-image list live here. */
+  @Setting('NODE_DATA_DIR', custom('a directory path', (v) => path.resolve(v))) dataDir = path.resolve(
+    '.canopy',
+    'node',
+  );
+  /** `unix:///path` or `tcp://host:port`; unset: /var/run/docker.sock. */
+  @Setting(
+    'DOCKER_HOST',
+    text({ pattern: /^(unix:\/\/\/\S+|tcp:\/\/[^\s:/]+:\d{1,5}\/?)$/, describe: 'unix:///path or tcp://host:port' }),
+  )
+  dockerSocket?: string | undefined;
+  /** The address users reach published ports on. */
+  @Setting('NODE_PUBLIC_IP', text({ maxLength: 256 })) publicIp = '127.0.0.1';
+  /** PEM CA the cluster's MQTTS broker is verified against; default the system's. */
+  @Setting('NODE_CA_FILE', text({ describe: 'a file path' })) caFile?: string | undefined;
+  /** Heartbeat and report period. */
+  @Setting('REPORT_INTERVAL_MS', millis(10, 3_600_000)) reportIntervalMs = 2000;
+  /** Where this node is, for geographic placement; default the cluster's location. */
+  @Setting('NODE_LOCATION', text({ pattern: /^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/, describe: 'lat,long (e.g. 48.14,11.58)' }))
+  location?: string | undefined;
+  /** `k=v,k2=v2`; `realtime=true` also makes the node's aerOS IE `realTimeCapable`. */
+  @Setting('NODE_LABELS', custom('k=v,k2=v2', (v) => (LABEL_LIST.test(v) ? parseLabels(v) : undefined)))
+  labels?: Record<string, string> | undefined;
+  /** This node's aerOS Infrastructure Element id; default chosen by the cluster. */
+  @Setting(
+    'NODE_IE_ID',
+    text({
+      pattern: IE_ID_PATTERN,
+      maxLength: IE_ID_MAX_LENGTH,
+      describe: `a URN such as urn:ngsi-ld:InfrastructureElement:<domain>:<name>, at most ${IE_ID_MAX_LENGTH} characters`,
+    }),
+  )
+  ieId?: string | undefined;
+  @Setting('NODE_ALLOW_PRIVILEGED', bool) allowPrivileged = false;
+  /** Host network, PID and IPC. */
+  @Setting('NODE_ALLOW_HOST_NAMESPACES', bool) allowHostNamespaces = false;
+  /** Host path binds (never the Docker socket, /proc, /sys, /dev or Docker's data root). */
+  @Setting('NODE_ALLOW_BIND_MOUNTS', bool) allowBindMounts = false;
+  @Setting('NODE_ALLOW_DOCKER_SOCKET', bool) allowDockerSocket = false;
+  /** `NET_ADMIN,SYS_TIME` (or ALL), stored upper-case without `CAP_`. */
+  @Setting(
+    'NODE_ALLOW_CAPABILITIES',
+    custom('a comma-separated list of capabilities such as NET_ADMIN,SYS_TIME (or ALL)', (v) =>
+      list(text({ pattern: CAPABILITY }))
+        .parse(v)
+        ?.map((c) => c.toUpperCase().replace(/^CAP_/, '')),
+    ),
+  )
+  allowCapabilities: string[] = [];
+  /** Image prefixes or globs; empty = any image. */
+  @Setting('NODE_IMAGE_ALLOWLIST', list(text({ maxLength: 8192 }))) imageAllowlist: string[] = [];
+  /** Named Docker volumes (shared across tenants). */
+  @Setting('NODE_ALLOW_NAMED_VOLUMES', bool) allowNamedVolumes = false;
+  /** Images from loopback, link-local and private registry addresses. */
+  @Setting('NODE_ALLOW_PRIVATE_REGISTRIES', bool) allowPrivateRegistries = false;
+  /** `min-max`: the host ports instances may publish on. */
+  @Setting('NODE_HOST_PORT_RANGE', custom('min-max with 1 <= min <= max <= 65535 (e.g. 1024-65535)', parsePortRange))
+  hostPorts = { min: 1024, max: 65535 };
+  /** Port entries per instance. */
+  @Setting('NODE_MAX_PORTS', int(1, 9999)) maxPorts = 16;
+  /** Processes per container (always set). */
+  @Setting('NODE_PIDS_LIMIT', int(1, 9_999_999)) pidsLimit = 512;
+  /** A container's limits when its descriptor says 0. */
+  @Setting('NODE_DEFAULT_MEMORY_MB', int(1, 99_999_999)) defaultMemoryMb = 512;
+  @Setting('NODE_DEFAULT_VCPUS', decimal(0.01, 9999)) defaultVcpus = 1;
+  /** GPUs offered; the loader's fallback is the number of /dev/nvidia<N> devices found. */
+  @Setting('NODE_GPUS', int(0, 999)) gpus = 0;
+  /** Crash-loop restart delay: doubles from base up to max; a container up this long resets it. */
+  @Setting('RESTART_BACKOFF_BASE_MS', backoff) restartBackoffBaseMs = 10_000;
+  @Setting('RESTART_BACKOFF_MAX_MS', backoff) restartBackoffMaxMs = 300_000;
+  @Setting('RESTART_RESET_AFTER_MS', backoff) restartResetAfterMs = 600_000;
+  @Setting('LOG_LEVEL', oneOf(LOG_LEVELS)) logLevel: (typeof LOG_LEVELS)[number] = 'info';
 }
+
+/** A hand-built config (tests, embedded wiring) needs the cluster and token; the rest has defaults. */
+export type NodeEngineConfigInit = Partial<NodeEngineConfig> & Pick<NodeEngineConfig, 'clusterUrl' | 'nodeToken'>;
 
 export interface ConfigSources {
   env: NodeJS.ProcessEnv;
   flags?: NodeEngineFlags | undefined;
-  /** Parsed config-file contents (see {@link readConfigFile}) and where they came from. */
-  file?: { path: string; values: Record<string, unknown> };
+  /** A parsed config file (see `readConfigFile`). */
+  file?: ConfigFile | undefined;
   /** `node-engine status` reads the data dir only and has no use for the token. */
   requireToken?: boolean | undefined;
-  /** GPUs found on this machine when neither NODE_GPUS nor the file say otherwise. */
+  /** GPUs found on this machine, used unless NODE_GPUS (or the file) says otherwise. */
   detectedGpus?: number | undefined;
 }
 
-/**
- * Reads and validates the node engine's environment once, at start. Empty strings count as unset
- * (a templated unit file often renders `FOO=`). Every default makes the embedded mode work.
- *
- * @throws ConfigError naming the first bad variable (the message lists all of them).
- */
+/** Reads and validates the environment alone. @throws ConfigError naming the first bad variable. */
 export function loadNodeEngineConfig(env: NodeJS.ProcessEnv): NodeEngineConfig {
   return resolveNodeEngineConfig({ env });
 }
 
-/**
- * Merges the sources with precedence flags > environment > config file > defaults, then validates
- * the result as one set of variables, so a bad value is reported the same way wherever it came from.
- */
+/** Merges flags > environment > config file > defaults and validates the result as one set of variables. */
 export function resolveNodeEngineConfig(sources: ConfigSources): NodeEngineConfig {
-  const raw: Record<string, string> = {};
-  if (sources.file !== undefined) {
-    Object.assign(raw, fileToVariables(sources.file.path, sources.file.values));
-  }
-  Object.assign(raw, presentEnv(sources.env, KNOWN_VARIABLES));
-  Object.assign(raw, flagsToVariables(sources.flags ?? {}, raw.CLUSTER_URL));
-  if (sources.requireToken === false && raw.NODE_TOKEN === undefined) {
-    raw.NODE_TOKEN = '-';
-  }
-
-  const result = validateInput(NodeEngineEnv, raw);
-  if (!result.ok) {
-    const first = result.errors[0];
-    const message = result.errors.map((e) => `${e.path} ${e.message}`).join('; ');
-    throw new ConfigError(first?.path ?? 'environment', `invalid node engine configuration: ${message}`);
-  }
-  const v = result.value;
-  const reportIntervalMs =
-    v.REPORT_INTERVAL_MS === undefined ? DEFAULT_REPORT_INTERVAL_MS : Number(v.REPORT_INTERVAL_MS);
-  if (reportIntervalMs < 10) {
-    throw new ConfigError('REPORT_INTERVAL_MS', 'invalid node engine configuration: REPORT_INTERVAL_MS must be >= 10');
-  }
-  const restartBackoff: RestartBackoffSettings = {
-    baseMs: numberOr(v.RESTART_BACKOFF_BASE_MS, DEFAULT_RESTART_BACKOFF.baseMs),
-    maxMs: numberOr(v.RESTART_BACKOFF_MAX_MS, DEFAULT_RESTART_BACKOFF.maxMs),
-    resetAfterMs: numberOr(v.RESTART_RESET_AFTER_MS, DEFAULT_RESTART_BACKOFF.resetAfterMs),
-  };
-  if (restartBackoff.baseMs < 1 || restartBackoff.maxMs < restartBackoff.baseMs) {
+  const fileUrl = sources.file?.values.clusterUrl ?? sources.file?.values.CLUSTER_URL;
+  const lowerUrl = sources.env.CLUSTER_URL || (typeof fileUrl === 'string' ? fileUrl : undefined);
+  const config = loadSettings(NodeEngineConfig, {
+    env: sources.env,
+    file: sources.file,
+    overrides: flagsToVariables(sources.flags ?? {}, lowerUrl),
+    fallback: {
+      ...(sources.requireToken === false ? { NODE_TOKEN: '-' } : {}),
+      ...(sources.detectedGpus === undefined ? {} : { NODE_GPUS: String(sources.detectedGpus) }),
+    },
+  });
+  if (config.restartBackoffMaxMs < config.restartBackoffBaseMs) {
     throw new ConfigError(
       'RESTART_BACKOFF_MAX_MS',
-      'invalid node engine configuration: RESTART_BACKOFF_BASE_MS must be >= 1 and <= RESTART_BACKOFF_MAX_MS',
+      `must be at least RESTART_BACKOFF_BASE_MS (${config.restartBackoffBaseMs} ms), got ${config.restartBackoffMaxMs} ms`,
     );
   }
-  const [portMin, portMax] = (v.NODE_HOST_PORT_RANGE ?? '1024-65535').split('-').map(Number);
-  if (portMin === undefined || portMax === undefined || portMin < 1 || portMax > 65535 || portMin > portMax) {
-    throw new ConfigError('NODE_HOST_PORT_RANGE', 'must be min-max with 1 <= min <= max <= 65535');
-  }
-  const defaultVcpus = v.NODE_DEFAULT_VCPUS === undefined ? 1 : Number(v.NODE_DEFAULT_VCPUS);
-  if (defaultVcpus < 0.01) {
-    throw new ConfigError('NODE_DEFAULT_VCPUS', 'must be at least 0.01');
-  }
+  return config;
+}
+
+/** The defaults for what a hand-built config leaves out. */
+export function completeNodeEngineConfig(init: NodeEngineConfigInit): NodeEngineConfig {
+  return completeSettings(NodeEngineConfig, init);
+}
+
+/** The crash-loop backoff the instance manager takes, from its three settings. */
+export function restartBackoffOf(config: NodeEngineConfig): RestartBackoffSettings {
   return {
-    allowNamedVolumes: v.NODE_ALLOW_NAMED_VOLUMES === 'true',
-    allowPrivateRegistries: v.NODE_ALLOW_PRIVATE_REGISTRIES === 'true',
-    hostPortMin: portMin,
-    hostPortMax: portMax,
-    maxPorts: v.NODE_MAX_PORTS === undefined ? 16 : Number(v.NODE_MAX_PORTS),
-    pidsLimit: v.NODE_PIDS_LIMIT === undefined ? 512 : Number(v.NODE_PIDS_LIMIT),
-    defaultMemoryMb: v.NODE_DEFAULT_MEMORY_MB === undefined ? 512 : Number(v.NODE_DEFAULT_MEMORY_MB),
-    defaultVcpus,
-    clusterUrl: (v.CLUSTER_URL ?? DEFAULT_CLUSTER_URL).replace(/\/+$/, ''),
-    nodeToken: v.NODE_TOKEN,
-    nodeName: v.NODE_NAME ?? os.hostname(),
-    dataDir: path.resolve(v.NODE_DATA_DIR ?? path.join('.canopy', 'node')),
-    dockerSocket: v.DOCKER_HOST,
-    publicIp: v.NODE_PUBLIC_IP ?? '127.0.0.1',
-    caFile: v.NODE_CA_FILE,
-    reportIntervalMs,
-    labels: v.NODE_LABELS === undefined ? undefined : parseLabels(v.NODE_LABELS),
-    location: v.NODE_LOCATION,
-    ieId: v.NODE_IE_ID,
-    allowPrivileged: v.NODE_ALLOW_PRIVILEGED === 'true',
-    allowHostNamespaces: v.NODE_ALLOW_HOST_NAMESPACES === 'true',
-    allowBindMounts: v.NODE_ALLOW_BIND_MOUNTS === 'true',
-    allowDockerSocket: v.NODE_ALLOW_DOCKER_SOCKET === 'true',
-    allowCapabilities: envList(v.NODE_ALLOW_CAPABILITIES).map((c) => c.toUpperCase().replace(/^CAP_/, '')),
-    imageAllowlist: envList(v.NODE_IMAGE_ALLOWLIST),
-    gpus: v.NODE_GPUS === undefined ? (sources.detectedGpus ?? 0) : Number(v.NODE_GPUS),
-    restartBackoff,
+    baseMs: config.restartBackoffBaseMs,
+    maxMs: config.restartBackoffMaxMs,
+    resetAfterMs: config.restartResetAfterMs,
   };
 }
 
-function numberOr(value: string | undefined, fallback: number): number {
-  return value === undefined ? fallback : Number(value);
+function parsePortRange(v: string): { min: number; max: number } | undefined {
+  const match = /^(\d{1,5})-(\d{1,5})$/.exec(v);
+  const [min, max] = [Number(match?.[1]), Number(match?.[2])];
+  return match !== null && min >= 1 && max <= 65535 && min <= max ? { min, max } : undefined;
 }
 
 function parseLabels(list: string): Record<string, string> {

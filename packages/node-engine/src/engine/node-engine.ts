@@ -1,7 +1,12 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { NodeTopics, type NodeRegisterResponse } from '@canopy/schema';
-import type { NodeEngineConfig } from '../config/node-engine.config';
+import {
+  completeNodeEngineConfig,
+  restartBackoffOf,
+  type NodeEngineConfig,
+  type NodeEngineConfigInit,
+} from '../config/node-engine.config';
 import type { ContainerRuntime, Subscription } from '../docker/container-runtime.port';
 import { DockerRuntimeAdapter } from '../docker/docker-runtime.adapter';
 import { InstanceUsageCollector } from '../metrics/instance-usage.collector';
@@ -43,11 +48,13 @@ export interface NodeEngineHandle {
  * engine starts over under that id (`nodeId` then reads the new one).
  */
 export async function startNodeEngine(
-  config: NodeEngineConfig,
+  init: NodeEngineConfigInit,
   logger?: Logger,
   ports: NodeEnginePorts = {},
 ): Promise<NodeEngineHandle> {
-  const log = (logger ?? pino({ name: 'canopy-node-engine' })).child({ component: 'node-engine' });
+  const config = completeNodeEngineConfig(init);
+  const base = logger ?? pino({ name: 'canopy-node-engine', level: config.logLevel });
+  const log = base.child({ component: 'node-engine' });
   let stopping = false;
   // Aborts a registration still retrying in a restart, so stop() never waits on an absent cluster.
   const outer = new AbortController();
@@ -95,21 +102,20 @@ async function startEngineOnce(
     ports.runtime ??
     new DockerRuntimeAdapter(config.dockerSocket, {
       ...DEFAULT_RESOURCE_LIMITS,
-      ...(config.pidsLimit !== undefined ? { pidsLimit: config.pidsLimit } : {}),
-      ...(config.defaultMemoryMb !== undefined ? { defaultMemoryBytes: config.defaultMemoryMb * 1024 * 1024 } : {}),
-      ...(config.defaultVcpus !== undefined ? { defaultNanoCpus: Math.round(config.defaultVcpus * 1e9) } : {}),
+      pidsLimit: config.pidsLimit,
+      defaultMemoryBytes: config.defaultMemoryMb * 1024 * 1024,
+      defaultNanoCpus: Math.round(config.defaultVcpus * 1e9),
     });
   await runtime.ping();
 
-  const gpus = config.gpus ?? 0;
-  const policy = safetyPolicyOf(config, gpus);
+  const policy = safetyPolicyOf(config, config.gpus);
   const lifetime = new AbortController();
   outerStop.addEventListener('abort', () => lifetime.abort(), { once: true });
   const machine = describeThisMachine(
     config.nodeName,
     config.publicIp,
     config.labels,
-    gpus,
+    config.gpus,
     config.location,
     config.ieId,
   );
@@ -133,13 +139,13 @@ async function startEngineOnce(
     nodeName: config.nodeName,
     publicIp: config.publicIp,
     policy,
-    ...(config.restartBackoff === undefined ? {} : { backoff: config.restartBackoff }),
+    backoff: restartBackoffOf(config),
     clock,
     publish: (message) => link?.publish(NodeTopics.job(nodeId), message, 1),
     log: nodeLog,
     privateImages: await PrivateImageStore.open(config.dataDir),
   });
-  const metrics = new NodeMetricsCollector(config.dataDir, nodeArch(), clock, gpus);
+  const metrics = new NodeMetricsCollector(config.dataDir, nodeArch(), clock, config.gpus);
   const usage = new InstanceUsageCollector((id) => runtime.containerStats(id), {
     fallbackIntervalMs: Math.max(10_000, config.reportIntervalMs * 5),
     clock,

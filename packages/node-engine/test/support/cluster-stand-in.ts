@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { JobStatusMessage, NodeInformation, NodeJobsReport, NodeRegisterRequest } from '@canopy/schema';
-import type { NodeEngineConfig } from '../../src';
+import type { NodeEngineConfigInit } from '../../src';
 
 /**
  * aedes is a dependency of the cluster package (it runs the embedded broker there); the node
@@ -88,7 +88,7 @@ export class ClusterStandIn {
   }
 
   /** A node engine's config for this stand-in (loopback, reports every 500 ms); a test adds what it is about. */
-  engineConfig(nodeName: string, dataDir: string): NodeEngineConfig {
+  engineConfig(nodeName: string, dataDir: string): NodeEngineConfigInit {
     return {
       clusterUrl: this.clusterUrl,
       nodeToken: this.token,

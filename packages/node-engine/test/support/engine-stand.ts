@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { ensureTestImage, removeContainersOfNode, waitFor } from '@canopy/testing';
-import { startNodeEngine, type NodeEngineConfig, type NodeEngineHandle, type NodeEnginePorts } from '../../src';
+import { startNodeEngine, type NodeEngineConfigInit, type NodeEngineHandle, type NodeEnginePorts } from '../../src';
 import { ClusterStandIn } from './cluster-stand-in';
 
 /**
@@ -16,7 +16,7 @@ export class EngineStand {
   readonly cluster: ClusterStandIn;
   private dataDir: string | undefined;
   private engine: NodeEngineHandle | undefined;
-  private config: NodeEngineConfig | undefined;
+  private config: NodeEngineConfigInit | undefined;
 
   constructor(private readonly name: string) {
     this.nodeId = `${name}-${process.pid}-${Date.now().toString(36)}`;
@@ -24,11 +24,11 @@ export class EngineStand {
   }
 
   /** Starts the engine with the stand-in's config plus `config`, and waits for its first heartbeat. */
-  async start(config: Partial<NodeEngineConfig>, log: Logger, ports?: NodeEnginePorts): Promise<NodeEngineHandle> {
+  async start(config: Partial<NodeEngineConfigInit>, log: Logger, ports?: NodeEnginePorts): Promise<NodeEngineHandle> {
     await ensureTestImage();
     this.dataDir = await fs.mkdtemp(path.join(os.tmpdir(), `canopy-node-${this.name}-`));
     await this.cluster.start();
-    const full: NodeEngineConfig = { ...this.cluster.engineConfig(`${this.name}-worker`, this.dataDir), ...config };
+    const full: NodeEngineConfigInit = { ...this.cluster.engineConfig(`${this.name}-worker`, this.dataDir), ...config };
     this.config = full;
     this.engine = await startNodeEngine(full, log, ports);
     await waitFor('a heartbeat', () => this.cluster.heartbeats()[0]);

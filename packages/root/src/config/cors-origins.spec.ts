@@ -3,7 +3,6 @@ import { loadRootConfig, parseCorsOrigins } from './root-config';
 
 describe('CANOPY_CORS_ORIGINS', () => {
   it('defaults to any origin', () => {
-    expect(parseCorsOrigins(undefined)).toBe('*');
     expect(parseCorsOrigins('')).toBe('*');
     expect(parseCorsOrigins('*')).toBe('*');
     expect(loadRootConfig({ ROOT_DATA_DIR: '/tmp/canopy-unused' }).corsOrigins).toBe('*');

@@ -27,6 +27,8 @@ import {
 import { ValidationFailedError, YAML_MEDIA_TYPES } from '@canopy/nest-edge';
 import { AerosApi, CurrentUser, type Principal } from '../../auth/principal';
 import { ApiAuthenticated } from '../../common/openapi';
+import { ROOT_CONFIG } from '../../common/tokens';
+import type { RootConfig } from '../../config/root-config';
 import { COMPONENTS, type ComponentObject, type ComponentsPort } from '../components.port';
 import { LloExceptionFilter } from './llo-exception.filter';
 
@@ -45,7 +47,10 @@ const YAML_ONLY = 'The content of the body must be in YAML format';
 @UseFilters(LloExceptionFilter)
 @Controller()
 export class LloApiController {
-  constructor(@Inject(COMPONENTS) private readonly components: ComponentsPort) {}
+  constructor(
+    @Inject(COMPONENTS) private readonly components: ComponentsPort,
+    @Inject(ROOT_CONFIG) private readonly config: Pick<RootConfig, 'buildTime' | 'commit'>,
+  ) {}
 
   @Get('version')
   @ApiOperation({ summary: 'API version and the CR kinds it serves' })
@@ -53,8 +58,8 @@ export class LloApiController {
     return {
       version: '1.2.0',
       supportedCRs: [...AEROS_KINDS].reverse(),
-      buildTime: process.env.CANOPY_BUILD_TIME ?? 'unknown',
-      commitHash: process.env.CANOPY_COMMIT ?? 'unknown',
+      buildTime: this.config.buildTime,
+      commitHash: this.config.commit,
       serviceName: 'Canopy LLO API',
     };
   }
