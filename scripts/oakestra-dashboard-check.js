@@ -142,20 +142,91 @@ async function flow(page, u, step, { dashboard, user, password, image, names, de
       app,
     );
   };
+  /**
+   * Every refresh of the list draws the services anew, closed: wait until the dashboard's requests
+   * are answered, then open the service's entry (its header toggles it) until its body shows.
+   */
+  const openService = async () => {
+    const end = Date.now() + 20_000;
+    for (;;) {
+      await page.waitForNetworkIdle({ idleTime: 300, timeout: 5_000 }).catch(() => undefined);
+      const open = () =>
+        page.evaluate(() => /Instance \d|No instances of this service\./.test(document.body.innerText));
+      if (!(await open())) {
+        await u.clickText(service);
+      }
+      const shown = await page
+        .waitForFunction(() => /Instance \d|No instances of this service\./.test(document.body.innerText), {
+          timeout: 2_000,
+        })
+        .then(
+          () => true,
+          () => false,
+        );
+      if (shown) {
+        return;
+      }
+      if (Date.now() > end) {
+        throw new Error(`the entry of ${service} did not open`);
+      }
+    }
+  };
+  /** Opens the service's entry and does `act` there, again if a refresh closed the entry under it. */
+  const onOpenService = async (act) => {
+    for (let attempt = 1; ; attempt += 1) {
+      await openService();
+      try {
+        return await act();
+      } catch (error) {
+        if (attempt === 5) {
+          throw error;
+        }
+      }
+    }
+  };
+  /** Opens the constraint's Cluster drop-down until it lists the clusters (it loads them itself) and picks the first. */
+  const pickFirstCluster = async () => {
+    const end = Date.now() + 15_000;
+    for (;;) {
+      await page.evaluate(() =>
+        [...document.querySelectorAll('nb-select')]
+          .find((e) => e.getAttribute('placeholder') === 'Cluster')
+          ?.querySelector('button')
+          ?.click(),
+      );
+      const shown = await page
+        .waitForFunction(
+          () => {
+            const names = [...document.querySelectorAll('nb-option')]
+              .filter((o) => o.offsetParent !== null)
+              .map((o) => o.innerText.trim())
+              .filter((t) => !['Container', 'Unikernel', 'Vm'].includes(t));
+            return names.length > 0 ? names[0] : undefined;
+          },
+          { timeout: 2_000 },
+        )
+        .then(
+          (h) => h.jsonValue(),
+          () => undefined,
+        );
+      if (shown !== undefined) {
+        await u.click(shown);
+        return shown;
+      }
+      if (Date.now() > end) {
+        throw new Error('the Cluster drop-down listed no cluster');
+      }
+      await page.keyboard.press('Escape');
+    }
+  };
   /** Refreshes the service list until `check(text of the page)` holds. */
   const untilServices = async (check, what) => {
     const end = Date.now() + deadline;
     for (;;) {
       await reopenServices();
-      await u.clickText(service); // the accordion opens on its header
-      const seen = await page
-        .waitForFunction((s) => document.body.innerText.includes(s), { timeout: 3_000 }, 'Instance ')
-        .then(
-          () => true,
-          () => false,
-        );
+      await openService();
       const body = await u.text();
-      if (check(body, seen)) {
+      if (check(body)) {
         return body;
       }
       if (Date.now() > end) {
@@ -203,14 +274,7 @@ async function flow(page, u, step, { dashboard, user, password, image, names, de
     // a cluster constraint, the cluster picked from the ones the form lists (GET /api/clusters/)
     await u.clickIcon('Constraints:', 'plus');
     await u.click('Cluster Constraints');
-    await page.evaluate(() =>
-      [...document.querySelectorAll('nb-select')]
-        .find((e) => e.getAttribute('placeholder') === 'Cluster')
-        ?.querySelector('button')
-        ?.click(),
-    );
-    await page.waitForFunction(() => document.querySelectorAll('nb-option').length > 0, { timeout: 15_000 });
-    cluster = await page.evaluate(() => document.querySelector('nb-option').innerText.trim());
+    cluster = await pickFirstCluster();
     await u.click(cluster);
     await u.click('Save');
     await u.waitText('Service List');
@@ -218,21 +282,24 @@ async function flow(page, u, step, { dashboard, user, password, image, names, de
     await u.waitText(service);
   });
   await step(`deploy ${service} from its menu (cluster ${cluster})`, async () => {
-    await u.clickIcon(service, 'more-vertical-outline');
-    await u.click('Deploy');
-    await page.waitForResponse(
-      (r) => /\/api\/service\/[^/]+\/instance$/.test(r.url()) && r.request().method() === 'POST',
-      {
-        timeout: 15_000,
-      },
-    );
+    await onOpenService(async () => {
+      const answered = page.waitForResponse(
+        (r) => /\/api\/service\/[^/]+\/instance$/.test(r.url()) && r.request().method() === 'POST',
+        { timeout: 3_000 },
+      );
+      await u.clickIcon(service, 'more-vertical-outline', undefined, 3_000);
+      await u.click('Deploy', 3_000);
+      await answered;
+    });
   });
   await step(`the service list shows instance 0 of ${service} RUNNING`, () =>
     untilServices((body) => /Instance 0\s+RUNNING/.test(body), 'RUNNING'),
   );
   await step('the instance details show its status, cluster and node', async () => {
-    await u.clickIcon('Instance 0', 'arrowhead-right-outline', 'View Instance Details');
-    await u.waitText('Instance Details');
+    await onOpenService(async () => {
+      await u.clickIcon('Instance 0', 'arrowhead-right-outline', 'View Instance Details', 3_000);
+      await u.waitText('Instance Details', true, 3_000);
+    });
     await page.waitForFunction(
       () =>
         /Status:\s*RUNNING/.test(document.body.innerText) &&
@@ -243,11 +310,13 @@ async function flow(page, u, step, { dashboard, user, password, image, names, de
   });
   await step(`delete instance 0 of ${service} with its trash button`, async () => {
     await reopenServices();
-    await u.clickText(service);
-    await u.waitText('Instance 0');
-    await u.clickIcon('Instance 0', 'trash-2', 'Delete Instance');
-    await page.waitForResponse((r) => /\/instance\/0$/.test(r.url()) && r.request().method() === 'DELETE', {
-      timeout: 15_000,
+    await onOpenService(async () => {
+      const answered = page.waitForResponse(
+        (r) => /\/instance\/0$/.test(r.url()) && r.request().method() === 'DELETE',
+        { timeout: 3_000 },
+      );
+      await u.clickIcon('Instance 0', 'trash-2', 'Delete Instance', 3_000);
+      await answered;
     });
     await untilServices((body) => body.includes('No instances of this service.'), 'the instance gone');
   });

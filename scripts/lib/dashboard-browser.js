@@ -67,21 +67,21 @@ function ui(page, timeout = 15_000) {
       return el !== undefined;
     }, text);
   /** Waits until `text` can be clicked, then clicks it. */
-  const click = async (text) => {
+  const click = async (text, ms = timeout) => {
     await page.waitForFunction(
       (t) =>
         [...document.querySelectorAll('button, a, span, div, p, nb-option')].some(
           (e) => e.offsetParent !== null && e.textContent.trim() === t,
         ),
-      { timeout },
+      { timeout: ms },
       text,
     );
     if (!(await clickText(text))) {
       throw new Error(`nothing to click labelled "${text}"`);
     }
   };
-  const waitText = (text, present = true) =>
-    page.waitForFunction((t, p) => document.body.innerText.includes(t) === p, { timeout }, text, present);
+  const waitText = (text, present = true, ms = timeout) =>
+    page.waitForFunction((t, p) => document.body.innerText.includes(t) === p, { timeout: ms }, text, present);
   /** Opens the drop-down whose placeholder or form control is `name` and picks `option`. */
   const choose = async (name, option) => {
     await page.waitForFunction(
@@ -101,7 +101,7 @@ function ui(page, timeout = 15_000) {
    * Clicks the button showing icon `icon` (and, if given, tooltip `tooltip`) inside the element
    * that contains `within`'s text most closely (a list row, an accordion item).
    */
-  const clickIcon = (within, icon, tooltip) =>
+  const clickIcon = (within, icon, tooltip, ms = timeout) =>
     page.waitForFunction(
       (w, i, t) => {
         const buttons = [...document.querySelectorAll('button')].filter(
@@ -127,7 +127,7 @@ function ui(page, timeout = 15_000) {
         best?.click();
         return best !== undefined;
       },
-      { timeout },
+      { timeout: ms },
       within,
       icon,
       tooltip,
