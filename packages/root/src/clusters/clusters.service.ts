@@ -229,6 +229,8 @@ export class ClustersService {
       resources: this.resources.get(c.id),
       state: this.state(c.id),
       silentMs: this.silentMs(c.id),
+      nodes: this.ies.get(c.id),
+      now: this.clock.now().getTime(),
     });
   }
 

@@ -21,8 +21,11 @@ export interface InstanceView {
   status_history: InstanceRecord['history'];
   created_at: string;
   updated_at: string;
-  /** Oakestra's instance page: the cluster's location, when the root knows it. */
-  cluster_location?: string | null;
+  /**
+   * Oakestra's instance page: the cluster's location, `''` when the root knows none (the
+   * dashboard reads its `length` before anything else, so never null).
+   */
+  cluster_location: string;
   /** The dashboard's spelling of `publicip`. */
   public_ip: string | null;
   /**
@@ -82,7 +85,7 @@ export function toInstanceView(
   usage?: UsageLookup,
 ): InstanceView {
   return {
-    cluster_location: i.clusterId === undefined ? null : (locations?.get(i.clusterId) ?? null),
+    cluster_location: i.clusterId === undefined ? '' : (locations?.get(i.clusterId) ?? ''),
     public_ip: i.publicIp ?? null,
     ...usageFields(i, usage),
     instance_number: i.instanceNumber,
