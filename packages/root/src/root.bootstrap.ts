@@ -23,14 +23,25 @@ export interface RootHandle {
   stop(): Promise<void>;
 }
 
+/** Test seams only, never reachable from configuration. */
+export interface RootTestOptions {
+  /** Wraps the store before anything uses it (tests give SQLite a network store's latency). */
+  wrapStore?: (store: Store) => Store;
+}
+
 /** Starts the root orchestrator: REST API and the clusters' Socket.IO endpoint on one port. */
-export async function startRoot(config: RootConfig, parent?: Logger): Promise<RootHandle> {
+export async function startRoot(
+  config: RootConfig,
+  parent?: Logger,
+  testing: RootTestOptions = {},
+): Promise<RootHandle> {
   const log = (parent ?? pino({ name: 'canopy' })).child({ tier: 'root' });
   const secrets = resolveSecrets(config);
   // MONGODB_URI selects MongoDB; otherwise the embedded SQLite file in the data directory.
-  const store: Store = config.mongodbUri
+  const opened: Store = config.mongodbUri
     ? await MongoStore.connect(config.mongodbUri)
     : new SqliteStore(config.dataDir);
+  const store = testing.wrapStore ? testing.wrapStore(opened) : opened;
   // Registry passwords reach the file or the database sealed, whichever store it is.
   sealRegistryPasswords(store, new SecretBox(secrets.storeKey));
   const app = await NestFactory.create<NestExpressApplication>(RootModule.forRoot({ config, secrets, store, log }), {

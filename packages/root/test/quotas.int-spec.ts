@@ -12,6 +12,7 @@ describe('per-user quotas (real root over HTTP)', () => {
   let dir: string;
   const tokens: Record<string, string> = {};
   let aliceId = '';
+  let carolId = '';
   let counter = 0;
 
   async function call(
@@ -70,11 +71,24 @@ describe('per-user quotas (real root over HTTP)', () => {
         CANOPY_QUOTA_MEMORY_MB: '256',
       }),
       pino({ level: 'silent' }),
+      {
+        // Reads of a user's services wait as they would on MongoDB, so concurrent requests get a
+        // window between check and write. NOTE: on this machine the requests still reached the
+        // check one at a time (cause not found), so this case passed before the fix too.
+        wrapStore: (store) => {
+          const find = store.services.find.bind(store.services);
+          store.services.find = async (filter) => {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            return find(filter);
+          };
+          return store;
+        },
+      },
     );
     const login = async (username: string, password: string) =>
       ((await call('', 'POST', '/api/auth/login', { username, password })).json as { token: string }).token;
     tokens.admin = await login('Admin', 'quota-admin-pw');
-    for (const name of ['alice', 'bob']) {
+    for (const name of ['alice', 'bob', 'carol']) {
       const created = await call('admin', 'POST', '/api/users', {
         username: name,
         password: `${name}-password`,
@@ -82,6 +96,9 @@ describe('per-user quotas (real root over HTTP)', () => {
       });
       if (name === 'alice') {
         aliceId = created.json.id;
+      }
+      if (name === 'carol') {
+        carolId = created.json.id;
       }
       tokens[name] = await login(name, `${name}-password`);
     }
@@ -159,5 +176,34 @@ describe('per-user quotas (real root over HTTP)', () => {
       exceeded('instances'),
     );
     expect((await app('admin', ms({ replicas: 8, vcpus: 2 }))).status).toBe(201);
+  });
+
+  it('holds under concurrent creates, scales and deploys of one user (check and reserve are one step)', async () => {
+    const used = async () =>
+      ((await call('carol', 'GET', `/api/user/${carolId}/quota`)).json as { used: { instances: number } }).used;
+    // Ten creates of one instance each against a quota of three: exactly three may land.
+    const creates = await Promise.all(
+      Array.from({ length: 10 }, () => app('carol', ms({ replicas: 1, vcpus: 0, memory: 1 }))),
+    );
+    expect(creates.filter((r) => r.status === 201)).toHaveLength(3);
+    expect(creates.filter((r) => r.status === 409).every((r) => r.json.code === 'QUOTA_EXCEEDED')).toBe(true);
+    expect((await used()).instances).toBe(3);
+
+    // Scale down to one each, then race scale-ups and deploys of the three services.
+    const ids = creates.filter((r) => r.status === 201).map((r) => r.json.applications[0].microservices[0] as string);
+    for (const id of ids) {
+      expect((await call('carol', 'PUT', `/api/service/${id}`, ms({ replicas: 0, vcpus: 0, memory: 1 }))).status).toBe(
+        200,
+      );
+    }
+    const raced = await Promise.all(
+      ids.flatMap((id) => [
+        call('carol', 'PUT', `/api/service/${id}`, ms({ replicas: 2, vcpus: 0, memory: 1 })),
+        call('carol', 'POST', `/api/service/${id}/instance`),
+        call('carol', 'POST', `/api/service/${id}/instance`),
+      ]),
+    );
+    expect(raced.every((r) => r.status === 200 || (r.status === 409 && r.json.code === 'QUOTA_EXCEEDED'))).toBe(true);
+    expect((await used()).instances).toBeLessThanOrEqual(3);
   });
 });

@@ -78,56 +78,59 @@ export class ApplicationsService {
     const added = sla.applications.flatMap((app) =>
       app.microservices.map((ms) => demandOf(newServiceRecord(user.userId, { ...app, id: '' }, ms))),
     );
-    await this.quotas.ensureRoom(user, user.userId, added);
     const scheduled: string[] = [];
-    const created = await this.store.transaction(async () => {
-      const out: ApplicationRecord[] = [];
-      for (const [a, app] of sla.applications.entries()) {
-        const { application_name, application_namespace } = app;
-        // An indexed lookup of just this name, so creating stays constant-time however many applications a user has.
-        const [stored] = await this.store.applications.find({
-          ownerId: user.userId,
-          application_name,
-          application_namespace,
-        });
-        const clash =
-          stored ??
-          out.find((x) => x.application_name === application_name && x.application_namespace === application_namespace);
-        if (clash) {
-          throw new ConflictError(
-            `application ${app.application_name}.${app.application_namespace} already exists (${clash.id})`,
-            [
-              {
-                path: `applications[${a}].application_name`,
-                message: 'an application with this name and namespace exists',
-              },
-            ],
-            'APPLICATION_NAME_TAKEN',
+    const created = await this.quotas.reserve(user, user.userId, added, [], () =>
+      this.store.transaction(async () => {
+        const out: ApplicationRecord[] = [];
+        for (const [a, app] of sla.applications.entries()) {
+          const { application_name, application_namespace } = app;
+          // An indexed lookup of just this name, so creating stays constant-time however many applications a user has.
+          const [stored] = await this.store.applications.find({
+            ownerId: user.userId,
+            application_name,
+            application_namespace,
+          });
+          const clash =
+            stored ??
+            out.find(
+              (x) => x.application_name === application_name && x.application_namespace === application_namespace,
+            );
+          if (clash) {
+            throw new ConflictError(
+              `application ${app.application_name}.${app.application_namespace} already exists (${clash.id})`,
+              [
+                {
+                  path: `applications[${a}].application_name`,
+                  message: 'an application with this name and namespace exists',
+                },
+              ],
+              'APPLICATION_NAME_TAKEN',
+            );
+          }
+          const appId = randomUUID();
+          const serviceIds: string[] = [];
+          for (const ms of app.microservices) {
+            const service = await this.store.services.insert(newServiceRecord(user.userId, { ...app, id: appId }, ms));
+            serviceIds.push(service.id);
+            if (service.scheduled) {
+              scheduled.push(service.id);
+            }
+          }
+          out.push(
+            await this.store.applications.insert({
+              id: appId,
+              ownerId: user.userId,
+              customerID: sla.customerID,
+              application_name: app.application_name,
+              application_namespace: app.application_namespace,
+              application_desc: app.application_desc ?? '',
+              microservices: serviceIds,
+            }),
           );
         }
-        const appId = randomUUID();
-        const serviceIds: string[] = [];
-        for (const ms of app.microservices) {
-          const service = await this.store.services.insert(newServiceRecord(user.userId, { ...app, id: appId }, ms));
-          serviceIds.push(service.id);
-          if (service.scheduled) {
-            scheduled.push(service.id);
-          }
-        }
-        out.push(
-          await this.store.applications.insert({
-            id: appId,
-            ownerId: user.userId,
-            customerID: sla.customerID,
-            application_name: app.application_name,
-            application_namespace: app.application_namespace,
-            application_desc: app.application_desc ?? '',
-            microservices: serviceIds,
-          }),
-        );
-      }
-      return out;
-    });
+        return out;
+      }),
+    );
     for (const id of scheduled) {
       this.reconciler.kick(id);
     }

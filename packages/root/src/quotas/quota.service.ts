@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { Mutex } from 'async-mutex';
 import { ConflictError, NotFoundError } from '@canopy/nest-edge';
 import type { Principal } from '../auth/principal';
 import { ROOT_CONFIG } from '../common/tokens';
@@ -38,9 +39,16 @@ function sum(all: Demand[]): Demand {
  * Per-user quotas at the root (instances, vCPUs, memory), judged on what the user's services
  * declare (scheduled services × replicas), before anything is placed. Admin-set per user
  * (`PUT /api/user/<id>/quota`), else the defaults (CANOPY_QUOTA_*). Admins' own calls are not limited.
+ *
+ * Check and write are one step per owner (`reserve`): two concurrent requests of one user could
+ * otherwise both read the same usage, both pass, and together exceed the quota. The lock lives
+ * here, not in a store transaction, because a deploy's write spans several transactions; it is
+ * the same for SQLite and MongoDB since it does not depend on the store.
  */
 @Injectable()
 export class QuotaService {
+  private readonly owners = new Map<string, Mutex>();
+
   constructor(
     @Inject(STORE) private readonly store: Store,
     @Inject(ROOT_CONFIG) private readonly config: RootConfig,
@@ -61,11 +69,38 @@ export class QuotaService {
   }
 
   /**
-   * Refuses a change that would take the owner past a quota: `added` is the new demand of the
-   * services being written, `replacing` the ids of those among them that exist (their old demand goes).
+   * Runs `write` only if the change leaves the owner within quota, holding the owner's lock from
+   * the check until `write` settles so no other change of that owner's demand interleaves.
+   * `added` is the new demand of the services being written, `replacing` the ids of those among
+   * them that exist (their old demand goes). `write` must not call `reserve` for the same owner.
    * @throws ConflictError QUOTA_EXCEEDED naming the quota (`quota.instances`, `quota.vcpus`, `quota.memory_mb`).
    */
-  async ensureRoom(caller: Principal, ownerId: string, added: Demand[], replacing: string[] = []): Promise<void> {
+  async reserve<R>(
+    caller: Principal,
+    ownerId: string,
+    added: Demand[],
+    replacing: string[],
+    write: () => Promise<R>,
+  ): Promise<R> {
+    let lock = this.owners.get(ownerId);
+    if (!lock) {
+      lock = new Mutex();
+      this.owners.set(ownerId, lock);
+    }
+    const held = lock;
+    return held
+      .runExclusive(async () => {
+        await this.ensureRoom(caller, ownerId, added, replacing);
+        return write();
+      })
+      .finally(() => {
+        if (!held.isLocked() && this.owners.get(ownerId) === held) {
+          this.owners.delete(ownerId);
+        }
+      });
+  }
+
+  private async ensureRoom(caller: Principal, ownerId: string, added: Demand[], replacing: string[]): Promise<void> {
     if (caller.role === 'Admin') {
       return;
     }

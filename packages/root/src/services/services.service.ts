@@ -114,8 +114,16 @@ export class ServicesService {
       throw new ValidationFailedError(invalid);
     }
     const added = target.microservices.map((ms) => demandOf(newServiceRecord(app.ownerId, app, ms)));
-    await this.quotas.ensureRoom(user, app.ownerId, added);
-    const created = await this.store.transaction(async () => {
+    const created = await this.quotas.reserve(user, app.ownerId, added, [], () =>
+      this.insertServices(app, target.microservices),
+    );
+    this.kickScheduled(created.microservices);
+    return created;
+  }
+
+  /** Inserts the services into the application, refusing a name it already holds. */
+  private insertServices(app: ApplicationRecord, microservices: SlaMicroservice[]): Promise<ApplicationRecord> {
+    return this.store.transaction(async () => {
       const fresh = await this.store.applications.get(app.id);
       if (!fresh) {
         throw new NotFoundError('application', app.id);
@@ -128,7 +136,7 @@ export class ServicesService {
         }
       }
       const ids: string[] = [];
-      for (const [m, ms] of target.microservices.entries()) {
+      for (const [m, ms] of microservices.entries()) {
         const key = `${ms.microservice_name}.${ms.microservice_namespace}`;
         if (existing.has(key)) {
           throw new ConflictError(
@@ -143,8 +151,6 @@ export class ServicesService {
       }
       return this.store.applications.update({ ...fresh, microservices: [...fresh.microservices, ...ids] });
     });
-    this.kickScheduled(created.microservices);
-    return created;
   }
 
   /** Deploys one more instance. The first call deploys a service that was only created. */
@@ -160,16 +166,13 @@ export class ServicesService {
           'REPLICA_LIMIT_REACHED',
         );
       }
-      await this.quotas.ensureRoom(
-        user,
-        current.ownerId,
-        [demandOf({ ...current, scheduled: true, replicas: live + 1 })],
-        [current.id],
-      );
-      await holdDeployIfArmed();
-      const updated = await this.store.services.update({ ...current, scheduled: true, replicas: live + 1 });
-      const instance = await this.instances.deploy(updated);
-      return { service: updated, instance };
+      const next = { ...current, scheduled: true, replicas: live + 1 };
+      return this.quotas.reserve(user, current.ownerId, [demandOf(next)], [current.id], async () => {
+        await holdDeployIfArmed();
+        const updated = await this.store.services.update(next);
+        const instance = await this.instances.deploy(updated);
+        return { service: updated, instance };
+      });
     });
   }
 
@@ -223,15 +226,15 @@ export class ServicesService {
         scheduled: current.scheduled || ms.replicas !== undefined,
         replicas: ms.replicas ?? current.replicas,
       };
-      await this.quotas.ensureRoom(user, current.ownerId, [demandOf({ ...next, sla: ms })], [current.id]);
       const specChanged = specOf(ms) !== specOf(current.sla);
-      return this.store.services.update({
-        ...current,
-        sla: { ...ms, microserviceID: '' },
-        generation: specChanged ? current.generation + 1 : current.generation,
-        replicas: ms.replicas ?? current.replicas,
-        scheduled: current.scheduled || ms.replicas !== undefined,
-      });
+      return this.quotas.reserve(user, current.ownerId, [demandOf({ ...next, sla: ms })], [current.id], () =>
+        this.store.services.update({
+          ...current,
+          sla: { ...ms, microserviceID: '' },
+          generation: specChanged ? current.generation + 1 : current.generation,
+          ...next,
+        }),
+      );
     });
     this.log.info({ serviceId: id, generation: updated.generation, replicas: updated.replicas }, 'service updated');
     this.reconciler.kick(id);
