@@ -50,7 +50,7 @@ export interface PlacementTree {
   /** Slot of each id, and slots of each name, for `direct` pins. */
   readonly slotOfId: ReadonlyMap<string, number>;
   readonly slotsOfName: ReadonlyMap<string, readonly number[]>;
-  /** Slots whose reservation totals are not finite numbers: while any exists, the tree declines. */
+  /** Slots whose reservation totals are not finite or beyond ±1e15: while any exists, the tree declines. */
   readonly badSlots: Set<number>;
 }
 
@@ -73,15 +73,25 @@ export function tierOf(tiers: readonly number[], want: number): number {
 }
 
 /**
+ * Magnitudes past which the tree declines, so keys and bounds never overflow: an amount must be 0
+ * or within [1, 1e15] (millicores, MB), a reservation total within ±1e15.
+ */
+const MAX_AMOUNT = 1e15;
+
+function sane(a: number): boolean {
+  return a === 0 || (Math.abs(a) >= 1 && Math.abs(a) <= MAX_AMOUNT);
+}
+
+/**
  * Builds the tree, or returns `undefined` when the table holds a number the tree cannot order
- * exactly like the scan (non-finite allocatable, usage or `largestNodeFree` other than +∞).
+ * exactly like the scan (allocatable not {@link sane}, non-finite usage, NaN `largestNodeFree`).
  */
 export function buildTree(table: CandidateTable, slots: ReservedSlots): PlacementTree | undefined {
   const n = table.length;
   for (let s = 0; s < n; s++) {
     if (
-      !Number.isFinite(table.cpu[s]) ||
-      !Number.isFinite(table.mem[s]) ||
+      !sane(table.cpu[s] as number) ||
+      !sane(table.mem[s] as number) ||
       !Number.isFinite(table.gpu[s]) ||
       Number.isNaN(table.largestCpu[s]) ||
       Number.isNaN(table.largestMem[s]) ||
@@ -159,7 +169,10 @@ export function buildTree(table: CandidateTable, slots: ReservedSlots): Placemen
 }
 
 function finiteSlot(slots: ReservedSlots, s: number): boolean {
-  return Number.isFinite(slots.cpu[s]) && Number.isFinite(slots.mem[s]) && Number.isFinite(slots.gpu[s]);
+  const { cpu, mem, gpu } = slots;
+  return (
+    Math.abs(cpu[s] as number) <= MAX_AMOUNT && Math.abs(mem[s] as number) <= MAX_AMOUNT && Number.isFinite(gpu[s])
+  );
 }
 
 /** Call after the reservation totals of table slot `slot` changed in `tree.slots`: O(log n). */
