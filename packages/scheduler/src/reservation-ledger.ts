@@ -1,4 +1,6 @@
 import { CandidateTable } from './candidate-table';
+import { buildTree, updateSlot, type PlacementTree } from './placement-tree';
+import { searchTree } from './placement-search';
 import { scheduleCore, scheduleTableCore, type ReservedSlots } from './schedule-core';
 import type { Candidate, Decision, PlacementRequest, Policy, Resources, ScheduleOptions } from './types';
 
@@ -12,6 +14,15 @@ interface Entry {
 /** Positional copy of the totals for the candidates list `place` saw last, kept in step on every change. */
 interface SlotIndex extends ReservedSlots {
   slotOf: Map<string, number>;
+}
+
+/** Options of a {@link ReservationLedger}. */
+export interface LedgerOptions {
+  /**
+   * Whether `place` may use the free-capacity index (default true). Off, every decision is the
+   * reference scan; the decisions are the same either way (the property tests hold them equal).
+   */
+  index?: boolean;
 }
 
 /**
@@ -34,6 +45,19 @@ export class ReservationLedger {
    * compared) and is rebuilt in one pass when the layout changes.
    */
   private index: SlotIndex | undefined;
+  /**
+   * The free-capacity index (`placement-tree.ts`) over the last {@link CandidateTable} `place` saw,
+   * for best-fit, worst-fit and most-traffic: a decision visits a few blocks of candidates instead
+   * of all of them. It reads the reservation slots above, and `add` keeps it in step (O(log n)).
+   * Only tables get one: a table is an immutable copy, so the index cannot go stale behind us.
+   */
+  private tree: PlacementTree | undefined;
+  private treeDeclined: CandidateTable | undefined;
+  private readonly useIndex: boolean;
+
+  constructor(options?: LedgerOptions) {
+    this.useIndex = options?.index ?? true;
+  }
 
   reserve(key: string, candidateId: string, resources: Resources): void {
     if (this.byKey.has(key)) {
@@ -105,12 +129,23 @@ export class ReservationLedger {
       return { ok: true, candidateId: existing.candidateId };
     }
     const kind = options?.kind ?? 'candidate';
+    if (this.useIndex && candidates instanceof CandidateTable && policy !== 'first-fit') {
+      const tree = this.treeFor(candidates);
+      const slot = tree === undefined ? undefined : searchTree(tree, request, policy);
+      if (slot !== undefined && slot >= 0) {
+        const candidateId = candidates.ids[slot] as string;
+        this.reserve(key, candidateId, request.requests);
+        return { ok: true, candidateId };
+      }
+      // Nothing fits, or the index cannot decide this request exactly: the scan decides (and explains).
+    }
     const run = (slots: ReservedSlots | undefined): Decision | undefined =>
       candidates instanceof CandidateTable
         ? scheduleTableCore(candidates, this.reserved, slots, request, policy, kind)
         : scheduleCore(candidates, this.reserved, slots, request, policy, kind);
     // No index yet, or it describes another layout: re-index (one pass, like a decision) and retry.
     const reindexed = (): Decision => {
+      this.tree = undefined;
       this.index = this.buildIndex(candidates instanceof CandidateTable ? candidates.ids : candidates.map((c) => c.id));
       // A fresh index always matches; without slots the loops never ask for one.
       return run(this.index) ?? (run(undefined) as Decision);
@@ -120,6 +155,26 @@ export class ReservationLedger {
       this.reserve(key, decision.candidateId, request.requests);
     }
     return decision;
+  }
+
+  /** The index for `table`, built on first use (O(n log n)); `undefined` when the table has none. */
+  private treeFor(table: CandidateTable): PlacementTree | undefined {
+    if (this.tree?.table === table) {
+      return this.tree;
+    }
+    if (this.treeDeclined === table) {
+      return undefined;
+    }
+    if (this.index === undefined || !sameIds(this.index.ids, table.ids)) {
+      this.index = this.buildIndex(table.ids);
+    }
+    // The slot arrays now describe this table; adopting its ids array spares the scan a compare.
+    if (this.index !== undefined) {
+      this.index.ids = table.ids;
+    }
+    this.tree = this.index === undefined ? undefined : buildTree(table, this.index);
+    this.treeDeclined = this.tree === undefined ? table : undefined;
+    return this.tree;
   }
 
   private buildIndex(ids: readonly string[]): SlotIndex | undefined {
@@ -164,6 +219,24 @@ export class ReservationLedger {
       this.index.cpu[slot] = next.cpuMillis;
       this.index.mem[slot] = next.memoryMb;
       this.index.gpu[slot] = next.gpus;
+      if (this.tree !== undefined && this.tree.slots === this.index) {
+        updateSlot(this.tree, slot);
+      }
     }
   }
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) {
+    return true;
+  }
+  if (a.length !== b.length) {
+    return false;
+  }
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) {
+      return false;
+    }
+  }
+  return true;
 }
