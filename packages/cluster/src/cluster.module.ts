@@ -28,6 +28,7 @@ import { NodeTokenGuard } from './nodes/node-token.guard';
 import { NodeTokenService } from './nodes/node-token.service';
 import { NodesController } from './nodes/nodes.controller';
 import { NodesService } from './nodes/nodes.service';
+import { ReportPaceService } from './nodes/report-pace.service';
 import { ClusterRepository } from './persistence/cluster.repository';
 import { SqliteClusterRepository } from './persistence/sqlite-cluster.repository';
 import { RootLinkService } from './root-link/root-link.service';
@@ -81,6 +82,7 @@ export class ClusterModule {
         ClusterAdminToken,
         ClusterAdminGuard,
         NodesService,
+        ReportPaceService,
         MqttAccess,
         MqttBroker,
         {

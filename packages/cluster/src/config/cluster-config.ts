@@ -2,9 +2,10 @@ import { hostname } from 'node:os';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import { POLICIES, normalizePolicy, type Policy } from '@canopy/scheduler';
 import { ConfigError, IE_DOMAIN_NAME_PATTERN, IE_DOMAIN_PREFIX, envInt, presentEnv, validateEnv } from '@canopy/schema';
+import { loadOverloadConfig, type OverloadConfig } from './overload-config';
 
 /** Everything the cluster orchestrator reads from its environment, once, at start. */
-export interface ClusterConfig {
+export interface ClusterConfig extends OverloadConfig {
   /** `ROOT_URL`, default `http://127.0.0.1:10000` */
   rootUrl: string;
   /** `CLUSTER_TOKEN` (required): presented to the root in the Socket.IO handshake */
@@ -204,6 +205,7 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv): ClusterConfig {
   }
   const clusterName = e.CLUSTER_NAME ?? defaultClusterName();
   return {
+    ...loadOverloadConfig(presentEnv(env)),
     placementPolicy,
     rootUrl: (e.ROOT_URL ?? 'http://127.0.0.1:10000').replace(/\/+$/, ''),
     clusterToken: e.CLUSTER_TOKEN,

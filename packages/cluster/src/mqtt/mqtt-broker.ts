@@ -12,6 +12,9 @@ import { boundClientId, mayPublish, mayReceive, maySubscribe, type MqttUser } fr
 import { gatedConnection, PacketSizeGate } from './mqtt-packet-gate';
 import { MqttAccess } from './mqtt-access';
 import { constantTimeEqual } from '../common/secrets';
+import { Clock } from '../common/clock';
+import { TokenBucket } from '../common/token-bucket';
+import { OVERLOAD_DEFAULTS } from '../config/overload-config';
 
 /** MQTT CONNACK return code 4 (MQTT 3.1.1): bad user name or password. */
 const BAD_USERNAME_OR_PASSWORD = 4;
@@ -22,6 +25,8 @@ const BAD_USERNAME_OR_PASSWORD = 4;
 export const MAX_UNAUTHENTICATED_PACKET_BYTES = 16 * 1024;
 /** In-process deliveries acknowledged synchronously in a row before one yields to the event loop. */
 const LOCAL_SYNC_BURST = 64;
+/** What a connection may have waiting to be sent before it counts as stalled (see gatedConnection). */
+const MIN_SEND_BUFFER_BYTES = 4 * 1024 * 1024;
 export const MQTT_DEFAULTS = {
   host: '127.0.0.1',
   maxPacketBytes: 1024 * 1024,
@@ -47,14 +52,20 @@ export class MqttBroker {
   private localDepth = 0;
   /** Each connection's size gate, so a successful login can raise its limit. */
   private readonly gates = new WeakMap<object, PacketSizeGate>();
+  /** Connection admission (MQTT_CONNECT_RATE): a mass reconnect is let in at a pace the broker can answer. */
+  private readonly admission: TokenBucket;
+  private refusedSinceLog = 0;
+  private lastRefusalLog = 0;
 
   constructor(
     @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
     @Inject(CLUSTER_LOGGER) logger: Logger,
     private readonly access: MqttAccess,
     private readonly nodes: NodesService,
+    private readonly clock: Clock,
   ) {
     this.log = logger.child({ component: 'mqtt-broker' });
+    this.admission = new TokenBucket(config.mqttConnectRate ?? OVERLOAD_DEFAULTS.mqttConnectRate);
   }
 
   async start(): Promise<number> {
@@ -125,6 +136,9 @@ export class MqttBroker {
         resolve();
       });
     });
+    // Out of file descriptors (EMFILE) an accept fails with an 'error' on the server: unheard, it
+    // would end the process. The connection is lost, the node retries; everyone else is served.
+    server.on('error', (err) => this.log.error({ err: err.message }, 'mqtt accept failed'));
     this.aedes = aedes;
     this.server = server;
     const port = (server.address() as AddressInfo).port;
@@ -209,6 +223,13 @@ export class MqttBroker {
       socket.destroy();
       return;
     }
+    if (!this.admission.take(this.clock.now())) {
+      // Closed before a byte is read: the cheapest answer, and to the node a network error it
+      // retries after its jittered backoff (a CONNACK refusal would make it register again).
+      this.refusedAdmission();
+      socket.destroy();
+      return;
+    }
     this.open++;
     // Acks are small and answered one by one; without this Nagle holds each behind a delayed ACK.
     socket.setNoDelay(true);
@@ -223,11 +244,26 @@ export class MqttBroker {
       }
     });
     const gate = new PacketSizeGate(MAX_UNAUTHENTICATED_PACKET_BYTES);
-    const conn = gatedConnection(socket, gate, (reason) =>
-      this.log.warn({ address, reason }, 'mqtt connection dropped: packet too large'),
+    const maxPacket = this.config.mqttMaxPacketBytes ?? MQTT_DEFAULTS.maxPacketBytes;
+    const conn = gatedConnection(
+      socket,
+      gate,
+      (reason) => this.log.warn({ address, reason }, 'mqtt connection dropped'),
+      Math.max(MIN_SEND_BUFFER_BYTES, 4 * maxPacket),
     );
     this.gates.set(conn, gate);
     aedes.handle(conn);
+  }
+
+  /** One line a second at most, however many are turned away. */
+  private refusedAdmission(): void {
+    this.refusedSinceLog++;
+    const now = this.clock.now();
+    if (now - this.lastRefusalLog >= 1000) {
+      this.log.warn({ refused: this.refusedSinceLog }, 'mqtt connections over MQTT_CONNECT_RATE closed; nodes retry');
+      this.refusedSinceLog = 0;
+      this.lastRefusalLog = now;
+    }
   }
 
   private login(username: string | undefined, password: string | undefined): MqttUser | undefined {

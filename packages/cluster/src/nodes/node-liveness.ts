@@ -62,6 +62,14 @@ export class NodeLiveness {
     private readonly log: Logger,
   ) {}
 
+  /**
+   * The silence that makes a node inactive from now on: the report pace widens it when nodes are
+   * told to report less often (and narrows it again), so a node that complies is not judged silent.
+   */
+  setLivenessMs(livenessMs: number): void {
+    this.settings.livenessMs = livenessMs;
+  }
+
   /** Nodes active as of the last check, in O(1). */
   get activeCount(): number {
     return this.active.size;

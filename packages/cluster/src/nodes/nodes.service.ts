@@ -219,6 +219,11 @@ export class NodesService {
     return verdict;
   }
 
+  /** The liveness window the report pace asks for (NODE_LIVENESS_MS scaled by the interval). */
+  setLivenessWindow(livenessMs: number): void {
+    this.liveness.setLivenessMs(livenessMs);
+  }
+
   isActive(nodeId: string): boolean {
     return this.liveness.isActive(nodeId, this.clock.now());
   }
