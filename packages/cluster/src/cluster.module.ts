@@ -29,6 +29,7 @@ import { NodeTokenService } from './nodes/node-token.service';
 import { NodesController } from './nodes/nodes.controller';
 import { NodesService } from './nodes/nodes.service';
 import { ReportPaceService } from './nodes/report-pace.service';
+import { RegisterAdmissionGuard } from './nodes/register-admission.guard';
 import { ClusterRepository } from './persistence/cluster.repository';
 import { SqliteClusterRepository } from './persistence/sqlite-cluster.repository';
 import { RootLinkService } from './root-link/root-link.service';
@@ -79,6 +80,7 @@ export class ClusterModule {
         NodeTokenService,
         JoinTokensService,
         NodeTokenGuard,
+        RegisterAdmissionGuard,
         ClusterAdminToken,
         ClusterAdminGuard,
         NodesService,
