@@ -85,25 +85,29 @@ async function startControlPlane(options = {}) {
     work,
   );
   const clusterEnv = {
-      ROOT_URL: `http://127.0.0.1:${rootPort}`,
-      CLUSTER_TOKEN: clusterToken,
-      CLUSTER_NAME: 'hollow',
-      CLUSTER_HOST: '127.0.0.1',
-      CLUSTER_PORT: String(clusterPort),
-      MQTT_PORT: String(mqttPort),
-      NODE_TOKEN: nodeToken,
-      CANOPY_METRICS_TOKEN: metricsToken,
-      CLUSTER_DATA_DIR: join(work, 'cluster'),
-      // Every hollow node dials from 127.0.0.1: lift the per-address and total limits, and the
-      // registration rate limit, to what the run needs (the defaults guard a real deployment).
-      MQTT_MAX_CONNECTIONS: String(options.maxConnections ?? 60_000),
-      MQTT_MAX_CONNECTIONS_PER_ADDRESS: String(options.maxConnections ?? 60_000),
-      REGISTER_RATE_LIMIT: String(options.registerRateLimit ?? 900_000),
-      ...options.clusterEnv,
+    ROOT_URL: `http://127.0.0.1:${rootPort}`,
+    CLUSTER_TOKEN: clusterToken,
+    CLUSTER_NAME: 'hollow',
+    CLUSTER_HOST: '127.0.0.1',
+    CLUSTER_PORT: String(clusterPort),
+    MQTT_PORT: String(mqttPort),
+    NODE_TOKEN: nodeToken,
+    CANOPY_METRICS_TOKEN: metricsToken,
+    CLUSTER_DATA_DIR: join(work, 'cluster'),
+    // Every hollow node dials from 127.0.0.1: lift the per-address and total limits, and the
+    // registration rate limit, to what the run needs (the defaults guard a real deployment).
+    MQTT_MAX_CONNECTIONS: String(options.maxConnections ?? 60_000),
+    MQTT_MAX_CONNECTIONS_PER_ADDRESS: String(options.maxConnections ?? 60_000),
+    REGISTER_RATE_LIMIT: String(options.registerRateLimit ?? 900_000),
+    ...options.clusterEnv,
   };
   const cluster = startTier('cluster', 'cluster', clusterEnv, work, options.clusterNodeArgs ?? []);
   const untilHealthy = () =>
-    waitUntil('the cluster to answer /health', async () => (await fetch(`${clusterUrl}/health`)).status === 200, 30_000);
+    waitUntil(
+      'the cluster to answer /health',
+      async () => (await fetch(`${clusterUrl}/health`)).status === 200,
+      30_000,
+    );
   const clusterUrl = `http://127.0.0.1:${clusterPort}`;
   const plane = {
     work,
@@ -123,7 +127,13 @@ async function startControlPlane(options = {}) {
       plane.cluster.child.kill('SIGKILL');
       await plane.cluster.exited;
       plane.restarts = (plane.restarts ?? 0) + 1;
-      plane.cluster = startTier('cluster', `cluster-${plane.restarts}`, clusterEnv, work, options.clusterNodeArgs ?? []);
+      plane.cluster = startTier(
+        'cluster',
+        `cluster-${plane.restarts}`,
+        clusterEnv,
+        work,
+        options.clusterNodeArgs ?? [],
+      );
       await untilHealthy();
       return { killedAt, healthyAt: Date.now() };
     },

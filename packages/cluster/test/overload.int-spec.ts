@@ -192,7 +192,14 @@ describe('connection and registration admission (real HTTP, MQTT)', () => {
           client.once('connect', () => {
             void client.publishAsync(
               `nodes/${reg.id}/information`,
-              JSON.stringify({ cpuCores: 2, cpuPercent: 1, memoryTotalMb: 2048, memoryFreeMb: 1024, arch: 'amd64', at: Date.now() }),
+              JSON.stringify({
+                cpuCores: 2,
+                cpuPercent: 1,
+                memoryTotalMb: 2048,
+                memoryFreeMb: 1024,
+                arch: 'amd64',
+                at: Date.now(),
+              }),
             );
             resolve(Date.now());
           });

@@ -5,7 +5,8 @@ describe('TokenBucket', () => {
   it('admits a burst, then the rate, and saves up no more than the burst', () => {
     const clock = new FakeClock();
     const bucket = new TokenBucket(10, 5);
-    const admitted = (n: number): number => Array.from({ length: n }, () => bucket.take(clock.now())).filter(Boolean).length;
+    const admitted = (n: number): number =>
+      Array.from({ length: n }, () => bucket.take(clock.now())).filter(Boolean).length;
     expect(admitted(8)).toBe(5);
     clock.advance(100);
     expect(admitted(3)).toBe(1);

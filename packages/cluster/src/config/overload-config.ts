@@ -32,7 +32,13 @@ export const OVERLOAD_DEFAULTS = {
 /** Reads the overload variables; throws a ConfigError naming the first bad one. */
 export function loadOverloadConfig(env: NodeJS.ProcessEnv): Required<OverloadConfig> {
   const d = OVERLOAD_DEFAULTS;
-  const nodeReportIntervalMs = envInt('NODE_REPORT_INTERVAL_MS', env.NODE_REPORT_INTERVAL_MS, d.nodeReportIntervalMs, 100, 3_600_000);
+  const nodeReportIntervalMs = envInt(
+    'NODE_REPORT_INTERVAL_MS',
+    env.NODE_REPORT_INTERVAL_MS,
+    d.nodeReportIntervalMs,
+    100,
+    3_600_000,
+  );
   return {
     nodeReportIntervalMs,
     // Never shorter than the base: a maximum below it would mean "report faster under load".
@@ -43,9 +49,27 @@ export function loadOverloadConfig(env: NodeJS.ProcessEnv): Required<OverloadCon
       nodeReportIntervalMs,
       3_600_000,
     ),
-    nodeReportsPerSecond: envInt('NODE_REPORTS_PER_SECOND', env.NODE_REPORTS_PER_SECOND, d.nodeReportsPerSecond, 1, 10_000_000),
-    overloadLoopDelayMs: envInt('CLUSTER_OVERLOAD_LOOP_DELAY_MS', env.CLUSTER_OVERLOAD_LOOP_DELAY_MS, d.overloadLoopDelayMs, 1, 60_000),
+    nodeReportsPerSecond: envInt(
+      'NODE_REPORTS_PER_SECOND',
+      env.NODE_REPORTS_PER_SECOND,
+      d.nodeReportsPerSecond,
+      1,
+      10_000_000,
+    ),
+    overloadLoopDelayMs: envInt(
+      'CLUSTER_OVERLOAD_LOOP_DELAY_MS',
+      env.CLUSTER_OVERLOAD_LOOP_DELAY_MS,
+      d.overloadLoopDelayMs,
+      1,
+      60_000,
+    ),
     mqttConnectRate: envInt('MQTT_CONNECT_RATE', env.MQTT_CONNECT_RATE, d.mqttConnectRate, 1, 1_000_000),
-    registerAdmissionRate: envInt('REGISTER_ADMISSION_RATE', env.REGISTER_ADMISSION_RATE, d.registerAdmissionRate, 1, 1_000_000),
+    registerAdmissionRate: envInt(
+      'REGISTER_ADMISSION_RATE',
+      env.REGISTER_ADMISSION_RATE,
+      d.registerAdmissionRate,
+      1,
+      1_000_000,
+    ),
   };
 }

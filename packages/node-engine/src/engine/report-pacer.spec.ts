@@ -7,7 +7,11 @@ describe('ReportPacer', () => {
 
   it('reports at its interval, and at the one the cluster sets from a random point of its first', () => {
     const ticks: number[] = [];
-    const pacer = new ReportPacer(1000, () => ticks.push(Date.now()), () => 0.25);
+    const pacer = new ReportPacer(
+      1000,
+      () => ticks.push(Date.now()),
+      () => 0.25,
+    );
     const t0 = Date.now();
     pacer.start();
     jest.advanceTimersByTime(3000);

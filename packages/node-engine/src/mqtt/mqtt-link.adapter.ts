@@ -43,7 +43,12 @@ const MAX_RECONNECT_MS = 10_000;
  * up to `maxMs`, each drawn from 50–150 % so a fleet that lost its cluster at once does not come
  * back at once (the cluster admits connections at a rate, MQTT_CONNECT_RATE, and closes the rest).
  */
-export function reconnectDelayMs(attempt: number, baseMs: number, maxMs = MAX_RECONNECT_MS, random = Math.random): number {
+export function reconnectDelayMs(
+  attempt: number,
+  baseMs: number,
+  maxMs = MAX_RECONNECT_MS,
+  random = Math.random,
+): number {
   const step = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
   return Math.max(1, Math.round(step * (0.5 + random())));
 }
