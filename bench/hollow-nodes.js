@@ -50,11 +50,13 @@ async function runOne(n) {
       ...(CONNECT_RATE === '' ? {} : { MQTT_CONNECT_RATE: CONNECT_RATE }),
       ...(REGISTER_RATE === '' ? {} : { REGISTER_ADMISSION_RATE: REGISTER_RATE }),
     },
+    // HOLLOW_KEEP=1 keeps the run's directory (cluster and root logs); its path is printed.
+    keepWork: process.env.HOLLOW_KEEP === '1',
     // e.g. HOLLOW_CLUSTER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the cluster.
     clusterNodeArgs: (process.env.HOLLOW_CLUSTER_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
   });
   const fleet = startFleet(plane, { nodes: n, workers: WORKERS, intervalMs: INTERVAL, instances: INSTANCES });
-  const row = { nodes: n, workers: WORKERS, intervalMs: INTERVAL, instances: INSTANCES };
+  const row = { nodes: n, workers: WORKERS, intervalMs: INTERVAL, instances: INSTANCES, work: plane.work };
   try {
     const t0 = Date.now();
     let registeredAll;

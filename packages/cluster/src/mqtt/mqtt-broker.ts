@@ -138,7 +138,7 @@ export class MqttBroker {
     });
     // Out of file descriptors (EMFILE) an accept fails with an 'error' on the server: unheard, it
     // would end the process. The connection is lost, the node retries; everyone else is served.
-    server.on('error', (err) => this.log.error({ err: err.message }, 'mqtt accept failed'));
+    server.on('error', (err: Error) => this.log.error({ err: err.message }, 'mqtt accept failed'));
     this.aedes = aedes;
     this.server = server;
     const port = (server.address() as AddressInfo).port;
