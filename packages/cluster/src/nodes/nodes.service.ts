@@ -13,6 +13,7 @@ import { Clock, IdGenerator } from '../common/clock';
 import { constantTimeEqual, sha256 } from '../common/secrets';
 import { CLUSTER_CONFIG, CLUSTER_LOGGER } from '../common/tokens';
 import type { ClusterConfig } from '../config/cluster-config';
+import { OVERLOAD_DEFAULTS } from '../config/overload-config';
 import { ClusterRepository, type NodeRecord } from '../persistence/cluster.repository';
 import type { NodeAuth } from './node-token.guard';
 import { NodeLiveness, type LivenessMode, type LivenessVerdict, type NodeLiveState } from './node-liveness';
@@ -52,6 +53,8 @@ export class NodesService {
         livenessMs: config.nodeLivenessMs,
         lostMs: config.nodeLostMs ?? 60_000,
         tickMs: livenessTickMs(config.nodeLivenessMs),
+        baseIntervalMs: config.nodeReportIntervalMs ?? OVERLOAD_DEFAULTS.nodeReportIntervalMs,
+        maxIntervalMs: config.nodeReportIntervalMaxMs ?? OVERLOAD_DEFAULTS.nodeReportIntervalMaxMs,
       },
       this.log,
     );
@@ -219,7 +222,6 @@ export class NodesService {
     return verdict;
   }
 
-  /** The liveness window the report pace asks for (NODE_LIVENESS_MS scaled by the interval). */
   setLivenessWindow(livenessMs: number): void {
     this.liveness.setLivenessMs(livenessMs);
   }

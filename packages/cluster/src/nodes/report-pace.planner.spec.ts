@@ -1,5 +1,6 @@
 import { FakeClock } from '@canopy/testing';
 import {
+  RECOVERY_HOLDS,
   holdMs,
   initialPace,
   livenessWindowMs,
@@ -120,11 +121,17 @@ describe('planPace', () => {
     d.step(1000, 300);
     expect(d.state).toMatchObject({ intervalMs: 8000, pressure: 4 });
     // A delay between half the threshold and the threshold: neither worse nor better, it stays.
-    d.run(40, 1000, 70);
+    d.run(120, 1000, 70);
+    expect(d.state.intervalMs).toBe(8000);
+    // Calm for five holds of 16 s before it halves, and five of 8 s before it halves again.
+    d.run((RECOVERY_HOLDS * holdMs(8000)) / 1000, 1000, 20);
     expect(d.state.intervalMs).toBe(8000);
     d.step(1000, 20);
     expect(d.state.intervalMs).toBe(4000);
-    d.run(7, 1000, 20);
+    // One late second restarts the count of calm.
+    d.run(30, 1000, 20);
+    d.step(1000, 70);
+    d.run((RECOVERY_HOLDS * holdMs(4000)) / 1000, 1000, 20);
     expect(d.state.intervalMs).toBe(4000);
     d.step(1000, 20);
     expect(d.state).toMatchObject({ intervalMs: 2000, pressure: 1 });

@@ -7,8 +7,9 @@
  * - **rate**: `activeNodes / interval` may not exceed `reportsPerSecond`, the capacity the operator
  *   configured; past `reportsPerSecond × baseIntervalMs / 1000` nodes the interval grows;
  * - **pressure**: the event loop is late by more than `loopDelayMs` (the capacity turned out lower
- *   than configured, e.g. a busy host): the interval doubles, and halves again once the delay is
- *   below half the threshold.
+ *   than configured, e.g. a busy host): the interval doubles, and halves again once the delay has
+ *   stayed below half the threshold for `RECOVERY_HOLDS` holds (the longer interval is what made
+ *   it calm: coming back at the first calm second would only swing back and forth).
  * Intervals are `baseIntervalMs × 2^k` (never above `maxIntervalMs`), so a wobbling node count does
  * not make every node change pace; a shorter step is taken only with 10 % headroom, and no change
  * follows another within `holdMs` (at least twice the current interval: nodes need one interval to
@@ -37,6 +38,8 @@ export interface PaceState {
   rateStepMs: number;
   /** the factor from event-loop pressure: 1, 2, 4, ... */
   pressure: number;
+  /** since when the loop delay has stayed below half the threshold (0 = it has not) */
+  calmSince: number;
   /** when the interval last changed (ms since epoch); 0 = never */
   changedAt: number;
   /** the liveness window in force */
@@ -62,12 +65,15 @@ export interface PacePlan {
 }
 
 const HEADROOM = 0.9;
+/** Holds of calm before the pressure factor halves. */
+export const RECOVERY_HOLDS = 5;
 
 export function initialPace(settings: PaceSettings): PaceState {
   return {
     intervalMs: settings.baseIntervalMs,
     rateStepMs: settings.baseIntervalMs,
     pressure: 1,
+    calmSince: 0,
     changedAt: 0,
     livenessMs: settings.livenessMs,
     widerLivenessMs: settings.livenessMs,
@@ -80,11 +86,13 @@ export function planPace(settings: PaceSettings, state: PaceState, input: PaceIn
   const { now } = input;
   const held = state.changedAt > 0 && now - state.changedAt < holdMs(state.intervalMs);
   let pressure = state.pressure;
+  let calmSince = input.loopDelayMs < settings.loopDelayMs / 2 ? state.calmSince || now : 0;
   if (!held) {
     if (input.loopDelayMs > settings.loopDelayMs && state.intervalMs < settings.maxIntervalMs) {
       pressure *= 2;
-    } else if (input.loopDelayMs < settings.loopDelayMs / 2 && pressure > 1) {
+    } else if (pressure > 1 && calmSince > 0 && now - calmSince >= RECOVERY_HOLDS * holdMs(state.intervalMs)) {
       pressure /= 2;
+      calmSince = now;
     }
   }
   const rateStepMs = rateInterval(settings, input.activeNodes, state.rateStepMs);
@@ -93,7 +101,9 @@ export function planPace(settings: PaceSettings, state: PaceState, input: PaceIn
   // arrived, and that cannot wait. A shorter one always waits out the hold.
   const change = wanted > state.intervalMs || (wanted < state.intervalMs && !held);
   if (!change) {
-    return { state: { ...expireWider(state, now), pressure, rateStepMs: held ? state.rateStepMs : rateStepMs } };
+    return {
+      state: { ...expireWider(state, now), pressure, calmSince, rateStepMs: held ? state.rateStepMs : rateStepMs },
+    };
   }
   const liveness = Math.round((settings.livenessMs * wanted) / settings.baseIntervalMs);
   const shorter = wanted < state.intervalMs;
@@ -102,6 +112,7 @@ export function planPace(settings: PaceSettings, state: PaceState, input: PaceIn
     intervalMs: wanted,
     rateStepMs,
     pressure,
+    calmSince,
     changedAt: now,
     livenessMs: liveness,
     widerLivenessMs: shorter ? wider : liveness,

@@ -12,6 +12,8 @@ import { initialPace, livenessWindowMs, planPace, type PaceSettings, type PaceSt
 
 /** How often the pace is planned. */
 export const PACE_TICK_MS = 1000;
+/** After a start, how long nodes that report less often than planned are not hurried. */
+const SETTLE_MS = 60_000;
 
 /**
  * Carries out the report pace (`report-pace.planner.ts`): plans once a second from the active node
@@ -26,6 +28,11 @@ export class ReportPaceService {
   private readonly settings: PaceSettings;
   private state: PaceState;
   private readonly delay: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
+  /**
+   * Until then a node reporting less often than planned is left so: after a restart the nodes
+   * still use the interval the previous run told them, and the planner first needs to see them all.
+   */
+  private readonly settleUntil: number;
   /** The interval each node was last told, and when; a node without `reportIntervalMs` is judged by this. */
   private readonly told = new Map<string, { ms: number; at: number }>();
 
@@ -49,6 +56,7 @@ export class ReportPaceService {
       livenessMs: config.nodeLivenessMs,
     };
     this.state = initialPace(this.settings);
+    this.settleUntil = clock.now() + SETTLE_MS;
   }
 
   /** The interval nodes are asked to report at now. */
@@ -109,6 +117,9 @@ export class ReportPaceService {
       return;
     }
     const now = this.clock.now();
+    if (reportedMs !== undefined && reportedMs > target && now < this.settleUntil) {
+      return;
+    }
     if (reportedMs === undefined && (told?.ms ?? this.settings.baseIntervalMs) === target) {
       return;
     }
