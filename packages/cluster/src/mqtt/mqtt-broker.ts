@@ -13,7 +13,7 @@ import { gatedConnection, PacketSizeGate } from './mqtt-packet-gate';
 import { MqttAccess } from './mqtt-access';
 import { constantTimeEqual } from '../common/secrets';
 import { Clock } from '../common/clock';
-import { TokenBucket } from '../common/token-bucket';
+import { ConnectionAdmission } from './connection-admission';
 import { OVERLOAD_DEFAULTS } from '../config/overload-config';
 
 /** MQTT CONNACK return code 4 (MQTT 3.1.1): bad user name or password. */
@@ -53,9 +53,7 @@ export class MqttBroker {
   /** Each connection's size gate, so a successful login can raise its limit. */
   private readonly gates = new WeakMap<object, PacketSizeGate>();
   /** Connection admission (MQTT_CONNECT_RATE): a mass reconnect is let in at a pace the broker can answer. */
-  private readonly admission: TokenBucket;
-  private refusedSinceLog = 0;
-  private lastRefusalLog = 0;
+  private readonly admission: ConnectionAdmission;
 
   constructor(
     @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
@@ -65,7 +63,11 @@ export class MqttBroker {
     private readonly clock: Clock,
   ) {
     this.log = logger.child({ component: 'mqtt-broker' });
-    this.admission = new TokenBucket(config.mqttConnectRate ?? OVERLOAD_DEFAULTS.mqttConnectRate);
+    this.admission = new ConnectionAdmission(
+      config.mqttConnectRate ?? OVERLOAD_DEFAULTS.mqttConnectRate,
+      this.clock,
+      this.log,
+    );
   }
 
   async start(): Promise<number> {
@@ -204,6 +206,7 @@ export class MqttBroker {
     const { aedes, server } = this;
     this.aedes = undefined;
     this.server = undefined;
+    this.admission.close();
     if (aedes) {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
     }
@@ -223,13 +226,7 @@ export class MqttBroker {
       socket.destroy();
       return;
     }
-    if (!this.admission.take(this.clock.now())) {
-      // Closed before a byte is read: the cheapest answer, and to the node a network error it
-      // retries after its jittered backoff (a CONNACK refusal would make it register again).
-      this.refusedAdmission();
-      socket.destroy();
-      return;
-    }
+    // Counted from here, waiting or not: a queued connection holds a file descriptor too.
     this.open++;
     // Acks are small and answered one by one; without this Nagle holds each behind a delayed ACK.
     socket.setNoDelay(true);
@@ -243,6 +240,10 @@ export class MqttBroker {
         this.perAddress.set(address, left);
       }
     });
+    this.admission.admit(socket, () => this.serve(aedes, socket, address));
+  }
+
+  private serve(aedes: Aedes, socket: Socket, address: string): void {
     const gate = new PacketSizeGate(MAX_UNAUTHENTICATED_PACKET_BYTES);
     const maxPacket = this.config.mqttMaxPacketBytes ?? MQTT_DEFAULTS.maxPacketBytes;
     const conn = gatedConnection(
@@ -253,17 +254,6 @@ export class MqttBroker {
     );
     this.gates.set(conn, gate);
     aedes.handle(conn);
-  }
-
-  /** One line a second at most, however many are turned away. */
-  private refusedAdmission(): void {
-    this.refusedSinceLog++;
-    const now = this.clock.now();
-    if (now - this.lastRefusalLog >= 1000) {
-      this.log.warn({ refused: this.refusedSinceLog }, 'mqtt connections over MQTT_CONNECT_RATE closed; nodes retry');
-      this.refusedSinceLog = 0;
-      this.lastRefusalLog = now;
-    }
   }
 
   private login(username: string | undefined, password: string | undefined): MqttUser | undefined {
