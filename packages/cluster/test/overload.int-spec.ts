@@ -149,7 +149,7 @@ describe('connection and registration admission (real HTTP, MQTT)', () => {
     stand = await startStand({
       token: CLUSTER_TOKEN,
       log: pino({ level: 'silent' }),
-      // The per-address limit (against guessing tokens) lifted: all thirty come from 127.0.0.1.
+      // The per-address limit (against guessing tokens) lifted: all forty come from 127.0.0.1.
       config: { mqttConnectRate: 5, registerAdmissionRate: 10, registerRateLimit: 10_000, nodeLivenessMs: 5000 },
     });
   });
