@@ -31,8 +31,9 @@ export class ReportPaceService {
   /**
    * Until then a node reporting less often than planned is left so: after a restart the nodes
    * still use the interval the previous run told them, and the planner first needs to see them all.
+   * Ends early at the planner's first change: from then on this run has its own judgement.
    */
-  private readonly settleUntil: number;
+  private settleUntil: number;
   /** The interval each node was last told, and when; a node without `reportIntervalMs` is judged by this. */
   private readonly told = new Map<string, { ms: number; at: number }>();
 
@@ -92,6 +93,7 @@ export class ReportPaceService {
     this.state = plan.state;
     this.nodes.setLivenessWindow(livenessWindowMs(this.state, now));
     if (plan.reason !== undefined) {
+      this.settleUntil = 0;
       const fields = {
         fromMs: before,
         intervalMs: this.state.intervalMs,
