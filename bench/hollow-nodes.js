@@ -10,6 +10,12 @@
  *
  * Run: npm run build && node bench/hollow-nodes.js [--nodes 1000,2000,5000] [--workers 2]
  *      [--interval 2000] [--instances 0] [--measure 30] [--join-timeout 180]
+ *      [--capacity 5000] [--connect-rate 500] [--register-rate 500] [--restart]
+ * `--capacity`, `--connect-rate`, `--register-rate` set the cluster's NODE_REPORTS_PER_SECOND,
+ * MQTT_CONNECT_RATE and REGISTER_ADMISSION_RATE (load shedding: past the capacity nodes are told
+ * to report less often). `--restart`: after the window, SIGKILL the cluster, start it again on the
+ * same data, and time until all N are connected and active again (and how many connection attempts
+ * were turned away or timed out on the way).
  * The workers share the machine with the cluster: their own CPU is printed so it can be allowed for.
  */
 'use strict';
@@ -22,6 +28,11 @@ const INTERVAL = Number(opt('interval', '2000'));
 const INSTANCES = Number(opt('instances', '0'));
 const MEASURE_S = Number(opt('measure', '30'));
 const JOIN_TIMEOUT_S = Number(opt('join-timeout', '180'));
+const CAPACITY = opt('capacity', '');
+const CONNECT_RATE = opt('connect-rate', '');
+const REGISTER_RATE = opt('register-rate', '');
+const RESTART = process.argv.includes('--restart');
+const RESTART_TIMEOUT_S = Number(opt('restart-timeout', '120'));
 const LAG = 'canopy_cluster_nodejs_eventloop_lag_p99_seconds';
 const AGE = 'canopy_cluster_heartbeat_age_seconds';
 
@@ -34,12 +45,18 @@ async function runOne(n) {
   const plane = await startControlPlane({
     clusterEnv: {
       NODE_LIVENESS_MS: String(Math.max(10_000, INTERVAL * 5)),
+      NODE_REPORT_INTERVAL_MS: String(INTERVAL),
+      ...(CAPACITY === '' ? {} : { NODE_REPORTS_PER_SECOND: CAPACITY }),
+      ...(CONNECT_RATE === '' ? {} : { MQTT_CONNECT_RATE: CONNECT_RATE }),
+      ...(REGISTER_RATE === '' ? {} : { REGISTER_ADMISSION_RATE: REGISTER_RATE }),
     },
+    // HOLLOW_KEEP=1 keeps the run's directory (cluster and root logs); its path is printed.
+    keepWork: process.env.HOLLOW_KEEP === '1',
     // e.g. HOLLOW_CLUSTER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the cluster.
     clusterNodeArgs: (process.env.HOLLOW_CLUSTER_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
   });
   const fleet = startFleet(plane, { nodes: n, workers: WORKERS, intervalMs: INTERVAL, instances: INSTANCES });
-  const row = { nodes: n, workers: WORKERS, intervalMs: INTERVAL, instances: INSTANCES };
+  const row = { nodes: n, workers: WORKERS, intervalMs: INTERVAL, instances: INSTANCES, work: plane.work };
   try {
     const t0 = Date.now();
     let registeredAll;
@@ -72,7 +89,7 @@ async function runOne(n) {
         : null;
 
     // Measuring window: the fleet joined (or gave up); the steady state follows.
-    const pid = plane.cluster.child.pid;
+    let pid = plane.cluster.child.pid;
     const c0 = procUsage(pid);
     const f0 = await fleet.stats();
     const w0 = Date.now();
@@ -129,6 +146,18 @@ async function runOne(n) {
     row.fleetConnected = f1.connected;
     row.refused = f1.refused;
     row.registerRetries = f1.registerRetries;
+    row.closedBeforeConnect = f1.closedBeforeConnect;
+    row.paced = f1.paced;
+    row.intervals = f1.intervals;
+    const h1 = await health(plane).catch(() => undefined);
+    row.reportIntervalMs = h1?.body.reportIntervalMs ?? null;
+    if (procUsage(pid) === undefined) {
+      row.crash = 'cluster process gone';
+    }
+    if (RESTART) {
+      Object.assign(row, await restart(plane, fleet, n));
+      pid = plane.cluster.child.pid;
+    }
     const tail = procUsage(pid) === undefined ? 'cluster process gone' : undefined;
     if (tail) {
       row.crash = tail;
@@ -138,6 +167,40 @@ async function runOne(n) {
     await plane.stop();
   }
   return row;
+}
+
+/** SIGKILL the cluster, start it again, and time until all `n` are connected and active again. */
+async function restart(plane, fleet, n) {
+  const before = await fleet.stats();
+  const { killedAt, healthyAt } = await plane.restartCluster();
+  const out = { restartHealthyS: (healthyAt - killedAt) / 1000 };
+  let allConnected;
+  const done = await waitUntil(
+    `${n} nodes active after the restart`,
+    async () => {
+      const s = await fleet.stats();
+      if (allConnected === undefined && s.connected >= n) {
+        allConnected = Date.now();
+      }
+      const h = await health(plane);
+      return h.body.activeNodes >= n && s.connected >= n ? Date.now() : undefined;
+    },
+    RESTART_TIMEOUT_S * 1000,
+  ).catch((err) => {
+    out.restartError = err.message;
+    return undefined;
+  });
+  const after = await fleet.stats();
+  const h = await health(plane).catch(() => undefined);
+  out.restartAllConnectedS = allConnected === undefined ? null : (allConnected - killedAt) / 1000;
+  out.restartAllActiveS = done === undefined ? null : (done - killedAt) / 1000;
+  out.restartActive = h?.body.activeNodes ?? null;
+  // Attempts that closed before a CONNACK: turned away by MQTT_CONNECT_RATE, refused while the
+  // cluster was down, or timed out (connectTimeout 10 s). CONNACK refusals are `refused`.
+  out.restartClosedBeforeConnect = after.closedBeforeConnect - before.closedBeforeConnect;
+  out.restartRefused = after.refused - before.refused;
+  out.restartClusterRssMb = Math.round((procUsage(plane.cluster.child.pid)?.rssBytes ?? 0) / 1048576);
+  return out;
 }
 
 async function main() {

@@ -26,6 +26,7 @@ export interface ControlPlane {
   nodeToken: string;
   metricsToken: string;
   adminPassword: string;
+  restartCluster(): Promise<{ killedAt: number; healthyAt: number }>;
   stop(): Promise<void>;
 }
 
@@ -44,6 +45,9 @@ export interface FleetStats {
   connected: number;
   registerRetries: number;
   refused: number;
+  paced: number;
+  closedBeforeConnect: number;
+  intervals: Record<string, number>;
   published: number;
   commands: number;
   registeredAt: number[];
@@ -61,7 +65,7 @@ export interface Fleet {
 export interface ClusterHealth {
   ms: number;
   status: number;
-  body: { status: string; nodes: number; activeNodes: number; rootConnected: boolean };
+  body: { status: string; nodes: number; activeNodes: number; rootConnected: boolean; reportIntervalMs?: number };
 }
 
 export function startControlPlane(options?: ControlPlaneOptions): Promise<ControlPlane>;

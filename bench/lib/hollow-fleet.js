@@ -84,29 +84,30 @@ async function startControlPlane(options = {}) {
     },
     work,
   );
-  const cluster = startTier(
-    'cluster',
-    'cluster',
-    {
-      ROOT_URL: `http://127.0.0.1:${rootPort}`,
-      CLUSTER_TOKEN: clusterToken,
-      CLUSTER_NAME: 'hollow',
-      CLUSTER_HOST: '127.0.0.1',
-      CLUSTER_PORT: String(clusterPort),
-      MQTT_PORT: String(mqttPort),
-      NODE_TOKEN: nodeToken,
-      CANOPY_METRICS_TOKEN: metricsToken,
-      CLUSTER_DATA_DIR: join(work, 'cluster'),
-      // Every hollow node dials from 127.0.0.1: lift the per-address and total limits, and the
-      // registration rate limit, to what the run needs (the defaults guard a real deployment).
-      MQTT_MAX_CONNECTIONS: String(options.maxConnections ?? 60_000),
-      MQTT_MAX_CONNECTIONS_PER_ADDRESS: String(options.maxConnections ?? 60_000),
-      REGISTER_RATE_LIMIT: String(options.registerRateLimit ?? 900_000),
-      ...options.clusterEnv,
-    },
-    work,
-    options.clusterNodeArgs ?? [],
-  );
+  const clusterEnv = {
+    ROOT_URL: `http://127.0.0.1:${rootPort}`,
+    CLUSTER_TOKEN: clusterToken,
+    CLUSTER_NAME: 'hollow',
+    CLUSTER_HOST: '127.0.0.1',
+    CLUSTER_PORT: String(clusterPort),
+    MQTT_PORT: String(mqttPort),
+    NODE_TOKEN: nodeToken,
+    CANOPY_METRICS_TOKEN: metricsToken,
+    CLUSTER_DATA_DIR: join(work, 'cluster'),
+    // Every hollow node dials from 127.0.0.1: lift the per-address and total limits, and the
+    // registration rate limit, to what the run needs (the defaults guard a real deployment).
+    MQTT_MAX_CONNECTIONS: String(options.maxConnections ?? 60_000),
+    MQTT_MAX_CONNECTIONS_PER_ADDRESS: String(options.maxConnections ?? 60_000),
+    REGISTER_RATE_LIMIT: String(options.registerRateLimit ?? 900_000),
+    ...options.clusterEnv,
+  };
+  const cluster = startTier('cluster', 'cluster', clusterEnv, work, options.clusterNodeArgs ?? []);
+  const untilHealthy = () =>
+    waitUntil(
+      'the cluster to answer /health',
+      async () => (await fetch(`${clusterUrl}/health`)).status === 200,
+      30_000,
+    );
   const clusterUrl = `http://127.0.0.1:${clusterPort}`;
   const plane = {
     work,
@@ -117,8 +118,27 @@ async function startControlPlane(options = {}) {
     nodeToken,
     metricsToken,
     adminPassword: `hollow-admin-${process.pid}`,
+    /**
+     * Kills the cluster (SIGKILL: no goodbye to the nodes) and starts it again on the same ports
+     * and data directory; resolves once it answers /health, with the times (ms) of both.
+     */
+    async restartCluster() {
+      const killedAt = Date.now();
+      plane.cluster.child.kill('SIGKILL');
+      await plane.cluster.exited;
+      plane.restarts = (plane.restarts ?? 0) + 1;
+      plane.cluster = startTier(
+        'cluster',
+        `cluster-${plane.restarts}`,
+        clusterEnv,
+        work,
+        options.clusterNodeArgs ?? [],
+      );
+      await untilHealthy();
+      return { killedAt, healthyAt: Date.now() };
+    },
     async stop() {
-      await stopProcess(cluster);
+      await stopProcess(plane.cluster);
       await stopProcess(root);
       if (!options.keepWork) {
         rmSync(work, { recursive: true, force: true });
@@ -126,11 +146,7 @@ async function startControlPlane(options = {}) {
     },
   };
   try {
-    await waitUntil(
-      'the cluster to answer /health',
-      async () => (await fetch(`${clusterUrl}/health`)).status === 200,
-      30_000,
-    );
+    await untilHealthy();
   } catch (err) {
     const tail = (file) => readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
     const logs = `cluster log:\n${tail(cluster.logFile)}\nroot log:\n${tail(root.logFile)}`;
@@ -194,6 +210,14 @@ function startFleet(plane, { nodes, workers = 2, intervalMs = 2000, instances = 
         connects: sum('connected'),
         registerRetries: sum('registerRetries'),
         refused: sum('refused'),
+        paced: sum('paced'),
+        closedBeforeConnect: sum('closedBeforeConnect'),
+        intervals: all.reduce((acc, s) => {
+          for (const [ms, n] of Object.entries(s.intervals ?? {})) {
+            acc[ms] = (acc[ms] ?? 0) + n;
+          }
+          return acc;
+        }, {}),
         published: sum('published'),
         commands: sum('commands'),
         registeredAt: all.flatMap((s) => s.registeredAt),

@@ -13,12 +13,22 @@
 const { join } = require('node:path');
 const mqtt = require(require.resolve('mqtt', { paths: [join(__dirname, '../../packages/node-engine')] }));
 
+const { command, statusOf } = require('./hollow-commands');
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let options;
 const nodes = [];
 let stopping = false;
-const counters = { registered: 0, connected: 0, registerRetries: 0, refused: 0, published: 0, commands: 0 };
+const counters = {
+  registered: 0,
+  connected: 0,
+  registerRetries: 0,
+  refused: 0,
+  published: 0,
+  commands: 0,
+  closedBeforeConnect: 0,
+};
 const registeredAt = [];
 
 process.on('message', (msg) => {
@@ -32,11 +42,22 @@ process.on('message', (msg) => {
   }
 });
 
+/** As the node engine's reconnectDelayMs: doubling from 1 s to 10 s, each drawn from 50-150 %. */
+function reconnectDelayMs(attempt) {
+  return Math.round(Math.min(10_000, 1000 * 2 ** Math.min(attempt, 30)) * (0.5 + Math.random()));
+}
+
 function stats() {
   let connected = 0;
+  const intervals = {};
+  let paced = 0;
   for (const n of nodes) {
+    paced += n.paced ?? 0;
     if (n.client && n.client.connected) {
       connected++;
+    }
+    if (n.intervalMs !== undefined) {
+      intervals[n.intervalMs] = (intervals[n.intervalMs] ?? 0) + 1;
     }
   }
   const usage = process.cpuUsage();
@@ -44,6 +65,8 @@ function stats() {
   return {
     ...counters,
     connected,
+    paced,
+    intervals,
     registeredAt: at,
     cpuMicros: usage.user + usage.system,
     rssBytes: process.memoryUsage().rss,
@@ -157,10 +180,22 @@ function connect(node) {
     username: node.login.username,
     password: node.login.password,
     clean: false,
-    reconnectPeriod: 1000,
+    reconnectPeriod: reconnectDelayMs(0),
     connectTimeout: 10_000,
   });
   node.client = client;
+  node.intervalMs = options.intervalMs;
+  // mqtt.js reads reconnectPeriod as a connection closes: each event sets the next wait (the engine's way).
+  let attempt = 0;
+  let up = false;
+  client.on('close', () => {
+    // Closed before its CONNACK: turned away (MQTT_CONNECT_RATE) or timed out.
+    if (!up) {
+      counters.closedBeforeConnect++;
+    }
+    up = false;
+    client.options.reconnectPeriod = reconnectDelayMs(++attempt);
+  });
   const topic = (kind) => `nodes/${node.id}/${kind}`;
   const publish = (kind, payload, qos) => {
     if (qos === 0 && !client.connected) {
@@ -187,6 +222,7 @@ function connect(node) {
         gpus: 0,
         arch: node.index % 5 === 0 ? 'arm64' : 'amd64',
         at,
+        reportIntervalMs: node.intervalMs,
       },
       0,
     );
@@ -194,13 +230,17 @@ function connect(node) {
     publish('jobs/resources', { instances, at }, 0);
   };
   client.on('connect', () => {
+    up = true;
+    attempt = 0;
+    client.options.reconnectPeriod = reconnectDelayMs(0);
     counters.connected++;
     client.subscribe([`nodes/${node.id}/control/+`], { qos: 1 }, () => undefined);
     report();
     if (node.timer === undefined) {
-      node.timer = setInterval(report, options.intervalMs);
+      node.timer = setInterval(report, node.intervalMs);
     }
   });
+  node.report = report;
   client.on('message', (t, payload) => {
     counters.commands++;
     command(node, t.slice(t.lastIndexOf('/') + 1), payload, publish);
@@ -212,73 +252,12 @@ function connect(node) {
   });
 }
 
-/** A JobStatusMessage (`job`) or, without the Oakestra names, an InstanceUsageDto (`jobs/resources`). */
-function statusOf(node, r, withNames) {
-  return {
-    ...(withNames ? { sname: r.jobName, instance: r.instanceNumber } : { cpuPercent: 1.5, memoryMb: 12 }),
-    serviceId: r.serviceId,
-    instanceNumber: r.instanceNumber,
-    generation: r.generation,
-    status: r.status,
-    nodeId: node.id,
-    nodeName: node.name,
-    containerId: r.containerId,
-    hostPorts: r.hostPorts,
-    at: r.at,
-    ...(r.epoch === undefined ? {} : { epoch: r.epoch }),
-  };
-}
-
-function command(node, kind, payload, publish) {
-  let body;
-  try {
-    body = JSON.parse(payload.toString('utf8'));
-  } catch {
-    return;
-  }
-  const run = (spec) => {
-    const r = {
-      serviceId: spec.serviceId,
-      instanceNumber: spec.instanceNumber,
-      generation: spec.generation,
-      jobName: spec.jobName,
-      status: 'RUNNING',
-      containerId: `${spec.serviceId}${spec.instanceNumber}`.padEnd(64, 'c').slice(0, 64),
-      hostPorts: [],
-      at: Date.now(),
-      ...(spec.epoch === undefined ? {} : { epoch: spec.epoch }),
-    };
-    node.instances.set(`${spec.serviceId}#${spec.instanceNumber}`, r);
-    publish('job', statusOf(node, r, true), 1);
-  };
-  if (kind === 'deploy') {
-    run(body);
-  } else if (kind === 'delete') {
-    const key = `${body.serviceId}#${body.instanceNumber}`;
-    const r = node.instances.get(key) ?? { ...body, jobName: body.serviceId, hostPorts: [] };
-    node.instances.delete(key);
-    publish('job', statusOf(node, { ...r, status: 'UNDEPLOYED', at: Date.now() }, true), 1);
-  } else if (kind === 'sync' && Array.isArray(body.instances)) {
-    const wanted = new Set(body.instances.map((s) => `${s.serviceId}#${s.instanceNumber}`));
-    for (const [key] of node.instances) {
-      if (!key.startsWith('hollow-svc-') && !wanted.has(key)) {
-        node.instances.delete(key);
-      }
-    }
-    for (const spec of body.instances) {
-      const have = node.instances.get(`${spec.serviceId}#${spec.instanceNumber}`);
-      if (have === undefined || have.generation !== spec.generation) {
-        run(spec);
-      }
-    }
-  }
-}
-
 async function stop() {
   stopping = true;
   await Promise.all(
     nodes.map((n) => {
       clearInterval(n.timer);
+      clearTimeout(n.paceTimer);
       return n.client ? n.client.endAsync(true).catch(() => undefined) : undefined;
     }),
   );

@@ -28,6 +28,8 @@ import { NodeTokenGuard } from './nodes/node-token.guard';
 import { NodeTokenService } from './nodes/node-token.service';
 import { NodesController } from './nodes/nodes.controller';
 import { NodesService } from './nodes/nodes.service';
+import { ReportPaceService } from './nodes/report-pace.service';
+import { RegisterAdmissionGuard } from './nodes/register-admission.guard';
 import { ClusterRepository } from './persistence/cluster.repository';
 import { SqliteClusterRepository } from './persistence/sqlite-cluster.repository';
 import { RootLinkService } from './root-link/root-link.service';
@@ -78,9 +80,11 @@ export class ClusterModule {
         NodeTokenService,
         JoinTokensService,
         NodeTokenGuard,
+        RegisterAdmissionGuard,
         ClusterAdminToken,
         ClusterAdminGuard,
         NodesService,
+        ReportPaceService,
         MqttAccess,
         MqttBroker,
         {

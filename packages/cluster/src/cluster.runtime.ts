@@ -16,6 +16,7 @@ import { BrokerCredentials } from './mqtt/broker-credentials.port';
 import { MqttAccess } from './mqtt/mqtt-access';
 import { MqttBroker } from './mqtt/mqtt-broker';
 import { NodesService, livenessTickMs } from './nodes/nodes.service';
+import { PACE_TICK_MS, ReportPaceService } from './nodes/report-pace.service';
 import { ClusterRepository } from './persistence/cluster.repository';
 import { RootLinkService } from './root-link/root-link.service';
 
@@ -42,6 +43,7 @@ export class ClusterRuntime implements OnApplicationBootstrap, BeforeApplication
     private readonly credentials: BrokerCredentials,
     private readonly bus: MessageBus,
     private readonly rootLink: RootLinkService,
+    private readonly pace: ReportPaceService,
   ) {
     this.log = logger.child({ component: 'runtime' });
   }
@@ -55,10 +57,13 @@ export class ClusterRuntime implements OnApplicationBootstrap, BeforeApplication
     this.bus.onMessage((topic, payload) => this.nodeMessages.handle(topic, payload));
     const { url, login, tls } = this.access.clusterConnection();
     await this.bus.connect(url, managed ?? login, tls);
+    this.pace.start();
     this.timers.push(
+      setInterval(() => this.pace.tick(), PACE_TICK_MS),
       setInterval(() => {
         const verdict = this.nodes.checkLiveness();
         for (const nodeId of verdict.inactive) {
+          this.pace.forget(nodeId);
           this.nodeLoss.nodeLost(nodeId);
         }
         for (const nodeId of verdict.lost) {
@@ -79,6 +84,7 @@ export class ClusterRuntime implements OnApplicationBootstrap, BeforeApplication
       clearInterval(t);
     }
     this.timers = [];
+    this.pace.stop();
     this.rootLink.stop();
     await this.bus.close();
     await this.credentials.stop();

@@ -93,6 +93,35 @@ describe('loadClusterConfig', () => {
     expect(configError(shared).variable).toBe('MQTT_NODE_USERNAME');
   });
 
+  it('reads the overload settings, with defaults for a cluster sized at 10,000 nodes reporting every 2 s', () => {
+    expect(loadClusterConfig({ CLUSTER_TOKEN: 's' })).toMatchObject({
+      nodeReportIntervalMs: 2000,
+      nodeReportIntervalMaxMs: 60_000,
+      nodeReportsPerSecond: 5000,
+      overloadLoopDelayMs: 100,
+      mqttConnectRate: 500,
+      registerAdmissionRate: 500,
+    });
+    expect(
+      loadClusterConfig({
+        CLUSTER_TOKEN: 's',
+        NODE_REPORT_INTERVAL_MS: '1000',
+        NODE_REPORT_INTERVAL_MAX_MS: '30000',
+        NODE_REPORTS_PER_SECOND: '200',
+        CLUSTER_OVERLOAD_LOOP_DELAY_MS: '250',
+        MQTT_CONNECT_RATE: '50',
+        REGISTER_ADMISSION_RATE: '20',
+      }),
+    ).toMatchObject({
+      nodeReportIntervalMs: 1000,
+      nodeReportIntervalMaxMs: 30_000,
+      nodeReportsPerSecond: 200,
+      overloadLoopDelayMs: 250,
+      mqttConnectRate: 50,
+      registerAdmissionRate: 20,
+    });
+  });
+
   it('treats empty values as unset', () => {
     expect(loadClusterConfig({ CLUSTER_TOKEN: 's', CLUSTER_PORT: '', MQTT_URL: '' })).toMatchObject({
       port: 10100,
@@ -118,6 +147,15 @@ describe('loadClusterConfig', () => {
     [{ CLUSTER_TOKEN: 's', SYNC_INTERVAL_MS: '5' }, 'SYNC_INTERVAL_MS'],
     [{ CLUSTER_TOKEN: 's', NODE_TOKEN: 'short' }, 'NODE_TOKEN'],
     [{ CLUSTER_TOKEN: 's', MQTT_NODE_USERNAME: 'node' }, 'MQTT_NODE_PASSWORD'],
+    [{ CLUSTER_TOKEN: 's', NODE_REPORTS_PER_SECOND: '0' }, 'NODE_REPORTS_PER_SECOND'],
+    [{ CLUSTER_TOKEN: 's', NODE_REPORT_INTERVAL_MS: '50' }, 'NODE_REPORT_INTERVAL_MS'],
+    [
+      { CLUSTER_TOKEN: 's', NODE_REPORT_INTERVAL_MS: '3000', NODE_REPORT_INTERVAL_MAX_MS: '2000' },
+      'NODE_REPORT_INTERVAL_MAX_MS',
+    ],
+    [{ CLUSTER_TOKEN: 's', MQTT_CONNECT_RATE: 'fast' }, 'MQTT_CONNECT_RATE'],
+    [{ CLUSTER_TOKEN: 's', REGISTER_ADMISSION_RATE: '-1' }, 'REGISTER_ADMISSION_RATE'],
+    [{ CLUSTER_TOKEN: 's', CLUSTER_OVERLOAD_LOOP_DELAY_MS: '0' }, 'CLUSTER_OVERLOAD_LOOP_DELAY_MS'],
   ])('rejects %j naming %s', (env, variable) => {
     const err = configError(env);
     expect(err.variable).toBe(variable);

@@ -106,6 +106,20 @@ export class ClusterConfig {
   /** The node policy for services that name none (`_`/`traffic-most` spellings accepted). */
   @Setting('CLUSTER_PLACEMENT_POLICY', custom(`one of ${POLICIES.join(', ')}`, normalizePolicy))
   placementPolicy: Policy = 'best-fit';
+  // How the cluster sheds load past its capacity (issue 14): the report pace it asks of nodes and
+  // the rates at which it admits connections and registrations.
+  /** The interval nodes report at unless told otherwise (the node engine's REPORT_INTERVAL_MS). */
+  @Setting('NODE_REPORT_INTERVAL_MS', millis(100, 3_600_000)) nodeReportIntervalMs = 2_000;
+  /** The longest interval the cluster asks nodes for; never below NODE_REPORT_INTERVAL_MS. */
+  @Setting('NODE_REPORT_INTERVAL_MAX_MS', millis(100, 3_600_000)) nodeReportIntervalMaxMs = 60_000;
+  /** Node reports per second the cluster is sized for; past it nodes are told to report less often. */
+  @Setting('NODE_REPORTS_PER_SECOND', int(1, 10_000_000)) nodeReportsPerSecond = 5_000;
+  /** Mean event-loop delay past which the cluster counts itself overloaded and doubles the interval. */
+  @Setting('CLUSTER_OVERLOAD_LOOP_DELAY_MS', millis(1, 60_000)) overloadLoopDelayMs = 100;
+  /** Broker connections accepted per second (bursts of as many); more wait briefly, then are closed. */
+  @Setting('MQTT_CONNECT_RATE', int(1, 1_000_000)) mqttConnectRate = 500;
+  /** Node registrations admitted per second from all addresses together (429 past it). */
+  @Setting('REGISTER_ADMISSION_RATE', int(1, 1_000_000)) registerAdmissionRate = 500;
   @Setting('LOG_LEVEL', oneOf(LOG_LEVELS)) logLevel: (typeof LOG_LEVELS)[number] = 'info';
 }
 
@@ -132,6 +146,8 @@ function derive(config: ClusterConfig): ClusterConfig {
   if (config.clusterDomain === undefined) {
     config.clusterDomain = config.clusterName;
   }
+  // A maximum below the base would mean "report faster under load": the base is the floor.
+  config.nodeReportIntervalMaxMs = Math.max(config.nodeReportIntervalMaxMs, config.nodeReportIntervalMs);
   return config;
 }
 

@@ -13,6 +13,7 @@ import {
 import type { Logger } from 'pino';
 import { CLUSTER_LOGGER } from '../common/tokens';
 import { NodesService } from '../nodes/nodes.service';
+import { ReportPaceService } from '../nodes/report-pace.service';
 import { RootOutbox } from '../root-link/root-outbox';
 import { InstanceLogsService } from './instance-logs.service';
 import { InstancesService } from './instances.service';
@@ -38,6 +39,7 @@ export class NodeMessagesService {
     private readonly instances: InstancesService,
     private readonly outbox: RootOutbox,
     private readonly logs: InstanceLogsService,
+    private readonly pace: ReportPaceService,
   ) {
     this.log = logger.child({ component: 'node-messages' });
   }
@@ -74,6 +76,7 @@ export class NodeMessagesService {
         if (!info.ok) {
           return this.invalid(nodeId, topic, info.errors);
         }
+        this.pace.onHeartbeat(nodeId, info.value.reportIntervalMs);
         if (this.nodes.heartbeat(nodeId, info.value)) {
           // Became active (first beat, back from silence, or the cluster restarted): send its full desired set.
           this.instances.syncNode(nodeId);
@@ -110,6 +113,7 @@ export class NodeMessagesService {
       case 'control/delete':
       case 'control/sync':
       case 'control/logs':
+      case 'control/pace':
         return;
     }
   }

@@ -6,6 +6,7 @@ import { CLUSTER_CONFIG } from '../common/tokens';
 import type { ClusterConfig } from '../config/cluster-config';
 import { InstancesService } from '../instances/instances.service';
 import { NodesService } from '../nodes/nodes.service';
+import { ReportPaceService } from '../nodes/report-pace.service';
 import { RootLinkService } from '../root-link/root-link.service';
 import { SchedulingService } from '../scheduling/scheduling.service';
 
@@ -23,6 +24,7 @@ export class MetricsController {
     instances: InstancesService,
     rootLink: RootLinkService,
     scheduling: SchedulingService,
+    pace: ReportPaceService,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'canopy_cluster_' });
     new Gauge({
@@ -46,6 +48,14 @@ export class MetricsController {
         const age = nodes.heartbeatAge();
         this.set({ stat: 'mean' }, age.mean);
         this.set({ stat: 'max' }, age.max);
+      },
+    });
+    new Gauge({
+      name: 'canopy_cluster_report_interval_seconds',
+      help: 'The interval nodes are asked to report at (longer than the default when shedding load)',
+      registers: [this.registry],
+      collect() {
+        this.set(pace.intervalMs / 1000);
       },
     });
     new Gauge({

@@ -12,6 +12,8 @@ import { boundClientId, mayPublish, mayReceive, maySubscribe, type MqttUser } fr
 import { gatedConnection, PacketSizeGate } from './mqtt-packet-gate';
 import { MqttAccess } from './mqtt-access';
 import { constantTimeEqual } from '../common/secrets';
+import { Clock } from '../common/clock';
+import { ConnectionAdmission } from './connection-admission';
 
 /** MQTT CONNACK return code 4 (MQTT 3.1.1): bad user name or password. */
 const BAD_USERNAME_OR_PASSWORD = 4;
@@ -22,6 +24,8 @@ const BAD_USERNAME_OR_PASSWORD = 4;
 export const MAX_UNAUTHENTICATED_PACKET_BYTES = 16 * 1024;
 /** In-process deliveries acknowledged synchronously in a row before one yields to the event loop. */
 const LOCAL_SYNC_BURST = 64;
+/** What a connection may have waiting to be sent before it counts as stalled (see gatedConnection). */
+const MIN_SEND_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /**
  * The in-process broker (aedes) for the embedded and single-host setups. Every client must log in;
@@ -41,14 +45,18 @@ export class MqttBroker {
   private localDepth = 0;
   /** Each connection's size gate, so a successful login can raise its limit. */
   private readonly gates = new WeakMap<object, PacketSizeGate>();
+  /** Connection admission (MQTT_CONNECT_RATE): a mass reconnect is let in at a pace the broker can answer. */
+  private readonly admission: ConnectionAdmission;
 
   constructor(
     @Inject(CLUSTER_CONFIG) private readonly config: ClusterConfig,
     @Inject(CLUSTER_LOGGER) logger: Logger,
     private readonly access: MqttAccess,
     private readonly nodes: NodesService,
+    private readonly clock: Clock,
   ) {
     this.log = logger.child({ component: 'mqtt-broker' });
+    this.admission = new ConnectionAdmission(config.mqttConnectRate, this.clock, this.log);
   }
 
   async start(): Promise<number> {
@@ -119,6 +127,9 @@ export class MqttBroker {
         resolve();
       });
     });
+    // Out of file descriptors (EMFILE) an accept fails with an 'error' on the server: unheard, it
+    // would end the process. The connection is lost, the node retries; everyone else is served.
+    server.on('error', (err: Error) => this.log.error({ err: err.message }, 'mqtt accept failed'));
     this.aedes = aedes;
     this.server = server;
     const port = (server.address() as AddressInfo).port;
@@ -181,6 +192,7 @@ export class MqttBroker {
     const { aedes, server } = this;
     this.aedes = undefined;
     this.server = undefined;
+    this.admission.close();
     if (aedes) {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
     }
@@ -200,6 +212,7 @@ export class MqttBroker {
       socket.destroy();
       return;
     }
+    // Counted from here, waiting or not: a queued connection holds a file descriptor too.
     this.open++;
     // Acks are small and answered one by one; without this Nagle holds each behind a delayed ACK.
     socket.setNoDelay(true);
@@ -213,9 +226,17 @@ export class MqttBroker {
         this.perAddress.set(address, left);
       }
     });
+    this.admission.admit(socket, () => this.serve(aedes, socket, address));
+  }
+
+  private serve(aedes: Aedes, socket: Socket, address: string): void {
     const gate = new PacketSizeGate(MAX_UNAUTHENTICATED_PACKET_BYTES);
-    const conn = gatedConnection(socket, gate, (reason) =>
-      this.log.warn({ address, reason }, 'mqtt connection dropped: packet too large'),
+    const maxPacket = this.config.mqttMaxPacketBytes;
+    const conn = gatedConnection(
+      socket,
+      gate,
+      (reason) => this.log.warn({ address, reason }, 'mqtt connection dropped'),
+      Math.max(MIN_SEND_BUFFER_BYTES, 4 * maxPacket),
     );
     this.gates.set(conn, gate);
     aedes.handle(conn);

@@ -61,14 +61,31 @@ export class PacketSizeGate {
 /**
  * A stream for aedes that passes the socket's bytes through `gate` first; on a refusal the socket is
  * destroyed before the offending bytes reach the parser, so at most one chunk of them is ever held.
+ * Outbound, aedes writes without waiting for the socket to drain: a client that stops reading
+ * would make the cluster hold everything sent to it. Past `maxBufferedBytes` waiting to be sent,
+ * the connection is closed instead (the node reconnects and gets a full sync).
  */
-export function gatedConnection(socket: Socket, gate: PacketSizeGate, onRefused: (reason: string) => void): Duplex {
+export function gatedConnection(
+  socket: Socket,
+  gate: PacketSizeGate,
+  onRefused: (reason: string) => void,
+  maxBufferedBytes = Number.POSITIVE_INFINITY,
+): Duplex {
   const conn = new Duplex({
     read() {
       socket.resume();
     },
     write(chunk: Buffer, _encoding, callback) {
-      socket.write(chunk, callback);
+      if (socket.writableLength + chunk.length > maxBufferedBytes) {
+        onRefused(`client not reading: ${socket.writableLength} bytes waiting to be sent`);
+        socket.destroy();
+        callback();
+        return;
+      }
+      // Handed on at once, so what waits is in the socket, where it is measured above (waiting for
+      // each flush would queue it in this stream instead, unmeasured). Socket errors close both.
+      socket.write(chunk);
+      callback();
     },
     final(callback) {
       socket.end(callback);

@@ -36,6 +36,23 @@ describe('NodeLiveness', () => {
     expect(l.mode(80_000).disrupted).toBe(false);
   });
 
+  it('judges a node that says it reports less often (control/pace, a restart ago) by a window scaled to it', () => {
+    const l = new NodeLiveness({ ...settings, livenessMs: 8000, baseIntervalMs: 2000, maxIntervalMs: 16_000 }, log);
+    const slow = { reportIntervalMs: 8000 } as NodeInformation;
+    const ages = { reportIntervalMs: 600_000 } as NodeInformation;
+    l.heartbeat('slow', slow, 0);
+    l.heartbeat('steady', info, 0);
+    l.heartbeat('capped', ages, 0);
+    // 8 s window at 2 s; 32 s at 8 s; the cap (16 s) gives 64 s whatever a node claims.
+    const wentInactive = new Map<string, number>();
+    for (let t = 1000; t <= 70_000; t += 1000) {
+      for (const id of l.check(['slow', 'steady', 'capped'], t).inactive) {
+        wentInactive.set(id, t);
+      }
+    }
+    expect(Object.fromEntries(wentInactive)).toEqual({ steady: 9000, slow: 33_000, capped: 65_000 });
+  });
+
   it('declares nothing lost while most nodes are silent together (full disruption), and says so', () => {
     const l = new NodeLiveness(settings, log);
     const nodes = ['a', 'b', 'c'];

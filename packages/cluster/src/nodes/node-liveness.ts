@@ -14,6 +14,12 @@ export interface LivenessSettings {
   lostMs: number;
   /** how often `check` is meant to run; a much longer gap means this process itself was paused */
   tickMs: number;
+  /**
+   * The report interval `livenessMs` was set for (NODE_REPORT_INTERVAL_MS) and the longest one
+   * honoured: a node that says it reports less often (`reportIntervalMs`) gets a window scaled to it.
+   */
+  baseIntervalMs?: number | undefined;
+  maxIntervalMs?: number | undefined;
 }
 
 /** What the cluster's own liveness judgement is, for logs and `/health`. */
@@ -60,7 +66,19 @@ export class NodeLiveness {
   constructor(
     private readonly settings: LivenessSettings,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.baseLivenessMs = settings.livenessMs;
+  }
+
+  private readonly baseLivenessMs: number;
+
+  /**
+   * The silence that makes a node inactive from now on: the report pace widens it when nodes are
+   * told to report less often (and narrows it again), so a node that complies is not judged silent.
+   */
+  setLivenessMs(livenessMs: number): void {
+    this.settings.livenessMs = livenessMs;
+  }
 
   /** Nodes active as of the last check, in O(1). */
   get activeCount(): number {
@@ -97,7 +115,7 @@ export class NodeLiveness {
     const verdict: LivenessVerdict = { inactive: [], lost: [] };
     for (const nodeId of this.active) {
       const silentMs = now - this.seenAt(nodeId);
-      if (silentMs > this.settings.livenessMs) {
+      if (silentMs > this.windowOf(nodeId)) {
         this.active.delete(nodeId);
         this.inactiveSince.set(nodeId, this.live.get(nodeId)?.lastSeen ?? now);
         verdict.inactive.push(nodeId);
@@ -129,7 +147,21 @@ export class NodeLiveness {
   }
 
   isActive(nodeId: string, now: number): boolean {
-    return this.active.has(nodeId) && this.live.has(nodeId) && now - this.seenAt(nodeId) <= this.settings.livenessMs;
+    return this.active.has(nodeId) && this.live.has(nodeId) && now - this.seenAt(nodeId) <= this.windowOf(nodeId);
+  }
+
+  /**
+   * The window in force, or the one for the interval the node itself said it uses (e.g. still the
+   * long one a cluster told it before it restarted), whichever is longer.
+   */
+  private windowOf(nodeId: string): number {
+    const reported = this.live.get(nodeId)?.info.reportIntervalMs;
+    const { baseIntervalMs, maxIntervalMs } = this.settings;
+    if (reported === undefined || baseIntervalMs === undefined || reported <= baseIntervalMs) {
+      return this.settings.livenessMs;
+    }
+    const interval = Math.min(reported, maxIntervalMs ?? reported);
+    return Math.max(this.settings.livenessMs, Math.round((this.baseLivenessMs * interval) / baseIntervalMs));
   }
 
   isLost(nodeId: string): boolean {

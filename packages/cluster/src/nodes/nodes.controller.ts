@@ -5,6 +5,7 @@ import { BrokerCredentials } from '../mqtt/broker-credentials.port';
 import { MqttAccess } from '../mqtt/mqtt-access';
 import { NodeTokenGuard, type NodeAuthRequest } from './node-token.guard';
 import { NodesService } from './nodes.service';
+import { RegisterAdmissionGuard } from './register-admission.guard';
 
 @Controller('api/node')
 export class NodesController {
@@ -17,8 +18,9 @@ export class NodesController {
   /** Oakestra's registration path; the reply tells the node where and how to log in to MQTT. */
   @Post('register')
   @HttpCode(200)
-  // Throttled before the token check, so guessing a join token stays slow.
-  @UseGuards(ThrottlerGuard, NodeTokenGuard)
+  // Throttled before the token check, so guessing a join token stays slow; the fleet-wide admission
+  // rate after it, so one address guessing tokens cannot use up everyone's admissions.
+  @UseGuards(ThrottlerGuard, NodeTokenGuard, RegisterAdmissionGuard)
   async register(@Body() body: NodeRegisterRequest, @Req() req: NodeAuthRequest): Promise<NodeRegisterResponse> {
     const { node, password, credential } = this.nodes.register(body, req.nodeAuth ?? { kind: 'join' });
     // Before the reply: the node connects to the broker right after it.

@@ -52,6 +52,8 @@ export class NodesService {
         livenessMs: config.nodeLivenessMs,
         lostMs: config.nodeLostMs,
         tickMs: livenessTickMs(config.nodeLivenessMs),
+        baseIntervalMs: config.nodeReportIntervalMs,
+        maxIntervalMs: config.nodeReportIntervalMaxMs,
       },
       this.log,
     );
@@ -217,6 +219,10 @@ export class NodesService {
       this.topology++;
     }
     return verdict;
+  }
+
+  setLivenessWindow(livenessMs: number): void {
+    this.liveness.setLivenessMs(livenessMs);
   }
 
   isActive(nodeId: string): boolean {

@@ -2,6 +2,7 @@ import {
   DeleteCommand,
   DeployCommand,
   LogsCommand,
+  PaceCommand,
   SyncCommand,
   parseNodeTopic,
   validateInput,
@@ -17,6 +18,8 @@ export interface CommandHandlerDeps {
   runtime: ContainerRuntime;
   /** Sends a logs answer up (`nodes/<id>/logs`). */
   replyLogs: (reply: LogsReplyMessage) => void;
+  /** The cluster asks for another report interval (`control/pace`). */
+  setReportInterval?: (intervalMs: number) => void;
   log: Logger;
 }
 
@@ -29,6 +32,7 @@ export function commandHandler({
   manager,
   runtime,
   replyLogs,
+  setReportInterval,
   log,
 }: CommandHandlerDeps): (topic: string, payload: Buffer) => Promise<void> {
   const handle = async (topic: string, payload: Buffer): Promise<void> => {
@@ -72,6 +76,14 @@ export function commandHandler({
           return dropInvalid(topic, result.errors);
         }
         return answerLogs(result.value);
+      }
+      case 'control/pace': {
+        const result = validateInput(PaceCommand, body);
+        if (!result.ok) {
+          return dropInvalid(topic, result.errors);
+        }
+        log.info({ reportIntervalMs: result.value.reportIntervalMs }, 'cluster set the report interval');
+        return setReportInterval?.(result.value.reportIntervalMs);
       }
       case 'information':
       case 'jobs/resources':

@@ -23,6 +23,7 @@ import { nodeSelector } from './container-spec';
 import { commandHandler } from './command-handler';
 import { safetyPolicyOf } from './engine-policy';
 import { InstanceManager } from './instance-manager.service';
+import { ReportPacer } from './report-pacer';
 
 /** How often RUNNING instances are compared with `docker ps` in case a Docker event was lost. */
 const DRIFT_CHECK_EVERY_MS = 10_000;
@@ -175,6 +176,7 @@ async function startEngineOnce(
 
   let reporting = false;
   let lastDriftCheck = 0;
+  const pacer = new ReportPacer(config.reportIntervalMs, () => kickReport());
   const report = async (): Promise<void> => {
     if (reporting || link === undefined) {
       return;
@@ -182,7 +184,8 @@ async function startEngineOnce(
     reporting = true;
     try {
       // Heartbeat first: a slow Docker must not make the cluster think the node is gone.
-      link?.publish(NodeTopics.information(nodeId), await metrics.collect(), 0);
+      const info = { ...(await metrics.collect()), reportIntervalMs: pacer.intervalMs };
+      link?.publish(NodeTopics.information(nodeId), info, 0);
       // The drift check lists every container through Docker: a backstop for lost `die` events,
       // so it runs on a slower beat than the report (it was most of the idle CPU with 50 instances).
       if (clock.now() - lastDriftCheck >= DRIFT_CHECK_EVERY_MS) {
@@ -212,6 +215,7 @@ async function startEngineOnce(
     manager,
     runtime,
     replyLogs: (reply) => link?.publish(NodeTopics.logsReply(nodeId), reply, 1),
+    setReportInterval: (ms) => pacer.setIntervalMs(ms),
     log: nodeLog,
   });
 
@@ -273,7 +277,7 @@ async function startEngineOnce(
   };
 
   link = connect(registration);
-  const timer = setInterval(kickReport, config.reportIntervalMs);
+  pacer.start();
 
   let stopped: Promise<void> | undefined;
   return {
@@ -281,7 +285,7 @@ async function startEngineOnce(
     stop: () => {
       stopped ??= (async () => {
         lifetime.abort();
-        clearInterval(timer);
+        pacer.stop();
         exits.close();
         manager.close();
         await relinking;

@@ -35,6 +35,24 @@ export interface MqttLink {
   close(): Promise<void>;
 }
 
+/** Longest wait between reconnect attempts. */
+const MAX_RECONNECT_MS = 10_000;
+
+/**
+ * The wait before reconnect attempt `attempt` (0 = the first after a drop): doubling from `baseMs`
+ * up to `maxMs`, each drawn from 50–150 % so a fleet that lost its cluster at once does not come
+ * back at once (the cluster admits connections at a rate, MQTT_CONNECT_RATE, and closes the rest).
+ */
+export function reconnectDelayMs(
+  attempt: number,
+  baseMs: number,
+  maxMs = MAX_RECONNECT_MS,
+  random = Math.random,
+): number {
+  const step = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.max(1, Math.round(step * (0.5 + random())));
+}
+
 export function openMqttLink(options: MqttLinkOptions, events: MqttLinkEvents, log: Logger): MqttLink {
   // MQTT 3.1.1 on the wire: Mosquitto speaks it, and so does aedes (the embedded broker), which has no v5.
   const client: MqttClient = mqtt.connect({
@@ -54,8 +72,18 @@ export function openMqttLink(options: MqttLinkOptions, events: MqttLinkEvents, l
     connectTimeout: 10_000,
   });
   let closed = false;
+  // mqtt.js reads `reconnectPeriod` when a connection closes, before our listeners run: each event
+  // sets the wait for the next drop or failed attempt.
+  const baseMs = options.reconnectPeriodMs ?? 1000;
+  let attempt = 0;
+  client.options.reconnectPeriod = reconnectDelayMs(attempt, baseMs);
+  client.on('close', () => {
+    client.options.reconnectPeriod = reconnectDelayMs(++attempt, baseMs);
+  });
 
   client.on('connect', () => {
+    attempt = 0;
+    client.options.reconnectPeriod = reconnectDelayMs(attempt, baseMs);
     log.info({ host: options.host, port: options.port }, 'mqtt connected');
     client.subscribe(options.subscriptions, { qos: 1 }, (err) => {
       if (err) {

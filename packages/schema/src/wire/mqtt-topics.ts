@@ -12,7 +12,8 @@ export type NodeTopicKind =
   | 'control/deploy'
   | 'control/delete'
   | 'control/sync'
-  | 'control/logs';
+  | 'control/logs'
+  | 'control/pace';
 
 /** Topics a node publishes on. */
 export const NODE_TO_CLUSTER: readonly NodeTopicKind[] = ['information', 'jobs/resources', 'job', 'logs'];
@@ -22,6 +23,7 @@ export const CLUSTER_TO_NODE: readonly NodeTopicKind[] = [
   'control/delete',
   'control/sync',
   'control/logs',
+  'control/pace',
 ];
 
 const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -39,6 +41,8 @@ export const NodeTopics = {
   sync: (nodeId: string) => nodeTopic(nodeId, 'control/sync'),
   /** cluster → node: send the tail of an instance's log; the node answers on `logs`. */
   logsRequest: (nodeId: string) => nodeTopic(nodeId, 'control/logs'),
+  /** cluster → node: report at another interval (load shedding, and its end). */
+  pace: (nodeId: string) => nodeTopic(nodeId, 'control/pace'),
   /** node → cluster: the answer to a `control/logs` request, matched by `requestId`. */
   logsReply: (nodeId: string) => nodeTopic(nodeId, 'logs'),
   /** What a node subscribes to. */

@@ -86,6 +86,11 @@ export class NodeInformation {
   @IsOptional() @IsInt() @Min(0) gpus?: number;
   @IsString() @IsNotEmpty() arch!: string;
   @IsInt() @Min(0) at!: number;
+  /**
+   * The interval this node reports at now (ms); absent from nodes that predate `control/pace`. Lets
+   * the cluster see whether a {@link PaceCommand} took effect.
+   */
+  @IsOptional() @IsInt() @Min(1) reportIntervalMs?: number;
 }
 
 export class InstanceUsageDto extends InstanceReportDto {
@@ -117,6 +122,16 @@ export class DeleteCommand extends InstanceKeyDto {}
 /** `nodes/<id>/control/sync`: the full desired set for this node; anything not listed goes. */
 export class SyncCommand {
   @IsArray() @ValidateNested({ each: true }) @Type(() => InstanceSpecDto) instances!: InstanceSpecDto[];
+}
+
+/**
+ * `nodes/<id>/control/pace`: cluster → node, report (`information` and `jobs/resources`) every
+ * `reportIntervalMs` from now on. The cluster lengthens the interval when it has more nodes than it
+ * can hear at the default pace, and shortens it again when load falls (see the cluster's
+ * `report-pace.planner.ts`); status changes (`job`) are still sent at once.
+ */
+export class PaceCommand {
+  @IsInt() @Min(100) @Max(3_600_000) reportIntervalMs!: number;
 }
 
 /** `nodes/<id>/control/logs`: cluster → node, the tail of one instance's log. */

@@ -1,0 +1,94 @@
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { Clock } from '../common/clock';
+import { TokenBucket } from '../common/token-bucket';
+
+/** A queued connection is served within this long, well inside a client's CONNACK timeout (mqtt.js: 10 s by default, 30 s). */
+const QUEUE_SECONDS = 5;
+const DRAIN_EVERY_MS = 20;
+
+/**
+ * Lets broker connections in at `ratePerSecond` (MQTT_CONNECT_RATE): one over the rate waits,
+ * unread, in a bounded queue (at most `QUEUE_SECONDS` of the rate, so none waits past its CONNACK
+ * timeout); past that it is closed before a byte is read, which the node takes for a network error
+ * and retries after its jittered backoff (a CONNACK refusal would make it register again). A mass
+ * reconnect then fills the rate without a storm of retries and without any connection timing out.
+ */
+export class ConnectionAdmission {
+  private readonly bucket: TokenBucket;
+  private readonly queue: { socket: Socket; proceed: () => void }[] = [];
+  private readonly maxQueued: number;
+  private timer: NodeJS.Timeout | undefined;
+  private refusedSinceLog = 0;
+  private lastRefusalLog = 0;
+
+  constructor(
+    ratePerSecond: number,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    this.bucket = new TokenBucket(ratePerSecond);
+    this.maxQueued = Math.max(1, Math.floor(ratePerSecond * QUEUE_SECONDS));
+  }
+
+  /** Connections waiting for their turn. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Calls `proceed` now, or once there is room, or closes the socket. */
+  admit(socket: Socket, proceed: () => void): void {
+    if (this.queue.length === 0 && this.bucket.take(this.clock.now())) {
+      proceed();
+      return;
+    }
+    if (this.queue.length >= this.maxQueued) {
+      this.refused();
+      socket.destroy();
+      return;
+    }
+    // Unread while it waits; an error now (the client gave up) only closes it.
+    socket.on('error', () => socket.destroy());
+    this.queue.push({ socket, proceed });
+    this.timer ??= setInterval(() => this.drain(), DRAIN_EVERY_MS);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    for (const { socket } of this.queue.splice(0)) {
+      socket.destroy();
+    }
+  }
+
+  private drain(): void {
+    const now = this.clock.now();
+    while (this.queue.length > 0) {
+      const head = this.queue[0];
+      if (head !== undefined && head.socket.destroyed) {
+        this.queue.shift();
+        continue;
+      }
+      if (!this.bucket.take(now)) {
+        return;
+      }
+      this.queue.shift()?.proceed();
+    }
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One line a second at most, however many are turned away. */
+  private refused(): void {
+    this.refusedSinceLog++;
+    const now = this.clock.now();
+    if (now - this.lastRefusalLog >= 1000) {
+      this.log.warn(
+        { refused: this.refusedSinceLog, queued: this.queue.length },
+        'mqtt connections over MQTT_CONNECT_RATE and its queue closed; nodes retry',
+      );
+      this.refusedSinceLog = 0;
+      this.lastRefusalLog = now;
+    }
+  }
+}
