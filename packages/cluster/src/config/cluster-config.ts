@@ -17,6 +17,7 @@ import {
   type ConfigFile,
 } from '@canopy/schema';
 
+const DEFAULT_MAX_MS = 60_000;
 const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const httpUrl = custom('an http(s) URL', (v) => (/^https?:\/\/\S+$/.test(v) ? v.replace(/\/+$/, '') : undefined));
@@ -111,7 +112,7 @@ export class ClusterConfig {
   /** The interval nodes report at unless told otherwise (the node engine's REPORT_INTERVAL_MS). */
   @Setting('NODE_REPORT_INTERVAL_MS', millis(100, 3_600_000)) nodeReportIntervalMs = 2_000;
   /** The longest interval the cluster asks nodes for; never below NODE_REPORT_INTERVAL_MS. */
-  @Setting('NODE_REPORT_INTERVAL_MAX_MS', millis(100, 3_600_000)) nodeReportIntervalMaxMs = 60_000;
+  @Setting('NODE_REPORT_INTERVAL_MAX_MS', millis(100, 3_600_000)) nodeReportIntervalMaxMs = DEFAULT_MAX_MS;
   /** Node reports per second the cluster is sized for; past it nodes are told to report less often. */
   @Setting('NODE_REPORTS_PER_SECOND', int(1, 10_000_000)) nodeReportsPerSecond = 5_000;
   /** Mean event-loop delay past which the cluster counts itself overloaded and doubles the interval. */
@@ -131,7 +132,15 @@ export type ClusterConfigInit = Partial<ClusterConfig> & Pick<ClusterConfig, 'cl
  * @throws ConfigError naming the first bad variable.
  */
 export function loadClusterConfig(env: NodeJS.ProcessEnv, file?: ConfigFile): ClusterConfig {
-  const config = derive(loadSettings(ClusterConfig, { env, file }));
+  const loaded = loadSettings(ClusterConfig, { env, file });
+  // A maximum chosen below the base is a mistake to name; the default maximum just rises to the base.
+  if (
+    loaded.nodeReportIntervalMaxMs < loaded.nodeReportIntervalMs &&
+    loaded.nodeReportIntervalMaxMs !== DEFAULT_MAX_MS
+  ) {
+    throw new ConfigError('NODE_REPORT_INTERVAL_MAX_MS', 'must not be below NODE_REPORT_INTERVAL_MS');
+  }
+  const config = derive(loaded);
   checkTogether(config);
   return config;
 }
