@@ -181,7 +181,7 @@ function connect(node) {
     password: node.login.password,
     clean: false,
     reconnectPeriod: reconnectDelayMs(0),
-    connectTimeout: 10_000,
+    connectTimeout: 30_000, // MQTT_CONNACK_TIMEOUT_MS, as the node engine
   });
   node.client = client;
   node.intervalMs = options.intervalMs;

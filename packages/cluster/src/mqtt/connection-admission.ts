@@ -1,22 +1,34 @@
-import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock';
 import { TokenBucket } from '../common/token-bucket';
 
-/** A queued connection is served within this long, well inside a client's CONNACK timeout (mqtt.js: 10 s by default, 30 s). */
-const QUEUE_SECONDS = 5;
+/**
+ * How long a connection may wait for its turn: well inside the node engine's 30 s CONNACK timeout
+ * (`MQTT_CONNACK_TIMEOUT_MS` in `@canopy/schema`), so that a whole mass reconnect (10,000 nodes
+ * at the default 500/s) waits in line once instead of being turned away and retrying on a growing
+ * backoff. One that has waited longer is closed, not served: its client has given up or is about
+ * to, and serving it would spend a turn on a dead connection while live ones age behind it.
+ */
+export const QUEUE_SECONDS = 20;
 const DRAIN_EVERY_MS = 20;
+
+/** What admission needs of a socket (a `net.Socket`). */
+export interface AdmittedSocket {
+  readonly destroyed: boolean;
+  destroy(): void;
+  on(event: 'error', listener: () => void): unknown;
+}
 
 /**
  * Lets broker connections in at `ratePerSecond` (MQTT_CONNECT_RATE): one over the rate waits,
- * unread, in a bounded queue (at most `QUEUE_SECONDS` of the rate, so none waits past its CONNACK
- * timeout); past that it is closed before a byte is read, which the node takes for a network error
+ * unread, in a bounded queue (at most `QUEUE_SECONDS` of the rate, and none longer than
+ * `QUEUE_SECONDS`, so none waits past its CONNACK timeout); past that it is closed before a byte is read, which the node takes for a network error
  * and retries after its jittered backoff (a CONNACK refusal would make it register again). A mass
  * reconnect then fills the rate without a storm of retries and without any connection timing out.
  */
 export class ConnectionAdmission {
   private readonly bucket: TokenBucket;
-  private readonly queue: { socket: Socket; proceed: () => void }[] = [];
+  private readonly queue: { socket: AdmittedSocket; proceed: () => void; since: number }[] = [];
   private readonly maxQueued: number;
   private timer: NodeJS.Timeout | undefined;
   private refusedSinceLog = 0;
@@ -37,8 +49,9 @@ export class ConnectionAdmission {
   }
 
   /** Calls `proceed` now, or once there is room, or closes the socket. */
-  admit(socket: Socket, proceed: () => void): void {
-    if (this.queue.length === 0 && this.bucket.take(this.clock.now())) {
+  admit(socket: AdmittedSocket, proceed: () => void): void {
+    const now = this.clock.now();
+    if (this.queue.length === 0 && this.bucket.take(now)) {
       proceed();
       return;
     }
@@ -49,7 +62,7 @@ export class ConnectionAdmission {
     }
     // Unread while it waits; an error now (the client gave up) only closes it.
     socket.on('error', () => socket.destroy());
-    this.queue.push({ socket, proceed });
+    this.queue.push({ socket, proceed, since: now });
     this.timer ??= setInterval(() => this.drain(), DRAIN_EVERY_MS);
   }
 
@@ -61,12 +74,19 @@ export class ConnectionAdmission {
     }
   }
 
-  private drain(): void {
+  /** Serves the queue's head while the rate allows (the broker's timer calls it every 20 ms). */
+  drain(): void {
     const now = this.clock.now();
     while (this.queue.length > 0) {
       const head = this.queue[0];
       if (head !== undefined && head.socket.destroyed) {
         this.queue.shift();
+        continue;
+      }
+      if (head !== undefined && now - head.since > QUEUE_SECONDS * 1000) {
+        this.queue.shift();
+        this.refused();
+        head.socket.destroy();
         continue;
       }
       if (!this.bucket.take(now)) {

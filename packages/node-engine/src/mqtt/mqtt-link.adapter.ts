@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { MQTT_CONNACK_TIMEOUT_MS } from '@canopy/schema';
 
 export interface MqttLinkOptions {
   host: string;
@@ -69,7 +70,7 @@ export function openMqttLink(options: MqttLinkOptions, events: MqttLinkEvents, l
     // A persistent session lets the broker queue QoS 1 commands across short disconnects.
     clean: false,
     reconnectPeriod: options.reconnectPeriodMs ?? 1000,
-    connectTimeout: 10_000,
+    connectTimeout: MQTT_CONNACK_TIMEOUT_MS,
   });
   let closed = false;
   // mqtt.js reads `reconnectPeriod` when a connection closes, before our listeners run: each event

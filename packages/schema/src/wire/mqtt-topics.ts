@@ -4,6 +4,13 @@
  */
 export const NODE_TOPIC_ROOT = 'nodes';
 
+/**
+ * How long a node's connection attempt waits for CONNACK. The cluster's broker lets a mass
+ * reconnect in at MQTT_CONNECT_RATE and keeps the rest waiting in line for up to 20 s, inside this;
+ * a client that gave up sooner would retry into the back of the line on a growing backoff.
+ */
+export const MQTT_CONNACK_TIMEOUT_MS = 30_000;
+
 export type NodeTopicKind =
   | 'information'
   | 'jobs/resources'
