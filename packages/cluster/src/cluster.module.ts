@@ -91,9 +91,11 @@ export class ClusterModule {
         MqttBroker,
         {
           provide: BrokerCredentials,
-          inject: [MqttAccess],
-          useFactory: (access: MqttAccess) =>
-            config.mqttDynsec === true ? new MosquittoDynsecCredentials(access, logger) : new RegistryCredentials(),
+          inject: [MqttAccess, NodeSessions],
+          useFactory: (access: MqttAccess, sessions: NodeSessions) =>
+            config.mqttDynsec === true
+              ? new MosquittoDynsecCredentials(access, logger)
+              : new RegistryCredentials(sessions),
         },
         SchedulingService,
         RootOutbox,

@@ -30,7 +30,8 @@ describe('a legacy node (no credential on record) and the join token', () => {
       token: 'legacy-cluster-token',
       config: { clusterName: 'legacy-cluster', dataDir, registerRateLimit: 1000, nodeLivenessMs: LIVENESS_MS },
     });
-    legacy = (await register(stand.cluster.port, stand.cluster.nodeToken, NODE)).json as unknown as NodeRegisterResponse;
+    legacy = (await register(stand.cluster.port, stand.cluster.nodeToken, NODE))
+      .json as unknown as NodeRegisterResponse;
     // Back to what a cluster from before credentials stored: the same row, credential column empty.
     await stand.cluster.stop();
     const db = new Database(join(dataDir, 'cluster.db'));
@@ -95,24 +96,20 @@ describe('a legacy node (no credential on record) and the join token', () => {
     expect(own.json).toMatchObject({ id: legacy.id });
   });
 
-  it('applies the same rule after an operator reset: not while the node is connected', async () => {
+  it('ends the broker session and login of whoever holds a name the operator resets; the join token then works', async () => {
     const reg = (await register(cluster.port, cluster.nodeToken, { ...NODE, name: 'reset-live' }))
       .json as unknown as NodeRegisterResponse;
-    const live = await NodeClient.connect(cluster.mqttPort, reg);
-    clients.push(live);
+    const holder = await NodeClient.connect(cluster.mqttPort, reg);
+    clients.push(holder);
+    const gone = new Promise<void>((resolve) => holder.client.once('close', () => resolve()));
     const reset = await fetch(`http://127.0.0.1:${cluster.port}/api/nodes/reset-live/credential`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${cluster.adminToken}` },
     });
     expect(reset.status).toBe(204);
-    const race = await register(cluster.port, cluster.nodeToken, { ...NODE, name: 'reset-live' });
-    expect(race.json).toMatchObject({ code: 'NODE_CONNECTED' });
-    await live.close();
-    clients.splice(clients.indexOf(live), 1);
-    // Never heartbeated, so only the connection held it: once closed, the approval takes effect.
-    await waitFor('the approved re-registration', async () => {
-      const res = await register(cluster.port, cluster.nodeToken, { ...NODE, name: 'reset-live' });
-      return res.status === 200 ? res : undefined;
-    });
+    await gone;
+    await expect(NodeClient.connect(cluster.mqttPort, reg)).rejects.toThrow(/Bad username or password/);
+    const claimed = await register(cluster.port, cluster.nodeToken, { ...NODE, name: 'reset-live' });
+    expect(claimed.json).toMatchObject({ id: reg.id, credential: expect.any(String) });
   });
 });

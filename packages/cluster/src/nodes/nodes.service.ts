@@ -116,7 +116,7 @@ export class NodesService {
 
   /**
    * The operator's approval for a node that lost its credential: the name takes a join token once
-   * more (keeping its id), and the old credential stops working.
+   * more (keeping its id), and the old credential and broker password stop working.
    * @throws NotFoundError when no node has that name.
    */
   resetCredential(name: string): NodeRecord {
@@ -128,7 +128,8 @@ export class NodesService {
     if (node.credentialSha256 !== undefined) {
       this.credentials.delete(node.credentialSha256);
     }
-    const reset: NodeRecord = { ...node, credentialSha256: undefined };
+    // The broker login goes too: whoever holds the name now (an impostor, say) is out.
+    const reset: NodeRecord = { ...node, credentialSha256: undefined, passwordSha256: sha256(this.ids.secret()) };
     this.repo.saveNode(reset);
     this.nodes.set(node.id, reset);
     this.log.warn({ nodeId: node.id, nodeName: name }, 'node credential reset by the operator');
