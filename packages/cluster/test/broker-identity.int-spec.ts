@@ -4,6 +4,7 @@ import { connectAsync } from 'mqtt';
 import { waitFor } from '@canopy/testing';
 import type { ClusterHandle } from '../src';
 import { NodeClient, register } from './support/node-client';
+import { spec } from './support/root-peer';
 import { startStand, stopStand, type Stand } from './support/stand';
 
 jest.setTimeout(30_000);
@@ -136,5 +137,33 @@ describe('the in-process broker: identities and what reaches whom', () => {
     s.write(Buffer.from([header[4] ?? 0]));
     await waitFor('the broker to hang up', () => closedAt !== 0, 5000);
     expect(closedAt - lastAt).toBeLessThan(2000);
+  });
+
+  it("sends a node only its own instances' specs: another node's sync and deploys never carry them or their secrets", async () => {
+    const password = 'only-for-the-runner-pw-31337';
+    const runner = await connected(await newNode('spec-runner'), 'engine');
+    const bystander = await connected(await newNode('spec-bystander'), 'engine');
+    for (const n of [runner, bystander]) {
+      await n.subscribeControl();
+      n.startHeartbeats(300);
+    }
+    const privateSpec = spec('svc-secretive', {
+      registryAuth: { username: 'team', password, serveraddress: 'registry.example.org' },
+      environment: ['API_KEY=env-secret-value-42'],
+      constraints: [{ type: 'direct', node: 'spec-runner' }],
+    });
+    expect(await stand!.root.deploy(privateSpec)).toEqual({ ok: true });
+    const deploy = await waitFor('control/deploy on the runner', () => runner.on('control/deploy')[0]);
+    expect(deploy.body).toMatchObject({ registryAuth: { password }, environment: ['API_KEY=env-secret-value-42'] });
+    // Syncs that went out after the deploy, to both: the runner's lists the instance.
+    const syncsBefore = bystander.on('control/sync').length;
+    await waitFor('a sync of the runner with its instance', () =>
+      runner.on('control/sync').find((m) => JSON.stringify(m.body).includes('svc-secretive')),
+    );
+    await waitFor('a later sync of the bystander', () => bystander.on('control/sync').length > syncsBefore);
+    const seen = JSON.stringify(bystander.received);
+    for (const secret of ['svc-secretive', password, 'env-secret-value-42']) {
+      expect(seen).not.toContain(secret);
+    }
   });
 });
