@@ -28,6 +28,7 @@ import { NodeTokenGuard } from './nodes/node-token.guard';
 import { NodeTokenService } from './nodes/node-token.service';
 import { NodesController } from './nodes/nodes.controller';
 import { NodesService } from './nodes/nodes.service';
+import { NodeSessions } from './nodes/node-sessions';
 import { ReportPaceService } from './nodes/report-pace.service';
 import { RegisterAdmissionGuard } from './nodes/register-admission.guard';
 import { ClusterRepository } from './persistence/cluster.repository';
@@ -83,15 +84,18 @@ export class ClusterModule {
         RegisterAdmissionGuard,
         ClusterAdminToken,
         ClusterAdminGuard,
+        NodeSessions,
         NodesService,
         ReportPaceService,
         MqttAccess,
         MqttBroker,
         {
           provide: BrokerCredentials,
-          inject: [MqttAccess],
-          useFactory: (access: MqttAccess) =>
-            config.mqttDynsec === true ? new MosquittoDynsecCredentials(access, logger) : new RegistryCredentials(),
+          inject: [MqttAccess, NodeSessions],
+          useFactory: (access: MqttAccess, sessions: NodeSessions) =>
+            config.mqttDynsec === true
+              ? new MosquittoDynsecCredentials(access, logger)
+              : new RegistryCredentials(sessions),
         },
         SchedulingService,
         RootOutbox,

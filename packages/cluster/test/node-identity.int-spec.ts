@@ -121,6 +121,10 @@ describe('node identity', () => {
     ['cpuCores', { cpuCores: 1_000_000 }],
     ['memoryMb', { memoryMb: 1_000_000_000_000 }],
     ['gpus', { gpus: 100_000 }],
+    ['cpuCores', { cpuCores: 0 }],
+    ['cpuCores', { cpuCores: -2 }],
+    ['memoryMb', { memoryMb: 0.5 }],
+    ['cpuCores', { cpuCores: 'lots' }],
   ])('refuses absurd capacity (%s) with 400 naming the field', async (field, extra) => {
     const res = await register(cluster.port, cluster.nodeToken, { ...NODE, name: `absurd-${field}`, ...extra });
     expect(res.status).toBe(400);

@@ -151,4 +151,27 @@ describe('node engine identity against a real cluster', () => {
     // Heartbeats on the new id's topics reach the cluster (the squatter never beats).
     await waitFor('the engine active under its new id', async () => (await health()).activeNodes === 1, 20_000);
   });
+
+  it('takes an operator reset while running: refused NODE_CONNECTED while still heard from, retried, same id', async () => {
+    // A wide liveness window, so the engine's first join-token attempt surely finds itself still live.
+    clusterConfig = { ...clusterConfig, nodeLivenessMs: 4000 };
+    const fresh = await restartCluster(false);
+    const id = engine!.nodeId;
+    await waitFor('the engine active at the restarted cluster', async () => (await health()).activeNodes === 1, 20_000);
+    const before = await saved();
+    lines.length = 0;
+    const reset = await fetch(`http://127.0.0.1:${fresh.port}/api/nodes/identity-worker/credential`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${fresh.adminToken}` },
+    });
+    expect(reset.status).toBe(204);
+    // Its broker login ends; its credential is void (401), the join token is refused while it is
+    // still heard from (409 NODE_CONNECTED) and retried until it is admitted under its own id.
+    await waitFor('a new credential saved', async () => (await saved()).credential !== before.credential, 30_000);
+    expect(await saved()).toMatchObject({ nodeId: id, nodeName: 'identity-worker' });
+    expect(lines.some((l) => l.includes('cluster registration failed, retrying') && l.includes('NODE_CONNECTED'))).toBe(
+      true,
+    );
+    await waitFor('the engine active again', async () => (await health()).activeNodes === 1, 20_000);
+  });
 });

@@ -1,3 +1,4 @@
+import type { NodeSessions } from '../nodes/node-sessions';
 import type { MqttLogin } from './mqtt-access';
 
 /**
@@ -19,15 +20,23 @@ export abstract class BrokerCredentials {
   abstract stop(): Promise<void>;
 }
 
-/** The in-process broker reads the node registry on every login: nothing to tell it. */
+/**
+ * The in-process broker reads the node registry on every login: nothing to tell it, except that a
+ * revoked node's open connections end.
+ */
 export class RegistryCredentials extends BrokerCredentials {
+  constructor(private readonly sessions: NodeSessions) {
+    super();
+  }
+
   start(): Promise<undefined> {
     return Promise.resolve(undefined);
   }
   grant(): Promise<void> {
     return Promise.resolve();
   }
-  revoke(): Promise<void> {
+  revoke(nodeId: string): Promise<void> {
+    this.sessions.closeAll(nodeId);
     return Promise.resolve();
   }
   stop(): Promise<void> {

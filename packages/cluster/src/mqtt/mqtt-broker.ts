@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { CLUSTER_CONFIG, CLUSTER_LOGGER } from '../common/tokens';
 import type { ClusterConfig } from '../config/cluster-config';
 import { NodesService } from '../nodes/nodes.service';
+import { NodeSessions } from '../nodes/node-sessions';
 import { boundClientId, mayPublish, mayReceive, maySubscribe, type MqttUser } from './mqtt-acl';
 import { gatedConnection, PacketSizeGate } from './mqtt-packet-gate';
 import { MqttAccess } from './mqtt-access';
@@ -54,6 +55,7 @@ export class MqttBroker {
     private readonly access: MqttAccess,
     private readonly nodes: NodesService,
     private readonly clock: Clock,
+    private readonly sessions: NodeSessions,
   ) {
     this.log = logger.child({ component: 'mqtt-broker' });
     this.admission = new ConnectionAdmission(config.mqttConnectRate, this.clock, this.log);
@@ -108,6 +110,24 @@ export class MqttBroker {
         // A null subscription answers SUBACK 0x80 (failure) without dropping the connection.
         done(null, null);
       },
+    });
+    // Who is connected as which node, for the registry (a name without a credential on record is
+    // not handed to a join token while its node is here). Registered once CONNACKed; gone on
+    // whichever of disconnect or socket close comes first.
+    this.sessions.startTracking();
+    aedes.on('client', (client) => {
+      const user = this.users.get(client);
+      if (user?.kind !== 'node') {
+        return;
+      }
+      this.sessions.opened(user.nodeId, client);
+      client.conn.once('close', () => this.sessions.closed(user.nodeId, client));
+    });
+    aedes.on('clientDisconnect', (client) => {
+      const user = this.users.get(client);
+      if (user?.kind === 'node') {
+        this.sessions.closed(user.nodeId, client);
+      }
     });
     aedes.on('clientError', (client, err) =>
       this.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'),

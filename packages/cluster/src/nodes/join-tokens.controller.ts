@@ -3,6 +3,7 @@ import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validato
 import { NotFoundError } from '@canopy/nest-edge';
 import { ClusterAdminGuard } from './cluster-admin.guard';
 import { JOIN_TOKEN_ID, JoinTokensService, type JoinTokenView } from './join-tokens.service';
+import { BrokerCredentials } from '../mqtt/broker-credentials.port';
 import { NodesService } from './nodes.service';
 
 /** `POST /api/join-tokens` body; both fields optional. */
@@ -47,12 +48,19 @@ export class JoinTokensController {
 @Controller('api/nodes')
 @UseGuards(ClusterAdminGuard)
 export class NodeCredentialsController {
-  constructor(private readonly nodes: NodesService) {}
+  constructor(
+    private readonly nodes: NodesService,
+    private readonly broker: BrokerCredentials,
+  ) {}
 
-  /** The node's name then takes a join token once more (same id); its old credential is void. */
+  /**
+   * The node's name then takes a join token once more (same id); its old credential and its broker
+   * login are void, and a connection open under it is closed (whoever held the name is out).
+   */
   @Delete(':name/credential')
   @HttpCode(204)
-  reset(@Param('name') name: string): void {
-    this.nodes.resetCredential(name);
+  async reset(@Param('name') name: string): Promise<void> {
+    const node = this.nodes.resetCredential(name);
+    await this.broker.revoke(node.id);
   }
 }

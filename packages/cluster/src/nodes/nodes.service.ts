@@ -7,7 +7,7 @@ import {
   type NodeInformation,
   type NodeRegisterRequest,
 } from '@canopy/schema';
-import { ConflictError, ForbiddenError, NotFoundError } from '@canopy/nest-edge';
+import { ConflictError, NotFoundError } from '@canopy/nest-edge';
 import type { Logger } from 'pino';
 import { Clock, IdGenerator } from '../common/clock';
 import { constantTimeEqual, sha256 } from '../common/secrets';
@@ -15,6 +15,8 @@ import { CLUSTER_CONFIG, CLUSTER_LOGGER } from '../common/tokens';
 import type { ClusterConfig } from '../config/cluster-config';
 import { ClusterRepository, type NodeRecord } from '../persistence/cluster.repository';
 import type { NodeAuth } from './node-token.guard';
+import { NodeSessions } from './node-sessions';
+import { authorizeRegistration } from './registration-authority';
 import { NodeLiveness, type LivenessMode, type LivenessVerdict, type NodeLiveState } from './node-liveness';
 
 export type { LivenessMode, NodeLiveState } from './node-liveness';
@@ -45,6 +47,7 @@ export class NodesService {
     private readonly repo: ClusterRepository,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
+    private readonly sessions: NodeSessions,
   ) {
     this.log = logger.child({ component: 'nodes' });
     this.liveness = new NodeLiveness(
@@ -65,15 +68,17 @@ export class NodesService {
   /**
    * Registers a node, or re-registers it under the same id when the name is known; issues a fresh
    * MQTT password. A new name needs a join token and gets the node's own credential back; a known
-   * name needs that node's credential (a node registered before credentials existed may still use
-   * a join token once, and gets one then).
-   * @throws ConflictError when the name is taken (join token) or another node uses the IE id.
+   * name needs that node's credential. A known name without a credential on record (registered
+   * before credentials existed, or reset by the operator) takes a join token once, and only while
+   * no one is connected or heartbeating as that node: a join token holder cannot race a live node.
+   * @throws ConflictError NODE_NAME_TAKEN (join token, the name has a credential), NODE_CONNECTED
+   *   (join token, the node without a credential is live), IE_ID_TAKEN (another node uses the IE id).
    * @throws ForbiddenError when the credential belongs to another node.
    */
   register(req: NodeRegisterRequest, auth: NodeAuth): { node: NodeRecord; password: string; credential?: string } {
     const existingId = this.byName.get(req.name);
     const existing = existingId === undefined ? undefined : this.nodes.get(existingId);
-    this.authorize(req.name, existing, auth);
+    authorizeRegistration(req.name, existing, auth, (id) => this.sessions.isConnected(id) || this.isActive(id));
     // Two nodes under one IE id would make `selectedIE` match both; refuse the newcomer, by name.
     // Derived ids count too: a configured id may spell another node's default one, and the reverse.
     const wanted = this.ieIdOf(req);
@@ -111,7 +116,7 @@ export class NodesService {
 
   /**
    * The operator's approval for a node that lost its credential: the name takes a join token once
-   * more (keeping its id), and the old credential stops working.
+   * more (keeping its id), and the old credential and broker password stop working.
    * @throws NotFoundError when no node has that name.
    */
   resetCredential(name: string): NodeRecord {
@@ -123,7 +128,8 @@ export class NodesService {
     if (node.credentialSha256 !== undefined) {
       this.credentials.delete(node.credentialSha256);
     }
-    const reset: NodeRecord = { ...node, credentialSha256: undefined };
+    // The broker login goes too: whoever holds the name now (an impostor, say) is out.
+    const reset: NodeRecord = { ...node, credentialSha256: undefined, passwordSha256: sha256(this.ids.secret()) };
     this.repo.saveNode(reset);
     this.nodes.set(node.id, reset);
     this.log.warn({ nodeId: node.id, nodeName: name }, 'node credential reset by the operator');
@@ -134,16 +140,6 @@ export class NodesService {
   byCredential(presented: string): NodeRecord | undefined {
     const id = this.credentials.get(sha256(presented));
     return id === undefined ? undefined : this.nodes.get(id);
-  }
-
-  private authorize(name: string, existing: NodeRecord | undefined, auth: NodeAuth): void {
-    if (auth.kind === 'node' && auth.nodeId !== existing?.id) {
-      throw new ForbiddenError(`a node credential registers its own node only, not ${name}`);
-    }
-    if (auth.kind === 'join' && existing?.credentialSha256 !== undefined) {
-      const message = `node name ${name} is already registered; registering it again needs that node's credential`;
-      throw new ConflictError(message, [{ path: 'name', message }], 'NODE_NAME_TAKEN');
-    }
   }
 
   /** The id the node had before, when it is free (the cluster forgot the node); else a new one. */

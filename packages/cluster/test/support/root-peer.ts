@@ -27,6 +27,10 @@ export class RootPeer {
   private io: Server | undefined;
   private socket: Socket | undefined;
   private held: { arrived: () => void; answer: Promise<void> } | undefined;
+  /** Replies to give, in order, instead of the desired set (a root answering nonsense). */
+  private readonly forcedReplies: unknown[] = [];
+  /** How many `cluster:sync` have been answered (forced or not). */
+  answered = 0;
 
   constructor(
     readonly port: number,
@@ -49,7 +53,11 @@ export class RootPeer {
       socket.on('cluster:sync', (payload: ClusterSyncDto, ack: (reply: unknown) => void) => {
         this.syncs.push(payload);
         // The set as it is when the sync arrives, as the real root reads it before answering.
-        const reply = { clusterId: 'cluster-1', desired: [...this.desired.values()] };
+        const reply =
+          this.forcedReplies.length > 0
+            ? this.forcedReplies.shift()
+            : { clusterId: 'cluster-1', desired: [...this.desired.values()] };
+        this.answered++;
         const held = this.held;
         this.held = undefined;
         if (held === undefined) {
@@ -82,6 +90,11 @@ export class RootPeer {
     const answer = new Promise<void>((r) => (release = r));
     this.held = { arrived, answer };
     return { arrived: arrivedP, release };
+  }
+
+  /** The next `cluster:sync` is answered with `reply` as it is, whatever it is. */
+  replyNextSyncWith(reply: unknown): void {
+    this.forcedReplies.push(reply);
   }
 
   get connected(): boolean {

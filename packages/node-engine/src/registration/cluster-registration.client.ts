@@ -56,7 +56,8 @@ export function describeThisMachine(
 
 /**
  * `POST /api/node/register`, retried with exponential backoff while the cluster is unreachable or
- * answers 5xx (it may simply not be up yet) or 429. Any other 4xx is final: a wrong token does not heal by waiting.
+ * answers 5xx (it may simply not be up yet), 429 or 409 NODE_CONNECTED. Any other 4xx is final: a
+ * wrong token does not heal by waiting.
  */
 export async function registerWithCluster(
   target: RegistrationTarget,
@@ -100,7 +101,10 @@ async function registerOnce(
   }
   const text = await response.text().catch(() => '');
   // 429: the cluster's registration rate limit; waiting is exactly what heals it.
-  if (response.status >= 500 || response.status === 429) {
+  // 409 NODE_CONNECTED: this name has no credential yet and the cluster still sees its previous
+  // connection (this very node before a restart); it registers once that is gone.
+  const retryable = response.status === 409 && text.includes('NODE_CONNECTED');
+  if (response.status >= 500 || response.status === 429 || retryable) {
     throw new RegistrationUnavailableError(`cluster answered ${response.status}: ${text.slice(0, 200)}`);
   }
   if (!response.ok) {
