@@ -1,3 +1,7 @@
+import { lookup } from 'node:dns/promises';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import pino from 'pino';
 import { CanopyLabels, type InstanceSpecDto, type JobStatusMessage } from '@canopy/schema';
 import { containersOfNode, dockerInspect, sleeperSpec, waitFor } from '@canopy/testing';
@@ -70,6 +74,30 @@ describe('container escapes refused at the node (real Docker, commands over MQTT
       ),
     );
     expect(owners).not.toContain(serviceId);
+  });
+
+  it('refuses a registry named by a host name that resolves to loopback, before Docker dials it', async () => {
+    // This machine's own name is loopback in /etc/hosts (as on every Debian/Ubuntu host): the
+    // assessment's `127.0.0.1:<port>/x`, spelled so that the literal check cannot see it.
+    const name = hostname();
+    const addresses = (await lookup(name, { all: true })).map((a) => a.address);
+    expect(addresses.some((a) => a.startsWith('127.') || a === '::1')).toBe(true);
+    const asked: string[] = [];
+    const registry = http.createServer((req, res) => {
+      asked.push(req.url ?? '');
+      res.writeHead(500, { 'content-type': 'text/html' }).end('<html>internal admin page</html>');
+    });
+    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+    try {
+      const image = `${name}:${(registry.address() as AddressInfo).port}/team/app:1`;
+      await cluster.command('deploy', instance('escape-hostname-registry', { image }));
+      const failed = await waitFor('FAILED', statusOf('escape-hostname-registry', 'FAILED'));
+      expect(failed.status_detail).toMatch(/^refused by node: /);
+      expect(failed.status_detail).toMatch(new RegExp(`${name} is [0-9a-f.:]+\\).*NODE_ALLOW_PRIVATE_REGISTRIES`));
+      expect(asked).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => registry.close(() => resolve()));
+    }
   });
 
   it('gives a container whose descriptor says memory 0 and vcpus 0 the defaults, and always a PID limit', async () => {

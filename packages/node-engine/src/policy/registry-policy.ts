@@ -1,4 +1,5 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
 
 /**
  * The registry host an image reference names, or `undefined` for Docker Hub (`busybox`,
@@ -16,40 +17,94 @@ export function registryHost(image: string): string | undefined {
   return first.replace(/:\d+$/, '').toLowerCase();
 }
 
+/** Addresses only the node's own network reaches (IPv4-mapped IPv6 is judged by the IPv4 rules). */
+const INTERNAL = new BlockList();
+for (const [net, bits] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 3],
+] as const) {
+  INTERNAL.addSubnet(net, bits, 'ipv4');
+}
+// `::/96` holds `::`, `::1` and the old IPv4-compatible form (`::127.0.0.1`).
+for (const [net, bits] of [
+  ['::', 96],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
+] as const) {
+  INTERNAL.addSubnet(net, bits, 'ipv6');
+}
+
 /**
  * True for hosts only the node's own network reaches: loopback, link-local (cloud metadata lives at
- * 169.254.169.254), private and unique-local ranges, and `localhost`. An image naming one makes the
- * node fetch from an address the requester could not reach itself. Names are judged as written;
- * a public name that resolves to a private address is not caught here.
+ * 169.254.169.254), private, shared and unique-local ranges, and `localhost`, in any spelling of the
+ * address (`0:0:0:0:0:0:0:1`, `::ffff:7f00:1`, a trailing dot). Names are judged as written here;
+ * {@link internalAddressOf} resolves them.
  */
-export function isInternalHost(host: string): boolean {
+export function isInternalHost(written: string): boolean {
+  const host = written.toLowerCase().replace(/\.+$/, '').replace(/%.*$/, '');
   if (host === 'localhost' || host.endsWith('.localhost')) {
     return true;
   }
   if (isIPv4(host)) {
-    const [a = 0, b = 0] = host.split('.').map(Number);
-    return (
-      a === 127 ||
-      a === 10 ||
-      a === 0 ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      (a === 100 && b >= 64 && b <= 127)
-    );
+    return INTERNAL.check(host, 'ipv4');
   }
-  if (isIPv6(host)) {
-    const h = host.toLowerCase();
-    if (h === '::1' || h === '::') {
-      return true;
-    }
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)?.[1];
-    if (mapped !== undefined) {
-      return isInternalHost(mapped);
-    }
-    return /^f[cd]/.test(h) || /^fe[89ab]/.test(h);
+  return isIPv6(host) && INTERNAL.check(host, 'ipv6');
+}
+
+export type HostLookup = (host: string) => Promise<string[]>;
+
+const systemLookup: HostLookup = async (host) =>
+  (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+
+/**
+ * The first internal address `host` stands for, or `undefined`: the host itself if it is one, else
+ * what the system resolver (the one Docker uses too: `/etc/hosts`, then DNS) makes of it, so a name
+ * such as this machine's own host name (127.0.0.1 in /etc/hosts) is caught. A name that does not
+ * resolve is left to the pull, which then fails as unreachable.
+ */
+export async function internalAddressOf(host: string, resolve: HostLookup = systemLookup): Promise<string | undefined> {
+  if (isInternalHost(host)) {
+    return host;
   }
-  return false;
+  if (isIPv4(host) || isIPv6(host)) {
+    return undefined;
+  }
+  let addresses: string[];
+  try {
+    addresses = await resolve(host);
+  } catch {
+    return undefined;
+  }
+  return addresses.find((a) => isInternalHost(a));
+}
+
+/**
+ * Why this node refuses to pull `image`, or `undefined`: its registry resolves to an internal
+ * address and the operator has not allowed private registries.
+ */
+export async function registryRefusal(
+  image: string,
+  allowPrivate: boolean,
+  resolve?: HostLookup,
+): Promise<string | undefined> {
+  const host = registryHost(image);
+  if (allowPrivate || host === undefined) {
+    return undefined;
+  }
+  const address = await internalAddressOf(host, resolve);
+  return address === undefined
+    ? undefined
+    : `image ${image} names a registry on a loopback, link-local or private address (${host} is ${address}), which is not allowed on this node (set NODE_ALLOW_PRIVATE_REGISTRIES=true to allow it)`;
 }
 
 /**
