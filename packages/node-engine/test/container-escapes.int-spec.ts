@@ -1,7 +1,9 @@
 import { lookup } from 'node:dns/promises';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { hostname } from 'node:os';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { CanopyLabels, type InstanceSpecDto, type JobStatusMessage } from '@canopy/schema';
 import { containersOfNode, dockerInspect, sleeperSpec, waitFor } from '@canopy/testing';
@@ -19,6 +21,10 @@ const instance = sleeperSpec;
  */
 describe('container escapes refused at the node (real Docker, commands over MQTT)', () => {
   const stand = new EngineStand('escape');
+  // Innocent-looking host paths that lead to the socket and to /proc (made before the deploy).
+  const links = mkdtempSync(join(tmpdir(), 'canopy-escape-links-'));
+  symlinkSync('/var/run/docker.sock', join(links, 'sock'));
+  symlinkSync('/proc', join(links, 'p'));
   const { nodeId, cluster } = stand;
 
   const statusOf = (serviceId: string, status: string) => (): JobStatusMessage | undefined =>
@@ -41,6 +47,7 @@ describe('container escapes refused at the node (real Docker, commands over MQTT
   });
 
   afterAll(async () => {
+    rmSync(links, { recursive: true, force: true });
     await stand.stop();
   });
 
@@ -57,6 +64,12 @@ describe('container escapes refused at the node (real Docker, commands over MQTT
     ['dev', { binds: ['/dev:/host-dev'] }, /reaches \/dev/],
     ['docker-root', { binds: ['/var/lib/docker:/d'] }, /reaches \/var\/lib\/docker/],
     ['host-root', { binds: ['/:/host'] }, /never allowed/],
+    ['symlink-socket', { binds: [`${links}/sock:/s`] }, /exposes the Docker socket/],
+    ['symlink-proc', { binds: [`${links}/p/self/root/etc:/e`] }, /reaches \/proc/],
+    ['dotdot-proc', { binds: ['/tmp/../proc/1/root:/r'] }, /reaches \/proc/],
+    ['slashes-docker-root', { binds: ['//var//lib/docker/:/d'] }, /reaches \/var\/lib\/docker/],
+    ['relative', { binds: ['./proc:/p'] }, /must name an absolute host path/],
+    ['containerd-socket', { binds: ['/run/containerd/containerd.sock:/c'] }, /exposes the Docker socket/],
     ['docker-socket', { binds: ['/var/run/docker.sock:/var/run/docker.sock'] }, /NODE_ALLOW_DOCKER_SOCKET/],
     ['low-port', { ports: [port(80)] }, /host port 80 is outside this node's range 1024-65535/],
     ['loopback-registry', { image: '127.0.0.1:5000/x:1' }, /NODE_ALLOW_PRIVATE_REGISTRIES/],
