@@ -214,7 +214,8 @@ function socketPaths(configured: string | undefined): string[] {
 /** The socket itself, or any directory above it (mounting /run hands over the socket too). */
 function exposesDockerSocket(source: string, sockets: readonly string[]): boolean {
   return (
-    sockets.some((s) => s === source || source === '/' || s.startsWith(`${source}/`)) || /(docker|containerd)\.sock$/.test(source)
+    sockets.some((s) => s === source || source === '/' || s.startsWith(`${source}/`)) ||
+    /(docker|containerd)\.sock$/.test(source)
   );
 }
 

@@ -1,4 +1,10 @@
-import { describePullFailure, internalAddressOf, isInternalHost, registryHost, registryRefusal } from './registry-policy';
+import {
+  describePullFailure,
+  internalAddressOf,
+  isInternalHost,
+  registryHost,
+  registryRefusal,
+} from './registry-policy';
 
 describe('registry policy', () => {
   it.each([
