@@ -6,7 +6,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { CanopyLabels, type InstanceSpecDto, type JobStatusMessage } from '@canopy/schema';
-import { containersOfNode, dockerInspect, sleeperSpec, waitFor } from '@canopy/testing';
+import { containersOfNode, docker, dockerInspect, sleeperSpec, waitFor } from '@canopy/testing';
 import { EngineStand } from './support/engine-stand';
 
 jest.setTimeout(60_000);
@@ -70,6 +70,7 @@ describe('container escapes refused at the node (real Docker, commands over MQTT
     ['slashes-docker-root', { binds: ['//var//lib/docker/:/d'] }, /reaches \/var\/lib\/docker/],
     ['relative', { binds: ['./proc:/p'] }, /must name an absolute host path/],
     ['containerd-socket', { binds: ['/run/containerd/containerd.sock:/c'] }, /exposes the Docker socket/],
+    ['relabel', { binds: ['/tmp:/t:Z'] }, /options other than ro and rw/],
     ['docker-socket', { binds: ['/var/run/docker.sock:/var/run/docker.sock'] }, /NODE_ALLOW_DOCKER_SOCKET/],
     ['low-port', { ports: [port(80)] }, /host port 80 is outside this node's range 1024-65535/],
     ['loopback-registry', { image: '127.0.0.1:5000/x:1' }, /NODE_ALLOW_PRIVATE_REGISTRIES/],
@@ -111,6 +112,24 @@ describe('container escapes refused at the node (real Docker, commands over MQTT
     } finally {
       await new Promise<void>((resolve) => registry.close(() => resolve()));
     }
+  });
+
+  it('holds a container that tries to start 300 processes to its PID limit', async () => {
+    // busybox sh gives up at its first failed fork, so the forking runs in a child shell; its
+    // sleeps stay behind, and the parent execs (no fork) so it outlives the limit.
+    const fork = 'i=0; while [ $i -lt 300 ]; do sleep 300 & i=$((i+1)); done';
+    const script = `sh -c '${fork}' 2>/dev/null; echo spawned; exec sleep 300`;
+    await cluster.command('deploy', instance('forker', { cmd: ['sh', '-c', script] }));
+    const up = await waitFor('RUNNING', statusOf('forker', 'RUNNING'), 30_000);
+    await waitFor('the loop done', async () =>
+      (await docker('logs', up.containerId!)).includes('spawned') ? true : undefined,
+    );
+    // `docker top` lists the container's processes from the host (one header line).
+    const processes = (await docker('top', up.containerId!)).trim().split('\n').length - 1;
+    expect(processes).toBeGreaterThan(32);
+    expect(processes).toBeLessThanOrEqual(64);
+    await cluster.command('delete', { serviceId: 'forker', instanceNumber: 0, generation: 1 });
+    await waitFor('UNDEPLOYED', statusOf('forker', 'UNDEPLOYED'));
   });
 
   it('gives a container whose descriptor says memory 0 and vcpus 0 the defaults, and always a PID limit', async () => {

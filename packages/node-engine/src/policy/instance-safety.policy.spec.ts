@@ -133,6 +133,14 @@ describe('refusals (node safety policy)', () => {
     }
   });
 
+  it('takes ro and rw as bind options and nothing else (no relabel, no propagation)', () => {
+    const open: SafetyPolicy = { ...strict, allowBindMounts: true };
+    expect(refusals({ ...spec, binds: ['/srv/a:/a:ro', '/srv/b:/b:rw'] }, open)).toEqual([]);
+    for (const bind of ['/srv/a:/a:Z', '/srv/a:/a:ro,z', '/srv/a:/a:rshared']) {
+      expect(refusals({ ...spec, binds: [bind] }, open)).toEqual([expect.stringContaining('other than ro and rw')]);
+    }
+  });
+
   it('refuses relative and ~ bind sources (Docker would not take them as host paths)', () => {
     const open: SafetyPolicy = { ...strict, allowBindMounts: true };
     for (const bind of ['./proc:/p', '../etc:/e', '~/x:/x']) {

@@ -89,6 +89,12 @@ export function refusals(spec: InstanceSpecDto, policy: SafetyPolicy): string[] 
       }
       continue;
     }
+    const options = bind.split(':').slice(2).join(':');
+    if (options !== '' && !options.split(',').every((o) => o === 'ro' || o === 'rw')) {
+      // `z`/`Z` relabel the host's files for SELinux, `shared`/`rshared` propagate mounts back.
+      out.push(`bind mount "${bind}" has options other than ro and rw, which this node does not take`);
+      continue;
+    }
     if (!written.startsWith('/')) {
       // Docker itself refuses these; judging them against the node's own working directory would
       // only guess.
