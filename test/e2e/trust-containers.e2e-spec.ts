@@ -52,10 +52,9 @@ describe('containers a user can make the node run (SLA, aerOS LLO, k8s route)', 
     await stack?.stop();
   });
 
-  const cr = async (name: string, yaml: string) => {
-    const res = await call(stack.api.baseUrl, stack.api.token, 'POST', '/v1/service-components', yaml);
-    return res;
-  };
+  /** POSTs a CR (named in the YAML) to the LLO API. */
+  const cr = (_name: string, yaml: string) =>
+    call(stack.api.baseUrl, stack.api.token, 'POST', '/v1/service-components', yaml);
   const component = (name: string, want: (status: any) => boolean) =>
     waitFor(`${name} settled`, async () => {
       const res = await call(stack.api.baseUrl, stack.api.token, 'GET', `/v1/service-components/${name}?type=docker`);
@@ -112,6 +111,14 @@ describe('containers a user can make the node run (SLA, aerOS LLO, k8s route)', 
     const low = await cr('llo-low', dockerCr({ name: 'llo-low', selectedIE, port: 80, greeting: 'x' }));
     expect(low.status).toBe(400);
     expect(low.text).toMatch(/host port 80 is outside/);
+    const many = dockerCr({ name: 'llo-many', selectedIE, port: 20000, greeting: 'x' }).replace(
+      / {2}ports:\n {4}- number: 20000\n {6}protocol: TCP\n/,
+      `  ports:\n${Array.from({ length: 17 }, (_, i) => `    - number: ${20000 + i}\n`).join('')}`,
+    );
+    expect(many).toContain('number: 20016');
+    const refusedMany = await cr('llo-many', many);
+    expect(refusedMany.status).toBe(400);
+    expect(refusedMany.text).toMatch(/17 entries are more than the 16 allowed/);
   });
 
   it('k8s route: the same CR runs with the defaults and a PID limit; port 80 exposed is refused', async () => {
