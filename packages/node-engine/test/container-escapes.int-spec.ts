@@ -1,6 +1,12 @@
+import { lookup } from 'node:dns/promises';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { CanopyLabels, type InstanceSpecDto, type JobStatusMessage } from '@canopy/schema';
-import { containersOfNode, dockerInspect, sleeperSpec, waitFor } from '@canopy/testing';
+import { containersOfNode, docker, dockerInspect, sleeperSpec, waitFor } from '@canopy/testing';
 import { EngineStand } from './support/engine-stand';
 
 jest.setTimeout(60_000);
@@ -15,6 +21,10 @@ const instance = sleeperSpec;
  */
 describe('container escapes refused at the node (real Docker, commands over MQTT)', () => {
   const stand = new EngineStand('escape');
+  // Innocent-looking host paths that lead to the socket and to /proc (made before the deploy).
+  const links = mkdtempSync(join(tmpdir(), 'canopy-escape-links-'));
+  symlinkSync('/var/run/docker.sock', join(links, 'sock'));
+  symlinkSync('/proc', join(links, 'p'));
   const { nodeId, cluster } = stand;
 
   const statusOf = (serviceId: string, status: string) => (): JobStatusMessage | undefined =>
@@ -37,6 +47,7 @@ describe('container escapes refused at the node (real Docker, commands over MQTT
   });
 
   afterAll(async () => {
+    rmSync(links, { recursive: true, force: true });
     await stand.stop();
   });
 
@@ -53,6 +64,13 @@ describe('container escapes refused at the node (real Docker, commands over MQTT
     ['dev', { binds: ['/dev:/host-dev'] }, /reaches \/dev/],
     ['docker-root', { binds: ['/var/lib/docker:/d'] }, /reaches \/var\/lib\/docker/],
     ['host-root', { binds: ['/:/host'] }, /never allowed/],
+    ['symlink-socket', { binds: [`${links}/sock:/s`] }, /exposes the Docker socket/],
+    ['symlink-proc', { binds: [`${links}/p/self/root/etc:/e`] }, /reaches \/proc/],
+    ['dotdot-proc', { binds: ['/tmp/../proc/1/root:/r'] }, /reaches \/proc/],
+    ['slashes-docker-root', { binds: ['//var//lib/docker/:/d'] }, /reaches \/var\/lib\/docker/],
+    ['relative', { binds: ['./proc:/p'] }, /must name an absolute host path/],
+    ['containerd-socket', { binds: ['/run/containerd/containerd.sock:/c'] }, /exposes the Docker socket/],
+    ['relabel', { binds: ['/tmp:/t:Z'] }, /options other than ro and rw/],
     ['docker-socket', { binds: ['/var/run/docker.sock:/var/run/docker.sock'] }, /NODE_ALLOW_DOCKER_SOCKET/],
     ['low-port', { ports: [port(80)] }, /host port 80 is outside this node's range 1024-65535/],
     ['loopback-registry', { image: '127.0.0.1:5000/x:1' }, /NODE_ALLOW_PRIVATE_REGISTRIES/],
@@ -70,6 +88,48 @@ describe('container escapes refused at the node (real Docker, commands over MQTT
       ),
     );
     expect(owners).not.toContain(serviceId);
+  });
+
+  it('refuses a registry named by a host name that resolves to loopback, before Docker dials it', async () => {
+    // This machine's own name is loopback in /etc/hosts (as on every Debian/Ubuntu host): the
+    // assessment's `127.0.0.1:<port>/x`, spelled so that the literal check cannot see it.
+    const name = hostname();
+    const addresses = (await lookup(name, { all: true })).map((a) => a.address);
+    expect(addresses.some((a) => a.startsWith('127.') || a === '::1')).toBe(true);
+    const asked: string[] = [];
+    const registry = http.createServer((req, res) => {
+      asked.push(req.url ?? '');
+      res.writeHead(500, { 'content-type': 'text/html' }).end('<html>internal admin page</html>');
+    });
+    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+    try {
+      const image = `${name}:${(registry.address() as AddressInfo).port}/team/app:1`;
+      await cluster.command('deploy', instance('escape-hostname-registry', { image }));
+      const failed = await waitFor('FAILED', statusOf('escape-hostname-registry', 'FAILED'));
+      expect(failed.status_detail).toMatch(/^refused by node: /);
+      expect(failed.status_detail).toMatch(new RegExp(`${name} is [0-9a-f.:]+\\).*NODE_ALLOW_PRIVATE_REGISTRIES`));
+      expect(asked).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => registry.close(() => resolve()));
+    }
+  });
+
+  it('holds a container that tries to start 300 processes to its PID limit', async () => {
+    // busybox sh gives up at its first failed fork, so the forking runs in a child shell; its
+    // sleeps stay behind, and the parent execs (no fork) so it outlives the limit.
+    const fork = 'i=0; while [ $i -lt 300 ]; do sleep 300 & i=$((i+1)); done';
+    const script = `sh -c '${fork}' 2>/dev/null; echo spawned; exec sleep 300`;
+    await cluster.command('deploy', instance('forker', { cmd: ['sh', '-c', script] }));
+    const up = await waitFor('RUNNING', statusOf('forker', 'RUNNING'), 30_000);
+    await waitFor('the loop done', async () =>
+      (await docker('logs', up.containerId!)).includes('spawned') ? true : undefined,
+    );
+    // `docker top` lists the container's processes from the host (one header line).
+    const processes = (await docker('top', up.containerId!)).trim().split('\n').length - 1;
+    expect(processes).toBeGreaterThan(32);
+    expect(processes).toBeLessThanOrEqual(64);
+    await cluster.command('delete', { serviceId: 'forker', instanceNumber: 0, generation: 1 });
+    await waitFor('UNDEPLOYED', statusOf('forker', 'UNDEPLOYED'));
   });
 
   it('gives a container whose descriptor says memory 0 and vcpus 0 the defaults, and always a PID limit', async () => {

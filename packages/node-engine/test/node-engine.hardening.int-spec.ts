@@ -171,6 +171,26 @@ describe('node engine hardening (real Docker, commands published straight over M
     }
   });
 
+  it("reports a pull from a registry that answers garbage without echoing the registry's body", async () => {
+    // Private registries allowed on this node: the assessment's probe of any address the node reaches.
+    const registry = http.createServer((req, res) => {
+      res.writeHead(req.url === '/v2/' ? 200 : 500, { 'content-type': 'text/html' });
+      res.end('<html><body>INTERNAL-PAGE token=abc123</body></html>');
+    });
+    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+    try {
+      const image = `127.0.0.1:${(registry.address() as AddressInfo).port}/team/app:1`;
+      await cluster.command('deploy', instance('garbage', { image }));
+      const failed = await waitFor('FAILED', statusOf('garbage', 'FAILED'), 30_000);
+      expect(failed.status_detail).toMatch(new RegExp(`^image ${image} could not be pulled: the registry .*`));
+      expect(JSON.stringify(cluster.messages.filter((m) => !m.topic.includes('/control/')))).not.toMatch(
+        /INTERNAL-PAGE|abc123|<html/,
+      );
+    } finally {
+      await new Promise<void>((resolve) => registry.close(() => resolve()));
+    }
+  });
+
   const refusedCases: [string, Partial<InstanceSpecDto>, RegExp][] = [
     ['privileged', { privileged: true }, /privileged mode.*NODE_ALLOW_PRIVILEGED=true/],
     ['hostnet', { hostNetwork: true }, /host network.*NODE_ALLOW_HOST_NAMESPACES=true/],

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 export * from './validation/validate';
 export * from './errors';
 export * from './sla/port-spec';
+export * from './sla/container-policy';
 export * from './sla/sla.dto';
 export * from './sla/placement-constraints';
 export * from './status';

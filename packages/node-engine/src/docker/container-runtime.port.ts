@@ -63,6 +63,8 @@ export interface Subscription {
  */
 export interface ContainerRuntime {
   ping(): Promise<void>;
+  /** Docker's data root (`DockerRootDir`): other containers' files, never bound */
+  dataRoot(): Promise<string | undefined>;
   imageExists(ref: string): Promise<boolean>;
   /**
    * Pulls until done; rejects with the registry's own message when the pull fails. `onProgress`

@@ -52,6 +52,11 @@ export class DockerRuntimeAdapter implements ContainerRuntime {
     await wrap(() => this.docker.ping());
   }
 
+  async dataRoot(): Promise<string | undefined> {
+    const info = (await wrap(() => this.docker.info())) as { DockerRootDir?: string };
+    return info.DockerRootDir;
+  }
+
   async imageExists(ref: string): Promise<boolean> {
     try {
       await this.docker.getImage(ref).inspect();

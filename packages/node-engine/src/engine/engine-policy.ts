@@ -2,8 +2,9 @@ import type { NodeEngineConfig } from '../config/node-engine.config';
 import type { SafetyPolicy } from '../policy/instance-safety.policy';
 
 /** The node's own container policy from its configuration; what it refuses whatever it is sent. */
-export function safetyPolicyOf(config: NodeEngineConfig, gpus: number): SafetyPolicy {
+export function safetyPolicyOf(config: NodeEngineConfig, gpus: number, dockerDataRoot?: string): SafetyPolicy {
   return {
+    ...(dockerDataRoot === undefined || dockerDataRoot === '' ? {} : { dockerDataRoot }),
     allowPrivileged: config.allowPrivileged,
     allowHostNamespaces: config.allowHostNamespaces,
     allowBindMounts: config.allowBindMounts,

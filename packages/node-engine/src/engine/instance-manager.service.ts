@@ -84,6 +84,7 @@ export class InstanceManager {
       nodeId: deps.nodeId,
       records: this.records,
       privateImages: deps.privateImages ?? PrivateImageStore.inMemory(),
+      allowPrivateRegistries: deps.policy.allowPrivateRegistries === true,
     };
     this.converger = new SlotConverger(this.desired, this.ctx, this.locks, deps.policy, this.backoff);
     this.supervisor.attach({

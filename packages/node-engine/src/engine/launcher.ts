@@ -2,6 +2,7 @@ import { InstanceStatus, instanceKeyString, type InstanceSpecDto } from '@canopy
 import type { ContainerInfo } from '../docker/container-runtime.port';
 import type { EngineStep, InstanceRecord } from '../reconcile/engine-step';
 import { imageRepository } from '../policy/private-images';
+import { registryRefusal } from '../policy/registry-policy';
 import { slotKey } from '../reconcile/reconcile.planner';
 import { toCreateSpec } from './container-spec';
 import { errorMessage, isUp } from './crash-supervisor';
@@ -50,6 +51,14 @@ export async function pull(step: StepOf<'pull'>, ctx: ExecutorContext): Promise<
   const record = recordFor(step, ctx);
   enterCreating(step, record, ctx);
   const key = instanceKeyString(spec);
+  // The literal addresses were refused by the planner; a name is judged by what it resolves to
+  // (this machine's own host name is 127.0.0.1 in /etc/hosts), just before Docker would dial it.
+  const refused = await registryRefusal(spec.image, ctx.allowPrivateRegistries, ctx.resolveHost);
+  if (refused !== undefined) {
+    ctx.log.warn({ key, image: spec.image }, 'instance refused by node policy');
+    ctx.reporter.update(record, { status: InstanceStatus.FAILED }, `refused by node: ${refused}`);
+    return 'done';
+  }
   // Never the password: only whether credentials came along, and for which registry.
   ctx.log.info(
     {

@@ -109,7 +109,7 @@ async function startEngineOnce(
     });
   await runtime.ping();
 
-  const policy = safetyPolicyOf(config, config.gpus);
+  const policy = safetyPolicyOf(config, config.gpus, await runtime.dataRoot());
   const lifetime = new AbortController();
   outerStop.addEventListener('abort', () => lifetime.abort(), { once: true });
   const machine = describeThisMachine(

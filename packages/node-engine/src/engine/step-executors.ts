@@ -2,6 +2,7 @@ import { InstanceStatus, instanceKeyString } from '@canopy/schema';
 import type { Logger } from 'pino';
 import type { ContainerRuntime } from '../docker/container-runtime.port';
 import type { EngineStep, EngineStepKind, InstanceRecord } from '../reconcile/engine-step';
+import type { HostLookup } from '../policy/registry-policy';
 import type { PrivateImageStore } from '../state/private-images.file';
 import type { EngineClock } from './clock.port';
 import { errorMessage, type CrashSupervisor } from './crash-supervisor';
@@ -22,6 +23,10 @@ export interface ExecutorContext {
   records: Map<string, InstanceRecord>;
   /** repositories pulled here with credentials; the pull executor adds to it */
   privateImages: PrivateImageStore;
+  /** the node's NODE_ALLOW_PRIVATE_REGISTRIES; otherwise a registry resolving inward is refused */
+  allowPrivateRegistries: boolean;
+  /** how registry names are resolved before a pull; default the system resolver */
+  resolveHost?: HostLookup;
 }
 
 /**

@@ -63,6 +63,8 @@ describe('refusals (node safety policy)', () => {
       '/var/run:/host-run',
       '/run/:/host-run',
       '/srv/custom/docker.sock:/s',
+      '/run/containerd/containerd.sock:/s',
+      '/run/containerd:/c',
     ];
     for (const bind of binds) {
       const reasons = refusals({ ...spec, binds: [bind] }, { ...strict, allowBindMounts: true });
@@ -92,6 +94,7 @@ describe('refusals (node safety policy)', () => {
     try {
       symlinkSync('/var/lib/docker', join(dir, 'innocent'));
       symlinkSync('/run/docker.sock', join(dir, 'sock'));
+      symlinkSync('/proc', join(dir, 'p'));
       expect(refusals({ ...spec, binds: [`${dir}/sock:/s`] }, { ...strict, allowBindMounts: true })[0]).toContain(
         'NODE_ALLOW_DOCKER_SOCKET',
       );
@@ -106,6 +109,12 @@ describe('refusals (node safety policy)', () => {
         '/var/lib:/v',
         '/:/host',
         `${dir}/innocent/volumes:/v`,
+        '//proc:/p',
+        '/proc/:/p',
+        '/tmp/../proc:/p',
+        '///var//lib/docker/:/d',
+        '/var/lib/containerd:/c',
+        `${dir}/p/self/root/etc:/e`,
       ]) {
         expect([bind, refusals({ ...spec, binds: [bind] }, open)]).toEqual([
           bind,
@@ -115,6 +124,35 @@ describe('refusals (node safety policy)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('lets a bind beside a forbidden tree through (only the path walked and reached count)', () => {
+    const open: SafetyPolicy = { ...strict, allowBindMounts: true };
+    for (const bind of ['/var/lib/canopy-data:/d', '/srv/proc:/p', '/tmp/devices:/d']) {
+      expect([bind, refusals({ ...spec, binds: [bind] }, open)]).toEqual([bind, []]);
+    }
+  });
+
+  it('takes ro and rw as bind options and nothing else (no relabel, no propagation)', () => {
+    const open: SafetyPolicy = { ...strict, allowBindMounts: true };
+    expect(refusals({ ...spec, binds: ['/srv/a:/a:ro', '/srv/b:/b:rw'] }, open)).toEqual([]);
+    for (const bind of ['/srv/a:/a:Z', '/srv/a:/a:ro,z', '/srv/a:/a:rshared']) {
+      expect(refusals({ ...spec, binds: [bind] }, open)).toEqual([expect.stringContaining('other than ro and rw')]);
+    }
+  });
+
+  it('refuses relative and ~ bind sources (Docker would not take them as host paths)', () => {
+    const open: SafetyPolicy = { ...strict, allowBindMounts: true };
+    for (const bind of ['./proc:/p', '../etc:/e', '~/x:/x']) {
+      expect(refusals({ ...spec, binds: [bind] }, open)).toEqual([expect.stringContaining('absolute host path')]);
+    }
+  });
+
+  it("judges Docker's data root where this node's Docker has it", () => {
+    const open: SafetyPolicy = { ...strict, allowBindMounts: true, dockerDataRoot: '/srv/docker-data' };
+    expect(refusals({ ...spec, binds: ['/srv/docker-data/volumes:/v'] }, open)).toEqual([
+      expect.stringContaining('reaches /srv/docker-data, which is never allowed'),
+    ]);
   });
 
   it("keeps host ports inside the node's range and caps the port entries", () => {

@@ -47,10 +47,14 @@ export const POLICY_DEFAULTS = {
   maxPorts: 16,
 } as const;
 
-/** Host trees no bind may reach, whatever the node allows: kernel interfaces and devices. */
-const NEVER_BOUND = ['/proc', '/sys', '/dev'];
+/**
+ * Host trees no bind may reach, whatever the node allows: kernel interfaces, devices, and
+ * containerd's store (Docker's layers and snapshots when it uses containerd's image store).
+ */
+const NEVER_BOUND = ['/proc', '/sys', '/dev', '/var/lib/containerd'];
 
-const DOCKER_SOCKETS = ['/run/docker.sock', '/var/run/docker.sock'];
+/** Each is root on the host: Docker's socket, and containerd's beneath it. */
+const DOCKER_SOCKETS = ['/run/docker.sock', '/var/run/docker.sock', '/run/containerd/containerd.sock'];
 
 /**
  * Every reason this node refuses the instance, each naming the option and the node setting that
@@ -85,13 +89,28 @@ export function refusals(spec: InstanceSpecDto, policy: SafetyPolicy): string[] 
       }
       continue;
     }
+    const options = bind.split(':').slice(2).join(':');
+    if (options !== '' && !options.split(',').every((o) => o === 'ro' || o === 'rw')) {
+      // `z`/`Z` relabel the host's files for SELinux, `shared`/`rshared` propagate mounts back.
+      out.push(`bind mount "${bind}" has options other than ro and rw, which this node does not take`);
+      continue;
+    }
+    if (!written.startsWith('/')) {
+      // Docker itself refuses these; judging them against the node's own working directory would
+      // only guess.
+      out.push(`bind mount "${bind}" must name an absolute host path`);
+      continue;
+    }
     // Judge the path the bind reaches, not how it is spelled: `/proc/self/root/run/docker.sock` or a
     // symlink into /var/lib/docker are the socket and the data root.
     const reached = canonical(resolve(written));
+    // Every step on the way counts too: `<dir>/link-to-proc/self/root/etc` ends at /etc, but only
+    // by walking through /proc, which no bind may do.
+    const via = ancestors(written).map((p) => canonical(resolve(p)));
+    const inside = (p: string, root: string) => p === root || p.startsWith(`${root}/`);
     const touches = (root: string) =>
-      [written, reached].some(
-        (p) => p === root || p.startsWith(`${root}/`) || root.startsWith(`${p === '/' ? '' : p}/`),
-      );
+      via.some((p) => inside(p, root)) ||
+      [written, reached].some((p) => inside(p, root) || root.startsWith(`${p === '/' ? '' : p}/`));
     const kernel = forbidden.find(touches);
     if (kernel !== undefined) {
       out.push(`bind mount "${bind}" reaches ${kernel}, which is never allowed on this node`);
@@ -181,6 +200,12 @@ export function resolveHostPath(p: string): string {
   }
 }
 
+/** `/a/b/c` → `/a`, `/a/b` (the path itself is judged on its own). */
+function ancestors(p: string): string[] {
+  const parts = p.split('/').filter((x) => x !== '');
+  return parts.slice(0, -1).map((_, i) => `/${parts.slice(0, i + 1).join('/')}`);
+}
+
 function canonical(p: string): string {
   // /var/run is a symlink to /run on every current distribution; compare in one spelling.
   const normal = path.posix.normalize(p).replace(/\/+$/, '') || '/';
@@ -195,7 +220,8 @@ function socketPaths(configured: string | undefined): string[] {
 /** The socket itself, or any directory above it (mounting /run hands over the socket too). */
 function exposesDockerSocket(source: string, sockets: readonly string[]): boolean {
   return (
-    sockets.some((s) => s === source || source === '/' || s.startsWith(`${source}/`)) || /docker\.sock$/.test(source)
+    sockets.some((s) => s === source || source === '/' || s.startsWith(`${source}/`)) ||
+    /(docker|containerd)\.sock$/.test(source)
   );
 }
 

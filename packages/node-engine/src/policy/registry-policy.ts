@@ -1,55 +1,54 @@
+import { lookup } from 'node:dns/promises';
 import { isIPv4, isIPv6 } from 'node:net';
+import { isInternalHost, registryHost } from '@canopy/schema';
+
+// The literal judgement is shared with the root's early check.
+export { isInternalHost, registryHost };
+
+export type HostLookup = (host: string) => Promise<string[]>;
+
+const systemLookup: HostLookup = async (host) =>
+  (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 /**
- * The registry host an image reference names, or `undefined` for Docker Hub (`busybox`,
- * `me/app`). Port and brackets are dropped: `[::1]:5000/x` → `::1`.
+ * The first internal address `host` stands for, or `undefined`: the host itself if it is one, else
+ * what the system resolver (the one Docker uses too: `/etc/hosts`, then DNS) makes of it, so a name
+ * such as this machine's own host name (127.0.0.1 in /etc/hosts) is caught. A name that does not
+ * resolve is left to the pull, which then fails as unreachable.
  */
-export function registryHost(image: string): string | undefined {
-  const first = image.split('/')[0] ?? '';
-  const named = image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
-  if (!named) {
+export async function internalAddressOf(host: string, resolve: HostLookup = systemLookup): Promise<string | undefined> {
+  if (isInternalHost(host)) {
+    return host;
+  }
+  if (isIPv4(host) || isIPv6(host)) {
     return undefined;
   }
-  if (first.startsWith('[')) {
-    return first.slice(1, first.indexOf(']'));
+  let addresses: string[];
+  try {
+    addresses = await resolve(host);
+  } catch {
+    return undefined;
   }
-  return first.replace(/:\d+$/, '').toLowerCase();
+  return addresses.find((a) => isInternalHost(a));
 }
 
 /**
- * True for hosts only the node's own network reaches: loopback, link-local (cloud metadata lives at
- * 169.254.169.254), private and unique-local ranges, and `localhost`. An image naming one makes the
- * node fetch from an address the requester could not reach itself. Names are judged as written;
- * a public name that resolves to a private address is not caught here.
+ * Why this node refuses to pull `image`, or `undefined`: its registry resolves to an internal
+ * address and the operator has not allowed private registries.
  */
-export function isInternalHost(host: string): boolean {
-  if (host === 'localhost' || host.endsWith('.localhost')) {
-    return true;
+export async function registryRefusal(
+  image: string,
+  allowPrivate: boolean,
+  resolve?: HostLookup,
+): Promise<string | undefined> {
+  const host = registryHost(image);
+  if (allowPrivate || host === undefined) {
+    return undefined;
   }
-  if (isIPv4(host)) {
-    const [a = 0, b = 0] = host.split('.').map(Number);
-    return (
-      a === 127 ||
-      a === 10 ||
-      a === 0 ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      (a === 100 && b >= 64 && b <= 127)
-    );
-  }
-  if (isIPv6(host)) {
-    const h = host.toLowerCase();
-    if (h === '::1' || h === '::') {
-      return true;
-    }
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)?.[1];
-    if (mapped !== undefined) {
-      return isInternalHost(mapped);
-    }
-    return /^f[cd]/.test(h) || /^fe[89ab]/.test(h);
-  }
-  return false;
+  const address = await internalAddressOf(host, resolve);
+  return address === undefined
+    ? undefined
+    : `image ${image} names a registry on a loopback, link-local or private address (${host} is ${address}), which is not allowed on this node (set NODE_ALLOW_PRIVATE_REGISTRIES=true to allow it)`;
 }
 
 /**

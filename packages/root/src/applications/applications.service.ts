@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import {
+  containerPolicyErrors,
+  type RootContainerPolicy,
   type FieldError,
   type SlaDescriptor,
   ConflictError,
@@ -12,7 +14,8 @@ import {
   ValidationFailedError,
 } from '@canopy/schema';
 import { isAdmin, type Principal } from '../auth/principal';
-import { LOGGER } from '../common/tokens';
+import { LOGGER, ROOT_CONFIG } from '../common/tokens';
+import type { RootConfig } from '../config/root-config';
 import { InstancesService } from '../instances/instances.service';
 import { ReplicasReconciler } from '../instances/replicas.reconciler';
 import { ServiceLocks } from '../instances/service-locks';
@@ -42,15 +45,16 @@ function duplicateServiceNames(sla: SlaDescriptor): FieldError[] {
 }
 
 /** Every microservice must make an instance spec the clusters accept (issue 9, deliverable 7). */
-function specErrors(sla: SlaDescriptor): FieldError[] {
+function specErrors(sla: SlaDescriptor, policy: RootContainerPolicy): FieldError[] {
   return sla.applications.flatMap((app, a) =>
-    app.microservices.flatMap((ms, m) =>
-      instanceSpecErrors(
+    app.microservices.flatMap((ms, m) => [
+      ...instanceSpecErrors(
         ms,
         jobName(app.application_name, app.application_namespace, ms.microservice_name, ms.microservice_namespace),
         `applications[${a}].microservices[${m}]`,
       ),
-    ),
+      ...containerPolicyErrors(ms, policy, `applications[${a}].microservices[${m}]`),
+    ]),
   );
 }
 
@@ -63,6 +67,7 @@ export class ApplicationsService {
     private readonly reconciler: ReplicasReconciler,
     private readonly locks: ServiceLocks,
     private readonly quotas: QuotaService,
+    @Inject(ROOT_CONFIG) private readonly config: RootConfig,
   ) {}
 
   /** Creates every application of the descriptor and their services, all or nothing. */
@@ -71,7 +76,7 @@ export class ApplicationsService {
     if (duplicates.length > 0) {
       throw new ValidationFailedError(duplicates);
     }
-    const invalid = specErrors(sla);
+    const invalid = specErrors(sla, this.config);
     if (invalid.length > 0) {
       throw new ValidationFailedError(invalid);
     }

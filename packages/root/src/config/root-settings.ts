@@ -23,6 +23,16 @@ function explained<T>(
   });
 }
 
+function parsePortRange(
+  raw: string,
+): { ok: true; value: { min: number; max: number } } | { ok: false; message: string } {
+  const match = /^(\d{1,5})-(\d{1,5})$/.exec(raw.trim());
+  const [min, max] = [Number(match?.[1]), Number(match?.[2])];
+  return match !== null && min >= 1 && max <= 65535 && min <= max
+    ? { ok: true, value: { min, max } }
+    : { ok: false, message: 'must be min-max with 1 <= min <= max <= 65535 (e.g. 1024-65535)' };
+}
+
 /**
  * Everything the root is configured with, one field per variable with its default on the field.
  * Read once at start from a YAML file (`--config` / `CANOPY_CONFIG`; keys are the field or variable
@@ -47,6 +57,11 @@ export class RootSettings {
   @Setting('CANOPY_QUOTA_INSTANCES', int(0, 1_000_000)) quotaInstances = 100;
   @Setting('CANOPY_QUOTA_VCPUS', int(0, 1_000_000)) quotaVcpus = 64;
   @Setting('CANOPY_QUOTA_MEMORY_MB', int(0, 1_000_000_000)) quotaMemoryMb = 256 * 1024;
+  /** `min-max`: host ports a descriptor may ask for (each node has its own range too). */
+  @Setting('CANOPY_HOST_PORT_RANGE', explained('CANOPY_HOST_PORT_RANGE', parsePortRange))
+  hostPorts = { min: 1024, max: 65535 };
+  /** Images from registries written as loopback, link-local or private addresses. */
+  @Setting('CANOPY_ALLOW_PRIVATE_REGISTRIES', bool) allowPrivateRegistries = false;
   /** A bearer token Prometheus may scrape `/metrics` with (an admin's JWT works too). */
   @Setting('CANOPY_METRICS_TOKEN', text({ minLength: 16 }), { secret: true }) metricsToken?: string | undefined;
   /** PEM paths: REST and Socket.IO over HTTPS/WSS only. */

@@ -18,6 +18,13 @@ export const QUOTA_DEFAULTS: Demand = { instances: 100, vcpus: 64, memoryMb: 256
 
 const NAMES: Record<keyof Demand, string> = { instances: 'instances', vcpus: 'vcpus', memoryMb: 'memory_mb' };
 
+/**
+ * What an instance whose descriptor says `memory: 0` or `vcpus: 0` gets on a node (the node
+ * engine's NODE_DEFAULT_MEMORY_MB and NODE_DEFAULT_VCPUS defaults), and so what it counts as here:
+ * a zero used to count as nothing, which let a user run past the quota with undeclared instances.
+ */
+export const UNDECLARED = { memoryMb: 512, vcpus: 1 } as const;
+
 /** A service's declared demand: `replicas` copies of its spec while it is scheduled, nothing before. */
 export function demandOf(
   s: Pick<ServiceRecord, 'scheduled' | 'replicas'> & {
@@ -25,7 +32,9 @@ export function demandOf(
   },
 ): Demand {
   const n = s.scheduled ? s.replicas : 0;
-  return { instances: n, vcpus: n * (s.sla.vcpus ?? 0), memoryMb: n * (s.sla.memory ?? 0) };
+  const vcpus = s.sla.vcpus !== undefined && s.sla.vcpus > 0 ? s.sla.vcpus : UNDECLARED.vcpus;
+  const memoryMb = s.sla.memory !== undefined && s.sla.memory > 0 ? s.sla.memory : UNDECLARED.memoryMb;
+  return { instances: n, vcpus: n * vcpus, memoryMb: n * memoryMb };
 }
 
 function sum(all: Demand[]): Demand {

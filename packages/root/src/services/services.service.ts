@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import {
+  containerPolicyErrors,
   MAX_REPLICAS,
   type SlaDescriptor,
   type SlaMicroservice,
@@ -13,7 +14,8 @@ import {
 } from '@canopy/schema';
 import { ApplicationsService } from '../applications/applications.service';
 import { isAdmin, type Principal } from '../auth/principal';
-import { LOGGER } from '../common/tokens';
+import { LOGGER, ROOT_CONFIG } from '../common/tokens';
+import type { RootConfig } from '../config/root-config';
 import { InstancesService } from '../instances/instances.service';
 import { ReplicasReconciler } from '../instances/replicas.reconciler';
 import { ServiceLocks } from '../instances/service-locks';
@@ -47,6 +49,7 @@ export class ServicesService {
     private readonly reconciler: ReplicasReconciler,
     private readonly locks: ServiceLocks,
     private readonly quotas: QuotaService,
+    @Inject(ROOT_CONFIG) private readonly config: RootConfig,
   ) {}
 
   /** Another user's service is a 404, never a 403. */
@@ -103,13 +106,14 @@ export class ServicesService {
       ]);
     }
     const app = await this.applications.get(user, target.applicationID);
-    const invalid = target.microservices.flatMap((ms, m) =>
-      instanceSpecErrors(
+    const invalid = target.microservices.flatMap((ms, m) => [
+      ...instanceSpecErrors(
         ms,
         jobName(app.application_name, app.application_namespace, ms.microservice_name, ms.microservice_namespace),
         `applications[0].microservices[${m}]`,
       ),
-    );
+      ...containerPolicyErrors(ms, this.config, `applications[0].microservices[${m}]`),
+    ]);
     if (invalid.length > 0) {
       throw new ValidationFailedError(invalid);
     }
@@ -209,7 +213,10 @@ export class ServicesService {
     if (renamed.length > 0) {
       throw new ValidationFailedError(renamed, 'a service cannot be renamed');
     }
-    const invalid = instanceSpecErrors(body, service.jobName, '', service.id);
+    const invalid = [
+      ...instanceSpecErrors(body, service.jobName, '', service.id),
+      ...containerPolicyErrors(body, this.config),
+    ];
     if (invalid.length > 0) {
       throw new ValidationFailedError(invalid);
     }
