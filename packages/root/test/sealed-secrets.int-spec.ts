@@ -169,4 +169,37 @@ describe('registry passwords sealed at rest (real root, SQLite, Socket.IO)', () 
     expect(text).toContain('team');
     expect(text).not.toContain(secret);
   });
+  it("keeps an HLO allocation's WireGuard private key out of the database and out of every read", async () => {
+    root ??= await start();
+    socket ??= await connectCluster(root.url);
+    const key = 'wireguard-private-key-Pq7-never-stored';
+    const sid = 'urn:ngsi-ld:Service:wg';
+    const allocated = await fetch(`${root.url}/hlo_al/services/${encodeURIComponent(sid)}`, {
+      method: 'POST',
+      headers: await headers(root.url),
+      body: JSON.stringify({
+        service_component: {
+          id: `${sid}:Component:a`,
+          image: 'registry.example.org/t/wg:1',
+          infrastructure_element: { id: node.id, hostname: 'n1' },
+          orchestration_type: 'ServiceComponentDocker',
+          exposePorts: false,
+        },
+        scomponent_network_conf: {
+          Address: '10.8.0.2/32',
+          PrivateKey: key,
+          PublicKey: 'pub',
+          AllowedIPs: '10.8.0.0/24',
+        },
+      }),
+    });
+    expect(allocated.status).toBe(201);
+    expect(storedBytes()).not.toContain(key);
+    const path = '/k8s/apis/llo.aeros-project.eu/v1alpha1/namespaces/default/servicecomponentdockers';
+    const view = await fetch(`${root.url}${path}`, { headers: await headers(root.url) });
+    const text = await view.text();
+    expect(view.status).toBe(200);
+    expect(text).toContain('10.8.0.2/32');
+    expect(text).not.toContain(key);
+  });
 });
