@@ -8,7 +8,7 @@ import { startCluster, type ClusterHandle } from '../src';
 import type { NodeRegisterResponse } from '@canopy/schema';
 import { NodeClient, register } from './support/node-client';
 import { RootPeer, spec } from './support/root-peer';
-import { freePort, waitFor } from '@canopy/testing';
+import { freePort, postMalformedEncodings, waitFor } from '@canopy/testing';
 
 const CLUSTER_TOKEN = 'cluster-secret-token';
 const METRICS_TOKEN = 'metrics-token-0123456789';
@@ -64,6 +64,12 @@ describe('cluster edges, logs and files', () => {
     });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ statusCode: 400, code: 'BAD_REQUEST', message: expect.any(String), errors: [] });
+  });
+
+  it('answers every lying or unknown content-encoding with its 4xx, before any token check', async () => {
+    for (const r of await postMalformedEncodings(`http://127.0.0.1:${cluster.port}/api/node/register`)) {
+      expect([r.name, r.status]).toEqual([r.name, r.expected]);
+    }
   });
 
   it("sends helmet's security headers", async () => {

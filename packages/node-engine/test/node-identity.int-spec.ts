@@ -105,12 +105,19 @@ describe('node engine identity against a real cluster', () => {
   });
 
   it('keeps the credential from its first registration in a 0600 file, never in its log', async () => {
+    // An operator's looser directory is tightened: the directory 0700, every file in it 0600.
+    await fs.chmod(dataDir, 0o755);
     const first = await started(JOIN_TOKEN);
     await waitFor('the node active at the cluster', async () => (await health()).activeNodes === 1);
     const file = await saved();
     expect(file).toEqual({ nodeId: first.nodeId, nodeName: 'identity-worker', credential: expect.any(String) });
     expect((await fs.stat(path.join(dataDir, 'node-credential.json'))).mode & 0o777).toBe(0o600);
     expect(lines.join('')).not.toContain(file.credential);
+    expect((await fs.stat(dataDir)).mode & 0o777).toBe(0o700);
+    await waitFor('the engine status written', async () => (await fs.readdir(dataDir)).includes('engine-status.json'));
+    for (const name of await fs.readdir(dataDir)) {
+      expect([name, (await fs.stat(path.join(dataDir, name))).mode & 0o777]).toEqual([name, 0o600]);
+    }
   });
 
   it('registers its name again with that credential, even once the join token is gone', async () => {

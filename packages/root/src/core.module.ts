@@ -2,7 +2,15 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { LOG_REDACTION } from '@canopy/schema';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
-import { CLOCK, LOGGER, ROOT_CONFIG, ROOT_SECRETS, systemClock } from './common/tokens';
+import {
+  CLOCK,
+  LOGGER,
+  QUOTA_WAIT_PROBE,
+  ROOT_CONFIG,
+  ROOT_SECRETS,
+  systemClock,
+  type QuotaWaitProbe,
+} from './common/tokens';
 import type { RootConfig, RootSecrets } from './config/root-config';
 import { STORE, type Store } from './persistence/store.port';
 import { STORE_CHANGES, StoreChanges, observedStore } from './persistence/store-changes';
@@ -12,6 +20,8 @@ export interface RootDeps {
   secrets: RootSecrets;
   store: Store;
   log: Logger;
+  /** Test seam (RootTestOptions); a no-op otherwise. */
+  onQuotaWait?: QuotaWaitProbe | undefined;
 }
 
 /** The ports and settings every feature module receives: config, secrets, store (and its change hook), logger, clock. */
@@ -29,6 +39,7 @@ export class CoreModule {
       { provide: STORE_CHANGES, useValue: changes },
       { provide: LOGGER, useValue: deps.log },
       { provide: CLOCK, useValue: systemClock },
+      { provide: QUOTA_WAIT_PROBE, useValue: deps.onQuotaWait ?? (() => undefined) },
     ];
     return {
       module: CoreModule,

@@ -27,6 +27,8 @@ export interface RootHandle {
 export interface RootTestOptions {
   /** Wraps the store before anything uses it (tests give SQLite a network store's latency). */
   wrapStore?: (store: Store) => Store;
+  /** Called when a quota reservation queues behind another of the same owner (the lock is held). */
+  onQuotaWait?: (ownerId: string) => void;
 }
 
 /** Starts the root orchestrator: REST API and the clusters' Socket.IO endpoint on one port. */
@@ -44,11 +46,14 @@ export async function startRoot(
   const store = testing.wrapStore ? testing.wrapStore(opened) : opened;
   // Registry passwords reach the file or the database sealed, whichever store it is.
   sealRegistryPasswords(store, new SecretBox(secrets.storeKey));
-  const app = await NestFactory.create<NestExpressApplication>(RootModule.forRoot({ config, secrets, store, log }), {
-    bufferLogs: true,
-    bodyParser: false,
-    ...httpsOptions(config.tlsCertFile, config.tlsKeyFile),
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    RootModule.forRoot({ config, secrets, store, log, onQuotaWait: testing.onQuotaWait }),
+    {
+      bufferLogs: true,
+      bodyParser: false,
+      ...httpsOptions(config.tlsCertFile, config.tlsKeyFile),
+    },
+  );
   // Oakestra's dashboard is served from its own origin and calls the API with a bearer token;
   // cookies are never used, so no origin is ever given credentials.
   app.enableCors({

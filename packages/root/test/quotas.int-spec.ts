@@ -14,6 +14,27 @@ describe('per-user quotas (real root over HTTP)', () => {
   let aliceId = '';
   let carolId = '';
   let counter = 0;
+  /** The armed hold: the next transaction waits until `release`; `held` while one waits. */
+  let hold: { reached(): void; released: Promise<void> } | undefined;
+  let held: { release(why: string): void } | undefined;
+  let usageRead = false;
+  let readsWhileHeld = 0;
+  /** Arms the hold; resolves with what released it once a transaction has waited at it. */
+  const armHold = (): { reached: Promise<void>; releasedBy: Promise<string> } => {
+    let onReached!: () => void;
+    let release!: (why: string) => void;
+    const reached = new Promise<void>((resolve) => (onReached = resolve));
+    const releasedBy = new Promise<string>((resolve) => (release = resolve));
+    hold = {
+      reached: () => {
+        readsWhileHeld = 0;
+        held = { release: (why) => ((held = undefined), release(why)) };
+        onReached();
+      },
+      released: releasedBy.then(() => undefined),
+    };
+    return { reached, releasedBy };
+  };
 
   async function call(
     who: string,
@@ -72,17 +93,38 @@ describe('per-user quotas (real root over HTTP)', () => {
       }),
       pino({ level: 'silent' }),
       {
-        // Reads of a user's services wait as they would on MongoDB, so concurrent requests get a
-        // window between check and write. NOTE: on this machine the requests still reached the
-        // check one at a time (cause not found), so this case passed before the fix too.
+        // A deterministic overlap of two reservations of one owner (see the concurrent test):
+        // the next transaction armed waits at its start, between the first create's quota check
+        // and its write, until the second create either queues behind the owner's lock (the
+        // probe) or, were there no lock, has read the owner's usage itself.
         wrapStore: (store) => {
+          const transaction = store.transaction.bind(store);
+          store.transaction = async (fn) => {
+            // Only the transaction right after a usage read (a create's write after its check).
+            const gate = usageRead ? hold : undefined;
+            if (gate) {
+              hold = undefined;
+              gate.reached();
+              await gate.released;
+            }
+            return transaction(fn);
+          };
           const find = store.services.find.bind(store.services);
           store.services.find = async (filter) => {
-            await new Promise((resolve) => setTimeout(resolve, 20));
-            return find(filter);
+            const found = await find(filter);
+            if (filter !== undefined && Object.keys(filter).join() === 'ownerId') {
+              usageRead = hold !== undefined;
+              // The check reads the usage twice (before, and without the services replaced): the
+              // second create has made its whole check once both reads are done.
+              if (held !== undefined && ++readsWhileHeld === 2) {
+                held.release('usage read');
+              }
+            }
+            return found;
           };
           return store;
         },
+        onQuotaWait: () => held?.release('lock wait'),
       },
     );
     const login = async (username: string, password: string) =>
@@ -179,15 +221,25 @@ describe('per-user quotas (real root over HTTP)', () => {
   });
 
   it('holds under concurrent creates, scales and deploys of one user (check and reserve are one step)', async () => {
+    const one = () => ms({ replicas: 1, vcpus: 0, memory: 1 });
     const used = async () =>
       ((await call('carol', 'GET', `/api/user/${carolId}/quota`)).json as { used: { instances: number } }).used;
-    // Ten creates of one instance each against a quota of three: exactly three may land.
-    const creates = await Promise.all(
-      Array.from({ length: 10 }, () => app('carol', ms({ replicas: 1, vcpus: 0, memory: 1 }))),
-    );
-    expect(creates.filter((r) => r.status === 201)).toHaveLength(3);
-    expect(creates.filter((r) => r.status === 409).every((r) => r.json.code === 'QUOTA_EXCEEDED')).toBe(true);
+    // Two instances of the quota's three in use; then two creates of one instance each overlap:
+    // the first is held after its quota check, before its write, while the second comes in.
+    const first = [await app('carol', one()), await app('carol', one())];
+    expect(first.map((r) => r.status)).toEqual([201, 201]);
+    const gate = armHold();
+    const a = app('carol', one());
+    await gate.reached;
+    const b = app('carol', one());
+    // With the owner's lock the second queues behind the first; without it, it read the usage
+    // (two) while the first was held, passed the check, and both would land (four of three).
+    const pair = await Promise.all([a, b]);
+    expect(pair.map((r) => r.status)).toEqual([201, 409]);
+    expect(await gate.releasedBy).toBe('lock wait');
+    expect(pair[1]?.json).toMatchObject(exceeded('instances'));
     expect((await used()).instances).toBe(3);
+    const creates = [...first, pair[0]];
 
     // Scale down to one each, then race scale-ups and deploys of the three services.
     const ids = creates.filter((r) => r.status === 201).map((r) => r.json.applications[0].microservices[0] as string);

@@ -2,13 +2,20 @@ import { readFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
+import { stringify } from 'yaml';
+import { buildInfrastructureElement } from '@canopy/schema';
 import type { RootHandle } from '../src/root.bootstrap';
 import { ONE_NODE_RESOURCES } from './support/fake-cluster';
 import { bootRoot } from './support/http-root';
 
 const CLUSTER_TOKEN = 'sealed-test-cluster-token-0123';
 const PASSWORD = 'registry-pw-Zq81-never-in-clear';
-const resources = ONE_NODE_RESOURCES;
+const node = buildInfrastructureElement(
+  { id: 'id-n1', name: 'n1', arch: 'amd64', cpuCores: 4, memoryMb: 4096, labels: {} },
+  { active: true, info: { cpuCores: 4, cpuPercent: 10, memoryTotalMb: 4096, memoryFreeMb: 4096 } },
+  { domain: 'edge-sealed' },
+);
+const resources = { ...ONE_NODE_RESOURCES, infrastructureElements: [node] };
 
 /** Issue 10: registry passwords are encrypted at rest in the root's store, and still reach the cluster. */
 describe('registry passwords sealed at rest (real root, SQLite, Socket.IO)', () => {
@@ -123,5 +130,76 @@ describe('registry passwords sealed at rest (real root, SQLite, Socket.IO)', () 
     ).text();
     expect(view).not.toContain(PASSWORD);
     expect(view).not.toContain('enc:v1:');
+  });
+  it("keeps an aerOS CR's registry password out of the database, kubectl's last-applied annotation included", async () => {
+    root ??= await start();
+    socket ??= await connectCluster(root.url);
+    const secret = 'aeros-registry-pw-Kx3-never-stored';
+    const registry = { url: 'registry.example.org', username: 'team', password: secret };
+    const applied = {
+      kind: 'ServiceComponentDocker',
+      spec: { image: 'registry.example.org/t/w:1', imageRegistry: registry },
+    };
+    const cr = {
+      apiVersion: 'llo.aeros-project.eu/v1alpha1',
+      kind: 'ServiceComponentDocker',
+      metadata: {
+        name: 'sealed-component',
+        labels: { 'app.kubernetes.io/part-of': 'Sealed' },
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': `${JSON.stringify(applied)}\n` },
+      },
+      spec: {
+        selectedIE: { id: node.id, hostname: 'n1' },
+        image: 'registry.example.org/t/w:1',
+        imageRegistry: registry,
+      },
+    };
+    const created = await fetch(`${root.url}/v1/service-components`, {
+      method: 'POST',
+      headers: { ...(await headers(root.url)), 'content-type': 'application/yaml' },
+      body: stringify(cr),
+    });
+    expect(created.status).toBe(201);
+    expect(storedBytes()).not.toContain(secret);
+    const view = await fetch(`${root.url}/k8s/apis/llo.aeros-project.eu/v1alpha1/servicecomponentdockers`, {
+      headers: await headers(root.url),
+    });
+    const text = await view.text();
+    expect(view.status).toBe(200);
+    expect(text).toContain('team');
+    expect(text).not.toContain(secret);
+  });
+  it("keeps an HLO allocation's WireGuard private key out of the database and out of every read", async () => {
+    root ??= await start();
+    socket ??= await connectCluster(root.url);
+    const key = 'wireguard-private-key-Pq7-never-stored';
+    const sid = 'urn:ngsi-ld:Service:wg';
+    const allocated = await fetch(`${root.url}/hlo_al/services/${encodeURIComponent(sid)}`, {
+      method: 'POST',
+      headers: await headers(root.url),
+      body: JSON.stringify({
+        service_component: {
+          id: `${sid}:Component:a`,
+          image: 'registry.example.org/t/wg:1',
+          infrastructure_element: { id: node.id, hostname: 'n1' },
+          orchestration_type: 'ServiceComponentDocker',
+          exposePorts: false,
+        },
+        scomponent_network_conf: {
+          Address: '10.8.0.2/32',
+          PrivateKey: key,
+          PublicKey: 'pub',
+          AllowedIPs: '10.8.0.0/24',
+        },
+      }),
+    });
+    expect(allocated.status).toBe(201);
+    expect(storedBytes()).not.toContain(key);
+    const path = '/k8s/apis/llo.aeros-project.eu/v1alpha1/namespaces/default/servicecomponentdockers';
+    const view = await fetch(`${root.url}${path}`, { headers: await headers(root.url) });
+    const text = await view.text();
+    expect(view.status).toBe(200);
+    expect(text).toContain('10.8.0.2/32');
+    expect(text).not.toContain(key);
   });
 });

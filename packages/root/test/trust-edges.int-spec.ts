@@ -1,5 +1,7 @@
-import { testMicroservice, testSla } from '@canopy/testing';
+import { postMalformedEncodings, testMicroservice, testSla } from '@canopy/testing';
 import { startHttpRoot, type TestRoot } from './support/http-root';
+
+const METRICS_TOKEN = 'root-metrics-token-0123456789';
 
 /** Issue 10's edge findings against a real root over HTTP: each one a request a user could send. */
 describe('root edges: encodings, security headers, write-only secrets, unique names', () => {
@@ -14,7 +16,7 @@ describe('root edges: encodings, security headers, write-only secrets, unique na
   };
 
   beforeAll(async () => {
-    t = await startHttpRoot();
+    t = await startHttpRoot({ CANOPY_METRICS_TOKEN: METRICS_TOKEN });
     root = t.root;
     admin = (await t.login('Admin', t.adminPassword)).token;
   });
@@ -33,6 +35,22 @@ describe('root edges: encodings, security headers, write-only secrets, unique na
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toEqual({ statusCode: 400, code: 'BAD_REQUEST', message: expect.any(String), errors: [] });
     expect(JSON.stringify(body)).not.toMatch(/at .*\.js|zlib/);
+  });
+
+  it('answers every lying or unknown content-encoding with its 4xx, never a 5xx or a stack', async () => {
+    for (const r of await postMalformedEncodings(`${root.url}/api/auth/login`)) {
+      expect([r.name, r.status]).toEqual([r.name, r.expected]);
+      expect(r.body).not.toMatch(/at .*\.js|zlib/);
+    }
+  });
+
+  it('answers a metrics token with non-ASCII bytes with 401, not 500', async () => {
+    const bad = await fetch(`${root.url}/metrics`, {
+      headers: { authorization: `Bearer ${'é'.repeat(METRICS_TOKEN.length)}` },
+    });
+    expect(bad.status).toBe(401);
+    const ok = await fetch(`${root.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(ok.status).toBe(200);
   });
 
   it("sends helmet's security headers and keeps the Swagger UI serving", async () => {

@@ -14,3 +14,4 @@ export {
   type InspectedContainer,
 } from './docker';
 export { makeTestPki, type TestPki } from './test-pki';
+export { malformedEncodings, postMalformedEncodings } from './encodings';

@@ -97,7 +97,10 @@ async function startEngineOnce(
   onNewIdentity: () => void,
   outerStop: AbortSignal,
 ): Promise<NodeEngineHandle> {
-  await fs.mkdir(config.dataDir, { recursive: true });
+  // Only the engine's user enters the data directory (SPEC §9): it holds the node's credential and
+  // the desired state with registry credentials. Tightened also when it existed with a looser mode.
+  await fs.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await fs.chmod(config.dataDir, 0o700);
   const clock = ports.clock ?? systemClock;
   const runtime =
     ports.runtime ??

@@ -61,7 +61,7 @@ export class EngineStatusWriter {
 
 async function writeAtomically(file: string, text: string): Promise<void> {
   const temp = `${file}.${process.pid}.tmp`;
-  const handle = await fs.open(temp, 'w', 0o644);
+  const handle = await fs.open(temp, 'w', 0o600);
   try {
     await handle.writeFile(text);
     await handle.sync();

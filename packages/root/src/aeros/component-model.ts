@@ -121,13 +121,27 @@ export function componentState(instances: readonly InstanceRecord[], generation:
   return { status: 'Finished', instance: last };
 }
 
-/** Registry passwords are write-only (SPEC §9): every read shows a placeholder. */
+/**
+ * Registry passwords are write-only (SPEC §9): every read shows a placeholder. So does the
+ * WireGuard private key aerOS's HLO hands over in `networkOverlay`.
+ */
 export function redactSpec(spec: Record<string, unknown>): Record<string, unknown> {
-  const registry = spec.imageRegistry;
-  if (registry === null || typeof registry !== 'object' || Array.isArray(registry)) {
-    return spec;
+  let out = spec;
+  const registry = objectOf(spec.imageRegistry);
+  if (registry !== undefined) {
+    out = { ...out, imageRegistry: { ...registry, password: REDACTED_SECRET } };
   }
-  return { ...spec, imageRegistry: { ...(registry as Record<string, unknown>), password: REDACTED_SECRET } };
+  const overlay = objectOf(spec.networkOverlay);
+  if (overlay !== undefined && overlay.privateKey !== undefined) {
+    out = { ...out, networkOverlay: { ...overlay, privateKey: REDACTED_SECRET } };
+  }
+  return out;
+}
+
+function objectOf(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /** kubectl keeps the whole applied object in this annotation, registry password included. */
@@ -156,17 +170,23 @@ export function redactAnnotations(annotations: Record<string, string>): Record<s
   }
 }
 
-/** A write that carries the placeholder back (read, edit, write) keeps the stored password. */
+/** A write that carries the placeholder back (read, edit, write) keeps the stored secret. */
 export function restoreSecrets(
   next: Record<string, unknown>,
   stored: Record<string, unknown>,
 ): Record<string, unknown> {
-  const registry = next.imageRegistry as Record<string, unknown> | undefined;
-  const old = stored.imageRegistry as Record<string, unknown> | undefined;
-  if (registry?.password !== REDACTED_SECRET || old === undefined) {
-    return next;
+  let out = next;
+  const registry = objectOf(next.imageRegistry);
+  const old = objectOf(stored.imageRegistry);
+  if (registry?.password === REDACTED_SECRET && old !== undefined) {
+    out = { ...out, imageRegistry: { ...registry, password: old.password } };
   }
-  return { ...next, imageRegistry: { ...registry, password: old.password } };
+  const overlay = objectOf(next.networkOverlay);
+  const oldOverlay = objectOf(stored.networkOverlay);
+  if (overlay?.privateKey === REDACTED_SECRET && oldOverlay !== undefined) {
+    out = { ...out, networkOverlay: { ...overlay, privateKey: oldOverlay.privateKey } };
+  }
+  return out;
 }
 
 /** RFC 7386 JSON merge patch: objects merge, `null` deletes, anything else replaces. */

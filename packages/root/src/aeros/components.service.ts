@@ -26,6 +26,7 @@ import {
   entityIdOf,
   mergePatch,
   needsRecreate,
+  redactAnnotations,
   restoreSecrets,
   slaName,
   type Pin,
@@ -86,7 +87,9 @@ export class ComponentsService implements ComponentsPort, OnModuleInit {
         uid: randomUUID(),
         generation: 1,
         labels: cr.metadata.labels ?? {},
-        annotations: cr.metadata.annotations ?? {},
+        // kubectl's last-applied annotation holds the CR as applied, registry password included:
+        // stored with the placeholder, as every read shows it, so the password is only in the sealed spec.
+        annotations: redactAnnotations(cr.metadata.annotations ?? {}),
         spec: plain(cr.spec),
         applicationId,
         serviceId,
@@ -151,7 +154,7 @@ export class ComponentsService implements ComponentsPort, OnModuleInit {
         ...current,
         generation: specChanged ? current.generation + 1 : current.generation,
         labels: cr.metadata.labels ?? {},
-        annotations: cr.metadata.annotations ?? {},
+        annotations: redactAnnotations(cr.metadata.annotations ?? {}),
         spec: plain(cr.spec),
         ...pinFields(pin),
       });

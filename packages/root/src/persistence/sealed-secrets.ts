@@ -4,32 +4,44 @@ import type { Collection, Store } from './store.port';
 
 export { SecretBox };
 
-type Registry = { password?: unknown } | null | undefined;
-type Holder = { image_registry?: Registry } | null | undefined;
-type Path = (doc: Record<string, unknown>) => Holder;
+/** Where one secret sits in a record: the object holding it and its key, if the record has one. */
+type Path = (doc: Record<string, unknown>) => { at: Record<string, unknown>; key: string } | undefined;
 
-/** A copy of `doc` with the registry password under `holder` passed through `fn`. */
-function mapPassword<T>(doc: T, holderOf: Path, fn: (v: string) => string): T {
-  const holder = holderOf(doc as Record<string, unknown>);
-  const password = holder?.image_registry?.password;
-  if (holder === null || holder === undefined || typeof password !== 'string') {
+function objectAt(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** The registry password of `holder.image_registry` (SLA) or `holder.imageRegistry` (aerOS CR). */
+const registryOf =
+  (holder: (d: Record<string, unknown>) => unknown, field: string): Path =>
+  (d) => {
+    const registry = objectAt(objectAt(holder(d))?.[field]);
+    return registry === undefined ? undefined : { at: registry, key: 'password' };
+  };
+
+/** A copy of `doc` with the secret at `path` passed through `fn`. */
+function mapSecret<T>(doc: T, path: Path, fn: (v: string) => string): T {
+  const found = path(doc as Record<string, unknown>);
+  if (found === undefined || typeof found.at[found.key] !== 'string') {
     return doc;
   }
   const copy = structuredClone(doc);
-  const target = holderOf(copy as Record<string, unknown>);
-  (target!.image_registry as { password: string }).password = fn(password);
+  const target = path(copy as Record<string, unknown>)!;
+  target.at[target.key] = fn(target.at[target.key] as string);
   return copy;
 }
 
-function sealed<T extends Doc>(collection: Collection<T>, holderOf: Path, box: SecretBox): void {
+function sealed<T extends Doc>(collection: Collection<T>, path: Path, box: SecretBox): void {
   const { get, find, insert, update } = {
     get: collection.get.bind(collection),
     find: collection.find.bind(collection),
     insert: collection.insert.bind(collection),
     update: collection.update.bind(collection),
   };
-  const open = <D>(d: D): D => mapPassword(d, holderOf, (v) => box.open(v));
-  const seal = <D>(d: D): D => mapPassword(d, holderOf, (v) => box.seal(v));
+  const open = <D>(d: D): D => mapSecret(d, path, (v) => box.open(v));
+  const seal = <D>(d: D): D => mapSecret(d, path, (v) => box.seal(v));
   collection.get = async (id) => {
     const found = await get(id);
     return found === undefined ? undefined : open(found);
@@ -41,17 +53,31 @@ function sealed<T extends Doc>(collection: Collection<T>, holderOf: Path, box: S
 
 /**
  * Registry passwords are sealed on every write and opened on every read, in the services, the
- * instances (each keeps its generation's spec) and the aerOS components (the CR as submitted).
- * Everything above the store keeps seeing the password it was given.
+ * instances (each keeps its generation's spec) and the aerOS components (the CR as submitted),
+ * and so is a component's WireGuard private key (`spec.networkOverlay.privateKey`, from aerOS's
+ * HLO). Everything above the store keeps seeing the value it was given.
  */
 export function sealRegistryPasswords(store: Store, box: SecretBox): void {
-  sealed(store.services, (d) => d.sla as Holder, box);
-  sealed(store.instances, (d) => d.sla as Holder, box);
+  sealed(
+    store.services,
+    registryOf((d) => d.sla, 'image_registry'),
+    box,
+  );
+  sealed(
+    store.instances,
+    registryOf((d) => d.sla, 'image_registry'),
+    box,
+  );
+  sealed(
+    store.components,
+    registryOf((d) => d.spec, 'imageRegistry'),
+    box,
+  );
   sealed(
     store.components,
     (d) => {
-      const spec = d.spec as { imageRegistry?: Registry } | undefined;
-      return spec === undefined ? undefined : { image_registry: spec.imageRegistry };
+      const overlay = objectAt(objectAt(d.spec)?.networkOverlay);
+      return overlay === undefined ? undefined : { at: overlay, key: 'privateKey' };
     },
     box,
   );

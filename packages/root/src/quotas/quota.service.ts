@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Mutex } from 'async-mutex';
 import { ConflictError, NotFoundError } from '@canopy/nest-edge';
 import type { Principal } from '../auth/principal';
-import { ROOT_CONFIG } from '../common/tokens';
+import { QUOTA_WAIT_PROBE, ROOT_CONFIG, type QuotaWaitProbe } from '../common/tokens';
 import type { RootConfig } from '../config/root-config';
 import type { ServiceRecord } from '../persistence/records';
 import { STORE, type Store } from '../persistence/store.port';
@@ -61,6 +61,7 @@ export class QuotaService {
   constructor(
     @Inject(STORE) private readonly store: Store,
     @Inject(ROOT_CONFIG) private readonly config: RootConfig,
+    @Inject(QUOTA_WAIT_PROBE) private readonly onWait: QuotaWaitProbe,
   ) {}
 
   async limitsFor(userId: string): Promise<Demand> {
@@ -97,6 +98,9 @@ export class QuotaService {
       this.owners.set(ownerId, lock);
     }
     const held = lock;
+    if (held.isLocked()) {
+      this.onWait(ownerId);
+    }
     return held
       .runExclusive(async () => {
         await this.ensureRoom(caller, ownerId, added, replacing);
