@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { CanopyLabels, type InstanceSpecDto, type JobStatusMessage } from '@canopy/schema';
+import { CanopyLabels, type InstanceSpecDto } from '@canopy/schema';
 import { containersOfNode, dockerInspect, sleeperSpec, waitFor } from '@canopy/testing';
 import { EngineStand } from './support/engine-stand';
 
@@ -16,9 +16,6 @@ const instance = sleeperSpec;
 describe('container escapes refused at the node (real Docker, commands over MQTT)', () => {
   const stand = new EngineStand('escape');
   const { nodeId, cluster } = stand;
-
-  const statusOf = (serviceId: string, status: string) => (): JobStatusMessage | undefined =>
-    cluster.jobStatuses(0).find((m) => m.serviceId === serviceId && m.status === status);
 
   beforeAll(async () => {
     await stand.start(
@@ -61,7 +58,7 @@ describe('container escapes refused at the node (real Docker, commands over MQTT
   ])('refuses %s with a status that names why, and creates no container', async (name, change, detail) => {
     const serviceId = `escape-${name}`;
     await cluster.command('deploy', instance(serviceId, change));
-    const failed = await waitFor('FAILED', statusOf(serviceId, 'FAILED'));
+    const failed = await waitFor('FAILED', cluster.statusOf(serviceId, 'FAILED'));
     expect(failed.status_detail).toMatch(/^refused by node: /);
     expect(failed.status_detail).toMatch(detail);
     const owners = await Promise.all(
@@ -74,12 +71,12 @@ describe('container escapes refused at the node (real Docker, commands over MQTT
 
   it('gives a container whose descriptor says memory 0 and vcpus 0 the defaults, and always a PID limit', async () => {
     await cluster.command('deploy', instance('unlimited', { memoryMb: 0, vcpus: 0 }));
-    const up = await waitFor('RUNNING', statusOf('unlimited', 'RUNNING'), 30_000);
+    const up = await waitFor('RUNNING', cluster.statusOf('unlimited', 'RUNNING'), 30_000);
     const inspected = (await dockerInspect(up.containerId!)) as unknown as {
       HostConfig: { Memory: number; NanoCpus: number; PidsLimit: number };
     };
     expect(inspected.HostConfig).toMatchObject({ Memory: 128 * 1024 * 1024, NanoCpus: 5e8, PidsLimit: 64 });
     await cluster.command('delete', { serviceId: 'unlimited', instanceNumber: 0, generation: 1 });
-    await waitFor('UNDEPLOYED', statusOf('unlimited', 'UNDEPLOYED'));
+    await waitFor('UNDEPLOYED', cluster.statusOf('unlimited', 'UNDEPLOYED'));
   });
 });
