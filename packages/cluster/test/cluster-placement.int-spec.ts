@@ -1,6 +1,5 @@
 import { NodeTopics } from '@canopy/schema';
 import { spec } from './support/root-peer';
-import { stopStand, type Stand } from './support/stand';
 import { waitFor } from '@canopy/testing';
 import {
   NODE_A,
@@ -9,26 +8,18 @@ import {
   activeNode,
   deployWeb,
   runningWeb,
-  startStand,
+  standPerTest,
 } from './support/cluster-steps';
 
 jest.setTimeout(20_000);
 
 /** Deploys and deletes from the root placed on nodes, statuses reported up, and the sync converging. */
 describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
-  let stand: Stand;
-
-  beforeEach(async () => {
-    stand = await startStand();
-  });
-
-  afterEach(async () => {
-    await stopStand(stand);
-  });
+  const ctx = standPerTest();
 
   it('places a deploy from the root on a node and reports NODE_SCHEDULED up', async () => {
-    const { root } = stand;
-    const { reg: regA, node: nodeA } = await activeNode(stand, NODE_A);
+    const { root } = ctx.stand;
+    const { reg: regA, node: nodeA } = await activeNode(ctx.stand, NODE_A);
     const s = spec('svc-web', { constraints: [{ type: 'direct', node: 'node-a' }] });
     expect(await root.deploy(s)).toEqual({ ok: true });
     const deploy = await waitFor('control/deploy on node A', () => nodeA.on('control/deploy')[0]);
@@ -53,10 +44,10 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it("forwards a node's RUNNING status to the root with where it runs", async () => {
-    const { root } = stand;
-    const { reg: regA, node: nodeA } = await activeNode(stand, NODE_A);
-    await activeNode(stand, NODE_B, NODE_B_HEARTBEAT);
-    await deployWeb(stand, nodeA);
+    const { root } = ctx.stand;
+    const { reg: regA, node: nodeA } = await activeNode(ctx.stand, NODE_A);
+    await activeNode(ctx.stand, NODE_B, NODE_B_HEARTBEAT);
+    await deployWeb(ctx.stand, nodeA);
     await nodeA.publish(NodeTopics.job(regA.id), runningWeb());
     const running = await waitFor('RUNNING at the root', () =>
       root.statusesOf('svc-web').find((r) => r.status === 'RUNNING'),
@@ -73,8 +64,8 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('reports NO_WORKER_CAPACITY with a reason when nothing fits', async () => {
-    const { root } = stand;
-    await activeNode(stand, NODE_A);
+    const { root } = ctx.stand;
+    await activeNode(ctx.stand, NODE_A);
     expect(await root.deploy(spec('svc-huge', { memoryMb: 1_000_000 }))).toEqual({ ok: true });
     const failed = await waitFor('NO_WORKER_CAPACITY', () => root.statusesOf('svc-huge')[0]);
     expect(failed.status).toBe('NO_WORKER_CAPACITY');
@@ -84,14 +75,14 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('refuses an invalid deploy with an error in the ack', async () => {
-    const ack = await stand.root.emit('instance:deploy', { ...spec('svc-bad'), instanceNumber: -1 });
+    const ack = await ctx.stand.root.emit('instance:deploy', { ...spec('svc-bad'), instanceNumber: -1 });
     expect(ack).toEqual({ ok: false, error: expect.stringMatching(/instanceNumber/) });
   });
 
   it('drops malformed MQTT payloads without crashing', async () => {
-    const { root, cluster } = stand;
-    const { reg: regA, node: nodeA } = await activeNode(stand, NODE_A);
-    await deployWeb(stand, nodeA);
+    const { root, cluster } = ctx.stand;
+    const { reg: regA, node: nodeA } = await activeNode(ctx.stand, NODE_A);
+    await deployWeb(ctx.stand, nodeA);
     await nodeA.publish(NodeTopics.information(regA.id), 'this is not json{');
     await nodeA.publish(NodeTopics.job(regA.id), { serviceId: 'svc-web', status: 'EXPLODED' });
     await nodeA.publish(NodeTopics.jobResources(regA.id), { instances: 'nope' });
@@ -115,9 +106,9 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('converges on the desired set from the root sync', async () => {
-    const { root } = stand;
-    const { reg: regA, node: nodeA } = await activeNode(stand, NODE_A);
-    await deployWeb(stand, nodeA);
+    const { root } = ctx.stand;
+    const { reg: regA, node: nodeA } = await activeNode(ctx.stand, NODE_A);
+    await deployWeb(ctx.stand, nodeA);
     // Only in the root's desired set, never sent as an event: the periodic sync must bring it.
     const s = spec('svc-synced', { constraints: [{ type: 'direct', node: regA.id }] });
     root.desired.set('svc-synced/0@1', s);
@@ -132,8 +123,8 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('keeps a deploy the root sent while its sync answer was on the way (the older set removes nothing)', async () => {
-    const { root } = stand;
-    const { node: nodeA } = await activeNode(stand, NODE_A);
+    const { root } = ctx.stand;
+    const { node: nodeA } = await activeNode(ctx.stand, NODE_A);
     const hold = root.holdNextSync();
     await hold.arrived;
     // The answer was read without svc-late; the deploy command overtakes it on the wire.
@@ -151,10 +142,10 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('deletes through the node and reports UNDEPLOYED once the node confirms', async () => {
-    const { root } = stand;
-    const { reg: regA, node: nodeA } = await activeNode(stand, NODE_A);
-    await activeNode(stand, NODE_B, NODE_B_HEARTBEAT);
-    await deployWeb(stand, nodeA);
+    const { root } = ctx.stand;
+    const { reg: regA, node: nodeA } = await activeNode(ctx.stand, NODE_A);
+    await activeNode(ctx.stand, NODE_B, NODE_B_HEARTBEAT);
+    await deployWeb(ctx.stand, nodeA);
     await nodeA.publish(NodeTopics.job(regA.id), runningWeb());
     await waitFor('RUNNING at the root', () => root.statusesOf('svc-web').find((r) => r.status === 'RUNNING'));
 

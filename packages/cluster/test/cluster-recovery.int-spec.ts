@@ -2,28 +2,19 @@ import { type NodeRegisterResponse } from '@canopy/schema';
 import pino from 'pino';
 import { startCluster } from '../src';
 import { register } from './support/node-client';
-import { stopStand, type Stand } from './support/stand';
 import { sleep, waitFor } from '@canopy/testing';
-import { NODE_A, activeNode, connectNode, startStand, syncedOnA } from './support/cluster-steps';
+import { NODE_A, activeNode, connectNode, standPerTest, syncedOnA } from './support/cluster-steps';
 
 jest.setTimeout(20_000);
 
 /** The cluster across a root outage and its own restart. */
 describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
-  let stand: Stand;
-
-  beforeEach(async () => {
-    stand = await startStand();
-  });
-
-  afterEach(async () => {
-    await stopStand(stand);
-  });
+  const ctx = standPerTest();
 
   it('reconnects to the root after the root goes away and comes back, and syncs again', async () => {
-    const { root } = stand;
-    const { reg: regA, node: nodeA } = await activeNode(stand, NODE_A);
-    await syncedOnA(stand, regA, nodeA);
+    const { root } = ctx.stand;
+    const { reg: regA, node: nodeA } = await activeNode(ctx.stand, NODE_A);
+    await syncedOnA(ctx.stand, regA, nodeA);
     await root.stop();
     await sleep(300);
     const before = root.syncs.length;
@@ -33,15 +24,15 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('remembers nodes and placements across a cluster restart', async () => {
-    const { reg: regA, node: nodeA } = await activeNode(stand, NODE_A);
-    await syncedOnA(stand, regA, nodeA);
-    for (const c of stand.clients.splice(0)) {
+    const { reg: regA, node: nodeA } = await activeNode(ctx.stand, NODE_A);
+    await syncedOnA(ctx.stand, regA, nodeA);
+    for (const c of ctx.stand.clients.splice(0)) {
       await c.close();
     }
-    await stand.cluster.stop();
-    stand.cluster = await startCluster(stand.config, pino({ level: 'silent' }));
+    await ctx.stand.cluster.stop();
+    ctx.stand.cluster = await startCluster(ctx.stand.config, pino({ level: 'silent' }));
     const again = (
-      await register(stand.cluster.port, regA.credential ?? '', {
+      await register(ctx.stand.cluster.port, regA.credential ?? '', {
         name: 'node-a',
         arch: 'amd64',
         cpuCores: 2,
@@ -49,7 +40,7 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
       })
     ).json as unknown as NodeRegisterResponse;
     expect(again.id).toBe(regA.id);
-    const node = await connectNode(stand, again);
+    const node = await connectNode(ctx.stand, again);
     await node.subscribeControl();
     await node.heartbeat();
     const sync = await waitFor('control/sync after restart', () => node.on('control/sync')[0]);

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { NodeTopics, type NodeRegisterResponse } from '@canopy/schema';
 import { connectAsync } from 'mqtt';
 import { register } from './support/node-client';
-import { stopStand, type Stand } from './support/stand';
 import { waitFor } from '@canopy/testing';
 import {
   CLUSTER_TOKEN,
@@ -14,36 +13,28 @@ import {
   connectNode,
   connectedNode,
   registerNode,
-  startStand,
+  standPerTest,
 } from './support/cluster-steps';
 
 jest.setTimeout(20_000);
 
 /** The cluster introduces itself to the root; nodes register, log in to the broker and become active, each in its own topics. */
 describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
-  let stand: Stand;
-
-  beforeEach(async () => {
-    stand = await startStand();
-  });
-
-  afterEach(async () => {
-    await stopStand(stand);
-  });
+  const ctx = standPerTest();
 
   it('introduces itself to the root with its token, name and location and syncs', () => {
-    const { root } = stand;
+    const { root } = ctx.stand;
     expect(root.handshakes[0]).toEqual({ token: CLUSTER_TOKEN, name: 'test-cluster', location: '48.26,11.67' });
     expect(root.syncs[0]).toEqual({ resources: expect.objectContaining({ nodes: 0, activeNodes: 0 }), instances: [] });
   });
 
   it('generates a node join token once and keeps it private on disk', () => {
-    expect(stand.cluster.nodeToken.length).toBeGreaterThanOrEqual(16);
-    expect(statSync(join(stand.dataDir, 'node-token')).mode & 0o777).toBe(0o600);
+    expect(ctx.stand.cluster.nodeToken.length).toBeGreaterThanOrEqual(16);
+    expect(statSync(join(ctx.stand.dataDir, 'node-token')).mode & 0o777).toBe(0o600);
   });
 
   it('refuses registration without the right node token', async () => {
-    const { cluster } = stand;
+    const { cluster } = ctx.stand;
     const wrong = await register(cluster.port, 'not-the-token', {
       name: 'x',
       arch: 'amd64',
@@ -62,7 +53,7 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('answers a malformed registration with 400 naming the field', async () => {
-    const { cluster } = stand;
+    const { cluster } = ctx.stand;
     const res = await register(cluster.port, cluster.nodeToken, {
       name: 'node-x',
       arch: 'amd64',
@@ -76,7 +67,7 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('answers a body that is not JSON with 400 in the same error shape', async () => {
-    const { cluster } = stand;
+    const { cluster } = ctx.stand;
     const res = await fetch(`http://127.0.0.1:${cluster.port}/api/node/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${cluster.nodeToken}` },
@@ -92,7 +83,7 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('registers a node whose credentials work at the broker, and keeps its id on re-registration', async () => {
-    const { cluster } = stand;
+    const { cluster } = ctx.stand;
     const first = await register(cluster.port, cluster.nodeToken, NODE_A);
     expect(first.status).toBe(200);
     const reg = first.json as unknown as NodeRegisterResponse;
@@ -108,13 +99,13 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
     expect(regA.credential).toBeUndefined();
     expect(regA.mqtt.password).not.toBe(reg.mqtt.password);
 
-    const nodeA = await connectNode(stand, regA);
+    const nodeA = await connectNode(ctx.stand, regA);
     expect(await nodeA.subscribeControl()).toEqual([1]);
   });
 
   it('refuses wrong MQTT credentials', async () => {
-    const { cluster } = stand;
-    const regA = await registerNode(stand, NODE_A);
+    const { cluster } = ctx.stand;
+    const regA = await registerNode(ctx.stand, NODE_A);
     await expect(
       connectAsync(
         `mqtt://127.0.0.1:${cluster.mqttPort}`,
@@ -128,8 +119,8 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it('marks a node active on its first heartbeat and sends it its desired set', async () => {
-    const { root } = stand;
-    const { node: nodeA } = await connectedNode(stand, NODE_A);
+    const { root } = ctx.stand;
+    const { node: nodeA } = await connectedNode(ctx.stand, NODE_A);
     await nodeA.heartbeat();
     const sync = await waitFor('control/sync', () => nodeA.on('control/sync')[0]);
     nodeA.startHeartbeats(300);
@@ -142,11 +133,11 @@ describe('cluster orchestrator (real HTTP, MQTT, Socket.IO, SQLite)', () => {
   });
 
   it("keeps a node out of another node's topics", async () => {
-    const { root } = stand;
-    const { reg: regA } = await activeNode(stand, NODE_A);
-    const { reg: regB, node: nodeB } = await connectedNode(stand, NODE_B);
+    const { root } = ctx.stand;
+    const { reg: regA } = await activeNode(ctx.stand, NODE_A);
+    const { reg: regB, node: nodeB } = await connectedNode(ctx.stand, NODE_B);
     // A second connection with node A's login plays the attacker.
-    const attacker = await connectNode(stand, regA);
+    const attacker = await connectNode(ctx.stand, regA);
 
     // Subscribing to B's control topic is refused (SUBACK failure), so B's commands never reach it.
     await expect(attacker.client.subscribeAsync(NodeTopics.controlWildcard(regB.id), { qos: 1 })).rejects.toThrow(

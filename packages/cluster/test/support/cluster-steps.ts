@@ -2,7 +2,7 @@ import { type NodeRegisterResponse } from '@canopy/schema';
 import { waitFor } from '@canopy/testing';
 import { NodeClient, register } from './node-client';
 import { spec } from './root-peer';
-import { startStand as startSharedStand, type Stand } from './stand';
+import { startStand as startSharedStand, stopStand, type Stand } from './stand';
 
 /**
  * The steps the cluster orchestrator's tests share (cluster-*.int-spec.ts): a stand per test, and
@@ -88,4 +88,16 @@ export async function syncedOnA(stand: Stand, regA: NodeRegisterResponse, nodeA:
   await waitFor('deploy from sync', () =>
     nodeA.on('control/deploy').find((m) => (m.body as { serviceId: string }).serviceId === 'svc-synced'),
   );
+}
+
+/** A fresh stand before each test of the calling suite, stopped after it: read `.stand` inside a test. */
+export function standPerTest(): { stand: Stand } {
+  const current = {} as { stand: Stand };
+  beforeEach(async () => {
+    current.stand = await startStand();
+  });
+  afterEach(async () => {
+    await stopStand(current.stand);
+  });
+  return current;
 }
