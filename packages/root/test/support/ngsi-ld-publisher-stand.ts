@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NgsiLdTestBroker } from './ngsi-ld-test-broker';
 import pino, { type Logger } from 'pino';
 
 import { loadRootConfig } from '../../src/config/root-config';
@@ -45,4 +49,35 @@ export function testPublisher(
     ...env,
   });
   return new NgsiLdPublisher(config, log);
+}
+
+/** Per test: a fresh data directory and test broker, and the publishers a test made, stopped after it. */
+export interface PublisherStand {
+  dataDir: string;
+  broker: NgsiLdTestBroker;
+  publisher(log: Logger, env?: NodeJS.ProcessEnv): NgsiLdPublisher;
+}
+
+export function publisherPerTest(): PublisherStand {
+  const publishers: NgsiLdPublisher[] = [];
+  const stand = {
+    publisher(log: Logger, env: NodeJS.ProcessEnv = {}): NgsiLdPublisher {
+      const p = testPublisher(stand.dataDir, stand.broker.port, log, env);
+      publishers.push(p);
+      return p;
+    },
+  } as PublisherStand;
+
+  beforeEach(async () => {
+    stand.dataDir = join(mkdtempSync(join(tmpdir(), 'canopy-ngsi-')), 'root');
+    stand.broker = await NgsiLdTestBroker.start();
+    stand.broker.expectToken = TOKEN;
+  });
+
+  afterEach(async () => {
+    await Promise.all(publishers.splice(0).map((p) => p.stop()));
+    await stand.broker.close();
+    rmSync(join(stand.dataDir, '..'), { recursive: true, force: true });
+  });
+  return stand;
 }
