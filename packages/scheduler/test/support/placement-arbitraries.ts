@@ -41,15 +41,7 @@ export const candidateArb = (i: number, rootTier: boolean) =>
       if (rootTier) {
         c.largestNodeFree = g.largest;
       }
-      if (g.place) {
-        c.location = g.place;
-      }
-      if (g.netRxBps !== undefined) {
-        c.netRxBps = g.netRxBps;
-      }
-      if (g.cpuPercent !== undefined) {
-        c.cpuPercent = g.cpuPercent;
-      }
+      withDrawnMetrics(c, g);
       return c;
     });
 
@@ -114,3 +106,23 @@ export const scenarioArb = fleetArb.chain((fleet) =>
     ),
   }),
 );
+
+/** Copies the drawn location and metrics onto `c`, leaving out what was not drawn (undefined). */
+export function withDrawnMetrics(
+  c: Candidate,
+  g: {
+    place?: { lat: number; long: number } | undefined;
+    netRxBps?: number | undefined;
+    cpuPercent?: number | undefined;
+  },
+): void {
+  if (g.place) {
+    c.location = g.place;
+  }
+  if (g.netRxBps !== undefined) {
+    c.netRxBps = g.netRxBps;
+  }
+  if (g.cpuPercent !== undefined) {
+    c.cpuPercent = g.cpuPercent;
+  }
+}
