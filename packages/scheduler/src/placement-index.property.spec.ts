@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { CandidateTable } from './candidate-table';
 import { ReservationLedger } from './reservation-ledger';
 import { POLICIES, schedule } from './scheduler';
-import { withDrawnMetrics } from '../test/support/placement-arbitraries';
+import { withDrawnFilters, withDrawnMetrics } from '../test/support/placement-arbitraries';
 import type { Candidate, PlacementRequest, Policy, Resources } from './types';
 
 // Lengths are drawn first: fast-check's default array sizes stay near 10, too few for a deep tree.
@@ -81,15 +81,7 @@ const requestArb = fc
   })
   .map((g): PlacementRequest => {
     const r: PlacementRequest = { requests: { cpuMillis: g.cpu, memoryMb: g.mem, gpus: g.gpus } };
-    if (g.arch) {
-      r.arch = g.arch;
-    }
-    if (g.zone) {
-      r.labels = { zone: g.zone };
-    }
-    if (g.pinned) {
-      r.pinned = g.pinned;
-    }
+    withDrawnFilters(r, g);
     if (g.near) {
       r.near = { ...g.near, radiusKm: 100 };
     }

@@ -71,15 +71,7 @@ export const requestArb = (maxIndex: number) =>
     })
     .map((g): PlacementRequest => {
       const r: PlacementRequest = { requests: g.requests };
-      if (g.arch) {
-        r.arch = g.arch;
-      }
-      if (g.zone) {
-        r.labels = { zone: g.zone };
-      }
-      if (g.pinned) {
-        r.pinned = g.pinned;
-      }
+      withDrawnFilters(r, g);
       if (g.near) {
         r.near = { ...g.near.at, radiusKm: g.near.radiusKm };
       }
@@ -124,5 +116,21 @@ export function withDrawnMetrics(
   }
   if (g.cpuPercent !== undefined) {
     c.cpuPercent = g.cpuPercent;
+  }
+}
+
+/** Copies the drawn architecture, zone label and pins onto `r`, leaving out what was not drawn. */
+export function withDrawnFilters(
+  r: PlacementRequest,
+  g: { arch?: string | undefined; zone?: string | undefined; pinned?: string[] | undefined },
+): void {
+  if (g.arch) {
+    r.arch = g.arch;
+  }
+  if (g.zone) {
+    r.labels = { zone: g.zone };
+  }
+  if (g.pinned) {
+    r.pinned = g.pinned;
   }
 }
