@@ -5,35 +5,13 @@
  * Every request carries a new application name (a repeated one would be a 409 and measure nothing).
  */
 const { threadId } = require('node:worker_threads');
+const { benchSla } = require('./lib/sla');
 
 let n = 0;
 const prefix = `w${threadId}t${Date.now().toString(36)}`;
 
 function sla(name) {
-  return JSON.stringify({
-    sla_version: 'v2.0',
-    customerID: 'Admin',
-    applications: [
-      {
-        applicationID: '',
-        application_name: name,
-        application_namespace: 'bench',
-        application_desc: 'api-load',
-        microservices: [
-          {
-            microserviceID: '',
-            microservice_name: 'web',
-            microservice_namespace: 'bench',
-            virtualization: 'container',
-            code: 'canopy-test/busybox:latest',
-            cmd: ['httpd', '-f', '-p', '80', '-h', '/www'],
-            memory: 64,
-            vcpus: 1,
-          },
-        ],
-      },
-    ],
-  });
+  return JSON.stringify(benchSla(name, 'api-load', { memory: 64, vcpus: 1 }));
 }
 
 module.exports = (req) => ({ ...req, body: sla(`${prefix}n${n++}`) });

@@ -20,6 +20,7 @@ const { mkdtempSync, rmSync, readFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const t = require('./lib/tiers');
+const { benchSla } = require('./lib/sla');
 
 const IMAGE = 'canopy-test/busybox:latest';
 const { loadClusterConfig } = require('../packages/cluster/dist/config/cluster-config.js');
@@ -131,32 +132,17 @@ async function main() {
     await launchCluster('fo-b', ['fo-b1']);
 
     const deploy = async (name, replicas, constraints) => {
-      const res = await call('POST', '/api/application', {
-        sla_version: 'v2.0',
-        customerID: 'Admin',
-        applications: [
-          {
-            applicationID: '',
-            application_name: name,
-            application_namespace: 'bench',
-            application_desc: 'failover bench',
-            microservices: [
-              {
-                microserviceID: '',
-                microservice_name: 'web',
-                microservice_namespace: 'bench',
-                virtualization: 'container',
-                code: IMAGE,
-                cmd: ['httpd', '-f', '-p', '80', '-h', '/www'],
-                memory: 16,
-                port: '80',
-                replicas,
-                ...(constraints ? { constraints } : {}),
-              },
-            ],
-          },
-        ],
-      });
+      const res = await call(
+        'POST',
+        '/api/application',
+        benchSla(name, 'failover bench', {
+          code: IMAGE,
+          memory: 16,
+          port: '80',
+          replicas,
+          ...(constraints ? { constraints } : {}),
+        }),
+      );
       if (res.status !== 201) {
         throw new Error(`deploy failed: ${res.status} ${JSON.stringify(res.body)}`);
       }

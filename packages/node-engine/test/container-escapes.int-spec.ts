@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { CanopyLabels, type InstanceSpecDto, type JobStatusMessage } from '@canopy/schema';
+import { CanopyLabels, type InstanceSpecDto } from '@canopy/schema';
 import { containersOfNode, docker, dockerInspect, sleeperSpec, waitFor } from '@canopy/testing';
 import { EngineStand } from './support/engine-stand';
 
@@ -26,9 +26,6 @@ describe('container escapes refused at the node (real Docker, commands over MQTT
   symlinkSync('/var/run/docker.sock', join(links, 'sock'));
   symlinkSync('/proc', join(links, 'p'));
   const { nodeId, cluster } = stand;
-
-  const statusOf = (serviceId: string, status: string) => (): JobStatusMessage | undefined =>
-    cluster.jobStatuses(0).find((m) => m.serviceId === serviceId && m.status === status);
 
   beforeAll(async () => {
     await stand.start(
@@ -79,7 +76,7 @@ describe('container escapes refused at the node (real Docker, commands over MQTT
   ])('refuses %s with a status that names why, and creates no container', async (name, change, detail) => {
     const serviceId = `escape-${name}`;
     await cluster.command('deploy', instance(serviceId, change));
-    const failed = await waitFor('FAILED', statusOf(serviceId, 'FAILED'));
+    const failed = await waitFor('FAILED', cluster.statusOf(serviceId, 'FAILED'));
     expect(failed.status_detail).toMatch(/^refused by node: /);
     expect(failed.status_detail).toMatch(detail);
     const owners = await Promise.all(
@@ -105,7 +102,7 @@ describe('container escapes refused at the node (real Docker, commands over MQTT
     try {
       const image = `${name}:${(registry.address() as AddressInfo).port}/team/app:1`;
       await cluster.command('deploy', instance('escape-hostname-registry', { image }));
-      const failed = await waitFor('FAILED', statusOf('escape-hostname-registry', 'FAILED'));
+      const failed = await waitFor('FAILED', cluster.statusOf('escape-hostname-registry', 'FAILED'));
       expect(failed.status_detail).toMatch(/^refused by node: /);
       expect(failed.status_detail).toMatch(new RegExp(`${name} is [0-9a-f.:]+\\).*NODE_ALLOW_PRIVATE_REGISTRIES`));
       expect(asked).toEqual([]);
@@ -120,7 +117,7 @@ describe('container escapes refused at the node (real Docker, commands over MQTT
     const fork = 'i=0; while [ $i -lt 300 ]; do sleep 300 & i=$((i+1)); done';
     const script = `sh -c '${fork}' 2>/dev/null; echo spawned; exec sleep 300`;
     await cluster.command('deploy', instance('forker', { cmd: ['sh', '-c', script] }));
-    const up = await waitFor('RUNNING', statusOf('forker', 'RUNNING'), 30_000);
+    const up = await waitFor('RUNNING', cluster.statusOf('forker', 'RUNNING'), 30_000);
     await waitFor('the loop done', async () =>
       (await docker('logs', up.containerId!)).includes('spawned') ? true : undefined,
     );
@@ -129,17 +126,17 @@ describe('container escapes refused at the node (real Docker, commands over MQTT
     expect(processes).toBeGreaterThan(32);
     expect(processes).toBeLessThanOrEqual(64);
     await cluster.command('delete', { serviceId: 'forker', instanceNumber: 0, generation: 1 });
-    await waitFor('UNDEPLOYED', statusOf('forker', 'UNDEPLOYED'));
+    await waitFor('UNDEPLOYED', cluster.statusOf('forker', 'UNDEPLOYED'));
   });
 
   it('gives a container whose descriptor says memory 0 and vcpus 0 the defaults, and always a PID limit', async () => {
     await cluster.command('deploy', instance('unlimited', { memoryMb: 0, vcpus: 0 }));
-    const up = await waitFor('RUNNING', statusOf('unlimited', 'RUNNING'), 30_000);
+    const up = await waitFor('RUNNING', cluster.statusOf('unlimited', 'RUNNING'), 30_000);
     const inspected = (await dockerInspect(up.containerId!)) as unknown as {
       HostConfig: { Memory: number; NanoCpus: number; PidsLimit: number };
     };
     expect(inspected.HostConfig).toMatchObject({ Memory: 128 * 1024 * 1024, NanoCpus: 5e8, PidsLimit: 64 });
     await cluster.command('delete', { serviceId: 'unlimited', instanceNumber: 0, generation: 1 });
-    await waitFor('UNDEPLOYED', statusOf('unlimited', 'UNDEPLOYED'));
+    await waitFor('UNDEPLOYED', cluster.statusOf('unlimited', 'UNDEPLOYED'));
   });
 });

@@ -2,12 +2,13 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
-import { CanopyLabels, type InstanceSpecDto, type JobStatusMessage } from '@canopy/schema';
+import { CanopyLabels, type InstanceSpecDto } from '@canopy/schema';
 import { RegistrationRejectedError, startNodeEngine, type NodeEngineConfigInit, type NodeEngineHandle } from '../src';
 import { ClusterStandIn } from './support/cluster-stand-in';
 import {
   containersOfNode,
   dockerInspect,
+  dockerInspectExisting,
   ensureTestImage,
   instanceSpec,
   removeContainersOfNode,
@@ -33,24 +34,7 @@ describe('node engine against real Docker, a real MQTT broker and a real registr
     labels: { zone: 'test' },
   });
 
-  /** Status messages for one service since message index `from`. */
-  const statuses = (serviceId: string, from = 0): JobStatusMessage[] =>
-    cluster.jobStatuses(from).filter((m) => m.serviceId === serviceId);
-  const statusOf =
-    (serviceId: string, status: string, from = 0) =>
-    (): JobStatusMessage | undefined =>
-      statuses(serviceId, from).find((m) => m.status === status);
-  const running =
-    (serviceId: string, generation: number, from = 0) =>
-    (): JobStatusMessage | undefined =>
-      statuses(serviceId, from).find((m) => m.status === 'RUNNING' && m.generation === generation);
-  const inspect = async (id: string | undefined) => {
-    const found = await dockerInspect(id ?? 'missing-id');
-    if (found === undefined) {
-      throw new Error(`container ${id} does not exist`);
-    }
-    return found;
-  };
+  const inspect = dockerInspectExisting;
 
   beforeAll(async () => {
     await ensureTestImage();
@@ -98,8 +82,8 @@ describe('node engine against real Docker, a real MQTT broker and a real registr
     const spec = instance('web', { ports: [{ containerPort: 80, protocol: 'tcp' }], memoryMb: 64, vcpus: 0.5 });
     await cluster.command('deploy', spec);
 
-    const up = await waitFor('RUNNING', running('web', 1));
-    const seen = statuses('web').map((m) => m.status);
+    const up = await waitFor('RUNNING', cluster.runningOf('web', 1));
+    const seen = cluster.statusesOf('web').map((m) => m.status);
     expect(seen.indexOf('CREATING')).toBeGreaterThanOrEqual(0);
     expect(seen.indexOf('CREATING')).toBeLessThan(seen.indexOf('RUNNING'));
     expect(up).toMatchObject({
@@ -147,9 +131,9 @@ describe('node engine against real Docker, a real MQTT broker and a real registr
       'deploy',
       instance('web', { ports: [{ containerPort: 80, protocol: 'tcp' }], memoryMb: 64, vcpus: 0.5 }),
     );
-    const again = await waitFor('RUNNING re-sent', running('web', 1, before));
+    const again = await waitFor('RUNNING re-sent', cluster.runningOf('web', 1, before));
     expect(again.containerId).toBe(containers[0]);
-    expect(statuses('web', before).map((m) => m.status)).not.toContain('CREATING');
+    expect(cluster.statusesOf('web', before).map((m) => m.status)).not.toContain('CREATING');
     expect(await containersOfNode(nodeId)).toEqual(containers);
   });
 
@@ -171,16 +155,16 @@ describe('node engine against real Docker, a real MQTT broker and a real registr
     await cluster.command('delete', { serviceId: '' });
     await cluster.command('sync', { instances: 'all of them' });
     await cluster.command('deploy', instance('afterbad', { cmd: ['sleep', '300'] }));
-    await waitFor('RUNNING after bad input', running('afterbad', 1));
-    expect(statuses('broken')).toEqual([]);
-    expect(statuses('broken2')).toEqual([]);
+    await waitFor('RUNNING after bad input', cluster.runningOf('afterbad', 1));
+    expect(cluster.statusesOf('broken')).toEqual([]);
+    expect(cluster.statusesOf('broken2')).toEqual([]);
   });
 
   it('replaces an instance on a higher generation and ignores a lower one', async () => {
     const from = cluster.messages.length;
-    const old = await waitFor('gen 1', running('afterbad', 1));
+    const old = await waitFor('gen 1', cluster.runningOf('afterbad', 1));
     await cluster.command('deploy', instance('afterbad', { cmd: ['sleep', '300'], generation: 2 }));
-    const newer = await waitFor('gen 2 RUNNING', running('afterbad', 2, from));
+    const newer = await waitFor('gen 2 RUNNING', cluster.runningOf('afterbad', 2, from));
     expect(newer.containerId).not.toBe(old.containerId);
     expect(await dockerInspect(old.containerId!)).toBeUndefined();
 
@@ -189,44 +173,44 @@ describe('node engine against real Docker, a real MQTT broker and a real registr
     // The marker: generation 2 again, queued behind the stale deploy on the slot's lock; its
     // status is re-sent, so the stale one has been handled by then.
     await cluster.command('deploy', instance('afterbad', { cmd: ['sleep', '300'], generation: 2 }));
-    await waitFor('gen 2 RUNNING re-sent', running('afterbad', 2, before));
-    expect(statuses('afterbad', before).filter((m) => m.generation === 1)).toEqual([]);
+    await waitFor('gen 2 RUNNING re-sent', cluster.runningOf('afterbad', 2, before));
+    expect(cluster.statusesOf('afterbad', before).filter((m) => m.generation === 1)).toEqual([]);
     expect((await inspect(newer.containerId)).State.Running).toBe(true);
   });
 
   it('deletes an instance, and answers UNDEPLOYED even for one it never had', async () => {
-    const { containerId } = await waitFor('web', running('web', 1));
+    const { containerId } = await waitFor('web', cluster.runningOf('web', 1));
     await cluster.command('delete', { serviceId: 'web', instanceNumber: 0, generation: 1 });
-    const gone = await waitFor('UNDEPLOYED', statusOf('web', 'UNDEPLOYED'));
+    const gone = await waitFor('UNDEPLOYED', cluster.statusOf('web', 'UNDEPLOYED'));
     expect(gone).toMatchObject({ sname: 'app.default.web.default', instance: 0, generation: 1 });
     expect(await dockerInspect(containerId!)).toBeUndefined();
 
     await cluster.command('delete', { serviceId: 'never-seen', instanceNumber: 4, generation: 9 });
-    const unknown = await waitFor('UNDEPLOYED for unknown', statusOf('never-seen', 'UNDEPLOYED'));
+    const unknown = await waitFor('UNDEPLOYED for unknown', cluster.statusOf('never-seen', 'UNDEPLOYED'));
     expect(unknown).toMatchObject({ instanceNumber: 4, generation: 9 });
   });
 
   it('reports DEAD with the exit code when a container exits', async () => {
     await cluster.command('deploy', instance('crasher', { cmd: ['sh', '-c', 'sleep 0.3; exit 3'] }));
-    const dead = await waitFor('DEAD', statusOf('crasher', 'DEAD'));
+    const dead = await waitFor('DEAD', cluster.statusOf('crasher', 'DEAD'));
     // Still desired, so the node schedules its own restart (default backoff: 10 s first).
     expect(dead.status_detail).toBe('container exited with code 3; restarting in 10 s (restart 1)');
     // Exits before the engine even looks: caught by its inspect after start, not by the event.
     await cluster.command('deploy', instance('instant-crasher', { cmd: ['sh', '-c', 'exit 3'] }));
-    const instant = await waitFor('DEAD', statusOf('instant-crasher', 'DEAD'));
+    const instant = await waitFor('DEAD', cluster.statusOf('instant-crasher', 'DEAD'));
     expect(instant.status_detail).toMatch(/^container exited with code 3; restarting in/);
   });
 
   it('reports COMPLETED when a one-shot job exits 0', async () => {
     await cluster.command('deploy', instance('job', { cmd: ['sh', '-c', 'sleep 0.3; exit 0'], oneShot: true }));
-    const done = await waitFor('COMPLETED', statusOf('job', 'COMPLETED'));
+    const done = await waitFor('COMPLETED', cluster.statusOf('job', 'COMPLETED'));
     expect(done.status_detail).toContain('code 0');
-    expect(statuses('job').map((m) => m.status)).not.toContain('DEAD');
+    expect(cluster.statusesOf('job').map((m) => m.status)).not.toContain('DEAD');
   });
 
   it('reports FAILED with the registry message when the image cannot be pulled', async () => {
     await cluster.command('deploy', instance('ghost', { image: 'canopy-test/does-not-exist:1' }));
-    const failed = await waitFor('FAILED', statusOf('ghost', 'FAILED'));
+    const failed = await waitFor('FAILED', cluster.statusOf('ghost', 'FAILED'));
     expect(failed.status_detail).toContain('canopy-test/does-not-exist:1');
     // Docker's / the registry's own words, whichever way the registry fails here or elsewhere.
     expect(failed.status_detail).toMatch(/registry|repository|pull access|not found|no such host|denied/i);
@@ -235,7 +219,7 @@ describe('node engine against real Docker, a real MQTT broker and a real registr
 
   it('refuses privileged instances unless the node allows them', async () => {
     await cluster.command('deploy', instance('root', { privileged: true }));
-    const failed = await waitFor('FAILED', statusOf('root', 'FAILED'));
+    const failed = await waitFor('FAILED', cluster.statusOf('root', 'FAILED'));
     expect(failed.status_detail).toContain('NODE_ALLOW_PRIVILEGED');
     for (const id of await containersOfNode(nodeId)) {
       expect((await inspect(id)).Config.Labels[CanopyLabels.serviceId]).not.toBe('root');
@@ -244,23 +228,23 @@ describe('node engine against real Docker, a real MQTT broker and a real registr
 
   it('converges on a sync: creates what is missing, removes what is not listed', async () => {
     const from = cluster.messages.length;
-    const keep = await waitFor('afterbad gen 2', running('afterbad', 2));
+    const keep = await waitFor('afterbad gen 2', cluster.runningOf('afterbad', 2));
     await cluster.command('sync', {
       instances: [
         instance('afterbad', { cmd: ['sleep', '300'], generation: 2 }),
         instance('synced', { instanceNumber: 3, cmd: ['sleep', '300'] }),
       ],
     });
-    await waitFor('synced RUNNING', running('synced', 1, from));
-    await waitFor('crasher UNDEPLOYED', statusOf('crasher', 'UNDEPLOYED', from));
-    await waitFor('ghost UNDEPLOYED', statusOf('ghost', 'UNDEPLOYED', from));
+    await waitFor('synced RUNNING', cluster.runningOf('synced', 1, from));
+    await waitFor('crasher UNDEPLOYED', cluster.statusOf('crasher', 'UNDEPLOYED', from));
+    await waitFor('ghost UNDEPLOYED', cluster.statusOf('ghost', 'UNDEPLOYED', from));
     const left = await containersOfNode(nodeId);
     const services = await Promise.all(
       left.map(async (id) => (await inspect(id)).Config.Labels[CanopyLabels.serviceId]),
     );
     expect(services.sort()).toEqual(['afterbad', 'synced']);
     expect(left).toContain(keep.containerId);
-    expect(statuses('afterbad', from).map((m) => m.status)).not.toContain('CREATING');
+    expect(cluster.statusesOf('afterbad', from).map((m) => m.status)).not.toContain('CREATING');
   });
 
   it('registers again and reconnects when the broker refuses its old credentials', async () => {
@@ -271,11 +255,11 @@ describe('node engine against real Docker, a real MQTT broker and a real registr
     const from = cluster.messages.length;
     await waitFor('a heartbeat after reconnecting', () => cluster.heartbeats(from)[0]);
     await cluster.command('deploy', instance('after-relink', { cmd: ['sleep', '300'] }));
-    await waitFor('RUNNING after relink', running('after-relink', 1, from));
+    await waitFor('RUNNING after relink', cluster.runningOf('after-relink', 1, from));
   });
 
   it('leaves containers running on stop, and a new engine adopts them without recreating', async () => {
-    const synced = await waitFor('synced', running('synced', 1));
+    const synced = await waitFor('synced', cluster.runningOf('synced', 1));
     await engine!.stop();
     engine = undefined;
     expect((await inspect(synced.containerId)).State.Running).toBe(true);
@@ -299,7 +283,7 @@ describe('node engine against real Docker, a real MQTT broker and a real registr
 
     // Still in command after the restart: a delete removes the adopted container.
     await cluster.command('delete', { serviceId: 'synced', instanceNumber: 3, generation: 1 });
-    await waitFor('UNDEPLOYED', statusOf('synced', 'UNDEPLOYED', from));
+    await waitFor('UNDEPLOYED', cluster.statusOf('synced', 'UNDEPLOYED', from));
     expect(await dockerInspect(synced.containerId!)).toBeUndefined();
   });
 

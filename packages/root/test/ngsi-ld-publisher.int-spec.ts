@@ -1,79 +1,23 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import pino, { type Logger } from 'pino';
-import type { InfrastructureElement } from '@canopy/schema';
-import { loadRootConfig } from '../src/config/root-config';
 import { OUTBOX_FILE } from '../src/aeros/ngsi-ld/ngsi-ld-outbox.repository';
-import { NgsiLdPublisher } from '../src/aeros/ngsi-ld/ngsi-ld.publisher';
-import { NgsiLdTestBroker, type RecordedRequest, type ScriptedReply } from './support/ngsi-ld-test-broker';
+import { type ScriptedReply } from './support/ngsi-ld-test-broker';
 import { waitFor } from '@canopy/testing';
+import { publisherPerTest, IE, NULL, OUTAGE_MS, TOKEN, captureLog, delivered } from './support/ngsi-ld-publisher-stand';
 
 /**
  * The publisher against a real HTTP endpoint. It is a checking stand-in, not Orion-LD: no NGSI-LD
  * broker can run on these machines (Orion-LD needs MongoDB, which cannot be installed here).
  */
-
-const IE = 'urn:ngsi-ld:InfrastructureElement:canopy:node-1';
-const NULL = 'urn:ngsi-ld:null';
-const TOKEN = 'cb-token-for-tests-0123456789';
-const OUTAGE_MS = 30_000;
-
-interface LogLine {
-  level: number;
-  msg: string;
-  [key: string]: unknown;
-}
-
-function captureLog(): { log: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
-  return { log, lines };
-}
-
-const delivered = (id: string, n: number) => (requests: RecordedRequest[]) =>
-  requests.filter((r) => r.entityIds.includes(id) && r.status >= 200 && r.status < 300).length >= n;
-
 describe('NGSI-LD publisher over HTTP', () => {
-  let dataDir: string;
-  let broker: NgsiLdTestBroker;
-  const publishers: NgsiLdPublisher[] = [];
-
-  function publisher(log: Logger, env: NodeJS.ProcessEnv = {}): NgsiLdPublisher {
-    // aerOS's own way of naming the broker: CB_URL without a port, CB_PORT beside it.
-    const config = loadRootConfig({
-      ROOT_DATA_DIR: dataDir,
-      CB_URL: 'http://127.0.0.1',
-      CB_PORT: String(broker.port),
-      CB_TOKEN: TOKEN,
-      NGSI_LD_RETRY_BASE_MS: '50',
-      NGSI_LD_RETRY_MAX_MS: '400',
-      NGSI_LD_TIMEOUT_MS: '2000',
-      ...env,
-    });
-    const p = new NgsiLdPublisher(config, log);
-    publishers.push(p);
-    return p;
-  }
-
-  beforeEach(async () => {
-    dataDir = join(mkdtempSync(join(tmpdir(), 'canopy-ngsi-')), 'root');
-    broker = await NgsiLdTestBroker.start();
-    broker.expectToken = TOKEN;
-  });
-
-  afterEach(async () => {
-    await Promise.all(publishers.splice(0).map((p) => p.stop()));
-    await broker.close();
-    rmSync(join(dataDir, '..'), { recursive: true, force: true });
-  });
+  const ctx = publisherPerTest();
 
   it('(a) sends Starting → Running → Removing → Finished in order, with the IE aerOS expects at each', async () => {
     const sc = 'urn:ngsi-ld:Service:demo:Component:web';
-    broker.seed(sc);
+    ctx.broker.seed(sc);
     const { log } = captureLog();
     const core = 'https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld';
-    const p = publisher(log, { NGSI_LD_CONTEXT: core });
+    const p = ctx.publisher(log, { NGSI_LD_CONTEXT: core });
     p.componentStatus(sc, 'Starting', IE);
     p.componentStatus(sc, 'Running', IE);
     p.componentStatus(sc, 'Removing', IE);
@@ -81,46 +25,46 @@ describe('NGSI-LD publisher over HTTP', () => {
     expect(p.pending()).toBe(4);
     p.start();
 
-    await broker.waitFor('four updates', delivered(sc, 4));
-    expect(broker.statusesOf(sc)).toEqual([
+    await ctx.broker.waitFor('four updates', delivered(sc, 4));
+    expect(ctx.broker.statusesOf(sc)).toEqual([
       { status: 'Starting', infrastructureElement: NULL, httpStatus: 204 },
       { status: 'Running', infrastructureElement: IE, httpStatus: 204 },
       { status: 'Removing', infrastructureElement: IE, httpStatus: 204 },
       { status: 'Finished', infrastructureElement: NULL, httpStatus: 204 },
     ]);
-    expect(broker.violations).toEqual([]);
-    expect(broker.requests[0]!.headers).toMatchObject({
+    expect(ctx.broker.violations).toEqual([]);
+    expect(ctx.broker.requests[0]!.headers).toMatchObject({
       'content-type': 'application/json',
       aeros: 'true',
       authorization: `Bearer ${TOKEN}`,
       link: `<${core}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`,
     });
     // The id travels URL-encoded; the broker's copy ends in the last state.
-    expect(broker.requests[0]!.url).toBe(`/ngsi-ld/v1/entities/${encodeURIComponent(sc)}/attrs`);
-    expect(broker.entities.get(sc)).toMatchObject({
+    expect(ctx.broker.requests[0]!.url).toBe(`/ngsi-ld/v1/entities/${encodeURIComponent(sc)}/attrs`);
+    expect(ctx.broker.entities.get(sc)).toMatchObject({
       serviceComponentStatus: { type: 'Relationship', object: 'urn:ngsi-ld:ServiceComponentStatus:Finished' },
       infrastructureElement: { type: 'Relationship', object: NULL },
     });
     await waitFor('the outbox to empty', () => p.pending() === 0);
     // Data directory 0700, outbox 0600 (it names the domain's components).
-    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
-    expect(statSync(join(dataDir, OUTBOX_FILE)).mode & 0o777).toBe(0o600);
+    expect(statSync(ctx.dataDir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(ctx.dataDir, OUTBOX_FILE)).mode & 0o777).toBe(0o600);
   });
 
   it(`(b) loses nothing and keeps each entity's order through a ${OUTAGE_MS / 1000} s broker outage`, async () => {
     const ids = ['a', 'b', 'c'].map((x) => `urn:ngsi-ld:Service:outage:Component:${x}`);
     for (const id of ids) {
-      broker.seed(id);
+      ctx.broker.seed(id);
     }
     const { log, lines } = captureLog();
-    const p = publisher(log);
+    const p = ctx.publisher(log);
     p.start();
     for (const id of ids) {
       p.componentStatus(id, 'Starting', null);
     }
-    await broker.waitFor('the first round', (rs) => ids.every((id) => delivered(id, 1)(rs)));
+    await ctx.broker.waitFor('the first round', (rs) => ids.every((id) => delivered(id, 1)(rs)));
 
-    await broker.close();
+    await ctx.broker.close();
     const retries = (): number => lines.filter((l) => l.msg === 'ngsi-ld delivery failed; will retry').length;
     const [a, b, c] = ids as [string, string, string];
     p.componentStatus(a, 'Running', IE);
@@ -141,32 +85,32 @@ describe('NGSI-LD publisher over HTTP', () => {
     expect(retriesDuringOutage).toBeGreaterThan(OUTAGE_MS / 400 / 2);
     expect(retriesDuringOutage).toBeLessThan(OUTAGE_MS / 50);
 
-    await broker.reopen();
-    await broker.waitFor('every update after the outage', (rs) =>
+    await ctx.broker.reopen();
+    await ctx.broker.waitFor('every update after the outage', (rs) =>
       [delivered(a, 4), delivered(b, 4), delivered(c, 2)].every((f) => f(rs)),
     );
-    const seen = (id: string): string[] => broker.statusesOf(id).map((s) => s.status);
+    const seen = (id: string): string[] => ctx.broker.statusesOf(id).map((s) => s.status);
     expect(seen(a)).toEqual(['Starting', 'Running', 'Removing', 'Finished']);
     expect(seen(b)).toEqual(['Starting', 'Running', 'Removing', 'Finished']);
     expect(seen(c)).toEqual(['Starting', 'Failed']);
-    expect(broker.statusesOf(c)[1]).toMatchObject({ infrastructureElement: IE });
-    expect(broker.violations).toEqual([]);
+    expect(ctx.broker.statusesOf(c)[1]).toMatchObject({ infrastructureElement: IE });
+    expect(ctx.broker.violations).toEqual([]);
     await waitFor('the outbox to empty', () => p.pending() === 0);
   }, 90_000);
 
   it('retries a request the broker does not answer within NGSI_LD_TIMEOUT_MS, and one it answers 503', async () => {
     const sc = 'urn:ngsi-ld:Service:slow:Component:x';
-    broker.seed(sc);
+    ctx.broker.seed(sc);
     const answers: ('hang' | ScriptedReply | undefined)[] = ['hang', { status: 503, body: { title: 'busy' } }];
-    broker.script = () => answers.shift();
+    ctx.broker.script = () => answers.shift();
     const { log, lines } = captureLog();
-    const p = publisher(log, { NGSI_LD_TIMEOUT_MS: '300' });
+    const p = ctx.publisher(log, { NGSI_LD_TIMEOUT_MS: '300' });
     p.componentStatus(sc, 'Running', IE);
     p.componentStatus(sc, 'Removing', IE);
     p.start();
 
-    await broker.waitFor('both updates', delivered(sc, 2));
-    expect(broker.statusesOf(sc).map((s) => [s.status, s.httpStatus])).toEqual([
+    await ctx.broker.waitFor('both updates', delivered(sc, 2));
+    expect(ctx.broker.statusesOf(sc).map((s) => [s.status, s.httpStatus])).toEqual([
       ['Running', 0],
       ['Running', 503],
       ['Running', 204],
@@ -179,9 +123,9 @@ describe('NGSI-LD publisher over HTTP', () => {
   it('(c) logs a 400 with the reply and drops it; other entities keep flowing', async () => {
     const bad = 'urn:ngsi-ld:Service:x:Component:rejected';
     const good = 'urn:ngsi-ld:Service:x:Component:fine';
-    broker.seed(bad);
-    broker.seed(good);
-    broker.script = (r) =>
+    ctx.broker.seed(bad);
+    ctx.broker.seed(good);
+    ctx.broker.script = (r) =>
       r.entityIds.includes(bad)
         ? {
             status: 400,
@@ -189,21 +133,21 @@ describe('NGSI-LD publisher over HTTP', () => {
           }
         : undefined;
     const { log, lines } = captureLog();
-    const p = publisher(log);
+    const p = ctx.publisher(log);
     p.componentStatus(bad, 'Starting', null);
     p.componentStatus(bad, 'Running', IE);
     p.componentStatus(good, 'Starting', null);
     p.componentStatus(good, 'Running', IE);
     p.start();
 
-    await broker.waitFor('the good entity', delivered(good, 2));
+    await ctx.broker.waitFor('the good entity', delivered(good, 2));
     await waitFor('the outbox to empty', () => p.pending() === 0);
     // Each of the bad entity's updates was tried once, refused, and not retried.
-    expect(broker.statusesOf(bad).map((s) => [s.status, s.httpStatus])).toEqual([
+    expect(ctx.broker.statusesOf(bad).map((s) => [s.status, s.httpStatus])).toEqual([
       ['Starting', 400],
       ['Running', 400],
     ]);
-    expect(broker.statusesOf(good).map((s) => s.status)).toEqual(['Starting', 'Running']);
+    expect(ctx.broker.statusesOf(good).map((s) => s.status)).toEqual(['Starting', 'Running']);
     const rejected = lines.filter((l) => l.msg === 'ngsi-ld update rejected by the broker; dropped');
     expect(rejected).toHaveLength(2);
     expect(rejected[0]).toMatchObject({ entityId: bad, status: 400, method: 'PATCH', level: 50 });
@@ -215,10 +159,10 @@ describe('NGSI-LD publisher over HTTP', () => {
 
   it('(d) updates queued before a stop are delivered by the next publisher on the same data directory', async () => {
     const sc = 'urn:ngsi-ld:Service:durable:Component:db';
-    broker.seed(sc);
-    await broker.close();
+    ctx.broker.seed(sc);
+    await ctx.broker.close();
     const first = captureLog();
-    const p1 = publisher(first.log);
+    const p1 = ctx.publisher(first.log);
     p1.start();
     p1.componentStatus(sc, 'Starting', null);
     p1.componentStatus(sc, 'Running', IE);
@@ -227,109 +171,12 @@ describe('NGSI-LD publisher over HTTP', () => {
     await p1.stop();
     expect(p1.pending()).toBe(3);
 
-    await broker.reopen();
-    const p2 = publisher(captureLog().log);
+    await ctx.broker.reopen();
+    const p2 = ctx.publisher(captureLog().log);
     expect(p2.pending()).toBe(3);
     p2.start();
-    await broker.waitFor('the queued updates', delivered(sc, 3));
-    expect(broker.statusesOf(sc).map((s) => s.status)).toEqual(['Starting', 'Running', 'Failed']);
+    await ctx.broker.waitFor('the queued updates', delivered(sc, 3));
+    expect(ctx.broker.statusesOf(sc).map((s) => s.status)).toEqual(['Starting', 'Running', 'Failed']);
     await waitFor('the outbox to empty', () => p2.pending() === 0);
-  });
-
-  it('(e) creates a component the broker does not know (404 on PATCH), then goes on patching it', async () => {
-    const sc = 'urn:ngsi-ld:Service:llo:Component:made-by-kubectl';
-    const p = publisher(captureLog().log);
-    p.componentStatus(sc, 'Running', IE);
-    p.componentStatus(sc, 'Removing', IE);
-    p.start();
-
-    await broker.waitFor('the second update', delivered(sc, 2));
-    expect(broker.requests.map((r) => [r.method, r.status])).toEqual([
-      ['PATCH', 404],
-      ['POST', 201],
-      ['PATCH', 204],
-    ]);
-    expect(broker.requests[1]!.body).toEqual({
-      id: sc,
-      type: 'ServiceComponent',
-      serviceComponentStatus: { type: 'Relationship', object: 'urn:ngsi-ld:ServiceComponentStatus:Running' },
-      infrastructureElement: { type: 'Relationship', object: IE },
-    });
-    expect(broker.entities.get(sc)).toMatchObject({
-      type: 'ServiceComponent',
-      serviceComponentStatus: { object: 'urn:ngsi-ld:ServiceComponentStatus:Removing' },
-    });
-    expect(broker.violations).toEqual([]);
-  });
-
-  it('(e) a 409 on that create means someone else made it: the PATCH is sent again', async () => {
-    const sc = 'urn:ngsi-ld:Service:llo:Component:raced';
-    // The HLO creates the entity between our PATCH and our POST.
-    broker.script = (r) => {
-      if (r.method !== 'POST') {
-        return undefined;
-      }
-      broker.seed(sc);
-      return { status: 409, body: { type: 'https://uri.etsi.org/ngsi-ld/errors/AlreadyExists' } };
-    };
-    const p = publisher(captureLog().log);
-    p.componentStatus(sc, 'Running', IE);
-    p.start();
-
-    await broker.waitFor('the patch after the conflict', delivered(sc, 1));
-    expect(broker.requests.map((r) => [r.method, r.status])).toEqual([
-      ['PATCH', 404],
-      ['POST', 409],
-      ['PATCH', 204],
-    ]);
-    expect(broker.entities.get(sc)).toMatchObject({
-      serviceComponentStatus: { object: expect.stringMatching(/Running$/) },
-    });
-  });
-
-  it('upserts IEs as normalized NGSI-LD, at most once per interval each, latest values winning', async () => {
-    const p = publisher(captureLog().log, { NGSI_LD_UPSERT_IES: 'true', NGSI_LD_IE_INTERVAL_MS: '400' });
-    p.start();
-    const ie = (cpu: number): InfrastructureElement => ({
-      id: IE,
-      type: 'InfrastructureElement',
-      hostname: 'node-1',
-      nodeId: 'n-1',
-      domain: 'urn:ngsi-ld:Domain:canopy',
-      containerTechnology: 'Docker',
-      cpuCores: 2,
-      currentCpuUsage: cpu,
-      ramCapacity: 24_000,
-      availableRam: 20_000,
-      currentRamUsage: 4000,
-      currentRamUsagePct: 17,
-      cpuArchitecture: 'urn:ngsi-ld:CpuArchitecture:x64',
-      operatingSystem: 'urn:ngsi-ld:OperatingSystem:Linux',
-      realTimeCapable: false,
-      infrastructureElementStatus: 'urn:ngsi-ld:InfrastructureElementStatus:Ready',
-      location: { type: 'Point', coordinates: [13.4, 52.5] },
-    });
-    p.upsertInfrastructureElements([ie(10)]);
-    await broker.waitFor('the first upsert', (rs) => rs.length === 1);
-    const firstAt = Date.now();
-    p.upsertInfrastructureElements([ie(20)]);
-    p.upsertInfrastructureElements([ie(30)]);
-    await broker.waitFor('the second upsert', (rs) => rs.length === 2);
-    expect(Date.now() - firstAt).toBeGreaterThanOrEqual(300);
-    expect(broker.requests.map((r) => r.url)).toEqual([
-      '/ngsi-ld/v1/entityOperations/upsert?options=update',
-      '/ngsi-ld/v1/entityOperations/upsert?options=update',
-    ]);
-    const [entity] = broker.requests[1]!.body as Record<string, unknown>[];
-    expect(entity).toMatchObject({
-      id: IE,
-      type: 'InfrastructureElement',
-      currentCpuUsage: { type: 'Property', value: 30 },
-      domain: { type: 'Relationship', object: 'urn:ngsi-ld:Domain:canopy' },
-      location: { type: 'GeoProperty', value: { type: 'Point', coordinates: [13.4, 52.5] } },
-    });
-    expect(entity).not.toHaveProperty('nodeId');
-    expect(broker.violations).toEqual([]);
-    await waitFor('the outbox to empty', () => p.pending() === 0);
   });
 });

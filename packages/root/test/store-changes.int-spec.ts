@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { SqliteStore } from '../src/persistence/sqlite.store';
 import { StoreChanges, observedStore, type StoreChange } from '../src/persistence/store-changes';
 import type { Store } from '../src/persistence/store.port';
-import { app, describeStoreContract, service } from './store.contract';
+import { describeStoreContract } from './store.contract';
+import { app, service } from './support/store-records';
 
 /** The observed store keeps the whole store contract (a real SQLite file underneath). */
 describeStoreContract('observedStore over SqliteStore', () => {

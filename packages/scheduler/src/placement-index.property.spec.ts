@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { CandidateTable } from './candidate-table';
 import { ReservationLedger } from './reservation-ledger';
 import { POLICIES, schedule } from './scheduler';
+import { withDrawnFilters, withDrawnMetrics } from '../test/support/placement-arbitraries';
 import type { Candidate, PlacementRequest, Policy, Resources } from './types';
 
 // Lengths are drawn first: fast-check's default array sizes stay near 10, too few for a deep tree.
@@ -50,15 +51,7 @@ function toCandidate(g: Spec, i: number, rootTier: boolean): Candidate {
       gpus: g.largest?.gpus ?? 0,
     };
   }
-  if (g.place) {
-    c.location = g.place;
-  }
-  if (g.netRxBps !== undefined) {
-    c.netRxBps = g.netRxBps;
-  }
-  if (g.cpuPercent !== undefined) {
-    c.cpuPercent = g.cpuPercent;
-  }
+  withDrawnMetrics(c, g);
   return c;
 }
 
@@ -88,15 +81,7 @@ const requestArb = fc
   })
   .map((g): PlacementRequest => {
     const r: PlacementRequest = { requests: { cpuMillis: g.cpu, memoryMb: g.mem, gpus: g.gpus } };
-    if (g.arch) {
-      r.arch = g.arch;
-    }
-    if (g.zone) {
-      r.labels = { zone: g.zone };
-    }
-    if (g.pinned) {
-      r.pinned = g.pinned;
-    }
+    withDrawnFilters(r, g);
     if (g.near) {
       r.near = { ...g.near, radiusKm: 100 };
     }

@@ -28,6 +28,15 @@ export async function dockerInspect(id: string): Promise<InspectedContainer | un
   }
 }
 
+/** `docker inspect` of a container that must exist (`undefined`, a missing id, counts as missing). */
+export async function dockerInspectExisting(id: string | undefined): Promise<InspectedContainer> {
+  const found = await dockerInspect(id ?? 'missing-id');
+  if (found === undefined) {
+    throw new Error(`container ${id} does not exist`);
+  }
+  return found;
+}
+
 /** Full ids of the containers (running or not) carrying a label, read synchronously (for polls). */
 export function containersWithLabel(label: string): string[] {
   const out = execFileSync('docker', ['ps', '-a', '-q', '--no-trunc', '--filter', `label=${label}`], {

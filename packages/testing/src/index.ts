@@ -8,6 +8,7 @@ export {
   containersWithLabel,
   docker,
   dockerInspect,
+  dockerInspectExisting,
   ensureTestImage,
   removeContainersOfNode,
   removeContainersWithLabel,

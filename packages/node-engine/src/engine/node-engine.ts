@@ -7,7 +7,7 @@ import {
   type NodeEngineConfig,
   type NodeEngineConfigInit,
 } from '../config/node-engine.config';
-import type { ContainerRuntime, Subscription } from '../docker/container-runtime.port';
+import type { Subscription } from '../docker/container-runtime.port';
 import { DockerRuntimeAdapter } from '../docker/docker-runtime.adapter';
 import { InstanceUsageCollector } from '../metrics/instance-usage.collector';
 import { NodeMetricsCollector } from '../metrics/node-metrics.collector';
@@ -18,29 +18,18 @@ import { brokerAddress, describeThisMachine, nodeArch } from '../registration/cl
 import { registerAsThisNode } from '../registration/node-credential';
 import { DesiredStateRepository } from '../state/desired-state.repository';
 import { PrivateImageStore } from '../state/private-images.file';
-import { systemClock, type EngineClock } from './clock.port';
+import { systemClock } from './clock.port';
 import { nodeSelector } from './container-spec';
 import { commandHandler } from './command-handler';
 import { safetyPolicyOf } from './engine-policy';
 import { InstanceManager } from './instance-manager.service';
 import { ReportPacer } from './report-pacer';
+import type { NodeEngineHandle, NodeEnginePorts } from './node-engine.port';
+
+export type { NodeEngineHandle, NodeEnginePorts } from './node-engine.port';
 
 /** How often RUNNING instances are compared with `docker ps` in case a Docker event was lost. */
 const DRIFT_CHECK_EVERY_MS = 10_000;
-
-/** The engine's side effects that a caller may supply; production defaults when left out. */
-export interface NodeEnginePorts {
-  /** default: the real clock and timers */
-  clock?: EngineClock;
-  /** default: the Docker engine at `config.dockerSocket` */
-  runtime?: ContainerRuntime;
-}
-
-export interface NodeEngineHandle {
-  nodeId: string;
-  /** Disconnects from the cluster and Docker. It never stops containers: they keep serving. */
-  stop(): Promise<void>;
-}
 
 /**
  * Registers with the cluster, adopts this node's containers, connects to the broker and serves

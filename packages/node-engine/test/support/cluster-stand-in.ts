@@ -196,6 +196,21 @@ export class ClusterStandIn {
     return this.on('job', from).map((m) => m.body as JobStatusMessage);
   }
 
+  /** Status messages for one service since message index `from`. */
+  statusesOf(serviceId: string, from = 0): JobStatusMessage[] {
+    return this.jobStatuses(from).filter((m) => m.serviceId === serviceId);
+  }
+
+  /** For `waitFor`: the service's first `status` message since `from`. */
+  statusOf(serviceId: string, status: string, from = 0): () => JobStatusMessage | undefined {
+    return () => this.statusesOf(serviceId, from).find((m) => m.status === status);
+  }
+
+  /** For `waitFor`: the service's first RUNNING message of `generation` since `from`. */
+  runningOf(serviceId: string, generation: number, from = 0): () => JobStatusMessage | undefined {
+    return () => this.statusesOf(serviceId, from).find((m) => m.status === 'RUNNING' && m.generation === generation);
+  }
+
   jobReports(from = 0): NodeJobsReport[] {
     return this.on('jobs/resources', from).map((m) => m.body as NodeJobsReport);
   }

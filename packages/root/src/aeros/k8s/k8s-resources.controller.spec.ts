@@ -1,109 +1,18 @@
-import { Global, Injectable, Module, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { APP_GUARD, NestFactory, Reflector } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { AddressInfo } from 'node:net';
-import pino from 'pino';
-import { UnauthorizedError, YAML_MEDIA_TYPES } from '@canopy/nest-edge';
-import { FakeComponents } from '../../../test/support/fake-components';
-import { IS_PUBLIC, type Principal } from '../../auth/principal';
-import { LOGGER } from '../../common/tokens';
-import { COMPONENTS } from '../components.port';
-import { k8sBodyErrors } from './k8s-status.filter';
-import { K8sModule } from './k8s.module';
-
-const USERS: Record<string, Principal> = {
-  alice: { userId: 'u-alice', username: 'alice', role: 'Application_Provider' },
-  bob: { userId: 'u-bob', username: 'bob', role: 'Application_Provider' },
-};
-
-/** Stands in for JwtAuthGuard: `Bearer alice` is alice; no token is the same UnauthorizedError. */
-@Injectable()
-class TestAuthGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
-  canActivate(ctx: ExecutionContext): boolean {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()])) {
-      return true;
-    }
-    const req = ctx.switchToHttp().getRequest<{ headers: Record<string, string>; principal?: Principal }>();
-    const user = USERS[(req.headers.authorization ?? '').replace(/^Bearer /, '')];
-    if (!user) {
-      throw new UnauthorizedError('missing bearer token');
-    }
-    req.principal = user;
-    return true;
-  }
-}
-
-const fake = new FakeComponents();
-
-@Module({ providers: [{ provide: COMPONENTS, useValue: fake }], exports: [COMPONENTS] })
-class FakeComponentsModule {}
-
-@Global()
-@Module({ providers: [{ provide: LOGGER, useValue: pino({ level: 'silent' }) }], exports: [LOGGER] })
-class TestCoreModule {}
-
-@Module({
-  imports: [TestCoreModule, K8sModule.register(FakeComponentsModule)],
-  providers: [{ provide: APP_GUARD, useClass: TestAuthGuard }],
-})
-class TestAppModule {}
-
-const BASE = '/k8s/apis/llo.aeros-project.eu/v1alpha1';
-const SCD = `${BASE}/namespaces/default/servicecomponentdockers`;
-const TABLE =
-  'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
-
-function cr(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    apiVersion: 'llo.aeros-project.eu/v1alpha1',
-    kind: 'ServiceComponentDocker',
-    metadata: { name, labels: { tier: 'web' } },
-    spec: { selectedIE: { id: 'urn:ngsi-ld:InfrastructureElement:d:n1', hostname: 'n1' }, image: 'nginx:1' },
-    ...extra,
-  };
-}
+import { BASE, SCD, TABLE, cr, fake, startK8sTestApp, type K8sTestApp } from '../../../test/support/k8s-test-app';
 
 /** The `/k8s` controllers over HTTP, with an in-memory ComponentsPort (the real one: e2e). */
 describe('/k8s resources (controllers over HTTP, fake components port)', () => {
-  let app: NestExpressApplication;
+  let t: K8sTestApp;
   let url: string;
-
-  async function call(
-    method: string,
-    path: string,
-    opts: { user?: string | null; body?: unknown; type?: string; accept?: string } = {},
-  ): Promise<{ status: number; body: any; type: string | null }> {
-    const headers: Record<string, string> = {};
-    if (opts.user !== null) {
-      headers.authorization = `Bearer ${opts.user ?? 'alice'}`;
-    }
-    if (opts.body !== undefined) {
-      headers['content-type'] = opts.type ?? 'application/json';
-    }
-    if (opts.accept) {
-      headers.accept = opts.accept;
-    }
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers,
-      body: opts.body === undefined ? null : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined, type: res.headers.get('content-type') };
-  }
+  const call: K8sTestApp['call'] = (method, path, opts) => t.call(method, path, opts);
 
   beforeAll(async () => {
-    app = await NestFactory.create<NestExpressApplication>(TestAppModule, { bodyParser: false, logger: false });
-    app.useBodyParser('json', { limit: '16kb', type: ['application/json', 'application/*+json'] });
-    app.useBodyParser('text', { limit: '16kb', type: YAML_MEDIA_TYPES });
-    app.use('/k8s', k8sBodyErrors);
-    await app.listen(0, '127.0.0.1');
-    url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    t = await startK8sTestApp();
+    url = t.url;
   });
 
   afterAll(async () => {
-    await app.close();
+    await t.close();
   });
 
   it('answers a missing or unknown token with a 401 Status, but /version without one', async () => {
