@@ -15,9 +15,10 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
-  // The bench and helper scripts are plain CommonJS run by node (bench against the built dist/).
+  // The bench and helper scripts are plain CommonJS run by node (bench against the built dist/), as
+  // is a package's second entry point (packages/schema/lite.js).
   {
-    files: ['bench/**/*.js', 'scripts/**/*.js'],
+    files: ['bench/**/*.js', 'scripts/**/*.js', 'packages/*/lite.js'],
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
   },
   ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ['**/*.ts'] })),

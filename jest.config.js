@@ -10,7 +10,7 @@ const transform = {
 };
 const moduleNameMapper = {
   '^@canopy/([a-z-]+)$': '<rootDir>/packages/$1/src',
-  // A built subpath (`@canopy/schema/dist/lite`) is its source too, so classes are the same ones.
+  // A built subpath (`@canopy/schema/lite`) is its source too, so classes are the same ones.
   '^@canopy/([a-z-]+)/dist/(.*)$': '<rootDir>/packages/$1/src/$2',
 };
 const common = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper };

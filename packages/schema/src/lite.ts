@@ -1,7 +1,7 @@
 /**
  * The part of the schema that loads neither class-validator nor class-transformer: names, statuses,
  * topics, errors, the clock and the settings loader. The node engine imports its values from here
- * (`@canopy/schema/dist/lite`) and loads the DTO classes only when it first validates an input
+ * (`@canopy/schema/lite`) and loads the DTO classes only when it first validates an input
  * (issue 14 §5: class-validator, validator and class-transformer are ~8 MB of a small daemon's RSS).
  * packages/node-engine/test/node-engine.footprint.int-spec.ts checks the running engine loads none of them.
  */

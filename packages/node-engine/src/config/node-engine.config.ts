@@ -1,6 +1,20 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { IE_ID_MAX_LENGTH, IE_ID_PATTERN, Setting, bool, completeSettings, custom, decimal, int, list, loadSettings, millis, oneOf, text } from '@canopy/schema/dist/lite';
+import {
+  IE_ID_MAX_LENGTH,
+  IE_ID_PATTERN,
+  Setting,
+  bool,
+  completeSettings,
+  custom,
+  decimal,
+  int,
+  list,
+  loadSettings,
+  millis,
+  oneOf,
+  text,
+} from '@canopy/schema/lite';
 import type { ConfigFile } from '@canopy/schema';
 import { ConfigError } from '../errors';
 import type { RestartBackoffSettings } from '../policy/restart-backoff';
@@ -14,7 +28,7 @@ export {
   configFilePath,
   type NodeEngineFlags,
 } from './config-sources';
-export { readConfigFile } from '@canopy/schema/dist/lite';
+export { readConfigFile } from '@canopy/schema/lite';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LABEL_PAIR = String.raw`\s*[A-Za-z0-9][A-Za-z0-9_./-]*\s*=[^,=]*`;

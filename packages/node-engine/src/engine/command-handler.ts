@@ -1,4 +1,4 @@
-import { parseNodeTopic } from '@canopy/schema/dist/lite';
+import { parseNodeTopic } from '@canopy/schema/lite';
 import type { LogsCommand, LogsReplyMessage } from '@canopy/schema';
 import type { Logger } from 'pino';
 import type { ContainerRuntime } from '../docker/container-runtime.port';

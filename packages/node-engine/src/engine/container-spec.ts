@@ -1,4 +1,4 @@
-import { CanopyLabels } from '@canopy/schema/dist/lite';
+import { CanopyLabels } from '@canopy/schema/lite';
 import type { InstanceKey, InstanceSpecDto } from '@canopy/schema';
 import type { ContainerCreateSpec } from '../docker/container-runtime.port';
 

@@ -1,4 +1,4 @@
-import { InstanceStatus, instanceKeyString } from '@canopy/schema/dist/lite';
+import { InstanceStatus, instanceKeyString } from '@canopy/schema/lite';
 import type { InstanceKey } from '@canopy/schema';
 import type { Logger } from 'pino';
 import type { ContainerExit, ContainerInfo, ContainerRuntime } from '../docker/container-runtime.port';

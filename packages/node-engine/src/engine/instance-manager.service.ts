@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { InstanceStatus, instanceKeyString } from '@canopy/schema/dist/lite';
+import { InstanceStatus, instanceKeyString } from '@canopy/schema/lite';
 import type { InstanceKey, InstanceSpecDto, InstanceUsageDto, JobStatusMessage } from '@canopy/schema';
 import type { ContainerExit, ContainerRuntime } from '../docker/container-runtime.port';
 import type { InstanceUsage } from '../metrics/instance-usage.collector';

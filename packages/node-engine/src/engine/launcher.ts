@@ -1,4 +1,4 @@
-import { InstanceStatus, instanceKeyString } from '@canopy/schema/dist/lite';
+import { InstanceStatus, instanceKeyString } from '@canopy/schema/lite';
 import type { InstanceSpecDto } from '@canopy/schema';
 import type { ContainerInfo } from '../docker/container-runtime.port';
 import type { EngineStep, InstanceRecord } from '../reconcile/engine-step';

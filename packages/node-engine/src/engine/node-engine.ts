@@ -1,6 +1,6 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
-import { NodeTopics } from '@canopy/schema/dist/lite';
+import { NodeTopics } from '@canopy/schema/lite';
 import type { NodeRegisterResponse } from '@canopy/schema';
 import {
   completeNodeEngineConfig,

@@ -1,4 +1,4 @@
-import { InstanceStatus } from '@canopy/schema/dist/lite';
+import { InstanceStatus } from '@canopy/schema/lite';
 import type { Clock, InstanceKey, InstanceUsageDto, JobStatusMessage } from '@canopy/schema';
 import type { InstanceUsage } from '../metrics/instance-usage.collector';
 import type { InstanceRecord } from '../reconcile/engine-step';

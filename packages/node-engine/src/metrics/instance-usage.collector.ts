@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { systemClock } from '@canopy/schema/dist/lite';
+import { systemClock } from '@canopy/schema/lite';
 import type { Clock } from '@canopy/schema';
 
 export interface InstanceUsage {

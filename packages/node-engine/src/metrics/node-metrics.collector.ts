@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
-import { systemClock } from '@canopy/schema/dist/lite';
+import { systemClock } from '@canopy/schema/lite';
 import type { Clock, NodeInformation } from '@canopy/schema';
 
 interface CpuSample {

@@ -1,4 +1,4 @@
-import { InstanceStatus, instanceKeyString } from '@canopy/schema/dist/lite';
+import { InstanceStatus, instanceKeyString } from '@canopy/schema/lite';
 import type { InstanceSpecDto } from '@canopy/schema';
 import { refusals, type SafetyPolicy } from '../policy/instance-safety.policy';
 import { mustPull } from '../policy/private-images';

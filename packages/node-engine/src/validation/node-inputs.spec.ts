@@ -6,7 +6,7 @@ import { NODE_INPUT_CLASSES, type NodeInputClass } from './node-input-classes';
 import { NODE_INPUTS } from './node-inputs.generated';
 import { validateNodeInput } from './node-inputs';
 
-const classOf = (name: NodeInputClass): new () => object => schema[name] as new () => object;
+const classOf = (name: NodeInputClass): new () => object => schema[name];
 
 describe('node input descriptions', () => {
   it('are what the schema classes describe today (regenerate: node scripts/generate-node-inputs.js)', () => {
@@ -102,7 +102,7 @@ function inputArb(name: NodeInputClass): fc.Arbitrary<Record<string, unknown>> {
 /** Sync's instances, each mutated like a deploy. */
 const syncArb = fc
   .array(inputArb('InstanceSpecDto'), { maxLength: 3 })
-  .map((instances) => ({ instances }) as Record<string, unknown>);
+  .map((instances): Record<string, unknown> => ({ instances }));
 
 describe.each(NODE_INPUT_CLASSES.map((n) => [n]))('%s: the accept-only check against class-validator', (name) => {
   const arb = name === 'SyncCommand' ? fc.oneof(syncArb, inputArb(name)) : inputArb(name);

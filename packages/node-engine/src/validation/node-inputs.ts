@@ -1,4 +1,4 @@
-import { acceptOnlyCheck, type AcceptOnlyCheck } from '@canopy/schema/dist/lite';
+import { acceptOnlyCheck, type AcceptOnlyCheck } from '@canopy/schema/lite';
 import type * as Schema from '@canopy/schema';
 import { schemaClasses } from '../schema-classes';
 import type { NodeInputClass } from './node-input-classes';
@@ -16,7 +16,10 @@ const checks = new Map<NodeInputClass, AcceptOnlyCheck>();
  * `nodeLabels`) goes to the real `validateInput`, so every rejection and its message are unchanged.
  * Accepted values are plain objects with the fields `validateInput` would keep.
  */
-export function validateNodeInput<K extends NodeInputClass>(name: K, input: unknown): Schema.ValidationResult<InputOf<K>> {
+export function validateNodeInput<K extends NodeInputClass>(
+  name: K,
+  input: unknown,
+): Schema.ValidationResult<InputOf<K>> {
   let check = checks.get(name);
   if (check === undefined) {
     check = acceptOnlyCheck(NODE_INPUTS, name);

@@ -102,7 +102,7 @@ function ruleOf(m: Meta): ValueRule | undefined {
     case 'isObject':
       return c[0] === undefined ? { rule: name } : undefined;
     case 'isNumber':
-      return Object.keys((c[0] ?? {}) as object).length === 0 ? { rule: name } : undefined;
+      return Object.keys(c[0] ?? {}).length === 0 ? { rule: name } : undefined;
     case 'min':
     case 'max':
     case 'maxLength':
