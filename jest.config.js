@@ -10,8 +10,8 @@ const transform = {
 };
 const moduleNameMapper = {
   '^@canopy/([a-z-]+)$': '<rootDir>/packages/$1/src',
-  // A built subpath (`@canopy/schema/lite`) is its source too, so classes are the same ones.
-  '^@canopy/([a-z-]+)/dist/(.*)$': '<rootDir>/packages/$1/src/$2',
+  // A second entry point (`@canopy/schema/lite`) is its source too, so classes are the same ones.
+  '^@canopy/([a-z-]+)/lite$': '<rootDir>/packages/$1/src/lite',
 };
 const common = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper };
 
