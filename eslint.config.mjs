@@ -15,9 +15,10 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
-  // The bench and helper scripts are plain CommonJS run by node (bench against the built dist/).
+  // The bench and helper scripts are plain CommonJS run by node (bench against the built dist/), as
+  // is a package's second entry point (packages/schema/lite.js).
   {
-    files: ['bench/**/*.js', 'scripts/**/*.js'],
+    files: ['bench/**/*.js', 'scripts/**/*.js', 'packages/*/lite.js'],
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
   },
   ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ['**/*.ts'] })),
@@ -38,6 +39,32 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          patterns: [
+            {
+              group: ['@canopy/*/src', '@canopy/*/src/*', '@canopy/*/dist', '@canopy/*/dist/*'],
+              message: 'Import a workspace package through its entry point (@canopy/x), not a deep path.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // The node engine's runtime takes schema values from `@canopy/schema/lite` (no class-validator
+  // at idle, issue 14 §5); the full entry only for types, or lazily where it validates.
+  {
+    files: ['packages/node-engine/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@canopy/schema',
+              message: 'Import values from @canopy/schema/lite on the node (the full entry loads class-validator).',
+              allowTypeImports: true,
+            },
+          ],
           patterns: [
             {
               group: ['@canopy/*/src', '@canopy/*/src/*', '@canopy/*/dist', '@canopy/*/dist/*'],

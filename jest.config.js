@@ -8,7 +8,11 @@
 const transform = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.all.json', diagnostics: false }],
 };
-const moduleNameMapper = { '^@canopy/([a-z-]+)$': '<rootDir>/packages/$1/src' };
+const moduleNameMapper = {
+  '^@canopy/([a-z-]+)$': '<rootDir>/packages/$1/src',
+  // A second entry point (`@canopy/schema/lite`) is its source too, so classes are the same ones.
+  '^@canopy/([a-z-]+)/lite$': '<rootDir>/packages/$1/src/lite',
+};
 const common = { rootDir: __dirname, testEnvironment: 'node', transform, moduleNameMapper };
 
 module.exports = {

@@ -30,6 +30,13 @@ const SECONDS = arg('seconds', 60);
 const INSTANCES = arg('instances', 50);
 /** V8 flags for the engine; the systemd unit uses the same ones (see deploy/canopy-node-engine.service). */
 const NODE_FLAGS = (process.env.ENGINE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+/** Extra environment for the engine, `K=V K=V` (the systemd unit sets MALLOC_ARENA_MAX=2, see there). */
+const NODE_ENV_EXTRA = Object.fromEntries(
+  (process.env.ENGINE_ENV ?? '')
+    .split(' ')
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
 const SAMPLE_MS = 2000;
 const WARMUP_MS = 6000;
 const IMAGE = 'canopy-test/busybox:latest';
@@ -157,6 +164,7 @@ async function main() {
         NODE_TOKEN: cluster.nodeToken,
         NODE_NAME: `footprint-${process.pid}`,
         NODE_DATA_DIR: nodeDir,
+        ...NODE_ENV_EXTRA,
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });

@@ -1,4 +1,4 @@
-import { ConfigError } from '@canopy/schema';
+import { ConfigError } from '@canopy/schema/lite';
 
 /** A bad environment variable or setting (shared by every tier): `variable` names it. */
 export { ConfigError };

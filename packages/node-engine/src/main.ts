@@ -3,7 +3,7 @@ import './lazy-modules';
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { LOG_REDACTION } from '@canopy/schema';
+import { LOG_REDACTION } from '@canopy/schema/lite';
 import pino from 'pino';
 import { collectStatus, renderStatus } from './cli/status.command';
 import {

@@ -17,6 +17,11 @@ const DIST = path.join(REPO, 'packages/node-engine/dist');
  * each is megabytes of resident code behind a path Canopy never takes in normal operation.
  */
 const DEFERRED = ['ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs', 'worker-timers', 'libphonenumber-js'];
+/**
+ * Loaded only to word a rejection: valid commands and desired state pass the accept-only check of
+ * src/validation/node-inputs.ts (descriptions generated from the same classes).
+ */
+const VALIDATION = ['class-validator', 'class-transformer', 'validator'];
 /** Also absent when the engine is configured by its environment (no config file to parse). */
 const NOT_WITHOUT_A_FILE = ['yaml'];
 
@@ -72,7 +77,7 @@ describe('node engine footprint: what the running daemon has loaded', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('runs an instance without loading ssh2, gRPC, protobuf, worker timers, libphonenumber or yaml', async () => {
+  it('runs an instance without loading ssh2, gRPC, protobuf, worker timers, libphonenumber, yaml or class-validator', async () => {
     child = spawn(process.execPath, ['--require', path.join(dir, 'preload.js'), path.join(DIST, 'main.js')], {
       env: {
         PATH: process.env.PATH,
@@ -87,7 +92,10 @@ describe('node engine footprint: what the running daemon has loaded', () => {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     await waitFor('a heartbeat', () => cluster.heartbeats()[0], 30_000);
-    await cluster.command('deploy', instanceSpec('lean', { cmd: ['sleep', '3600'], memoryMb: 16 }));
+    const lean = instanceSpec('lean', { cmd: ['sleep', '3600'], memoryMb: 16 });
+    await cluster.command('deploy', lean);
+    // What a cluster sends a node at idle: the full desired set.
+    await cluster.command('sync', { instances: [lean] });
     await waitFor('the instance RUNNING', () =>
       cluster.jobStatuses().find((m) => m.serviceId === 'lean' && m.status === 'RUNNING'),
     );
@@ -98,7 +106,7 @@ describe('node engine footprint: what the running daemon has loaded', () => {
     const loaded = await loadedPackages();
     // The list is the real one: the engine's own working dependencies are in it.
     expect([...loaded]).toEqual(expect.arrayContaining(['dockerode', 'docker-modem', 'mqtt', 'pino']));
-    expect(DEFERRED.concat(NOT_WITHOUT_A_FILE).filter((p) => loaded.has(p))).toEqual([]);
+    expect(DEFERRED.concat(NOT_WITHOUT_A_FILE, VALIDATION).filter((p) => loaded.has(p))).toEqual([]);
   });
 });
 

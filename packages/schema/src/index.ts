@@ -29,3 +29,5 @@ export * from './validation/compiled';
 export * from './config/kinds';
 export * from './config/settings';
 export * from './config/config-file';
+export * from './validation/descriptor';
+export * from './validation/describe';

@@ -14,8 +14,8 @@ import {
   millis,
   oneOf,
   text,
-  type ConfigFile,
-} from '@canopy/schema';
+} from '@canopy/schema/lite';
+import type { ConfigFile } from '@canopy/schema';
 import { ConfigError } from '../errors';
 import type { RestartBackoffSettings } from '../policy/restart-backoff';
 import { DEFAULT_CLUSTER_URL, FILE_KEYS, flagsToVariables, type NodeEngineFlags } from './config-sources';
@@ -28,7 +28,7 @@ export {
   configFilePath,
   type NodeEngineFlags,
 } from './config-sources';
-export { readConfigFile } from '@canopy/schema';
+export { readConfigFile } from '@canopy/schema/lite';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LABEL_PAIR = String.raw`\s*[A-Za-z0-9][A-Za-z0-9_./-]*\s*=[^,=]*`;

@@ -1,16 +1,9 @@
-import {
-  DeleteCommand,
-  DeployCommand,
-  LogsCommand,
-  PaceCommand,
-  SyncCommand,
-  parseNodeTopic,
-  validateInput,
-  type LogsReplyMessage,
-} from '@canopy/schema';
+import { parseNodeTopic } from '@canopy/schema/lite';
+import type { LogsCommand, LogsReplyMessage } from '@canopy/schema';
 import type { Logger } from 'pino';
 import type { ContainerRuntime } from '../docker/container-runtime.port';
 import type { InstanceManager } from './instance-manager.service';
+import { validateNodeInput } from '../validation/node-inputs';
 
 export interface CommandHandlerDeps {
   nodeId: string;
@@ -50,35 +43,35 @@ export function commandHandler({
     }
     switch (parsed.kind) {
       case 'control/deploy': {
-        const result = validateInput(DeployCommand, body);
+        const result = validateNodeInput('DeployCommand', body);
         if (!result.ok) {
           return dropInvalid(topic, result.errors);
         }
         return manager.deploy(result.value);
       }
       case 'control/delete': {
-        const result = validateInput(DeleteCommand, body);
+        const result = validateNodeInput('DeleteCommand', body);
         if (!result.ok) {
           return dropInvalid(topic, result.errors);
         }
         return manager.delete(result.value);
       }
       case 'control/sync': {
-        const result = validateInput(SyncCommand, body);
+        const result = validateNodeInput('SyncCommand', body);
         if (!result.ok) {
           return dropInvalid(topic, result.errors);
         }
         return manager.sync(result.value.instances);
       }
       case 'control/logs': {
-        const result = validateInput(LogsCommand, body);
+        const result = validateNodeInput('LogsCommand', body);
         if (!result.ok) {
           return dropInvalid(topic, result.errors);
         }
         return answerLogs(result.value);
       }
       case 'control/pace': {
-        const result = validateInput(PaceCommand, body);
+        const result = validateNodeInput('PaceCommand', body);
         if (!result.ok) {
           return dropInvalid(topic, result.errors);
         }

@@ -1,4 +1,5 @@
-import { CanopyLabels, type InstanceKey, type InstanceSpecDto } from '@canopy/schema';
+import { CanopyLabels } from '@canopy/schema/lite';
+import type { InstanceKey, InstanceSpecDto } from '@canopy/schema';
 import type { ContainerCreateSpec } from '../docker/container-runtime.port';
 
 /**

@@ -1,4 +1,5 @@
-import { InstanceStatus, instanceKeyString, type InstanceKey } from '@canopy/schema';
+import { InstanceStatus, instanceKeyString } from '@canopy/schema/lite';
+import type { InstanceKey } from '@canopy/schema';
 import type { Logger } from 'pino';
 import type { ContainerExit, ContainerInfo, ContainerRuntime } from '../docker/container-runtime.port';
 import type { InstanceRecord, RestartHistory } from '../reconcile/engine-step';

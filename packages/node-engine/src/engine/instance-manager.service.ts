@@ -1,12 +1,6 @@
 import type { Logger } from 'pino';
-import {
-  InstanceStatus,
-  instanceKeyString,
-  type InstanceKey,
-  type InstanceSpecDto,
-  type InstanceUsageDto,
-  type JobStatusMessage,
-} from '@canopy/schema';
+import { InstanceStatus, instanceKeyString } from '@canopy/schema/lite';
+import type { InstanceKey, InstanceSpecDto, InstanceUsageDto, JobStatusMessage } from '@canopy/schema';
 import type { ContainerExit, ContainerRuntime } from '../docker/container-runtime.port';
 import type { InstanceUsage } from '../metrics/instance-usage.collector';
 import type { SafetyPolicy } from '../policy/instance-safety.policy';

@@ -1,4 +1,5 @@
-import { InstanceStatus, instanceKeyString, type InstanceSpecDto } from '@canopy/schema';
+import { InstanceStatus, instanceKeyString } from '@canopy/schema/lite';
+import type { InstanceSpecDto } from '@canopy/schema';
 import type { ContainerInfo } from '../docker/container-runtime.port';
 import type { EngineStep, InstanceRecord } from '../reconcile/engine-step';
 import { imageRepository } from '../policy/private-images';

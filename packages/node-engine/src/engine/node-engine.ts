@@ -1,6 +1,7 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
-import { NodeTopics, type NodeRegisterResponse } from '@canopy/schema';
+import { NodeTopics } from '@canopy/schema/lite';
+import type { NodeRegisterResponse } from '@canopy/schema';
 import {
   completeNodeEngineConfig,
   restartBackoffOf,

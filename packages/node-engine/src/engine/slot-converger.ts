@@ -1,5 +1,5 @@
 import type { InstanceSpecDto } from '@canopy/schema';
-import { InstanceStatus } from '@canopy/schema';
+import { InstanceStatus } from '@canopy/schema/lite';
 import type { SafetyPolicy } from '../policy/instance-safety.policy';
 import type { RestartBackoffSettings } from '../policy/restart-backoff';
 import type { EngineStep, InstanceRecord } from '../reconcile/engine-step';

@@ -1,10 +1,5 @@
-import {
-  InstanceStatus,
-  type Clock,
-  type InstanceKey,
-  type InstanceUsageDto,
-  type JobStatusMessage,
-} from '@canopy/schema';
+import { InstanceStatus } from '@canopy/schema/lite';
+import type { Clock, InstanceKey, InstanceUsageDto, JobStatusMessage } from '@canopy/schema';
 import type { InstanceUsage } from '../metrics/instance-usage.collector';
 import type { InstanceRecord } from '../reconcile/engine-step';
 

@@ -1,4 +1,4 @@
-import { InstanceStatus, instanceKeyString } from '@canopy/schema';
+import { InstanceStatus, instanceKeyString } from '@canopy/schema/lite';
 import type { Logger } from 'pino';
 import type { ContainerRuntime } from '../docker/container-runtime.port';
 import type { EngineStep, EngineStepKind, InstanceRecord } from '../reconcile/engine-step';

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { systemClock, type Clock } from '@canopy/schema';
+import { systemClock } from '@canopy/schema/lite';
+import type { Clock } from '@canopy/schema';
 
 export interface InstanceUsage {
   /** percent of one core over the last interval (docker stats' convention: 2 busy cores = 200) */

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
-import { systemClock, type Clock, type NodeInformation } from '@canopy/schema';
+import { systemClock } from '@canopy/schema/lite';
+import type { Clock, NodeInformation } from '@canopy/schema';
 
 interface CpuSample {
   idle: number;

@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { MQTT_CONNACK_TIMEOUT_MS } from '@canopy/schema';
+import { MQTT_CONNACK_TIMEOUT_MS } from '@canopy/schema/lite';
 
 export interface MqttLinkOptions {
   host: string;
@@ -71,6 +71,10 @@ export function openMqttLink(options: MqttLinkOptions, events: MqttLinkEvents, l
     clean: false,
     reconnectPeriod: options.reconnectPeriodMs ?? 1000,
     connectTimeout: MQTT_CONNACK_TIMEOUT_MS,
+    // mqtt-packet's default pre-builds a Buffer for each of the 65,536 packet ids and lengths it
+    // might write (~6 MB of heap for a client that sends a few packets a second); without it each
+    // number is written into a 2-byte buffer made on the spot (issue 14 §5).
+    writeCache: false,
   });
   let closed = false;
   // mqtt.js reads `reconnectPeriod` when a connection closes, before our listeners run: each event

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIPv4, isIPv6 } from 'node:net';
-import { isInternalHost, registryHost } from '@canopy/schema';
+import { isInternalHost, registryHost } from '@canopy/schema/lite';
 
 // The literal judgement is shared with the root's early check.
 export { isInternalHost, registryHost };

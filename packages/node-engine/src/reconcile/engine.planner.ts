@@ -1,4 +1,5 @@
-import { InstanceStatus, instanceKeyString, type InstanceSpecDto } from '@canopy/schema';
+import { InstanceStatus, instanceKeyString } from '@canopy/schema/lite';
+import type { InstanceSpecDto } from '@canopy/schema';
 import { refusals, type SafetyPolicy } from '../policy/instance-safety.policy';
 import { mustPull } from '../policy/private-images';
 import { attemptAfterCrash, restartDelayMs, type RestartBackoffSettings } from '../policy/restart-backoff';

@@ -1,7 +1,8 @@
 import * as os from 'node:os';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import type { Logger } from 'pino';
-import { isValidNodeId, type NodeRegisterRequest, type NodeRegisterResponse } from '@canopy/schema';
+import { isValidNodeId } from '@canopy/schema/lite';
+import type { NodeRegisterRequest, NodeRegisterResponse } from '@canopy/schema';
 import { RegistrationRejectedError, RegistrationUnavailableError } from '../errors';
 
 export interface RegistrationTarget {

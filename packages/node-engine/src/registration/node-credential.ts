@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
-import { isValidNodeId, type NodeRegisterRequest, type NodeRegisterResponse } from '@canopy/schema';
+import { isValidNodeId } from '@canopy/schema/lite';
+import type { NodeRegisterRequest, NodeRegisterResponse } from '@canopy/schema';
 import { RegistrationRejectedError } from '../errors';
 import { registerWithCluster } from './cluster-registration.client';
 

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
-import { InstanceSpecDto, validateInput } from '@canopy/schema';
+import type { InstanceSpecDto } from '@canopy/schema';
+import { validateNodeInput } from '../validation/node-inputs';
 
 const FILE_NAME = 'desired-state.json';
 const FORMAT_VERSION = 1;
@@ -57,7 +58,7 @@ export class DesiredStateRepository {
     }
     const specs: InstanceSpecDto[] = [];
     for (const entry of Array.isArray(parsed.instances) ? parsed.instances : []) {
-      const result = validateInput(InstanceSpecDto, entry);
+      const result = validateNodeInput('InstanceSpecDto', entry);
       if (result.ok) {
         specs.push(result.value);
       } else {

@@ -20,6 +20,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { REALTIME_LABEL, parseLatLong } from '../sla/placement-constraints';
+import { IE_ID_MAX_LENGTH, IE_ID_PATTERN } from './ie-id';
 
 /**
  * A Canopy node as an aerOS Infrastructure Element (aerOS.md §2.3), in NGSI-LD's simplified
@@ -74,13 +75,7 @@ export const IE_STATUS_READY = 'urn:ngsi-ld:InfrastructureElementStatus:Ready';
 export const IE_STATUS_UNAVAILABLE = 'urn:ngsi-ld:InfrastructureElementStatus:Unavailable';
 export const IE_OPERATING_SYSTEM_LINUX = 'urn:ngsi-ld:OperatingSystem:Linux';
 
-/**
- * What a configured IE id (`NODE_IE_ID`) must look like: a URN (`urn:<NID>:<NSS>`, RFC 8141's
- * characters, no spaces, no `?`/`#` components), at most 256 characters. aerOS ids are URNs such as
- * `urn:ngsi-ld:InfrastructureElement:CloudFerro:2473d6a5a43b`.
- */
-export const IE_ID_PATTERN = /^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:[A-Za-z0-9()+,\-.:=@;$_!*'%/~]+$/;
-export const IE_ID_MAX_LENGTH = 256;
+export { IE_ID_MAX_LENGTH, IE_ID_PATTERN } from './ie-id';
 /**
  * The most IEs one cluster reports. They travel inside every resources report over Socket.IO (the
  * root accepts 4 MB per message); at about 700 bytes each, 1000 keep a report well under 1 MB.

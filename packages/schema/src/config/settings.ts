@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors';
-import { presentEnv } from './env';
+import { presentEnv } from './present-env';
 import type { Kind } from './kinds';
 
 /**
