@@ -28,7 +28,7 @@ const { option } = require('./lib/args');
 const arg = (name, fallback) => Number(option(name, fallback));
 const SECONDS = arg('seconds', 60);
 const INSTANCES = arg('instances', 50);
-/** V8 flags for the engine; the systemd unit uses the same ones (see deploy/canopy-node-engine.service). */
+/** V8 flags for the engine; the systemd unit uses the same ones (see packages/node-engine/deploy/canopy-node-engine.service). */
 const NODE_FLAGS = (process.env.ENGINE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 /** Extra environment for the engine, `K=V K=V` (the systemd unit sets MALLOC_ARENA_MAX=2, see there). */
 const NODE_ENV_EXTRA = Object.fromEntries(
