@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import { testMicroservice, testSla } from '@canopy/testing';
+import { testMicroservice, testSla, waitFor } from '@canopy/testing';
 import { startHttpRoot, type TestRoot } from './support/http-root';
 
 interface Stream {
@@ -196,5 +196,44 @@ describe('user event stream (real root: SSE and Socket.IO)', () => {
     );
     const serviceId = await deployFresh('alice', 'a4');
     expect(await got).toMatchObject({ type: 'instance', service_id: serviceId, instance_number: 0 });
+  });
+
+  it('never carries a registry password, on SSE or on Socket.IO (issue 10, secrets)', async () => {
+    const canary = 'events-canary-registry-pw';
+    const sse = await openStream(`${t.root.url}/api/events`, tokens.alice!);
+    streams.push(sse.stream!);
+    const socket = io(`${t.root.url}/events`, {
+      auth: { token: tokens.alice },
+      transports: ['websocket'],
+      reconnection: false,
+    });
+    sockets.push(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('connect_error', reject);
+    });
+    const received: unknown[] = [];
+    socket.onAny((_event: string, ...args: unknown[]) => received.push(args));
+    const created = await call(
+      'alice',
+      'POST',
+      '/api/application',
+      testSla('privev', [
+        testMicroservice({
+          code: 'registry.example.org/team/web:1',
+          image_registry: { url: 'registry.example.org', username: 'robot', password: canary },
+        }),
+      ]),
+    );
+    const serviceId: string = created.applications[0].microservices[0];
+    await call('alice', 'POST', `/api/service/${serviceId}/instance`);
+    await sse.stream!.next((e) => e.data.service_id === serviceId && e.data.status === 'NoActiveClusterWithCapacity');
+    await waitFor('the same event on Socket.IO', () =>
+      JSON.stringify(received).includes('NoActiveClusterWithCapacity') ? true : undefined,
+    );
+    const seen = sse.stream!.events.filter((e) => e.data.service_id === serviceId);
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(seen)).not.toContain(canary);
+    expect(JSON.stringify(received)).not.toContain(canary);
   });
 });
