@@ -1,3 +1,4 @@
+import { testSla } from '@canopy/testing';
 import { startHttpRoot, type TestRoot } from './support/http-root';
 
 /**
@@ -25,19 +26,7 @@ describe('container policy at the root (real root over HTTP)', () => {
   const create = (token: string, microservice: Record<string, unknown>) =>
     t.call('POST', '/api/application', {
       token,
-      body: {
-        sla_version: 'v2.0',
-        customerID: 'c',
-        applications: [
-          {
-            applicationID: '',
-            application_name: `app${++counter}`,
-            application_namespace: 'ns',
-            application_desc: '',
-            microservices: [microservice],
-          },
-        ],
-      },
+      body: testSla(`app${++counter}`, [microservice]),
     });
   const at = (field: string) => `applications[0].microservices[0].${field}`;
 

@@ -87,6 +87,16 @@ describe('user event stream (real root: SSE and Socket.IO)', () => {
     const token = tokens[who];
     return (await t.call(method, path, { ...(token ? { token } : {}), ...(body !== undefined ? { body } : {}) })).body;
   }
+  /** A connected client of the /events namespace (auth.token), closed after the suite. */
+  async function connectEvents(token: string): Promise<Socket> {
+    const socket = io(`${t.root.url}/events`, { auth: { token }, transports: ['websocket'], reconnection: false });
+    sockets.push(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('connect_error', reject);
+    });
+    return socket;
+  }
   // The root never pulls: any image name will do, so the shortest.
   const sla = (name: string) => testSla(name, [testMicroservice({ code: 'busybox' })]);
   async function deployFresh(who: string, name: string): Promise<string> {
@@ -177,16 +187,7 @@ describe('user event stream (real root: SSE and Socket.IO)', () => {
     const error = await new Promise<Error>((resolve) => refused.once('connect_error', resolve));
     expect(error.message).toMatch(/unauthorized/);
 
-    const socket = io(`${t.root.url}/events`, {
-      auth: { token: tokens.alice },
-      transports: ['websocket'],
-      reconnection: false,
-    });
-    sockets.push(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
-    });
+    const socket = await connectEvents(tokens.alice!);
     const got = new Promise<any>((resolve) =>
       socket.on('instance', (e: any) => {
         if (e.status === 'NoActiveClusterWithCapacity') {
@@ -202,16 +203,7 @@ describe('user event stream (real root: SSE and Socket.IO)', () => {
     const canary = 'events-canary-registry-pw';
     const sse = await openStream(`${t.root.url}/api/events`, tokens.alice!);
     streams.push(sse.stream!);
-    const socket = io(`${t.root.url}/events`, {
-      auth: { token: tokens.alice },
-      transports: ['websocket'],
-      reconnection: false,
-    });
-    sockets.push(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('connect_error', reject);
-    });
+    const socket = await connectEvents(tokens.alice!);
     const received: unknown[] = [];
     socket.onAny((_event: string, ...args: unknown[]) => received.push(args));
     const created = await call(

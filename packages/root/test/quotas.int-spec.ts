@@ -1,3 +1,4 @@
+import { testSla } from '@canopy/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,19 +61,7 @@ describe('per-user quotas (real root over HTTP)', () => {
     ...extra,
   });
   const app = (who: string, microservice: Record<string, unknown>) =>
-    call(who, 'POST', '/api/application', {
-      sla_version: 'v2.0',
-      customerID: 'c',
-      applications: [
-        {
-          applicationID: '',
-          application_name: `app${++counter}`,
-          application_namespace: 'ns',
-          application_desc: '',
-          microservices: [microservice],
-        },
-      ],
-    });
+    call(who, 'POST', '/api/application', testSla(`app${++counter}`, [microservice]));
   const exceeded = (quota: string) => ({
     code: 'QUOTA_EXCEEDED',
     errors: [{ path: `quota.${quota}`, message: expect.stringContaining(`quota ${quota} exceeded`) }],

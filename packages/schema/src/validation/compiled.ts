@@ -1,7 +1,7 @@
 import 'reflect-metadata';
+import { type Ctor, decoratorsByProperty, type ValidationMeta as Meta } from './class-metadata';
 import type { ClassConstructor } from 'class-transformer';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
-import { getMetadataStorage } from 'class-validator';
 import { validateInput, type ValidationResult } from './validate';
 
 /**
@@ -29,18 +29,6 @@ export function compileValidator<T extends object>(cls: ClassConstructor<T>): (i
 /** Returns the whitelisted copy when `input` is certainly valid, else undefined. */
 type FastCheck = (input: unknown) => object | undefined;
 type ValueCheck = (value: unknown) => boolean;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any class, as class-validator's storage takes it
-type Ctor = new (...args: any[]) => unknown;
-
-interface Meta {
-  type: string;
-  name?: string;
-  propertyName: string;
-  constraints?: unknown[];
-  each?: boolean;
-  groups?: string[];
-  always?: boolean;
-}
 
 function compileClass(cls: Ctor, seen: Map<Ctor, FastCheck | undefined>): FastCheck | undefined {
   if (seen.has(cls)) {
@@ -48,13 +36,9 @@ function compileClass(cls: Ctor, seen: Map<Ctor, FastCheck | undefined>): FastCh
     return seen.get(cls) ?? undefined;
   }
   seen.set(cls, undefined);
-  const metas = getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false) as unknown as Meta[];
-  const byProperty = new Map<string, Meta[]>();
-  for (const m of metas) {
-    if ((m.groups?.length ?? 0) > 0) {
-      return undefined;
-    }
-    byProperty.set(m.propertyName, [...(byProperty.get(m.propertyName) ?? []), m]);
+  const byProperty = decoratorsByProperty(cls);
+  if ([...byProperty.values()].some((list) => list.some((m) => (m.groups?.length ?? 0) > 0))) {
+    return undefined;
   }
   const properties: { name: string; optional: boolean; check: ValueCheck; nested?: (value: unknown) => unknown }[] = [];
   for (const [name, list] of byProperty) {

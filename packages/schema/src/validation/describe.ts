@@ -1,22 +1,8 @@
 import 'reflect-metadata';
+import { type Ctor, decoratorsByProperty, type ValidationMeta as Meta } from './class-metadata';
 import type { ClassConstructor } from 'class-transformer';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
-import { getMetadataStorage } from 'class-validator';
 import type { FieldDescriptor, InputDescriptors, ValueRule } from './descriptor';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any class, as class-validator's storage takes it
-type Ctor = new (...args: any[]) => unknown;
-
-interface Meta {
-  type: string;
-  name?: string;
-  propertyName: string;
-  constraints?: unknown[];
-  each?: boolean;
-  groups?: string[];
-  always?: boolean;
-  validationOptions?: { message?: unknown };
-}
 
 /**
  * Reads the class-validator and class-transformer metadata of `roots` (and of the classes they
@@ -46,11 +32,7 @@ export function describeClasses(roots: Record<string, ClassConstructor<object>>)
 }
 
 function describeClass(cls: Ctor, nameOf: (nested: Ctor) => string): FieldDescriptor[] {
-  const metas = getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false) as unknown as Meta[];
-  const byProperty = new Map<string, Meta[]>();
-  for (const m of metas) {
-    byProperty.set(m.propertyName, [...(byProperty.get(m.propertyName) ?? []), m]);
-  }
+  const byProperty = decoratorsByProperty(cls);
   const fields: FieldDescriptor[] = [];
   for (const [name, list] of byProperty) {
     fields.push(describeField(cls, name, list, nameOf));
