@@ -14,6 +14,7 @@ const { join } = require('node:path');
 const mqtt = require(require.resolve('mqtt', { paths: [join(__dirname, '../../packages/node-engine')] }));
 
 const { command, statusOf } = require('./hollow-commands');
+const { MQTT_CONNACK_TIMEOUT_MS } = require('../../packages/schema/lite.js');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -181,7 +182,7 @@ function connect(node) {
     password: node.login.password,
     clean: false,
     reconnectPeriod: reconnectDelayMs(0),
-    connectTimeout: 30_000, // MQTT_CONNACK_TIMEOUT_MS, as the node engine
+    connectTimeout: MQTT_CONNACK_TIMEOUT_MS, // as the node engine
   });
   node.client = client;
   node.intervalMs = options.intervalMs;

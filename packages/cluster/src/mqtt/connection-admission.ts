@@ -21,10 +21,11 @@ export interface AdmittedSocket {
 
 /**
  * Lets broker connections in at `ratePerSecond` (MQTT_CONNECT_RATE): one over the rate waits,
- * unread, in a bounded queue (at most `QUEUE_SECONDS` of the rate, and none longer than
- * `QUEUE_SECONDS`, so none waits past its CONNACK timeout); past that it is closed before a byte is read, which the node takes for a network error
- * and retries after its jittered backoff (a CONNACK refusal would make it register again). A mass
- * reconnect then fills the rate without a storm of retries and without any connection timing out.
+ * unread, in a line of at most `QUEUE_SECONDS` of the rate, and for at most `QUEUE_SECONDS`, so
+ * none waits past its CONNACK timeout. One that finds the line full, or outwaits it, is closed
+ * before a byte is read; the node takes that for a network error and retries after its jittered
+ * backoff (a CONNACK refusal would make it register again). A mass reconnect then fills the rate
+ * without a storm of retries and without any connection timing out.
  */
 export class ConnectionAdmission {
   private readonly bucket: TokenBucket;
@@ -78,12 +79,12 @@ export class ConnectionAdmission {
   drain(): void {
     const now = this.clock.now();
     while (this.queue.length > 0) {
-      const head = this.queue[0];
-      if (head !== undefined && head.socket.destroyed) {
+      const head = this.queue[0]!;
+      if (head.socket.destroyed) {
         this.queue.shift();
         continue;
       }
-      if (head !== undefined && now - head.since > QUEUE_SECONDS * 1000) {
+      if (now - head.since > QUEUE_SECONDS * 1000) {
         this.queue.shift();
         this.refused();
         head.socket.destroy();

@@ -122,7 +122,6 @@ export class MqttBroker {
     // Who is connected as which node, for the registry (a name without a credential on record is
     // not handed to a join token while its node is here). Registered once CONNACKed; gone on
     // whichever of disconnect or socket close comes first.
-    this.sessions.startTracking();
     aedes.on('client', (client) => {
       const user = this.users.get(client);
       if (user?.kind !== 'node') {

@@ -1,31 +1,20 @@
 import { Injectable } from '@nestjs/common';
 
+/** A broker connection, as far as the registry needs it. */
+export interface NodeSession {
+  close(): void;
+}
+
 /**
  * Which nodes are logged in to the in-process broker right now. The broker writes it, the node
  * registry reads it: a name without a credential on record (a node registered before credentials
  * existed, or one the operator reset) takes a join token only while nobody is connected as that
  * node. With an external broker nothing is tracked here and the registry judges by heartbeats.
  */
-/** A broker connection, as far as the registry needs it. */
-export interface NodeSession {
-  close(): void;
-}
-
 @Injectable()
 export class NodeSessions {
   /** Open broker connections per node id (a node may hold more than one while it reconnects). */
   private readonly open = new Map<string, Set<NodeSession>>();
-  private tracked = false;
-
-  /** The in-process broker started: from now on the answers below are exact. */
-  startTracking(): void {
-    this.tracked = true;
-  }
-
-  get tracking(): boolean {
-    return this.tracked;
-  }
-
   opened(nodeId: string, connection: NodeSession): void {
     const set = this.open.get(nodeId) ?? new Set<NodeSession>();
     set.add(connection);

@@ -13,7 +13,9 @@ import {
   loadSettings,
   millis,
   oneOf,
+  portRange,
   text,
+  UNDECLARED_LIMITS,
 } from '@canopy/schema/lite';
 import type { ConfigFile } from '@canopy/schema';
 import { ConfigError } from '../errors';
@@ -119,15 +121,15 @@ export class NodeEngineConfig {
   /** Images from loopback, link-local and private registry addresses. */
   @Setting('NODE_ALLOW_PRIVATE_REGISTRIES', bool) allowPrivateRegistries = false;
   /** `min-max`: the host ports instances may publish on. */
-  @Setting('NODE_HOST_PORT_RANGE', custom('min-max with 1 <= min <= max <= 65535 (e.g. 1024-65535)', parsePortRange))
+  @Setting('NODE_HOST_PORT_RANGE', portRange)
   hostPorts = { min: 1024, max: 65535 };
   /** Port entries per instance. */
   @Setting('NODE_MAX_PORTS', int(1, 9999)) maxPorts = 16;
   /** Processes per container (always set). */
   @Setting('NODE_PIDS_LIMIT', int(1, 9_999_999)) pidsLimit = 512;
   /** A container's limits when its descriptor says 0. */
-  @Setting('NODE_DEFAULT_MEMORY_MB', int(1, 99_999_999)) defaultMemoryMb = 512;
-  @Setting('NODE_DEFAULT_VCPUS', decimal(0.01, 9999)) defaultVcpus = 1;
+  @Setting('NODE_DEFAULT_MEMORY_MB', int(1, 99_999_999)) defaultMemoryMb: number = UNDECLARED_LIMITS.memoryMb;
+  @Setting('NODE_DEFAULT_VCPUS', decimal(0.01, 9999)) defaultVcpus: number = UNDECLARED_LIMITS.vcpus;
   /** GPUs offered; the loader's fallback is the number of /dev/nvidia<N> devices found. */
   @Setting('NODE_GPUS', int(0, 999)) gpus = 0;
   /** Crash-loop restart delay: doubles from base up to max; a container up this long resets it. */
@@ -190,12 +192,6 @@ export function restartBackoffOf(config: NodeEngineConfig): RestartBackoffSettin
     maxMs: config.restartBackoffMaxMs,
     resetAfterMs: config.restartResetAfterMs,
   };
-}
-
-function parsePortRange(v: string): { min: number; max: number } | undefined {
-  const match = /^(\d{1,5})-(\d{1,5})$/.exec(v);
-  const [min, max] = [Number(match?.[1]), Number(match?.[2])];
-  return match !== null && min >= 1 && max <= 65535 && min <= max ? { min, max } : undefined;
 }
 
 function parseLabels(list: string): Record<string, string> {

@@ -1,3 +1,5 @@
+import { UNDECLARED_LIMITS } from '@canopy/schema/lite';
+
 /**
  * Limits every container gets, whatever its descriptor says: a descriptor's `memory: 0` or
  * `vcpus: 0` used to mean no limit at all, and no container had a PID limit (a fork bomb took the
@@ -18,9 +20,9 @@ export interface ResourceLimits {
 
 export const DEFAULT_RESOURCE_LIMITS: ResourceLimits = {
   pidsLimit: 512,
-  defaultMemoryBytes: 512 * 1024 * 1024,
+  defaultMemoryBytes: UNDECLARED_LIMITS.memoryMb * 1024 * 1024,
   minMemoryBytes: 6 * 1024 * 1024,
-  defaultNanoCpus: 1e9,
+  defaultNanoCpus: UNDECLARED_LIMITS.vcpus * 1e9,
   minNanoCpus: 1e7,
 };
 

@@ -101,10 +101,11 @@ async function registerOnce(
     throw new RegistrationUnavailableError(`cluster unreachable: ${cause ?? (err as Error).message}`);
   }
   const text = await response.text().catch(() => '');
+  const code = errorCode(text);
   // 429: the cluster's registration rate limit; waiting is exactly what heals it.
   // 409 NODE_CONNECTED: this name has no credential yet and the cluster still sees its previous
   // connection (this very node before a restart); it registers once that is gone.
-  const retryable = response.status === 409 && text.includes('NODE_CONNECTED');
+  const retryable = response.status === 409 && code === 'NODE_CONNECTED';
   if (response.status >= 500 || response.status === 429 || retryable) {
     throw new RegistrationUnavailableError(`cluster answered ${response.status}: ${text.slice(0, 200)}`);
   }
@@ -112,7 +113,7 @@ async function registerOnce(
     const hint =
       response.status === 401 || response.status === 403
         ? ' (check NODE_TOKEN against the cluster join token)'
-        : response.status === 409 && text.includes('NODE_NAME_TAKEN')
+        : response.status === 409 && code === 'NODE_NAME_TAKEN'
           ? ' (the name is registered: restore node-credential.json, or have the operator reset it: DELETE /api/nodes/<name>/credential)'
           : '';
     throw new RegistrationRejectedError(
@@ -154,4 +155,14 @@ function isRegisterResponse(body: unknown): body is NodeRegisterResponse {
     typeof mqttCreds.username === 'string' &&
     typeof mqttCreds.password === 'string'
   );
+}
+
+/** The stable `code` of an error answer (`{statusCode, code, message, errors}`), if it has one. */
+function errorCode(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as { code?: unknown };
+    return typeof body.code === 'string' ? body.code : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,4 +1,5 @@
 import {
+  COMPONENT_SPEC_SECRETS,
   AEROS_API_VERSION,
   InstanceStatus,
   serviceComponentToMicroservice,
@@ -9,6 +10,7 @@ import {
 } from '@canopy/schema';
 import type { ComponentRecord, InstanceRecord } from '../persistence/records';
 import { REDACTED_SECRET, type ComponentObject, type ComponentStatusView } from './components.port';
+import { objectOf } from '../common/plain-object';
 
 /** SLA names are `[a-zA-Z0-9]{1,30}`; Kubernetes names and labels have dashes, dots, underscores. */
 export function slaName(raw: string | undefined, fallback: string): string {
@@ -121,27 +123,16 @@ export function componentState(instances: readonly InstanceRecord[], generation:
   return { status: 'Finished', instance: last };
 }
 
-/**
- * Registry passwords are write-only (SPEC §9): every read shows a placeholder. So does the
- * WireGuard private key aerOS's HLO hands over in `networkOverlay`.
- */
+/** `spec` with every secret it holds replaced by the placeholder. */
 export function redactSpec(spec: Record<string, unknown>): Record<string, unknown> {
   let out = spec;
-  const registry = objectOf(spec.imageRegistry);
-  if (registry !== undefined) {
-    out = { ...out, imageRegistry: { ...registry, password: REDACTED_SECRET } };
-  }
-  const overlay = objectOf(spec.networkOverlay);
-  if (overlay !== undefined && overlay.privateKey !== undefined) {
-    out = { ...out, networkOverlay: { ...overlay, privateKey: REDACTED_SECRET } };
+  for (const [object, key] of COMPONENT_SPEC_SECRETS) {
+    const holder = objectOf(spec[object]);
+    if (holder?.[key] !== undefined) {
+      out = { ...out, [object]: { ...holder, [key]: REDACTED_SECRET } };
+    }
   }
   return out;
-}
-
-function objectOf(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
 }
 
 /** kubectl keeps the whole applied object in this annotation, registry password included. */
@@ -176,15 +167,12 @@ export function restoreSecrets(
   stored: Record<string, unknown>,
 ): Record<string, unknown> {
   let out = next;
-  const registry = objectOf(next.imageRegistry);
-  const old = objectOf(stored.imageRegistry);
-  if (registry?.password === REDACTED_SECRET && old !== undefined) {
-    out = { ...out, imageRegistry: { ...registry, password: old.password } };
-  }
-  const overlay = objectOf(next.networkOverlay);
-  const oldOverlay = objectOf(stored.networkOverlay);
-  if (overlay?.privateKey === REDACTED_SECRET && oldOverlay !== undefined) {
-    out = { ...out, networkOverlay: { ...overlay, privateKey: oldOverlay.privateKey } };
+  for (const [object, key] of COMPONENT_SPEC_SECRETS) {
+    const holder = objectOf(next[object]);
+    const old = objectOf(stored[object]);
+    if (holder?.[key] === REDACTED_SECRET && old !== undefined) {
+      out = { ...out, [object]: { ...holder, [key]: old[key] } };
+    }
   }
   return out;
 }

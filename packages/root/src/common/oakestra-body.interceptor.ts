@@ -2,6 +2,7 @@ import { Injectable, type CallHandler, type ExecutionContext, type NestIntercept
 import type { Request } from 'express';
 import type { Observable } from 'rxjs';
 import type { Principal } from '../auth/principal';
+import { objectOf } from './plain-object';
 
 /**
  * What Oakestra's dashboard sends that Oakestra's own server tolerates, made acceptable before the
@@ -46,7 +47,7 @@ export class OakestraServiceBodyInterceptor extends OakestraSlaBodyInterceptor {
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return objectOf(v) !== undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Policy } from '@canopy/scheduler';
-import { ConfigError, Setting, bool, custom, int, millis, oneOf, port, seconds, text } from '@canopy/schema';
+import { ConfigError, Setting, bool, custom, int, millis, oneOf, port, portRange, seconds, text } from '@canopy/schema';
 import { parseTrustedNetworks } from '../auth/trusted-networks';
 import { parseRootPlacementPolicy } from '../scheduling/root-scheduler';
 import { parseCorsOrigins } from './cors-origins';
@@ -21,16 +21,6 @@ function explained<T>(
     }
     return result.value;
   });
-}
-
-function parsePortRange(
-  raw: string,
-): { ok: true; value: { min: number; max: number } } | { ok: false; message: string } {
-  const match = /^(\d{1,5})-(\d{1,5})$/.exec(raw.trim());
-  const [min, max] = [Number(match?.[1]), Number(match?.[2])];
-  return match !== null && min >= 1 && max <= 65535 && min <= max
-    ? { ok: true, value: { min, max } }
-    : { ok: false, message: 'must be min-max with 1 <= min <= max <= 65535 (e.g. 1024-65535)' };
 }
 
 /**
@@ -58,7 +48,7 @@ export class RootSettings {
   @Setting('CANOPY_QUOTA_VCPUS', int(0, 1_000_000)) quotaVcpus = 64;
   @Setting('CANOPY_QUOTA_MEMORY_MB', int(0, 1_000_000_000)) quotaMemoryMb = 256 * 1024;
   /** `min-max`: host ports a descriptor may ask for (each node has its own range too). */
-  @Setting('CANOPY_HOST_PORT_RANGE', explained('CANOPY_HOST_PORT_RANGE', parsePortRange))
+  @Setting('CANOPY_HOST_PORT_RANGE', portRange)
   hostPorts = { min: 1024, max: 65535 };
   /** Images from registries written as loopback, link-local or private addresses. */
   @Setting('CANOPY_ALLOW_PRIVATE_REGISTRIES', bool) allowPrivateRegistries = false;

@@ -1,24 +1,20 @@
 import { SecretBox } from '@canopy/nest-edge';
+import { COMPONENT_SPEC_SECRETS } from '@canopy/schema';
 import type { Doc } from './records';
 import type { Collection, Store } from './store.port';
+import { objectOf } from '../common/plain-object';
 
 export { SecretBox };
 
 /** Where one secret sits in a record: the object holding it and its key, if the record has one. */
 type Path = (doc: Record<string, unknown>) => { at: Record<string, unknown>; key: string } | undefined;
 
-function objectAt(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-/** The registry password of `holder.image_registry` (SLA) or `holder.imageRegistry` (aerOS CR). */
-const registryOf =
-  (holder: (d: Record<string, unknown>) => unknown, field: string): Path =>
+/** The secret `holder(doc)[object][key]`: an SLA's `image_registry.password`, a CR spec's secrets. */
+const secretAt =
+  (holder: (d: Record<string, unknown>) => unknown, object: string, key: string): Path =>
   (d) => {
-    const registry = objectAt(objectAt(holder(d))?.[field]);
-    return registry === undefined ? undefined : { at: registry, key: 'password' };
+    const at = objectOf(objectOf(holder(d))?.[object]);
+    return at === undefined ? undefined : { at, key };
   };
 
 /** A copy of `doc` with the secret at `path` passed through `fn`. */
@@ -58,27 +54,14 @@ function sealed<T extends Doc>(collection: Collection<T>, path: Path, box: Secre
  * HLO). Everything above the store keeps seeing the value it was given.
  */
 export function sealRegistryPasswords(store: Store, box: SecretBox): void {
-  sealed(
-    store.services,
-    registryOf((d) => d.sla, 'image_registry'),
-    box,
-  );
-  sealed(
-    store.instances,
-    registryOf((d) => d.sla, 'image_registry'),
-    box,
-  );
-  sealed(
-    store.components,
-    registryOf((d) => d.spec, 'imageRegistry'),
-    box,
-  );
-  sealed(
-    store.components,
-    (d) => {
-      const overlay = objectAt(objectAt(d.spec)?.networkOverlay);
-      return overlay === undefined ? undefined : { at: overlay, key: 'privateKey' };
-    },
-    box,
-  );
+  const slaPassword = secretAt((d) => d.sla, 'image_registry', 'password');
+  sealed(store.services, slaPassword, box);
+  sealed(store.instances, slaPassword, box);
+  for (const [object, key] of COMPONENT_SPEC_SECRETS) {
+    sealed(
+      store.components,
+      secretAt((d) => d.spec, object, key),
+      box,
+    );
+  }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Mutex } from 'async-mutex';
 import { ConflictError, NotFoundError } from '@canopy/nest-edge';
+import { UNDECLARED_LIMITS } from '@canopy/schema';
 import type { Principal } from '../auth/principal';
 import { QUOTA_WAIT_PROBE, ROOT_CONFIG, type QuotaWaitProbe } from '../common/tokens';
 import type { RootConfig } from '../config/root-config';
@@ -18,13 +19,6 @@ export const QUOTA_DEFAULTS: Demand = { instances: 100, vcpus: 64, memoryMb: 256
 
 const NAMES: Record<keyof Demand, string> = { instances: 'instances', vcpus: 'vcpus', memoryMb: 'memory_mb' };
 
-/**
- * What an instance whose descriptor says `memory: 0` or `vcpus: 0` gets on a node (the node
- * engine's NODE_DEFAULT_MEMORY_MB and NODE_DEFAULT_VCPUS defaults), and so what it counts as here:
- * a zero used to count as nothing, which let a user run past the quota with undeclared instances.
- */
-export const UNDECLARED = { memoryMb: 512, vcpus: 1 } as const;
-
 /** A service's declared demand: `replicas` copies of its spec while it is scheduled, nothing before. */
 export function demandOf(
   s: Pick<ServiceRecord, 'scheduled' | 'replicas'> & {
@@ -32,8 +26,8 @@ export function demandOf(
   },
 ): Demand {
   const n = s.scheduled ? s.replicas : 0;
-  const vcpus = s.sla.vcpus !== undefined && s.sla.vcpus > 0 ? s.sla.vcpus : UNDECLARED.vcpus;
-  const memoryMb = s.sla.memory !== undefined && s.sla.memory > 0 ? s.sla.memory : UNDECLARED.memoryMb;
+  const vcpus = s.sla.vcpus !== undefined && s.sla.vcpus > 0 ? s.sla.vcpus : UNDECLARED_LIMITS.vcpus;
+  const memoryMb = s.sla.memory !== undefined && s.sla.memory > 0 ? s.sla.memory : UNDECLARED_LIMITS.memoryMb;
   return { instances: n, vcpus: n * vcpus, memoryMb: n * memoryMb };
 }
 

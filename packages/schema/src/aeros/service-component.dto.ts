@@ -136,3 +136,14 @@ export class AerosServiceComponent {
   @IsObject() @ValidateNested() @Type(() => AerosMetadata) metadata!: AerosMetadata;
   @IsObject() @ValidateNested() @Type(() => AerosServiceComponentSpec) spec!: AerosServiceComponentSpec;
 }
+
+/**
+ * The write-only fields of a component's spec (SPEC §9), as `[object, key]` under `spec`: every
+ * read shows a placeholder, a write that carries the placeholder back keeps the stored value, and
+ * the store seals them at rest (`sealRegistryPasswords`). The registry password, and the
+ * WireGuard private key aerOS's HLO hands over in `networkOverlay`.
+ */
+export const COMPONENT_SPEC_SECRETS: readonly (readonly [object: string, key: string])[] = [
+  ['imageRegistry', 'password'],
+  ['networkOverlay', 'privateKey'],
+];

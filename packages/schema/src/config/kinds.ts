@@ -134,6 +134,16 @@ export function list(item: Kind<string> = text()): Kind<string[]> {
   };
 }
 
+/** `min-max` host ports (NODE_HOST_PORT_RANGE, CANOPY_HOST_PORT_RANGE). */
+export const portRange: Kind<{ min: number; max: number }> = {
+  describe: 'min-max with 1 <= min <= max <= 65535 (e.g. 1024-65535)',
+  parse: (value) => {
+    const match = /^(\d{1,5})-(\d{1,5})$/.exec(value.trim());
+    const [min, max] = [Number(match?.[1]), Number(match?.[2])];
+    return match !== null && min >= 1 && max <= 65535 && min <= max ? { min, max } : undefined;
+  },
+};
+
 /** Anything else: `parse` returns undefined to refuse. */
 export function custom<T>(describe: string, parse: (text: string) => T | undefined): Kind<T> {
   return { describe, parse };

@@ -4,6 +4,13 @@ import { parsePortSpec } from './port-spec';
 import type { FieldError } from '../validation/validate';
 
 /**
+ * What an instance whose descriptor says `memory: 0` or `vcpus: 0` (or nothing) runs with: the node
+ * engine's NODE_DEFAULT_MEMORY_MB and NODE_DEFAULT_VCPUS defaults, and so what the root's quotas
+ * count it as (a zero used to mean no limit at the node and nothing against the quota).
+ */
+export const UNDECLARED_LIMITS = { memoryMb: 512, vcpus: 1 } as const;
+
+/**
  * The registry host an image reference names, or `undefined` for Docker Hub (`busybox`,
  * `me/app`). Port and brackets are dropped: `[::1]:5000/x` → `::1`.
  */

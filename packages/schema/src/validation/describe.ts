@@ -1,8 +1,33 @@
 import 'reflect-metadata';
-import { type Ctor, decoratorsByProperty, type ValidationMeta as Meta } from './class-metadata';
+import { getMetadataStorage } from 'class-validator';
 import type { ClassConstructor } from 'class-transformer';
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import type { FieldDescriptor, InputDescriptors, ValueRule } from './descriptor';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any class, as class-validator's storage takes it
+type Ctor = new (...args: any[]) => unknown;
+
+/** The part of class-validator's per-decorator metadata that a description reads. */
+interface Meta {
+  type: string;
+  name?: string;
+  propertyName: string;
+  constraints?: unknown[];
+  each?: boolean;
+  groups?: string[];
+  always?: boolean;
+  validationOptions?: { message?: unknown };
+}
+
+/** A class's validation decorators (inherited ones included), grouped by property in declaration order. */
+function decoratorsByProperty(cls: Ctor): Map<string, Meta[]> {
+  const metas = getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false) as unknown as Meta[];
+  const byProperty = new Map<string, Meta[]>();
+  for (const m of metas) {
+    byProperty.set(m.propertyName, [...(byProperty.get(m.propertyName) ?? []), m]);
+  }
+  return byProperty;
+}
 
 /**
  * Reads the class-validator and class-transformer metadata of `roots` (and of the classes they

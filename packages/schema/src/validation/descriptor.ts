@@ -4,7 +4,7 @@
  * from the class-validator classes by {@link describeClasses} (`describe.ts`), committed, and held
  * equal to a fresh generation by a unit test, so the classes stay the one source.
  *
- * Like `compileValidator`, the check only ever *accepts*: it returns a copy of input it is sure
+ * As for `compileValidator` (which builds on it), the check only ever *accepts*: it returns a copy of input it is sure
  * class-validator accepts (the copy `validateInput` would return, as plain objects), and undefined
  * for anything else (a failed rule, an unknown key, a field whose rules are not modelled). The
  * caller then runs the full `validateInput`, so every rejection and its message stay
@@ -51,13 +51,14 @@ export function acceptOnlyCheck(descriptors: InputDescriptors, name: string): Ac
     }
     // Filled below; recursion through `nested` reaches it lazily (at check time).
     const compiled: { field: FieldDescriptor; check: ValueCheck; copy: (v: unknown) => unknown }[] = [];
+    const known = new Set(fields.map((f) => f.name));
     const check: AcceptOnlyCheck = (input) => {
       if (input === null || typeof input !== 'object' || Array.isArray(input)) {
         return undefined;
       }
       const source = input as Record<string, unknown>;
       for (const key of Object.keys(source)) {
-        if (!compiled.some((c) => c.field.name === key)) {
+        if (!known.has(key)) {
           return undefined;
         }
       }
