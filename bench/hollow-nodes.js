@@ -10,16 +10,26 @@
  *
  * Run: npm run build && node bench/hollow-nodes.js [--nodes 1000,2000,5000] [--workers 2]
  *      [--interval 2000] [--instances 0] [--measure 30] [--join-timeout 180]
- *      [--capacity 5000] [--connect-rate 500] [--register-rate 500] [--restart]
+ *      [--capacity 5000] [--connect-rate 500] [--register-rate 500] [--broker-workers 0] [--restart]
  * `--capacity`, `--connect-rate`, `--register-rate` set the cluster's NODE_REPORTS_PER_SECOND,
  * MQTT_CONNECT_RATE and REGISTER_ADMISSION_RATE (load shedding: past the capacity nodes are told
- * to report less often). `--restart`: after the window, SIGKILL the cluster, start it again on the
+ * to report less often). `--broker-workers N` sets MQTT_BROKER_WORKERS (the cluster's CPU and RSS
+ * are then its own plus its workers'; `clusterMainCpuPct`/`clusterMainRssMb` the cluster alone). `--restart`: after the window, SIGKILL the cluster, start it again on the
  * same data, and time until all N are connected and active again (and how many connection attempts
  * were turned away or timed out on the way).
  * The workers share the machine with the cluster: their own CPU is printed so it can be allowed for.
  */
 'use strict';
-const { startControlPlane, startFleet, health, scrape, procUsage, waitUntil, sleep } = require('./lib/hollow-fleet');
+const {
+  startControlPlane,
+  startFleet,
+  health,
+  scrape,
+  procUsage,
+  treeUsage,
+  waitUntil,
+  sleep,
+} = require('./lib/hollow-fleet');
 
 const { option: opt } = require('./lib/args');
 const SIZES = opt('nodes', '1000,2000,5000').split(',').map(Number);
@@ -31,6 +41,7 @@ const JOIN_TIMEOUT_S = Number(opt('join-timeout', '180'));
 const CAPACITY = opt('capacity', '');
 const CONNECT_RATE = opt('connect-rate', '');
 const REGISTER_RATE = opt('register-rate', '');
+const BROKER_WORKERS = opt('broker-workers', '');
 const RESTART = process.argv.includes('--restart');
 const RESTART_TIMEOUT_S = Number(opt('restart-timeout', '120'));
 const LAG = 'canopy_cluster_nodejs_eventloop_lag_p99_seconds';
@@ -49,6 +60,7 @@ async function runOne(n) {
       ...(CAPACITY === '' ? {} : { NODE_REPORTS_PER_SECOND: CAPACITY }),
       ...(CONNECT_RATE === '' ? {} : { MQTT_CONNECT_RATE: CONNECT_RATE }),
       ...(REGISTER_RATE === '' ? {} : { REGISTER_ADMISSION_RATE: REGISTER_RATE }),
+      ...(BROKER_WORKERS === '' ? {} : { MQTT_BROKER_WORKERS: BROKER_WORKERS }),
     },
     // HOLLOW_KEEP=1 keeps the run's directory (cluster and root logs); its path is printed.
     keepWork: process.env.HOLLOW_KEEP === '1',
@@ -90,7 +102,8 @@ async function runOne(n) {
 
     // Measuring window: the fleet joined (or gave up); the steady state follows.
     let pid = plane.cluster.child.pid;
-    const c0 = procUsage(pid);
+    const c0 = treeUsage(pid);
+    const m0 = procUsage(pid);
     const f0 = await fleet.stats();
     const w0 = Date.now();
     const lat = [];
@@ -107,7 +120,7 @@ async function runOne(n) {
         lat.push(h.ms);
         minActive = Math.min(minActive, h.body.activeNodes);
       }
-      maxRss = Math.max(maxRss, procUsage(pid)?.rssBytes ?? 0);
+      maxRss = Math.max(maxRss, treeUsage(pid)?.rssBytes ?? 0);
       if (ticks % 10 === 0) {
         const m = await scrape(plane, [LAG, AGE]).catch(() => ({}));
         if (m[LAG] !== undefined) {
@@ -118,10 +131,14 @@ async function runOne(n) {
         }
       }
     }
-    const c1 = procUsage(pid);
+    const c1 = treeUsage(pid);
+    const m1 = procUsage(pid);
     const f1 = await fleet.stats();
     const seconds = (Date.now() - w0) / 1000;
+    // With broker workers: the cluster and its workers together, and the cluster process alone.
     row.clusterCpuPct = Math.round((100 * (c1.cpuSeconds - c0.cpuSeconds)) / seconds);
+    row.clusterMainCpuPct = Math.round((100 * (m1.cpuSeconds - m0.cpuSeconds)) / seconds);
+    row.clusterMainRssMb = Math.round(m1.rssBytes / 1048576);
     row.clusterRssMb = Math.round(maxRss / 1048576);
     row.loopLagP99Ms = lags.length === 0 ? null : Math.round(q(lags, 0.5) * 10) / 10;
     row.heartbeatAgeMeanS =
@@ -199,7 +216,7 @@ async function restart(plane, fleet, n) {
   // cluster was down, or timed out (connectTimeout 10 s). CONNACK refusals are `refused`.
   out.restartClosedBeforeConnect = after.closedBeforeConnect - before.closedBeforeConnect;
   out.restartRefused = after.refused - before.refused;
-  out.restartClusterRssMb = Math.round((procUsage(plane.cluster.child.pid)?.rssBytes ?? 0) / 1048576);
+  out.restartClusterRssMb = Math.round((treeUsage(plane.cluster.child.pid)?.rssBytes ?? 0) / 1048576);
   return out;
 }
 

@@ -6,7 +6,7 @@
  */
 'use strict';
 const { fork, spawn } = require('node:child_process');
-const { createWriteStream, mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { freePort, sleep, stopTier: stopProcess } = require('./tiers');
@@ -38,6 +38,41 @@ function procUsage(pid) {
   } catch {
     return undefined;
   }
+}
+
+/** The pids whose parent is `pid` (the cluster's broker workers, MQTT_BROKER_WORKERS). */
+function childPids(pid) {
+  const out = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) {
+      continue;
+    }
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) {
+        out.push(Number(entry));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** procUsage of a process and its children together (the cluster with its broker workers). */
+function treeUsage(pid) {
+  const own = procUsage(pid);
+  if (own === undefined) {
+    return undefined;
+  }
+  for (const child of childPids(pid)) {
+    const u = procUsage(child);
+    if (u !== undefined) {
+      own.cpuSeconds += u.cpuSeconds;
+      own.rssBytes += u.rssBytes;
+    }
+  }
+  return own;
 }
 
 async function waitUntil(what, probe, timeoutMs) {
@@ -272,4 +307,4 @@ async function scrape(plane, names) {
   return out;
 }
 
-module.exports = { startControlPlane, startFleet, health, scrape, procUsage, waitUntil, sleep };
+module.exports = { startControlPlane, startFleet, health, scrape, procUsage, treeUsage, waitUntil, sleep };

@@ -21,9 +21,13 @@ function dial(host: string, port: number): Promise<Socket | Error> {
  * Variations of the assessment's broker probes that the hardening suite does not name, over real
  * MQTT to the in-process broker with its defaults: another node's client id without its password,
  * wildcard and `$SYS` subscriptions, a will aimed at another node, a CONNECT length sent slowly,
- * and where the broker listens.
+ * and where the broker listens. Run twice: aedes in the cluster's process, and in two broker
+ * workers (MQTT_BROKER_WORKERS), where logins are judged by the cluster over IPC.
  */
-describe('the in-process broker: identities and what reaches whom', () => {
+describe.each([
+  ['in the cluster process', 0],
+  ['in 2 broker workers', 2],
+])('the in-process broker (%s): identities and what reaches whom', (_mode, mqttBrokerWorkers) => {
   let stand: Stand | undefined;
   let cluster: ClusterHandle;
   const clients: NodeClient[] = [];
@@ -39,7 +43,10 @@ describe('the in-process broker: identities and what reaches whom', () => {
 
   beforeAll(async () => {
     // No MQTT_HOST given: the embedded default.
-    stand = await startStand({ token: 'broker-identity-token', config: { clusterName: 'broker-identity' } });
+    stand = await startStand({
+      token: 'broker-identity-token',
+      config: { clusterName: 'broker-identity', mqttBrokerWorkers },
+    });
     ({ cluster } = stand);
   });
 

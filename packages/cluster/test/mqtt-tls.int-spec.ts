@@ -85,42 +85,49 @@ describe('MQTT over TLS', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('in-process broker: MQTTS only, nodes told so, a certificate of another CA refused', async () => {
-    const cluster = await startCluster(
-      {
-        ...(await baseConfig()),
-        mqttTlsCertFile: pki.serverCert,
-        mqttTlsKeyFile: pki.serverKey,
-        mqttCaFile: pki.caCert,
-      },
-      log,
-    );
-    try {
-      const reg = await joinNode(cluster, 'tls-edge');
-      expect(reg.MQTT_BROKER_TLS).toBe(true);
-      const node = await NodeClient.connect(cluster.mqttPort, reg, {
-        protocol: 'mqtts',
-        ca: readFileSync(pki.caCert),
-        rejectUnauthorized: true,
-      });
-      open.push(node.client);
-      await node.subscribeControl();
-      await node.heartbeat();
-      await waitFor('control/sync over MQTTS', () => node.on('control/sync')[0]);
+  it.each([
+    ['in the cluster process', 0],
+    ['in 2 broker workers', 2],
+  ])(
+    'in-process broker (%s): MQTTS only, nodes told so, a certificate of another CA refused',
+    async (_mode, workers) => {
+      const cluster = await startCluster(
+        {
+          ...(await baseConfig()),
+          mqttBrokerWorkers: workers,
+          mqttTlsCertFile: pki.serverCert,
+          mqttTlsKeyFile: pki.serverKey,
+          mqttCaFile: pki.caCert,
+        },
+        log,
+      );
+      try {
+        const reg = await joinNode(cluster, 'tls-edge');
+        expect(reg.MQTT_BROKER_TLS).toBe(true);
+        const node = await NodeClient.connect(cluster.mqttPort, reg, {
+          protocol: 'mqtts',
+          ca: readFileSync(pki.caCert),
+          rejectUnauthorized: true,
+        });
+        open.push(node.client);
+        await node.subscribeControl();
+        await node.heartbeat();
+        await waitFor('control/sync over MQTTS', () => node.on('control/sync')[0]);
 
-      // A node trusting another CA does not accept this broker.
-      const stranger = await dialTls(cluster.mqttPort, other.caCert, reg);
-      expect(stranger).toEqual(expect.stringMatching(/certificate/i));
-      // Plain MQTT is not offered on the TLS port: a CONNECT in the clear gets the socket closed.
-      const socket = connect(cluster.mqttPort, '127.0.0.1');
-      const closed = new Promise((resolve) => socket.once('close', () => resolve(true)));
-      socket.on('error', () => undefined);
-      socket.write(Buffer.from([0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x00]));
-      expect(await closed).toBe(true);
-    } finally {
-      await cluster.stop();
-    }
-  });
+        // A node trusting another CA does not accept this broker.
+        const stranger = await dialTls(cluster.mqttPort, other.caCert, reg);
+        expect(stranger).toEqual(expect.stringMatching(/certificate/i));
+        // Plain MQTT is not offered on the TLS port: a CONNECT in the clear gets the socket closed.
+        const socket = connect(cluster.mqttPort, '127.0.0.1');
+        const closed = new Promise((resolve) => socket.once('close', () => resolve(true)));
+        socket.on('error', () => undefined);
+        socket.write(Buffer.from([0x10, 0x0c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x00]));
+        expect(await closed).toBe(true);
+      } finally {
+        await cluster.stop();
+      }
+    },
+  );
 
   describe('Mosquitto with an MQTTS listener and dynamic security', () => {
     let mosquitto: ChildProcess;

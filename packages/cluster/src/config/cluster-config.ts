@@ -119,6 +119,12 @@ export class ClusterConfig {
   @Setting('CLUSTER_OVERLOAD_LOOP_DELAY_MS', millis(1, 60_000)) overloadLoopDelayMs = 100;
   /** Broker connections accepted per second (bursts of as many); more wait briefly, then are closed. */
   @Setting('MQTT_CONNECT_RATE', int(1, 1_000_000)) mqttConnectRate = 500;
+  /**
+   * Broker worker processes behind the in-process broker's listener (0: aedes runs in the cluster's
+   * own process). Each holds its share of the node connections: past one process's file-descriptor
+   * limit (and one core) a cluster holds more nodes with more workers (issue 14; ~20,000 each here).
+   */
+  @Setting('MQTT_BROKER_WORKERS', int(0, 64)) mqttBrokerWorkers = 0;
   /** Node registrations admitted per second from all addresses together (429 past it). */
   @Setting('REGISTER_ADMISSION_RATE', int(1, 1_000_000)) registerAdmissionRate = 500;
   @Setting('LOG_LEVEL', oneOf(LOG_LEVELS)) logLevel: (typeof LOG_LEVELS)[number] = 'info';
@@ -167,6 +173,9 @@ function checkTogether(c: ClusterConfig): void {
   }
   if (c.mqttDynsec && (c.mqttUrl === undefined || c.mqttUsername === undefined)) {
     throw new ConfigError('MQTT_DYNSEC', 'needs MQTT_URL and MQTT_USERNAME (the broker admin login)');
+  }
+  if (c.mqttBrokerWorkers > 0 && c.mqttUrl !== undefined) {
+    throw new ConfigError('MQTT_BROKER_WORKERS', 'is for the in-process broker: must be 0 with MQTT_URL');
   }
   if (c.mqttDynsec && c.mqttNodeUsername !== undefined) {
     throw new ConfigError('MQTT_NODE_USERNAME', 'must be unset with MQTT_DYNSEC: every node gets its own login');

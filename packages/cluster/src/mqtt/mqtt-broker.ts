@@ -2,19 +2,18 @@ import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
-import { createBroker, type AuthenticateError, type Client } from 'aedes';
-import type Aedes from 'aedes';
 import type { Logger } from 'pino';
 import { CLUSTER_CONFIG, CLUSTER_LOGGER } from '../common/tokens';
 import type { ClusterConfig } from '../config/cluster-config';
 import { NodesService } from '../nodes/nodes.service';
 import { NodeSessions } from '../nodes/node-sessions';
-import { boundClientId, mayPublish, mayReceive, maySubscribe, type MqttUser } from './mqtt-acl';
-import { gatedConnection, PacketSizeGate } from './mqtt-packet-gate';
+import type { MqttUser } from './mqtt-acl';
 import { MqttAccess } from './mqtt-access';
 import { constantTimeEqual } from '../common/secrets';
 import { Clock } from '../common/clock';
-import { ConnectionAdmission } from './connection-admission';
+import { ConnectionAdmission, type AdmittedSocket } from './connection-admission';
+import { BrokerCore } from './broker-core';
+import { BrokerShards } from './broker-shards';
 
 /**
  * Pending TCP connections the kernel holds for the broker (capped by net.core.somaxconn). Node's
@@ -24,36 +23,44 @@ import { ConnectionAdmission } from './connection-admission';
  */
 const LISTEN_BACKLOG = 8192;
 
-/** MQTT CONNACK return code 4 (MQTT 3.1.1): bad user name or password. */
-const BAD_USERNAME_OR_PASSWORD = 4;
-/**
- * Largest CONNECT (and anything pipelined behind it) before a login succeeded: client id, user
- * name, password and a will fit easily; what is larger is not a node.
- */
-export const MAX_UNAUTHENTICATED_PACKET_BYTES = 16 * 1024;
-/** In-process deliveries acknowledged synchronously in a row before one yields to the event loop. */
-const LOCAL_SYNC_BURST = 64;
-/** What a connection may have waiting to be sent before it counts as stalled (see gatedConnection). */
-const MIN_SEND_BUFFER_BYTES = 4 * 1024 * 1024;
+/** A connection as the limits and the admission line see it: a socket here, or one a broker worker holds. */
+export interface BrokerConnection extends AdmittedSocket {
+  /** Once, when the connection is gone (it frees its place in the limits then). */
+  onClose(listener: () => void): void;
+}
+
+/** Where node messages come from and commands go: this process's broker, or the broker workers. */
+export interface BrokerSink {
+  subscribeLocal(filters: readonly string[], handler: (topic: string, payload: Buffer) => void): Promise<void>;
+  publishLocal(topic: string, payload: Buffer): Promise<void>;
+  close(): Promise<void>;
+}
+
+function socketConnection(socket: Socket): BrokerConnection {
+  return {
+    get destroyed() {
+      return socket.destroyed;
+    },
+    destroy: () => socket.destroy(),
+    on: (event, listener) => socket.on(event, listener),
+    onClose: (listener) => socket.once('close', listener),
+  };
+}
 
 /**
- * The in-process broker (aedes) for the embedded and single-host setups. Every client must log in;
- * what it may publish and subscribe to is decided by the pure ACL in `mqtt-acl.ts`.
+ * The cluster's own broker, for the embedded and single-host setups: one listener with the
+ * connection limits and the admission line in front, and behind it aedes in this process or, with
+ * MQTT_BROKER_WORKERS, in that many broker worker processes (`broker-shards.ts`), which carry past
+ * what one process's file descriptors and one core allow.
  */
 @Injectable()
 export class MqttBroker {
   private readonly log: Logger;
-  private aedes: Aedes | undefined;
+  private sink: BrokerSink | undefined;
   private server: Server | undefined;
-  /** The identity each connection authenticated as; set in `authenticate`, read by the ACL hooks. */
-  private readonly users = new WeakMap<Client, MqttUser>();
   /** Open sockets per remote address, for the per-address limit. */
   private readonly perAddress = new Map<string, number>();
   private open = 0;
-  /** Deliveries to in-process subscribers, to bound how deep aedes's queue recurses. */
-  private localDepth = 0;
-  /** Each connection's size gate, so a successful login can raise its limit. */
-  private readonly gates = new WeakMap<object, PacketSizeGate>();
   /** Connection admission (MQTT_CONNECT_RATE): a mass reconnect is let in at a pace the broker can answer. */
   private readonly admission: ConnectionAdmission;
 
@@ -70,83 +77,46 @@ export class MqttBroker {
   }
 
   async start(): Promise<number> {
-    const aedes = createBroker({
-      authenticate: (client, username, password, done) => {
-        const user = this.login(username, password?.toString('utf8'));
-        if (!user) {
-          this.log.warn({ clientId: client.id, username }, 'mqtt login refused');
-          const err: AuthenticateError = Object.assign(new Error('bad user name or password'), {
-            returnCode: BAD_USERNAME_OR_PASSWORD,
-          });
-          done(err, false);
-          return;
-        }
-        this.users.set(client, user);
-        // Before `registerClient` runs, so a taken-over id can only be the login's own.
-        client.id = boundClientId(user, client.id);
-        this.gates.get(client.conn)?.setLimit(this.config.mqttMaxPacketBytes);
-        done(null, true);
-      },
-      authorizePublish: (client, packet, done) => {
-        // A null client is the broker itself ($SYS heartbeats).
-        if (client === null) {
-          return done(null);
-        }
-        const user = this.users.get(client);
-        if (user && mayPublish(user, packet.topic)) {
-          return done(null);
-        }
-        this.log.warn({ clientId: client.id, topic: packet.topic }, 'mqtt publish refused');
-        done(new Error('publish not authorized'));
-      },
-      authorizeForward: (client, packet) => {
-        const user = this.users.get(client);
-        if (user && mayReceive(user, packet.topic)) {
-          return packet;
-        }
-        if (!packet.topic.startsWith('$SYS/')) {
-          this.log.warn({ clientId: client.id, topic: packet.topic }, 'mqtt delivery refused');
-        }
-        return undefined;
-      },
-      authorizeSubscribe: (client, sub, done) => {
-        const user = this.users.get(client);
-        if (user && maySubscribe(user, sub.topic)) {
-          return done(null, sub);
-        }
-        this.log.warn({ clientId: client.id, topic: sub.topic }, 'mqtt subscribe refused');
-        // A null subscription answers SUBACK 0x80 (failure) without dropping the connection.
-        done(null, null);
-      },
+    const { mqttTlsCertFile: certFile, mqttTlsKeyFile: keyFile, mqttBrokerWorkers: workers } = this.config;
+    const tls = certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined;
+    const login = (username: string | undefined, password: string | undefined): MqttUser | undefined =>
+      this.login(username, password);
+    if (workers > 0) {
+      const shards = new BrokerShards(
+        {
+          workers,
+          port: this.config.mqttPort,
+          host: this.config.mqttHost,
+          backlog: LISTEN_BACKLOG,
+          maxPacketBytes: this.config.mqttMaxPacketBytes,
+          logLevel: this.config.logLevel,
+          tls,
+        },
+        this.log,
+        login,
+        (connection, address, proceed) => this.admit(connection, address, proceed),
+        this.sessions,
+      );
+      this.sink = shards;
+      return this.listening(await shards.start(), tls !== undefined);
+    }
+    const core = new BrokerCore(this.config.mqttMaxPacketBytes, this.log, {
+      login,
+      opened: (nodeId, session) => this.sessions.opened(nodeId, session),
+      closed: (nodeId, session) => this.sessions.closed(nodeId, session),
     });
-    // Who is connected as which node, for the registry (a name without a credential on record is
-    // not handed to a join token while its node is here). Registered once CONNACKed; gone on
-    // whichever of disconnect or socket close comes first.
-    aedes.on('client', (client) => {
-      const user = this.users.get(client);
-      if (user?.kind !== 'node') {
-        return;
-      }
-      this.sessions.opened(user.nodeId, client);
-      client.conn.once('close', () => this.sessions.closed(user.nodeId, client));
-    });
-    aedes.on('clientDisconnect', (client) => {
-      const user = this.users.get(client);
-      if (user?.kind === 'node') {
-        this.sessions.closed(user.nodeId, client);
-      }
-    });
-    aedes.on('clientError', (client, err) =>
-      this.log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'),
-    );
+    this.sink = core;
+    const accept = (socket: Socket): void => {
+      const address = socket.remoteAddress ?? 'unknown';
+      // Acks are small and answered one by one; without this Nagle holds each behind a delayed ACK.
+      socket.setNoDelay(true);
+      this.admit(socketConnection(socket), address, () => core.serve(socket, address));
+    };
     // MQTTS when the operator gave a certificate: plain MQTT is then not offered at all.
-    const { mqttTlsCertFile: certFile, mqttTlsKeyFile: keyFile } = this.config;
     const server =
-      certFile !== undefined && keyFile !== undefined
-        ? createTlsServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, (socket) =>
-            this.accept(aedes, socket),
-          )
-        : createServer((socket) => this.accept(aedes, socket));
+      tls !== undefined
+        ? createTlsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, accept)
+        : createServer(accept);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ port: this.config.mqttPort, host: this.config.mqttHost, backlog: LISTEN_BACKLOG }, () => {
@@ -157,94 +127,62 @@ export class MqttBroker {
     // Out of file descriptors (EMFILE) an accept fails with an 'error' on the server: unheard, it
     // would end the process. The connection is lost, the node retries; everyone else is served.
     server.on('error', (err: Error) => this.log.error({ err: err.message }, 'mqtt accept failed'));
-    this.aedes = aedes;
     this.server = server;
-    const port = (server.address() as AddressInfo).port;
+    return this.listening((server.address() as AddressInfo).port, tls !== undefined);
+  }
+
+  private listening(port: number, tls: boolean): number {
     this.access.setBrokerPort(port);
-    this.log.info({ port, host: this.config.mqttHost, tls: certFile !== undefined }, 'mqtt broker listening');
+    const workers = this.config.mqttBrokerWorkers;
+    this.log.info({ port, host: this.config.mqttHost, tls, workers }, 'mqtt broker listening');
     return port;
   }
 
-  /**
-   * Hands every message on `filters` to `handler` inside this process: what nodes publish reaches
-   * the cluster without a second MQTT client parsing it again over loopback TCP. Only messages
-   * the ACL let in (authorizePublish) are emitted; the next one waits until `handler` returns.
-   */
-  async subscribeLocal(filters: readonly string[], handler: (topic: string, payload: Buffer) => void): Promise<void> {
-    const aedes = this.started();
-    await Promise.all(
-      filters.map(
-        (filter) =>
-          new Promise<void>((resolve) =>
-            aedes.subscribe(
-              filter,
-              (packet, done) => {
-                try {
-                  handler(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
-                } finally {
-                  // Acknowledged synchronously, aedes's queue recurses into the next message: past
-                  // a few thousand queued that overflows the stack. Every so often, a fresh one.
-                  if (++this.localDepth % LOCAL_SYNC_BURST === 0) {
-                    setImmediate(done);
-                  } else {
-                    done();
-                  }
-                }
-              },
-              resolve,
-            ),
-          ),
-      ),
-    );
+  /** See BrokerCore.subscribeLocal: node messages, in this process, as the ACL let them in. */
+  subscribeLocal(filters: readonly string[], handler: (topic: string, payload: Buffer) => void): Promise<void> {
+    return this.started().subscribeLocal(filters, handler);
   }
 
   /** Publishes as the broker itself (QoS 1); delivery to each node still passes authorizeForward. */
   publishLocal(topic: string, payload: Buffer): Promise<void> {
-    const aedes = this.started();
-    return new Promise((resolve, reject) =>
-      aedes.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, (err) =>
-        err ? reject(err) : resolve(),
-      ),
-    );
+    return this.started().publishLocal(topic, payload);
   }
 
-  private started(): Aedes {
-    if (this.aedes === undefined) {
+  private started(): BrokerSink {
+    if (this.sink === undefined) {
       throw new Error('mqtt broker is not started');
     }
-    return this.aedes;
+    return this.sink;
   }
 
   async stop(): Promise<void> {
-    const { aedes, server } = this;
-    this.aedes = undefined;
+    const { sink, server } = this;
+    this.sink = undefined;
     this.server = undefined;
     this.admission.close();
-    if (aedes) {
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    // The broker first: it ends its clients, which the listener's close waits for.
+    if (sink) {
+      await sink.close();
     }
     if (server) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   }
 
-  /** Connection limits first, then the packet-size gate, then aedes. */
-  private accept(aedes: Aedes, socket: Socket): void {
-    const address = socket.remoteAddress ?? 'unknown';
+  /** Connection limits first, then the admission line, then `proceed` (the broker serves it). */
+  private admit(connection: BrokerConnection, address: string, proceed: () => void): void {
     const fromAddress = this.perAddress.get(address) ?? 0;
     const maxTotal = this.config.mqttMaxConnections;
     const maxPerAddress = this.config.mqttMaxConnectionsPerAddress;
-    if (this.open >= maxTotal || fromAddress >= maxPerAddress) {
+    if (this.sink === undefined || this.open >= maxTotal || fromAddress >= maxPerAddress) {
       this.log.warn({ address, open: this.open, fromAddress }, 'mqtt connection refused: limit reached');
-      socket.destroy();
+      connection.destroy();
       return;
     }
     // Counted from here, waiting or not: a queued connection holds a file descriptor too.
     this.open++;
-    // Acks are small and answered one by one; without this Nagle holds each behind a delayed ACK.
-    socket.setNoDelay(true);
     this.perAddress.set(address, fromAddress + 1);
-    socket.once('close', () => {
+    connection.onClose(() => {
       this.open--;
       const left = (this.perAddress.get(address) ?? 1) - 1;
       if (left <= 0) {
@@ -253,20 +191,7 @@ export class MqttBroker {
         this.perAddress.set(address, left);
       }
     });
-    this.admission.admit(socket, () => this.serve(aedes, socket, address));
-  }
-
-  private serve(aedes: Aedes, socket: Socket, address: string): void {
-    const gate = new PacketSizeGate(MAX_UNAUTHENTICATED_PACKET_BYTES);
-    const maxPacket = this.config.mqttMaxPacketBytes;
-    const conn = gatedConnection(
-      socket,
-      gate,
-      (reason) => this.log.warn({ address, reason }, 'mqtt connection dropped'),
-      Math.max(MIN_SEND_BUFFER_BYTES, 4 * maxPacket),
-    );
-    this.gates.set(conn, gate);
-    aedes.handle(conn);
+    this.admission.admit(connection, proceed);
   }
 
   private login(username: string | undefined, password: string | undefined): MqttUser | undefined {
