@@ -43,6 +43,13 @@ const VALIDATION = ['class-validator', 'class-transformer', 'validator'];
 /** Also absent when the engine is configured by its environment (no config file to parse). */
 const NOT_WITHOUT_A_FILE = ['yaml'];
 
+/** The V8 flags the systemd unit starts the engine with: the test runs the production shape. */
+async function unitNodeFlags(): Promise<string[]> {
+  const unit = await fs.readFile(path.join(REPO, 'packages/node-engine/deploy/canopy-node-engine.service'), 'utf8');
+  const execStart = /^ExecStart=\S+ (.*) \S+main\.js$/m.exec(unit)?.[1] ?? '';
+  return execStart.split(' ').filter((arg) => arg.startsWith('--'));
+}
+
 /** The package a loaded file belongs to (pnpm layout: the last `node_modules/<name>` wins). */
 function packageOf(file: string): string | undefined {
   const m = /.*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
@@ -97,7 +104,9 @@ describe('node engine footprint: what the running daemon has loaded', () => {
   });
 
   it('runs an instance without loading ssh2, gRPC, protobuf, worker timers, libphonenumber, ws, socks, tar-fs, yaml, class-validator or undici', async () => {
-    child = spawn(process.execPath, ['--require', path.join(dir, 'preload.js'), path.join(DIST, 'main.js')], {
+    const flags = await unitNodeFlags();
+    expect(flags).toContain('--lite-mode');
+    child = spawn(process.execPath, [...flags, '--require', path.join(dir, 'preload.js'), path.join(DIST, 'main.js')], {
       env: {
         PATH: process.env.PATH,
         LOG_LEVEL: 'warn',
