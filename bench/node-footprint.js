@@ -8,6 +8,11 @@
  *
  *   pnpm build && node bench/node-footprint.js [--seconds 60] [--instances 50]
  *
+ * In production shape (the V8 flags of packages/node-engine/deploy/canopy-node-engine.service):
+ *
+ *   ENGINE_NODE_FLAGS="--max-semi-space-size=1 --max-old-space-size=96 --optimize-for-size --lite-mode --no-expose-wasm" \
+ *     node bench/node-footprint.js --seconds 30
+ *
  * RSS is VmRSS from /proc/<pid>/status, sampled every 2 s; CPU is the utime+stime delta from
  * /proc/<pid>/stat over the window, as a percentage of one core.
  */

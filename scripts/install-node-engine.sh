@@ -96,8 +96,8 @@ cat >"$BIN" <<EOF
 # Canopy node engine launcher (installed by scripts/install-node-engine.sh).
 : "\${NODE_ENGINE_CONFIG:=$CONFIG}"
 export NODE_ENGINE_CONFIG
-# Smaller V8 young generation and old-space cap: about 10 MB less resident memory at idle.
-exec "$NODE_BIN" --max-semi-space-size=1 --max-old-space-size=96 --optimize-for-size "$APP/dist/main.js" "\$@"
+# V8 flags of packages/node-engine/deploy/canopy-node-engine.service (why: see there).
+exec "$NODE_BIN" --max-semi-space-size=1 --max-old-space-size=96 --optimize-for-size --lite-mode --no-expose-wasm "$APP/dist/main.js" "\$@"
 EOF
 chmod 755 "$BIN"
 

@@ -13,7 +13,12 @@ import * as path from 'node:path';
  *   builds (`buildImage` with version 2), which Canopy never starts;
  * - mqtt's `worker-timers` (@babel/runtime, fast-unique-numbers, broker-factory): browser keepalive
  *   timers; under Node.js mqtt takes its native timer;
- * - class-validator's `libphonenumber-js/max`: only for `@IsPhoneNumber`, which no schema class uses.
+ * - class-validator's `libphonenumber-js/max`: only for `@IsPhoneNumber`, which no schema class uses;
+ * - mqtt's WebSocket transport (`connect/ws.js`: ws) and SOCKS proxying (`connect/socks.js`: socks,
+ *   ip-address, smart-buffer): the engine dials `mqtt://` or `mqtts://` and sets no SOCKS proxy
+ *   (mqtt only takes one from MQTTJS_SOCKS_PROXY, then loads it on connect, as before);
+ * - dockerode's `tar-fs` (tar-stream, chownr, mkdirp-classic): only to pack a build context
+ *   (`buildImage`) or a `putArchive` directory, neither of which Canopy calls.
  *
  * Each is replaced in `require.cache`, before its parent loads it, by a stand-in whose functions
  * load the real module on their first call and forward to it: behaviour is unchanged, only the
@@ -21,11 +26,26 @@ import * as path from 'node:path';
  * When a path cannot be resolved (another version laid out differently, or a test runner with its
  * own module registry) nothing is deferred and the modules load eagerly, as before.
  */
-export const DEFERRED_MODULES: readonly { parent: string; file: string; shape: 'function' | readonly string[] }[] = [
+export interface DeferredModule {
+  parent: string;
+  /** Relative to the parent's main file; '' for the main file itself. */
+  file: string;
+  shape: Shape;
+}
+/**
+ * What the parent reads off the module at load time: one function, or an object of functions;
+ * `esModule` for TypeScript output its importer reads through `__importDefault` (`.default`).
+ */
+type Shape = 'function' | readonly string[] | { esModule: readonly string[] };
+
+export const DEFERRED_MODULES: readonly DeferredModule[] = [
   { parent: 'dockerode', file: 'session.js', shape: 'function' },
   { parent: 'docker-modem', file: 'ssh.js', shape: 'function' },
   { parent: 'worker-timers', file: '', shape: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] },
   { parent: 'libphonenumber-js/max', file: '', shape: ['parsePhoneNumber'] },
+  { parent: 'mqtt', file: 'lib/connect/ws.js', shape: ['streamBuilder', 'browserStreamBuilder'] },
+  { parent: 'mqtt', file: 'lib/connect/socks.js', shape: { esModule: ['default'] } },
+  { parent: 'tar-fs', file: '', shape: ['pack', 'extract'] },
 ];
 
 /** A property set on each stand-in module in `require.cache`. */
@@ -39,6 +59,8 @@ function resolveFrom(parent: string): string | undefined {
   const from: Record<string, string[]> = {
     dockerode: here,
     'docker-modem': [path.dirname(dockerode)],
+    'tar-fs': [path.dirname(dockerode)],
+    mqtt: here,
     'worker-timers': [path.dirname(require.resolve('mqtt', { paths: here }))],
     'libphonenumber-js/max': [path.dirname(require.resolve('class-validator', { paths: [schemaDir] }))],
   };
@@ -48,7 +70,7 @@ function resolveFrom(parent: string): string | undefined {
 
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 
-function defer(file: string, shape: 'function' | readonly string[]): void {
+function defer(file: string, shape: Shape): void {
   const cache = require.cache;
   if (cache[file] !== undefined || !existsSync(file)) {
     return;
@@ -72,8 +94,9 @@ function defer(file: string, shape: 'function' | readonly string[]): void {
       return load().apply(this, args);
     };
   } else {
+    const names = 'esModule' in shape ? shape.esModule : shape;
     stub.exports = Object.fromEntries(
-      shape.map((name) => [
+      names.map((name) => [
         name,
         function deferred(this: unknown, ...args: unknown[]): unknown {
           const fn = load()[name];
@@ -84,6 +107,9 @@ function defer(file: string, shape: 'function' | readonly string[]): void {
         },
       ]),
     );
+    if ('esModule' in shape) {
+      Object.defineProperty(stub.exports, '__esModule', { value: true });
+    }
   }
   cache[file] = stub;
 }

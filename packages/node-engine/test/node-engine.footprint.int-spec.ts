@@ -16,7 +16,25 @@ const DIST = path.join(REPO, 'packages/node-engine/dist');
  * Packages the engine must not load at idle (issue 14 §5, docs/benchmarks.md "Node footprint"):
  * each is megabytes of resident code behind a path Canopy never takes in normal operation.
  */
-const DEFERRED = ['ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs', 'worker-timers', 'libphonenumber-js'];
+const DEFERRED = [
+  'ssh2',
+  '@grpc/grpc-js',
+  '@grpc/proto-loader',
+  'protobufjs',
+  'worker-timers',
+  'libphonenumber-js',
+  'ws',
+  'socks',
+  'ip-address',
+  'smart-buffer',
+  'tar-fs',
+  'tar-stream',
+];
+/**
+ * Node's own modules behind the global `fetch` (undici, http2, web streams): about 9 MB resident
+ * once touched, so the engine registers over `node:http` (src/registration/http-post.ts).
+ */
+const NOT_LOADED_BUILTINS = ['internal/deps/undici/undici', 'http2'];
 /**
  * Loaded only to word a rejection: valid commands and desired state pass the accept-only check of
  * src/validation/node-inputs.ts (descriptions generated from the same classes).
@@ -24,6 +42,13 @@ const DEFERRED = ['ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs', '
 const VALIDATION = ['class-validator', 'class-transformer', 'validator'];
 /** Also absent when the engine is configured by its environment (no config file to parse). */
 const NOT_WITHOUT_A_FILE = ['yaml'];
+
+/** The V8 flags the systemd unit starts the engine with: the test runs the production shape. */
+async function unitNodeFlags(): Promise<string[]> {
+  const unit = await fs.readFile(path.join(REPO, 'packages/node-engine/deploy/canopy-node-engine.service'), 'utf8');
+  const execStart = /^ExecStart=\S+ (.*) \S+main\.js$/m.exec(unit)?.[1] ?? '';
+  return execStart.split(' ').filter((arg) => arg.startsWith('--'));
+}
 
 /** The package a loaded file belongs to (pnpm layout: the last `node_modules/<name>` wins). */
 function packageOf(file: string): string | undefined {
@@ -39,7 +64,8 @@ const PRELOAD = `
 process.on('SIGUSR2', () => {
   const file = process.env.MODULE_LIST_FILE;
   const real = Object.entries(require.cache).filter(([, m]) => m && !m.deferredUntilFirstUse);
-  require('node:fs').writeFileSync(file + '.tmp', JSON.stringify(real.map(([f]) => f)));
+  const builtins = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13));
+  require('node:fs').writeFileSync(file + '.tmp', JSON.stringify({ files: real.map(([f]) => f), builtins }));
   require('node:fs').renameSync(file + '.tmp', file);
 });
 `;
@@ -50,13 +76,13 @@ describe('node engine footprint: what the running daemon has loaded', () => {
   let dir: string;
   let child: ChildProcess | undefined;
 
-  const loadedPackages = async (): Promise<Set<string>> => {
+  const loadedModules = async (): Promise<{ packages: Set<string>; builtins: string[] }> => {
     const listFile = path.join(dir, 'modules.json');
     await fs.rm(listFile, { force: true });
     child!.kill('SIGUSR2');
     const text = await waitFor('the module list', () => fs.readFile(listFile, 'utf8').catch(() => undefined));
-    const files = JSON.parse(text) as string[];
-    return new Set(files.map(packageOf).filter((p): p is string => p !== undefined));
+    const { files, builtins } = JSON.parse(text) as { files: string[]; builtins: string[] };
+    return { packages: new Set(files.map(packageOf).filter((p): p is string => p !== undefined)), builtins };
   };
 
   beforeAll(async () => {
@@ -77,8 +103,10 @@ describe('node engine footprint: what the running daemon has loaded', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('runs an instance without loading ssh2, gRPC, protobuf, worker timers, libphonenumber, yaml or class-validator', async () => {
-    child = spawn(process.execPath, ['--require', path.join(dir, 'preload.js'), path.join(DIST, 'main.js')], {
+  it('runs an instance without loading ssh2, gRPC, protobuf, worker timers, libphonenumber, ws, socks, tar-fs, yaml, class-validator or undici', async () => {
+    const flags = await unitNodeFlags();
+    expect(flags).toContain('--lite-mode');
+    child = spawn(process.execPath, [...flags, '--require', path.join(dir, 'preload.js'), path.join(DIST, 'main.js')], {
       env: {
         PATH: process.env.PATH,
         LOG_LEVEL: 'warn',
@@ -103,10 +131,12 @@ describe('node engine footprint: what the running daemon has loaded', () => {
     const from = cluster.messages.length;
     await waitFor('a jobs report', () => cluster.jobReports(from)[0]);
 
-    const loaded = await loadedPackages();
+    const { packages: loaded, builtins } = await loadedModules();
     // The list is the real one: the engine's own working dependencies are in it.
     expect([...loaded]).toEqual(expect.arrayContaining(['dockerode', 'docker-modem', 'mqtt', 'pino']));
+    expect(builtins).toEqual(expect.arrayContaining(['http', 'net']));
     expect(DEFERRED.concat(NOT_WITHOUT_A_FILE, VALIDATION).filter((p) => loaded.has(p))).toEqual([]);
+    expect(NOT_LOADED_BUILTINS.filter((m) => builtins.includes(m))).toEqual([]);
   });
 });
 
@@ -161,5 +191,31 @@ describe('the deferred modules still work when they are used', () => {
       session(docker, undefined, (err) => console.log(JSON.stringify({ before, after: loaded('@grpc/grpc-js'), err: err && err.message })));
     `);
     expect(JSON.parse(stdout)).toEqual({ before: false, after: true, err: 'no daemon here' });
+  });
+
+  it("loads mqtt's WebSocket and SOCKS transports and dockerode's tar-fs when they are used", async () => {
+    const { stdout } = await script(`
+      const path = require('node:path');
+      const mqtt = require('mqtt');
+      const before = { ws: loaded('ws'), socks: loaded('socks'), tar: loaded('tar-stream') };
+      // Nothing listens on port 1: each client fails its connection and is closed.
+      const ws = mqtt.connect('ws://127.0.0.1:1', { reconnectPeriod: 0 });
+      ws.on('error', () => {});
+      const socks = mqtt.connect('mqtt://127.0.0.1:1', { reconnectPeriod: 0, socksProxy: 'socks5://127.0.0.1:1' });
+      socks.on('error', () => {});
+      const tar = require(require.resolve('tar-fs', { paths: [path.dirname(require.resolve('dockerode'))] }));
+      const pack = tar.pack(__dirname, { entries: ['package.json'] });
+      let bytes = 0;
+      pack.on('data', (b) => { bytes += b.length; });
+      pack.on('end', () => {
+        ws.end(true); socks.end(true);
+        console.log(JSON.stringify({ before, after: { ws: loaded('ws'), socks: loaded('socks'), tar: loaded('tar-stream') }, tarred: bytes > 512 }));
+      });
+    `);
+    expect(JSON.parse(stdout)).toEqual({
+      before: { ws: false, socks: false, tar: false },
+      after: { ws: true, socks: true, tar: true },
+      tarred: true,
+    });
   });
 });

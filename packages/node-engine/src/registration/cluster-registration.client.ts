@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { isValidNodeId } from '@canopy/schema/lite';
 import type { NodeRegisterRequest, NodeRegisterResponse } from '@canopy/schema';
 import { RegistrationRejectedError, RegistrationUnavailableError } from '../errors';
+import { postText, type HttpAnswer } from './http-post';
 
 export interface RegistrationTarget {
   clusterUrl: string;
@@ -85,14 +86,14 @@ async function registerOnce(
   request: NodeRegisterRequest,
   signal: AbortSignal,
 ): Promise<NodeRegisterResponse> {
-  let response: Response;
+  let response: HttpAnswer;
   try {
-    response = await fetch(`${target.clusterUrl}/api/node/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${target.nodeToken}` },
-      body: JSON.stringify(request),
-      signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
-    });
+    response = await postText(
+      `${target.clusterUrl}/api/node/register`,
+      { 'content-type': 'application/json', authorization: `Bearer ${target.nodeToken}` },
+      JSON.stringify(request),
+      AbortSignal.any([signal, AbortSignal.timeout(10_000)]),
+    );
   } catch (err) {
     if (signal.aborted) {
       throw err;
@@ -100,7 +101,7 @@ async function registerOnce(
     const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : undefined;
     throw new RegistrationUnavailableError(`cluster unreachable: ${cause ?? (err as Error).message}`);
   }
-  const text = await response.text().catch(() => '');
+  const text = response.text;
   const code = errorCode(text);
   // 429: the cluster's registration rate limit; waiting is exactly what heals it.
   // 409 NODE_CONNECTED: this name has no credential yet and the cluster still sees its previous
@@ -109,7 +110,7 @@ async function registerOnce(
   if (response.status >= 500 || response.status === 429 || retryable) {
     throw new RegistrationUnavailableError(`cluster answered ${response.status}: ${text.slice(0, 200)}`);
   }
-  if (!response.ok) {
+  if (response.status < 200 || response.status > 299) {
     const hint =
       response.status === 401 || response.status === 403
         ? ' (check NODE_TOKEN against the cluster join token)'
