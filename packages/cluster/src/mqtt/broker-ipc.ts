@@ -29,7 +29,8 @@ export type ToWorker =
   /** … or is to be closed unread. */
   | { t: 'refused'; id: number }
   | { t: 'login'; req: number; user: MqttUser | null }
-  | { t: 'publish'; topic: string; payload: Uint8Array }
+  /** Commands to publish, `[topic, payload]`, batched per turn of the cluster's event loop. */
+  | { t: 'publish'; batch: [string, Uint8Array][] }
   | { t: 'close'; sid: number }
   | { t: 'stop' };
 

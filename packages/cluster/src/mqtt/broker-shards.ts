@@ -6,6 +6,7 @@ import type { NodeSession, NodeSessions } from '../nodes/node-sessions';
 import type { BrokerConnection, BrokerSink } from './mqtt-broker';
 import type { MqttUser } from './mqtt-acl';
 import { asBuffer, type FromWorker, type ToWorker, type WorkerSettings } from './broker-ipc';
+import { RemoteConnection } from './remote-connection';
 
 /** After a worker died, how long before the next one starts (a crash loop must not spin). */
 const RESPAWN_MS = 1000;
@@ -17,32 +18,6 @@ export type ShardSettings = Omit<WorkerSettings, 'index'> & { workers: number };
 /** Where the cluster decides on a connection a worker accepted: the limits and the admission line. */
 export type Admit = (connection: BrokerConnection, address: string, proceed: () => void) => void;
 
-/** A connection a worker holds, as the limits and the admission line see it. */
-class RemoteConnection implements BrokerConnection {
-  destroyed = false;
-  private readonly closeListeners: (() => void)[] = [];
-  constructor(private readonly refuse: () => void) {}
-  destroy(): void {
-    if (!this.destroyed) {
-      this.refuse();
-      this.gone();
-    }
-  }
-  on(): this {
-    // A waiting connection's errors are the worker's to handle; it reports the close.
-    return this;
-  }
-  onClose(listener: () => void): void {
-    this.closeListeners.push(listener);
-  }
-  gone(): void {
-    this.destroyed = true;
-    for (const listener of this.closeListeners.splice(0)) {
-      listener();
-    }
-  }
-}
-
 /** One broker worker process and what the cluster knows of it. */
 interface Shard {
   index: number;
@@ -51,6 +26,9 @@ interface Shard {
   readonly conns: Map<number, RemoteConnection>;
   /** Its node sessions as the registry holds them. */
   readonly sessions: Map<number, { nodeId: string; session: NodeSession }>;
+  /** Commands waiting for this turn's batch, and who waits for them to be written. */
+  outbox: [string, Buffer][];
+  sent: (() => void)[];
 }
 
 /** The compiled worker; under ts-jest (src) the built one beside it in dist. */
@@ -75,6 +53,8 @@ export class BrokerShards implements BrokerSink {
   private handler: (topic: string, payload: Buffer) => void = () => undefined;
   private filters: readonly string[] | undefined;
   private stopping = false;
+  /** The workers holding a session of each node: commands go only there. */
+  private readonly holders = new Map<string, Map<Shard, number>>();
   private port: number;
   private readonly log: Logger;
 
@@ -91,9 +71,10 @@ export class BrokerShards implements BrokerSink {
 
   /** Starts every worker; resolves with the port they listen on once each is ready. */
   async start(): Promise<number> {
-    cluster.setupPrimary({ exec: workerEntry(), serialization: 'advanced', silent: false });
-    // Shared socket, accepted in the workers: round-robin would accept here and pass each socket on.
+    // Shared socket, accepted in the workers: round-robin would accept here and pass each socket on
+    // (one handle per IPC round trip, far too slow for a fleet reconnecting). Frozen by setupPrimary.
     cluster.schedulingPolicy = cluster.SCHED_NONE;
+    cluster.setupPrimary({ exec: workerEntry(), serialization: 'advanced', silent: false });
     // The first worker binds (port 0: a free one); the others then share that socket.
     await this.spawn(0);
     await Promise.all(Array.from({ length: this.settings.workers - 1 }, (_, i) => this.spawn(i + 1)));
@@ -106,14 +87,36 @@ export class BrokerShards implements BrokerSink {
     await Promise.all(this.shards.map((shard) => this.subscribe(shard)));
   }
 
-  /** To every worker: only the one holding the node's session delivers it (its ACL decides as ever). */
-  async publishLocal(topic: string, payload: Buffer): Promise<void> {
-    const message: ToWorker = { t: 'publish', topic, payload };
-    await Promise.all(
-      this.shards
-        .filter((s) => s.ready)
-        .map((s) => new Promise<void>((resolve) => s.worker.send(message, () => resolve()))),
-    );
+  /**
+   * To the worker(s) holding the node's session, batched per turn; to every worker when none is
+   * known (its persistent session may be queued anywhere): each worker's ACL still decides.
+   */
+  publishLocal(topic: string, payload: Buffer): Promise<void> {
+    const nodeId = topic.split('/', 2)[1] ?? '';
+    const holding = this.holders.get(nodeId);
+    const targets = holding !== undefined ? [...holding.keys()] : this.shards.filter((s) => s.ready);
+    return Promise.all(targets.map((shard) => this.enqueue(shard, topic, payload))).then(() => undefined);
+  }
+
+  private enqueue(shard: Shard, topic: string, payload: Buffer): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (shard.outbox.length === 0) {
+        setImmediate(() => this.flush(shard));
+      }
+      shard.outbox.push([topic, payload]);
+      shard.sent.push(resolve);
+    });
+  }
+
+  private flush(shard: Shard): void {
+    const batch = shard.outbox.splice(0);
+    const sent = shard.sent.splice(0);
+    const done = (): void => sent.forEach((resolve) => resolve());
+    if (batch.length === 0 || !shard.worker.isConnected()) {
+      // A worker gone meanwhile: its nodes reconnect elsewhere and resync.
+      return done();
+    }
+    shard.worker.send({ t: 'publish', batch } satisfies ToWorker, done);
   }
 
   async close(): Promise<void> {
@@ -135,7 +138,7 @@ export class BrokerShards implements BrokerSink {
 
   private spawn(index: number): Promise<void> {
     const worker = cluster.fork();
-    const shard: Shard = { index, worker, ready: false, conns: new Map(), sessions: new Map() };
+    const shard: Shard = { index, worker, ready: false, conns: new Map(), sessions: new Map(), outbox: [], sent: [] };
     this.shards[index] = shard;
     return new Promise<void>((resolve, reject) => {
       worker.on('message', (message: FromWorker) => {
@@ -215,6 +218,7 @@ export class BrokerShards implements BrokerSink {
       case 'opened': {
         const session: NodeSession = { close: () => this.send(shard, { t: 'close', sid: message.sid }) };
         shard.sessions.set(message.sid, { nodeId: message.nodeId, session });
+        this.hold(message.nodeId, shard, 1);
         this.registry.opened(message.nodeId, session);
         return;
       }
@@ -222,6 +226,7 @@ export class BrokerShards implements BrokerSink {
         const known = shard.sessions.get(message.sid);
         if (known !== undefined) {
           shard.sessions.delete(message.sid);
+          this.hold(known.nodeId, shard, -1);
           this.registry.closed(known.nodeId, known.session);
         }
         return;
@@ -241,9 +246,26 @@ export class BrokerShards implements BrokerSink {
     }
     shard.conns.clear();
     for (const { nodeId, session } of shard.sessions.values()) {
+      this.hold(nodeId, shard, -1);
       this.registry.closed(nodeId, session);
     }
     shard.sessions.clear();
+  }
+
+  /** Counts a node's open sessions per worker (a node may hold two while it reconnects). */
+  private hold(nodeId: string, shard: Shard, delta: 1 | -1): void {
+    const counts = this.holders.get(nodeId) ?? new Map<Shard, number>();
+    const left = (counts.get(shard) ?? 0) + delta;
+    if (left > 0) {
+      counts.set(shard, left);
+    } else {
+      counts.delete(shard);
+    }
+    if (counts.size > 0) {
+      this.holders.set(nodeId, counts);
+    } else {
+      this.holders.delete(nodeId);
+    }
   }
 
   private send(shard: Shard, message: ToWorker): void {

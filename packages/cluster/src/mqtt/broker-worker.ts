@@ -5,7 +5,7 @@ import { LOG_REDACTION } from '@canopy/schema';
 import pino, { type Logger } from 'pino';
 import type { NodeSession } from '../nodes/node-sessions';
 import { BrokerCore } from './broker-core';
-import type { FromWorker, ToWorker, WorkerSettings } from './broker-ipc';
+import { asBuffer, type FromWorker, type ToWorker, type WorkerSettings } from './broker-ipc';
 import type { MqttUser } from './mqtt-acl';
 
 /**
@@ -72,9 +72,11 @@ class BrokerWorker {
         this.logins.delete(message.req);
         return;
       case 'publish':
-        void this.started()
-          .publishLocal(message.topic, Buffer.from(message.payload))
-          .catch((err: Error) => this.log.warn({ topic: message.topic, err: err.message }, 'command not published'));
+        for (const [topic, payload] of message.batch) {
+          void this.started()
+            .publishLocal(topic, asBuffer(payload))
+            .catch((err: Error) => this.log.warn({ topic, err: err.message }, 'command not published'));
+        }
         return;
       case 'close':
         this.sessions.get(message.sid)?.close();
