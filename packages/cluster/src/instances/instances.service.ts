@@ -265,9 +265,11 @@ export class InstancesService {
 
   /** Aggregates for the root's scheduler, plus every node as an aerOS IE (SPEC §5). */
   resources(): ClusterResourcesDto {
-    return {
-      ...aggregateResources(this.nodes.list(), this.scheduling.reserved),
-      infrastructureElements: this.nodes.infrastructureElements(),
-    };
+    return { ...this.capacity(), infrastructureElements: this.nodes.infrastructureElements() };
+  }
+
+  /** The aggregates alone (`/metrics`): without building up to 1,000 IE documents per call. */
+  capacity(): ReturnType<typeof aggregateResources> {
+    return aggregateResources(this.nodes.list(), this.scheduling.reserved);
   }
 }

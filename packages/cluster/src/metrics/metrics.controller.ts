@@ -79,7 +79,7 @@ export class MetricsController {
       labelNames: ['resource'],
       registers: [this.registry],
       collect() {
-        const r = instances.resources();
+        const r = instances.capacity();
         this.set({ resource: 'cpu_millis' }, r.cpuMillisFree);
         this.set({ resource: 'memory_mb' }, r.memoryMbFree);
         this.set({ resource: 'gpus' }, r.gpusFree);
@@ -91,7 +91,7 @@ export class MetricsController {
       labelNames: ['resource'],
       registers: [this.registry],
       collect() {
-        const r = instances.resources();
+        const r = instances.capacity();
         this.set({ resource: 'cpu_millis' }, r.cpuMillisTotal);
         this.set({ resource: 'memory_mb' }, r.memoryMbTotal);
       },
