@@ -85,7 +85,8 @@ async function runOne(n) {
           registeredAll = Date.now();
         }
         const h = await health(plane);
-        return h.body.activeNodes >= n ? Date.now() : undefined;
+        // Nodes whose registration answer was lost cannot join (see nameTakenAfterRetry).
+        return h.body.activeNodes >= n - s.nameTakenAfterRetry ? Date.now() : undefined;
       },
       JOIN_TIMEOUT_S * 1000,
     ).catch((err) => {
@@ -163,6 +164,7 @@ async function runOne(n) {
     row.fleetConnected = f1.connected;
     row.refused = f1.refused;
     row.registerRetries = f1.registerRetries;
+    row.nameTakenAfterRetry = f1.nameTakenAfterRetry;
     row.closedBeforeConnect = f1.closedBeforeConnect;
     row.paced = f1.paced;
     row.intervals = f1.intervals;

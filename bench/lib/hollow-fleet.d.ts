@@ -44,6 +44,8 @@ export interface FleetStats {
   registered: number;
   connected: number;
   registerRetries: number;
+  /** Retries answered 409 NODE_NAME_TAKEN (an earlier attempt's answer was lost); those nodes gave up. */
+  nameTakenAfterRetry: number;
   refused: number;
   paced: number;
   closedBeforeConnect: number;

@@ -244,6 +244,7 @@ function startFleet(plane, { nodes, workers = 2, intervalMs = 2000, instances = 
         connected: sum('connected'),
         connects: sum('connected'),
         registerRetries: sum('registerRetries'),
+        nameTakenAfterRetry: sum('nameTakenAfterRetry'),
         refused: sum('refused'),
         paced: sum('paced'),
         closedBeforeConnect: sum('closedBeforeConnect'),

@@ -29,6 +29,8 @@ const counters = {
   published: 0,
   commands: 0,
   closedBeforeConnect: 0,
+  /** Retries answered 409 NODE_NAME_TAKEN: an earlier attempt registered the name, its answer was lost. */
+  nameTakenAfterRetry: 0,
 };
 const registeredAt = [];
 
@@ -140,6 +142,12 @@ async function register(node) {
       node.host = reply.MQTT_BROKER_HOST ?? new URL(options.clusterUrl).hostname;
       counters.registered++;
       registeredAt.push(Date.now());
+      return;
+    }
+    if (status === 409 && delay > 250 && text.includes('NODE_NAME_TAKEN')) {
+      // Our own earlier attempt took the name (answered after our timeout): a real engine is now
+      // refused until the operator resets its credential. Counted, and this node gives up.
+      counters.nameTakenAfterRetry++;
       return;
     }
     if (status >= 400 && status < 500 && status !== 429) {
