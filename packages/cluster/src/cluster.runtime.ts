@@ -6,11 +6,13 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { Clock } from './common/clock';
 import { CLUSTER_CONFIG, CLUSTER_LOGGER } from './common/tokens';
 import type { ClusterConfig } from './config/cluster-config';
 import { InstancesService } from './instances/instances.service';
 import { NodeLossService } from './instances/node-loss.service';
 import { NodeMessagesService } from './instances/node-messages.service';
+import { SyncRotation } from './instances/sync-rotation';
 import { MessageBus } from './mqtt/message-bus.port';
 import { BrokerCredentials } from './mqtt/broker-credentials.port';
 import { MqttAccess } from './mqtt/mqtt-access';
@@ -44,6 +46,7 @@ export class ClusterRuntime implements OnApplicationBootstrap, BeforeApplication
     private readonly bus: MessageBus,
     private readonly rootLink: RootLinkService,
     private readonly pace: ReportPaceService,
+    private readonly clock: Clock,
   ) {
     this.log = logger.child({ component: 'runtime' });
   }
@@ -70,13 +73,26 @@ export class ClusterRuntime implements OnApplicationBootstrap, BeforeApplication
           this.nodeLoss.nodeDeclaredLost(nodeId);
         }
       }, livenessTickMs(this.config.nodeLivenessMs)),
-      setInterval(() => {
-        this.nodeLoss.retryStranded();
-        this.instances.syncActiveNodes();
-      }, this.config.syncIntervalMs),
+      setInterval(() => this.nodeLoss.retryStranded(), this.config.syncIntervalMs),
+      this.resyncTimer(),
     );
     this.rootLink.start();
     this.log.info({ clusterName: this.config.clusterName, rootUrl: this.config.rootUrl }, 'cluster started');
+  }
+
+  /**
+   * The full resync, an even slice of the nodes per tick (see {@link SyncRotation}). Each node gets
+   * it every SYNC_INTERVAL_MS at the configured report pace, and proportionally less often while the
+   * cluster sheds load by asking nodes to report less often: a resync is a message per node too.
+   */
+  private resyncTimer(): NodeJS.Timeout {
+    const tickMs = Math.min(1000, this.config.syncIntervalMs);
+    const rotation = new SyncRotation(tickMs);
+    return setInterval(() => {
+      const slowdown = Math.max(1, this.pace.intervalMs / this.config.nodeReportIntervalMs);
+      const periodMs = Math.round(this.config.syncIntervalMs * slowdown);
+      this.instances.syncNodes(rotation.due(this.clock.now(), periodMs, () => this.nodes.nodeIds()));
+    }, tickMs);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

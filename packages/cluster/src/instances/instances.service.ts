@@ -252,9 +252,12 @@ export class InstancesService {
     this.book.send(NodeTopics.sync(nodeId), command);
   }
 
-  syncActiveNodes(): void {
-    for (const nodeId of this.nodes.activeIds()) {
-      this.syncNode(nodeId);
+  /** The periodic resync's share: each of these nodes that is active gets its full desired set. */
+  syncNodes(nodeIds: readonly string[]): void {
+    for (const nodeId of nodeIds) {
+      if (this.nodes.isActive(nodeId)) {
+        this.syncNode(nodeId);
+      }
     }
   }
 
@@ -270,6 +273,6 @@ export class InstancesService {
 
   /** The aggregates alone (`/metrics`): without building up to 1,000 IE documents per call. */
   capacity(): ReturnType<typeof aggregateResources> {
-    return aggregateResources(this.nodes.list(), this.scheduling.reserved);
+    return aggregateResources(this.nodes, this.scheduling.reserved);
   }
 }

@@ -34,7 +34,7 @@ export class MetricsController {
       registers: [this.registry],
       collect() {
         const all = nodes.size;
-        const active = nodes.activeIds().length;
+        const active = nodes.countActive();
         this.set({ active: 'true' }, active);
         this.set({ active: 'false' }, all - active);
       },

@@ -163,7 +163,7 @@ export class NodesService {
 
   /**
    * Nodes active as of the last liveness check (at most a quarter of NODE_LIVENESS_MS old), in
-   * O(1); `activeIds()` is the exact, O(n) answer.
+   * O(1); `countActive()` is the exact, O(active) answer.
    */
   get activeCount(): number {
     return this.liveness.activeCount;
@@ -262,19 +262,23 @@ export class NodesService {
       domain: this.domain,
       fallbackLocation: this.config.clusterLocation,
     };
-    const all = [...this.nodes.values()];
-    if (all.length > MAX_INFRASTRUCTURE_ELEMENTS_PER_CLUSTER && !this.warnedIeCap) {
+    if (this.nodes.size > MAX_INFRASTRUCTURE_ELEMENTS_PER_CLUSTER && !this.warnedIeCap) {
       this.warnedIeCap = true;
       this.log.warn(
-        { nodes: all.length, reported: MAX_INFRASTRUCTURE_ELEMENTS_PER_CLUSTER },
+        { nodes: this.nodes.size, reported: MAX_INFRASTRUCTURE_ELEMENTS_PER_CLUSTER },
         'more nodes than infrastructure elements the root accepts; reporting the first',
       );
     }
-    return all
-      .slice(0, MAX_INFRASTRUCTURE_ELEMENTS_PER_CLUSTER)
-      .map((n) =>
-        buildInfrastructureElement(n, { active: this.isActive(n.id), info: this.liveness.state(n.id)?.info }, context),
-      );
+    // Stops at the cap: at 50,000 nodes a copy of all of them every few seconds was a cost of its own.
+    const elements: InfrastructureElement[] = [];
+    for (const n of this.nodes.values()) {
+      if (elements.length === MAX_INFRASTRUCTURE_ELEMENTS_PER_CLUSTER) {
+        break;
+      }
+      const state = { active: this.isActive(n.id), info: this.liveness.state(n.id)?.info };
+      elements.push(buildInfrastructureElement(n, state, context));
+    }
+    return elements;
   }
 
   /** Seconds since each active node's last heartbeat: mean and max (for `/metrics`). */
@@ -283,8 +287,29 @@ export class NodesService {
     return { mean: mean / 1000, max: max / 1000 };
   }
 
-  activeIds(): string[] {
-    return [...this.nodes.keys()].filter((id) => this.isActive(id));
+  /**
+   * Each node active now with its last heartbeat, in O(active), copying no record: the aggregates
+   * for the root and `/metrics` read this every few seconds.
+   */
+  forEachActive(visit: (node: NodeRecord, live: NodeLiveState) => void): void {
+    this.liveness.forEachActive(this.clock.now(), (nodeId, live) => {
+      const node = this.nodes.get(nodeId);
+      if (node !== undefined) {
+        visit(node, live);
+      }
+    });
+  }
+
+  /** The exact number of nodes active now (`activeCount` is as of the last liveness check). */
+  countActive(): number {
+    let n = 0;
+    this.forEachActive(() => n++);
+    return n;
+  }
+
+  /** Registered node ids, oldest registration first, as a copy (one per resync round, not per tick). */
+  nodeIds(): string[] {
+    return [...this.nodes.keys()];
   }
 }
 

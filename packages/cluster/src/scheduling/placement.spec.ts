@@ -1,7 +1,7 @@
 import { InstanceStatus, type InstanceSpecDto } from '@canopy/schema';
 import { aggregateResources, failureStatus, toCandidate, toPlacementRequest, toPolicy } from './placement';
 import { instanceSpec } from '@canopy/testing';
-import { nodeView as node } from '../../test/support/node-view';
+import { activeNodes, nodeView as node } from '../../test/support/node-view';
 
 function spec(overrides: Partial<InstanceSpecDto> = {}): InstanceSpecDto {
   return instanceSpec('s', { memoryMb: 256, vcpus: 0.25, ...overrides });
@@ -113,7 +113,7 @@ describe('cluster resources for the root', () => {
     ];
     const reserved = (id: string) =>
       id === 'big' ? { cpuMillis: 7000, memoryMb: 15000, gpus: 0 } : { cpuMillis: 0, memoryMb: 0, gpus: 0 };
-    expect(aggregateResources(nodes, reserved)).toEqual({
+    expect(aggregateResources(activeNodes(nodes), reserved)).toEqual({
       nodes: 3,
       activeNodes: 2,
       cpuMillisTotal: 10000,
@@ -131,7 +131,11 @@ describe('cluster resources for the root', () => {
   });
 
   it('reports zeros when no node is active', () => {
-    const r = aggregateResources([node('x', { active: false })], () => ({ cpuMillis: 0, memoryMb: 0, gpus: 0 }));
+    const r = aggregateResources(activeNodes([node('x', { active: false })]), () => ({
+      cpuMillis: 0,
+      memoryMb: 0,
+      gpus: 0,
+    }));
     expect(r).toMatchObject({
       nodes: 1,
       activeNodes: 0,
@@ -152,7 +156,9 @@ describe('per-arch largest node', () => {
       node('pi', { cpuCores: 4, memoryMb: 4096, arch: 'arm64' }),
       node('pi-off', { cpuCores: 64, memoryMb: 4096, arch: 'arm64', active: false }),
     ];
-    const r = aggregateResources(nodes, (id) => (id === 'gpu' ? { cpuMillis: 0, memoryMb: 0, gpus: 1 } : none()));
+    const r = aggregateResources(activeNodes(nodes), (id) =>
+      id === 'gpu' ? { cpuMillis: 0, memoryMb: 0, gpus: 1 } : none(),
+    );
     expect(r.largestNodeFreeByArch).toEqual({
       amd64: { cpuMillis: 16000, memoryMb: 65536, gpus: 1 },
       arm64: { cpuMillis: 4000, memoryMb: 4096, gpus: 0 },
@@ -166,7 +172,7 @@ describe('per-arch largest node', () => {
       lastSeen: 1,
       info: { cpuCores: 2, cpuPercent: 0, memoryTotalMb: 1, memoryFreeMb: 1, arch: 'arm64', at: 1 },
     };
-    const r = aggregateResources([node('a', { cpuCores: 2, memoryMb: 1024, live })], none);
+    const r = aggregateResources(activeNodes([node('a', { cpuCores: 2, memoryMb: 1024, live })]), none);
     expect(Object.keys(r.largestNodeFreeByArch ?? {})).toEqual(['arm64']);
   });
 });

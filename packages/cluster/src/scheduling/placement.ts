@@ -14,7 +14,8 @@ import {
   type Policy,
   type Resources,
 } from '@canopy/scheduler';
-import type { NodeView } from '../nodes/nodes.service';
+import type { NodeLiveState, NodeView } from '../nodes/nodes.service';
+import type { NodeRecord } from '../persistence/cluster.repository';
 
 /** What one instance reserves on its node: CPUs in millicores, memory in MB, GPUs. */
 export function requestOf(spec: Pick<InstanceSpecDto, 'vcpus' | 'memoryMb' | 'vgpus'>): Resources {
@@ -92,6 +93,12 @@ export function failureStatus(reason: FailureReason): InstanceStatus {
   }
 }
 
+/** What the aggregate reads: how many nodes are registered, and each active one with its last heartbeat. */
+export interface ActiveNodes {
+  readonly size: number;
+  forEachActive(visit: (node: NodeRecord, live: NodeLiveState) => void): void;
+}
+
 /**
  * The cluster's aggregate for the root. Sums cover active nodes only (inactive ones take no work).
  * `largestNodeFree` holds, per resource, the most that any single active node has free (and
@@ -103,10 +110,7 @@ export function failureStatus(reason: FailureReason): InstanceStatus {
  * but no single node (CPU on one node, memory on another) is refused here, by the cluster
  * scheduler, with NO_WORKER_CAPACITY and the numbers.
  */
-export function aggregateResources(
-  nodes: readonly NodeView[],
-  reserved: (nodeId: string) => Resources,
-): ClusterResourcesDto {
+export function aggregateResources(nodes: ActiveNodes, reserved: (nodeId: string) => Resources): ClusterResourcesDto {
   let active = 0;
   let cpuTotal = 0;
   let cpuFree = 0;
@@ -116,10 +120,7 @@ export function aggregateResources(
   let netRx: number | undefined;
   const largest: Resources = { cpuMillis: 0, memoryMb: 0, gpus: 0 };
   const byArch = new Map<string, Resources>();
-  for (const n of nodes) {
-    if (!n.active) {
-      continue;
-    }
+  nodes.forEachActive((n, live) => {
     active++;
     const alloc = allocatableOf(n);
     const r = reserved(n.id);
@@ -133,26 +134,26 @@ export function aggregateResources(
     cpuFree += free.cpuMillis;
     memFree += free.memoryMb;
     gpusFree += free.gpus;
-    const rx = n.live?.info.netRxBps;
+    const rx = live.info.netRxBps;
     if (rx !== undefined) {
       netRx = (netRx ?? 0) + rx;
     }
     maxInto(largest, free);
-    const arch = archOf(n);
+    const arch = live.info.arch;
     const ofArch = byArch.get(arch);
     if (ofArch === undefined) {
       byArch.set(arch, { ...free });
     } else {
       maxInto(ofArch, free);
     }
-  }
+  });
   const archs = [...byArch.keys()].sort();
   const largestNodeFreeByArch: Record<string, Resources> = {};
   for (const arch of archs) {
     largestNodeFreeByArch[arch] = byArch.get(arch) as Resources;
   }
   return {
-    nodes: nodes.length,
+    nodes: nodes.size,
     activeNodes: active,
     cpuMillisTotal: cpuTotal,
     cpuMillisFree: cpuFree,
