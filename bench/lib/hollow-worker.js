@@ -10,6 +10,7 @@
  * Started by bench/lib/hollow-fleet.js with `fork`; talks to it over IPC only.
  */
 'use strict';
+const { randomBytes } = require('node:crypto');
 const { join } = require('node:path');
 const mqtt = require(require.resolve('mqtt', { paths: [join(__dirname, '../../packages/node-engine')] }));
 
@@ -115,9 +116,13 @@ function registrationBody(node) {
   };
 }
 
-/** Retried like the engine: exponential backoff from 250 ms to 10 s on 5xx, 429 and network errors. */
+/**
+ * Retried like the engine: exponential backoff from 250 ms to 10 s on 5xx, 429 and network errors,
+ * every try with the same random `attemptId` (as the engine's registration-attempt.json), so a try
+ * whose answer came after the 10 s timeout does not leave the name taken.
+ */
 async function register(node) {
-  const body = JSON.stringify(registrationBody(node));
+  const body = JSON.stringify({ ...registrationBody(node), attemptId: randomBytes(24).toString('base64url') });
   let delay = 250;
   for (;;) {
     let status = 0;
@@ -145,12 +150,12 @@ async function register(node) {
       return;
     }
     if (status === 409 && delay > 250 && text.includes('NODE_NAME_TAKEN')) {
-      // Our own earlier attempt took the name (answered after our timeout): a real engine is now
-      // refused until the operator resets its credential. Counted, and this node gives up.
+      // The cluster did not take our own retried attempt (it should): counted, and this node gives up.
       counters.nameTakenAfterRetry++;
       return;
     }
-    if (status >= 400 && status < 500 && status !== 429) {
+    // 409 NODE_CONNECTED is retried, as the engine does.
+    if (status >= 400 && status < 500 && status !== 429 && !(status === 409 && text.includes('NODE_CONNECTED'))) {
       throw new Error(`registration of ${node.name} refused with ${status}: ${text.slice(0, 200)}`);
     }
     counters.registerRetries++;

@@ -191,6 +191,62 @@ describe('node identity', () => {
     expect((await register(cluster.port, cluster.nodeToken, { ...NODE, name: 'forgetful' })).status).toBe(409);
   });
 
+  it('gives a retried first registration (same attemptId, its answer lost) the credential again; the lost one stops working', async () => {
+    const attemptId = 'retried-attempt-0123456789abcdef';
+    const lost = await register(cluster.port, cluster.nodeToken, { ...NODE, name: 'unlucky', attemptId });
+    expect(lost.status).toBe(200);
+    const lostAnswer = lost.json as unknown as NodeRegisterResponse;
+
+    // The node never saw that answer and tries again, with the same attempt id.
+    const retry = await register(cluster.port, cluster.nodeToken, { ...NODE, name: 'unlucky', attemptId });
+    expect(retry.status).toBe(200);
+    const answer = retry.json as unknown as NodeRegisterResponse;
+    expect(answer).toMatchObject({ id: lostAnswer.id, credential: expect.any(String) });
+    expect(answer.credential).not.toBe(lostAnswer.credential);
+    expect(answer.mqtt.password).not.toBe(lostAnswer.mqtt.password);
+    expect((await register(cluster.port, lostAnswer.credential ?? '', { ...NODE, name: 'unlucky' })).status).toBe(401);
+    // The login in the retry's answer is the one in force: the node is served under its id.
+    const own = await NodeClient.connect(cluster.mqttPort, answer);
+    clients.push(own);
+    await own.subscribeControl();
+    await own.heartbeat();
+    await waitFor('its first control/sync', () => own.on('control/sync')[0]);
+
+    // Its credential registers it, and from then on its attempt is done: the same id is refused.
+    expect((await register(cluster.port, answer.credential ?? '', { ...NODE, name: 'unlucky' })).status).toBe(200);
+    const replay = await register(cluster.port, cluster.nodeToken, { ...NODE, name: 'unlucky', attemptId });
+    expect(replay.status).toBe(409);
+    expect(replay.json).toMatchObject({ code: 'NODE_NAME_TAKEN' });
+  });
+
+  it('takes an attempt id only for the registration it came with, only while that node is not live', async () => {
+    const attemptId = 'first-attempt-0123456789abcdef';
+    const first = await register(cluster.port, cluster.nodeToken, { ...NODE, name: 'guarded', attemptId });
+    expect(first.status).toBe(200);
+    // A join token holder without the id (or with another) does not get the name.
+    for (const other of [undefined, 'another-attempt-0123456789abcdef']) {
+      const taken = await register(cluster.port, cluster.nodeToken, { ...NODE, name: 'guarded', attemptId: other });
+      expect([other, taken.status, taken.json.code]).toEqual([other, 409, 'NODE_NAME_TAKEN']);
+    }
+    // The answer did arrive: the node is connected and heartbeating, and a replay of its id is refused.
+    const real = await NodeClient.connect(cluster.mqttPort, first.json as unknown as NodeRegisterResponse);
+    clients.push(real);
+    await real.subscribeControl();
+    await real.heartbeat();
+    await waitFor('its first control/sync', () => real.on('control/sync')[0]);
+    const replay = await register(cluster.port, cluster.nodeToken, { ...NODE, name: 'guarded', attemptId });
+    expect(replay.status).toBe(409);
+    expect(replay.json).toMatchObject({ code: 'NODE_CONNECTED' });
+    // and the real node keeps its session: the operator's reset, not a replay, is what ends it.
+    await real.heartbeat();
+  });
+
+  it('refuses an attempt id that is too short to be random, naming the field', async () => {
+    const res = await register(cluster.port, cluster.nodeToken, { ...NODE, name: 'weak', attemptId: 'abc' });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.json)).toContain('attemptId');
+  });
+
   it('keeps the admin token and the join tokens in 0600 files', () => {
     for (const f of ['admin-token', 'join-tokens.json']) {
       expect([f, statSync(join(dataDir, f)).mode & 0o777]).toEqual([f, 0o600]);

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
@@ -180,5 +181,67 @@ describe('node engine identity against a real cluster', () => {
       true,
     );
     await waitFor('the engine active again', async () => (await health()).activeNodes === 1, 20_000);
+  });
+
+  it('registers a new name even when the answer to its first try is lost: the retry gets the credential', async () => {
+    // A loopback proxy in front of the cluster that lets the first registration through and then
+    // drops the connection as the answer comes back: the cluster gave the name a credential the
+    // engine never received (as a timeout under load does, or a crash before the file is saved).
+    const lossyDir = await fs.mkdtemp(path.join(os.tmpdir(), 'canopy-node-lossy-'));
+    let answersLost = 0;
+    const proxy = net.createServer((down) => {
+      const up = net.connect(clusterConfig.port!, '127.0.0.1');
+      down.pipe(up);
+      const drop = answersLost === 0;
+      up.on('data', (chunk) => {
+        if (drop) {
+          answersLost++;
+          down.destroy();
+          up.destroy();
+        } else {
+          down.write(chunk);
+        }
+      });
+      up.on('end', () => down.end());
+      down.on('error', () => up.destroy());
+      up.on('error', () => down.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyPort = (proxy.address() as net.AddressInfo).port;
+    let lossy: NodeEngineHandle | undefined;
+    const before = await health();
+    try {
+      lossy = await startNodeEngine(
+        {
+          ...engineConfig(JOIN_TOKEN),
+          clusterUrl: `http://127.0.0.1:${proxyPort}`,
+          nodeName: 'lossy-worker',
+          dataDir: lossyDir,
+        },
+        log,
+      );
+      ids.add(lossy.nodeId);
+      expect(answersLost).toBe(1);
+      await waitFor('the new engine active too', async () => (await health()).activeNodes === before.activeNodes + 1);
+      // One node for the name: the retry re-registered it under the same id, it did not add one.
+      expect((await health()).nodes).toBe(before.nodes + 1);
+      // The credential it saved is the one in force (the lost one was replaced), and the pending
+      // attempt is gone with the registration done.
+      const file = JSON.parse(
+        await fs.readFile(path.join(lossyDir, 'node-credential.json'), 'utf8'),
+      ) as SavedCredential;
+      expect(file).toMatchObject({ nodeId: lossy.nodeId, nodeName: 'lossy-worker' });
+      expect(await fs.readdir(lossyDir)).not.toContain('registration-attempt.json');
+      const again = await fetch(`http://127.0.0.1:${clusterConfig.port}/api/node/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${file.credential}` },
+        body: JSON.stringify({ name: 'lossy-worker', arch: 'amd64', cpuCores: 1, memoryMb: 256 }),
+      });
+      expect(again.status).toBe(200);
+    } finally {
+      await lossy?.stop();
+      proxy.close();
+      await fs.rm(lossyDir, { recursive: true, force: true });
+    }
   });
 });

@@ -11,6 +11,7 @@ export * from './names';
 export * from './clock';
 export * from './wire/instance-spec.dto';
 export * from './wire/mqtt-topics';
+export * from './wire/registration-attempt';
 export * from './wire/node.dto';
 export * from './wire/cluster.dto';
 export * from './wire/cluster-usage';

@@ -10,6 +10,7 @@ export * from './status';
 export * from './names';
 export * from './clock';
 export * from './wire/mqtt-topics';
+export * from './wire/registration-attempt';
 export * from './log-redaction';
 export * from './aeros/ie-id';
 export * from './config/present-env';

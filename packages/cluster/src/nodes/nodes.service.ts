@@ -71,6 +71,8 @@ export class NodesService {
    * name needs that node's credential. A known name without a credential on record (registered
    * before credentials existed, or reset by the operator) takes a join token once, and only while
    * no one is connected or heartbeating as that node: a join token holder cannot race a live node.
+   * A retry of a join-token registration (the same `attemptId`) whose answer was lost gets the
+   * name's credential issued again, under the same rule.
    * @throws ConflictError NODE_NAME_TAKEN (join token, the name has a credential), NODE_CONNECTED
    *   (join token, the node without a credential is live), IE_ID_TAKEN (another node uses the IE id).
    * @throws ForbiddenError when the credential belongs to another node.
@@ -78,7 +80,14 @@ export class NodesService {
   register(req: NodeRegisterRequest, auth: NodeAuth): { node: NodeRecord; password: string; credential?: string } {
     const existingId = this.byName.get(req.name);
     const existing = existingId === undefined ? undefined : this.nodes.get(existingId);
-    authorizeRegistration(req.name, existing, auth, (id) => this.sessions.isConnected(id) || this.isActive(id));
+    const attemptSha256 = req.attemptId === undefined ? undefined : sha256(req.attemptId);
+    const issue = authorizeRegistration(
+      req.name,
+      existing,
+      auth,
+      attemptSha256,
+      (id) => this.sessions.isConnected(id) || this.isActive(id),
+    );
     // Two nodes under one IE id would make `selectedIE` match both; refuse the newcomer, by name.
     // Derived ids count too: a configured id may spell another node's default one, and the reverse.
     const wanted = this.ieIdOf(req);
@@ -87,7 +96,7 @@ export class NodesService {
       const message = `IE id ${wanted} is already used by node ${holder}`;
       throw new ConflictError(message, [{ path: req.ieId === undefined ? 'name' : 'ieId', message }], 'IE_ID_TAKEN');
     }
-    const credential = existing?.credentialSha256 === undefined ? this.ids.secret() : undefined;
+    const credential = issue ? this.ids.secret() : undefined;
     const password = this.ids.secret();
     const node: NodeRecord = {
       id: existing?.id ?? this.freshId(req.previousId),
@@ -102,15 +111,26 @@ export class NodesService {
       ieId: req.ieId,
       passwordSha256: sha256(password),
       credentialSha256: credential === undefined ? existing?.credentialSha256 : sha256(credential),
+      // Kept with a credential a join token got, for a retry whose answer is lost; a node that
+      // registers with its credential got the answer, and its attempt is done.
+      attemptSha256: credential !== undefined && auth.kind === 'join' ? attemptSha256 : undefined,
       registeredAt: this.clock.now(),
     };
     this.repo.saveNode(node);
     if (existing !== undefined) {
       this.byIeId.delete(this.ieIdOf(existing));
+      if (credential !== undefined && existing.credentialSha256 !== undefined) {
+        // Issued again (a retried attempt): the credential whose answer was lost stops working.
+        this.credentials.delete(existing.credentialSha256);
+      }
     }
     this.index(node);
     this.topology++;
-    this.log.info({ nodeId: node.id, nodeName: node.name, reregistered: existing !== undefined }, 'node registered');
+    const reissued = credential !== undefined && existing?.credentialSha256 !== undefined;
+    this.log.info(
+      { nodeId: node.id, nodeName: node.name, reregistered: existing !== undefined, ...(reissued ? { reissued } : {}) },
+      reissued ? 'node registered again by a retried attempt; its unreceived credential replaced' : 'node registered',
+    );
     return credential === undefined ? { node, password } : { node, password, credential };
   }
 
@@ -129,7 +149,12 @@ export class NodesService {
       this.credentials.delete(node.credentialSha256);
     }
     // The broker login goes too: whoever holds the name now (an impostor, say) is out.
-    const reset: NodeRecord = { ...node, credentialSha256: undefined, passwordSha256: sha256(this.ids.secret()) };
+    const reset: NodeRecord = {
+      ...node,
+      credentialSha256: undefined,
+      attemptSha256: undefined,
+      passwordSha256: sha256(this.ids.secret()),
+    };
     this.repo.saveNode(reset);
     this.nodes.set(node.id, reset);
     this.log.warn({ nodeId: node.id, nodeName: name }, 'node credential reset by the operator');

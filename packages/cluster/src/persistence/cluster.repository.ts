@@ -17,6 +17,12 @@ export interface NodeRecord {
   passwordSha256: string;
   /** SHA-256 of the node's long-lived registration credential; absent for nodes registered before it existed. */
   credentialSha256?: string | undefined;
+  /**
+   * SHA-256 of the `attemptId` the join-token registration that issued the credential came with:
+   * a retry of that registration whose answer was lost presents it to get a fresh credential.
+   * Cleared once the node registers with its credential (it got the answer).
+   */
+  attemptSha256?: string | undefined;
   registeredAt: number;
 }
 

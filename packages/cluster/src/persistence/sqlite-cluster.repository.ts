@@ -19,6 +19,7 @@ interface NodeRow {
   ie_id: string | null;
   password_sha256: string;
   credential_sha256: string | null;
+  attempt_sha256: string | null;
   registered_at: number;
 }
 
@@ -44,6 +45,7 @@ CREATE TABLE IF NOT EXISTS nodes (
   ie_id TEXT,
   password_sha256 TEXT NOT NULL,
   credential_sha256 TEXT,
+  attempt_sha256 TEXT,
   registered_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS instances (
@@ -87,6 +89,9 @@ export class SqliteClusterRepository extends ClusterRepository {
     if (!columns.has('credential_sha256')) {
       this.db.exec('ALTER TABLE nodes ADD COLUMN credential_sha256 TEXT');
     }
+    if (!columns.has('attempt_sha256')) {
+      this.db.exec('ALTER TABLE nodes ADD COLUMN attempt_sha256 TEXT');
+    }
   }
 
   listNodes(): NodeRecord[] {
@@ -104,6 +109,7 @@ export class SqliteClusterRepository extends ClusterRepository {
       ieId: r.ie_id ?? undefined,
       passwordSha256: r.password_sha256,
       credentialSha256: r.credential_sha256 ?? undefined,
+      attemptSha256: r.attempt_sha256 ?? undefined,
       registeredAt: r.registered_at,
     }));
   }
@@ -111,12 +117,13 @@ export class SqliteClusterRepository extends ClusterRepository {
   saveNode(n: NodeRecord): void {
     this.db
       .prepare(
-        `INSERT INTO nodes (id, name, arch, cpu_cores, memory_mb, gpus, public_ip, labels_json, location, ie_id, password_sha256, credential_sha256, registered_at)
-         VALUES (@id, @name, @arch, @cpuCores, @memoryMb, @gpus, @publicIp, @labels, @location, @ieId, @passwordSha256, @credentialSha256, @registeredAt)
+        `INSERT INTO nodes (id, name, arch, cpu_cores, memory_mb, gpus, public_ip, labels_json, location, ie_id, password_sha256, credential_sha256, attempt_sha256, registered_at)
+         VALUES (@id, @name, @arch, @cpuCores, @memoryMb, @gpus, @publicIp, @labels, @location, @ieId, @passwordSha256, @credentialSha256, @attemptSha256, @registeredAt)
          ON CONFLICT(id) DO UPDATE SET name = excluded.name, arch = excluded.arch, cpu_cores = excluded.cpu_cores,
            memory_mb = excluded.memory_mb, gpus = excluded.gpus, public_ip = excluded.public_ip,
            labels_json = excluded.labels_json, location = excluded.location, ie_id = excluded.ie_id,
-           password_sha256 = excluded.password_sha256, credential_sha256 = excluded.credential_sha256, registered_at = excluded.registered_at`,
+           password_sha256 = excluded.password_sha256, credential_sha256 = excluded.credential_sha256,
+           attempt_sha256 = excluded.attempt_sha256, registered_at = excluded.registered_at`,
       )
       .run({
         ...n,
@@ -124,6 +131,7 @@ export class SqliteClusterRepository extends ClusterRepository {
         location: n.location ?? null,
         ieId: n.ieId ?? null,
         credentialSha256: n.credentialSha256 ?? null,
+        attemptSha256: n.attemptSha256 ?? null,
         labels: JSON.stringify(n.labels),
       });
   }

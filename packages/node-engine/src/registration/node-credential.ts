@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
-import { isValidNodeId } from '@canopy/schema/lite';
+import { REGISTRATION_ATTEMPT_ID, isValidNodeId } from '@canopy/schema/lite';
 import type { NodeRegisterRequest, NodeRegisterResponse } from '@canopy/schema';
 import { RegistrationRejectedError } from '../errors';
 import { registerWithCluster } from './cluster-registration.client';
@@ -39,11 +40,44 @@ export async function loadNodeCredential(dataDir: string): Promise<NodeCredentia
 
 /** Written beside, then renamed over, so a crash never leaves half a credential. */
 export async function saveNodeCredential(dataDir: string, value: NodeCredential): Promise<void> {
-  const file = path.join(dataDir, CREDENTIAL_FILE);
+  await writePrivateJson(path.join(dataDir, CREDENTIAL_FILE), value);
+}
+
+async function writePrivateJson(file: string, value: object): Promise<void> {
   const tmp = `${file}.tmp`;
   await fs.writeFile(tmp, `${JSON.stringify(value)}\n`, { mode: 0o600 });
   await fs.chmod(tmp, 0o600);
   await fs.rename(tmp, file);
+}
+
+/**
+ * `<data dir>/registration-attempt.json` (mode 0600), only while a join-token registration has no
+ * credential saved yet: the random id sent with every try of it. When an answer is lost (a timeout
+ * under load, a crash before the credential was saved), the cluster has given the name a credential
+ * this node never got; a retry with the same attempt id gets a fresh one instead of 409
+ * NODE_NAME_TAKEN, and no one without the id can do the same.
+ */
+export const ATTEMPT_FILE = 'registration-attempt.json';
+
+interface PendingAttempt {
+  nodeName: string;
+  attemptId: string;
+}
+
+/** The pending attempt for this name, or a new one, saved before it is first sent. */
+async function attemptFor(dataDir: string, nodeName: string): Promise<string> {
+  const file = path.join(dataDir, ATTEMPT_FILE);
+  try {
+    const v = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<PendingAttempt>;
+    if (v.nodeName === nodeName && typeof v.attemptId === 'string' && REGISTRATION_ATTEMPT_ID.test(v.attemptId)) {
+      return v.attemptId;
+    }
+  } catch {
+    // none yet, or unreadable: a new attempt
+  }
+  const attemptId = randomBytes(24).toString('base64url');
+  await writePrivateJson(file, { nodeName, attemptId } satisfies PendingAttempt);
+  return attemptId;
 }
 
 export interface IdentityOptions {
@@ -86,18 +120,22 @@ export async function registerAsThisNode(
       );
     }
   }
-  reply ??= await registerWithCluster(
-    { clusterUrl: options.clusterUrl, nodeToken: options.joinToken },
-    request,
-    log,
-    signal,
-  );
+  if (reply === undefined) {
+    const attemptId = await attemptFor(options.dataDir, machine.name);
+    reply = await registerWithCluster(
+      { clusterUrl: options.clusterUrl, nodeToken: options.joinToken },
+      { ...request, attemptId },
+      log,
+      signal,
+    );
+  }
   if (reply.credential !== undefined) {
     await saveNodeCredential(options.dataDir, {
       nodeId: reply.id,
       nodeName: machine.name,
       credential: reply.credential,
     });
+    await fs.rm(path.join(options.dataDir, ATTEMPT_FILE), { force: true });
   }
   return reply;
 }

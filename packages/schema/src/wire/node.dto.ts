@@ -19,6 +19,7 @@ import {
 } from 'class-validator';
 import { IE_ID_MAX_LENGTH, IE_ID_PATTERN } from '../aeros/infrastructure-element';
 import { InstanceKeyDto, InstanceReportDto, InstanceSpecDto } from './instance-spec.dto';
+import { REGISTRATION_ATTEMPT_ID } from './registration-attempt';
 
 /** Largest capacity a node may report: beyond this it is a lie that would attract every placement. */
 export const NODE_CAPACITY_LIMITS = { cpuCores: 4096, memoryMb: 64 * 1024 * 1024, gpus: 256 } as const;
@@ -35,6 +36,16 @@ export class NodeRegisterRequest {
    * (its data directory was reset) gives it the same id again when no other node holds it.
    */
   @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/) previousId?: string;
+  /**
+   * With a join token: a random id the node keeps until it has saved its credential and sends on
+   * every try of that first registration. When the answer to a try was lost, the name already has
+   * a credential the node never got; a retry with the same id, while the node is not live, gets a
+   * fresh one (the earlier one stops working) instead of 409 NODE_NAME_TAKEN.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(REGISTRATION_ATTEMPT_ID, { message: 'attemptId must be 22 to 128 characters of A-Z, a-z, 0-9, _ and -' })
+  attemptId?: string;
   @IsString() @IsNotEmpty() @MaxLength(32) arch!: string;
   @IsInt() @Min(1) @Max(NODE_CAPACITY_LIMITS.cpuCores) cpuCores!: number;
   @IsInt() @Min(1) @Max(NODE_CAPACITY_LIMITS.memoryMb) memoryMb!: number;
