@@ -191,11 +191,29 @@ async function startControlPlane(options = {}) {
   return plane;
 }
 
+/** At most this many hollow nodes' MQTT connections come from one source address. */
+const PER_SOURCE_ADDRESS = 20_000;
+
+/**
+ * Where the hollow nodes' MQTT connections come from. Every connection from one address to the
+ * broker's address and port needs an ephemeral port of its own, and Linux hands out 28,232 of them
+ * (`net.ipv4.ip_local_port_range` 32768–60999): the first 50,000-node runs stalled at exactly 28,229
+ * connected. Up to 20,000 nodes dial from the default address; beyond, the fleet spreads them over
+ * 127.0.1.1, 127.0.1.2, … (all of 127.0.0.0/8 is the loopback interface: nothing leaves the machine).
+ */
+function sourceAddressesFor(nodes) {
+  if (nodes <= PER_SOURCE_ADDRESS) {
+    return [];
+  }
+  return Array.from({ length: Math.ceil(nodes / PER_SOURCE_ADDRESS) }, (_, i) => `127.0.1.${i + 1}`);
+}
+
 /**
  * Forks `workers` hollow-node processes sharing `nodes` nodes. Returns { stats(), stop() }; stats()
  * sums the workers' counters and gives their summed CPU seconds and RSS.
  */
 function startFleet(plane, { nodes, workers = 2, intervalMs = 2000, instances = 0, concurrency = 16, prefix }) {
+  const sourceAddresses = sourceAddressesFor(nodes);
   const children = [];
   const per = Math.ceil(nodes / workers);
   const errors = [];
@@ -220,6 +238,7 @@ function startFleet(plane, { nodes, workers = 2, intervalMs = 2000, instances = 
       intervalMs,
       instances,
       concurrency,
+      sourceAddresses,
     });
     children.push(child);
   }

@@ -11,6 +11,7 @@
  */
 'use strict';
 const { randomBytes } = require('node:crypto');
+const net = require('node:net');
 const { join } = require('node:path');
 const mqtt = require(require.resolve('mqtt', { paths: [join(__dirname, '../../packages/node-engine')] }));
 
@@ -185,7 +186,13 @@ function connect(node) {
       at: Date.now(),
     });
   }
-  const client = mqtt.connect({
+  // mqtt.js's own TCP stream has no source address; past 20,000 nodes the fleet gives each node
+  // one (see sourceAddressesFor in hollow-fleet.js), through mqtt.js's stream-builder constructor.
+  const sources = options.sourceAddresses ?? [];
+  const localAddress = sources.length === 0 ? undefined : sources[node.index % sources.length];
+  const dial = () =>
+    net.createConnection({ host: node.host, port: node.port, ...(localAddress ? { localAddress } : {}) });
+  const client = new mqtt.MqttClient(dial, {
     host: node.host,
     port: node.port,
     protocol: 'mqtt',
