@@ -11,6 +11,9 @@
  * Run: npm run build && node bench/hollow-nodes.js [--nodes 1000,2000,5000] [--workers 2]
  *      [--interval 2000] [--instances 0] [--measure 30] [--join-timeout 180]
  *      [--capacity 5000] [--connect-rate 500] [--register-rate 500] [--broker-workers 0] [--restart]
+ *      [--max-connections <N + 10 %, at least 60000>]
+ * `--max-connections` sets MQTT_MAX_CONNECTIONS (and the per-address limit): by default the run's
+ * size with headroom, so the cap is never what a large run measures by accident.
  * `--capacity`, `--connect-rate`, `--register-rate` set the cluster's NODE_REPORTS_PER_SECOND,
  * MQTT_CONNECT_RATE and REGISTER_ADMISSION_RATE (load shedding: past the capacity nodes are told
  * to report less often). `--broker-workers N` sets MQTT_BROKER_WORKERS (the cluster's CPU and RSS
@@ -42,6 +45,7 @@ const CAPACITY = opt('capacity', '');
 const CONNECT_RATE = opt('connect-rate', '');
 const REGISTER_RATE = opt('register-rate', '');
 const BROKER_WORKERS = opt('broker-workers', '');
+const MAX_CONNECTIONS = opt('max-connections', '');
 const RESTART = process.argv.includes('--restart');
 const RESTART_TIMEOUT_S = Number(opt('restart-timeout', '120'));
 const LAG = 'canopy_cluster_nodejs_eventloop_lag_p99_seconds';
@@ -54,6 +58,7 @@ const q = (xs, p) => {
 
 async function runOne(n) {
   const plane = await startControlPlane({
+    maxConnections: MAX_CONNECTIONS === '' ? Math.max(60_000, Math.ceil(n * 1.1)) : Number(MAX_CONNECTIONS),
     clusterEnv: {
       NODE_LIVENESS_MS: String(Math.max(10_000, INTERVAL * 5)),
       NODE_REPORT_INTERVAL_MS: String(INTERVAL),

@@ -129,8 +129,9 @@ async function startControlPlane(options = {}) {
     NODE_TOKEN: nodeToken,
     CANOPY_METRICS_TOKEN: metricsToken,
     CLUSTER_DATA_DIR: join(work, 'cluster'),
-    // Every hollow node dials from 127.0.0.1: lift the per-address and total limits, and the
-    // registration rate limit, to what the run needs (the defaults guard a real deployment).
+    // Hollow nodes share a few loopback source addresses: lift the per-address and total limits,
+    // and the registration rate limit, to what the run needs (the defaults guard a real
+    // deployment). A cap below the run's size is an overload run's choice (--max-connections).
     MQTT_MAX_CONNECTIONS: String(options.maxConnections ?? 60_000),
     MQTT_MAX_CONNECTIONS_PER_ADDRESS: String(options.maxConnections ?? 60_000),
     REGISTER_RATE_LIMIT: String(options.registerRateLimit ?? 900_000),
